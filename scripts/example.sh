@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Set up from a fresh clone and run the main job on the bundled example.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -d node_modules/@oclif/core ] || npm ci --no-audit --no-fund
+[ -f oclif.manifest.json ] || npm run build
+node bin/run.js enable --dry-run --config-file examples/dhcp_agent.ini

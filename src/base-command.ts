@@ -1,0 +1,99 @@
+import {Command} from '@oclif/core/command'
+import {ExitError} from '@oclif/core/errors'
+import * as Flags from '@oclif/core/flags'
+import type {Interfaces} from '@oclif/core'
+
+import {EXIT, type ExitCode, QmError} from './errors.js'
+import {configureOutput, debugEnabled} from './output.js'
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof QmCommand)['baseFlags'] & T['flags']>
+
+interface ErrorDocument {
+  code: string
+  exit: ExitCode
+  message: string
+}
+
+/**
+ * The base of every quantum-meta command.
+ *
+ * - `--json` everywhere: exactly one JSON document on stdout; errors become
+ *   `{"error": {"code", "message", "exit"}}`.
+ * - The exit code is kept under --json (oclif/core#1423 turns every error into exit 1 there)
+ *   and a flag-parse error is one line, never oclif's dump of its parse context.
+ * - Colour only on a TTY, never with NO_COLOR or --no-color; --debug prints what is run.
+ */
+export abstract class QmCommand extends Command {
+  static baseFlags = {
+    color: Flags.boolean({
+      allowNo: true,
+      default: true,
+      description: 'colour the human output (only on a TTY; NO_COLOR is respected)',
+      helpGroup: 'GLOBAL',
+    }),
+    debug: Flags.boolean({
+      default: false,
+      description: 'print every command run and file read to stderr (secrets are never printed)',
+      helpGroup: 'GLOBAL',
+    }),
+  }
+
+  static enableJsonFlag = true
+
+  public override async init(): Promise<void> {
+    // Decide colour and debug before parsing, so that even a parse error obeys them.
+    const argv = this.argv
+    const color = !argv.includes('--no-color') && process.env.NO_COLOR === undefined && Boolean(process.stdout.isTTY) && !this.jsonEnabled()
+    // chalk is loaded only when colour will be used (start-up time matters on every run)
+    configureOutput({color, debug: argv.includes('--debug')}, color ? (await import('chalk')).default : undefined)
+    await super.init()
+  }
+
+  public override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    if (err instanceof ExitError) throw err
+    const doc = toErrorDocument(err)
+    if (this.jsonEnabled()) {
+      process.stdout.write(JSON.stringify({error: doc}, null, 2) + '\n')
+    } else {
+      process.stderr.write(`${this.config.bin}: ${doc.message}\n`)
+      if (debugEnabled() && !(err instanceof QmError) && err.stack) process.stderr.write(err.stack + '\n')
+    }
+    process.exitCode = doc.exit
+    throw new ExitError(doc.exit)
+  }
+
+  protected override logJson(json: unknown): void {
+    process.stdout.write(JSON.stringify(json, null, 2) + '\n')
+  }
+}
+
+const PARSE_ERROR_NAMES = new Set([
+  'ArgInvalidOptionError',
+  'CLIParseError',
+  'FailedFlagValidationError',
+  'FlagInvalidOptionError',
+  'InvalidArgsSpecError',
+  'NonExistentFlagsError',
+  'RequiredArgsError',
+  'UnexpectedArgsError',
+])
+
+function oneLine(text: string): string {
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^See more help with/.test(l))
+  return lines.join(' ').replaceAll(/\s+/g, ' ')
+}
+
+export function toErrorDocument(err: Error & {oclif?: {exit?: number}; parse?: unknown}): ErrorDocument {
+  if (err instanceof QmError) return {code: err.code, exit: err.exit, message: oneLine(err.message)}
+  if (err.parse !== undefined || PARSE_ERROR_NAMES.has(err.constructor?.name)) {
+    return {code: 'usage', exit: EXIT.USAGE, message: `${oneLine(err.message)} (see --help)`}
+  }
+  const exit = err.oclif?.exit
+  if (exit === EXIT.USAGE || exit === EXIT.FAILED || exit === EXIT.CANNOT) {
+    return {code: exit === EXIT.USAGE ? 'usage' : 'error', exit, message: oneLine(err.message)}
+  }
+  return {code: 'internal', exit: EXIT.CANNOT, message: `internal error: ${oneLine(err.message)} (rerun with --debug for the stack)`}
+}

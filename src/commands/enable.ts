@@ -1,0 +1,63 @@
+import {QmCommand} from '../base-command.js'
+import {type ApplyResult, type Mode, applyAgentConfig} from '../config/apply.js'
+import {enableWanted} from '../config/dhcp-agent.js'
+import {configFlags} from '../config/flags.js'
+import * as Flags from '@oclif/core/flags'
+import {agentConfigPath} from '../layout.js'
+import {renderConfigResult} from '../render/config-result.js'
+
+export default class Enable extends QmCommand {
+  static description = `turn isolated metadata on in dhcp_agent.ini, changing only the lines that must change
+
+Sets enable_isolated_metadata = True in [DEFAULT] (right below its commented default when there is one),
+keeps every other byte, writes atomically with owner and mode kept, and keeps a backup.
+A second run changes nothing. Exit: 0 done or already on, 1 --check found it off, 2 bad input, 3 cannot read or write.`
+
+  static examples = [
+    '<%= config.bin %> enable --dry-run',
+    '<%= config.bin %> enable --config-file /etc/quantum/dhcp_agent.ini --root-helper "sudo /usr/bin/quantum-rootwrap /etc/quantum/rootwrap.conf" --restart',
+    '<%= config.bin %> enable --check --json',
+  ]
+
+  static flags = {
+    ...configFlags,
+    'force-metadata': Flags.boolean({description: 'also set force_metadata = True (a proxy on every network, routed or not)'}),
+    'metadata-network': Flags.boolean({description: 'also set enable_metadata_network = True'}),
+    'root-helper': Flags.string({
+      description: 'also set [DEFAULT] root_helper (the fix for Grizzly before 2013.1.2)',
+      helpValue: 'CMD',
+    }),
+  }
+
+  public async run(): Promise<ApplyResult> {
+    const {flags} = await this.parse(Enable)
+    return runConfigCommand(this, flags, enableWanted({forceMetadata: flags['force-metadata'], metadataNetwork: flags['metadata-network'], rootHelper: flags['root-helper']}), true)
+  }
+}
+
+export async function runConfigCommand(
+  cmd: QmCommand & {jsonEnabled(): boolean},
+  flags: {backup: boolean; check: boolean; 'config-file'?: string; 'dry-run': boolean; restart: boolean},
+  wanted: ReturnType<typeof enableWanted>,
+  wantServing: boolean,
+): Promise<ApplyResult> {
+  const mode: Mode = flags.check ? 'check' : flags['dry-run'] ? 'dry-run' : 'write'
+  const {findDhcpAgentUnit, restartDhcpAgent} = await import('../system/service.js')
+  const outcome = await applyAgentConfig(
+    {backup: flags.backup, wantServing, mode, path: agentConfigPath(flags['config-file']), restart: flags.restart, wanted},
+    {
+      async restart(unit) {
+        const target = await findDhcpAgentUnit(unit)
+        await restartDhcpAgent(target)
+        return target.unit
+      },
+    },
+  )
+  if (!cmd.jsonEnabled()) {
+    const text = renderConfigResult(outcome, mode, flags.restart)
+    process.stdout.write(text.stdout)
+    process.stderr.write(text.stderr)
+  }
+  process.exitCode = outcome.exit
+  return outcome.result
+}

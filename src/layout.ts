@@ -1,0 +1,58 @@
+/**
+ * Where things live on a Quantum (Grizzly) node and on a Neutron node. Every other module asks here.
+ * Detection is by what exists; --config-file and --state-path override.
+ */
+import {existsSync} from 'node:fs'
+
+import {usageError} from './errors.js'
+
+export type LayoutName = 'neutron' | 'quantum'
+
+export interface Layout {
+  name: LayoutName
+  configDir: string
+  agentConfig: string
+  statePath: string
+  /** systemd unit / SysV service of the DHCP agent */
+  dhcpAgentService: string
+}
+
+export const LAYOUTS: Record<LayoutName, Layout> = {
+  neutron: {
+    agentConfig: '/etc/neutron/dhcp_agent.ini',
+    configDir: '/etc/neutron',
+    dhcpAgentService: 'neutron-dhcp-agent',
+    name: 'neutron',
+    statePath: '/var/lib/neutron',
+  },
+  quantum: {
+    agentConfig: '/etc/quantum/dhcp_agent.ini',
+    configDir: '/etc/quantum',
+    dhcpAgentService: 'quantum-dhcp-agent',
+    name: 'quantum',
+    statePath: '/var/lib/quantum',
+  },
+}
+
+/** The agent config to use: the given one, else Neutron's, else Quantum's (Neutron's path when neither exists). */
+export function agentConfigPath(given: string | undefined, exists: (p: string) => boolean = existsSync): string {
+  if (given !== undefined) return given
+  if (exists(LAYOUTS.neutron.agentConfig)) return LAYOUTS.neutron.agentConfig
+  if (exists(LAYOUTS.quantum.agentConfig)) return LAYOUTS.quantum.agentConfig
+  return LAYOUTS.neutron.agentConfig
+}
+
+/** The layout a config path belongs to: anything under a `quantum` directory is Grizzly's. */
+export function layoutOfConfig(path: string): LayoutName {
+  return /(^|\/)quantum(\/|$)/.test(path) ? 'quantum' : 'neutron'
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** A network id must be a UUID before it becomes a namespace name, a path or an argument. */
+export function checkNetId(value: string): string {
+  if (!UUID.test(value)) {
+    throw usageError('bad-net-id', `network id must be a UUID like 01cce415-8e2b-4096-92b5-7acc67163d79, got ${JSON.stringify(value.slice(0, 80))}`)
+  }
+  return value.toLowerCase()
+}

@@ -1,0 +1,42 @@
+/** Human output of `enable` / `disable`: what changed, where the backup is, what to restart. */
+import type {ApplyOutcome, Mode} from '../config/apply.js'
+import {paint} from '../output.js'
+
+export function renderConfigResult(o: ApplyOutcome, mode: Mode, restartRequested: boolean): {stdout: string; stderr: string} {
+  const c = paint()
+  const r = o.result
+  const out: string[] = []
+  const err: string[] = []
+  if (mode === 'check') {
+    const mark = r.check!.ok ? c.green('ok') : c.red('FAIL')
+    out.push(`${mark}: ${r.file}: ${r.check!.reason}`)
+    if (!r.check!.ok && r.wouldChange) out.push(`fix: quantum-meta ${r.check!.servesIsolatedMetadata ? 'disable' : 'enable'} --config-file ${r.file} --restart`)
+    return {stderr: '', stdout: out.join('\n') + '\n'}
+  }
+  if (mode === 'dry-run') {
+    if (r.diff) out.push(r.diff.trimEnd())
+    err.push(r.wouldChange ? `${r.file}: dry run, nothing written` : `${r.file}: already as wanted; nothing would change`)
+    if (o.exit !== 0) err.push(`even after this edit: ${o.verdict.reason}`)
+    return {stderr: err.join('\n') + '\n', stdout: out.length > 0 ? out.join('\n') + '\n' : ''}
+  }
+  if (!r.changed) {
+    out.push(o.exit === 0 ? `${r.file}: already as wanted (${o.verdict.reason}); nothing changed` : `${r.file}: nothing to change, but: ${o.verdict.reason}`)
+    if (restartRequested) out.push('nothing changed, so the agent was not restarted')
+    return {stderr: '', stdout: out.join('\n') + '\n'}
+  }
+  for (const ch of r.changes) {
+    out.push(
+      ch.action === 'set'
+        ? `${r.file}: line ${ch.line}: ${ch.key} changed from ${JSON.stringify(ch.from)}`
+        : `${r.file}: line ${ch.line}: ${ch.key} added`,
+    )
+  }
+  out.push(o.exit === 0 ? `now: ${o.verdict.reason}` : c.red(`still wrong: ${o.verdict.reason}`))
+  if (r.backup) out.push(`backup: ${r.backup}`)
+  out.push(
+    r.restart.done
+      ? c.green(`restarted ${r.restart.unit}`)
+      : c.yellow(`restart the DHCP agent to apply it: systemctl restart ${r.restart.unit}  (or: service ${r.restart.unit} restart)`),
+  )
+  return {stderr: '', stdout: out.join('\n') + '\n'}
+}

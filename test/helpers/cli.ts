@@ -1,0 +1,31 @@
+import {spawnSync} from 'node:child_process'
+import {fileURLToPath} from 'node:url'
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+export const BIN = `${ROOT}bin/run.js`
+
+export interface CliResult {
+  status: number | null
+  stdout: string
+  stderr: string
+  /** stdout parsed as JSON, when it is JSON */
+  json?: any
+}
+
+/** Run the built binary (npm run build first) the way an operator or a CI job would. */
+export function cli(args: string[], opts: {env?: NodeJS.ProcessEnv; input?: string; cwd?: string; uid?: number; gid?: number} = {}): CliResult {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd,
+    gid: opts.gid,
+    uid: opts.uid,
+    encoding: 'utf8',
+    env: {...process.env, NO_COLOR: '1', ...opts.env},
+    input: opts.input,
+    timeout: 60_000,
+  })
+  let json
+  try {
+    json = JSON.parse(r.stdout)
+  } catch {}
+  return {json, status: r.status, stderr: r.stderr, stdout: r.stdout}
+}
