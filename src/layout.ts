@@ -56,3 +56,21 @@ export function checkNetId(value: string): string {
   }
   return value.toLowerCase()
 }
+
+export interface NodePaths {
+  layout: LayoutName
+  configFile: string
+  statePath: string
+}
+
+/**
+ * The layout of this node and its paths: --config-file and --state-path win; otherwise what
+ * exists (/etc/neutron before /etc/quantum). A path under a `quantum` directory means Grizzly.
+ */
+export function nodePaths(given: {configFile?: string; statePath?: string}, exists: (p: string) => boolean = existsSync): NodePaths {
+  const configFile = agentConfigPath(given.configFile, exists)
+  let layout: LayoutName = layoutOfConfig(configFile)
+  if (given.statePath !== undefined && layoutOfConfig(given.statePath) === 'quantum') layout = 'quantum'
+  if (given.configFile === undefined && given.statePath === undefined && !exists(LAYOUTS.neutron.configDir) && exists(LAYOUTS.quantum.configDir)) layout = 'quantum'
+  return {configFile, layout, statePath: given.statePath ?? LAYOUTS[layout].statePath}
+}

@@ -1,0 +1,89 @@
+/**
+ * Facts several checks read, derived (purely) from the raw evidence: the DHCP device and its
+ * addresses, the dnsmasq and proxy processes and their arguments.
+ */
+import type {CommandRecord, NetworkEvidence, ProcessRecord} from '../diagnose/evidence.js'
+import {type DnsmasqArgs, parseDnsmasqArgs} from '../parse/dnsmasq.js'
+import {type IfAddress, type Interface, parseIpAddr} from '../parse/ip-addr.js'
+import {parseNetnsList} from '../parse/netns.js'
+import {parseProcCmdline, parsePsF} from '../parse/processes.js'
+
+export const METADATA_IP = '169.254.169.254'
+
+export function ipv4ToInt(ip: string): number {
+  return ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0)
+}
+
+export function sameSubnet(a: string, b: string, prefixlen: number): boolean {
+  if (prefixlen === 0) return true
+  const mask = prefixlen >= 32 ? 0xffffffff : (0xffffffff << (32 - prefixlen)) >>> 0
+  return ((ipv4ToInt(a) & mask) >>> 0) === ((ipv4ToInt(b) & mask) >>> 0)
+}
+
+export const isLinkLocal4 = (ip: string) => sameSubnet(ip, '169.254.0.0', 16)
+
+export const ran = (c: CommandRecord) => c.argv.join(' ')
+
+/** The namespace list, or undefined when `ip netns` itself failed. */
+export function namespaceList(ev: NetworkEvidence): string[] | undefined {
+  if (ev.namespaces.exitCode !== 0) return undefined
+  return parseNetnsList(ev.namespaces.stdout)
+}
+
+export function interfaces(ev: NetworkEvidence): Interface[] | undefined {
+  if (!ev.addresses || ev.addresses.exitCode !== 0) return undefined
+  return parseIpAddr(ev.addresses.stdout)
+}
+
+export interface DhcpDevice {
+  iface: Interface
+  /** IPv4 addresses of the DHCP port (169.254/16 left out) */
+  ipv4: IfAddress[]
+  metadata?: IfAddress
+}
+
+/** The agent's device: tap… (OVS) or ns-… (linuxbridge, veth); else any non-lo device with an IPv4 address. */
+export function dhcpDevice(ev: NetworkEvidence): DhcpDevice | undefined {
+  const all = interfaces(ev)
+  if (!all) return undefined
+  const candidates = all.filter((i) => i.ifname !== 'lo')
+  const named = candidates.filter((i) => /^(tap|ns-)/.test(i.ifname))
+  const pool = named.length > 0 ? named : candidates.filter((i) => i.addresses.some((a) => a.family === 'inet'))
+  const iface = pool.find((i) => i.addresses.some((a) => a.family === 'inet' && !isLinkLocal4(a.local))) ?? pool[0]
+  if (!iface) return undefined
+  const v4 = iface.addresses.filter((a) => a.family === 'inet')
+  return {iface, ipv4: v4.filter((a) => !isLinkLocal4(a.local)), metadata: v4.find((a) => a.local === METADATA_IP)}
+}
+
+/** The argument vector of a process record, from /proc/PID/cmdline or from `ps -f` text. */
+export function processArgs(p: ProcessRecord): string[] | undefined {
+  if (p.cmdline !== undefined) return parseProcCmdline(p.cmdline)
+  if (p.ps !== undefined) return parsePsF(p.ps).find((x) => x.pid === p.pid)?.args
+  return undefined
+}
+
+export const processOf = (ev: NetworkEvidence, role: ProcessRecord['role']) => ev.processes.find((p) => p.role === role)
+
+export function dnsmasqArgs(ev: NetworkEvidence): DnsmasqArgs | undefined {
+  const p = processOf(ev, 'dnsmasq')
+  const args = p?.alive ? processArgs(p) : undefined
+  return args ? parseDnsmasqArgs(args.slice(1)) : undefined
+}
+
+export function pidFromFile(content: string | undefined): number | undefined {
+  const m = /^\s*(\d+)\s*$/.exec(content ?? '')
+  return m ? Number(m[1]) : undefined
+}
+
+/** Quote at most `max` characters of a long line for evidence. */
+export function clip(text: string, max = 200): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text
+}
+
+/** Evidence lines for a file's content: `path:N: line` for the given 1-based lines. */
+export function quoteLines(path: string, content: string, lines: number[]): string[] {
+  const all = content.split(/\r?\n/)
+  return lines.map((n) => `${path}:${n}: ${clip(all[n - 1] ?? '')}`)
+}
+
+export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`

@@ -1,0 +1,38 @@
+import {LAYOUTS} from '../layout.js'
+import {parseDnsmasqArgs} from '../parse/dnsmasq.js'
+import {clip, pidFromFile, processArgs, processOf} from './derive.js'
+import {type Check, fail, pass} from './types.js'
+
+export const dnsmasqRunning: Check = {
+  id: 'dnsmasq.running',
+  needs: ['namespace.exists'],
+  run(ev) {
+    const fix = `systemctl restart ${LAYOUTS[ev.layout].dhcpAgentService}    (the agent respawns dnsmasq; check its log for the dnsmasq error)`
+    const file = ev.dnsmasqPidFile
+    const proc = processOf(ev, 'dnsmasq')
+    const evidence: string[] = []
+    if (file.state === 'present') evidence.push(`${file.path}: ${clip(file.content?.trim() ?? '')}`)
+    else if (file.state === 'missing') evidence.push(`${file.path}: no such file`)
+    if (!proc) {
+      if (file.state === 'present' && pidFromFile(file.content) === undefined) return fail(`${file.path} holds no pid`, evidence, fix)
+      return fail(`dnsmasq is not running for this network (no pid file ${file.path})`, evidence, fix)
+    }
+    if (!proc.alive) return fail(`dnsmasq pid ${proc.pid} (from ${proc.from}) is not running`, evidence, fix)
+    const args = processArgs(proc) ?? []
+    evidence.push(`pid ${proc.pid}: ${clip(args.join(' '), 400)}`)
+    if (ev.namespaceInode && proc.netns && proc.netns !== ev.namespaceInode) {
+      evidence.push(`pid ${proc.pid} network namespace ${proc.netns}, ${ev.namespace} is ${ev.namespaceInode}`)
+      return fail(`dnsmasq pid ${proc.pid} runs outside ${ev.namespace}`, evidence, fix)
+    }
+    if (args.length > 0 && !/dnsmasq/.test(args[0])) return fail(`pid ${proc.pid} from ${proc.from} is ${args[0]}, not dnsmasq (stale pid file)`, evidence, fix)
+    const parsed = parseDnsmasqArgs(args.slice(1))
+    if (parsed.optsFile !== ev.opts.path) {
+      return fail(
+        parsed.optsFile ? `dnsmasq pid ${proc.pid} reads ${parsed.optsFile}, not this network's ${ev.opts.path}` : `dnsmasq pid ${proc.pid} has no --dhcp-optsfile`,
+        evidence,
+        fix,
+      )
+    }
+    return pass(`dnsmasq pid ${proc.pid} serves ${ev.namespace} with ${ev.opts.path}`, evidence)
+  },
+}

@@ -1,0 +1,71 @@
+import {LAYOUTS} from '../layout.js'
+import {METADATA_IP, clip, dhcpDevice, dnsmasqArgs, namespaceList, plural, ran, sameSubnet} from './derive.js'
+import {type Check, fail, pass, warn} from './types.js'
+
+const restart = (layout: 'neutron' | 'quantum') => `systemctl restart ${LAYOUTS[layout].dhcpAgentService}`
+
+export const namespaceExists: Check = {
+  id: 'namespace.exists',
+  needs: [],
+  run(ev) {
+    const list = namespaceList(ev)
+    if (!list) return fail(`\`${ran(ev.namespaces)}\` failed: ${clip(ev.namespaces.stderr.trim() || ev.namespaces.error || 'no output')}`, [], 'run as root on the network node')
+    const line = ev.namespaces.stdout.split('\n').find((l) => l.split(/\s/)[0] === ev.namespace)
+    if (line) return pass(`${ev.namespace} exists`, [`${ran(ev.namespaces)}: ${line.trim()}`])
+    const qdhcp = list.filter((n) => n.startsWith('qdhcp-'))
+    return fail(
+      `no namespace ${ev.namespace} on this host: its DHCP agent does not serve this network`,
+      [`${ran(ev.namespaces)}: ${plural(qdhcp.length, 'qdhcp namespace')}, none for ${ev.network}`],
+      `openstack network agent list --network ${ev.network}    (run diagnose on the host listed there; if it is this one: ${restart(ev.layout)})`,
+    )
+  },
+}
+
+export const namespaceDhcpAddress: Check = {
+  id: 'namespace.dhcp-address',
+  needs: ['namespace.exists'],
+  run(ev) {
+    const dev = dhcpDevice(ev)
+    const cmd = ev.addresses ? ran(ev.addresses) : 'ip addr'
+    if (!dev) return fail(`no DHCP device (tap… or ns-…) in ${ev.namespace}`, [`${cmd}: ${clip(ev.addresses?.stdout.trim() || ev.addresses?.stderr.trim() || 'no output')}`], restart(ev.layout))
+    const evidence = dev.iface.addresses.filter((a) => a.family === 'inet').map((a) => `${cmd}: ${dev.iface.ifname} inet ${a.local}/${a.prefixlen}`)
+    if (dev.iface.flags.length > 0 && !dev.iface.up) {
+      return fail(`${dev.iface.ifname} is down`, [`${cmd}: ${dev.iface.ifname} <${dev.iface.flags.join(',')}>`], `ip netns exec ${ev.namespace} ip link set ${dev.iface.ifname} up    (or ${restart(ev.layout)})`)
+    }
+    if (dev.ipv4.length === 0) return fail(`${dev.iface.ifname} has no IPv4 address of the network`, evidence, restart(ev.layout))
+    // each IPv4 range dnsmasq serves needs an address of that subnet on the device
+    const ranges = (dnsmasqArgs(ev)?.ranges ?? []).filter((r) => /^\d+\.\d+\.\d+\.\d+$/.test(r.network))
+    const uncovered = ranges.filter((r) => !dev.ipv4.some((a) => sameSubnet(a.local, r.network, a.prefixlen)))
+    if (uncovered.length > 0) {
+      return fail(
+        `${dev.iface.ifname} has no address in ${uncovered.map((r) => r.network).join(', ')}, which dnsmasq serves`,
+        [...evidence, ...uncovered.map((r) => `dnsmasq --dhcp-range=${r.raw}`)],
+        restart(ev.layout),
+      )
+    }
+    return pass(`${dev.iface.ifname} is up with ${dev.ipv4.map((a) => `${a.local}/${a.prefixlen}`).join(', ')}`, evidence)
+  },
+}
+
+export const namespaceMetadataAddress: Check = {
+  id: 'namespace.metadata-address',
+  needs: ['namespace.dhcp-address'],
+  run(ev) {
+    const dev = dhcpDevice(ev)!
+    const cmd = ev.addresses ? ran(ev.addresses) : 'ip addr'
+    const prefix = ev.layout === 'quantum' ? 16 : 32
+    const add = `ip netns exec ${ev.namespace} ip addr add ${METADATA_IP}/${prefix} dev ${dev.iface.ifname}`
+    if (!dev.metadata) {
+      return fail(
+        `${METADATA_IP} is not on ${dev.iface.ifname}: the proxy cannot be reached (haproxy cannot even bind since Stein)`,
+        dev.iface.addresses.filter((a) => a.family === 'inet').map((a) => `${cmd}: ${dev.iface.ifname} inet ${a.local}/${a.prefixlen}`),
+        `${restart(ev.layout)}    (the agent adds it at start; by hand: ${add})`,
+      )
+    }
+    const evidence = [`${cmd}: ${dev.iface.ifname} inet ${METADATA_IP}/${dev.metadata.prefixlen}`]
+    if (dev.metadata.prefixlen !== 16 && dev.metadata.prefixlen !== 32) {
+      return warn(`${METADATA_IP}/${dev.metadata.prefixlen} on ${dev.iface.ifname}: the agent uses /16 (up to Ussuri) or /32 (Victoria on)`, evidence)
+    }
+    return pass(`${METADATA_IP}/${dev.metadata.prefixlen} is on ${dev.iface.ifname}`, evidence)
+  },
+}

@@ -1,0 +1,86 @@
+import {LAYOUTS} from '../layout.js'
+import {parseNetstat, parseProcNetTcp, type Socket, socketInodesFromFdLinks} from '../parse/sockets.js'
+import {METADATA_IP, clip, processArgs, processOf} from './derive.js'
+import {type Check, fail, pass, skip} from './types.js'
+
+const proxyFix = (layout: 'neutron' | 'quantum') =>
+  layout === 'quantum'
+    ? 'systemctl restart quantum-dhcp-agent    (the agent respawns the proxy; before 2013.1.2 it needs root_helper in dhcp_agent.ini: quantum-meta enable --root-helper "sudo /usr/bin/quantum-rootwrap /etc/quantum/rootwrap.conf")'
+    : `systemctl restart ${LAYOUTS[layout].dhcpAgentService}    (the agent respawns haproxy; check that haproxy is installed and the agent log)`
+
+export const proxyRunning: Check = {
+  id: 'proxy.running',
+  needs: ['namespace.exists'],
+  run(ev) {
+    const proc = processOf(ev, 'proxy')
+    const files = [ev.haproxyPidFile, ev.proxyPidFile].filter((f) => f.state !== 'not-collected')
+    const evidence = files.map((f) => `${f.path}: ${f.state === 'present' ? clip(f.content?.trim() ?? '') : 'no such file'}`)
+    if (!proc) return fail(`no metadata proxy for this network (no pid file ${files.map((f) => f.path).join(' or ')})`, evidence, proxyFix(ev.layout))
+    if (!proc.alive) return fail(`the metadata proxy pid ${proc.pid} (from ${proc.from}) is not running: it died`, evidence, proxyFix(ev.layout))
+    const args = processArgs(proc) ?? []
+    evidence.push(`pid ${proc.pid}: ${clip(args.join(' '), 400)}`)
+    if (!args.join(' ').includes(ev.network)) {
+      return fail(`pid ${proc.pid} from ${proc.from} is not this network's proxy (stale pid file)`, evidence, proxyFix(ev.layout))
+    }
+    if (ev.namespaceInode && proc.netns && proc.netns !== ev.namespaceInode) {
+      return fail(`the proxy pid ${proc.pid} runs outside ${ev.namespace}`, evidence, proxyFix(ev.layout))
+    }
+    const name = args.find((a) => /ns-metadata-proxy|haproxy/.test(a))?.split('/').pop() ?? args[0]
+    return pass(`${name} pid ${proc.pid} runs for this network`, evidence)
+  },
+}
+
+/** The TCP sockets seen in the namespace and which of them the proxy holds. */
+function proxySockets(ev: Parameters<Check['run']>[0], pid: number): {sockets: Socket[]; owned: (s: Socket) => boolean; source: string} | undefined {
+  const proc = processOf(ev, 'proxy')!
+  if (proc.tcp !== undefined || proc.tcp6 !== undefined) {
+    const sockets = [...parseProcNetTcp(proc.tcp ?? '', 'tcp'), ...parseProcNetTcp(proc.tcp6 ?? '', 'tcp6')]
+    const mine = new Set(socketInodesFromFdLinks(proc.fdLinks ?? []))
+    return {owned: (s) => s.inode !== undefined && mine.has(s.inode), source: `/proc/${pid}/net/tcp`, sockets}
+  }
+  if (ev.sockets && ev.sockets.exitCode === 0) {
+    return {owned: (s) => s.pid === pid, source: ev.sockets.argv.join(' '), sockets: parseNetstat(ev.sockets.stdout)}
+  }
+  return undefined
+}
+
+export const proxyListening: Check = {
+  id: 'proxy.listening',
+  needs: ['proxy.running'],
+  run(ev) {
+    const proc = processOf(ev, 'proxy')!
+    const seen = proxySockets(ev, proc.pid)
+    if (!seen) return skip('no socket table in the evidence')
+    const on80 = seen.sockets.filter((s) => s.state === 'LISTEN' && s.localPort === 80)
+    const fmt = (s: Socket) => `${seen.source}: ${s.proto} ${s.localAddress}:${s.localPort} LISTEN${s.inode ? ` inode ${s.inode}` : ''}${s.pid ? ` ${s.pid}/${s.program ?? ''}` : ''}`
+    const mine = on80.filter((s) => seen.owned(s) && ['0.0.0.0', METADATA_IP, '::', '*', 'fe80::a9fe:a9fe'].includes(s.localAddress))
+    if (mine.length > 0) return pass(`the proxy (pid ${proc.pid}) listens on ${mine.map((s) => `${s.localAddress}:80`).join(', ')}`, mine.map(fmt))
+    if (on80.length > 0) {
+      return fail(`port 80 in the namespace is held by something other than the proxy pid ${proc.pid}`, on80.map(fmt), proxyFix(ev.layout))
+    }
+    return fail(
+      `the proxy pid ${proc.pid} listens on nothing at :80 (haproxy binds ${METADATA_IP}:80 since Stein: the address must be on the device)`,
+      seen.sockets.filter((s) => s.state === 'LISTEN').map(fmt),
+      proxyFix(ev.layout),
+    )
+  },
+}
+
+export const proxyUpstream: Check = {
+  id: 'proxy.upstream',
+  needs: ['namespace.exists'],
+  run(ev) {
+    const sock = ev.upstreamSocket
+    const agent = ev.layout === 'quantum' ? 'quantum-metadata-agent' : 'neutron-metadata-agent'
+    const fix = `systemctl restart ${agent}    (it creates ${sock.path}; the DHCP and metadata agents must agree on metadata_proxy_socket and state_path)`
+    const answer = ev.layout === 'quantum' ? '500 from the Grizzly proxy' : '503 from haproxy'
+    if (sock.state === 'not-collected') return skip(`${sock.path} is not in the evidence`)
+    if (sock.state === 'missing') return fail(`the proxy forwards to ${sock.path}, which does not exist: instances get ${answer}`, [`${sock.path}: no such file`], fix)
+    if (sock.state === 'error') return fail(`cannot inspect ${sock.path}: ${sock.error}`, [], fix)
+    if (sock.type !== 'socket') return fail(`${sock.path} is a ${sock.type}, not a UNIX socket: instances get ${answer}`, [`${sock.path}: ${sock.type}`], fix)
+    if (sock.connect && sock.connect !== 'ok') {
+      return fail(`nothing accepts connections on ${sock.path} (${sock.connect}): instances get ${answer}`, [`${sock.path}: socket, connect: ${sock.connect}`], fix)
+    }
+    return pass(`the metadata agent socket ${sock.path} accepts connections`, [`${sock.path}: socket${sock.connect ? `, connect: ${sock.connect}` : ''}`])
+  },
+}

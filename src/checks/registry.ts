@@ -1,0 +1,34 @@
+/** Every check, in the order of the metadata chain: the first failing link is the first one read. */
+import {configMetadataEnabled} from './config.js'
+import {dnsmasqRunning} from './dnsmasq.js'
+import {namespaceDhcpAddress, namespaceExists, namespaceMetadataAddress} from './namespace.js'
+import {optsMetadataRoute} from './opts.js'
+import {probeHttp} from './probe.js'
+import {proxyListening, proxyRunning, proxyUpstream} from './proxy.js'
+import type {Check} from './types.js'
+
+export const CHECKS: readonly Check[] = [
+  configMetadataEnabled,
+  namespaceExists,
+  namespaceDhcpAddress,
+  namespaceMetadataAddress,
+  dnsmasqRunning,
+  optsMetadataRoute,
+  proxyRunning,
+  proxyListening,
+  proxyUpstream,
+  probeHttp,
+]
+
+export const TITLES: Record<string, string> = {
+  'config.metadata-enabled': 'enable_isolated_metadata or force_metadata is true in the agent config',
+  'dnsmasq.running': "dnsmasq from STATE/dhcp/NET/pid is alive, in the namespace, reading this network's opts",
+  'namespace.dhcp-address': 'the DHCP device (tap…/ns-…) is up with an IPv4 address in each DHCP subnet',
+  'namespace.exists': 'the qdhcp-NET namespace exists',
+  'namespace.metadata-address': '169.254.169.254 is on the DHCP device (/16 up to Ussuri, /32 later)',
+  'opts.metadata-route': 'opts has 121 with 169.254.169.254/32 via the DHCP port IP, on a tag dnsmasq serves (and 249 on Neutron)',
+  'probe.http': 'with --probe: GET http://169.254.169.254/ from inside the namespace answers',
+  'proxy.listening': 'the proxy listens on TCP 80 (0.0.0.0 or 169.254.169.254) in the namespace',
+  'proxy.running': "the proxy's pid file points at a live process holding the network id",
+  'proxy.upstream': 'the UNIX socket the proxy forwards to exists and accepts connections',
+}

@@ -1,0 +1,36 @@
+import type {NetworkEvidence} from '../diagnose/evidence.js'
+import {CHECKS} from './registry.js'
+import type {Check, CheckContext, Finding} from './types.js'
+
+/**
+ * Run the checks in chain order. A check whose prerequisite failed (or was skipped) is skipped
+ * naming it; a check that throws becomes one failing finding, never a crash of the command.
+ */
+export function runChecks(ev: NetworkEvidence, ctx: CheckContext, only?: readonly string[], checks: readonly Check[] = CHECKS): Finding[] {
+  const byId = new Map<string, Finding>()
+  const out: Finding[] = []
+  for (const check of checks) {
+    let finding: Finding
+    const blocker = check.needs.map((n) => byId.get(n)).find((f) => f && (f.status === 'fail' || f.status === 'skip'))
+    if (blocker) {
+      finding = {evidence: [], id: check.id, status: 'skip', summary: `skipped: ${blocker.id} ${blocker.status === 'fail' ? 'failed' : 'was skipped'}`}
+    } else {
+      try {
+        finding = {id: check.id, ...check.run(ev, ctx)}
+      } catch (error) {
+        finding = {
+          evidence: [],
+          fix: 'report this with the snapshot from `quantum-meta collect`',
+          id: check.id,
+          status: 'fail',
+          summary: `check crashed: ${error instanceof Error ? error.message : String(error)}`,
+        }
+      }
+    }
+    byId.set(check.id, finding)
+    if (!only || only.includes(check.id)) out.push(finding)
+  }
+  return out
+}
+
+export const healthy = (findings: readonly Finding[]) => !findings.some((f) => f.status === 'fail')

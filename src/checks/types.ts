@@ -1,0 +1,29 @@
+import type {NetworkEvidence} from '../diagnose/evidence.js'
+
+export type Status = 'pass' | 'warn' | 'fail' | 'skip'
+
+/** What a check found: one line of summary, the lines judged, and something to paste. */
+export interface Finding {
+  id: string
+  status: Status
+  summary: string
+  evidence: string[]
+  fix?: string
+}
+
+export interface CheckContext {
+  /** --probe was given: probe.http runs instead of being skipped */
+  probe: boolean
+}
+
+export interface Check {
+  id: string
+  /** checks whose failure makes this one meaningless (it is then skipped, naming the cause) */
+  needs: string[]
+  run(ev: NetworkEvidence, ctx: CheckContext): Omit<Finding, 'id'>
+}
+
+export const pass = (summary: string, evidence: string[] = []): Omit<Finding, 'id'> => ({evidence, status: 'pass', summary})
+export const fail = (summary: string, evidence: string[], fix: string): Omit<Finding, 'id'> => ({evidence, fix, status: 'fail', summary})
+export const warn = (summary: string, evidence: string[], fix?: string): Omit<Finding, 'id'> => ({evidence, fix, status: 'warn', summary})
+export const skip = (summary: string, evidence: string[] = []): Omit<Finding, 'id'> => ({evidence, status: 'skip', summary})

@@ -1,0 +1,42 @@
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
+import {writeFile} from 'node:fs/promises'
+
+import {QmCommand} from '../base-command.js'
+import {cannotError} from '../errors.js'
+import {checkNetId, nodePaths} from '../layout.js'
+
+export default class Collect extends QmCommand {
+  static args = {'net-id': Args.string({description: 'the network UUID', required: true})}
+
+  static description = `take a snapshot of a network's evidence on this node (raw outputs and file contents, no verdicts)
+
+Diagnose it anywhere later with \`quantum-meta diagnose <net-id> --snapshot FILE\`.`
+
+  static examples = ['<%= config.bin %> collect 01cce415-8e2b-4096-92b5-7acc67163d79 --output netnode.snapshot.json']
+
+  static flags = {
+    'config-file': Flags.string({description: 'the DHCP agent config', helpValue: 'FILE'}),
+    output: Flags.string({char: 'o', description: 'write the snapshot here instead of stdout', helpValue: 'FILE'}),
+    probe: Flags.boolean({description: 'include one GET of http://169.254.169.254/ from inside the namespace'}),
+    'state-path': Flags.string({description: "the agent's state_path", helpValue: 'DIR'}),
+  }
+
+  public async run(): Promise<unknown> {
+    const {args, flags} = await this.parse(Collect)
+    const netId = checkNetId(args['net-id'])
+    const paths = nodePaths({configFile: flags['config-file'], statePath: flags['state-path']})
+    const node = await import('../node/collect.js')
+    await node.requireInspectable(paths.statePath)
+    const snap = await node.collectMany([netId], {...paths, probe: flags.probe})
+    if (flags.output) {
+      await writeFile(flags.output, JSON.stringify(snap, null, 2) + '\n', {mode: 0o600}).catch((error: NodeJS.ErrnoException) => {
+        throw cannotError('output-unwritable', `${flags.output}: ${error.code ?? error.message}`)
+      })
+      if (!this.jsonEnabled()) process.stderr.write(`wrote ${flags.output}\n`)
+      return {output: flags.output}
+    }
+    if (!this.jsonEnabled()) process.stdout.write(JSON.stringify(snap, null, 2) + '\n')
+    return snap
+  }
+}

@@ -1,0 +1,88 @@
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
+
+import {QmCommand} from '../base-command.js'
+import {CHECKS, TITLES} from '../checks/registry.js'
+import {EXIT, usageError} from '../errors.js'
+import {checkNetId, nodePaths} from '../layout.js'
+
+export default class Diagnose extends QmCommand {
+  static args = {
+    'net-id': Args.string({description: 'the network UUID (the namespace is qdhcp-<net-id>)', required: false}),
+  }
+
+  static description = `name the broken link of the isolated-metadata chain of a network on this node
+
+Checks, in chain order: the agent config, the qdhcp namespace, the DHCP and metadata addresses, dnsmasq,
+the opts route (option 121), the metadata proxy, its listener and its upstream socket (and with --probe an
+HTTP GET from inside the namespace). Exit: 0 no link broken, 1 a link is broken, 2 bad input, 3 cannot inspect.`
+
+  static examples = [
+    '<%= config.bin %> diagnose 01cce415-8e2b-4096-92b5-7acc67163d79',
+    '<%= config.bin %> diagnose --all --json',
+    '<%= config.bin %> diagnose 01cce415-8e2b-4096-92b5-7acc67163d79 --snapshot examples/grizzly-seed.snapshot.json',
+    '<%= config.bin %> diagnose --list-checks',
+  ]
+
+  static flags = {
+    all: Flags.boolean({description: 'every qdhcp namespace on this node, one row each', exclusive: ['snapshot']}),
+    check: Flags.string({description: 'run only these checks (repeatable; see --list-checks)', helpValue: 'ID', multiple: true}),
+    'config-file': Flags.string({description: 'the DHCP agent config [default: /etc/neutron/dhcp_agent.ini, else /etc/quantum/dhcp_agent.ini]', helpValue: 'FILE'}),
+    'list-checks': Flags.boolean({description: 'list the checks in chain order and exit'}),
+    probe: Flags.boolean({description: 'also GET http://169.254.169.254/ from inside the namespace'}),
+    snapshot: Flags.string({description: 'diagnose a snapshot taken by `quantum-meta collect` instead of this node', helpValue: 'FILE'}),
+    'state-path': Flags.string({description: "the agent's state_path [default: /var/lib/neutron, else /var/lib/quantum]", helpValue: 'DIR'}),
+  }
+
+  public async run(): Promise<unknown> {
+    const {args, flags} = await this.parse(Diagnose)
+    if (flags['list-checks']) {
+      const list = CHECKS.map((c) => ({id: c.id, needs: c.needs, title: TITLES[c.id]}))
+      if (!this.jsonEnabled()) for (const c of list) process.stdout.write(`${c.id.padEnd(28)} ${c.title}\n`)
+      return {checks: list}
+    }
+    const only = flags.check
+    for (const id of only ?? []) {
+      if (!CHECKS.some((c) => c.id === id)) throw usageError('unknown-check', `unknown check ${JSON.stringify(id)} (see --list-checks)`)
+    }
+    const netId = args['net-id'] === undefined ? undefined : checkNetId(args['net-id'])
+    if (!flags.all && netId === undefined && !flags.snapshot) throw usageError('usage', 'give a network id, or --all (see --help)')
+    if (flags.all && netId !== undefined) throw usageError('usage', 'give a network id or --all, not both')
+
+    const svc = await import('../diagnose/service.js')
+    const render = await import('../render/findings.js')
+    const opts = {only, probe: flags.probe}
+
+    if (flags.snapshot) {
+      const snap = await svc.readSnapshot(flags.snapshot)
+      const picked = netId ? snap.networks.filter((n) => n.network === netId) : snap.networks
+      if (picked.length === 0) throw usageError('not-in-snapshot', `${flags.snapshot} has no evidence for network ${netId}`)
+      return this.report(picked.map((ev) => svc.diagnoseEvidence(ev, opts)), render, !netId && picked.length > 1)
+    }
+
+    const paths = nodePaths({configFile: flags['config-file'], statePath: flags['state-path']})
+    const node = await import('../node/collect.js')
+    await node.requireInspectable(paths.statePath)
+    const ctx = {...paths, probe: flags.probe}
+    let networks: string[]
+    if (flags.all) {
+      const {parseNetnsList} = await import('../parse/netns.js')
+      const list = await node.listNamespaces()
+      networks = parseNetnsList(list.stdout)
+        .filter((n) => n.startsWith('qdhcp-'))
+        .map((n) => n.slice('qdhcp-'.length))
+        .filter((id) => /^[0-9a-f-]{36}$/i.test(id))
+    } else {
+      networks = [netId!]
+    }
+    const snap = await node.collectMany(networks, ctx)
+    return this.report(snap.networks.map((ev) => svc.diagnoseEvidence(ev, opts)), render, Boolean(flags.all))
+  }
+
+  private report(reports: import('../diagnose/service.js').NetworkReport[], render: typeof import('../render/findings.js'), many: boolean): unknown {
+    const ok = reports.every((r) => r.healthy)
+    process.exitCode = ok ? EXIT.OK : EXIT.FAILED
+    if (!this.jsonEnabled()) process.stdout.write(many ? render.renderAll(reports) : reports.map((r) => render.renderReport(r)).join('\n'))
+    return many ? {healthy: ok, networks: reports} : reports[0]
+  }
+}

@@ -1,0 +1,39 @@
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
+
+import {QmCommand} from '../../base-command.js'
+import {EXIT} from '../../errors.js'
+import {checkNetId, nodePaths} from '../../layout.js'
+
+export default class OptsVerify extends QmCommand {
+  static args = {'net-id': Args.string({description: 'the network UUID', required: true})}
+
+  static description = `check only the classless route in the network's opts file (exit 0 present and right, 1 not)
+
+The same check as diagnose's opts.metadata-route: a 121 line with 169.254.169.254/32 via the DHCP port's
+address on the device, on a tag dnsmasq serves.`
+
+  static examples = ['<%= config.bin %> opts verify 01cce415-8e2b-4096-92b5-7acc67163d79 --state-path /var/lib/quantum']
+
+  static flags = {
+    'config-file': Flags.string({description: 'the DHCP agent config', helpValue: 'FILE'}),
+    'state-path': Flags.string({description: "the agent's state_path", helpValue: 'DIR'}),
+  }
+
+  public async run(): Promise<unknown> {
+    const {args, flags} = await this.parse(OptsVerify)
+    const netId = checkNetId(args['net-id'])
+    const paths = nodePaths({configFile: flags['config-file'], statePath: flags['state-path']})
+    const node = await import('../../node/collect.js')
+    const svc = await import('../../diagnose/service.js')
+    await node.requireInspectable(paths.statePath)
+    const snap = await node.collectMany([netId], {...paths, probe: false})
+    const report = svc.diagnoseEvidence(snap.networks[0], {only: ['opts.metadata-route'], probe: false})
+    const f = report.findings[0]
+    process.exitCode = f.status === 'pass' || f.status === 'warn' ? EXIT.OK : EXIT.FAILED
+    if (!this.jsonEnabled()) {
+      process.stdout.write(`${f.status === 'pass' ? 'ok' : f.status.toUpperCase()}: ${f.summary}\n${f.evidence.map((e) => `    ${e}\n`).join('')}${f.fix ? `fix: ${f.fix}\n` : ''}`)
+    }
+    return {finding: f, network: netId}
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Evidence: what the commands printed and what the files held, verbatim, with what ran.
+ * No verdicts here. A snapshot (`quantum-meta collect`) is this, written as JSON; checks parse it
+ * when they read it, so an old snapshot benefits from a better parser.
+ */
+import type {LayoutName} from '../layout.js'
+
+export const SNAPSHOT_FORMAT = 'quantum-meta-snapshot/1'
+
+export interface CommandRecord {
+  argv: string[]
+  exitCode: number | null
+  stdout: string
+  stderr: string
+  /** why the program did not run at all (not installed, timed out) */
+  error?: string
+}
+
+export type FileState = 'present' | 'missing' | 'error' | 'not-collected'
+
+export interface FileRecord {
+  path: string
+  state: FileState
+  /** file type as lstat saw it */
+  type?: 'file' | 'socket' | 'directory' | 'symlink' | 'other'
+  content?: string
+  error?: string
+  /** for a UNIX socket: what a connect() got ('ok', 'ECONNREFUSED', ...) */
+  connect?: string
+}
+
+export interface ProcessRecord {
+  pid: number
+  /** the role this pid was looked up for */
+  role: 'dnsmasq' | 'proxy'
+  /** where the pid came from, e.g. the pid file path, or 'ps' in a hand-made snapshot */
+  from: string
+  alive: boolean
+  /** /proc/PID/cmdline, NUL-separated, verbatim */
+  cmdline?: string
+  /** `ps -f --pid PID` output, verbatim (hand-made snapshots) */
+  ps?: string
+  /** readlink /proc/PID/ns/net, e.g. net:[4026532310] */
+  netns?: string
+  /** readlink of every /proc/PID/fd/* that is a socket, e.g. socket:[123] */
+  fdLinks?: string[]
+  /** /proc/PID/net/tcp and tcp6: the TCP table of the process's network namespace */
+  tcp?: string
+  tcp6?: string
+}
+
+export interface ProbeRecord {
+  url: string
+  argv: string[]
+  /** HTTP status, when an answer came */
+  status?: number
+  /** 'refused' | 'timeout' | 'unreachable' | other error code */
+  error?: string
+  body?: string
+  ms?: number
+}
+
+export interface NetworkEvidence {
+  network: string
+  namespace: string
+  layout: LayoutName
+  statePath: string
+  /** `ip netns list` */
+  namespaces: CommandRecord
+  /** net:[inode] of /run/netns/<namespace>, to tell whether a process lives in it */
+  namespaceInode?: string
+  /** addresses inside the namespace (`ip -j -n NS addr show`, or the seed's `ip -4 a` text) */
+  addresses?: CommandRecord
+  /** routes inside the namespace (hand-made snapshots: `route -n`) */
+  routes?: CommandRecord
+  /** sockets inside the namespace (hand-made snapshots: `netstat -4 -anpt`) */
+  sockets?: CommandRecord
+  config: FileRecord
+  opts: FileRecord
+  dnsmasqPidFile: FileRecord
+  /** Grizzly–Ocata python proxy: STATE/external/pids/NET.pid */
+  proxyPidFile: FileRecord
+  /** Pike+ haproxy: STATE/external/pids/NET.pid.haproxy */
+  haproxyPidFile: FileRecord
+  haproxyConfig: FileRecord
+  /** the UNIX socket the proxy forwards to (haproxy `server metadata PATH`, else STATE/metadata_proxy) */
+  upstreamSocket: FileRecord
+  processes: ProcessRecord[]
+  probe?: ProbeRecord
+}
+
+export interface Snapshot {
+  format: typeof SNAPSHOT_FORMAT
+  takenAt: string
+  host: string
+  tool: string
+  /** a note on how the snapshot was made (e.g. assembled from a transcript) */
+  note?: string
+  networks: NetworkEvidence[]
+}
+
+export const notCollected = (path: string): FileRecord => ({path, state: 'not-collected'})

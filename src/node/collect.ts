@@ -1,0 +1,169 @@
+/**
+ * Collect evidence on this network node: one `ip` call per namespace, everything else read from
+ * files and /proc (no `ip netns exec … netstat -p` per namespace: that scans every process's fds).
+ */
+import {lstat, readFile, readdir, readlink, stat} from 'node:fs/promises'
+import {connect} from 'node:net'
+import {hostname} from 'node:os'
+import {join} from 'node:path'
+
+import {cannotError} from '../errors.js'
+import type {LayoutName} from '../layout.js'
+import {debug} from '../output.js'
+import {parseHaproxyConfig} from '../parse/haproxy.js'
+import {run} from '../system/exec.js'
+import {type CommandRecord, type FileRecord, type NetworkEvidence, type ProcessRecord, type Snapshot, SNAPSHOT_FORMAT} from '../diagnose/evidence.js'
+
+export interface NodeContext {
+  layout: LayoutName
+  statePath: string
+  configFile: string
+  probe: boolean
+}
+
+async function command(file: string, args: string[]): Promise<CommandRecord> {
+  const r = await run(file, args, {timeoutMs: 15_000})
+  return {argv: r.command, error: r.failedToStart ?? (r.timedOut ? 'timed out' : undefined), exitCode: r.exitCode, stderr: r.stderr, stdout: r.stdout}
+}
+
+async function fileRecord(path: string, opts: {read?: boolean; connect?: boolean} = {read: true}): Promise<FileRecord> {
+  debug(`read ${path}`)
+  try {
+    const st = await lstat(path)
+    const type = st.isFile() ? 'file' : st.isSocket() ? 'socket' : st.isDirectory() ? 'directory' : st.isSymbolicLink() ? 'symlink' : 'other'
+    const rec: FileRecord = {path, state: 'present', type}
+    if (opts.read !== false && (type === 'file' || type === 'symlink')) rec.content = await readFile(path, 'utf8')
+    if (opts.connect && type === 'socket') rec.connect = await tryConnect(path)
+    return rec
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    return code === 'ENOENT' ? {path, state: 'missing'} : {error: code ?? String(error), path, state: 'error'}
+  }
+}
+
+/** connect() to a UNIX socket and close it: local IPC, no network traffic. */
+function tryConnect(path: string): Promise<string> {
+  return new Promise((resolve) => {
+    const s = connect({path})
+    const done = (v: string) => {
+      s.destroy()
+      resolve(v)
+    }
+    s.setTimeout(1000, () => done('timeout'))
+    s.once('connect', () => done('ok'))
+    s.once('error', (e: NodeJS.ErrnoException) => done(e.code ?? e.message))
+  })
+}
+
+const readOr = (path: string) => readFile(path, 'utf8').catch(() => undefined)
+
+async function processRecord(pid: number, role: ProcessRecord['role'], from: string, sockets: boolean): Promise<ProcessRecord> {
+  const base = `/proc/${pid}`
+  const cmdline = await readOr(`${base}/cmdline`)
+  if (cmdline === undefined) return {alive: false, from, pid, role}
+  const rec: ProcessRecord = {alive: true, cmdline, from, pid, role}
+  rec.netns = await readlink(`${base}/ns/net`).catch(() => undefined)
+  if (sockets) {
+    const fds = await readdir(`${base}/fd`).catch(() => [] as string[])
+    const links = await Promise.all(fds.map((fd) => readlink(`${base}/fd/${fd}`).catch(() => '')))
+    rec.fdLinks = links.filter((l) => l.startsWith('socket:'))
+    rec.tcp = await readOr(`${base}/net/tcp`)
+    rec.tcp6 = await readOr(`${base}/net/tcp6`)
+  }
+  return rec
+}
+
+const pidOf = (f: FileRecord) => (f.state === 'present' && /^\s*\d+\s*$/.test(f.content ?? '') ? Number(f.content) : undefined)
+
+/** Everything about one network. `namespaces` is the shared `ip netns list` record. */
+export async function collectNetwork(network: string, ctx: NodeContext, namespaces: CommandRecord): Promise<NetworkEvidence> {
+  const ns = `qdhcp-${network}`
+  const state = ctx.statePath
+  const present = namespaces.exitCode === 0 && namespaces.stdout.split('\n').some((l) => l.split(/\s/)[0] === ns)
+  const [config, opts, dnsmasqPidFile, proxyPidFile, haproxyPidFile, haproxyConfig] = await Promise.all([
+    fileRecord(ctx.configFile),
+    fileRecord(join(state, 'dhcp', network, 'opts')),
+    fileRecord(join(state, 'dhcp', network, 'pid')),
+    fileRecord(join(state, 'external', 'pids', `${network}.pid`)),
+    fileRecord(join(state, 'external', 'pids', `${network}.pid.haproxy`)),
+    fileRecord(join(state, 'ns-metadata-proxy', `${network}.conf`)),
+  ])
+  const server = haproxyConfig.content ? parseHaproxyConfig(haproxyConfig.content).servers[0]?.address : undefined
+  const upstreamSocket = await fileRecord(server?.startsWith('/') ? server : join(state, 'metadata_proxy'), {connect: true, read: false})
+  const ev: NetworkEvidence = {
+    config,
+    dnsmasqPidFile,
+    haproxyConfig,
+    haproxyPidFile,
+    layout: ctx.layout,
+    namespace: ns,
+    namespaces,
+    network,
+    opts,
+    processes: [],
+    proxyPidFile,
+    statePath: state,
+    upstreamSocket,
+  }
+  const dnsmasqPid = pidOf(dnsmasqPidFile)
+  const proxyFile = pidOf(haproxyPidFile) === undefined ? proxyPidFile : haproxyPidFile
+  const proxyPid = pidOf(proxyFile)
+  const procs = await Promise.all([
+    dnsmasqPid === undefined ? undefined : processRecord(dnsmasqPid, 'dnsmasq', dnsmasqPidFile.path, false),
+    proxyPid === undefined ? undefined : processRecord(proxyPid, 'proxy', proxyFile.path, true),
+  ])
+  ev.processes = procs.filter((p): p is ProcessRecord => p !== undefined)
+  if (!present) return ev
+  ev.namespaceInode = await stat(`/run/netns/${ns}`).then((s) => `net:[${s.ino}]`, () => undefined)
+  ev.addresses = await command('ip', ['-j', '-n', ns, 'addr', 'show'])
+  if (ev.addresses.exitCode !== 0 && !ev.addresses.error) {
+    // iproute2 before 4.13 has no -j (Grizzly-era nodes): the classic form
+    ev.addresses = await command('ip', ['netns', 'exec', ns, 'ip', 'addr', 'show'])
+  }
+  if (ctx.probe) ev.probe = await probe(ns)
+  return ev
+}
+
+/** One GET of http://169.254.169.254/ from inside the namespace, by this same Node binary. */
+async function probe(ns: string): Promise<NetworkEvidence['probe']> {
+  const script = `const t=Date.now();const r=require('http').get({host:'169.254.169.254',port:80,path:'/',timeout:3000},res=>{let b='';res.on('data',d=>{if(b.length<2000)b+=d});res.on('end',()=>{console.log(JSON.stringify({status:res.statusCode,body:b.slice(0,500),ms:Date.now()-t}))})});r.on('timeout',()=>{r.destroy(Object.assign(new Error('timeout'),{code:'ETIMEDOUT'}))});r.on('error',e=>{console.log(JSON.stringify({error:e.code==='ECONNREFUSED'?'refused':e.code==='ETIMEDOUT'?'timeout':e.code==='ENETUNREACH'||e.code==='EHOSTUNREACH'?'unreachable':(e.code||e.message),ms:Date.now()-t}))})`
+  const argv = ['ip', 'netns', 'exec', ns, process.execPath, '-e', script]
+  const r = await run(argv[0], argv.slice(1), {timeoutMs: 10_000})
+  const shown = ['ip', 'netns', 'exec', ns, 'GET', 'http://169.254.169.254/']
+  try {
+    return {argv: shown, url: 'http://169.254.169.254/', ...JSON.parse(r.stdout)}
+  } catch {
+    return {argv: shown, error: r.failedToStart ?? (r.stderr.trim() || 'no answer'), url: 'http://169.254.169.254/'}
+  }
+}
+
+export async function listNamespaces(): Promise<CommandRecord> {
+  const r = await command('ip', ['netns', 'list'])
+  if (r.error) throw cannotError('ip-missing', `cannot run ip (iproute2): ${r.error}`)
+  return r
+}
+
+/** Bounded concurrency: at most `limit` networks in flight (2 cores here; forks dominate). */
+export async function collectMany(networks: string[], ctx: NodeContext, limit = 8): Promise<Snapshot> {
+  const namespaces = await listNamespaces()
+  const out: NetworkEvidence[] = new Array(networks.length)
+  let next = 0
+  const worker = async () => {
+    while (next < networks.length) {
+      const i = next++
+      out[i] = await collectNetwork(networks[i], ctx, namespaces)
+    }
+  }
+  await Promise.all(Array.from({length: Math.min(limit, networks.length)}, worker))
+  const {version} = {version: process.env.npm_package_version ?? ''}
+  return {format: SNAPSHOT_FORMAT, host: hostname(), networks: out, takenAt: new Date().toISOString(), tool: `quantum-meta ${version}`.trim()}
+}
+
+export async function requireInspectable(statePath: string): Promise<void> {
+  if (process.getuid?.() !== 0) throw cannotError('not-root', 'diagnose inspects namespaces and other users\' processes: run it as root (or diagnose a snapshot with --snapshot)')
+  try {
+    await readdir(statePath)
+  } catch (error) {
+    throw cannotError('state-unreadable', `cannot read the state path ${statePath}: ${(error as NodeJS.ErrnoException).code ?? error}`)
+  }
+}

@@ -1,0 +1,18 @@
+// Pure parsers for what `quantum-meta diagnose` reads on a network node:
+// text in, typed data out, no I/O, no throwing on odd input.
+export {parseDnsmasqArgs} from './dnsmasq.js'
+export type {DhcpRange, DnsmasqArgs} from './dnsmasq.js'
+export {parseHaproxyConfig} from './haproxy.js'
+export type {HaproxyConfig} from './haproxy.js'
+export {parseIpAddr} from './ip-addr.js'
+export type {IfAddress, Interface} from './ip-addr.js'
+export {isWildcardAddress, netmaskToPrefixlen} from './ip-util.js'
+export {parseNetnsList} from './netns.js'
+export {isClasslessRoute, isWin2k3Route, parseOpts, routePairs} from './opts.js'
+export type {OptsLine, RoutePair} from './opts.js'
+export {parseProcCmdline, parsePsArgs, parsePsF} from './processes.js'
+export type {ProcessInfo} from './processes.js'
+export {parseIpRoute, parseRouteN} from './routes.js'
+export type {Route} from './routes.js'
+export {parseNetstat, parseProcNetTcp, parseSs, socketInodesFromFdLinks} from './sockets.js'
+export type {Socket} from './sockets.js'

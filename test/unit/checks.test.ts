@@ -1,0 +1,200 @@
+// The pure checks on evidence made of verbatim outputs of real nodes:
+// - the Grizzly seed (examples/grizzly-seed.snapshot.json, built from test/fixtures/node/grizzly-seed/),
+// - the Neutron Zed node (test/fixtures/node/zed/basic-isolated/, see test/fixtures/node/SOURCES.md).
+// Faults are made by changing one piece of that evidence the way the fault changes a node.
+import {readFileSync} from 'node:fs'
+import {describe, expect, it} from 'vitest'
+
+import {CHECKS, TITLES} from '../../src/checks/registry.js'
+import {runChecks} from '../../src/checks/run.js'
+import type {Check, Finding} from '../../src/checks/types.js'
+import type {NetworkEvidence, Snapshot} from '../../src/diagnose/evidence.js'
+import {diagnoseEvidence} from '../../src/diagnose/service.js'
+
+const seed = (): NetworkEvidence =>
+  (JSON.parse(readFileSync(new URL('../../examples/grizzly-seed.snapshot.json', import.meta.url), 'utf8')) as Snapshot).networks[0]
+const zedFile = (f: string) => readFileSync(new URL(`../fixtures/node/zed/basic-isolated/${f}`, import.meta.url), 'utf8')
+
+const ZED_NET = 'debe22fb-0d6c-4b70-9763-b422a9442bb1'
+/** The real Zed node's evidence, in the shape a hand-made snapshot has (ps and netstat text). */
+function zed(): NetworkEvidence {
+  const ns = `qdhcp-${ZED_NET}`
+  const state = '/var/lib/neutron'
+  const cmd = (argv: string[], stdout: string) => ({argv, exitCode: 0, stderr: '', stdout})
+  const dnsmasqPs = zedFile('ps-f-dnsmasq.txt')
+  const haproxyPs = zedFile('ps-f-haproxy.txt')
+  const pidIn = (ps: string) => Number(ps.split('\n')[1].trim().split(/\s+/)[1])
+  return {
+    addresses: cmd(['ip', 'netns', 'exec', ns, 'ip', '-4', 'a'], zedFile('ip-4-a.txt')),
+    config: {content: '[DEFAULT]\ninterface_driver = linuxbridge\nenable_isolated_metadata = True\nforce_metadata = False\n', path: '/etc/neutron/dhcp_agent.ini', state: 'present'},
+    dnsmasqPidFile: {path: `${state}/dhcp/${ZED_NET}/pid`, state: 'not-collected'},
+    haproxyConfig: {content: zedFile('haproxy.conf'), path: `${state}/ns-metadata-proxy/${ZED_NET}.conf`, state: 'present'},
+    haproxyPidFile: {path: `${state}/external/pids/${ZED_NET}.pid.haproxy`, state: 'not-collected'},
+    layout: 'neutron',
+    namespace: ns,
+    namespaces: cmd(['ip', 'netns'], zedFile('ip-netns.txt')),
+    network: ZED_NET,
+    opts: {content: zedFile('opts'), path: `${state}/dhcp/${ZED_NET}/opts`, state: 'present'},
+    processes: [
+      {alive: true, from: 'ps', pid: pidIn(dnsmasqPs), ps: dnsmasqPs, role: 'dnsmasq'},
+      {alive: true, from: 'ps', pid: pidIn(haproxyPs), ps: haproxyPs, role: 'proxy'},
+    ],
+    proxyPidFile: {path: `${state}/external/pids/${ZED_NET}.pid`, state: 'not-collected'},
+    sockets: cmd(['ip', 'netns', 'exec', ns, 'netstat', '-4', '-anpt'], zedFile('netstat-4-anpt.txt')),
+    statePath: state,
+    upstreamSocket: {connect: 'ok', path: `${state}/metadata_proxy`, state: 'present', type: 'socket'},
+  }
+}
+
+const byId = (fs: Finding[], id: string) => fs.find((f) => f.id === id)!
+const statuses = (fs: Finding[]) => Object.fromEntries(fs.map((f) => [f.id, f.status]))
+const diagnose = (ev: NetworkEvidence, probe = false) => diagnoseEvidence(ev, {probe})
+
+describe('the registry', () => {
+  it('lists the public check ids in chain order, each with a title', () => {
+    expect(CHECKS.map((c) => c.id)).toEqual([
+      'config.metadata-enabled',
+      'namespace.exists',
+      'namespace.dhcp-address',
+      'namespace.metadata-address',
+      'dnsmasq.running',
+      'opts.metadata-route',
+      'proxy.running',
+      'proxy.listening',
+      'proxy.upstream',
+      'probe.http',
+    ])
+    for (const c of CHECKS) expect(TITLES[c.id]).toBeTruthy()
+  })
+
+  it('a crashing check becomes one failing finding; what needs it is skipped', () => {
+    const boom: Check = {id: 'x.boom', needs: [], run: () => {throw new Error('kaput')}}
+    const after: Check = {id: 'x.after', needs: ['x.boom'], run: () => ({evidence: [], status: 'pass', summary: 'never'})}
+    const fs = runChecks(seed(), {probe: false}, undefined, [boom, after])
+    expect(fs[0]).toMatchObject({id: 'x.boom', status: 'fail', summary: 'check crashed: kaput'})
+    expect(fs[1]).toMatchObject({id: 'x.after', status: 'skip', summary: 'skipped: x.boom failed'})
+  })
+})
+
+describe('the real Grizzly node (seed transcript)', () => {
+  it('is healthy: every link the transcript shows passes', () => {
+    const r = diagnose(seed())
+    expect(r).toMatchObject({healthy: true, layout: 'quantum', network: '01cce415-8e2b-4096-92b5-7acc67163d79'})
+    expect(statuses(r.findings)).toEqual({
+      'config.metadata-enabled': 'pass',
+      'dnsmasq.running': 'pass',
+      'namespace.dhcp-address': 'pass',
+      'namespace.exists': 'pass',
+      'namespace.metadata-address': 'pass',
+      'opts.metadata-route': 'pass',
+      'probe.http': 'skip',
+      'proxy.listening': 'pass',
+      'proxy.running': 'pass',
+      'proxy.upstream': 'skip',
+    })
+    expect(byId(r.findings, 'opts.metadata-route').summary).toBe('169.254.169.254/32 via 172.17.17.1 on tag tag0')
+    expect(byId(r.findings, 'namespace.metadata-address').summary).toBe('169.254.169.254/16 is on tapc2ac4ed4-f3')
+    expect(byId(r.findings, 'proxy.listening').evidence[0]).toMatch(/0\.0\.0\.0:80 LISTEN 27409\/python/)
+  })
+
+  it('a wrong next hop in opts is named with the right line to paste', () => {
+    const ev = seed()
+    ev.opts.content = 'tag:tag0,option:classless-static-route,169.254.169.254/32,172.17.17.254'
+    const f = byId(diagnose(ev).findings, 'opts.metadata-route')
+    expect(f.status).toBe('fail')
+    expect(f.summary).toMatch(/via 172\.17\.17\.254, but the DHCP port here is 172\.17\.17\.1/)
+    expect(f.fix).toContain("'tag:tag0,option:classless-static-route,169.254.169.254/32,172.17.17.1'")
+    expect(f.fix).toContain('kill -HUP 27348')
+  })
+
+  it('a route on a tag dnsmasq does not serve reaches no client', () => {
+    const ev = seed()
+    ev.opts.content = 'tag:tag1,option:classless-static-route,169.254.169.254/32,172.17.17.1'
+    const f = byId(diagnose(ev).findings, 'opts.metadata-route')
+    expect(f).toMatchObject({status: 'fail'})
+    expect(f.summary).toMatch(/on tag tag1, but dnsmasq sets tag0/)
+  })
+
+  it('a subnet with a gateway (Grizzly writes only option:router) has no route', () => {
+    const ev = seed()
+    ev.opts.content = 'tag:tag0,option:router,172.17.17.254'
+    const r = diagnose(ev)
+    expect(r.healthy).toBe(false)
+    expect(byId(r.findings, 'opts.metadata-route').summary).toMatch(/no classless-static-route \(121\) line/)
+  })
+
+  it('config off: the first broken link is the config, with the enable command as fix', () => {
+    const ev = seed()
+    ev.config.content = ev.config.content!.replace('enable_isolated_metadata = True', 'enable_isolated_metadata = False')
+    const r = diagnose(ev)
+    expect(r.findings.find((f) => f.status === 'fail')).toMatchObject({id: 'config.metadata-enabled'})
+    expect(byId(r.findings, 'config.metadata-enabled').fix).toMatch(/^quantum-meta enable --config-file \/etc\/quantum\/dhcp_agent\.ini --restart/)
+  })
+
+  it('namespace missing: everything inside it is skipped, naming the cause', () => {
+    const ev = seed()
+    ev.namespaces.stdout = ''
+    const r = diagnose(ev)
+    expect(byId(r.findings, 'namespace.exists').status).toBe('fail')
+    for (const id of ['namespace.dhcp-address', 'namespace.metadata-address', 'opts.metadata-route', 'proxy.listening']) {
+      expect(byId(r.findings, id).summary).toMatch(/^skipped: (namespace\.exists|namespace\.dhcp-address|proxy\.running) (failed|was skipped)$/)
+    }
+  })
+
+  it('metadata address removed: namespace.metadata-address fails with the ip command to paste', () => {
+    const ev = seed()
+    ev.addresses!.stdout = ev.addresses!.stdout.replace(/inet 169\.254\.169\.254.*\n/, '')
+    const f = byId(diagnose(ev).findings, 'namespace.metadata-address')
+    expect(f.status).toBe('fail')
+    expect(f.fix).toContain('ip addr add 169.254.169.254/16 dev tapc2ac4ed4-f3')
+  })
+
+  it('proxy not listening: proxy.listening fails', () => {
+    const ev = seed()
+    ev.sockets!.stdout = ev.sockets!.stdout.replace(/.*:80 .*\n/, '')
+    expect(byId(diagnose(ev).findings, 'proxy.listening').status).toBe('fail')
+  })
+})
+
+describe('the real Neutron Zed node', () => {
+  it('is healthy with the 249 twin present; haproxy listens on 169.254.169.254:80', () => {
+    const r = diagnose(zed())
+    expect(r.healthy).toBe(true)
+    const route = byId(r.findings, 'opts.metadata-route')
+    expect(route.status).toBe('pass')
+    expect(route.summary).toMatch(/^169\.254\.169\.254\/32 via 198\.51\.100\.\d+ on tag subnet-/)
+    expect(byId(r.findings, 'namespace.metadata-address').summary).toMatch(/169\.254\.169\.254\/32 is on ns-/)
+    expect(byId(r.findings, 'proxy.listening').summary).toMatch(/listens on 169\.254\.169\.254:80/)
+    expect(byId(r.findings, 'dnsmasq.running').status).toBe('pass')
+  })
+
+  it('warns when the 249 line is missing on a Neutron layout', () => {
+    const ev = zed()
+    ev.opts.content = ev.opts.content!.split('\n').filter((l) => !/,249,/.test(l)).join('\n')
+    const f = byId(diagnose(ev).findings, 'opts.metadata-route')
+    expect(f.status).toBe('warn')
+    expect(f.summary).toMatch(/option 249 twin is missing/)
+  })
+
+  it('a missing upstream socket means 503 for instances: proxy.upstream fails', () => {
+    const ev = zed()
+    ev.upstreamSocket = {path: '/var/lib/neutron/metadata_proxy', state: 'missing'}
+    const r = diagnose(ev)
+    expect(r.healthy).toBe(false)
+    expect(byId(r.findings, 'proxy.upstream').summary).toMatch(/does not exist: instances get 503 from haproxy/)
+  })
+
+  it('probe answers are explained: 503, refused, 403', () => {
+    for (const [probe, re] of [
+      [{status: 503}, /503: haproxy has no server/],
+      [{error: 'refused'}, /refused: nothing listens on port 80/],
+      [{status: 403}, /403: .*shared_secret/],
+    ] as const) {
+      const ev = zed()
+      ev.probe = {argv: ['ip', 'netns', 'exec', ev.namespace, 'GET', 'http://169.254.169.254/'], url: 'http://169.254.169.254/', ...probe}
+      const f = byId(diagnose(ev, true).findings, 'probe.http')
+      expect(f.status).toBe('fail')
+      expect(f.summary).toMatch(re)
+    }
+  })
+})

@@ -1,0 +1,69 @@
+// `quantum-meta diagnose` through the built binary: the bundled seed snapshot, bad input, --list-checks.
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {describe, expect, it} from 'vitest'
+
+import {ROOT, cli} from '../helpers/cli.js'
+
+const SNAP = `${ROOT}examples/grizzly-seed.snapshot.json`
+const NET = '01cce415-8e2b-4096-92b5-7acc67163d79'
+
+describe('diagnose --snapshot (the README example)', () => {
+  it('the real Grizzly node is healthy: exit 0, a table in chain order', () => {
+    const r = cli(['diagnose', NET, '--snapshot', SNAP])
+    expect(r.status).toBe(0)
+    const rows = r.stdout.split('\n').filter((l) => /^│ (ok|skip|WARN|FAIL)/.test(l)).map((l) => l.split('│')[2].trim())
+    expect(rows).toEqual(['config.metadata-enabled', 'namespace.exists', 'namespace.dhcp-address', 'namespace.metadata-address', 'dnsmasq.running', 'opts.metadata-route', 'proxy.running', 'proxy.listening', 'proxy.upstream', 'probe.http'])
+    expect(r.stdout).toMatch(/healthy: no link of the metadata chain is broken/)
+  })
+
+  it('--json is one document with network, layout, healthy and findings', () => {
+    const r = cli(['diagnose', NET, '--snapshot', SNAP, '--json'])
+    expect(r.status).toBe(0)
+    expect(r.json).toMatchObject({healthy: true, layout: 'quantum', network: NET})
+    expect(r.json.findings[5]).toMatchObject({evidence: [expect.stringContaining('tag:tag0,option:classless-static-route,169.254.169.254/32,172.17.17.1')], id: 'opts.metadata-route', status: 'pass'})
+    expect(r.stderr).toBe('')
+  })
+
+  it('a broken snapshot exits 1 and names the first broken link and its fix', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qm-diag-'))
+    try {
+      const snap = JSON.parse(readFileSync(SNAP, 'utf8'))
+      snap.networks[0].opts.content = 'tag:tag0,option:router'
+      const p = join(dir, 's.json')
+      writeFileSync(p, JSON.stringify(snap))
+      const r = cli(['diagnose', NET, '--snapshot', p])
+      expect(r.status).toBe(1)
+      expect(r.stdout).toMatch(/first broken link: opts\.metadata-route/)
+      expect(r.stdout).toMatch(/fix: printf .*tag:tag0,option:classless-static-route,169\.254\.169\.254\/32,172\.17\.17\.1/)
+    } finally {
+      rmSync(dir, {force: true, recursive: true})
+    }
+  })
+
+  it('--check runs a subset; an unknown check id is exit 2', () => {
+    const r = cli(['diagnose', NET, '--snapshot', SNAP, '--check', 'opts.metadata-route', '--json'])
+    expect(r.json.findings.map((f: {id: string}) => f.id)).toEqual(['opts.metadata-route'])
+    expect(cli(['diagnose', NET, '--snapshot', SNAP, '--check', 'nope']).status).toBe(2)
+  })
+})
+
+describe('diagnose input checks', () => {
+  it.each(['not-a-uuid', '../../etc/passwd', '01cce415-8e2b-4096-92b5-7acc67163d7', "x'; rm -rf /"])('net-id %j is exit 2 before anything runs', (id) => {
+    const r = cli(['diagnose', id, '--json', '--state-path', '/nonexistent'])
+    expect(r.status).toBe(2)
+    expect(r.json.error.code).toBe('bad-net-id')
+  })
+
+  it('--list-checks lists the ids in chain order', () => {
+    const r = cli(['diagnose', '--list-checks'])
+    expect(r.status).toBe(0)
+    expect(r.stdout.split('\n')[0]).toMatch(/^config\.metadata-enabled\s+enable_isolated_metadata or force_metadata/)
+    expect(r.stdout.split('\n').filter(Boolean)).toHaveLength(10)
+  })
+
+  it('a snapshot that is not one is exit 2', () => {
+    expect(cli(['diagnose', NET, '--snapshot', `${ROOT}package.json`]).status).toBe(2)
+  })
+})
