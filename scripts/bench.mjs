@@ -52,8 +52,13 @@ export const cases = [
   },
 ]
 
+if (!process.argv.includes('--scale-only')) startup()
+if (process.getuid?.() === 0 && !process.argv.includes('--no-scale')) await scale()
+else console.log('\n(diagnose --all scaling needs root: skipped)')
+
+function startup() {
 console.log(`node ${process.version}, ${RUNS} paired runs each, median wall time`)
-console.log('command'.padEnd(40), 'ms'.padStart(8), "node -e ''".padStart(12), 'ratio'.padStart(8), 'target'.padStart(8))
+  console.log('command'.padEnd(40), 'ms'.padStart(8), "node -e ''".padStart(12), 'ratio'.padStart(8), 'target'.padStart(8))
 for (const c of cases) {
   const r = paired(c.argv)
   console.log(
@@ -63,4 +68,76 @@ for (const c of cases) {
     `${r.ratio.toFixed(2)}x`.padStart(8),
     `<=${c.target}x`.padStart(8),
   )
+}
+}
+
+// ---- diagnose --all at 10 / 50 / 200 namespaces vs the seed's manual procedure as a bash loop ----
+// The namespaces are qdhcp-<random uuid>, each with a veth pair created inside it (tap…/peer), the DHCP
+// port address and 169.254.169.254/16 on the tap end: nothing is added to the root namespace and no
+// packet is sent. State (opts, config) lives in a temp dir. Everything is removed by name at the end.
+async function scale() {
+  const {mkdtempSync, mkdirSync, writeFileSync, rmSync} = await import('node:fs')
+  const {randomUUID} = await import('node:crypto')
+  const {tmpdir} = await import('node:os')
+  const state = mkdtempSync(`${tmpdir()}/qm-bench-`)
+  const config = `${state}/dhcp_agent.ini`
+  writeFileSync(config, '[DEFAULT]\nenable_isolated_metadata = True\n')
+  const made = []
+  const sh = (args) => {
+    const r = spawnSync('ip', args, {stdio: ['ignore', 'ignore', 'pipe']})
+    if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr}`)
+  }
+  const cleanup = () => {
+    for (const ns of made) spawnSync('ip', ['netns', 'del', ns])
+    rmSync(state, {force: true, recursive: true})
+  }
+  process.on('SIGINT', () => {
+    cleanup()
+    process.exit(130)
+  })
+  const grow = (n) => {
+    while (made.length < n) {
+      const id = randomUUID()
+      const ns = `qdhcp-${id}`
+      const i = made.length
+      sh(['netns', 'add', ns])
+      made.push(ns)
+      const tap = `tap${id.slice(0, 11)}`
+      sh(['-n', ns, 'link', 'set', 'lo', 'up'])
+      sh(['-n', ns, 'link', 'add', tap, 'type', 'veth', 'peer', 'name', `p${id.slice(0, 11)}`])
+      sh(['-n', ns, 'link', 'set', tap, 'up'])
+      const ip = `172.17.${Math.floor(i / 250)}.${(i % 250) + 1}`
+      sh(['-n', ns, 'addr', 'add', `${ip}/24`, 'dev', tap])
+      sh(['-n', ns, 'addr', 'add', '169.254.169.254/16', 'dev', tap])
+      mkdirSync(`${state}/dhcp/${id}`, {recursive: true})
+      writeFileSync(`${state}/dhcp/${id}/opts`, `tag:tag0,option:classless-static-route,169.254.169.254/32,${ip}\ntag:tag0,option:router`)
+    }
+  }
+  try {
+    const list = `${state}/namespaces`
+    const manual = `while read -r ns; do ip netns exec "$ns" ip a; ip netns exec "$ns" netstat -anp; cat "${state}/dhcp/\${ns#qdhcp-}/opts"; done < ${list} >/dev/null 2>&1`
+    const floor = [process.execPath, '-e', '']
+    const runs = Math.max(3, Math.floor(RUNS / 5))
+    console.log(`\ndiagnose --all (${runs} paired runs each, median wall ms); manual = per namespace: ip netns exec ip a, ip netns exec netstat -anp, cat opts`)
+    console.log('namespaces'.padEnd(12), 'diagnose'.padStart(9), 'manual'.padStart(9), "node -e ''".padStart(11), 'diag/floor'.padStart(11), 'manual/diag'.padStart(12))
+    for (const n of [10, 50, 200]) {
+      grow(n)
+      writeFileSync(list, made.join('\n') + '\n')
+      const diag = [process.execPath, bin, 'diagnose', '--all', '--json', '--config-file', config, '--state-path', state]
+      const loop = ['bash', '-c', manual]
+      time(diag)
+      const a = []
+      const b = []
+      const f = []
+      for (let i = 0; i < runs; i++) {
+        a.push(time(diag))
+        b.push(time(loop))
+        f.push(time(floor))
+      }
+      const [d, m, fl] = [median(a), median(b), median(f)]
+      console.log(String(n).padEnd(12), d.toFixed(0).padStart(9), m.toFixed(0).padStart(9), fl.toFixed(0).padStart(11), `${(d / fl).toFixed(1)}x`.padStart(11), `${(m / d).toFixed(2)}x`.padStart(12))
+    }
+  } finally {
+    cleanup()
+  }
 }

@@ -1,0 +1,79 @@
+#!/bin/bash
+# install-test-deps.sh - the Debian 12 packages the integration tests (test/integration/)
+# need: the real DHCP server, proxy and DHCP client the rig in test/integration/rig/ runs
+# inside network namespaces.
+#
+#   binary          package        used for
+#   dnsmasq         dnsmasq-base   the DHCP agent's dnsmasq (NOT the `dnsmasq` package: that
+#                                  one ships and starts a system-wide dnsmasq service)
+#   haproxy         haproxy        the modern (Pike+) ns-metadata-proxy
+#   udhcpc          udhcpc         the "VM"'s DHCP client (busybox udhcpc, -O staticroutes)
+#   ip, ss, bridge  iproute2       namespaces, veths, the bridge; also what diagnose runs
+#   netstat, route  net-tools      what diagnose runs on a Grizzly-era node
+#   ps              procps         process listing
+#   python3         python3        the Grizzly proxy and metadata-agent stand-ins
+#   curl            curl           the VM's HTTP GET of http://169.254.169.254/
+#
+# Run as root on Debian 12. Non-interactive; does nothing (no apt at all) when every
+# binary is already there. Safe to run again.
+set -euo pipefail
+
+declare -A PKG_OF=(
+    [dnsmasq]=dnsmasq-base
+    [haproxy]=haproxy
+    [udhcpc]=udhcpc
+    [ip]=iproute2
+    [ss]=iproute2
+    [bridge]=iproute2
+    [netstat]=net-tools
+    [route]=net-tools
+    [ps]=procps
+    [curl]=curl
+)
+
+have() {
+    # look in the sbin directories too: a non-login root shell may not have them on PATH
+    PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin" command -v "$1" >/dev/null 2>&1
+}
+
+missing=()
+for bin in "${!PKG_OF[@]}"; do
+    have "$bin" || missing+=("${PKG_OF[$bin]}")
+done
+# The rig runs /usr/bin/python3 (Debian's), not whatever python3 comes first on PATH.
+[ -x /usr/bin/python3 ] || missing+=(python3)
+
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "install-test-deps: every binary is present, nothing to install"
+    exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "install-test-deps: must run as root to install: ${missing[*]}" >&2
+    exit 1
+fi
+
+# No package may start a daemon on this machine (haproxy's postinst would start the
+# system haproxy service, for instance). invoke-rc.d asks /usr/sbin/policy-rc.d first and
+# does nothing when it exits 101 ("action forbidden"). Many container images already
+# ship this file (Debian's docker images do); only write it when it is absent, and leave
+# it in place afterwards so that later installs are covered too.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\n# written by quantum-meta scripts/install-test-deps.sh: never start services on install\nexit 101\n' \
+        > /usr/sbin/policy-rc.d
+    chmod 0755 /usr/sbin/policy-rc.d
+    echo "install-test-deps: wrote /usr/sbin/policy-rc.d (exit 101) so no package starts a daemon"
+fi
+
+# unique package names, stable order
+mapfile -t pkgs < <(printf '%s\n' "${missing[@]}" | sort -u)
+echo "install-test-deps: installing ${pkgs[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+apt-get install -y --no-install-recommends "${pkgs[@]}"
+
+for bin in "${!PKG_OF[@]}"; do
+    have "$bin" || { echo "install-test-deps: $bin still missing after install" >&2; exit 1; }
+done
+[ -x /usr/bin/python3 ] || { echo "install-test-deps: /usr/bin/python3 still missing" >&2; exit 1; }
+echo "install-test-deps: done"

@@ -1,0 +1,88 @@
+/**
+ * diagnose against a network node built from real parts (test/integration/rig/): real namespaces,
+ * real dnsmasq with the agent's arguments, the Grizzly proxy stand-in or real haproxy, and a VM
+ * namespace whose real DHCP client (udhcpc -O staticroutes) gets its lease and route from that dnsmasq
+ * and then fetches http://169.254.169.254/. The VM is the ground truth: for each fault, diagnose's
+ * verdict (exit code and first failing check) must agree with what the VM experienced.
+ * Needs root; scripts/install-test-deps.sh installs the packages.
+ */
+import {afterEach, describe, expect, it} from 'vitest'
+
+import {cli} from '../helpers/cli.js'
+import {type FakeNode, type FaultKind, type Layout, buildNode} from './rig/node.js'
+
+const isRoot = process.getuid?.() === 0
+
+/** The link each fault breaks: the first failing check diagnose must name. */
+const FIRST_BROKEN: Record<FaultKind, string> = {
+  'config-off': 'config.metadata-enabled',
+  'dnsmasq-down': 'dnsmasq.running',
+  'metadata-address-removed': 'namespace.metadata-address',
+  'namespace-missing': 'namespace.exists',
+  'opts-route-missing': 'opts.metadata-route',
+  'proxy-down': 'proxy.running',
+  'upstream-socket-gone': 'proxy.upstream',
+  'wrong-next-hop': 'opts.metadata-route',
+}
+
+let node: FakeNode | undefined
+afterEach(async () => {
+  await node?.cleanup()
+  node = undefined
+})
+
+function diagnose(n: FakeNode, extra: string[] = []) {
+  return cli(['diagnose', n.netId, '--config-file', n.configFile, '--state-path', n.statePath, '--json', ...extra])
+}
+
+const firstFail = (json: {findings: {id: string; status: string}[]}) => json.findings.find((f) => f.status === 'fail')?.id
+
+describe.skipIf(!isRoot).each(['quantum', 'neutron'] as Layout[])('diagnose on a real %s node', (layout) => {
+  it('healthy: the VM gets its route and a 200, and diagnose says healthy (exit 0), --probe included', async () => {
+    node = await buildNode({layout})
+    const vm = await node.vm()
+    expect(vm.leased).toBe(true)
+    expect(vm.http.status).toBe(200)
+    const r = diagnose(node, ['--probe'])
+    expect(r.stderr).toBe('')
+    expect(r.json).toMatchObject({healthy: true, layout, network: node.netId})
+    expect(r.status).toBe(0)
+    const statuses = Object.fromEntries(r.json.findings.map((f: {id: string; status: string}) => [f.id, f.status]))
+    expect(statuses).toEqual({
+      'config.metadata-enabled': 'pass',
+      'dnsmasq.running': 'pass',
+      'namespace.dhcp-address': 'pass',
+      'namespace.exists': 'pass',
+      'namespace.metadata-address': 'pass',
+      'opts.metadata-route': 'pass',
+      'probe.http': 'pass',
+      'proxy.listening': 'pass',
+      'proxy.running': 'pass',
+      'proxy.upstream': 'pass',
+    })
+    // opts verify agrees
+    expect(cli(['opts', 'verify', node.netId, '--config-file', node.configFile, '--state-path', node.statePath]).status).toBe(0)
+  })
+
+  for (const fault of Object.keys(FIRST_BROKEN) as FaultKind[]) {
+    it(`${fault}: the VM fails to get metadata, and diagnose exits 1 naming ${FIRST_BROKEN[fault]}`, async () => {
+      node = await buildNode({layout})
+      await node.fault(fault)
+      if (fault === 'config-off') {
+        // what the agent does when it restarts with isolated metadata off: no proxy, no metadata
+        // address, no route in opts (the rig's agent is not real, so the test applies the effects)
+        await node.fault('proxy-down')
+        await node.fault('metadata-address-removed')
+        await node.fault('opts-route-missing')
+      }
+      const vm = await node.vm()
+      expect(vm.http.status).not.toBe(200)
+      const r = diagnose(node)
+      expect(r.status).toBe(1)
+      expect(r.json.healthy).toBe(false)
+      expect(firstFail(r.json)).toBe(FIRST_BROKEN[fault])
+      const finding = r.json.findings.find((f: {id: string}) => f.id === FIRST_BROKEN[fault])
+      expect(finding.fix).toBeTruthy()
+    })
+  }
+})
