@@ -65,9 +65,10 @@ HTTP GET from inside the namespace). Exit: 0 no link broken, 1 a link is broken,
     await node.requireInspectable(paths.statePath)
     const ctx = {...paths, probe: flags.probe}
     let networks: string[]
+    let list
     if (flags.all) {
       const {parseNetnsList} = await import('../parse/netns.js')
-      const list = await node.listNamespaces()
+      list = await node.listNamespaces()
       networks = parseNetnsList(list.stdout)
         .filter((n) => n.startsWith('qdhcp-'))
         .map((n) => n.slice('qdhcp-'.length))
@@ -75,7 +76,7 @@ HTTP GET from inside the namespace). Exit: 0 no link broken, 1 a link is broken,
     } else {
       networks = [netId!]
     }
-    const snap = await node.collectMany(networks, ctx)
+    const snap = await node.collectMany(networks, ctx, 8, list)
     return this.report(snap.networks.map((ev) => svc.diagnoseEvidence(ev, opts)), render, Boolean(flags.all))
   }
 

@@ -14,6 +14,8 @@ export interface CommandRecord {
   stderr: string
   /** why the program did not run at all (not installed, timed out) */
   error?: string
+  /** when one command covered many namespaces: the `netns: NAME` section of its stdout kept here */
+  section?: string
 }
 
 export type FileState = 'present' | 'missing' | 'error' | 'not-collected'

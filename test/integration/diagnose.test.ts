@@ -64,6 +64,17 @@ describe.skipIf(!isRoot).each(['quantum', 'neutron'] as Layout[])('diagnose on a
     expect(cli(['opts', 'verify', node.netId, '--config-file', node.configFile, '--state-path', node.statePath]).status).toBe(0)
   })
 
+  it('--all finds the node among every qdhcp namespace of this host and reads its addresses from one ip call', async () => {
+    node = await buildNode({layout})
+    const r = cli(['diagnose', '--all', '--json', '--config-file', node.configFile, '--state-path', node.statePath])
+    const mine = r.json.networks.find((n: {network: string}) => n.network === node!.netId)
+    expect(mine).toMatchObject({healthy: true, layout})
+    const addr = mine.findings.find((f: {id: string}) => f.id === 'namespace.dhcp-address')
+    expect(addr.evidence[0]).toMatch(/^ip -all netns exec ip -j addr show: (tap|ns-)/)
+    // with only this node on the host the whole run is healthy; other namespaces would add their own rows
+    expect(r.status).toBe(r.json.healthy ? 0 : 1)
+  })
+
   for (const fault of Object.keys(FIRST_BROKEN) as FaultKind[]) {
     it(`${fault}: the VM fails to get metadata, and diagnose exits 1 naming ${FIRST_BROKEN[fault]}`, async () => {
       node = await buildNode({layout})
