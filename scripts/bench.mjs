@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Start-up benchmark: whole-process wall time of quantum-meta commands as ratios to `node -e ''`,
 // measured in the same run (each command alternated with the yardstick so machine noise hits both).
-// Usage: npm run build && npm run bench [-- --runs N]
+// Usage: npm run build && npm run bench [-- --runs N] [--no-scale | --scale-only]
+// (the diagnose --all scaling part needs root: it creates and removes qdhcp-<uuid> namespaces)
 import {spawnSync} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
@@ -53,8 +54,10 @@ export const cases = [
 ]
 
 if (!process.argv.includes('--scale-only')) startup()
-if (process.getuid?.() === 0 && !process.argv.includes('--no-scale')) await scale()
-else console.log('\n(diagnose --all scaling needs root: skipped)')
+if (!process.argv.includes('--no-scale')) {
+  if (process.getuid?.() === 0) await scale()
+  else console.log('\n(diagnose --all scaling needs root: skipped)')
+}
 
 function startup() {
 console.log(`node ${process.version}, ${RUNS} paired runs each, median wall time`)

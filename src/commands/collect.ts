@@ -2,6 +2,7 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {writeFile} from 'node:fs/promises'
 
+import {nodeFlags} from '../node/flags.js'
 import {QmCommand} from '../base-command.js'
 import {cannotError} from '../errors.js'
 import {checkNetId, nodePaths} from '../layout.js'
@@ -16,10 +17,9 @@ Diagnose it anywhere later with \`quantum-meta diagnose <net-id> --snapshot FILE
   static examples = ['<%= config.bin %> collect 01cce415-8e2b-4096-92b5-7acc67163d79 --output netnode.snapshot.json']
 
   static flags = {
-    'config-file': Flags.string({description: 'the DHCP agent config', helpValue: 'FILE'}),
+    ...nodeFlags,
     output: Flags.string({char: 'o', description: 'write the snapshot here instead of stdout', helpValue: 'FILE'}),
     probe: Flags.boolean({description: 'include one GET of http://169.254.169.254/ from inside the namespace'}),
-    'state-path': Flags.string({description: "the agent's state_path", helpValue: 'DIR'}),
   }
 
   public async run(): Promise<unknown> {

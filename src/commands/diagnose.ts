@@ -1,6 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
+import {nodeFlags} from '../node/flags.js'
 import {QmCommand} from '../base-command.js'
 import {CHECKS, TITLES} from '../checks/registry.js'
 import {EXIT, usageError} from '../errors.js'
@@ -25,13 +26,12 @@ HTTP GET from inside the namespace). Exit: 0 no link broken, 1 a link is broken,
   ]
 
   static flags = {
+    ...nodeFlags,
     all: Flags.boolean({description: 'every qdhcp namespace on this node, one row each', exclusive: ['snapshot']}),
     check: Flags.string({description: 'run only these checks (repeatable; see --list-checks)', helpValue: 'ID', multiple: true}),
-    'config-file': Flags.string({description: 'the DHCP agent config [default: /etc/neutron/dhcp_agent.ini, else /etc/quantum/dhcp_agent.ini]', helpValue: 'FILE'}),
     'list-checks': Flags.boolean({description: 'list the checks in chain order and exit'}),
     probe: Flags.boolean({description: 'also GET http://169.254.169.254/ from inside the namespace'}),
     snapshot: Flags.string({description: 'diagnose a snapshot taken by `quantum-meta collect` instead of this node', helpValue: 'FILE'}),
-    'state-path': Flags.string({description: "the agent's state_path [default: /var/lib/neutron, else /var/lib/quantum]", helpValue: 'DIR'}),
   }
 
   public async run(): Promise<unknown> {
@@ -64,19 +64,10 @@ HTTP GET from inside the namespace). Exit: 0 no link broken, 1 a link is broken,
     const node = await import('../node/collect.js')
     await node.requireInspectable(paths.statePath)
     const ctx = {...paths, probe: flags.probe}
-    let networks: string[]
-    let list
-    if (flags.all) {
-      const {parseNetnsList} = await import('../parse/netns.js')
-      list = await node.listNamespaces()
-      networks = parseNetnsList(list.stdout)
-        .filter((n) => n.startsWith('qdhcp-'))
-        .map((n) => n.slice('qdhcp-'.length))
-        .filter((id) => /^[0-9a-f-]{36}$/i.test(id))
-    } else {
-      networks = [netId!]
-    }
-    const snap = await node.collectMany(networks, ctx, 8, list)
+    // --all: every qdhcp-<uuid> namespace on this node
+    const list = flags.all ? await node.listNamespaces() : undefined
+    const networks = list ? node.qdhcpNetworks(list) : [netId!]
+    const snap = await node.collectMany(networks, ctx, {batch: Boolean(list), listed: list})
     return this.report(snap.networks.map((ev) => svc.diagnoseEvidence(ev, opts)), render, Boolean(flags.all))
   }
 

@@ -11,6 +11,7 @@ import {cannotError} from '../errors.js'
 import type {LayoutName} from '../layout.js'
 import {debug} from '../output.js'
 import {parseHaproxyConfig} from '../parse/haproxy.js'
+import {parseNetnsList} from '../parse/netns.js'
 import {run} from '../system/exec.js'
 import {type CommandRecord, type FileRecord, type NetworkEvidence, type ProcessRecord, type Snapshot, SNAPSHOT_FORMAT} from '../diagnose/evidence.js'
 
@@ -137,6 +138,13 @@ async function probe(ns: string): Promise<NetworkEvidence['probe']> {
   }
 }
 
+/** The network ids of the qdhcp-<uuid> namespaces in an `ip netns list` record. */
+export function qdhcpNetworks(list: CommandRecord): string[] {
+  return parseNetnsList(list.stdout)
+    .filter((n) => /^qdhcp-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(n))
+    .map((n) => n.slice('qdhcp-'.length).toLowerCase())
+}
+
 export async function listNamespaces(): Promise<CommandRecord> {
   const r = await command('ip', ['netns', 'list'])
   if (r.error) throw cannotError('ip-missing', `cannot run ip (iproute2): ${r.error}`)
@@ -160,10 +168,11 @@ async function addressesOfAll(): Promise<Map<string, CommandRecord>> {
 }
 
 /** Bounded concurrency: at most `limit` networks in flight (2 cores here; forks dominate). */
-export async function collectMany(networks: string[], ctx: NodeContext, limit = 8, listed?: CommandRecord): Promise<Snapshot> {
-  const namespaces = listed ?? (await listNamespaces())
-  // many networks: one ip for all their addresses; a namespace missing from it falls back to its own ip
-  const batch = networks.length > 1 ? await addressesOfAll() : new Map<string, CommandRecord>()
+export async function collectMany(networks: string[], ctx: NodeContext, opts: {limit?: number; listed?: CommandRecord; batch?: boolean} = {}): Promise<Snapshot> {
+  const limit = opts.limit ?? 8
+  const namespaces = opts.listed ?? (await listNamespaces())
+  // --all: one ip for every namespace's addresses; a namespace missing from it falls back to its own ip
+  const batch = opts.batch ? await addressesOfAll() : new Map<string, CommandRecord>()
   const out: NetworkEvidence[] = new Array(networks.length)
   let next = 0
   const worker = async () => {

@@ -1,7 +1,7 @@
 // `ip addr` in its three shapes: the multi-line text (`ip a`, `ip -4 a`, also with
 // the indentation lost, as in transcripts pasted into a web page), the one-line form
 // (`ip -o a`, with or without its `\    valid_lft ...` tail) and JSON (`ip -j addr`).
-import {splitLines, toInt} from './ip-util.js'
+import {isRecord, parseJsonArray, splitLines, toInt} from './ip-util.js'
 
 export interface IfAddress {
   family: 'inet' | 'inet6'
@@ -116,18 +116,8 @@ function parseAddress(family: string, rest: string): IfAddress | undefined {
   return addr
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
-
 function parseJson(text: string): Interface[] {
-  let data: unknown
-  try {
-    data = JSON.parse(text)
-  } catch {
-    return []
-  }
-  if (!Array.isArray(data)) return []
+  const data = parseJsonArray(text)
   const out: Interface[] = []
   for (const item of data) {
     if (!isRecord(item) || typeof item.ifname !== 'string') continue

@@ -58,3 +58,17 @@ export function toInt(text: string | undefined): number | undefined {
 export function splitLines(text: string): string[] {
   return text.split(/\r?\n/)
 }
+
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+/** `ip -j` output: a JSON array, or [] when the text is not one. */
+export function parseJsonArray(text: string): unknown[] {
+  try {
+    const data: unknown = JSON.parse(text)
+    return Array.isArray(data) ? data : []
+  } catch {
+    return []
+  }
+}

@@ -1,5 +1,5 @@
 // Routing tables: `route -n` (net-tools) and `ip route` / `ip -j route` (iproute2).
-import {isIPv4, isIPv6, netmaskToPrefixlen, splitLines, toInt} from './ip-util.js'
+import {isIPv4, isIPv6, isRecord, netmaskToPrefixlen, parseJsonArray, splitLines, toInt} from './ip-util.js'
 
 export interface Route {
   /** Network address without the prefix: `0.0.0.0` for default, `169.254.169.254` for a host route. */
@@ -103,18 +103,8 @@ function hopOf(tokens: string[]): {gateway: string | null; dev?: string; flags?:
   return hop
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
-
 function parseIpRouteJson(text: string): Route[] {
-  let data: unknown
-  try {
-    data = JSON.parse(text)
-  } catch {
-    return []
-  }
-  if (!Array.isArray(data)) return []
+  const data = parseJsonArray(text)
   const out: Route[] = []
   for (const r of data) {
     if (!isRecord(r) || typeof r.dst !== 'string') continue

@@ -1,6 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
+import {nodeFlags} from '../../node/flags.js'
 import {QmCommand} from '../../base-command.js'
 import {EXIT} from '../../errors.js'
 import {checkNetId, nodePaths} from '../../layout.js'
@@ -16,8 +17,7 @@ address on the device, on a tag dnsmasq serves.`
   static examples = ['<%= config.bin %> opts verify 01cce415-8e2b-4096-92b5-7acc67163d79 --state-path /var/lib/quantum']
 
   static flags = {
-    'config-file': Flags.string({description: 'the DHCP agent config', helpValue: 'FILE'}),
-    'state-path': Flags.string({description: "the agent's state_path", helpValue: 'DIR'}),
+    ...nodeFlags,
   }
 
   public async run(): Promise<unknown> {

@@ -1,0 +1,10 @@
+import * as Flags from '@oclif/core/flags'
+
+/** Where the agent's files are on this node: shared by diagnose, collect and opts verify. */
+export const nodeFlags = {
+  'config-file': Flags.string({
+    description: 'the DHCP agent config [default: /etc/neutron/dhcp_agent.ini, else /etc/quantum/dhcp_agent.ini]',
+    helpValue: 'FILE',
+  }),
+  'state-path': Flags.string({description: "the agent's state_path [default: /var/lib/neutron, else /var/lib/quantum]", helpValue: 'DIR'}),
+}
