@@ -1,4 +1,4 @@
-import {spawnSync} from 'node:child_process'
+import {spawn, spawnSync} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -28,4 +28,23 @@ export function cli(args: string[], opts: {env?: NodeJS.ProcessEnv; input?: stri
     json = JSON.parse(r.stdout)
   } catch {}
   return {json, status: r.status, stderr: r.stderr, stdout: r.stdout}
+}
+
+/** Like cli(), without blocking the event loop (for tests that serve HTTP from this process). */
+export function cliAsync(args: string[], opts: {env?: NodeJS.ProcessEnv} = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {env: {...process.env, NO_COLOR: '1', ...opts.env}, stdio: ['ignore', 'pipe', 'pipe']})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('error', reject)
+    child.on('close', (status) => {
+      let json
+      try {
+        json = JSON.parse(stdout)
+      } catch {}
+      resolve({json, status, stderr, stdout})
+    })
+  })
 }

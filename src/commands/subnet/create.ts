@@ -1,0 +1,81 @@
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
+
+import {QmCommand} from '../../base-command.js'
+import {EXIT} from '../../errors.js'
+import {nodeFlags} from '../../node/flags.js'
+import {openstackFlags} from '../../openstack/flags.js'
+
+export default class SubnetCreate extends QmCommand {
+  // positional order matters: <network> <cidr>, as `quantum subnet-create net1 172.17.17.0/24`
+  static args = {
+    network: Args.string({description: 'network name or id', required: true}),
+    cidr: Args.string({description: 'the subnet range, e.g. 172.17.17.0/24', required: true}),
+  }
+
+  static description = `create a subnet without a gateway (gateway_ip null), so the DHCP agent serves its metadata
+
+Sends the literal "gateway_ip": null (a client that drops nulls gets a .1 gateway). Works with Grizzly's Quantum
+(Keystone v2.0) and today's Neutron (Keystone v3, token + endpoint, or noauth).
+Exit: 0 created, 1 refused by the server (409 overlap, quota) or --wait timed out, 2 bad input or unknown
+network, 3 authentication failed or the API cannot be reached.`
+
+  static examples = [
+    '<%= config.bin %> subnet create net1 172.17.17.0/24 --name sub1',
+    '<%= config.bin %> subnet create 01cce415-8e2b-4096-92b5-7acc67163d79 198.51.100.0/24 --dns-nameserver 198.51.100.53 -f value -c id',
+    '<%= config.bin %> subnet create net1 172.17.17.0/24 --os-cloud prod --wait',
+  ]
+
+  static flags = {
+    ...openstackFlags,
+    ...nodeFlags,
+    'allocation-pool': Flags.string({description: 'start=IP,end=IP (repeatable)', helpValue: 'start=IP,end=IP', multiple: true}),
+    column: Flags.string({char: 'c', description: 'only this field (repeatable)', helpValue: 'FIELD', multiple: true}),
+    dhcp: Flags.boolean({allowNo: true, default: true, description: 'DHCP on the subnet (--no-dhcp to turn it off)'}),
+    'dns-nameserver': Flags.string({description: 'DNS server for the subnet (repeatable)', helpValue: 'IP', multiple: true}),
+    format: Flags.string({char: 'f', default: 'table', description: 'output format', options: ['table', 'json', 'value']}),
+    'host-route': Flags.string({description: 'destination=CIDR,gateway=IP (repeatable)', helpValue: 'destination=CIDR,gateway=IP', multiple: true}),
+    'ip-version': Flags.string({default: '4', description: 'IP version of the range', options: ['4', '6']}),
+    name: Flags.string({description: 'subnet name', helpValue: 'NAME'}),
+    wait: Flags.boolean({description: "on this network node: wait until the network's opts file holds the metadata route"}),
+    'wait-timeout': Flags.integer({default: 90, description: 'seconds --wait waits', helpValue: 'SECONDS'}),
+  }
+
+  public async run(): Promise<unknown> {
+    const {args, flags} = await this.parse(SubnetCreate)
+    const {checkCidr} = await import('../../openstack/subnet.js')
+    const ipVersion = flags['ip-version'] === '6' ? 6 : 4
+    for (const w of checkCidr(args.cidr, ipVersion)) process.stderr.write(`warning: ${w}\n`)
+    const req = {
+      allocationPools: flags['allocation-pool'] ?? [],
+      cidr: args.cidr,
+      dnsNameservers: flags['dns-nameserver'] ?? [],
+      enableDhcp: flags.dhcp,
+      hostRoutes: flags['host-route'] ?? [],
+      ipVersion: ipVersion as 4 | 6,
+      name: flags.name,
+      network: args.network,
+    }
+    const {subnetBody, createSubnet} = await import('../../openstack/subnet.js')
+    subnetBody(req, '00000000-0000-0000-0000-000000000000') // reject bad --allocation-pool/--host-route before any request
+    const {connect} = await import('../../openstack/session.js')
+    const neutron = await connect(flags)
+    const subnet = await createSubnet(neutron, req)
+    const render = await import('../../render/fields.js')
+    const json = this.jsonEnabled() || flags.format === 'json'
+    if (!this.jsonEnabled()) {
+      if (flags.format === 'json') process.stdout.write(JSON.stringify(render.pickFields(subnet, flags.column), null, 2) + '\n')
+      else if (flags.format === 'value') process.stdout.write(render.fieldValues(subnet, flags.column))
+      else process.stdout.write(`Created a new subnet:\n${render.fieldTable(subnet, flags.column)}`)
+    }
+    if (flags.wait) {
+      const {waitForRoute} = await import('../../diagnose/wait.js')
+      const finding = await waitForRoute(subnet.network_id, {configFile: flags['config-file'], statePath: flags['state-path']}, flags['wait-timeout'])
+      if (finding.status !== 'pass' && finding.status !== 'warn') {
+        process.stderr.write(`timed out after ${flags['wait-timeout']} s: ${finding.id}: ${finding.summary}\n${finding.fix ? `fix: ${finding.fix}\n` : ''}`)
+        process.exitCode = EXIT.FAILED
+      }
+    }
+    return json ? render.pickFields(subnet, flags.column) : subnet
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * clouds.yaml and secure.yaml, searched as openstacksdk does: OS_CLIENT_CONFIG_FILE first, then
+ * ./, ~/.config/openstack/, /etc/openstack/. The first clouds.yaml found wins; secure.yaml (same
+ * places, OS_CLIENT_SECURE_FILE first) is merged over the chosen cloud.
+ */
+import {existsSync, readFileSync} from 'node:fs'
+import {homedir} from 'node:os'
+import {join} from 'node:path'
+
+import {cannotError, usageError} from '../errors.js'
+import {debug} from '../output.js'
+import type {CloudEntry} from './credentials.js'
+
+function candidates(file: string, envVar: string | undefined, cwd: string): string[] {
+  return [...(envVar ? [envVar] : []), join(cwd, file), join(homedir(), '.config', 'openstack', file), join('/etc/openstack', file)]
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out = {...base}
+  for (const [k, v] of Object.entries(over)) out[k] = isObject(v) && isObject(out[k]) ? merge(out[k] as Record<string, unknown>, v) : v
+  return out
+}
+
+async function load(path: string): Promise<Record<string, unknown>> {
+  const {parse} = await import('yaml')
+  let doc: unknown
+  try {
+    doc = parse(readFileSync(path, 'utf8'))
+  } catch (error) {
+    throw usageError('clouds-yaml-invalid', `${path}: not valid YAML: ${(error as Error).message.split('\n')[0]}`)
+  }
+  return isObject(doc) && isObject(doc.clouds) ? (doc.clouds as Record<string, unknown>) : {}
+}
+
+export async function loadCloud(name: string, env: NodeJS.ProcessEnv, cwd = process.cwd()): Promise<{name: string; entry: CloudEntry}> {
+  const file = candidates('clouds.yaml', env.OS_CLIENT_CONFIG_FILE, cwd).find((p) => existsSync(p))
+  if (!file) throw cannotError('no-clouds-yaml', `--os-cloud ${name}: no clouds.yaml in ./, ~/.config/openstack/ or /etc/openstack/`)
+  debug(`read ${file}`)
+  const clouds = await load(file)
+  const entry = clouds[name]
+  if (!isObject(entry)) throw usageError('unknown-cloud', `${file} has no cloud named ${JSON.stringify(name)} (it has: ${Object.keys(clouds).join(', ') || 'none'})`)
+  if (entry.profile !== undefined) debug(`cloud ${name} names profile ${String(entry.profile)}: vendor profiles are not looked up`)
+  let merged = entry
+  const secure = candidates('secure.yaml', env.OS_CLIENT_SECURE_FILE, cwd).find((p) => existsSync(p))
+  if (secure) {
+    debug(`read ${secure}`)
+    const s = (await load(secure))[name]
+    if (isObject(s)) merged = merge(entry, s)
+  }
+  return {entry: merged as CloudEntry, name}
+}

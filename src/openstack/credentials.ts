@@ -1,0 +1,116 @@
+/**
+ * OpenStack credentials the way operators already have them: --os-* flags, OS_* environment
+ * variables, and clouds.yaml (+ secure.yaml) selected by --os-cloud / OS_CLOUD.
+ * A flag beats the environment, which beats clouds.yaml. Pure, given the inputs.
+ */
+import {usageError} from '../errors.js'
+
+export interface Credentials {
+  authType: 'password' | 'token' | 'none'
+  authUrl?: string
+  username?: string
+  password?: string
+  projectName?: string
+  projectId?: string
+  userDomainName?: string
+  userDomainId?: string
+  projectDomainName?: string
+  projectDomainId?: string
+  regionName?: string
+  interface: 'public' | 'internal' | 'admin'
+  token?: string
+  /** a network endpoint given directly (skips the catalog) */
+  endpoint?: string
+  identityApiVersion?: string
+  cacert?: string
+  insecure: boolean
+  /** where the settings came from, for messages (never the secrets themselves) */
+  cloud?: string
+}
+
+/** The --os-* flag values (undefined when not given). */
+export type OsFlags = Partial<Record<
+  | 'os-auth-type' | 'os-auth-url' | 'os-cacert' | 'os-cloud' | 'os-endpoint' | 'os-identity-api-version' | 'os-interface'
+  | 'os-password' | 'os-project-domain-name' | 'os-project-id' | 'os-project-name' | 'os-region-name' | 'os-token'
+  | 'os-user-domain-name' | 'os-username',
+  string
+>> & {insecure?: boolean}
+
+/** One cloud's entry of clouds.yaml (secure.yaml already merged in). */
+export interface CloudEntry {
+  auth?: Record<string, unknown>
+  auth_type?: string
+  region_name?: string
+  interface?: string
+  identity_api_version?: string | number
+  verify?: boolean
+  insecure?: boolean
+  cacert?: string
+  [k: string]: unknown
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined)
+
+function envBool(v: string | undefined): boolean | undefined {
+  if (v === undefined || v === '') return undefined
+  return /^(1|true|yes|on)$/i.test(v)
+}
+
+/** True when any way of reaching the API was configured. */
+export function hasCredentials(flags: OsFlags, env: NodeJS.ProcessEnv): boolean {
+  return Boolean(
+    flags['os-auth-url'] ?? flags['os-cloud'] ?? flags['os-endpoint'] ?? flags['os-token'] ??
+      env.OS_AUTH_URL ?? env.OS_CLOUD ?? env.OS_ENDPOINT ?? env.OS_URL ?? env.OS_TOKEN,
+  )
+}
+
+export function resolveCredentials(flags: OsFlags, env: NodeJS.ProcessEnv, cloud?: {name: string; entry: CloudEntry}): Credentials {
+  const auth = cloud?.entry.auth ?? {}
+  const c = cloud?.entry
+  const pick = (flag: keyof OsFlags, envNames: string[], cloudValue?: unknown): string | undefined => {
+    const f = flags[flag]
+    if (typeof f === 'string' && f !== '') return f
+    for (const n of envNames) if (env[n] !== undefined && env[n] !== '') return env[n]
+    return str(cloudValue)
+  }
+  const endpoint = pick('os-endpoint', ['OS_ENDPOINT', 'OS_URL'], c?.endpoint_override ?? auth.endpoint)
+  const token = pick('os-token', ['OS_TOKEN'], auth.token)
+  let authType = pick('os-auth-type', ['OS_AUTH_TYPE'], c?.auth_type)
+  const iface = (pick('os-interface', ['OS_INTERFACE', 'OS_ENDPOINT_TYPE'], c?.interface) ?? 'public').replace(/URL$/, '')
+  if (!['public', 'internal', 'admin'].includes(iface)) throw usageError('bad-interface', `--os-interface must be public, internal or admin, got ${JSON.stringify(iface)}`)
+  const verify = c?.verify
+  const insecure = flags.insecure ?? envBool(env.OS_INSECURE) ?? (verify === false ? true : c?.insecure === true)
+
+  const creds: Credentials = {
+    authType: 'password',
+    authUrl: pick('os-auth-url', ['OS_AUTH_URL'], auth.auth_url),
+    cacert: pick('os-cacert', ['OS_CACERT'], c?.cacert),
+    cloud: cloud?.name,
+    endpoint,
+    identityApiVersion: pick('os-identity-api-version', ['OS_IDENTITY_API_VERSION'], c?.identity_api_version),
+    insecure,
+    interface: iface as Credentials['interface'],
+    password: pick('os-password', ['OS_PASSWORD'], auth.password),
+    projectDomainId: str(env.OS_PROJECT_DOMAIN_ID) ?? str(auth.project_domain_id),
+    projectDomainName: pick('os-project-domain-name', ['OS_PROJECT_DOMAIN_NAME'], auth.project_domain_name),
+    projectId: pick('os-project-id', ['OS_PROJECT_ID', 'OS_TENANT_ID'], auth.project_id ?? auth.tenant_id),
+    projectName: pick('os-project-name', ['OS_PROJECT_NAME', 'OS_TENANT_NAME'], auth.project_name ?? auth.tenant_name),
+    regionName: pick('os-region-name', ['OS_REGION_NAME'], c?.region_name),
+    token,
+    userDomainId: str(env.OS_USER_DOMAIN_ID) ?? str(auth.user_domain_id),
+    userDomainName: pick('os-user-domain-name', ['OS_USER_DOMAIN_NAME'], auth.user_domain_name),
+    username: pick('os-username', ['OS_USERNAME'], auth.username),
+  }
+  if (authType === 'noauth' || authType === 'none') authType = 'none'
+  else if (authType === 'token' || authType === 'v3token' || (!authType && token)) authType = 'token'
+  else authType = 'password'
+  creds.authType = authType as Credentials['authType']
+  if (creds.authType === 'none' && !creds.endpoint) throw usageError('no-endpoint', '--os-auth-type none needs --os-endpoint (or OS_ENDPOINT) with the network API URL')
+  if (creds.authType === 'token' && !creds.token) throw usageError('no-token', 'token auth needs --os-token (or OS_TOKEN)')
+  if (creds.authType === 'password') {
+    const missing = [!creds.authUrl && 'OS_AUTH_URL', !creds.username && 'OS_USERNAME', !creds.password && 'OS_PASSWORD'].filter(Boolean)
+    if (missing.length > 0) throw usageError('no-credentials', `missing ${missing.join(', ')} (or the --os-* flags, or --os-cloud with clouds.yaml)`)
+  }
+  if (creds.authType === 'token' && !creds.endpoint && !creds.authUrl) throw usageError('no-endpoint', 'a token needs --os-endpoint, or --os-auth-url to find the network endpoint')
+  return creds
+}

@@ -1,0 +1,88 @@
+// Credentials resolution (flags > OS_* > clouds.yaml), clouds.yaml/secure.yaml loading, the catalog
+// endpoint choice and the error bodies of both API generations.
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {describe, expect, it} from 'vitest'
+
+import {loadCloud} from '../../src/openstack/clouds.js'
+import {hasCredentials, resolveCredentials} from '../../src/openstack/credentials.js'
+import {networkBase, pickEndpoint} from '../../src/openstack/keystone.js'
+import {apiError} from '../../src/openstack/neutron.js'
+import {errorText} from '../../src/openstack/neutron-errors.js'
+
+const ENV = {OS_AUTH_URL: 'http://env:5000/v3', OS_PASSWORD: 'envpw', OS_PROJECT_NAME: 'envproj', OS_USERNAME: 'envuser'}
+const CLOUD = {entry: {auth: {auth_url: 'http://cloud:5000/v3', password: 'cloudpw', project_name: 'cloudproj', username: 'clouduser'}, region_name: 'R2'}, name: 'prod'}
+
+describe('credentials', () => {
+  it('a flag beats the environment, which beats clouds.yaml', () => {
+    const c = resolveCredentials({'os-username': 'flaguser'}, ENV, CLOUD)
+    expect([c.username, c.password, c.projectName, c.authUrl, c.regionName]).toEqual(['flaguser', 'envpw', 'envproj', 'http://env:5000/v3', 'R2'])
+    const fromCloud = resolveCredentials({}, {}, CLOUD)
+    expect([fromCloud.username, fromCloud.authUrl, fromCloud.cloud]).toEqual(['clouduser', 'http://cloud:5000/v3', 'prod'])
+  })
+
+  it('OS_TENANT_NAME is the Grizzly name of the project; OS_URL of the endpoint', () => {
+    const c = resolveCredentials({}, {OS_AUTH_URL: 'http://k:5000/v2.0', OS_PASSWORD: 'p', OS_TENANT_NAME: 'demo', OS_USERNAME: 'u'})
+    expect(c.projectName).toBe('demo')
+    expect(resolveCredentials({}, {OS_TOKEN: 't', OS_URL: 'http://q:9696'})).toMatchObject({authType: 'token', endpoint: 'http://q:9696'})
+  })
+
+  it('noauth needs an endpoint; password auth names what is missing (exit 2)', () => {
+    expect(() => resolveCredentials({'os-auth-type': 'none'}, {})).toThrow(/--os-endpoint/)
+    expect(() => resolveCredentials({}, {OS_AUTH_URL: 'http://k/v3'})).toThrow(/missing OS_USERNAME, OS_PASSWORD/)
+    expect(hasCredentials({}, {})).toBe(false)
+    expect(hasCredentials({}, {OS_CLOUD: 'x'})).toBe(true)
+  })
+
+  it('clouds.yaml verify: false means insecure; secure.yaml is merged over the cloud', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qm-clouds-'))
+    try {
+      writeFileSync(join(dir, 'clouds.yaml'), 'clouds:\n  lab:\n    auth:\n      auth_url: http://127.0.0.1:5000/v3\n      username: admin\n      project_name: admin\n    region_name: RegionOne\n    verify: false\n')
+      writeFileSync(join(dir, 'secure.yaml'), 'clouds:\n  lab:\n    auth:\n      password: s3cret\n')
+      const cloud = await loadCloud('lab', {}, dir)
+      const c = resolveCredentials({}, {}, cloud)
+      expect(c).toMatchObject({authUrl: 'http://127.0.0.1:5000/v3', insecure: true, password: 's3cret', regionName: 'RegionOne', username: 'admin'})
+      await expect(loadCloud('nope', {}, dir)).rejects.toThrow(/has no cloud named "nope" \(it has: lab\)/)
+    } finally {
+      rmSync(dir, {force: true, recursive: true})
+    }
+  })
+})
+
+describe('catalog and errors', () => {
+  it('appends /v2.0 exactly once', () => {
+    expect(networkBase('http://127.0.0.1:9696')).toBe('http://127.0.0.1:9696/v2.0')
+    expect(networkBase('http://127.0.0.1:9696/')).toBe('http://127.0.0.1:9696/v2.0')
+    expect(networkBase('http://q:9696/v2.0/')).toBe('http://q:9696/v2.0')
+  })
+
+  it('picks the network endpoint by interface and region (v3 and v2.0 catalogs)', () => {
+    const v3 = [
+      {endpoints: [{interface: 'public', region_id: 'RegionOne', url: 'http://k:5000/v3/'}], type: 'identity'},
+      {
+        endpoints: [
+          {interface: 'public', region_id: 'RegionOne', url: 'http://pub:9696'},
+          {interface: 'internal', region_id: 'RegionOne', url: 'http://int:9696'},
+          {interface: 'public', region_id: 'RegionTwo', url: 'http://pub2:9696'},
+        ],
+        type: 'network',
+      },
+    ]
+    expect(pickEndpoint(v3, 'v3', {interface: 'public'})).toBe('http://pub:9696/v2.0')
+    expect(pickEndpoint(v3, 'v3', {interface: 'internal', regionName: 'RegionOne'})).toBe('http://int:9696/v2.0')
+    expect(pickEndpoint(v3, 'v3', {interface: 'public', regionName: 'RegionTwo'})).toBe('http://pub2:9696/v2.0')
+    expect(() => pickEndpoint(v3, 'v3', {interface: 'admin'})).toThrow(/no admin network endpoint/)
+    const v2 = [{endpoints: [{adminURL: 'http://adm:9696/', publicURL: 'http://pub:9696/', region: 'RegionOne'}], type: 'network'}]
+    expect(pickEndpoint(v2, 'v2.0', {interface: 'admin'})).toBe('http://adm:9696/v2.0')
+  })
+
+  it('reads both error bodies and maps statuses to exit codes', () => {
+    expect(errorText('{"QuantumError": "Network abc could not be found"}')).toBe('Network abc could not be found')
+    expect(errorText('{"NeutronError": {"type": "NetworkNotFound", "message": "Network x could not be found.", "detail": ""}}')).toBe('NetworkNotFound: Network x could not be found.')
+    expect(apiError({status: 401, text: '{"error": {"message": "The request you have made requires authentication."}}'}, 'GET /networks')).toMatchObject({exit: 3})
+    expect(apiError({status: 404, text: '{}'}, 'x')).toMatchObject({exit: 2})
+    expect(apiError({status: 409, text: '{"NeutronError": {"type": "OverQuota", "message": "Quota exceeded for resources: [\'subnet\'].", "detail": ""}}'}, 'x').exit).toBe(1)
+    expect(apiError({status: 503, text: '<html><body>Service Unavailable</body></html>'}, 'x').message).toBe('x: HTTP 503: Service Unavailable')
+  })
+})
