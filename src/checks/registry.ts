@@ -1,4 +1,5 @@
 /** Every check, in the order of the metadata chain: the first failing link is the first one read. */
+import {apiDhcpAgents, apiDhcpPort, apiNetwork, apiSubnetIsolated} from './api.js'
 import {configMetadataEnabled} from './config.js'
 import {dnsmasqRunning} from './dnsmasq.js'
 import {namespaceDhcpAddress, namespaceExists, namespaceMetadataAddress} from './namespace.js'
@@ -9,11 +10,15 @@ import type {Check} from './types.js'
 
 export const CHECKS: readonly Check[] = [
   configMetadataEnabled,
+  apiNetwork,
+  apiSubnetIsolated,
+  apiDhcpAgents,
   namespaceExists,
   namespaceDhcpAddress,
   namespaceMetadataAddress,
   dnsmasqRunning,
   optsMetadataRoute,
+  apiDhcpPort,
   proxyRunning,
   proxyListening,
   proxyUpstream,
@@ -21,6 +26,10 @@ export const CHECKS: readonly Check[] = [
 ]
 
 export const TITLES: Record<string, string> = {
+  'api.dhcp-agents': 'this host is among the live DHCP agents hosting the network (admin API)',
+  'api.dhcp-port': "the DHCP port's IP on this host is the next hop of the opts route",
+  'api.network': 'the network exists in the API and is admin_state_up',
+  'api.subnet-isolated': 'a DHCP IPv4 subnet is isolated (Grizzly: no gateway; Juno on: no router port on the gateway), or force_metadata',
   'config.metadata-enabled': 'enable_isolated_metadata or force_metadata is true in the agent config',
   'dnsmasq.running': "dnsmasq from STATE/dhcp/NET/pid is alive, in the namespace, reading this network's opts",
   'namespace.dhcp-address': 'the DHCP device (tap…/ns-…) is up with an IPv4 address in each DHCP subnet',

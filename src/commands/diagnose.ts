@@ -2,6 +2,7 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
 import {nodeFlags} from '../node/flags.js'
+import {openstackFlags} from '../openstack/flags.js'
 import {QmCommand} from '../base-command.js'
 import {CHECKS, TITLES} from '../checks/registry.js'
 import {EXIT, usageError} from '../errors.js'
@@ -27,6 +28,9 @@ HTTP GET from inside the namespace). Exit: 0 no link broken, 1 a link is broken,
 
   static flags = {
     ...nodeFlags,
+    ...openstackFlags,
+    'agent-host': Flags.string({description: "the DHCP agent's host name as the API knows it [default: host in the agent config, else the hostname]", helpValue: 'NAME'}),
+    api: Flags.boolean({allowNo: true, default: true, description: 'with credentials (OS_* or --os-cloud), also check what the API says (--no-api skips)'}),
     all: Flags.boolean({description: 'every qdhcp namespace on this node, one row each', exclusive: ['snapshot']}),
     check: Flags.string({description: 'run only these checks (repeatable; see --list-checks)', helpValue: 'ID', multiple: true}),
     'list-checks': Flags.boolean({description: 'list the checks in chain order and exit'}),
@@ -68,6 +72,12 @@ HTTP GET from inside the namespace). Exit: 0 no link broken, 1 a link is broken,
     const list = flags.all ? await node.listNamespaces() : undefined
     const networks = list ? node.qdhcpNetworks(list) : [netId!]
     const snap = await node.collectMany(networks, ctx, {batch: Boolean(list), listed: list})
+    const {hasCredentials} = await import('../openstack/credentials.js')
+    if (flags.api && hasCredentials(flags, process.env)) {
+      const api = await import('../node/api.js')
+      const byNet = await api.collectApi(networks, flags, api.agentHost(paths.configFile, flags['agent-host']))
+      for (const ev of snap.networks) ev.api = byNet.get(ev.network)
+    }
     return this.report(snap.networks.map((ev) => svc.diagnoseEvidence(ev, opts)), render, Boolean(flags.all))
   }
 

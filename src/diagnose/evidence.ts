@@ -62,6 +62,16 @@ export interface ProbeRecord {
   ms?: number
 }
 
+/** What the Quantum/Neutron API said about the network (raw bodies), when credentials were given. */
+export interface ApiEvidence {
+  /** the DHCP agent host name this node is known by, and where that came from */
+  host: string
+  hostFrom: string
+  /** why the API could not be asked at all (authentication, unreachable) */
+  error?: string
+  records: {method: string; path: string; status: number; body: string}[]
+}
+
 export interface NetworkEvidence {
   network: string
   namespace: string
@@ -89,6 +99,7 @@ export interface NetworkEvidence {
   upstreamSocket: FileRecord
   processes: ProcessRecord[]
   probe?: ProbeRecord
+  api?: ApiEvidence
 }
 
 export interface Snapshot {

@@ -59,8 +59,8 @@ function envBool(v: string | undefined): boolean | undefined {
 /** True when any way of reaching the API was configured. */
 export function hasCredentials(flags: OsFlags, env: NodeJS.ProcessEnv): boolean {
   return Boolean(
-    flags['os-auth-url'] ?? flags['os-cloud'] ?? flags['os-endpoint'] ?? flags['os-token'] ??
-      env.OS_AUTH_URL ?? env.OS_CLOUD ?? env.OS_ENDPOINT ?? env.OS_URL ?? env.OS_TOKEN,
+    flags['os-auth-url'] || flags['os-cloud'] || flags['os-endpoint'] || flags['os-token'] ||
+      env.OS_AUTH_URL || env.OS_CLOUD || env.OS_ENDPOINT || env.OS_URL || env.OS_TOKEN,
   )
 }
 

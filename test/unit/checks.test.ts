@@ -47,6 +47,24 @@ function zed(): NetworkEvidence {
 }
 
 const byId = (fs: Finding[], id: string) => fs.find((f) => f.id === id)!
+const apiFixture = (f: string) => readFileSync(new URL(`../fixtures/api/${f}`, import.meta.url), 'utf8')
+
+/** The Zed node's API answers (test/fixtures/api/SOURCES.md), as diagnose records them. */
+function withApi(ev: NetworkEvidence, over: Record<string, {status: number; body: string}> = {}): NetworkEvidence {
+  const subnet = JSON.parse(apiFixture('zed-basic-subnet-create-201.json')).subnet
+  const rec = (path: string, status: number, body: string) => ({body, method: 'GET', path, status, ...over[path]})
+  ev.api = {
+    host: 'lab-host',
+    hostFrom: '--agent-host',
+    records: [
+      rec(`/networks/${ev.network}`, 200, JSON.stringify({network: {admin_state_up: true, id: ev.network, name: 'qm-isolated', status: 'ACTIVE'}})),
+      rec(`/subnets?network_id=${ev.network}`, 200, JSON.stringify({subnets: [subnet]})),
+      rec(`/ports?network_id=${ev.network}`, 200, apiFixture('zed-basic-dhcp-port.json')),
+      rec(`/networks/${ev.network}/dhcp-agents`, 200, apiFixture('zed-basic-dhcp-agents.json')),
+    ],
+  }
+  return ev
+}
 const statuses = (fs: Finding[]) => Object.fromEntries(fs.map((f) => [f.id, f.status]))
 const diagnose = (ev: NetworkEvidence, probe = false) => diagnoseEvidence(ev, {probe})
 
@@ -54,11 +72,15 @@ describe('the registry', () => {
   it('lists the public check ids in chain order, each with a title', () => {
     expect(CHECKS.map((c) => c.id)).toEqual([
       'config.metadata-enabled',
+      'api.network',
+      'api.subnet-isolated',
+      'api.dhcp-agents',
       'namespace.exists',
       'namespace.dhcp-address',
       'namespace.metadata-address',
       'dnsmasq.running',
       'opts.metadata-route',
+      'api.dhcp-port',
       'proxy.running',
       'proxy.listening',
       'proxy.upstream',
@@ -81,6 +103,10 @@ describe('the real Grizzly node (seed transcript)', () => {
     const r = diagnose(seed())
     expect(r).toMatchObject({healthy: true, layout: 'quantum', network: '01cce415-8e2b-4096-92b5-7acc67163d79'})
     expect(statuses(r.findings)).toEqual({
+      'api.dhcp-agents': 'skip',
+      'api.dhcp-port': 'skip',
+      'api.network': 'skip',
+      'api.subnet-isolated': 'skip',
       'config.metadata-enabled': 'pass',
       'dnsmasq.running': 'pass',
       'namespace.dhcp-address': 'pass',
@@ -182,6 +208,61 @@ describe('the real Neutron Zed node', () => {
     const r = diagnose(ev)
     expect(r.healthy).toBe(false)
     expect(byId(r.findings, 'proxy.upstream').summary).toMatch(/does not exist: instances get 503 from haproxy/)
+  })
+
+  it('with the real API answers: hosted here, isolated, and the DHCP port is the opts next hop', () => {
+    const r = diagnose(withApi(zed()))
+    expect(r.healthy).toBe(true)
+    expect(byId(r.findings, 'api.network')).toMatchObject({status: 'pass', summary: 'network qm-isolated exists and is up'})
+    expect(byId(r.findings, 'api.subnet-isolated')).toMatchObject({status: 'pass', summary: '198.51.100.0/24 is isolated (no router port on the gateway)'})
+    expect(byId(r.findings, 'api.dhcp-agents')).toMatchObject({status: 'pass', summary: 'hosted by the live DHCP agent on lab-host'})
+    expect(byId(r.findings, 'api.dhcp-port').summary).toBe("the opts next hop 198.51.100.1 is this host's DHCP port")
+  })
+
+  it('another host: api.dhcp-agents fails naming where the network lives', () => {
+    const ev = withApi(zed())
+    ev.api!.host = 'netnode-2'
+    const f = byId(diagnose(ev).findings, 'api.dhcp-agents')
+    expect(f.status).toBe('fail')
+    expect(f.summary).toMatch(/not hosted by the DHCP agent on netnode-2.*it is on lab-host/)
+    expect(f.fix).toBe(`run quantum-meta diagnose ${ZED_NET} on lab-host`)
+  })
+
+  it('a router interface holding the gateway makes the subnet routed (Juno+ rule); Grizzly looks at gateway_ip only', () => {
+    const subnet = {...JSON.parse(apiFixture('zed-basic-subnet-create-201.json')).subnet, gateway_ip: '198.51.100.254'}
+    const routerPort = {device_owner: 'network:router_interface', fixed_ips: [{ip_address: '198.51.100.254', subnet_id: subnet.id}], id: 'r1'}
+    const ports = JSON.parse(apiFixture('zed-basic-dhcp-port.json'))
+    const ev = withApi(zed(), {
+      [`/ports?network_id=${ZED_NET}`]: {body: JSON.stringify({ports: [...ports.ports, routerPort]}), status: 200},
+      [`/subnets?network_id=${ZED_NET}`]: {body: JSON.stringify({subnets: [subnet]}), status: 200},
+    })
+    const f = byId(diagnose(ev).findings, 'api.subnet-isolated')
+    expect(f.status).toBe('fail')
+    expect(f.evidence[0]).toMatch(/gateway_ip 198\.51\.100\.254, held by a router interface/)
+    // without the router port the same subnet, gateway and all, is isolated since Juno
+    const noRouter = withApi(zed(), {[`/subnets?network_id=${ZED_NET}`]: {body: JSON.stringify({subnets: [subnet]}), status: 200}})
+    expect(byId(diagnose(noRouter).findings, 'api.subnet-isolated').status).toBe('pass')
+    // and force_metadata serves it anyway
+    ev.config.content += 'force_metadata = True\n'
+    expect(byId(diagnose(ev).findings, 'api.subnet-isolated').summary).toMatch(/force_metadata = True serves metadata anyway/)
+  })
+
+  it('a stale opts next hop disagrees with the DHCP port in the API', () => {
+    const ev = withApi(zed())
+    const ports = JSON.parse(apiFixture('zed-basic-dhcp-port.json'))
+    ports.ports[0].fixed_ips[0].ip_address = '198.51.100.7'
+    ev.api!.records[2].body = JSON.stringify(ports)
+    const f = byId(diagnose(ev).findings, 'api.dhcp-port')
+    expect(f.status).toBe('fail')
+    expect(f.summary).toMatch(/points at 198\.51\.100\.1, but the DHCP port here has 198\.51\.100\.7: stale opts/)
+  })
+
+  it('an API that cannot be asked is a warning, not a broken chain', () => {
+    const ev = zed()
+    ev.api = {error: 'authentication failed at http://k/v3/auth/tokens: HTTP 401', host: 'h', hostFrom: 'x', records: []}
+    const r = diagnose(ev)
+    expect(byId(r.findings, 'api.network').status).toBe('warn')
+    expect(r.healthy).toBe(true)
   })
 
   it('probe answers are explained: 503, refused, 403', () => {

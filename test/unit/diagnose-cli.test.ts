@@ -14,7 +14,11 @@ describe('diagnose --snapshot (the README example)', () => {
     const r = cli(['diagnose', NET, '--snapshot', SNAP])
     expect(r.status).toBe(0)
     const rows = r.stdout.split('\n').filter((l) => /^│ (ok|skip|WARN|FAIL)/.test(l)).map((l) => l.split('│')[2].trim())
-    expect(rows).toEqual(['config.metadata-enabled', 'namespace.exists', 'namespace.dhcp-address', 'namespace.metadata-address', 'dnsmasq.running', 'opts.metadata-route', 'proxy.running', 'proxy.listening', 'proxy.upstream', 'probe.http'])
+    expect(rows).toEqual([
+      'config.metadata-enabled', 'api.network', 'api.subnet-isolated', 'api.dhcp-agents', 'namespace.exists', 'namespace.dhcp-address',
+      'namespace.metadata-address', 'dnsmasq.running', 'opts.metadata-route', 'api.dhcp-port', 'proxy.running', 'proxy.listening',
+      'proxy.upstream', 'probe.http',
+    ])
     expect(r.stdout).toMatch(/healthy: no link of the metadata chain is broken/)
   })
 
@@ -22,7 +26,7 @@ describe('diagnose --snapshot (the README example)', () => {
     const r = cli(['diagnose', NET, '--snapshot', SNAP, '--json'])
     expect(r.status).toBe(0)
     expect(r.json).toMatchObject({healthy: true, layout: 'quantum', network: NET})
-    expect(r.json.findings[5]).toMatchObject({evidence: [expect.stringContaining('tag:tag0,option:classless-static-route,169.254.169.254/32,172.17.17.1')], id: 'opts.metadata-route', status: 'pass'})
+    expect(r.json.findings[8]).toMatchObject({evidence: [expect.stringContaining('tag:tag0,option:classless-static-route,169.254.169.254/32,172.17.17.1')], id: 'opts.metadata-route', status: 'pass'})
     expect(r.stderr).toBe('')
   })
 
@@ -60,7 +64,7 @@ describe('diagnose input checks', () => {
     const r = cli(['diagnose', '--list-checks'])
     expect(r.status).toBe(0)
     expect(r.stdout.split('\n')[0]).toMatch(/^config\.metadata-enabled\s+enable_isolated_metadata or force_metadata/)
-    expect(r.stdout.split('\n').filter(Boolean)).toHaveLength(10)
+    expect(r.stdout.split('\n').filter(Boolean)).toHaveLength(14)
   })
 
   it('a snapshot that is not one is exit 2', () => {

@@ -1,0 +1,54 @@
+/** Ask the API about networks for diagnose: four GETs each, kept raw (status + body). */
+import {readFileSync} from 'node:fs'
+import {hostname} from 'node:os'
+import {dirname, join} from 'node:path'
+
+import {effective, parseIni} from '../config/oslo-ini.js'
+import type {ApiEvidence} from '../diagnose/evidence.js'
+import {QmError} from '../errors.js'
+import type {OsFlags} from '../openstack/credentials.js'
+
+/** The name this node's DHCP agent reports: `host` in its config (or neutron.conf/quantum.conf beside it), else the hostname. */
+export function agentHost(configFile: string, given?: string): {host: string; from: string} {
+  if (given) return {from: '--agent-host', host: given}
+  const dir = dirname(configFile)
+  for (const f of [configFile, join(dir, 'neutron.conf'), join(dir, 'quantum.conf')]) {
+    try {
+      const v = effective(parseIni(readFileSync(f, 'utf8')), 'DEFAULT', 'host')?.value
+      if (v) return {from: `host in ${f}`, host: v}
+    } catch {
+      // unreadable or not oslo-readable: try the next
+    }
+  }
+  return {from: 'the hostname', host: hostname()}
+}
+
+export async function collectApi(networks: string[], flags: OsFlags, host: {host: string; from: string}): Promise<Map<string, ApiEvidence>> {
+  const out = new Map<string, ApiEvidence>()
+  let neutron
+  try {
+    const {connect} = await import('../openstack/session.js')
+    neutron = await connect(flags)
+  } catch (error) {
+    if (!(error instanceof QmError)) throw error
+    for (const n of networks) out.set(n, {error: error.message, host: host.host, hostFrom: host.from, records: []})
+    return out
+  }
+  await Promise.all(
+    networks.map(async (n) => {
+      const paths = [`/networks/${n}`, `/subnets?network_id=${n}`, `/ports?network_id=${n}`, `/networks/${n}/dhcp-agents`]
+      const records = await Promise.all(
+        paths.map(async (path) => {
+          try {
+            const r = await neutron.call('GET', path)
+            return {body: r.text, method: 'GET', path, status: r.status}
+          } catch (error) {
+            return {body: error instanceof Error ? error.message : String(error), method: 'GET', path, status: 0}
+          }
+        }),
+      )
+      out.set(n, {host: host.host, hostFrom: host.from, records})
+    }),
+  )
+  return out
+}
