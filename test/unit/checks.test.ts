@@ -52,7 +52,7 @@ const apiFixture = (f: string) => readFileSync(new URL(`../fixtures/api/${f}`, i
 /** The Zed node's API answers (test/fixtures/api/SOURCES.md), as diagnose records them. */
 function withApi(ev: NetworkEvidence, over: Record<string, {status: number; body: string}> = {}): NetworkEvidence {
   const subnet = JSON.parse(apiFixture('zed-basic-subnet-create-201.json')).subnet
-  const rec = (path: string, status: number, body: string) => ({body, method: 'GET', path, status, ...over[path]})
+  const rec = (path: string, status: number, body: string) => ({body: over[path]?.body ?? body, method: 'GET', path, status: over[path]?.status ?? status})
   ev.api = {
     host: 'lab-host',
     hostFrom: '--agent-host',
