@@ -3,6 +3,7 @@ import * as Flags from '@oclif/core/flags'
 import {writeFile} from 'node:fs/promises'
 
 import {nodeFlags} from '../node/flags.js'
+import {openstackFlags} from '../openstack/flags.js'
 import {QmCommand} from '../base-command.js'
 import {cannotError} from '../errors.js'
 import {checkNetId, nodePaths} from '../layout.js'
@@ -18,6 +19,9 @@ Diagnose it anywhere later with \`quantum-meta diagnose <net-id> --snapshot FILE
 
   static flags = {
     ...nodeFlags,
+    ...openstackFlags,
+    'agent-host': Flags.string({description: "the DHCP agent's host name as the API knows it", helpValue: 'NAME'}),
+    api: Flags.boolean({allowNo: true, default: true, description: 'with credentials, also record what the API says (--no-api skips)'}),
     output: Flags.string({char: 'o', description: 'write the snapshot here instead of stdout', helpValue: 'FILE'}),
     probe: Flags.boolean({description: 'include one GET of http://169.254.169.254/ from inside the namespace'}),
   }
@@ -25,10 +29,15 @@ Diagnose it anywhere later with \`quantum-meta diagnose <net-id> --snapshot FILE
   public async run(): Promise<unknown> {
     const {args, flags} = await this.parse(Collect)
     const netId = checkNetId(args['net-id'])
-    const paths = nodePaths({configFile: flags['config-file'], statePath: flags['state-path']})
-    const node = await import('../node/collect.js')
-    await node.requireInspectable(paths.statePath)
-    const snap = await node.collectMany([netId], {...paths, probe: flags.probe})
+    const {collectLive} = await import('../node/live.js')
+    const snap = await collectLive({
+      agentHost: flags['agent-host'],
+      api: flags.api,
+      network: netId,
+      os: flags,
+      paths: nodePaths({configFile: flags['config-file'], statePath: flags['state-path']}),
+      probe: flags.probe,
+    })
     if (flags.output) {
       await writeFile(flags.output, JSON.stringify(snap, null, 2) + '\n', {mode: 0o600}).catch((error: NodeJS.ErrnoException) => {
         throw cannotError('output-unwritable', `${flags.output}: ${error.code ?? error.message}`)

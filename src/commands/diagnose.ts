@@ -64,20 +64,15 @@ HTTP GET from inside the namespace). Exit: 0 no link broken, 1 a link is broken,
       return this.report(picked.map((ev) => svc.diagnoseEvidence(ev, opts)), render, !netId && picked.length > 1)
     }
 
-    const paths = nodePaths({configFile: flags['config-file'], statePath: flags['state-path']})
-    const node = await import('../node/collect.js')
-    await node.requireInspectable(paths.statePath)
-    const ctx = {...paths, probe: flags.probe}
-    // --all: every qdhcp-<uuid> namespace on this node
-    const list = flags.all ? await node.listNamespaces() : undefined
-    const networks = list ? node.qdhcpNetworks(list) : [netId!]
-    const snap = await node.collectMany(networks, ctx, {batch: Boolean(list), listed: list})
-    const {hasCredentials} = await import('../openstack/credentials.js')
-    if (flags.api && hasCredentials(flags, process.env)) {
-      const api = await import('../node/api.js')
-      const byNet = await api.collectApi(networks, flags, api.agentHost(paths.configFile, flags['agent-host']))
-      for (const ev of snap.networks) ev.api = byNet.get(ev.network)
-    }
+    const {collectLive} = await import('../node/live.js')
+    const snap = await collectLive({
+      agentHost: flags['agent-host'],
+      api: flags.api,
+      network: flags.all ? undefined : netId,
+      os: flags,
+      paths: nodePaths({configFile: flags['config-file'], statePath: flags['state-path']}),
+      probe: flags.probe,
+    })
     return this.report(snap.networks.map((ev) => svc.diagnoseEvidence(ev, opts)), render, Boolean(flags.all))
   }
 
