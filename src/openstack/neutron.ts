@@ -65,13 +65,8 @@ export class NeutronClient {
     return r.json as T
   }
 
-  /** A network by id, or by a name that must match exactly one. */
+  /** A network by a name that must match exactly one (ids are tried by the caller's own request). */
   async findNetwork(nameOrId: string): Promise<Network> {
-    if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(nameOrId)) {
-      const r = await this.call('GET', `/networks/${encodeURIComponent(nameOrId)}`)
-      if (r.status === 200) return (r.json as {network: Network}).network
-      if (r.status !== 404) throw apiError(r, `network ${nameOrId}`)
-    }
     const list = await this.get<{networks: Network[]}>(`/networks?name=${encodeURIComponent(nameOrId)}`, `networks named ${nameOrId}`)
     const found = list.networks.filter((n) => n.name === nameOrId)
     if (found.length === 0) throw usageError('network-not-found', `no network ${JSON.stringify(nameOrId)} (neither an id nor a name the API knows)`)

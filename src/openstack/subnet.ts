@@ -81,10 +81,26 @@ export function subnetBody(req: SubnetRequest, networkId: string): {subnet: Reco
   return {subnet}
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/**
+ * One round trip when <network> is an id: the POST itself says whether the network exists (404,
+ * nothing created). Only then, or for a name, is the network looked up, and the POST sent again
+ * with the id found (a POST that was refused is safe to send again; one that may have worked is not).
+ */
 export async function createSubnet(neutron: NeutronClient, req: SubnetRequest): Promise<Subnet> {
+  const post = async (id: string, label: string) => {
+    const r = await neutron.call('POST', '/subnets', subnetBody(req, id))
+    if (r.status === 201 || r.status === 200) return (r.json as {subnet: Subnet}).subnet
+    return apiError(r, `creating a subnet on ${label}`)
+  }
+  if (UUID.test(req.network)) {
+    const first = await post(req.network, req.network)
+    if (!(first instanceof Error)) return first
+    if (first.code !== 'not-found') throw first
+  }
   const network = await neutron.findNetwork(req.network)
-  const body = subnetBody(req, network.id)
-  const r = await neutron.call('POST', '/subnets', body)
-  if (r.status !== 201 && r.status !== 200) throw apiError(r, `creating a subnet on ${network.name ?? network.id}`)
-  return (r.json as {subnet: Subnet}).subnet
+  const second = await post(network.id, network.name || network.id)
+  if (second instanceof Error) throw second
+  return second
 }

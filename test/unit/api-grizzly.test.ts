@@ -50,11 +50,13 @@ beforeAll(async () => {
     if (req.method === 'GET' && req.url === '/v2.0/networks?name=net1') {
       return send(200, {networks: [{admin_state_up: true, id: NET, name: 'net1', shared: false, status: 'ACTIVE', subnets: [], tenant_id: TENANT}]})
     }
+    if (req.method === 'GET' && req.url?.startsWith('/v2.0/networks?name=0000')) return send(200, {networks: []})
     if (req.method === 'GET' && req.url === '/v2.0/networks?name=twins') {
       return send(200, {networks: [{id: 'aaaaaaaa-0000-0000-0000-000000000001', name: 'twins'}, {id: 'aaaaaaaa-0000-0000-0000-000000000002', name: 'twins'}]})
     }
     if (req.method === 'POST' && req.url === '/v2.0/subnets') {
       const s = JSON.parse(text).subnet
+      if (s.network_id !== NET) return send(404, {QuantumError: `Network ${s.network_id} could not be found`})
       if (s.cidr === '10.9.9.0/24') {
         return send(400, {QuantumError: `Invalid input for operation: Requested subnet with cidr: 10.9.9.0/24 for network: ${NET} overlaps with another subnet.`})
       }
@@ -124,6 +126,17 @@ describe('Grizzly: Keystone v2.0 and Quantum (replayed)', () => {
     expect(r.stderr).toMatch(/authentication failed at http:\/\/127\.0\.0\.1:\d+\/v2\.0\/tokens: HTTP 401 Invalid user \/ password/)
     expect(r.stdout + r.stderr).not.toContain('not-the-password')
     expect(r.stderr).toMatch(/debug: POST http:\/\/127\.0\.0\.1:\d+\/v2\.0\/tokens -> 401/)
+  })
+
+  it('by network id it is one POST after the token; an unknown id is exit 2 and nothing is created', async () => {
+    seen.length = 0
+    const r = await cliAsync(['subnet', 'create', NET, '172.17.17.0/24', '--json'], {env: env()})
+    expect(r.status).toBe(0)
+    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual(['POST /v2.0/tokens', 'POST /v2.0/subnets'])
+    const missing = '00000000-1111-4222-8333-444444444444'
+    const m = await cliAsync(['subnet', 'create', missing, '172.17.17.0/24'], {env: env()})
+    expect(m.status).toBe(2)
+    expect(m.stderr).toBe(`quantum-meta: no network "${missing}" (neither an id nor a name the API knows)\n`)
   })
 
   it('a token plus an endpoint skips Keystone', async () => {
