@@ -37,6 +37,7 @@ Diagnose it anywhere later with \`quantum-meta diagnose <net-id> --snapshot FILE
       os: flags,
       paths: nodePaths({configFile: flags['config-file'], statePath: flags['state-path']}),
       probe: flags.probe,
+      tool: `quantum-meta/${this.config.version}`,
     })
     if (flags.output) {
       await writeFile(flags.output, JSON.stringify(snap, null, 2) + '\n', {mode: 0o600}).catch((error: NodeJS.ErrnoException) => {

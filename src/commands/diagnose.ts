@@ -72,6 +72,7 @@ HTTP GET from inside the namespace). Exit: 0 no link broken, 1 a link is broken,
       os: flags,
       paths: nodePaths({configFile: flags['config-file'], statePath: flags['state-path']}),
       probe: flags.probe,
+      tool: `quantum-meta/${this.config.version}`,
     })
     return this.report(snap.networks.map((ev) => svc.diagnoseEvidence(ev, opts)), render, Boolean(flags.all))
   }

@@ -168,7 +168,7 @@ async function addressesOfAll(): Promise<Map<string, CommandRecord>> {
 }
 
 /** Bounded concurrency: at most `limit` networks in flight (2 cores here; forks dominate). */
-export async function collectMany(networks: string[], ctx: NodeContext, opts: {limit?: number; listed?: CommandRecord; batch?: boolean} = {}): Promise<Snapshot> {
+export async function collectMany(networks: string[], ctx: NodeContext, opts: {limit?: number; listed?: CommandRecord; batch?: boolean; tool?: string} = {}): Promise<Snapshot> {
   const limit = opts.limit ?? 8
   const namespaces = opts.listed ?? (await listNamespaces())
   // --all: one ip for every namespace's addresses; a namespace missing from it falls back to its own ip
@@ -182,8 +182,7 @@ export async function collectMany(networks: string[], ctx: NodeContext, opts: {l
     }
   }
   await Promise.all(Array.from({length: Math.min(limit, networks.length)}, worker))
-  const {version} = {version: process.env.npm_package_version ?? ''}
-  return {format: SNAPSHOT_FORMAT, host: hostname(), networks: out, takenAt: new Date().toISOString(), tool: `quantum-meta ${version}`.trim()}
+  return {format: SNAPSHOT_FORMAT, host: hostname(), networks: out, takenAt: new Date().toISOString(), tool: opts.tool ?? 'quantum-meta'}
 }
 
 export async function requireInspectable(statePath: string): Promise<void> {

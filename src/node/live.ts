@@ -13,6 +13,8 @@ export interface LiveRequest {
   os: OsFlags
   api: boolean
   agentHost?: string
+  /** e.g. quantum-meta/0.1.0, recorded in the snapshot */
+  tool?: string
 }
 
 export async function collectLive(req: LiveRequest): Promise<Snapshot> {
@@ -20,7 +22,7 @@ export async function collectLive(req: LiveRequest): Promise<Snapshot> {
   const ctx = {...req.paths, probe: req.probe}
   const list = req.network === undefined ? await listNamespaces() : undefined
   const networks = list ? qdhcpNetworks(list) : [req.network!]
-  const snap = await collectMany(networks, ctx, {batch: Boolean(list), listed: list})
+  const snap = await collectMany(networks, ctx, {batch: Boolean(list), listed: list, tool: req.tool})
   const {hasCredentials} = await import('../openstack/credentials.js')
   if (req.api && networks.length > 0 && hasCredentials(req.os, process.env)) {
     const api = await import('./api.js')

@@ -66,6 +66,15 @@ describe.skipIf(!isRoot).each(['quantum', 'neutron'] as Layout[])('diagnose on a
     })
     // opts verify agrees
     expect(cli(['opts', 'verify', node.netId, '--config-file', node.configFile, '--state-path', node.statePath]).status).toBe(0)
+    // collect writes raw evidence; diagnose --snapshot elsewhere reaches the same verdict
+    const snapFile = `${node.root}/snapshot.json`
+    const c = cli(['collect', node.netId, '--config-file', node.configFile, '--state-path', node.statePath, '--output', snapFile])
+    expect(c.status).toBe(0)
+    const offline = cli(['diagnose', node.netId, '--snapshot', snapFile, '--json'])
+    expect(offline.status).toBe(0)
+    expect(offline.json.findings.map((f: {id: string; status: string}) => `${f.id}=${f.status}`)).toEqual(
+      r.json.findings.map((f: {id: string; status: string}) => `${f.id}=${f.id === 'probe.http' ? 'skip' : f.status}`),
+    )
   })
 
   it('--all finds the node among every qdhcp namespace of this host and reads its addresses from one ip call', async () => {
