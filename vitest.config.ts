@@ -1,7 +1,8 @@
 import {defineConfig} from 'vitest/config'
 
-// Two suites: `unit` (pure modules and the built CLI on temp files) and `integration`
-// (real namespaces, dnsmasq, haproxy, a DHCP client; needs root). `.only` fails the run.
+// Three suites: `unit` (pure modules and the built CLI on temp files), `integration` (real
+// namespaces, dnsmasq, haproxy, a DHCP client; needs root) and `openstack` (a real neutron-server,
+// DHCP agent and Keystone from Debian's packages on 127.0.0.1). `.only` fails the run.
 export default defineConfig({
   test: {
     allowOnly: false,
@@ -20,6 +21,15 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           name: 'integration',
           testTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          fileParallelism: false,
+          hookTimeout: 300_000,
+          include: ['test/openstack/**/*.test.ts'],
+          name: 'openstack',
+          testTimeout: 180_000,
         },
       },
     ],
