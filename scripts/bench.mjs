@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Start-up benchmark: whole-process wall time of quantum-meta commands as ratios to `node -e ''`,
 // measured in the same run (each command alternated with the yardstick so machine noise hits both).
-// Usage: npm run build && npm run bench [-- --runs N] [--no-scale | --scale-only]
+// Usage: npm run build && npm run bench [-- --runs N] [--no-scale | --scale-only | --api]
+// --api: subnet create against the running scripts/openstack-up.sh harness (or the OS_* of the environment)
 // (the diagnose --all scaling part needs root: it creates and removes qdhcp-<uuid> namespaces)
 import {spawnSync} from 'node:child_process'
 import {existsSync} from 'node:fs'
@@ -54,7 +55,8 @@ export const cases = [
 ]
 
 if (!process.argv.includes('--scale-only')) startup()
-if (!process.argv.includes('--no-scale')) {
+if (process.argv.includes('--api')) await api()
+else if (!process.argv.includes('--no-scale')) {
   if (process.getuid?.() === 0) await scale()
   else console.log('\n(diagnose --all scaling needs root: skipped)')
 }
@@ -143,4 +145,64 @@ async function scale() {
   } finally {
     cleanup()
   }
+}
+
+// ---- subnet create vs curl (the same two requests) vs the openstack CLI, against real servers ----
+// Every run makes a new /24 on one bench network (no DHCP, so the agent does not add work), which is
+// deleted at the end with its subnets. Credentials: the OS_* of the environment, else the harness's.
+async function api() {
+  const env = {
+    OS_AUTH_URL: 'http://127.0.0.1:5000/v3', OS_PASSWORD: 'qmadmin', OS_PROJECT_DOMAIN_NAME: 'Default', OS_PROJECT_NAME: 'admin',
+    OS_USER_DOMAIN_NAME: 'Default', OS_USERNAME: 'admin', ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('OS_'))),
+  }
+  const authBody = JSON.stringify({auth: {identity: {methods: ['password'], password: {user: {domain: {name: env.OS_USER_DOMAIN_NAME}, name: env.OS_USERNAME, password: env.OS_PASSWORD}}},
+    scope: {project: {domain: {name: env.OS_PROJECT_DOMAIN_NAME}, name: env.OS_PROJECT_NAME}}}})
+  const tokenOf = async () => {
+    const r = await fetch(`${env.OS_AUTH_URL}/auth/tokens`, {body: authBody, headers: {'Content-Type': 'application/json'}, method: 'POST'})
+    if (r.status !== 201) throw new Error(`bench: Keystone answered ${r.status}: is scripts/openstack-up.sh running?`)
+    const doc = await r.json()
+    const ep = doc.token.catalog.find((c) => c.type === 'network').endpoints.find((e) => e.interface === 'public').url.replace(/\/$/, '')
+    return {ep, tok: r.headers.get('x-subject-token')}
+  }
+  const {ep, tok} = await tokenOf()
+  const call = async (method, path, body) => {
+    const r = await fetch(`${ep}/v2.0${path}`, {body: body && JSON.stringify(body), headers: {'Content-Type': 'application/json', 'X-Auth-Token': tok}, method})
+    return r.status === 204 ? null : r.json()
+  }
+  const net = (await call('POST', '/networks', {network: {name: `qm-bench-${process.pid}`}})).network
+  let n = 0
+  const next = () => `10.250.${n++ % 250}.0/24`
+  const curlScript = `set -e
+tok=$(curl -s -i -X POST "$OS_AUTH_URL/auth/tokens" -H 'Content-Type: application/json' -d "$AUTH_BODY" | tr -d '\\r' | sed -n 's/^[Xx]-[Ss]ubject-[Tt]oken: //p')
+curl -s -o /dev/null -w '%{http_code}' -X POST "$EP/v2.0/subnets" -H 'Content-Type: application/json' -H "X-Auth-Token: $tok" -d "{\\"subnet\\":{\\"network_id\\":\\"$NET\\",\\"ip_version\\":4,\\"cidr\\":\\"$CIDR\\",\\"gateway_ip\\":null,\\"enable_dhcp\\":false}}" | grep -q 201`
+  const timeEnv = (argv, extra) => {
+    const t0 = process.hrtime.bigint()
+    const r = spawnSync(argv[0], argv.slice(1), {env: {...process.env, ...env, ...extra}, stdio: ['ignore', 'ignore', 'pipe']})
+    if (r.status !== 0) throw new Error(`${argv.slice(0, 3).join(' ')} exited ${r.status}: ${r.stderr}`)
+    return Number(process.hrtime.bigint() - t0) / 1e6
+  }
+  const runs = Math.max(3, Math.floor(RUNS / 3))
+  const ours = []
+  const curl = []
+  const osc = []
+  const hasOsc = spawnSync('openstack', ['--version'], {stdio: 'ignore'}).status === 0
+  try {
+    for (let i = -1; i < runs; i++) {
+      const a = timeEnv([process.execPath, bin, 'subnet', 'create', net.id, next(), '--no-dhcp', '-f', 'value', '-c', 'id'])
+      const b = timeEnv(['bash', '-c', curlScript], {AUTH_BODY: authBody, CIDR: next(), EP: ep, NET: net.id})
+      const c = hasOsc ? timeEnv(['openstack', 'subnet', 'create', '--gateway', 'none', '--no-dhcp', '--network', net.id, '--subnet-range', next(), '-f', 'value', '-c', 'id', `b${i + 1}`]) : NaN
+      if (i < 0) continue // warm-up
+      ours.push(a)
+      curl.push(b)
+      osc.push(c)
+    }
+  } finally {
+    for (const s of (await call('GET', `/subnets?network_id=${net.id}`)).subnets) await call('DELETE', `/subnets/${s.id}`)
+    await call('DELETE', `/networks/${net.id}`)
+  }
+  const [m, f, o] = [median(ours), median(curl), median(osc)]
+  console.log(`\nsubnet create with Keystone v3 password auth (${runs} runs each, median wall ms, against ${env.OS_AUTH_URL} and ${ep})`)
+  console.log('quantum-meta'.padEnd(34), m.toFixed(0).padStart(7))
+  console.log('curl: token POST + subnet POST'.padEnd(34), f.toFixed(0).padStart(7), `  ratio ${(m / f).toFixed(2)}x (target <=1.3x)`)
+  console.log('openstack subnet create'.padEnd(34), hasOsc ? o.toFixed(0).padStart(7) : '  (python3-openstackclient not installed)', hasOsc ? `  ratio ${(m / o).toFixed(2)}x (target <=0.55x)` : '')
 }

@@ -110,7 +110,7 @@ export async function authenticate(creds: Credentials): Promise<Session> {
   const url = `${base}/auth/tokens`
   const r = await request('POST', url, {body: {auth: {identity, ...(scope ? {scope} : {})}}, tls: creds})
   if (r.status !== 201 && r.status !== 200) throw authFailed(r.status, r.text, url)
-  const token = r.headers.get('x-subject-token') ?? undefined
+  const token = r.header('x-subject-token')
   if (!token) throw cannotError('auth-error', `Keystone at ${url} answered ${r.status} without an X-Subject-Token header`)
   const doc = parseJson(r.text) as {token?: {catalog?: unknown}} | undefined
   const networkUrl = creds.endpoint ? networkBase(creds.endpoint) : pickEndpoint(doc?.token?.catalog, 'v3', creds)
