@@ -61,7 +61,8 @@ const readOr = (path: string) => readFile(path, 'utf8').catch(() => undefined)
 async function processRecord(pid: number, role: ProcessRecord['role'], from: string, sockets: boolean): Promise<ProcessRecord> {
   const base = `/proc/${pid}`
   const cmdline = await readOr(`${base}/cmdline`)
-  if (cmdline === undefined) return {alive: false, from, pid, role}
+  // gone, or a zombie not reaped yet (its cmdline is empty): either way it serves nothing
+  if (cmdline === undefined || cmdline === '') return {alive: false, from, pid, role}
   const rec: ProcessRecord = {alive: true, cmdline, from, pid, role}
   rec.netns = await readlink(`${base}/ns/net`).catch(() => undefined)
   if (sockets) {

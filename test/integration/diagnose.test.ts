@@ -6,6 +6,11 @@
  * verdict (exit code and first failing check) must agree with what the VM experienced.
  * Needs root; scripts/install-test-deps.sh installs the packages.
  */
+import {type ChildProcess, spawn, spawnSync} from 'node:child_process'
+import {randomUUID} from 'node:crypto'
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {cli} from '../helpers/cli.js'
@@ -109,4 +114,31 @@ describe.skipIf(!isRoot).each(['quantum', 'neutron'] as Layout[])('diagnose on a
       expect(finding.fix).toBeTruthy()
     })
   }
+})
+
+describe.skipIf(!isRoot)('a proxy that died but is not reaped yet', () => {
+  it('a zombie behind the pid file is a dead proxy, not a stale pid file (seen on a real Zed node whose PID 1 reaps late)', async () => {
+    const net = randomUUID()
+    const ns = `qdhcp-${net}`
+    const state = mkdtempSync(join(tmpdir(), 'qm-zombie-'))
+    let parent: ChildProcess | undefined
+    try {
+      spawnSync('ip', ['netns', 'add', ns])
+      // a parent that forks a child which exits at once, and never waits for it: the child stays a zombie
+      parent = spawn('/usr/bin/python3', ['-c', 'import os,sys,time\npid=os.fork()\nif pid==0: os._exit(0)\nprint(pid,flush=True)\ntime.sleep(60)'], {stdio: ['ignore', 'pipe', 'inherit']})
+      const zombie = await new Promise<number>((resolve) => parent!.stdout!.once('data', (d) => resolve(Number(String(d).trim()))))
+      await new Promise((r) => setTimeout(r, 200))
+      mkdirSync(join(state, 'external', 'pids'), {recursive: true})
+      writeFileSync(join(state, 'external', 'pids', `${net}.pid.haproxy`), `${zombie}\n`)
+      const config = join(state, 'dhcp_agent.ini')
+      writeFileSync(config, '[DEFAULT]\nenable_isolated_metadata = True\n')
+      const r = cli(['diagnose', net, '--config-file', config, '--state-path', state, '--check', 'proxy.running', '--json', '--no-api'])
+      expect(r.status).toBe(1)
+      expect(r.json.findings[0].summary).toMatch(new RegExp(`the metadata proxy pid ${zombie} \\(from .*\\) is not running: it died`))
+    } finally {
+      parent?.kill('SIGKILL')
+      spawnSync('ip', ['netns', 'del', ns])
+      rmSync(state, {force: true, recursive: true})
+    }
+  })
 })
