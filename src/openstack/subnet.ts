@@ -55,6 +55,13 @@ function keyValues(text: string, keys: string[], flag: string): Record<string, s
   return out
 }
 
+/** Everything that can be refused before any request: the CIDR, pools, routes, name servers. Returns warnings. */
+export function validateSubnetRequest(req: SubnetRequest): string[] {
+  const warnings = checkCidr(req.cidr, req.ipVersion)
+  subnetBody(req, '')
+  return warnings
+}
+
 export function subnetBody(req: SubnetRequest, networkId: string): {subnet: Record<string, unknown>} {
   const isIp = req.ipVersion === 4 ? isIPv4 : isIPv6
   for (const ns of req.dnsNameservers) if (!isIPv4(ns) && !isIPv6(ns)) throw usageError('bad-flag', `--dns-nameserver ${JSON.stringify(ns)} is not an IP address`)

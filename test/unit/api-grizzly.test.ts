@@ -139,6 +139,15 @@ describe('Grizzly: Keystone v2.0 and Quantum (replayed)', () => {
     expect(m.stderr).toBe(`quantum-meta: no network "${missing}" (neither an id nor a name the API knows)\n`)
   })
 
+  it('bad local input is exit 2 before any request: a CIDR of the wrong version, a pool without end=', async () => {
+    seen.length = 0
+    const v6 = await cliAsync(['subnet', 'create', 'net1', '2001:db8::/64'], {env: env()})
+    expect([v6.status, v6.stderr]).toEqual([2, 'quantum-meta: 2001:db8::/64 is an IPv6 range; --ip-version is 4\n'])
+    const pool = await cliAsync(['subnet', 'create', 'net1', '172.17.17.0/24', '--allocation-pool', 'start=172.17.17.10'], {env: env()})
+    expect([pool.status, pool.stderr]).toEqual([2, 'quantum-meta: --allocation-pool "start=172.17.17.10" lacks end=\n'])
+    expect(seen).toEqual([])
+  })
+
   it('a token plus an endpoint skips Keystone', async () => {
     seen.length = 0
     const r = await cliAsync(['subnet', 'create', 'net1', '172.17.17.0/24', '--json', '--os-token', 'grizzly-token-0123456789abcdef', '--os-endpoint', base], {env: {}})

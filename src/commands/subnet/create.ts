@@ -43,9 +43,7 @@ network, 3 authentication failed or the API cannot be reached.`
 
   public async run(): Promise<unknown> {
     const {args, flags} = await this.parse(SubnetCreate)
-    const {checkCidr} = await import('../../openstack/subnet.js')
     const ipVersion = flags['ip-version'] === '6' ? 6 : 4
-    for (const w of checkCidr(args.cidr, ipVersion)) process.stderr.write(`warning: ${w}\n`)
     const req = {
       allocationPools: flags['allocation-pool'] ?? [],
       cidr: args.cidr,
@@ -56,8 +54,8 @@ network, 3 authentication failed or the API cannot be reached.`
       name: flags.name,
       network: args.network,
     }
-    const {subnetBody, createSubnet} = await import('../../openstack/subnet.js')
-    subnetBody(req, '00000000-0000-0000-0000-000000000000') // reject bad --allocation-pool/--host-route before any request
+    const {createSubnet, validateSubnetRequest} = await import('../../openstack/subnet.js')
+    for (const w of validateSubnetRequest(req)) process.stderr.write(`warning: ${w}\n`)
     const {connect} = await import('../../openstack/session.js')
     const neutron = await connect(flags)
     const subnet = await createSubnet(neutron, req)
