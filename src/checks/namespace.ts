@@ -12,6 +12,13 @@ export const namespaceExists: Check = {
     if (!list) return fail(`\`${ran(ev.namespaces)}\` failed: ${clip(ev.namespaces.stderr.trim() || ev.namespaces.error || 'no output')}`, [], 'run as root on the network node')
     const line = ev.namespaces.stdout.split('\n').find((l) => l.split(/\s/)[0] === ev.namespace)
     if (line) return pass(`${ev.namespace} exists`, [`${ran(ev.namespaces)}: ${line.trim()}`])
+    if (list.includes(`ovnmeta-${ev.network}`)) {
+      return fail(
+        `no ${ev.namespace}, but ovnmeta-${ev.network}: this is ML2/OVN, where ovn-metadata-agent serves metadata and the DHCP agent's isolated metadata does not apply`,
+        [`${ran(ev.namespaces)}: ovnmeta-${ev.network}`],
+        'systemctl status ovn-metadata-agent    (the qdhcp checks do not apply to OVN)',
+      )
+    }
     const qdhcp = list.filter((n) => n.startsWith('qdhcp-'))
     return fail(
       `no namespace ${ev.namespace} on this host: its DHCP agent does not serve this network`,

@@ -167,6 +167,14 @@ describe('the real Grizzly node (seed transcript)', () => {
     }
   })
 
+  it('an ML2/OVN node (ovnmeta-NET instead of qdhcp-NET) is named as such', () => {
+    const ev = seed()
+    ev.namespaces.stdout = `ovnmeta-${ev.network} (id: 3)\n`
+    const f = byId(diagnose(ev).findings, 'namespace.exists')
+    expect(f.status).toBe('fail')
+    expect(f.summary).toMatch(/this is ML2\/OVN, where ovn-metadata-agent serves metadata/)
+  })
+
   it('metadata address removed: namespace.metadata-address fails with the ip command to paste', () => {
     const ev = seed()
     ev.addresses!.stdout = ev.addresses!.stdout.replace(/inet 169\.254\.169\.254.*\n/, '')
