@@ -20,10 +20,6 @@ export function configureOutput(next: OutputSettings, chalk: ChalkInstance | und
   chalkInstance = chalk
 }
 
-export function colorEnabled(): boolean {
-  return settings.color
-}
-
 /** The configured chalk, or an identity painter when colour is off or not configured yet. */
 export function paint(): Pick<ChalkInstance, 'bold' | 'dim' | 'green' | 'red' | 'yellow' | 'cyan'> {
   if (chalkInstance && settings.color) return chalkInstance

@@ -1,5 +1,5 @@
 import {LAYOUTS} from '../layout.js'
-import {parseNetstat, parseProcNetTcp, type Socket, socketInodesFromFdLinks} from '../parse/sockets.js'
+import {parseNetstat, parseProcNetTcp, parseSs, type Socket, socketInodesFromFdLinks} from '../parse/sockets.js'
 import {METADATA_IP, clip, processArgs, processOf} from './derive.js'
 import {type Check, fail, pass, skip} from './types.js'
 
@@ -39,7 +39,10 @@ function proxySockets(ev: Parameters<Check['run']>[0], pid: number): {sockets: S
     return {owned: (s) => s.inode !== undefined && mine.has(s.inode), source: `/proc/${pid}/net/tcp`, sockets}
   }
   if (ev.sockets && ev.sockets.exitCode === 0) {
-    return {owned: (s) => s.pid === pid, source: ev.sockets.argv.join(' '), sockets: parseNetstat(ev.sockets.stdout)}
+    // a hand-made snapshot holds netstat (the seed) or ss (`ss -ltnp`) output
+    const ss = ev.sockets.argv[ev.sockets.argv.indexOf('exec') + 2] === 'ss' || /^State\s|users:\(\(/m.test(ev.sockets.stdout)
+    const sockets = ss ? parseSs(ev.sockets.stdout) : parseNetstat(ev.sockets.stdout)
+    return {owned: (s) => s.pid === pid || Boolean(s.users?.some((u) => u.pid === pid)), source: ev.sockets.argv.join(' '), sockets}
   }
   return undefined
 }

@@ -111,5 +111,3 @@ export interface Snapshot {
   note?: string
   networks: NetworkEvidence[]
 }
-
-export const notCollected = (path: string): FileRecord => ({path, state: 'not-collected'})

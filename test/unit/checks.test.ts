@@ -202,6 +202,14 @@ describe('the real Neutron Zed node', () => {
     expect(byId(r.findings, 'dnsmasq.running').status).toBe('pass')
   })
 
+  it('reads `ss -ltnp` as well as netstat in a hand-made snapshot (the Zed node\'s own ss output)', () => {
+    const ev = zed()
+    ev.sockets = {argv: ['ip', 'netns', 'exec', ev.namespace, 'ss', '-ltnp'], exitCode: 0, stderr: '', stdout: zedFile('ss-ltnp.txt')}
+    const f = byId(diagnose(ev).findings, 'proxy.listening')
+    expect(f.status).toBe('pass')
+    expect(f.summary).toMatch(/listens on 169\.254\.169\.254:80/)
+  })
+
   it('warns when the 249 line is missing on a Neutron layout', () => {
     const ev = zed()
     ev.opts.content = ev.opts.content!.split('\n').filter((l) => !/,249,/.test(l)).join('\n')
