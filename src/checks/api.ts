@@ -2,8 +2,8 @@
 import type {NetworkEvidence} from '../diagnose/evidence.js'
 import {metadataVerdict, readSettings} from '../config/dhcp-agent.js'
 import {parseIni} from '../config/oslo-ini.js'
-import {isClasslessRoute, parseOpts, routePairs} from '../parse/opts.js'
-import {METADATA_IP} from './derive.js'
+import {isClasslessRoute, parseOpts} from '../parse/opts.js'
+import {metadataHops, restartAgent} from './derive.js'
 import {type Check, fail, pass, skip, warn} from './types.js'
 
 const ROUTER_OWNERS = new Set(['network:router_interface', 'network:ha_router_replicated_interface', 'network:router_interface_distributed'])
@@ -127,7 +127,7 @@ export const apiDhcpAgents: Check = {
         others.length > 0 ? `run quantum-meta diagnose ${ev.network} on ${others[0]}` : `openstack network agent add network --dhcp <agent-id> ${ev.network}`,
       )
     }
-    if (!mine.alive) return fail(`the DHCP agent on ${host} is not alive (no report to the server)`, evidence, 'systemctl restart neutron-dhcp-agent; check its connection to the message queue')
+    if (!mine.alive) return fail(`the DHCP agent on ${host} is not alive (no report to the server)`, evidence, `${restartAgent(ev.layout)}; check its connection to the message queue`)
     return pass(`hosted by the live DHCP agent on ${host}${elsewhere}`, evidence)
   },
 }
@@ -141,12 +141,10 @@ export const apiDhcpPort: Check = {
     const dhcp = ports.filter((p) => p.device_owner === 'network:dhcp')
     const here = dhcp.filter((p) => !p['binding:host_id'] || p['binding:host_id'] === ev.api!.host)
     const ips = (here.length > 0 ? here : dhcp).flatMap((p) => (p.fixed_ips ?? []).map((f) => f.ip_address))
-    const hops = parseOpts(ev.opts.content ?? '')
-      .filter(isClasslessRoute)
-      .flatMap((o) => routePairs(o.values).pairs.filter((p) => p.destination === METADATA_IP && p.prefixlen === 32).map((p) => p.nexthop))
+    const hops = parseOpts(ev.opts.content ?? '').filter(isClasslessRoute).flatMap(metadataHops)
     const evidence = [...dhcp.map((p) => `DHCP port ${p.id} on ${p['binding:host_id'] || '?'}: ${(p.fixed_ips ?? []).map((f) => f.ip_address).join(', ')}`), `opts next hop: ${hops.join(', ')}`]
-    if (dhcp.length === 0) return fail('the API has no DHCP port on this network', evidence, 'systemctl restart neutron-dhcp-agent')
+    if (dhcp.length === 0) return fail('the API has no DHCP port on this network', evidence, restartAgent(ev.layout))
     if (hops.some((h) => ips.includes(h))) return pass(`the opts next hop ${hops.find((h) => ips.includes(h))} is this host's DHCP port`, evidence)
-    return fail(`the opts route points at ${hops.join(', ')}, but the DHCP port here has ${ips.join(', ')}: stale opts`, evidence, 'systemctl restart neutron-dhcp-agent   (it rewrites opts from the port)')
+    return fail(`the opts route points at ${hops.join(', ')}, but the DHCP port here has ${ips.join(', ')}: stale opts`, evidence, `${restartAgent(ev.layout)}   (it rewrites opts from the port)`)
   },
 }

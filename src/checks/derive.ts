@@ -6,7 +6,9 @@ import type {CommandRecord, NetworkEvidence, ProcessRecord} from '../diagnose/ev
 import {type DnsmasqArgs, parseDnsmasqArgs} from '../parse/dnsmasq.js'
 import {type IfAddress, type Interface, parseIpAddr} from '../parse/ip-addr.js'
 import {parseNetnsList} from '../parse/netns.js'
+import {type OptsLine, routePairs} from '../parse/opts.js'
 import {parseProcCmdline, parsePsF} from '../parse/processes.js'
+import {LAYOUTS, type LayoutName} from '../layout.js'
 
 export const METADATA_IP = '169.254.169.254'
 
@@ -23,6 +25,15 @@ export function sameSubnet(a: string, b: string, prefixlen: number): boolean {
 export const isLinkLocal4 = (ip: string) => sameSubnet(ip, '169.254.0.0', 16)
 
 export const ran = (c: CommandRecord) => c.argv.join(' ')
+
+/** The command that restarts this layout's DHCP agent (the fix for most node-side links). */
+export const restartAgent = (layout: LayoutName) => `systemctl restart ${LAYOUTS[layout].dhcpAgentService}`
+
+/** The next hops an opts line gives 169.254.169.254/32. */
+export const metadataHops = (o: OptsLine) =>
+  routePairs(o.values)
+    .pairs.filter((p) => p.destination === METADATA_IP && p.prefixlen === 32)
+    .map((p) => p.nexthop)
 
 /** The namespace list, or undefined when `ip netns` itself failed. */
 export function namespaceList(ev: NetworkEvidence): string[] | undefined {

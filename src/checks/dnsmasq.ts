@@ -1,13 +1,12 @@
-import {LAYOUTS} from '../layout.js'
 import {parseDnsmasqArgs} from '../parse/dnsmasq.js'
-import {clip, pidFromFile, processArgs, processOf} from './derive.js'
+import {clip, pidFromFile, processArgs, processOf, restartAgent} from './derive.js'
 import {type Check, fail, pass} from './types.js'
 
 export const dnsmasqRunning: Check = {
   id: 'dnsmasq.running',
   needs: ['namespace.exists'],
   run(ev) {
-    const fix = `systemctl restart ${LAYOUTS[ev.layout].dhcpAgentService}    (the agent respawns dnsmasq; check its log for the dnsmasq error)`
+    const fix = `${restartAgent(ev.layout)}    (the agent respawns dnsmasq; check its log for the dnsmasq error)`
     const file = ev.dnsmasqPidFile
     const proc = processOf(ev, 'dnsmasq')
     const evidence: string[] = []

@@ -1,8 +1,5 @@
-import {LAYOUTS} from '../layout.js'
-import {METADATA_IP, clip, dhcpDevice, dnsmasqArgs, namespaceList, plural, ran, sameSubnet} from './derive.js'
+import {METADATA_IP, clip, dhcpDevice, dnsmasqArgs, namespaceList, plural, ran, restartAgent as restart, sameSubnet} from './derive.js'
 import {type Check, fail, pass, warn} from './types.js'
-
-const restart = (layout: 'neutron' | 'quantum') => `systemctl restart ${LAYOUTS[layout].dhcpAgentService}`
 
 export const namespaceExists: Check = {
   id: 'namespace.exists',

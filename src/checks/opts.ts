@@ -1,12 +1,6 @@
-import {LAYOUTS} from '../layout.js'
-import {type OptsLine, isClasslessRoute, isWin2k3Route, parseOpts, routePairs} from '../parse/opts.js'
-import {METADATA_IP, clip, dhcpDevice, dnsmasqArgs, processOf, sameSubnet} from './derive.js'
+import {type OptsLine, isClasslessRoute, isWin2k3Route, parseOpts} from '../parse/opts.js'
+import {METADATA_IP, clip, dhcpDevice, dnsmasqArgs, metadataHops, processOf, restartAgent, sameSubnet} from './derive.js'
 import {type Check, fail, pass, warn} from './types.js'
-
-const metadataHops = (o: OptsLine) =>
-  routePairs(o.values)
-    .pairs.filter((p) => p.destination === METADATA_IP && p.prefixlen === 32)
-    .map((p) => p.nexthop)
 
 export const optsMetadataRoute: Check = {
   id: 'opts.metadata-route',
@@ -14,7 +8,7 @@ export const optsMetadataRoute: Check = {
   run(ev) {
     const dev = dhcpDevice(ev)!
     const file = ev.opts
-    const restart = `systemctl restart ${LAYOUTS[ev.layout].dhcpAgentService}`
+    const restart = restartAgent(ev.layout)
     const dnsmasq = dnsmasqArgs(ev)
     const ranges = (dnsmasq?.ranges ?? []).filter((r) => /^\d+\.\d+\.\d+\.\d+$/.test(r.network))
     const ips = dev.ipv4.map((a) => a.local)

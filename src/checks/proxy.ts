@@ -1,12 +1,11 @@
-import {LAYOUTS} from '../layout.js'
 import {parseNetstat, parseProcNetTcp, parseSs, type Socket, socketInodesFromFdLinks} from '../parse/sockets.js'
-import {METADATA_IP, clip, processArgs, processOf} from './derive.js'
+import {METADATA_IP, clip, processArgs, processOf, restartAgent} from './derive.js'
 import {type Check, fail, pass, skip} from './types.js'
 
 const proxyFix = (layout: 'neutron' | 'quantum') =>
   layout === 'quantum'
     ? 'systemctl restart quantum-dhcp-agent    (the agent respawns the proxy; before 2013.1.2 it needs root_helper in dhcp_agent.ini: quantum-meta enable --root-helper "sudo /usr/bin/quantum-rootwrap /etc/quantum/rootwrap.conf")'
-    : `systemctl restart ${LAYOUTS[layout].dhcpAgentService}    (the agent respawns haproxy; check that haproxy is installed and the agent log)`
+    : `${restartAgent(layout)}    (the agent respawns haproxy; check that haproxy is installed and the agent log)`
 
 export const proxyRunning: Check = {
   id: 'proxy.running',

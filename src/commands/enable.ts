@@ -1,10 +1,9 @@
 import {QmCommand} from '../base-command.js'
-import {type ApplyResult, type Mode, applyAgentConfig} from '../config/apply.js'
+import type {ApplyResult} from '../config/apply.js'
 import {enableWanted} from '../config/dhcp-agent.js'
 import {configFlags} from '../config/flags.js'
 import * as Flags from '@oclif/core/flags'
-import {agentConfigPath} from '../layout.js'
-import {renderConfigResult} from '../render/config-result.js'
+import {runConfigCommand} from '../config/command.js'
 
 export default class Enable extends QmCommand {
   static description = `turn isolated metadata on in dhcp_agent.ini, changing only the lines that must change
@@ -33,31 +32,4 @@ A second run changes nothing. Exit: 0 done or already on, 1 --check found it off
     const {flags} = await this.parse(Enable)
     return runConfigCommand(this, flags, enableWanted({forceMetadata: flags['force-metadata'], metadataNetwork: flags['metadata-network'], rootHelper: flags['root-helper']}), true)
   }
-}
-
-export async function runConfigCommand(
-  cmd: QmCommand & {jsonEnabled(): boolean},
-  flags: {backup: boolean; check: boolean; 'config-file'?: string; 'dry-run': boolean; restart: boolean},
-  wanted: ReturnType<typeof enableWanted>,
-  wantServing: boolean,
-): Promise<ApplyResult> {
-  const mode: Mode = flags.check ? 'check' : flags['dry-run'] ? 'dry-run' : 'write'
-  const {findDhcpAgentUnit, restartDhcpAgent} = await import('../system/service.js')
-  const outcome = await applyAgentConfig(
-    {backup: flags.backup, wantServing, mode, path: agentConfigPath(flags['config-file']), restart: flags.restart, wanted},
-    {
-      async restart(unit) {
-        const target = await findDhcpAgentUnit(unit)
-        await restartDhcpAgent(target)
-        return target.unit
-      },
-    },
-  )
-  if (!cmd.jsonEnabled()) {
-    const text = renderConfigResult(outcome, mode, flags.restart)
-    process.stdout.write(text.stdout)
-    process.stderr.write(text.stderr)
-  }
-  process.exitCode = outcome.exit
-  return outcome.result
 }

@@ -14,14 +14,13 @@ export interface RunResult {
   timedOut?: boolean
 }
 
-export async function run(file: string, args: readonly string[], options: {timeoutMs?: number; input?: string} = {}): Promise<RunResult> {
+export async function run(file: string, args: readonly string[], options: {timeoutMs?: number} = {}): Promise<RunResult> {
   const {execa} = await import('execa')
   const command = [file, ...args]
   debug(`run ${redact(command).map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' ')}`)
   const r = await execa(file, args, {
-    input: options.input,
     reject: false,
-    stdin: options.input === undefined ? 'ignore' : 'pipe',
+    stdin: 'ignore',
     stripFinalNewline: false,
     timeout: options.timeoutMs ?? 30_000,
   })

@@ -1,0 +1,33 @@
+/** What `enable` and `disable` share: flags -> apply the wanted settings -> render -> exit code. */
+import type {QmCommand} from '../base-command.js'
+import {agentConfigPath} from '../layout.js'
+import {renderConfigResult} from '../render/config-result.js'
+import {type ApplyResult, type Mode, applyAgentConfig} from './apply.js'
+import type {Wanted} from './edit.js'
+
+export async function runConfigCommand(
+  cmd: QmCommand & {jsonEnabled(): boolean},
+  flags: {backup: boolean; check: boolean; 'config-file'?: string; 'dry-run': boolean; restart: boolean},
+  wanted: Wanted[],
+  wantServing: boolean,
+): Promise<ApplyResult> {
+  const mode: Mode = flags.check ? 'check' : flags['dry-run'] ? 'dry-run' : 'write'
+  const {findDhcpAgentUnit, restartDhcpAgent} = await import('../system/service.js')
+  const outcome = await applyAgentConfig(
+    {backup: flags.backup, wantServing, mode, path: agentConfigPath(flags['config-file']), restart: flags.restart, wanted},
+    {
+      async restart(unit) {
+        const target = await findDhcpAgentUnit(unit)
+        await restartDhcpAgent(target)
+        return target.unit
+      },
+    },
+  )
+  if (!cmd.jsonEnabled()) {
+    const text = renderConfigResult(outcome, mode, flags.restart)
+    process.stdout.write(text.stdout)
+    process.stderr.write(text.stderr)
+  }
+  process.exitCode = outcome.exit
+  return outcome.result
+}
