@@ -59,17 +59,48 @@ export const optsMetadataRoute: Check = {
     } else {
       evidence.push('(dnsmasq command line not available: tag not compared with --dhcp-range)')
     }
-    const line = good[0]
+    // Every IPv4 subnet dnsmasq serves gets its own route (its own tag, via its own DHCP address): one
+    // subnet's line does not help the instances of another. The modern agent silently leaves a
+    // subnet's route out when that subnet's DHCP address was not on the device as it wrote opts.
+    const subnets = ranges.flatMap((r) => {
+      const addr = dev.ipv4.find((a) => sameSubnet(a.local, r.network, a.prefixlen))
+      if (!addr) return [] // namespace.dhcp-address judges a subnet with no address on the device
+      const tagged = lines.filter((o) => o.tag === r.tag)
+      const hops = tagged.filter(isClasslessRoute).flatMap(metadataHops)
+      const router = tagged.find((o) => o.option === 'router' || o.option === '3')
+      // no gateway (an empty option:router) means isolated by every release's rule; on the Ussuri+
+      // layout (subnet-<uuid> tags) a routed subnet still gets a route, via its gateway
+      const mustHave = (router !== undefined && router.values.every((v) => v === '')) || r.tag?.startsWith('subnet-') === true
+      return [{hops, ip: addr.local, label: `${r.network}/${addr.prefixlen} (tag ${r.tag ?? '(none)'})`, mustHave, tag: r.tag}]
+    })
+    const missing = subnets.filter((x) => x.mustHave && x.hops.length === 0)
+    if (missing.length > 0) {
+      const m = missing[0]
+      const paste = `tag:${m.tag},option:classless-static-route,${METADATA_IP}/32,${m.ip}`
+      return fail(
+        `${missing.map((x) => x.label).join(', ')} ${missing.length === 1 ? 'has' : 'have'} no ${METADATA_IP} route, though ${missing.length === 1 ? 'its DHCP address' : 'their DHCP addresses'} ${missing.map((x) => x.ip).join(', ')} ${missing.length === 1 ? 'is' : 'are'} on ${dev.iface.ifname}: those instances get no metadata route (the agent leaves it out when the address was not on the device as it wrote opts)`,
+        [...evidence, ...missing.map((x) => `${file.path}: no classless-static-route with ${METADATA_IP}/32 on tag ${x.tag}`)],
+        `${restart}    (the agent rewrites opts now that the address is up; or: printf '\\n%s' '${paste}' >> ${file.path}${hup})`,
+      )
+    }
+    const served = subnets.filter((x) => x.hops.includes(x.ip))
+    const routed = subnets.filter((x) => x.hops.length > 0 && !x.hops.includes(x.ip))
+    const notes = routed.map((x) => `tag ${x.tag}: ${METADATA_IP} via ${x.hops.join(', ')} (not this DHCP port: a router serves that subnet's metadata)`)
+    const goodTagged = served.length > 0 ? good.filter((o) => served.some((x) => x.tag === o.tag)) : good.slice(0, 1)
     if (ev.layout === 'neutron') {
-      const twin = lines.some((o) => isWin2k3Route(o) && o.tag === line.tag && metadataHops(o).some((h) => ips.includes(h)))
-      if (!twin) {
+      const noTwin = goodTagged.filter((g) => !lines.some((o) => isWin2k3Route(o) && o.tag === g.tag && metadataHops(o).some((h) => ips.includes(h))))
+      if (noTwin.length > 0) {
         return warn(
-          `${METADATA_IP}/32 via ${metadataHops(line).join(', ')} is served, but the option 249 twin is missing (Windows guests read 249)`,
-          evidence,
+          `${METADATA_IP}/32 is served, but the option 249 twin is missing on tag ${noTwin.map((o) => o.tag ?? '(none)').join(', ')} (Windows guests read 249)`,
+          [...evidence, ...notes],
           `${restart}    (Neutron writes the 249 line with the 121 line)`,
         )
       }
     }
-    return pass(`${METADATA_IP}/32 via ${metadataHops(line).filter((h) => ips.includes(h)).join(', ')} on tag ${line.tag ?? '(none)'}`, evidence)
+    const via = (o: OptsLine) => `${metadataHops(o).filter((h) => ips.includes(h)).join(', ')} on tag ${o.tag ?? '(none)'}`
+    return pass(
+      goodTagged.length === 1 ? `${METADATA_IP}/32 via ${via(goodTagged[0])}` : `${METADATA_IP}/32 on each of ${goodTagged.length} subnets: via ${goodTagged.map(via).join('; ')}`,
+      [...evidence, ...notes],
+    )
   },
 }

@@ -3,7 +3,7 @@
  * from Debian's packages (scripts/openstack-up.sh, all on 127.0.0.1). Skipped with a message when
  * the harness is not up (the README's test command starts it as root).
  */
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -162,6 +162,22 @@ describe('diagnose API checks against real Neutron', () => {
     const r = await diag(net.id)
     for (const id of ['api.network', 'api.subnet-isolated', 'api.dhcp-agents', 'api.dhcp-port']) expect(find(r.json, id)).toMatchObject({status: 'pass'})
     expect(find(r.json, 'api.dhcp-agents').summary).toMatch(/hosted by the live DHCP agent on qm-ci-host/)
+  })
+
+  it('two gateway-less subnets on one network: each gets its own route via its own DHCP address', async (ctx) => {
+    if (!up) return ctx.skip()
+    const net = await created.network(`qm-diag-${tag}-m`)
+    for (const range of [cidr(), cidr()]) await created.subnet(net.id, range, {gateway: null})
+    await waitForDhcpState(net.id, dhcpReady(true), 120_000)
+    // the agent rewrites opts as each subnet arrives: wait for both 121 lines
+    const opts = join(NEUTRON_STATE_PATH, 'dhcp', net.id, 'opts')
+    const routes = () => (existsSync(opts) ? readFileSync(opts, 'utf8').split('\n').filter((l) => l.includes('classless-static-route,')).length : 0)
+    for (const t0 = Date.now(); routes() < 2 && Date.now() - t0 < 60_000; ) await new Promise((r) => setTimeout(r, 200))
+    const r = await diag(net.id)
+    expect(r.status).toBe(0)
+    const f = find(r.json, 'opts.metadata-route')
+    expect(f).toMatchObject({status: 'pass'})
+    expect(f.summary).toMatch(/^169\.254\.169\.254\/32 on each of 2 subnets: via 10\.\d+\.\d+\.\d+ on tag subnet-.*; 10\.\d+\.\d+\.\d+ on tag subnet-/)
   })
 
   it('a router interface holding the gateway: api.subnet-isolated fails (the router serves metadata)', async (ctx) => {

@@ -295,3 +295,61 @@ describe('the real Neutron Zed node', () => {
     }
   })
 })
+
+// A real Neutron 21.0.0 node with three IPv4 subnets on one network (two gateway-less, one with a
+// gateway and no router), taken with `quantum-meta collect` on the project's harness node
+// (scripts/openstack-up.sh); see test/fixtures/node/SOURCES.md section 4.
+describe('a real Neutron node, one network with three subnets', () => {
+  const MULTI_NET = '7f9a59b3-6a7f-43f8-89c3-dd006fdbb49a'
+  const multi = (): NetworkEvidence =>
+    (JSON.parse(readFileSync(new URL('../fixtures/node/harness/multi-subnet.snapshot.json', import.meta.url), 'utf8')) as Snapshot).networks[0]
+  /** the opts file without the 121 and 249 lines of one subnet, as the agent writes it when that subnet's address was not on the device */
+  const dropRoutesOf = (ev: NetworkEvidence, subnet: string) => {
+    ev.opts.content = ev.opts.content!.split('\n').filter((l) => !(l.startsWith(`tag:subnet-${subnet}`) && /classless-static-route|,249,/.test(l))).join('\n')
+    return ev
+  }
+
+  it('is healthy, and the route of every subnet goes via that subnet\'s own DHCP address', () => {
+    const ev = multi()
+    expect(ev.network).toBe(MULTI_NET)
+    const r = diagnose(ev)
+    expect(r.healthy).toBe(true)
+    const f = byId(r.findings, 'opts.metadata-route')
+    expect(f.status).toBe('pass')
+    expect(f.summary).toMatch(/^169\.254\.169\.254\/32 on each of 3 subnets: /)
+    for (const hop of ['198.51.100.1', '203.0.113.1', '172.17.17.2']) expect(f.summary).toContain(hop)
+  })
+
+  it('one gateway-less subnet without its route fails, naming that subnet and its address (another subnet\'s route does not help it)', () => {
+    const r = diagnose(dropRoutesOf(multi(), '272f3433-9497-406a-bbe1-791202b56b35'))
+    expect(r.healthy).toBe(false)
+    const f = byId(r.findings, 'opts.metadata-route')
+    expect(f.status).toBe('fail')
+    expect(f.summary).toMatch(/^203\.0\.113\.0\/24 \(tag subnet-272f3433-9497-406a-bbe1-791202b56b35\) has no 169\.254\.169\.254 route, though its DHCP address 203\.0\.113\.1 is on ns-/)
+    expect(f.fix).toMatch(/^systemctl restart neutron-dhcp-agent/)
+    expect(f.fix).toContain("'tag:subnet-272f3433-9497-406a-bbe1-791202b56b35,option:classless-static-route,169.254.169.254/32,203.0.113.1'")
+  })
+
+  it('the subnet with a gateway loses its route too: on the subnet-<uuid> layout that is the same silent omission', () => {
+    const f = byId(diagnose(dropRoutesOf(multi(), 'f53be717-e136-4a19-a680-0ccb68f72686')).findings, 'opts.metadata-route')
+    expect(f.status).toBe('fail')
+    expect(f.summary).toMatch(/^172\.17\.17\.0\/24 .* its DHCP address 172\.17\.17\.2 /)
+  })
+
+  it('a subnet whose route goes via its gateway (a router serves it) passes, with that noted', () => {
+    const ev = multi()
+    ev.opts.content = ev.opts.content!.replaceAll('169.254.169.254/32,172.17.17.2', '169.254.169.254/32,172.17.17.1')
+    const f = byId(diagnose(ev).findings, 'opts.metadata-route')
+    expect(f.status).toBe('pass')
+    expect(f.summary).toMatch(/on each of 2 subnets/)
+    expect(f.evidence.join('\n')).toMatch(/tag subnet-f53be717-e136-4a19-a680-0ccb68f72686: 169\.254\.169\.254 via 172\.17\.17\.1 \(not this DHCP port: a router serves/)
+  })
+
+  it('the 249 twin missing on one subnet only: a warning naming that tag', () => {
+    const ev = multi()
+    ev.opts.content = ev.opts.content!.split('\n').filter((l) => !l.startsWith('tag:subnet-c6fbbcce-aee8-42b1-9543-dc01b74f837e,249,')).join('\n')
+    const f = byId(diagnose(ev).findings, 'opts.metadata-route')
+    expect(f.status).toBe('warn')
+    expect(f.summary).toMatch(/249 twin is missing on tag subnet-c6fbbcce-aee8-42b1-9543-dc01b74f837e \(/)
+  })
+})
