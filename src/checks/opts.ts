@@ -26,8 +26,19 @@ export const optsMetadataRoute: Check = {
     const routes = lines.filter(isClasslessRoute)
     const withMeta = routes.filter((o) => metadataHops(o).length > 0)
     const quote = (o: OptsLine) => `${file.path}:${o.line}: ${clip(o.raw)}`
+    // the gateway an opts tag hands out (`option:router,GW`; '' when the subnet has none)
+    const gatewayOf = (tag: string | undefined) => lines.find((o) => o.tag === tag && (o.option === 'router' || o.option === '3'))?.values[0]
     if (withMeta.length === 0) {
       const seen = lines.length > 0 ? lines.map(quote) : [`${file.path}: no option lines`]
+      const routers = lines.filter((o) => o.option === 'router' || o.option === '3')
+      if (ev.layout === 'quantum' && routers.length > 0 && routers.every((o) => (o.values[0] ?? '') !== '')) {
+        // Grizzly/Havana add the route only to subnets without a gateway (gateway_ip null)
+        return fail(
+          `no ${METADATA_IP} route: every subnet has a gateway (${routers.map((o) => o.values[0]).join(', ')}), and this release serves isolated metadata only on subnets without one`,
+          seen,
+          'quantum-meta subnet create <network> <cidr>    (a subnet with gateway_ip null; or remove the gateway of this one)',
+        )
+      }
       return fail(
         routes.length === 0
           ? `no classless-static-route (121) line in opts: instances get no route to ${METADATA_IP}`
@@ -39,6 +50,15 @@ export const optsMetadataRoute: Check = {
     const good = withMeta.filter((o) => metadataHops(o).some((h) => ips.includes(h)))
     if (good.length === 0) {
       const hops = [...new Set(withMeta.flatMap(metadataHops))]
+      if (withMeta.every((o) => metadataHops(o).includes(gatewayOf(o.tag) ?? ''))) {
+        // Liberty+: a subnet whose gateway a router port holds is not isolated; the agent then
+        // routes 169.254.169.254 via that gateway, and the router's metadata proxy answers
+        return fail(
+          `${METADATA_IP} goes via the subnet gateway ${hops.join(', ')}: a router holds it, so no subnet is isolated and the router (the L3 agent's metadata proxy), not this DHCP port, serves metadata`,
+          [...withMeta.map(quote), `${dev.iface.ifname}: ${ips.join(', ')}`],
+          `check the router's metadata proxy (qrouter namespace); to serve it from the DHCP port instead: quantum-meta enable --force-metadata --restart, or remove the router interface`,
+        )
+      }
       return fail(
         `the route sends ${METADATA_IP} via ${hops.join(', ')}, but the DHCP port here is ${ips.join(', ')}: stale opts, or the subnet is routed (a router serves metadata)`,
         [...withMeta.map(quote), `${dev.iface.ifname}: ${ips.join(', ')}`],

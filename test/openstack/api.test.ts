@@ -189,10 +189,16 @@ describe('diagnose API checks against real Neutron', () => {
     const router = await created.router(`qm-diag-${tag}-r`)
     await created.routerInterface(router.id, s.id)
     await waitForDhcpState(net.id, (st) => st.namespace && st.dnsmasq !== null, 120_000)
+    // the agent rewrites opts once it sees the router port: the route then goes via the gateway
+    const opts = join(NEUTRON_STATE_PATH, 'dhcp', net.id, 'opts')
+    const viaGateway = () => existsSync(opts) && readFileSync(opts, 'utf8').includes(`169.254.169.254/32,${gw}`)
+    for (const t0 = Date.now(); !viaGateway() && Date.now() - t0 < 60_000; ) await new Promise((r) => setTimeout(r, 200))
     const r = await diag(net.id)
     expect(r.status).toBe(1)
     const f = find(r.json, 'api.subnet-isolated')
     expect(f.status).toBe('fail')
     expect(f.summary).toMatch(/a router holds the gateway of every DHCP subnet/)
+    // the node-side reading agrees, and does not call the opts stale
+    expect(find(r.json, 'opts.metadata-route').summary).toMatch(new RegExp(`goes via the subnet gateway ${gw.replaceAll('.', '\\.')}: a router holds it`))
   })
 })

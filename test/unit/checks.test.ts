@@ -141,12 +141,22 @@ describe('the real Grizzly node (seed transcript)', () => {
     expect(f.summary).toMatch(/on tag tag1, but dnsmasq sets tag0/)
   })
 
-  it('a subnet with a gateway (Grizzly writes only option:router) has no route', () => {
+  it('a subnet with a gateway (Grizzly writes only option:router) has no route, and the fix is a gateway-less subnet', () => {
     const ev = seed()
     ev.opts.content = 'tag:tag0,option:router,172.17.17.254'
     const r = diagnose(ev)
     expect(r.healthy).toBe(false)
-    expect(byId(r.findings, 'opts.metadata-route').summary).toMatch(/no classless-static-route \(121\) line/)
+    const f = byId(r.findings, 'opts.metadata-route')
+    expect(f.summary).toMatch(/every subnet has a gateway \(172\.17\.17\.254\), and this release serves isolated metadata only on subnets without one/)
+    expect(f.fix).toMatch(/^quantum-meta subnet create /)
+  })
+
+  it('no route line and no gateway either (the agent wrote opts before the address was up): paste the route', () => {
+    const ev = seed()
+    ev.opts.content = 'tag:tag0,option:router'
+    const f = byId(diagnose(ev).findings, 'opts.metadata-route')
+    expect(f.summary).toMatch(/no classless-static-route \(121\) line/)
+    expect(f.fix).toContain("'tag:tag0,option:classless-static-route,169.254.169.254/32,172.17.17.1'")
   })
 
   it('config off: the first broken link is the config, with the enable command as fix', () => {
@@ -299,7 +309,7 @@ describe('the real Neutron Zed node', () => {
 // A real Neutron 21.0.0 node with three IPv4 subnets on one network (two gateway-less, one with a
 // gateway and no router), taken with `quantum-meta collect` on the project's harness node
 // (scripts/openstack-up.sh); see test/fixtures/node/SOURCES.md section 4.
-describe('a real Neutron node, one network with three subnets', () => {
+describe('the project\'s real Neutron harness node (test/fixtures/node/harness)', () => {
   const MULTI_NET = '7f9a59b3-6a7f-43f8-89c3-dd006fdbb49a'
   const multi = (): NetworkEvidence =>
     (JSON.parse(readFileSync(new URL('../fixtures/node/harness/multi-subnet.snapshot.json', import.meta.url), 'utf8')) as Snapshot).networks[0]
@@ -343,6 +353,17 @@ describe('a real Neutron node, one network with three subnets', () => {
     expect(f.status).toBe('pass')
     expect(f.summary).toMatch(/on each of 2 subnets/)
     expect(f.evidence.join('\n')).toMatch(/tag subnet-f53be717-e136-4a19-a680-0ccb68f72686: 169\.254\.169\.254 via 172\.17\.17\.1 \(not this DHCP port: a router serves/)
+  })
+
+  it('a network whose router holds the gateway (real node, no API): the route goes via the router, not a stale opts', () => {
+    const ev = (JSON.parse(readFileSync(new URL('../fixtures/node/harness/routed.snapshot.json', import.meta.url), 'utf8')) as Snapshot).networks[0]
+    expect(ev.network).toBe('4132cf98-3ed2-4dd2-96da-4c3cfb4adc9c')
+    const r = diagnose(ev)
+    expect(r.findings.find((f) => f.status === 'fail')?.id).toBe('opts.metadata-route')
+    const f = byId(r.findings, 'opts.metadata-route')
+    expect(f.summary).toMatch(/^169\.254\.169\.254 goes via the subnet gateway 10\.31\.0\.1: a router holds it/)
+    expect(f.fix).not.toContain('printf') // pointing its instances at this DHCP port would take their metadata away
+    expect(f.fix).toContain('quantum-meta enable --force-metadata --restart')
   })
 
   it('the 249 twin missing on one subnet only: a warning naming that tag', () => {
