@@ -1,6 +1,6 @@
 /** Every check, in the order of the metadata chain: the first failing link is the first one read. */
 import {apiDhcpAgents, apiDhcpPort, apiNetwork, apiSubnetIsolated} from './api.js'
-import {configMetadataEnabled} from './config.js'
+import {configAgentRestarted, configMetadataEnabled} from './config.js'
 import {dnsmasqRunning} from './dnsmasq.js'
 import {namespaceDhcpAddress, namespaceExists, namespaceMetadataAddress} from './namespace.js'
 import {optsMetadataRoute} from './opts.js'
@@ -10,6 +10,7 @@ import type {Check} from './types.js'
 
 export const CHECKS: readonly Check[] = [
   configMetadataEnabled,
+  configAgentRestarted,
   apiNetwork,
   apiSubnetIsolated,
   apiDhcpAgents,
@@ -30,6 +31,7 @@ export const TITLES: Record<string, string> = {
   'api.dhcp-port': "the DHCP port's IP on this host is the next hop of the opts route",
   'api.network': 'the network exists in the API and is admin_state_up',
   'api.subnet-isolated': 'a DHCP IPv4 subnet is isolated (Grizzly: no gateway; Juno on: no router port on the gateway), or force_metadata',
+  'config.agent-restarted': 'a running DHCP agent reads this config file and started after its last change (warns only)',
   'config.metadata-enabled': 'enable_isolated_metadata or force_metadata is true in the agent config',
   'dnsmasq.running': "dnsmasq from STATE/dhcp/NET/pid is alive, in the namespace, reading this network's opts",
   'namespace.dhcp-address': 'the DHCP device (tap…/ns-…) is up with an IPv4 address in each DHCP subnet',

@@ -29,6 +29,19 @@ export interface FileRecord {
   error?: string
   /** for a UNIX socket: what a connect() got ('ok', 'ECONNREFUSED', ...) */
   connect?: string
+  /** last modification (of the target, for a symlink), ISO 8601 */
+  mtime?: string
+  /** the path with every symlink resolved, when it differs */
+  realpath?: string
+}
+
+/** A DHCP agent process, found by scanning /proc (the agent writes no pid file of its own). */
+export interface AgentRecord {
+  pid: number
+  /** /proc/PID/cmdline, verbatim (oslo rewrites it into one title: `neutron-dhcp-agent (/usr/bin/python3 …)`) */
+  cmdline: string
+  /** start time (/proc/PID/stat starttime after /proc/stat btime), ISO 8601 */
+  startedAt?: string
 }
 
 export interface ProcessRecord {
@@ -98,6 +111,8 @@ export interface NetworkEvidence {
   /** the UNIX socket the proxy forwards to (haproxy `server metadata PATH`, else STATE/metadata_proxy) */
   upstreamSocket: FileRecord
   processes: ProcessRecord[]
+  /** the DHCP agent processes on this node; absent when not collected (transcripts, older snapshots) */
+  agents?: AgentRecord[]
   probe?: ProbeRecord
   api?: ApiEvidence
 }

@@ -11,7 +11,7 @@ export async function waitForRoute(network: string, given: {configFile?: string;
   process.stderr.write(`waiting up to ${timeoutS} s for the metadata route in ${paths.statePath}/dhcp/${network}/opts ...\n`)
   let finding: Finding
   for (;;) {
-    const snap = await collectMany([network], {...paths, probe: false})
+    const snap = await collectMany([network], {...paths, probe: false}, {agents: false})
     finding = diagnoseEvidence(snap.networks[0], {only: ['opts.metadata-route'], probe: false}).findings[0]
     if (finding.status === 'pass' || finding.status === 'warn' || Date.now() >= deadline) break
     await new Promise((r) => setTimeout(r, 1000))

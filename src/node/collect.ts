@@ -2,7 +2,7 @@
  * Collect evidence on this network node: one `ip` call per namespace, everything else read from
  * files and /proc (no `ip netns exec … netstat -p` per namespace: that scans every process's fds).
  */
-import {lstat, readFile, readdir, readlink, stat} from 'node:fs/promises'
+import {lstat, readFile, readdir, readlink, realpath, stat} from 'node:fs/promises'
 import {connect} from 'node:net'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
@@ -10,10 +10,11 @@ import {join} from 'node:path'
 import {cannotError} from '../errors.js'
 import type {LayoutName} from '../layout.js'
 import {debug} from '../output.js'
+import {parseAgentCmdline, procBootTime, procStartTicks} from '../parse/agent.js'
 import {parseHaproxyConfig} from '../parse/haproxy.js'
 import {parseNetnsList} from '../parse/netns.js'
 import {run} from '../system/exec.js'
-import {type CommandRecord, type FileRecord, type NetworkEvidence, type ProcessRecord, type Snapshot, SNAPSHOT_FORMAT} from '../diagnose/evidence.js'
+import {type AgentRecord, type CommandRecord, type FileRecord, type NetworkEvidence, type ProcessRecord, type Snapshot, SNAPSHOT_FORMAT} from '../diagnose/evidence.js'
 
 export interface NodeContext {
   layout: LayoutName
@@ -27,13 +28,18 @@ async function command(file: string, args: string[]): Promise<CommandRecord> {
   return {argv: r.command, error: r.failedToStart ?? (r.timedOut ? 'timed out' : undefined), exitCode: r.exitCode, stderr: r.stderr, stdout: r.stdout}
 }
 
-async function fileRecord(path: string, opts: {read?: boolean; connect?: boolean} = {read: true}): Promise<FileRecord> {
+async function fileRecord(path: string, opts: {read?: boolean; connect?: boolean; resolve?: boolean} = {read: true}): Promise<FileRecord> {
   debug(`read ${path}`)
   try {
     const st = await lstat(path)
     const type = st.isFile() ? 'file' : st.isSocket() ? 'socket' : st.isDirectory() ? 'directory' : st.isSymbolicLink() ? 'symlink' : 'other'
     const rec: FileRecord = {path, state: 'present', type}
     if (opts.read !== false && (type === 'file' || type === 'symlink')) rec.content = await readFile(path, 'utf8')
+    if (opts.resolve) {
+      rec.mtime = (type === 'symlink' ? await stat(path) : st).mtime.toISOString()
+      const real = await realpath(path).catch(() => path)
+      if (real !== path) rec.realpath = real
+    }
     if (opts.connect && type === 'socket') rec.connect = await tryConnect(path)
     return rec
   } catch (error) {
@@ -78,12 +84,18 @@ async function processRecord(pid: number, role: ProcessRecord['role'], from: str
 const pidOf = (f: FileRecord) => (f.state === 'present' && /^\s*\d+\s*$/.test(f.content ?? '') ? Number(f.content) : undefined)
 
 /** Everything about one network. `namespaces` is the shared `ip netns list` record. */
-export async function collectNetwork(network: string, ctx: NodeContext, namespaces: CommandRecord, prefetched?: CommandRecord): Promise<NetworkEvidence> {
+export async function collectNetwork(
+  network: string,
+  ctx: NodeContext,
+  namespaces: CommandRecord,
+  prefetched?: CommandRecord,
+  agents?: AgentRecord[],
+): Promise<NetworkEvidence> {
   const ns = `qdhcp-${network}`
   const state = ctx.statePath
   const present = namespaces.exitCode === 0 && namespaces.stdout.split('\n').some((l) => l.split(/\s/)[0] === ns)
   const [config, opts, dnsmasqPidFile, proxyPidFile, haproxyPidFile, haproxyConfig] = await Promise.all([
-    fileRecord(ctx.configFile),
+    fileRecord(ctx.configFile, {read: true, resolve: true}),
     fileRecord(join(state, 'dhcp', network, 'opts')),
     fileRecord(join(state, 'dhcp', network, 'pid')),
     fileRecord(join(state, 'external', 'pids', `${network}.pid`)),
@@ -115,6 +127,7 @@ export async function collectNetwork(network: string, ctx: NodeContext, namespac
     proxyPid === undefined ? undefined : processRecord(proxyPid, 'proxy', proxyFile.path, true),
   ])
   ev.processes = procs.filter((p): p is ProcessRecord => p !== undefined)
+  if (agents) ev.agents = agents
   if (!present) return ev
   ev.namespaceInode = await stat(`/run/netns/${ns}`).then((s) => `net:[${s.ino}]`, () => undefined)
   ev.addresses = prefetched ?? (await command('ip', ['-j', '-n', ns, 'addr', 'show']))
@@ -137,6 +150,27 @@ async function probe(ns: string): Promise<NetworkEvidence['probe']> {
   } catch {
     return {argv: shown, error: r.failedToStart ?? (r.stderr.trim() || 'no answer'), url: 'http://169.254.169.254/'}
   }
+}
+
+/**
+ * The DHCP agent processes: one pass over every /proc/PID/cmdline (a few ms for a few hundred processes).
+ * Start times are in USER_HZ ticks, which Linux exports as 100 per second on every architecture.
+ */
+export async function findDhcpAgents(): Promise<AgentRecord[]> {
+  const pids = (await readdir('/proc').catch(() => [] as string[])).filter((n) => /^\d+$/.test(n))
+  const cmdlines = await Promise.all(pids.map((pid) => readOr(`/proc/${pid}/cmdline`)))
+  const found = pids.flatMap((pid, i) => {
+    const cmdline = cmdlines[i]
+    return cmdline?.includes('dhcp-agent') && parseAgentCmdline(cmdline) ? [{cmdline, pid: Number(pid)}] : []
+  })
+  if (found.length === 0) return []
+  const boot = procBootTime((await readOr('/proc/stat')) ?? '')
+  return Promise.all(
+    found.map(async (a): Promise<AgentRecord> => {
+      const ticks = procStartTicks((await readOr(`/proc/${a.pid}/stat`)) ?? '')
+      return boot === undefined || ticks === undefined ? a : {...a, startedAt: new Date((boot + ticks / 100) * 1000).toISOString()}
+    }),
+  )
 }
 
 /** The network ids of the qdhcp-<uuid> namespaces in an `ip netns list` record. */
@@ -169,17 +203,24 @@ async function addressesOfAll(): Promise<Map<string, CommandRecord>> {
 }
 
 /** Bounded concurrency: at most `limit` networks in flight (2 cores here; forks dominate). */
-export async function collectMany(networks: string[], ctx: NodeContext, opts: {limit?: number; listed?: CommandRecord; batch?: boolean; tool?: string} = {}): Promise<Snapshot> {
+export async function collectMany(
+  networks: string[],
+  ctx: NodeContext,
+  opts: {limit?: number; listed?: CommandRecord; batch?: boolean; tool?: string; agents?: boolean} = {},
+): Promise<Snapshot> {
   const limit = opts.limit ?? 8
-  const namespaces = opts.listed ?? (await listNamespaces())
   // --all: one ip for every namespace's addresses; a namespace missing from it falls back to its own ip
-  const batch = opts.batch ? await addressesOfAll() : new Map<string, CommandRecord>()
+  const [namespaces, batch, agents] = await Promise.all([
+    opts.listed ?? listNamespaces(),
+    opts.batch ? addressesOfAll() : new Map<string, CommandRecord>(),
+    opts.agents === false ? undefined : findDhcpAgents(),
+  ])
   const out: NetworkEvidence[] = new Array(networks.length)
   let next = 0
   const worker = async () => {
     while (next < networks.length) {
       const i = next++
-      out[i] = await collectNetwork(networks[i], ctx, namespaces, batch.get(`qdhcp-${networks[i]}`))
+      out[i] = await collectNetwork(networks[i], ctx, namespaces, batch.get(`qdhcp-${networks[i]}`), agents)
     }
   }
   await Promise.all(Array.from({length: Math.min(limit, networks.length)}, worker))

@@ -8,7 +8,7 @@
  */
 import {type ChildProcess, spawn, spawnSync} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
-import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
@@ -31,10 +31,31 @@ const FIRST_BROKEN: Record<FaultKind, string> = {
 }
 
 let node: FakeNode | undefined
+let agent: ChildProcess | undefined
 afterEach(async () => {
+  if (agent && agent.exitCode === null && agent.signalCode === null) {
+    const gone = new Promise((r) => agent!.once('exit', r))
+    agent.kill('SIGKILL')
+    await gone
+  }
+  agent = undefined
   await node?.cleanup()
   node = undefined
 })
+
+/**
+ * A stand-in for the DHCP agent's own process: a program named like the agent, run by python3 with
+ * the agent's --config-file arguments, as Debian's unit runs /usr/bin/neutron-dhcp-agent. The rig's
+ * dnsmasq and proxy are started by the test, so this process only has to be found and dated.
+ */
+async function startAgentStandIn(n: FakeNode): Promise<ChildProcess> {
+  const program = join(n.root, 'bin', `${n.layout}-dhcp-agent`)
+  mkdirSync(join(n.root, 'bin'), {recursive: true})
+  writeFileSync(program, 'import time\ntime.sleep(600)\n')
+  const child = spawn('/usr/bin/python3', [program, '--config-file', n.projectConfigFile, '--config-file', n.configFile], {stdio: 'ignore'})
+  await new Promise((r) => child.once('spawn', r))
+  return child
+}
 
 function diagnose(n: FakeNode, extra: string[] = []) {
   return cli(['diagnose', n.netId, '--config-file', n.configFile, '--state-path', n.statePath, '--json', ...extra])
@@ -45,6 +66,7 @@ const firstFail = (json: {findings: {id: string; status: string}[]}) => json.fin
 describe.skipIf(!isRoot).each(['quantum', 'neutron'] as Layout[])('diagnose on a real %s node', (layout) => {
   it('healthy: the VM gets its route and a 200, and diagnose says healthy (exit 0), --probe included', async () => {
     node = await buildNode({layout})
+    agent = await startAgentStandIn(node)
     const vm = await node.vm()
     expect(vm.leased).toBe(true)
     expect(vm.http.status).toBe(200)
@@ -58,6 +80,7 @@ describe.skipIf(!isRoot).each(['quantum', 'neutron'] as Layout[])('diagnose on a
       'api.dhcp-port': 'skip',
       'api.network': 'skip',
       'api.subnet-isolated': 'skip',
+      'config.agent-restarted': 'pass',
       'config.metadata-enabled': 'pass',
       'dnsmasq.running': 'pass',
       'namespace.dhcp-address': 'pass',
@@ -80,6 +103,26 @@ describe.skipIf(!isRoot).each(['quantum', 'neutron'] as Layout[])('diagnose on a
     expect(offline.json.findings.map((f: {id: string; status: string}) => `${f.id}=${f.status}`)).toEqual(
       r.json.findings.map((f: {id: string; status: string}) => `${f.id}=${f.id === 'probe.http' ? 'skip' : f.status}`),
     )
+  })
+
+  it('the config edited after the agent started: a warning with the restart to paste, the chain still healthy', async () => {
+    node = await buildNode({layout})
+    agent = await startAgentStandIn(node)
+    await new Promise((r) => setTimeout(r, 50))
+    writeFileSync(node.configFile, `${readFileSync(node.configFile, 'utf8')}# edited after the agent started\n`)
+    const r = diagnose(node)
+    expect(r.status).toBe(0)
+    const f = r.json.findings.find((x: {id: string}) => x.id === 'config.agent-restarted')
+    expect(f.status).toBe('warn')
+    expect(f.summary).toMatch(new RegExp(`changed at .*, after the DHCP agent \\(pid ${agent.pid}\\) started at .*: the running agent has not read that change`))
+    expect(f.fix).toBe(`systemctl restart ${layout}-dhcp-agent`)
+    // no agent reading the file (the stand-in stopped): a warning naming what is missing
+    const gone = new Promise((res) => agent!.once('exit', res))
+    agent.kill('SIGKILL')
+    await gone
+    const after = diagnose(node, ['--check', 'config.agent-restarted'])
+    expect(after.json.findings[0].status).toBe('warn')
+    expect(after.json.findings[0].summary).toMatch(/^no (running DHCP agent reads|\S+-dhcp-agent process on this node)/)
   })
 
   it('--all finds the node among every qdhcp namespace of this host and reads its addresses from one ip call', async () => {

@@ -72,6 +72,7 @@ describe('the registry', () => {
   it('lists the public check ids in chain order, each with a title', () => {
     expect(CHECKS.map((c) => c.id)).toEqual([
       'config.metadata-enabled',
+      'config.agent-restarted',
       'api.network',
       'api.subnet-isolated',
       'api.dhcp-agents',
@@ -107,6 +108,7 @@ describe('the real Grizzly node (seed transcript)', () => {
       'api.dhcp-port': 'skip',
       'api.network': 'skip',
       'api.subnet-isolated': 'skip',
+      'config.agent-restarted': 'skip', // a transcript shows no agent process
       'config.metadata-enabled': 'pass',
       'dnsmasq.running': 'pass',
       'namespace.dhcp-address': 'pass',
@@ -372,5 +374,50 @@ describe('the project\'s real Neutron harness node (test/fixtures/node/harness)'
     const f = byId(diagnose(ev).findings, 'opts.metadata-route')
     expect(f.status).toBe('warn')
     expect(f.summary).toMatch(/249 twin is missing on tag subnet-c6fbbcce-aee8-42b1-9543-dc01b74f837e \(/)
+  })
+})
+
+// config.agent-restarted on the harness node's real agent process (test/fixtures/node/harness/proc-*,
+// /proc/4904/cmdline of neutron-dhcp-agent, which oslo rewrote into one title; see SOURCES.md)
+describe('config.agent-restarted', () => {
+  const harness = (f: string) => readFileSync(new URL(`../fixtures/node/harness/${f}`, import.meta.url), 'utf8')
+  const AGENT = {cmdline: harness('proc-neutron-dhcp-agent-cmdline'), pid: 4904, startedAt: '2026-11-23T21:33:43.850Z'}
+  const withAgents = (agents: NetworkEvidence['agents'], mtime = '2026-11-23T20:56:13.265Z', path = '/etc/neutron/dhcp_agent.ini') => {
+    const ev = zed()
+    ev.agents = agents
+    ev.config = {...ev.config, mtime, path}
+    return ev
+  }
+  const check = (ev: NetworkEvidence) => byId(diagnose(ev).findings, 'config.agent-restarted')
+
+  it('passes when the running agent reads the file and started after its last change', () => {
+    expect(check(withAgents([AGENT]))).toMatchObject({status: 'pass', summary: 'neutron-dhcp-agent (pid 4904) reads /etc/neutron/dhcp_agent.ini and started after its last change'})
+  })
+
+  it('warns, with the restart to paste, when the file changed after the agent started', () => {
+    const r = diagnose(withAgents([AGENT], '2026-11-23T22:00:00.000Z'))
+    expect(r.healthy).toBe(true) // a warning: the links below say whether the running state is wrong
+    const f = byId(r.findings, 'config.agent-restarted')
+    expect(f.status).toBe('warn')
+    expect(f.summary).toBe('/etc/neutron/dhcp_agent.ini changed at 2026-11-23T22:00:00.000Z, after the DHCP agent (pid 4904) started at 2026-11-23T21:33:43.850Z: the running agent has not read that change')
+    expect(f.fix).toBe('systemctl restart neutron-dhcp-agent')
+  })
+
+  it('warns when no running agent reads the judged file, naming the file it does read', () => {
+    const f = check(withAgents([AGENT], undefined, '/root/dhcp_agent.ini'))
+    expect(f.status).toBe('warn')
+    expect(f.summary).toMatch(/^no running DHCP agent reads \/root\/dhcp_agent\.ini \(pid 4904 reads \/etc\/neutron\/neutron\.conf, \/etc\/neutron\/dhcp_agent\.ini\)/)
+    expect(f.fix).toMatch(/--config-file \/etc\/neutron\/dhcp_agent\.ini/)
+  })
+
+  it('a symlinked config counts through its target', () => {
+    const ev = withAgents([AGENT], undefined, '/srv/conf/dhcp.ini')
+    ev.config.realpath = '/etc/neutron/dhcp_agent.ini'
+    expect(check(ev).status).toBe('pass')
+  })
+
+  it('warns when no agent runs at all, and skips when processes were not collected', () => {
+    expect(check(withAgents([]))).toMatchObject({fix: 'systemctl start neutron-dhcp-agent', status: 'warn'})
+    expect(check(withAgents(undefined)).status).toBe('skip')
   })
 })

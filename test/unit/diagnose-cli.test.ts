@@ -15,7 +15,7 @@ describe('diagnose --snapshot (the README example)', () => {
     expect(r.status).toBe(0)
     const rows = r.stdout.split('\n').filter((l) => /^│ (ok|skip|WARN|FAIL)/.test(l)).map((l) => l.split('│')[2].trim())
     expect(rows).toEqual([
-      'config.metadata-enabled', 'api.network', 'api.subnet-isolated', 'api.dhcp-agents', 'namespace.exists', 'namespace.dhcp-address',
+      'config.metadata-enabled', 'config.agent-restarted', 'api.network', 'api.subnet-isolated', 'api.dhcp-agents', 'namespace.exists', 'namespace.dhcp-address',
       'namespace.metadata-address', 'dnsmasq.running', 'opts.metadata-route', 'api.dhcp-port', 'proxy.running', 'proxy.listening',
       'proxy.upstream', 'probe.http',
     ])
@@ -26,7 +26,7 @@ describe('diagnose --snapshot (the README example)', () => {
     const r = cli(['diagnose', NET, '--snapshot', SNAP, '--json'])
     expect(r.status).toBe(0)
     expect(r.json).toMatchObject({healthy: true, layout: 'quantum', network: NET})
-    expect(r.json.findings[8]).toMatchObject({evidence: [expect.stringContaining('tag:tag0,option:classless-static-route,169.254.169.254/32,172.17.17.1')], id: 'opts.metadata-route', status: 'pass'})
+    expect(r.json.findings[9]).toMatchObject({evidence: [expect.stringContaining('tag:tag0,option:classless-static-route,169.254.169.254/32,172.17.17.1')], id: 'opts.metadata-route', status: 'pass'})
     expect(r.stderr).toBe('')
   })
 
@@ -64,7 +64,8 @@ describe('diagnose input checks', () => {
     const r = cli(['diagnose', '--list-checks'])
     expect(r.status).toBe(0)
     expect(r.stdout.split('\n')[0]).toMatch(/^config\.metadata-enabled\s+enable_isolated_metadata or force_metadata/)
-    expect(r.stdout.split('\n').filter(Boolean)).toHaveLength(14)
+    expect(r.stdout.split('\n').filter(Boolean)).toHaveLength(15)
+    expect(r.stdout.split('\n')[1]).toMatch(/^config\.agent-restarted\s+a running DHCP agent reads this config file/)
   })
 
   it('a snapshot that is not one is exit 2', () => {

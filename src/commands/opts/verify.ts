@@ -27,7 +27,7 @@ address on the device, on a tag dnsmasq serves.`
     const node = await import('../../node/collect.js')
     const svc = await import('../../diagnose/service.js')
     await node.requireInspectable(paths.statePath)
-    const snap = await node.collectMany([netId], {...paths, probe: false})
+    const snap = await node.collectMany([netId], {...paths, probe: false}, {agents: false})
     const report = svc.diagnoseEvidence(snap.networks[0], {only: ['opts.metadata-route'], probe: false})
     const f = report.findings[0]
     process.exitCode = f.status === 'pass' || f.status === 'warn' ? EXIT.OK : EXIT.FAILED
