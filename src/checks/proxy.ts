@@ -5,7 +5,7 @@ import {type Check, fail, pass, skip} from './types.js'
 const proxyFix = (layout: 'neutron' | 'quantum') =>
   layout === 'quantum'
     ? 'systemctl restart quantum-dhcp-agent    (the agent respawns the proxy; before 2013.1.2 it needs root_helper in dhcp_agent.ini: quantum-meta enable --root-helper "sudo /usr/bin/quantum-rootwrap /etc/quantum/rootwrap.conf")'
-    : `${restartAgent(layout)}    (the agent respawns haproxy; check that haproxy is installed and the agent log)`
+    : `${restartAgent(layout)}    (a running agent respawns a dead haproxy within check_child_processes_interval, 60 s by default; if it stays down, check that haproxy is installed and the agent log)`
 
 export const proxyRunning: Check = {
   id: 'proxy.running',

@@ -26,7 +26,9 @@ function merge(base: Record<string, unknown>, over: Record<string, unknown>): Re
 }
 
 async function load(path: string): Promise<Record<string, unknown>> {
-  const {parse} = await import('yaml')
+  // yaml is CommonJS: bundled into its own chunk (scripts/build.mjs) it arrives as a default export only
+  const mod = (await import('yaml')) as typeof import('yaml') & {default?: typeof import('yaml')}
+  const parse = mod.parse ?? mod.default!.parse
   let doc: unknown
   try {
     doc = parse(readFileSync(path, 'utf8'))

@@ -3,8 +3,11 @@
 // from a small HTTP server on 127.0.0.1. The bodies follow shared/reference/facts-by-release.md A7 (the
 // v2.0 token request/response and the Grizzly error shape) and the seed transcript's subnet-create output
 // (ids, tenant, the .1-.254 allocation pool); they are shaped after those records, not captured live.
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {type IncomingMessage, type Server, createServer} from 'node:http'
 import type {AddressInfo} from 'node:net'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {cliAsync} from '../helpers/cli.js'
@@ -146,6 +149,23 @@ describe('Grizzly: Keystone v2.0 and Quantum (replayed)', () => {
     const pool = await cliAsync(['subnet', 'create', 'net1', '172.17.17.0/24', '--allocation-pool', 'start=172.17.17.10'], {env: env()})
     expect([pool.status, pool.stderr]).toEqual([2, 'quantum-meta: --allocation-pool "start=172.17.17.10" lacks end=\n'])
     expect(seen).toEqual([])
+  })
+
+  it('--os-cloud through the built binary: clouds.yaml + secure.yaml with a v2.0 auth_url', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qm-cloud-'))
+    try {
+      writeFileSync(join(dir, 'clouds.yaml'), `clouds:\n  grizzly:\n    auth:\n      auth_url: ${base}/v2.0\n      username: admin\n      project_name: demo\n`)
+      writeFileSync(join(dir, 'secure.yaml'), `clouds:\n  grizzly:\n    auth:\n      password: ${PASSWORD}\n`)
+      seen.length = 0
+      const r = await cliAsync(['subnet', 'create', 'net1', '172.17.17.0/24', '--os-cloud', 'grizzly', '-f', 'value', '-c', 'id'], {
+        env: {OS_CLIENT_CONFIG_FILE: join(dir, 'clouds.yaml'), OS_CLIENT_SECURE_FILE: join(dir, 'secure.yaml')},
+      })
+      expect(r.stderr).toBe('')
+      expect(r.stdout).toBe('a507c135-12b9-419c-ab43-ecaa7ca57f83\n')
+      expect(JSON.parse(seen[0].body)).toEqual({auth: {passwordCredentials: {password: PASSWORD, username: 'admin'}, tenantName: 'demo'}})
+    } finally {
+      rmSync(dir, {force: true, recursive: true})
+    }
   })
 
   it('a token plus an endpoint skips Keystone', async () => {
