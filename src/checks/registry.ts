@@ -2,6 +2,7 @@
 import {apiDhcpAgents, apiDhcpPort, apiNetwork, apiSubnetIsolated} from './api.js'
 import {configAgentRestarted, configMetadataEnabled} from './config.js'
 import {dnsmasqRunning} from './dnsmasq.js'
+import {metadataAgentConfig} from './metadata-agent.js'
 import {namespaceDhcpAddress, namespaceExists, namespaceMetadataAddress} from './namespace.js'
 import {optsMetadataRoute} from './opts.js'
 import {probeHttp} from './probe.js'
@@ -23,6 +24,7 @@ export const CHECKS: readonly Check[] = [
   proxyRunning,
   proxyListening,
   proxyUpstream,
+  metadataAgentConfig,
   probeHttp,
 ]
 
@@ -34,6 +36,7 @@ export const TITLES: Record<string, string> = {
   'config.agent-restarted': 'a running DHCP agent reads this config file and started after its last change (warns only)',
   'config.metadata-enabled': 'enable_isolated_metadata or force_metadata is true in the agent config',
   'dnsmasq.running': "dnsmasq from STATE/dhcp/NET/pid is alive, in the namespace, reading this network's opts",
+  'metadata-agent.config': 'metadata_agent.ini: the agent listens where the proxy forwards, names Nova by an option this release reads, has a shared secret',
   'namespace.dhcp-address': 'the DHCP device (tap…/ns-…) is up with an IPv4 address in each DHCP subnet',
   'namespace.exists': 'the qdhcp-NET namespace exists',
   'namespace.metadata-address': '169.254.169.254 is on the DHCP device (/16 up to Ussuri, /32 later)',

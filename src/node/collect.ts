@@ -5,8 +5,9 @@
 import {lstat, readFile, readdir, readlink, realpath, stat} from 'node:fs/promises'
 import {connect} from 'node:net'
 import {hostname} from 'node:os'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 
+import {redactIniSecrets} from '../config/secrets.js'
 import {cannotError} from '../errors.js'
 import type {LayoutName} from '../layout.js'
 import {debug} from '../output.js'
@@ -94,14 +95,16 @@ export async function collectNetwork(
   const ns = `qdhcp-${network}`
   const state = ctx.statePath
   const present = namespaces.exitCode === 0 && namespaces.stdout.split('\n').some((l) => l.split(/\s/)[0] === ns)
-  const [config, opts, dnsmasqPidFile, proxyPidFile, haproxyPidFile, haproxyConfig] = await Promise.all([
+  const [config, opts, dnsmasqPidFile, proxyPidFile, haproxyPidFile, haproxyConfig, metadataAgentConfig] = await Promise.all([
     fileRecord(ctx.configFile, {read: true, resolve: true}),
     fileRecord(join(state, 'dhcp', network, 'opts')),
     fileRecord(join(state, 'dhcp', network, 'pid')),
     fileRecord(join(state, 'external', 'pids', `${network}.pid`)),
     fileRecord(join(state, 'external', 'pids', `${network}.pid.haproxy`)),
     fileRecord(join(state, 'ns-metadata-proxy', `${network}.conf`)),
+    fileRecord(join(dirname(ctx.configFile), 'metadata_agent.ini')),
   ])
+  if (metadataAgentConfig.content !== undefined) metadataAgentConfig.content = redactIniSecrets(metadataAgentConfig.content)
   const server = haproxyConfig.content ? parseHaproxyConfig(haproxyConfig.content).servers[0]?.address : undefined
   const upstreamSocket = await fileRecord(server?.startsWith('/') ? server : join(state, 'metadata_proxy'), {connect: true, read: false})
   const ev: NetworkEvidence = {
@@ -110,6 +113,7 @@ export async function collectNetwork(
     haproxyConfig,
     haproxyPidFile,
     layout: ctx.layout,
+    metadataAgentConfig,
     namespace: ns,
     namespaces,
     network,

@@ -83,6 +83,7 @@ describe.skipIf(!isRoot).each(['quantum', 'neutron'] as Layout[])('diagnose on a
       'config.agent-restarted': 'pass',
       'config.metadata-enabled': 'pass',
       'dnsmasq.running': 'pass',
+      'metadata-agent.config': 'pass',
       'namespace.dhcp-address': 'pass',
       'namespace.exists': 'pass',
       'namespace.metadata-address': 'pass',

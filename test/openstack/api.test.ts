@@ -162,6 +162,14 @@ describe('diagnose API checks against real Neutron', () => {
     const r = await diag(net.id)
     for (const id of ['api.network', 'api.subnet-isolated', 'api.dhcp-agents', 'api.dhcp-port']) expect(find(r.json, id)).toMatchObject({status: 'pass'})
     expect(find(r.json, 'api.dhcp-agents').summary).toMatch(/hosted by the live DHCP agent on qm-ci-host/)
+    // the real metadata agent's config: its socket is where haproxy forwards; its secret
+    // (scripts/openstack-up.sh: METADATA_SECRET) appears neither in diagnose nor in a snapshot
+    expect(find(r.json, 'metadata-agent.config')).toMatchObject({status: 'pass'})
+    expect(find(r.json, 'config.agent-restarted').summary).toMatch(/^neutron-dhcp-agent \(pid \d+\) reads \/etc\/neutron\/dhcp_agent\.ini/)
+    const snap = await cliAsync(['collect', net.id, '--config-file', DHCP_AGENT_INI, '--state-path', NEUTRON_STATE_PATH], {env: {...NO_OS, ...openstackEnv()}})
+    expect(snap.status).toBe(0)
+    expect(snap.stdout).toContain('metadata_proxy_shared_secret = <redacted>')
+    for (const out of [r.stdout, r.stderr, snap.stdout, snap.stderr]) expect(out).not.toContain('qmmetadatasecret')
   })
 
   it('two gateway-less subnets on one network: each gets its own route via its own DHCP address', async (ctx) => {

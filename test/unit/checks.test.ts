@@ -85,6 +85,7 @@ describe('the registry', () => {
       'proxy.running',
       'proxy.listening',
       'proxy.upstream',
+      'metadata-agent.config',
       'probe.http',
     ])
     for (const c of CHECKS) expect(TITLES[c.id]).toBeTruthy()
@@ -109,6 +110,7 @@ describe('the real Grizzly node (seed transcript)', () => {
       'api.network': 'skip',
       'api.subnet-isolated': 'skip',
       'config.agent-restarted': 'skip', // a transcript shows no agent process
+      'metadata-agent.config': 'skip', // nor metadata_agent.ini
       'config.metadata-enabled': 'pass',
       'dnsmasq.running': 'pass',
       'namespace.dhcp-address': 'pass',
@@ -419,5 +421,59 @@ describe('config.agent-restarted', () => {
   it('warns when no agent runs at all, and skips when processes were not collected', () => {
     expect(check(withAgents([]))).toMatchObject({fix: 'systemctl start neutron-dhcp-agent', status: 'warn'})
     expect(check(withAgents(undefined)).status).toBe('skip')
+  })
+})
+
+// metadata-agent.config on the harness node's real metadata_agent.ini (its secret redacted by the
+// same redactIniSecrets that collect applies; test/fixtures/node/harness/, see SOURCES.md)
+describe('metadata-agent.config', () => {
+  const MD_INI = readFileSync(new URL('../fixtures/node/harness/metadata_agent.ini', import.meta.url), 'utf8')
+  const withMd = (content: string, layout: 'neutron' | 'quantum' = 'neutron') => {
+    const ev = layout === 'neutron' ? zed() : seed()
+    ev.metadataAgentConfig = {content, path: `/etc/${layout}/metadata_agent.ini`, state: 'present'}
+    return ev
+  }
+  const check = (ev: NetworkEvidence) => byId(diagnose(ev).findings, 'metadata-agent.config')
+
+  it('passes on the real file: default socket under the state path, nova_metadata_host, a secret whose value is not there', () => {
+    expect(MD_INI).toContain('metadata_proxy_shared_secret = <redacted>')
+    const f = check(withMd(MD_INI))
+    expect(f.status).toBe('pass')
+    expect(f.summary).toBe('the metadata agent listens on /var/lib/neutron/metadata_proxy (where the proxy forwards), asks Nova at 127.0.0.1:8775, signs with a shared secret')
+  })
+
+  it('a socket path that differs from where the proxy forwards fails: 503 for instances', () => {
+    const f = check(withMd(MD_INI.replace('[DEFAULT]\n', '[DEFAULT]\nmetadata_proxy_socket = /run/neutron/metadata_proxy\n')))
+    expect(f.status).toBe('fail')
+    expect(f.summary).toMatch(/^the metadata agent listens on \/run\/neutron\/metadata_proxy, but the proxy forwards to \/var\/lib\/neutron\/metadata_proxy: instances get 503/)
+    expect(f.fix).toBe('set metadata_proxy_socket = /var/lib/neutron/metadata_proxy in [DEFAULT] of /etc/neutron/metadata_agent.ini, then systemctl restart neutron-metadata-agent')
+  })
+
+  it('a state_path of its own moves the default socket too ($state_path is interpolated)', () => {
+    const f = check(withMd(MD_INI.replace('[DEFAULT]\n', '[DEFAULT]\nstate_path = /var/lib/neutron-md\n')))
+    expect(f.status).toBe('fail')
+    expect(f.summary).toMatch(/listens on \/var\/lib\/neutron-md\/metadata_proxy/)
+  })
+
+  it('a leftover nova_metadata_ip without nova_metadata_host warns on Neutron (ignored since Queens: 500)', () => {
+    const f = check(withMd(MD_INI.replace('nova_metadata_host = 127.0.0.1', 'nova_metadata_ip = 192.0.2.10')))
+    expect(f.status).toBe('warn')
+    expect(f.summary).toMatch(/^nova_metadata_ip = 192\.0\.2\.10 is ignored since Queens/)
+    expect(f.fix).toMatch(/^rename it to nova_metadata_host/)
+  })
+
+  it('synthetic Grizzly file: nova_metadata_ip is right there, and an empty secret warns', () => {
+    const grizzly = '[DEFAULT]\nauth_url = http://localhost:35357/v2.0\nadmin_password = <redacted>\nnova_metadata_ip = 10.0.0.5\nmetadata_proxy_shared_secret =\n'
+    const f = check(withMd(grizzly, 'quantum'))
+    expect(f.status).toBe('warn')
+    expect(f.summary).toMatch(/^no metadata_proxy_shared_secret: Nova must have an empty one too \(else 403\)/)
+    expect(f.evidence).toContain('/etc/quantum/metadata_agent.ini:4: nova_metadata_ip = 10.0.0.5')
+    expect(check(withMd(grizzly.replace('shared_secret =', 'shared_secret = <redacted>'), 'quantum')).status).toBe('pass')
+  })
+
+  it('no metadata_agent.ini beside the DHCP agent config: skipped, saying so', () => {
+    const ev = zed()
+    ev.metadataAgentConfig = {path: '/etc/neutron/metadata_agent.ini', state: 'missing'}
+    expect(check(ev)).toMatchObject({status: 'skip', summary: expect.stringMatching(/^no \/etc\/neutron\/metadata_agent\.ini \(no such file\)/)})
   })
 })

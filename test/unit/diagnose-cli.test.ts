@@ -17,7 +17,7 @@ describe('diagnose --snapshot (the README example)', () => {
     expect(rows).toEqual([
       'config.metadata-enabled', 'config.agent-restarted', 'api.network', 'api.subnet-isolated', 'api.dhcp-agents', 'namespace.exists', 'namespace.dhcp-address',
       'namespace.metadata-address', 'dnsmasq.running', 'opts.metadata-route', 'api.dhcp-port', 'proxy.running', 'proxy.listening',
-      'proxy.upstream', 'probe.http',
+      'proxy.upstream', 'metadata-agent.config', 'probe.http',
     ])
     expect(r.stdout).toMatch(/healthy: no link of the metadata chain is broken/)
   })
@@ -64,7 +64,7 @@ describe('diagnose input checks', () => {
     const r = cli(['diagnose', '--list-checks'])
     expect(r.status).toBe(0)
     expect(r.stdout.split('\n')[0]).toMatch(/^config\.metadata-enabled\s+enable_isolated_metadata or force_metadata/)
-    expect(r.stdout.split('\n').filter(Boolean)).toHaveLength(15)
+    expect(r.stdout.split('\n').filter(Boolean)).toHaveLength(16)
     expect(r.stdout.split('\n')[1]).toMatch(/^config\.agent-restarted\s+a running DHCP agent reads this config file/)
   })
 

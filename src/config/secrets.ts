@@ -1,0 +1,15 @@
+/**
+ * Secret values in an ini text (metadata_proxy_shared_secret, admin_password, ...) replaced before
+ * the text is kept as evidence: a snapshot is meant to be passed around. Whether a secret is set
+ * stays visible (an empty value stays empty), its value does not.
+ */
+const SECRET_KEY = /secret|password|token/i
+const ASSIGNMENT = /^([ \t]*([A-Za-z0-9_.-]+)[ \t]*[=:][ \t]*)(.*?)([ \t]*)$/gm
+
+export const REDACTED = '<redacted>'
+
+export function redactIniSecrets(text: string): string {
+  return text.replace(ASSIGNMENT, (line, head: string, key: string, value: string, tail: string) =>
+    SECRET_KEY.test(key) && value !== '' ? `${head}${REDACTED}${tail}` : line,
+  )
+}
