@@ -3,6 +3,7 @@
  * Detection is by what exists; --config-file and --state-path override.
  */
 import {existsSync} from 'node:fs'
+import {dirname, join} from 'node:path'
 
 import {usageError} from './errors.js'
 
@@ -61,16 +62,23 @@ export interface NodePaths {
   layout: LayoutName
   configFile: string
   statePath: string
+  /** the metadata agent's config: --metadata-agent-config, else metadata_agent.ini beside configFile */
+  metadataAgentConfig: string
 }
 
 /**
  * The layout of this node and its paths: --config-file and --state-path win; otherwise what
  * exists (/etc/neutron before /etc/quantum). A path under a `quantum` directory means Grizzly.
  */
-export function nodePaths(given: {configFile?: string; statePath?: string}, exists: (p: string) => boolean = existsSync): NodePaths {
+export function nodePaths(given: {configFile?: string; statePath?: string; metadataAgentConfig?: string}, exists: (p: string) => boolean = existsSync): NodePaths {
   const configFile = agentConfigPath(given.configFile, exists)
   let layout: LayoutName = layoutOfConfig(configFile)
   if (given.statePath !== undefined && layoutOfConfig(given.statePath) === 'quantum') layout = 'quantum'
   if (given.configFile === undefined && given.statePath === undefined && !exists(LAYOUTS.neutron.configDir) && exists(LAYOUTS.quantum.configDir)) layout = 'quantum'
-  return {configFile, layout, statePath: given.statePath ?? LAYOUTS[layout].statePath}
+  return {
+    configFile,
+    layout,
+    metadataAgentConfig: given.metadataAgentConfig ?? join(dirname(configFile), 'metadata_agent.ini'),
+    statePath: given.statePath ?? LAYOUTS[layout].statePath,
+  }
 }

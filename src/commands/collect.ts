@@ -2,7 +2,7 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {writeFile} from 'node:fs/promises'
 
-import {nodeFlags} from '../node/flags.js'
+import {metadataAgentFlag, nodeFlags} from '../node/flags.js'
 import {openstackFlags} from '../openstack/flags.js'
 import {QmCommand} from '../base-command.js'
 import {cannotError} from '../errors.js'
@@ -19,6 +19,7 @@ Diagnose it anywhere later with \`quantum-meta diagnose <net-id> --snapshot FILE
 
   static flags = {
     ...nodeFlags,
+    ...metadataAgentFlag,
     ...openstackFlags,
     'agent-host': Flags.string({description: "the DHCP agent's host name as the API knows it", helpValue: 'NAME'}),
     api: Flags.boolean({allowNo: true, default: true, description: 'with credentials, also record what the API says (--no-api skips)'}),
@@ -35,7 +36,7 @@ Diagnose it anywhere later with \`quantum-meta diagnose <net-id> --snapshot FILE
       api: flags.api,
       network: netId,
       os: flags,
-      paths: nodePaths({configFile: flags['config-file'], statePath: flags['state-path']}),
+      paths: nodePaths({configFile: flags['config-file'], metadataAgentConfig: flags['metadata-agent-config'], statePath: flags['state-path']}),
       probe: flags.probe,
       tool: `quantum-meta/${this.config.version}`,
     })

@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
-import {nodeFlags} from '../node/flags.js'
+import {metadataAgentFlag, nodeFlags} from '../node/flags.js'
 import {openstackFlags} from '../openstack/flags.js'
 import {QmCommand} from '../base-command.js'
 import {CHECKS, TITLES} from '../checks/registry.js'
@@ -28,6 +28,7 @@ HTTP GET from inside the namespace). Exit: 0 no link broken, 1 a link is broken,
 
   static flags = {
     ...nodeFlags,
+    ...metadataAgentFlag,
     ...openstackFlags,
     'agent-host': Flags.string({description: "the DHCP agent's host name as the API knows it [default: host in the agent config, else the hostname]", helpValue: 'NAME'}),
     api: Flags.boolean({allowNo: true, default: true, description: 'with credentials (OS_* or --os-cloud), also check what the API says (--no-api skips)'}),
@@ -70,7 +71,7 @@ HTTP GET from inside the namespace). Exit: 0 no link broken, 1 a link is broken,
       api: flags.api,
       network: flags.all ? undefined : netId,
       os: flags,
-      paths: nodePaths({configFile: flags['config-file'], statePath: flags['state-path']}),
+      paths: nodePaths({configFile: flags['config-file'], metadataAgentConfig: flags['metadata-agent-config'], statePath: flags['state-path']}),
       probe: flags.probe,
       tool: `quantum-meta/${this.config.version}`,
     })

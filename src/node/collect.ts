@@ -21,6 +21,8 @@ export interface NodeContext {
   layout: LayoutName
   statePath: string
   configFile: string
+  /** default: metadata_agent.ini beside configFile */
+  metadataAgentConfig?: string
   probe: boolean
 }
 
@@ -102,7 +104,7 @@ export async function collectNetwork(
     fileRecord(join(state, 'external', 'pids', `${network}.pid`)),
     fileRecord(join(state, 'external', 'pids', `${network}.pid.haproxy`)),
     fileRecord(join(state, 'ns-metadata-proxy', `${network}.conf`)),
-    fileRecord(join(dirname(ctx.configFile), 'metadata_agent.ini')),
+    fileRecord(ctx.metadataAgentConfig ?? join(dirname(ctx.configFile), 'metadata_agent.ini')),
   ])
   if (metadataAgentConfig.content !== undefined) metadataAgentConfig.content = redactIniSecrets(metadataAgentConfig.content)
   const server = haproxyConfig.content ? parseHaproxyConfig(haproxyConfig.content).servers[0]?.address : undefined

@@ -8,3 +8,8 @@ export const nodeFlags = {
   }),
   'state-path': Flags.string({description: "the agent's state_path [default: /var/lib/neutron, else /var/lib/quantum]", helpValue: 'DIR'}),
 }
+
+/** diagnose and collect also read the metadata agent's config */
+export const metadataAgentFlag = {
+  'metadata-agent-config': Flags.string({description: "the metadata agent's config [default: metadata_agent.ini beside --config-file]", helpValue: 'FILE'}),
+}

@@ -126,6 +126,18 @@ describe.skipIf(!isRoot).each(['quantum', 'neutron'] as Layout[])('diagnose on a
     expect(after.json.findings[0].summary).toMatch(/^no (running DHCP agent reads|\S+-dhcp-agent process on this node)/)
   })
 
+  it('--metadata-agent-config reads the metadata agent config given (e.g. Kolla keeps it in its own directory)', async () => {
+    node = await buildNode({layout})
+    const other = join(node.root, 'elsewhere', 'metadata_agent.ini')
+    mkdirSync(join(node.root, 'elsewhere'))
+    writeFileSync(other, '[DEFAULT]\nmetadata_proxy_socket = /run/elsewhere/metadata_proxy\nmetadata_proxy_shared_secret = x\n')
+    const r = diagnose(node, ['--metadata-agent-config', other, '--check', 'metadata-agent.config'])
+    expect(r.status).toBe(1)
+    expect(r.json.findings[0].summary).toMatch(new RegExp(`^the metadata agent listens on /run/elsewhere/metadata_proxy, but the proxy forwards to ${node.statePath}/metadata_proxy`))
+    // without the flag, the file beside --config-file (the rig's, which agrees) is read
+    expect(diagnose(node, ['--check', 'metadata-agent.config']).json.findings[0].status).toBe('pass')
+  })
+
   it('--all finds the node among every qdhcp namespace of this host and reads its addresses from one ip call', async () => {
     node = await buildNode({layout})
     const r = cli(['diagnose', '--all', '--json', '--config-file', node.configFile, '--state-path', node.statePath])
