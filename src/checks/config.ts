@@ -60,6 +60,13 @@ export const configAgentRestarted: Check = {
     const readers = agents.filter(
       (a) => a.args?.configFiles.some((f) => names.has(normalize(f))) || a.args?.configDirs.some((d) => [...names].some((n) => n.startsWith(`${normalize(d)}/`))),
     )
+    if (readers.length === 0 && agents.some((a) => a.sameMountNamespace === false)) {
+      const boxed = agents.filter((a) => a.sameMountNamespace === false)
+      return skip(
+        `the DHCP agent (pid ${boxed.map((a) => a.pid).join(', ')}) runs in a container (another mount namespace): the files it names are inside it, so whether it reads ${file.path} cannot be told from here`,
+        boxed.map(line),
+      )
+    }
     if (readers.length === 0) {
       const reads = agents.map((a) => `pid ${a.pid} reads ${a.args?.configFiles.join(', ') || 'only its default files'}`).join('; ')
       const other = agents.flatMap((a) => a.args?.configFiles ?? []).find((f) => /dhcp_agent\.ini$/.test(f))

@@ -42,6 +42,8 @@ export interface AgentRecord {
   cmdline: string
   /** start time (/proc/PID/stat starttime after /proc/stat btime), ISO 8601 */
   startedAt?: string
+  /** false when it runs in another mount namespace (a container): its paths are not this host's */
+  sameMountNamespace?: boolean
 }
 
 export interface ProcessRecord {

@@ -171,10 +171,15 @@ export async function findDhcpAgents(): Promise<AgentRecord[]> {
   })
   if (found.length === 0) return []
   const boot = procBootTime((await readOr('/proc/stat')) ?? '')
+  const mine = await readlink('/proc/self/ns/mnt').catch(() => undefined)
   return Promise.all(
     found.map(async (a): Promise<AgentRecord> => {
+      const rec: AgentRecord = {...a}
       const ticks = procStartTicks((await readOr(`/proc/${a.pid}/stat`)) ?? '')
-      return boot === undefined || ticks === undefined ? a : {...a, startedAt: new Date((boot + ticks / 100) * 1000).toISOString()}
+      if (boot !== undefined && ticks !== undefined) rec.startedAt = new Date((boot + ticks / 100) * 1000).toISOString()
+      const mnt = await readlink(`/proc/${a.pid}/ns/mnt`).catch(() => undefined)
+      if (mine !== undefined && mnt !== undefined) rec.sameMountNamespace = mnt === mine
+      return rec
     }),
   )
 }

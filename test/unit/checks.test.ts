@@ -412,6 +412,12 @@ describe('config.agent-restarted', () => {
     expect(f.fix).toMatch(/--config-file \/etc\/neutron\/dhcp_agent\.ini/)
   })
 
+  it('an agent in a container (another mount namespace) names paths inside it: skipped, not a false warning', () => {
+    const f = check(withAgents([{...AGENT, sameMountNamespace: false}], undefined, '/etc/kolla/neutron-dhcp-agent/dhcp_agent.ini'))
+    expect(f.status).toBe('skip')
+    expect(f.summary).toMatch(/^the DHCP agent \(pid 4904\) runs in a container \(another mount namespace\)/)
+  })
+
   it('a symlinked config counts through its target', () => {
     const ev = withAgents([AGENT], undefined, '/srv/conf/dhcp.ini')
     ev.config.realpath = '/etc/neutron/dhcp_agent.ini'
