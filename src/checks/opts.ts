@@ -56,7 +56,7 @@ export const optsMetadataRoute: Check = {
         return fail(
           `${METADATA_IP} goes via the subnet gateway ${hops.join(', ')}: a router holds it, so no subnet is isolated and the router (the L3 agent's metadata proxy), not this DHCP port, serves metadata`,
           [...withMeta.map(quote), `${dev.iface.ifname}: ${ips.join(', ')}`],
-          `check the router's metadata proxy (qrouter namespace); to serve it from the DHCP port instead: quantum-meta enable --force-metadata --restart, or remove the router interface`,
+          `check the router's metadata proxy (qrouter namespace); if the router interface is gone, ${restart} (before Rocky the agent rewrites opts only then); to serve metadata from the DHCP port anyway: quantum-meta enable --force-metadata --restart`,
         )
       }
       return fail(
