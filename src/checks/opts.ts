@@ -17,7 +17,9 @@ export const optsMetadataRoute: Check = {
     const want = ips.map((ip) => `tag:${tagFor(ip) ?? (ev.layout === 'quantum' ? 'tag0' : 'subnet-<SUBNET-ID>')},option:classless-static-route,${METADATA_IP}/32,${ip}`)
     const pid = processOf(ev, 'dnsmasq')?.pid
     const hup = pid ? ` && kill -HUP ${pid}` : ''
-    const fixLine = `printf '\\n%s' '${want[0]}' >> ${file.path}${hup}    (or ${restart}: the agent rewrites opts)`
+    // instances keep the lease they have: the new route reaches them at renewal (half the lease time)
+    const renew = `; running instances get the route when they renew their lease (dhcp_lease_duration: ${ev.layout === 'quantum' ? '120 s by default in Grizzly' : '86400 s by default'}) or reboot`
+    const fixLine = `printf '\\n%s' '${want[0]}' >> ${file.path}${hup}    (or ${restart}: the agent rewrites opts)${renew}`
 
     if (file.state !== 'present' || file.content === undefined) {
       return fail(`no opts file ${file.path}`, [`${file.path}: ${file.state === 'missing' ? 'no such file' : file.error ?? file.state}`], restart)
@@ -100,7 +102,7 @@ export const optsMetadataRoute: Check = {
       return fail(
         `${missing.map((x) => x.label).join(', ')} ${missing.length === 1 ? 'has' : 'have'} no ${METADATA_IP} route, though ${missing.length === 1 ? 'its DHCP address' : 'their DHCP addresses'} ${missing.map((x) => x.ip).join(', ')} ${missing.length === 1 ? 'is' : 'are'} on ${dev.iface.ifname}: those instances get no metadata route (the agent leaves it out when the address was not on the device as it wrote opts)`,
         [...evidence, ...missing.map((x) => `${file.path}: no classless-static-route with ${METADATA_IP}/32 on tag ${x.tag}`)],
-        `${restart}    (the agent rewrites opts now that the address is up; or: printf '\\n%s' '${paste}' >> ${file.path}${hup})`,
+        `${restart}    (the agent rewrites opts now that the address is up; or: printf '\\n%s' '${paste}' >> ${file.path}${hup})${renew}`,
       )
     }
     const served = subnets.filter((x) => x.hops.includes(x.ip))

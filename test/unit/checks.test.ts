@@ -135,6 +135,8 @@ describe('the real Grizzly node (seed transcript)', () => {
     expect(f.summary).toMatch(/via 172\.17\.17\.254, but the DHCP port here is 172\.17\.17\.1/)
     expect(f.fix).toContain("'tag:tag0,option:classless-static-route,169.254.169.254/32,172.17.17.1'")
     expect(f.fix).toContain('kill -HUP 27348')
+    // instances keep their lease: the fix says when the new route reaches them
+    expect(f.fix).toMatch(/running instances get the route when they renew their lease \(dhcp_lease_duration: 120 s by default in Grizzly\) or reboot$/)
   })
 
   it('a route on a tag dnsmasq does not serve reaches no client', () => {
