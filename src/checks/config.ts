@@ -1,11 +1,12 @@
 import {posix} from 'node:path'
 
-import {metadataVerdict, readSettings} from '../config/dhcp-agent.js'
+import {type AgentSettings, BOOL_KEYS, type BoolKey, type BoolSetting, metadataVerdict, readSettings} from '../config/dhcp-agent.js'
 import {IniSyntaxError, parseIni} from '../config/oslo-ini.js'
 import {LAYOUTS} from '../layout.js'
 import {parseAgentCmdline} from '../parse/agent.js'
 import {clip, quoteLines, restartAgent} from './derive.js'
-import {type Check, fail, pass, skip, warn} from './types.js'
+import type {NetworkEvidence} from '../diagnose/evidence.js'
+import {type Check, type Finding, fail, pass, skip, warn} from './types.js'
 
 export const configMetadataEnabled: Check = {
   id: 'config.metadata-enabled',
@@ -24,6 +25,8 @@ export const configMetadataEnabled: Check = {
       throw error
     }
     const s = readSettings(ini)
+    const merged = mergedWithAgentFiles(ev, s)
+    if (merged) return merged
     const v = metadataVerdict(s)
     const lines = [s.enable_isolated_metadata.line, s.force_metadata.line, s.enable_metadata_network.line].filter((n): n is number => n !== undefined)
     const evidence = lines.length > 0 ? quoteLines(file.path, file.content, lines.sort((a, b) => a - b)) : [`${file.path}: no enable_isolated_metadata or force_metadata line in [DEFAULT]`]
@@ -33,6 +36,65 @@ export const configMetadataEnabled: Check = {
 }
 
 const normalize = (p: string) => posix.normalize(p)
+
+/** The running agents (in our mount namespace) whose --config-file/--config-dir include the judged file. */
+function agentsReading(ev: NetworkEvidence) {
+  const file = ev.config
+  const names = new Set([file.path, file.realpath].filter((n): n is string => n !== undefined).map(normalize))
+  const reads = (path: string) => names.has(normalize(path))
+  const agents = (ev.agents ?? []).map((a) => ({...a, args: parseAgentCmdline(a.cmdline)}))
+  const readers = agents.filter(
+    (a) => a.args?.configFiles.some(reads) || a.args?.configDirs.some((d) => [...names].some((n) => n.startsWith(`${normalize(d)}/`))),
+  )
+  return {agents, reads, readers}
+}
+
+/**
+ * oslo.config reads every --config-file/--config-dir of the agent, later ones winning: a switch in
+ * neutron.conf or in a conf.d file counts too (RDO runs the agent with --config-dir). When another
+ * file the running agent reads sets one of the switches, the verdict is the merged one, naming the
+ * file that decides. Undefined when no other file sets any (the verdict is dhcp_agent.ini's alone).
+ */
+function mergedWithAgentFiles(ev: NetworkEvidence, own: AgentSettings): Omit<Finding, 'id'> | undefined {
+  const {reads, readers} = agentsReading(ev)
+  const configs = readers.find((a) => a.configs !== undefined)?.configs
+  if (!configs) return undefined
+  type Merged = BoolSetting & {path: string; content: string}
+  const merged = Object.fromEntries(BOOL_KEYS.map((k) => [k, {path: ev.config.path, content: ev.config.content ?? '', ...own[k]}])) as Record<BoolKey, Merged>
+  let foreign = false
+  for (const rec of configs) {
+    if (reads(rec.path) || (rec.realpath && reads(rec.realpath))) {
+      for (const k of BOOL_KEYS) if (own[k].line !== undefined) merged[k] = {...own[k], content: ev.config.content ?? '', path: ev.config.path}
+      continue
+    }
+    if (rec.content === undefined) continue
+    let theirs: AgentSettings
+    try {
+      theirs = readSettings(parseIni(rec.content))
+    } catch {
+      continue // the agent itself would not start; the file judged is what this check reads
+    }
+    for (const k of BOOL_KEYS) {
+      if (theirs[k].line === undefined) continue
+      merged[k] = {...theirs[k], content: rec.content, path: rec.path}
+      foreign = true
+    }
+  }
+  if (!foreign) return undefined
+  const at = (k: BoolKey) => (merged[k].line === undefined ? `${k} is not set (default False)` : `${k} = ${merged[k].raw} (${merged[k].path}:${merged[k].line})`)
+  const evidence = BOOL_KEYS.filter((k) => merged[k].line !== undefined).flatMap((k) => quoteLines(merged[k].path, merged[k].content, [merged[k].line!]))
+  const order = `the agent reads ${configs.map((c) => c.path).join(', ')}; later files win`
+  const bad = BOOL_KEYS.find((k) => merged[k].value === null)
+  if (bad) return fail(`${at(bad)} is not a boolean oslo.config accepts: the agent will refuse to start (${order})`, evidence, `fix ${merged[bad].path} line ${merged[bad].line}`)
+  if (merged.force_metadata.value) return pass(`${at('force_metadata')}: every network gets a metadata proxy (${order})`, evidence)
+  if (merged.enable_isolated_metadata.value) return pass(`${at('enable_isolated_metadata')} (${order})`, evidence)
+  const decisive = merged.enable_isolated_metadata
+  const fix =
+    decisive.line !== undefined && decisive.path !== ev.config.path
+      ? `set enable_isolated_metadata = True in [DEFAULT] of ${decisive.path} (it overrides ${ev.config.path}), then ${restartAgent(ev.layout)}`
+      : `quantum-meta enable --config-file ${ev.config.path} --restart`
+  return fail(`${at('enable_isolated_metadata')} and force_metadata is off: isolated metadata is not served (${order})`, evidence, fix)
+}
 
 /**
  * The agent applies its config only when it starts: a DHCP agent must run, read the file judged
@@ -53,13 +115,9 @@ export const configAgentRestarted: Check = {
       )
     }
     const file = ev.config
-    const names = new Set([file.path, file.realpath].filter((n): n is string => n !== undefined).map(normalize))
-    const agents = ev.agents.map((a) => ({...a, args: parseAgentCmdline(a.cmdline)}))
+    const {agents, readers} = agentsReading(ev)
     const line = (a: (typeof agents)[number]) =>
       `pid ${a.pid}${a.startedAt ? ` started ${a.startedAt}` : ''}: ${clip(a.cmdline.replaceAll('\0', ' ').trim())}`
-    const readers = agents.filter(
-      (a) => a.args?.configFiles.some((f) => names.has(normalize(f))) || a.args?.configDirs.some((d) => [...names].some((n) => n.startsWith(`${normalize(d)}/`))),
-    )
     if (readers.length === 0 && agents.some((a) => a.sameMountNamespace === false)) {
       const boxed = agents.filter((a) => a.sameMountNamespace === false)
       return skip(

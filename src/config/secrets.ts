@@ -13,3 +13,19 @@ export function redactIniSecrets(text: string): string {
     SECRET_KEY.test(key) && value !== '' ? `${head}${REDACTED}${tail}` : line,
   )
 }
+
+/**
+ * Only the section headers and the assignments of `keys` (by name, in any section); every other
+ * line becomes empty, so line numbers still match the file and nothing else of it is kept.
+ */
+export function keepOnlyKeys(text: string, keys: readonly string[]): string {
+  const wanted = new Set(keys)
+  return text
+    .split('\n')
+    .map((line) => {
+      if (/^\s*\[[^\]]*\]\s*$/.test(line)) return line
+      const m = /^([A-Za-z0-9_.-]+)\s*[=:]/.exec(line)
+      return m && wanted.has(m[1]) ? line : line.endsWith('\r') ? '\r' : ''
+    })
+    .join('\n')
+}

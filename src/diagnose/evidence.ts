@@ -44,6 +44,12 @@ export interface AgentRecord {
   startedAt?: string
   /** false when it runs in another mount namespace (a container): its paths are not this host's */
   sameMountNamespace?: boolean
+  /**
+   * The files its --config-file/--config-dir name, in the order oslo.config reads them (a directory's
+   * *.conf sorted), each cut down to its section headers and the isolated-metadata switches (every
+   * other line blanked, so line numbers hold and no secret of neutron.conf is kept).
+   */
+  configs?: FileRecord[]
 }
 
 export interface ProcessRecord {

@@ -7,7 +7,8 @@ import {connect} from 'node:net'
 import {hostname} from 'node:os'
 import {dirname, join} from 'node:path'
 
-import {redactIniSecrets} from '../config/secrets.js'
+import {BOOL_KEYS} from '../config/dhcp-agent.js'
+import {keepOnlyKeys, redactIniSecrets} from '../config/secrets.js'
 import {cannotError} from '../errors.js'
 import type {LayoutName} from '../layout.js'
 import {debug} from '../output.js'
@@ -179,6 +180,26 @@ export async function findDhcpAgents(): Promise<AgentRecord[]> {
       if (boot !== undefined && ticks !== undefined) rec.startedAt = new Date((boot + ticks / 100) * 1000).toISOString()
       const mnt = await readlink(`/proc/${a.pid}/ns/mnt`).catch(() => undefined)
       if (mine !== undefined && mnt !== undefined) rec.sameMountNamespace = mnt === mine
+      if (rec.sameMountNamespace !== false) rec.configs = await agentConfigs(a.cmdline)
+      return rec
+    }),
+  )
+}
+
+/** What the agent's --config-file/--config-dir hold of the isolated-metadata switches, in oslo's order. */
+async function agentConfigs(cmdline: string): Promise<FileRecord[]> {
+  const sources = parseAgentCmdline(cmdline)?.sources ?? []
+  const files: string[] = []
+  for (const s of sources) {
+    if (s.kind === 'file') files.push(s.path)
+    else files.push(...(await readdir(s.path).catch(() => [] as string[])).filter((n) => n.endsWith('.conf')).sort().map((n) => join(s.path, n)))
+  }
+  return Promise.all(
+    files.map(async (path): Promise<FileRecord> => {
+      // a relative path is relative to the agent's working directory, not ours
+      if (!path.startsWith('/')) return {error: "relative to the agent's working directory", path, state: 'not-collected'}
+      const rec = await fileRecord(path, {read: true, resolve: true})
+      if (rec.content !== undefined) rec.content = keepOnlyKeys(rec.content, BOOL_KEYS)
       return rec
     }),
   )

@@ -9,6 +9,8 @@ export interface AgentArgs {
   /** every --config-file, in order (oslo.config: later files override earlier ones) */
   configFiles: string[]
   configDirs: string[]
+  /** --config-file and --config-dir in the order given: the order oslo.config reads them in */
+  sources: {kind: 'file' | 'dir'; path: string}[]
 }
 
 const base = (a: string | undefined) => (a ?? '').split('/').pop() ?? ''
@@ -26,13 +28,14 @@ export function parseAgentCmdline(cmdline: string): AgentArgs | undefined {
   }
   const program = base(argv[i])
   if (program !== 'neutron-dhcp-agent' && program !== 'quantum-dhcp-agent') return undefined
-  const out: AgentArgs = {configDirs: [], configFiles: [], program}
+  const out: AgentArgs = {configDirs: [], configFiles: [], program, sources: []}
   for (let j = i + 1; j < argv.length; j++) {
     const m = /^--(config-file|config-dir)(?:=(.*))?$/.exec(argv[j])
     if (!m) continue
     const value = m[2] ?? argv[++j]
     if (value === undefined) continue
     ;(m[1] === 'config-file' ? out.configFiles : out.configDirs).push(value)
+    out.sources.push({kind: m[1] === 'config-file' ? 'file' : 'dir', path: value})
   }
   return out
 }

@@ -48,11 +48,11 @@ afterEach(async () => {
  * the agent's --config-file arguments, as Debian's unit runs /usr/bin/neutron-dhcp-agent. The rig's
  * dnsmasq and proxy are started by the test, so this process only has to be found and dated.
  */
-async function startAgentStandIn(n: FakeNode): Promise<ChildProcess> {
+async function startAgentStandIn(n: FakeNode, extra: string[] = []): Promise<ChildProcess> {
   const program = join(n.root, 'bin', `${n.layout}-dhcp-agent`)
   mkdirSync(join(n.root, 'bin'), {recursive: true})
   writeFileSync(program, 'import time\ntime.sleep(600)\n')
-  const child = spawn('/usr/bin/python3', [program, '--config-file', n.projectConfigFile, '--config-file', n.configFile], {stdio: 'ignore'})
+  const child = spawn('/usr/bin/python3', [program, '--config-file', n.projectConfigFile, '--config-file', n.configFile, ...extra], {stdio: 'ignore'})
   await new Promise((r) => child.once('spawn', r))
   return child
 }
@@ -124,6 +124,19 @@ describe.skipIf(!isRoot).each(['quantum', 'neutron'] as Layout[])('diagnose on a
     const after = diagnose(node, ['--check', 'config.agent-restarted'])
     expect(after.json.findings[0].status).toBe('warn')
     expect(after.json.findings[0].summary).toMatch(/^no (running DHCP agent reads|\S+-dhcp-agent process on this node)/)
+  })
+
+  it('a --config-dir file the running agent reads after dhcp_agent.ini turns isolated metadata off: config.metadata-enabled names it', async () => {
+    node = await buildNode({layout})
+    const confd = join(node.root, 'conf.d')
+    mkdirSync(confd)
+    writeFileSync(join(confd, '90-override.conf'), '[DEFAULT]\n# an override an operator forgot\nenable_isolated_metadata = False\n')
+    agent = await startAgentStandIn(node, ['--config-dir', confd])
+    const r = diagnose(node, ['--check', 'config.metadata-enabled'])
+    expect(r.status).toBe(1)
+    const f = r.json.findings[0]
+    expect(f.summary).toMatch(new RegExp(`^enable_isolated_metadata = False \\(${confd}/90-override\\.conf:3\\) and force_metadata is off`))
+    expect(f.fix).toMatch(new RegExp(`^set enable_isolated_metadata = True in \\[DEFAULT\\] of ${confd}/90-override\\.conf`))
   })
 
   it('--metadata-agent-config reads the metadata agent config given (e.g. Kolla keeps it in its own directory)', async () => {

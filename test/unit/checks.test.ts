@@ -485,3 +485,44 @@ describe('metadata-agent.config', () => {
     expect(check(ev)).toMatchObject({status: 'skip', summary: expect.stringMatching(/^no \/etc\/neutron\/metadata_agent\.ini \(no such file\)/)})
   })
 })
+
+// oslo.config merges every file the running agent reads; a switch outside dhcp_agent.ini counts
+describe('config.metadata-enabled with the files the running agent reads', () => {
+  const AGENT_CMD = readFileSync(new URL('../fixtures/node/harness/proc-neutron-dhcp-agent-cmdline', import.meta.url), 'utf8')
+  const OFF = '[DEFAULT]\ninterface_driver = linuxbridge\nenable_isolated_metadata = False\n'
+  const withConfigs = (own: string, configs: {path: string; content: string}[], cmdline = AGENT_CMD) => {
+    const ev = zed()
+    ev.config = {content: own, path: '/etc/neutron/dhcp_agent.ini', state: 'present'}
+    ev.agents = [{cmdline, configs: configs.map((c) => ({...c, state: 'present' as const})), pid: 4904, sameMountNamespace: true, startedAt: '2026-11-23T21:33:43.850Z'}]
+    return ev
+  }
+  const check = (ev: NetworkEvidence) => byId(diagnose(ev).findings, 'config.metadata-enabled')
+
+  it('force_metadata = True in neutron.conf (read first) serves metadata although dhcp_agent.ini says False', () => {
+    const f = check(withConfigs(OFF, [
+      {content: '[DEFAULT]\n\n\nforce_metadata = True\n', path: '/etc/neutron/neutron.conf'},
+      {content: OFF, path: '/etc/neutron/dhcp_agent.ini'},
+    ]))
+    expect(f.status).toBe('pass')
+    expect(f.summary).toBe('force_metadata = True (/etc/neutron/neutron.conf:4): every network gets a metadata proxy (the agent reads /etc/neutron/neutron.conf, /etc/neutron/dhcp_agent.ini; later files win)')
+  })
+
+  it('synthetic RDO-style --config-dir: a conf.d file read after dhcp_agent.ini turns it off, and the fix names that file', () => {
+    const cmd = ['/usr/bin/python3', '/usr/bin/neutron-dhcp-agent', '--config-file', '/etc/neutron/neutron.conf', '--config-file', '/etc/neutron/dhcp_agent.ini', '--config-dir', '/etc/neutron/conf.d/neutron-dhcp-agent', ''].join('\0')
+    const on = '[DEFAULT]\nenable_isolated_metadata = True\n'
+    const f = check(withConfigs(on, [
+      {content: '[DEFAULT]\n', path: '/etc/neutron/neutron.conf'},
+      {content: on, path: '/etc/neutron/dhcp_agent.ini'},
+      {content: '[DEFAULT]\nenable_isolated_metadata = false\n', path: '/etc/neutron/conf.d/neutron-dhcp-agent/90-override.conf'},
+    ], cmd))
+    expect(f.status).toBe('fail')
+    expect(f.summary).toMatch(/^enable_isolated_metadata = false \(\/etc\/neutron\/conf\.d\/neutron-dhcp-agent\/90-override\.conf:2\) and force_metadata is off/)
+    expect(f.fix).toBe('set enable_isolated_metadata = True in [DEFAULT] of /etc/neutron/conf.d/neutron-dhcp-agent/90-override.conf (it overrides /etc/neutron/dhcp_agent.ini), then systemctl restart neutron-dhcp-agent')
+  })
+
+  it('other files that set nothing leave the verdict to dhcp_agent.ini, worded as before', () => {
+    const f = check(withConfigs(OFF, [{content: '[DEFAULT]\n', path: '/etc/neutron/neutron.conf'}, {content: OFF, path: '/etc/neutron/dhcp_agent.ini'}]))
+    expect(f.status).toBe('fail')
+    expect(f.fix).toMatch(/^quantum-meta enable --config-file \/etc\/neutron\/dhcp_agent\.ini --restart/)
+  })
+})

@@ -13,6 +13,10 @@ describe('parseAgentCmdline', () => {
       configDirs: [],
       configFiles: ['/etc/neutron/neutron.conf', '/etc/neutron/dhcp_agent.ini'],
       program: 'neutron-dhcp-agent',
+      sources: [
+        {kind: 'file', path: '/etc/neutron/neutron.conf'},
+        {kind: 'file', path: '/etc/neutron/dhcp_agent.ini'},
+      ],
     })
   })
 
@@ -23,7 +27,17 @@ describe('parseAgentCmdline', () => {
 
   it('synthetic: a NUL-separated Grizzly command line with --config-file= and --config-dir', () => {
     const cmd = ['/usr/bin/python', '-u', '/usr/bin/quantum-dhcp-agent', '--config-file=/etc/quantum/quantum.conf', '--config-file', '/etc/quantum/dhcp_agent.ini', '--config-dir=/etc/quantum/dhcp.d', ''].join('\0')
-    expect(parseAgentCmdline(cmd)).toEqual({configDirs: ['/etc/quantum/dhcp.d'], configFiles: ['/etc/quantum/quantum.conf', '/etc/quantum/dhcp_agent.ini'], program: 'quantum-dhcp-agent'})
+    expect(parseAgentCmdline(cmd)).toEqual({
+      configDirs: ['/etc/quantum/dhcp.d'],
+      configFiles: ['/etc/quantum/quantum.conf', '/etc/quantum/dhcp_agent.ini'],
+      program: 'quantum-dhcp-agent',
+      // the order oslo.config reads them in
+      sources: [
+        {kind: 'file', path: '/etc/quantum/quantum.conf'},
+        {kind: 'file', path: '/etc/quantum/dhcp_agent.ini'},
+        {kind: 'dir', path: '/etc/quantum/dhcp.d'},
+      ],
+    })
   })
 
   it('synthetic: a log tail or a systemctl call naming the agent is not the agent', () => {
