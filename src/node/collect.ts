@@ -88,26 +88,41 @@ async function processRecord(pid: number, role: ProcessRecord['role'], from: str
 const pidOf = (f: FileRecord) => (f.state === 'present' && /^\s*\d+\s*$/.test(f.content ?? '') ? Number(f.content) : undefined)
 
 /** Everything about one network. `namespaces` is the shared `ip netns list` record. */
+/** What is the same for every network of one run: read once, not once per namespace. */
+export interface NodeShared {
+  config: FileRecord
+  metadataAgentConfig: FileRecord
+  agents?: AgentRecord[]
+}
+
+export async function collectShared(ctx: NodeContext, agents = true): Promise<NodeShared> {
+  const [config, metadataAgentConfig, found] = await Promise.all([
+    fileRecord(ctx.configFile, {read: true, resolve: true}),
+    fileRecord(ctx.metadataAgentConfig ?? join(dirname(ctx.configFile), 'metadata_agent.ini')),
+    agents ? findDhcpAgents() : undefined,
+  ])
+  if (metadataAgentConfig.content !== undefined) metadataAgentConfig.content = redactIniSecrets(metadataAgentConfig.content)
+  return {agents: found, config, metadataAgentConfig}
+}
+
 export async function collectNetwork(
   network: string,
   ctx: NodeContext,
   namespaces: CommandRecord,
+  shared: NodeShared,
   prefetched?: CommandRecord,
-  agents?: AgentRecord[],
 ): Promise<NetworkEvidence> {
+  const {config, metadataAgentConfig, agents} = shared
   const ns = `qdhcp-${network}`
   const state = ctx.statePath
   const present = namespaces.exitCode === 0 && namespaces.stdout.split('\n').some((l) => l.split(/\s/)[0] === ns)
-  const [config, opts, dnsmasqPidFile, proxyPidFile, haproxyPidFile, haproxyConfig, metadataAgentConfig] = await Promise.all([
-    fileRecord(ctx.configFile, {read: true, resolve: true}),
+  const [opts, dnsmasqPidFile, proxyPidFile, haproxyPidFile, haproxyConfig] = await Promise.all([
     fileRecord(join(state, 'dhcp', network, 'opts')),
     fileRecord(join(state, 'dhcp', network, 'pid')),
     fileRecord(join(state, 'external', 'pids', `${network}.pid`)),
     fileRecord(join(state, 'external', 'pids', `${network}.pid.haproxy`)),
     fileRecord(join(state, 'ns-metadata-proxy', `${network}.conf`)),
-    fileRecord(ctx.metadataAgentConfig ?? join(dirname(ctx.configFile), 'metadata_agent.ini')),
   ])
-  if (metadataAgentConfig.content !== undefined) metadataAgentConfig.content = redactIniSecrets(metadataAgentConfig.content)
   const server = haproxyConfig.content ? parseHaproxyConfig(haproxyConfig.content).servers[0]?.address : undefined
   const upstreamSocket = await fileRecord(server?.startsWith('/') ? server : join(state, 'metadata_proxy'), {connect: true, read: false})
   const ev: NetworkEvidence = {
@@ -242,17 +257,17 @@ export async function collectMany(
 ): Promise<Snapshot> {
   const limit = opts.limit ?? 8
   // --all: one ip for every namespace's addresses; a namespace missing from it falls back to its own ip
-  const [namespaces, batch, agents] = await Promise.all([
+  const [namespaces, batch, shared] = await Promise.all([
     opts.listed ?? listNamespaces(),
     opts.batch ? addressesOfAll() : new Map<string, CommandRecord>(),
-    opts.agents === false ? undefined : findDhcpAgents(),
+    collectShared(ctx, opts.agents !== false),
   ])
   const out: NetworkEvidence[] = new Array(networks.length)
   let next = 0
   const worker = async () => {
     while (next < networks.length) {
       const i = next++
-      out[i] = await collectNetwork(networks[i], ctx, namespaces, batch.get(`qdhcp-${networks[i]}`), agents)
+      out[i] = await collectNetwork(networks[i], ctx, namespaces, shared, batch.get(`qdhcp-${networks[i]}`))
     }
   }
   await Promise.all(Array.from({length: Math.min(limit, networks.length)}, worker))
