@@ -118,7 +118,7 @@ export interface NetworkEvidence {
   haproxyConfig: FileRecord
   /** the UNIX socket the proxy forwards to (haproxy `server metadata PATH`, else STATE/metadata_proxy) */
   upstreamSocket: FileRecord
-  /** metadata_agent.ini beside the DHCP agent's config, secret values replaced by `<redacted>` */
+  /** metadata_agent.ini beside the DHCP agent's config (or --metadata-agent-config); secret values replaced by `<redacted>`, as in `config` */
   metadataAgentConfig?: FileRecord
   processes: ProcessRecord[]
   /** the DHCP agent processes on this node; absent when not collected (transcripts, older snapshots) */

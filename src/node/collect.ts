@@ -87,7 +87,6 @@ async function processRecord(pid: number, role: ProcessRecord['role'], from: str
 
 const pidOf = (f: FileRecord) => (f.state === 'present' && /^\s*\d+\s*$/.test(f.content ?? '') ? Number(f.content) : undefined)
 
-/** Everything about one network. `namespaces` is the shared `ip netns list` record. */
 /** What is the same for every network of one run: read once, not once per namespace. */
 export interface NodeShared {
   config: FileRecord
@@ -101,10 +100,12 @@ export async function collectShared(ctx: NodeContext, agents = true): Promise<No
     fileRecord(ctx.metadataAgentConfig ?? join(dirname(ctx.configFile), 'metadata_agent.ini')),
     agents ? findDhcpAgents() : undefined,
   ])
-  if (metadataAgentConfig.content !== undefined) metadataAgentConfig.content = redactIniSecrets(metadataAgentConfig.content)
+  // a snapshot is passed around: no secret value of either file is kept (line numbers are)
+  for (const rec of [config, metadataAgentConfig]) if (rec.content !== undefined) rec.content = redactIniSecrets(rec.content)
   return {agents: found, config, metadataAgentConfig}
 }
 
+/** Everything about one network. `namespaces` is the shared `ip netns list` record. */
 export async function collectNetwork(
   network: string,
   ctx: NodeContext,
