@@ -1,4 +1,4 @@
-import {type OptsLine, isClasslessRoute, isWin2k3Route, parseOpts} from '../parse/opts.js'
+import {type OptsLine, isClasslessRoute, isRouterOption, isWin2k3Route, parseOpts} from '../parse/opts.js'
 import {METADATA_IP, clip, dhcpDevice, dnsmasqArgs, metadataHops, processOf, restartAgent, sameSubnet} from './derive.js'
 import {type Check, fail, pass, warn} from './types.js'
 
@@ -29,10 +29,10 @@ export const optsMetadataRoute: Check = {
     const withMeta = routes.filter((o) => metadataHops(o).length > 0)
     const quote = (o: OptsLine) => `${file.path}:${o.line}: ${clip(o.raw)}`
     // the gateway an opts tag hands out (`option:router,GW`; '' when the subnet has none)
-    const gatewayOf = (tag: string | undefined) => lines.find((o) => o.tag === tag && (o.option === 'router' || o.option === '3'))?.values[0]
+    const gatewayOf = (tag: string | undefined) => lines.find((o) => o.tag === tag && isRouterOption(o))?.values[0]
     if (withMeta.length === 0) {
       const seen = lines.length > 0 ? lines.map(quote) : [`${file.path}: no option lines`]
-      const routers = lines.filter((o) => o.option === 'router' || o.option === '3')
+      const routers = lines.filter(isRouterOption)
       if (ev.layout === 'quantum' && routers.length > 0 && routers.every((o) => (o.values[0] ?? '') !== '')) {
         // Grizzly/Havana add the route only to subnets without a gateway (gateway_ip null)
         return fail(
@@ -89,7 +89,7 @@ export const optsMetadataRoute: Check = {
       if (!addr) return [] // namespace.dhcp-address judges a subnet with no address on the device
       const tagged = lines.filter((o) => o.tag === r.tag)
       const hops = tagged.filter(isClasslessRoute).flatMap(metadataHops)
-      const router = tagged.find((o) => o.option === 'router' || o.option === '3')
+      const router = tagged.find(isRouterOption)
       // no gateway (an empty option:router) means isolated by every release's rule; on the Ussuri+
       // layout (subnet-<uuid> tags) a routed subnet still gets a route, via its gateway
       const mustHave = (router !== undefined && router.values.every((v) => v === '')) || r.tag?.startsWith('subnet-') === true

@@ -2,7 +2,7 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {writeFile} from 'node:fs/promises'
 
-import {metadataAgentFlag, nodeFlags} from '../node/flags.js'
+import {liveFlags, nodeFlags} from '../node/flags.js'
 import {openstackFlags} from '../openstack/flags.js'
 import {QmCommand} from '../base-command.js'
 import {cannotError} from '../errors.js'
@@ -19,10 +19,8 @@ Diagnose it anywhere later with \`quantum-meta diagnose <net-id> --snapshot FILE
 
   static flags = {
     ...nodeFlags,
-    ...metadataAgentFlag,
+    ...liveFlags,
     ...openstackFlags,
-    'agent-host': Flags.string({description: "the DHCP agent's host name as the API knows it", helpValue: 'NAME'}),
-    api: Flags.boolean({allowNo: true, default: true, description: 'with credentials, also record what the API says (--no-api skips)'}),
     output: Flags.string({char: 'o', description: 'write the snapshot here instead of stdout', helpValue: 'FILE'}),
     probe: Flags.boolean({description: 'include one GET of http://169.254.169.254/ from inside the namespace'}),
   }

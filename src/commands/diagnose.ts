@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
-import {metadataAgentFlag, nodeFlags} from '../node/flags.js'
+import {liveFlags, nodeFlags} from '../node/flags.js'
 import {openstackFlags} from '../openstack/flags.js'
 import {QmCommand} from '../base-command.js'
 import {CHECKS, TITLES} from '../checks/registry.js'
@@ -28,10 +28,8 @@ HTTP GET from inside the namespace). Exit: 0 no link broken, 1 a link is broken,
 
   static flags = {
     ...nodeFlags,
-    ...metadataAgentFlag,
+    ...liveFlags,
     ...openstackFlags,
-    'agent-host': Flags.string({description: "the DHCP agent's host name as the API knows it [default: host in the agent config, else the hostname]", helpValue: 'NAME'}),
-    api: Flags.boolean({allowNo: true, default: true, description: 'with credentials (OS_* or --os-cloud), also check what the API says (--no-api skips)'}),
     all: Flags.boolean({description: 'every qdhcp namespace on this node, one row each', exclusive: ['snapshot']}),
     check: Flags.string({description: 'run only these checks (repeatable; see --list-checks)', helpValue: 'ID', multiple: true}),
     'list-checks': Flags.boolean({description: 'list the checks in chain order and exit'}),

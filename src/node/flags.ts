@@ -9,7 +9,9 @@ export const nodeFlags = {
   'state-path': Flags.string({description: "the agent's state_path [default: /var/lib/neutron, else /var/lib/quantum]", helpValue: 'DIR'}),
 }
 
-/** diagnose and collect also read the metadata agent's config */
-export const metadataAgentFlag = {
+/** diagnose and collect, which inspect the whole chain live: the metadata agent's config and the API */
+export const liveFlags = {
+  'agent-host': Flags.string({description: "the DHCP agent's host name as the API knows it [default: host in the agent config, else the hostname]", helpValue: 'NAME'}),
+  api: Flags.boolean({allowNo: true, default: true, description: 'with credentials (OS_* or --os-cloud), also ask the API about the network (--no-api skips)'}),
   'metadata-agent-config': Flags.string({description: "the metadata agent's config [default: metadata_agent.ini beside --config-file]", helpValue: 'FILE'}),
 }

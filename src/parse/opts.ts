@@ -94,6 +94,11 @@ export function isClasslessRoute(o: OptsLine): boolean {
   return !o.ipv6 && (o.option === 'classless-static-route' || o.option === '121')
 }
 
+/** Option 3, the default gateway (`option:router,GW`; no value when the subnet has none). */
+export function isRouterOption(o: OptsLine): boolean {
+  return !o.ipv6 && (o.option === 'router' || o.option === '3')
+}
+
 /** Option 249, the Microsoft twin of 121 (`249`, `option:249`). */
 export function isWin2k3Route(o: OptsLine): boolean {
   return !o.ipv6 && o.option === '249'
