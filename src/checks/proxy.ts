@@ -1,6 +1,6 @@
 import {parseNetstat, parseProcNetTcp, parseSs, type Socket, socketInodesFromFdLinks} from '../parse/sockets.js'
 import {METADATA_IP, clip, processArgs, processOf, restartAgent} from './derive.js'
-import {type Check, fail, pass, skip} from './types.js'
+import {type Check, fail, pass, skip, warn} from './types.js'
 
 const proxyFix = (layout: 'neutron' | 'quantum') =>
   layout === 'quantum'
@@ -80,9 +80,17 @@ export const proxyUpstream: Check = {
     if (sock.state === 'missing') return fail(`the proxy forwards to ${sock.path}, which does not exist: instances get ${answer}`, [`${sock.path}: no such file`], fix)
     if (sock.state === 'error') return fail(`cannot inspect ${sock.path}: ${sock.error}`, [], fix)
     if (sock.type !== 'socket') return fail(`${sock.path} is a ${sock.type}, not a UNIX socket: instances get ${answer}`, [`${sock.path}: ${sock.type}`], fix)
+    if (sock.connect === 'EAGAIN') {
+      return warn(
+        `something listens on ${sock.path} but left its accept queue full for ${sock.busyMs ?? 'a'} ms (EAGAIN): the metadata agent is overloaded or hung, and instances wait or get ${answer}`,
+        [`${sock.path}: socket, connect: EAGAIN for ${sock.busyMs ?? '?'} ms`],
+        fix,
+      )
+    }
     if (sock.connect && sock.connect !== 'ok') {
       return fail(`nothing accepts connections on ${sock.path} (${sock.connect}): instances get ${answer}`, [`${sock.path}: socket, connect: ${sock.connect}`], fix)
     }
-    return pass(`the metadata agent socket ${sock.path} accepts connections`, [`${sock.path}: socket${sock.connect ? `, connect: ${sock.connect}` : ''}`])
+    const busy = sock.busyMs === undefined ? '' : ` after ${sock.busyMs} ms of EAGAIN (accept queue full)`
+    return pass(`the metadata agent socket ${sock.path} accepts connections${busy}`, [`${sock.path}: socket${sock.connect ? `, connect: ${sock.connect}${busy}` : ''}`])
   },
 }

@@ -29,6 +29,8 @@ export interface FileRecord {
   error?: string
   /** for a UNIX socket: what a connect() got ('ok', 'ECONNREFUSED', ...) */
   connect?: string
+  /** for a UNIX socket: how long connect() kept getting EAGAIN (the listener's accept queue was full) */
+  busyMs?: number
   /** last modification (of the target, for a symlink), ISO 8601 */
   mtime?: string
   /** the path with every symlink resolved, when it differs */

@@ -44,7 +44,7 @@ async function fileRecord(path: string, opts: {read?: boolean; connect?: boolean
       const real = await realpath(path).catch(() => path)
       if (real !== path) rec.realpath = real
     }
-    if (opts.connect && type === 'socket') rec.connect = await tryConnect(path)
+    if (opts.connect && type === 'socket') Object.assign(rec, await tryConnect(path))
     return rec
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
@@ -52,18 +52,33 @@ async function fileRecord(path: string, opts: {read?: boolean; connect?: boolean
   }
 }
 
-/** connect() to a UNIX socket and close it: local IPC, no network traffic. */
-function tryConnect(path: string): Promise<string> {
-  return new Promise((resolve) => {
-    const s = connect({path})
-    const done = (v: string) => {
-      s.destroy()
-      resolve(v)
+/**
+ * connect() to a UNIX socket and close it: local IPC, no network traffic. Linux answers EAGAIN when
+ * a listener's accept queue is full (ECONNREFUSED is the one for "nobody listens"): a busy agent is
+ * given up to a second to make room, and the time it made us wait is recorded.
+ */
+async function tryConnect(path: string): Promise<{connect: string; busyMs?: number}> {
+  const started = Date.now()
+  let busy = false
+  for (;;) {
+    const outcome = await new Promise<string>((resolve) => {
+      const s = connect({path})
+      const done = (v: string) => {
+        s.destroy()
+        resolve(v)
+      }
+      s.setTimeout(1000, () => done('timeout'))
+      s.once('connect', () => done('ok'))
+      s.once('error', (e: NodeJS.ErrnoException) => done(e.code ?? e.message))
+    })
+    busy ||= outcome === 'EAGAIN'
+    const waited = Date.now() - started
+    if (outcome === 'EAGAIN' && waited < 1000) {
+      await new Promise((r) => setTimeout(r, 100))
+      continue
     }
-    s.setTimeout(1000, () => done('timeout'))
-    s.once('connect', () => done('ok'))
-    s.once('error', (e: NodeJS.ErrnoException) => done(e.code ?? e.message))
-  })
+    return busy ? {busyMs: waited, connect: outcome} : {connect: outcome}
+  }
 }
 
 const readOr = (path: string) => readFile(path, 'utf8').catch(() => undefined)
@@ -92,6 +107,8 @@ export interface NodeShared {
   config: FileRecord
   metadataAgentConfig: FileRecord
   agents?: AgentRecord[]
+  /** the metadata agent's socket, by path: every proxy of a node forwards to the same one, so it is connected to once per run */
+  upstreams?: Map<string, Promise<FileRecord>>
 }
 
 export async function collectShared(ctx: NodeContext, agents = true): Promise<NodeShared> {
@@ -102,7 +119,7 @@ export async function collectShared(ctx: NodeContext, agents = true): Promise<No
   ])
   // a snapshot is passed around: no secret value of either file is kept (line numbers are)
   for (const rec of [config, metadataAgentConfig]) if (rec.content !== undefined) rec.content = redactIniSecrets(rec.content)
-  return {agents: found, config, metadataAgentConfig}
+  return {agents: found, config, metadataAgentConfig, upstreams: new Map()}
 }
 
 /** Everything about one network. `namespaces` is the shared `ip netns list` record. */
@@ -125,7 +142,13 @@ export async function collectNetwork(
     fileRecord(join(state, 'ns-metadata-proxy', `${network}.conf`)),
   ])
   const server = haproxyConfig.content ? parseHaproxyConfig(haproxyConfig.content).servers[0]?.address : undefined
-  const upstreamSocket = await fileRecord(server?.startsWith('/') ? server : join(state, 'metadata_proxy'), {connect: true, read: false})
+  const upstreamPath = server?.startsWith('/') ? server : join(state, 'metadata_proxy')
+  let upstream = shared.upstreams?.get(upstreamPath)
+  if (!upstream) {
+    upstream = fileRecord(upstreamPath, {connect: true, read: false})
+    shared.upstreams?.set(upstreamPath, upstream)
+  }
+  const upstreamSocket = {...(await upstream)}
   const ev: NetworkEvidence = {
     config,
     dnsmasqPidFile,

@@ -9,6 +9,7 @@
 import {type ChildProcess, spawn, spawnSync} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {type Socket, connect} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
@@ -155,11 +156,43 @@ describe.skipIf(!isRoot).each(['quantum', 'neutron'] as Layout[])('diagnose on a
     node = await buildNode({layout})
     const r = cli(['diagnose', '--all', '--json', '--config-file', node.configFile, '--state-path', node.statePath])
     const mine = r.json.networks.find((n: {network: string}) => n.network === node!.netId)
+    // the failing findings themselves, so that a red run says which link it saw broken
+    expect(mine.findings.filter((f: {status: string}) => f.status === 'fail').map((f: {id: string; summary: string}) => `${f.id}: ${f.summary}`)).toEqual([])
     expect(mine).toMatchObject({healthy: true, layout})
     const addr = mine.findings.find((f: {id: string}) => f.id === 'namespace.dhcp-address')
     expect(addr.evidence[0]).toMatch(/^ip -all netns exec ip -j addr show: (tap|ns-)/)
     // with only this node on the host the whole run is healthy; other namespaces would add their own rows
     expect(r.status).toBe(r.json.healthy ? 0 : 1)
+  })
+
+  it('a metadata agent that stopped accepting (its accept queue full): proxy.upstream warns with EAGAIN, not "nothing listens", and the VM gets no 200', async () => {
+    node = await buildNode({layout})
+    const pid = node.metadataAgentPid!
+    const held: Socket[] = []
+    // hung, not dead: the stand-in keeps its listening socket but accepts nothing (SIGSTOP), and
+    // connections it never takes fill its accept queue (Python's socketserver listens with backlog 5)
+    process.kill(pid, 'SIGSTOP')
+    try {
+      for (let i = 0; i < 8; i++) {
+        const s = connect({path: node.metadataSocket})
+        s.on('error', () => {})
+        held.push(s)
+      }
+      await new Promise((r) => setTimeout(r, 200))
+      const vm = await node.vm()
+      expect(vm.http.status).not.toBe(200)
+      const r = diagnose(node, ['--check', 'proxy.upstream'])
+      const f = r.json.findings[0]
+      expect(f.status).toBe('warn')
+      expect(f.summary).toMatch(new RegExp(`^something listens on ${node.metadataSocket} but left its accept queue full for \\d+ ms \\(EAGAIN\\)`))
+      expect(f.fix).toMatch(/^systemctl restart (quantum|neutron)-metadata-agent/)
+    } finally {
+      for (const s of held) s.destroy()
+      process.kill(pid, 'SIGCONT')
+    }
+    // once it accepts again, the same check passes
+    await new Promise((r) => setTimeout(r, 200))
+    expect(diagnose(node, ['--check', 'proxy.upstream']).json.findings[0].status).toBe('pass')
   })
 
   for (const fault of Object.keys(FIRST_BROKEN) as FaultKind[]) {

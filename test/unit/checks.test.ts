@@ -242,6 +242,22 @@ describe('the real Neutron Zed node', () => {
     expect(byId(r.findings, 'proxy.upstream').summary).toMatch(/does not exist: instances get 503 from haproxy/)
   })
 
+  it('a socket whose listener keeps its accept queue full (EAGAIN) is a busy or hung agent: a warning, not "nothing listens"', () => {
+    const ev = zed()
+    ev.upstreamSocket = {busyMs: 1004, connect: 'EAGAIN', path: '/var/lib/neutron/metadata_proxy', state: 'present', type: 'socket'}
+    const r = diagnose(ev)
+    const f = byId(r.findings, 'proxy.upstream')
+    expect(f.status).toBe('warn')
+    expect(f.summary).toBe('something listens on /var/lib/neutron/metadata_proxy but left its accept queue full for 1004 ms (EAGAIN): the metadata agent is overloaded or hung, and instances wait or get 503 from haproxy')
+    expect(r.healthy).toBe(true)
+    // refused is the one that means nobody listens
+    ev.upstreamSocket = {connect: 'ECONNREFUSED', path: '/var/lib/neutron/metadata_proxy', state: 'present', type: 'socket'}
+    expect(byId(diagnose(ev).findings, 'proxy.upstream')).toMatchObject({status: 'fail', summary: 'nothing accepts connections on /var/lib/neutron/metadata_proxy (ECONNREFUSED): instances get 503 from haproxy'})
+    // accepted after a wait: healthy, and the wait is in the evidence
+    ev.upstreamSocket = {busyMs: 200, connect: 'ok', path: '/var/lib/neutron/metadata_proxy', state: 'present', type: 'socket'}
+    expect(byId(diagnose(ev).findings, 'proxy.upstream')).toMatchObject({evidence: ['/var/lib/neutron/metadata_proxy: socket, connect: ok after 200 ms of EAGAIN (accept queue full)'], status: 'pass'})
+  })
+
   it('with the real API answers: hosted here, isolated, and the DHCP port is the opts next hop', () => {
     const r = diagnose(withApi(zed()))
     expect(r.healthy).toBe(true)
