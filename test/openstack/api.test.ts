@@ -170,6 +170,13 @@ describe('diagnose API checks against real Neutron', () => {
     expect(snap.status).toBe(0)
     expect(snap.stdout).toContain('metadata_proxy_shared_secret = <redacted>')
     for (const out of [r.stdout, r.stderr, snap.stdout, snap.stderr]) expect(out).not.toContain('qmmetadatasecret')
+    // as an operator types it on this node, without a path: the layout and files are found by
+    // themselves (/etc/neutron, /var/lib/neutron), and the verdict is the same, healthy
+    const bare = await cliAsync(['diagnose', net.id, '--json'], {env: {...NO_OS, ...openstackEnv()}})
+    expect(bare.status).toBe(0)
+    expect(bare.json).toMatchObject({healthy: true, layout: 'neutron', network: net.id})
+    const statuses = (j: {findings: {id: string; status: string}[]}) => j.findings.map((f) => `${f.id}=${f.status}`)
+    expect(statuses(bare.json)).toEqual(statuses(r.json))
   })
 
   it('two gateway-less subnets on one network: each gets its own route via its own DHCP address', async (ctx) => {
