@@ -6,7 +6,7 @@ import type {CommandRecord, NetworkEvidence, ProcessRecord} from '../diagnose/ev
 import {type DnsmasqArgs, parseDnsmasqArgs} from '../parse/dnsmasq.js'
 import {type IfAddress, type Interface, parseIpAddr} from '../parse/ip-addr.js'
 import {parseNetnsList} from '../parse/netns.js'
-import {type OptsLine, routePairs} from '../parse/opts.js'
+import {type OptsLine, isClasslessRoute, isRouterOption, parseOpts, routePairs} from '../parse/opts.js'
 import {parseProcCmdline, parsePsF} from '../parse/processes.js'
 import {LAYOUTS, type LayoutName} from '../layout.js'
 
@@ -34,6 +34,23 @@ export const metadataHops = (o: OptsLine) =>
   routePairs(o.values)
     .pairs.filter((p) => p.destination === METADATA_IP && p.prefixlen === 32)
     .map((p) => p.nexthop)
+
+/**
+ * The opts lines that route 169.254.169.254 via their own subnet's gateway, when every metadata
+ * route does so and none goes via an address on the DHCP device: a router holds each gateway
+ * (Liberty+), so the router's metadata proxy serves this network, not the DHCP port. Undefined
+ * otherwise (an isolated subnet, no route at all, or no opts to read).
+ */
+export function routedMetadata(ev: NetworkEvidence): OptsLine[] | undefined {
+  if (ev.opts.state !== 'present' || ev.opts.content === undefined) return undefined
+  const lines = parseOpts(ev.opts.content).filter((o) => !o.ipv6)
+  const withMeta = lines.filter((o) => isClasslessRoute(o) && metadataHops(o).length > 0)
+  if (withMeta.length === 0) return undefined
+  const mine = new Set(dhcpDevice(ev)?.ipv4.map((a) => a.local) ?? [])
+  const gatewayOf = (tag: string | undefined) => lines.find((o) => o.tag === tag && isRouterOption(o))?.values[0] ?? ''
+  const routed = withMeta.every((o) => metadataHops(o).every((h) => !mine.has(h)) && metadataHops(o).includes(gatewayOf(o.tag)))
+  return routed ? withMeta : undefined
+}
 
 /** The namespace list, or undefined when `ip netns` itself failed. */
 export function namespaceList(ev: NetworkEvidence): string[] | undefined {

@@ -1,5 +1,5 @@
 import {type OptsLine, isClasslessRoute, isRouterOption, isWin2k3Route, parseOpts} from '../parse/opts.js'
-import {METADATA_IP, clip, dhcpDevice, dnsmasqArgs, metadataHops, processOf, restartAgent, sameSubnet} from './derive.js'
+import {METADATA_IP, clip, dhcpDevice, dnsmasqArgs, metadataHops, processOf, restartAgent, routedMetadata, sameSubnet} from './derive.js'
 import {type Check, fail, pass, warn} from './types.js'
 
 export const optsMetadataRoute: Check = {
@@ -28,8 +28,6 @@ export const optsMetadataRoute: Check = {
     const routes = lines.filter(isClasslessRoute)
     const withMeta = routes.filter((o) => metadataHops(o).length > 0)
     const quote = (o: OptsLine) => `${file.path}:${o.line}: ${clip(o.raw)}`
-    // the gateway an opts tag hands out (`option:router,GW`; '' when the subnet has none)
-    const gatewayOf = (tag: string | undefined) => lines.find((o) => o.tag === tag && isRouterOption(o))?.values[0]
     if (withMeta.length === 0) {
       const seen = lines.length > 0 ? lines.map(quote) : [`${file.path}: no option lines`]
       const routers = lines.filter(isRouterOption)
@@ -52,7 +50,7 @@ export const optsMetadataRoute: Check = {
     const good = withMeta.filter((o) => metadataHops(o).some((h) => ips.includes(h)))
     if (good.length === 0) {
       const hops = [...new Set(withMeta.flatMap(metadataHops))]
-      if (withMeta.every((o) => metadataHops(o).includes(gatewayOf(o.tag) ?? ''))) {
+      if (routedMetadata(ev)) {
         // Liberty+: a subnet whose gateway a router port holds is not isolated; the agent then
         // routes 169.254.169.254 via that gateway, and the router's metadata proxy answers
         return fail(

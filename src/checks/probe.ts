@@ -1,4 +1,4 @@
-import {METADATA_IP} from './derive.js'
+import {METADATA_IP, processOf, routedMetadata} from './derive.js'
 import {type Check, fail, pass, skip} from './types.js'
 
 /** What each answer from inside the namespace means (DOMAIN.md, "What the instance sees"). */
@@ -17,6 +17,11 @@ export const probeHttp: Check = {
   run(ev, ctx) {
     if (!ctx.probe || !ev.probe) return skip('not run (add --probe to send one GET from inside the namespace)')
     const p = ev.probe
+    if (p.status === undefined && routedMetadata(ev) && !processOf(ev, 'proxy')) {
+      return skip(`no answer from inside ${ev.namespace} (${p.error}), as expected: the router serves metadata for this network, not the DHCP port (see opts.metadata-route)`, [
+        `${p.argv.join(' ')}: ${p.error}`,
+      ])
+    }
     const evidence = [`${p.argv.join(' ')}: ${p.status === undefined ? p.error : `HTTP ${p.status}`}${p.ms === undefined ? '' : ` in ${p.ms} ms`}`]
     if (p.status === 200) return pass(`GET http://${METADATA_IP}/ from inside ${ev.namespace} answered 200`, evidence)
     if (p.status === 404) {

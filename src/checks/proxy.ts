@@ -1,5 +1,5 @@
 import {parseNetstat, parseProcNetTcp, parseSs, type Socket, socketInodesFromFdLinks} from '../parse/sockets.js'
-import {METADATA_IP, clip, processArgs, processOf, restartAgent} from './derive.js'
+import {METADATA_IP, clip, processArgs, processOf, restartAgent, routedMetadata} from './derive.js'
 import {type Check, fail, pass, skip, warn} from './types.js'
 
 const proxyFix = (layout: 'neutron' | 'quantum') =>
@@ -14,7 +14,17 @@ export const proxyRunning: Check = {
     const proc = processOf(ev, 'proxy')
     const files = [ev.haproxyPidFile, ev.proxyPidFile].filter((f) => f.state !== 'not-collected')
     const evidence = files.map((f) => `${f.path}: ${f.state === 'present' ? clip(f.content?.trim() ?? '') : 'no such file'}`)
-    if (!proc) return fail(`no metadata proxy for this network (no pid file ${files.map((f) => f.path).join(' or ')})`, evidence, proxyFix(ev.layout))
+    if (!proc) {
+      const routed = routedMetadata(ev)
+      if (routed) {
+        // the agent runs no proxy for a network a router serves (unless force_metadata): its absence is expected
+        return skip(
+          `no metadata proxy, as expected: opts routes ${METADATA_IP} via the subnet gateway, so the router serves metadata for this network (see opts.metadata-route)`,
+          [...evidence, ...routed.map((o) => `${ev.opts.path}:${o.line}: ${clip(o.raw)}`)],
+        )
+      }
+      return fail(`no metadata proxy for this network (no pid file ${files.map((f) => f.path).join(' or ')})`, evidence, proxyFix(ev.layout))
+    }
     if (!proc.alive) return fail(`the metadata proxy pid ${proc.pid} (from ${proc.from}) is not running: it died`, evidence, proxyFix(ev.layout))
     const args = processArgs(proc) ?? []
     evidence.push(`pid ${proc.pid}: ${clip(args.join(' '), 400)}`)

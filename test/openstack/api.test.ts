@@ -207,7 +207,9 @@ describe('diagnose API checks against real Neutron', () => {
     // the agent rewrites opts once it sees the router port: the route then goes via the gateway
     const opts = join(NEUTRON_STATE_PATH, 'dhcp', net.id, 'opts')
     const viaGateway = () => existsSync(opts) && readFileSync(opts, 'utf8').includes(`169.254.169.254/32,${gw}`)
-    for (const t0 = Date.now(); !viaGateway() && Date.now() - t0 < 60_000; ) await new Promise((r) => setTimeout(r, 200))
+    // ...and drops the network's haproxy and its pid file right after
+    const proxyGone = () => !existsSync(join(NEUTRON_STATE_PATH, 'external', 'pids', `${net.id}.pid.haproxy`))
+    for (const t0 = Date.now(); !(viaGateway() && proxyGone()) && Date.now() - t0 < 60_000; ) await new Promise((r) => setTimeout(r, 200))
     const r = await diag(net.id)
     expect(r.status).toBe(1)
     const f = find(r.json, 'api.subnet-isolated')
@@ -215,5 +217,8 @@ describe('diagnose API checks against real Neutron', () => {
     expect(f.summary).toMatch(/a router holds the gateway of every DHCP subnet/)
     // the node-side reading agrees, and does not call the opts stale
     expect(find(r.json, 'opts.metadata-route').summary).toMatch(new RegExp(`goes via the subnet gateway ${gw.replaceAll('.', '\\.')}: a router holds it`))
+    // and the proxy the agent dropped is no second broken link
+    expect(find(r.json, 'proxy.running')).toMatchObject({status: 'skip'})
+    expect(find(r.json, 'proxy.running').summary).toMatch(/^no metadata proxy, as expected/)
   })
 })

@@ -386,6 +386,16 @@ describe('the project\'s real Neutron harness node (test/fixtures/node/harness)'
     expect(f.summary).toMatch(/^169\.254\.169\.254 goes via the subnet gateway 10\.31\.0\.1: a router holds it/)
     expect(f.fix).not.toContain('printf') // pointing its instances at this DHCP port would take their metadata away
     expect(f.fix).toContain('quantum-meta enable --force-metadata --restart')
+    // the agent ran no proxy for it, as it should: that is no second broken link, and a probe
+    // from the qdhcp namespace (refused) says nothing about the router's proxy
+    expect(byId(r.findings, 'proxy.running')).toMatchObject({status: 'skip', summary: expect.stringMatching(/^no metadata proxy, as expected: opts routes 169\.254\.169\.254 via the subnet gateway/)})
+    expect(byId(r.findings, 'proxy.listening').status).toBe('skip')
+    expect(r.findings.filter((x) => x.status === 'fail').map((x) => x.id)).toEqual(['opts.metadata-route'])
+    ev.probe = {argv: ['ip', 'netns', 'exec', ev.namespace, 'GET', 'http://169.254.169.254/'], error: 'refused', ms: 3, url: 'http://169.254.169.254/'}
+    expect(byId(diagnose(ev, true).findings, 'probe.http')).toMatchObject({status: 'skip', summary: expect.stringMatching(/\(refused\), as expected: the router serves metadata/)})
+    // the same network with its route pointing at the DHCP port (isolated): a missing proxy is a failure again
+    ev.opts.content = ev.opts.content!.replaceAll('169.254.169.254/32,10.31.0.1', '169.254.169.254/32,10.31.0.2')
+    expect(byId(diagnose(ev).findings, 'proxy.running').status).toBe('fail')
   })
 
   it('the 249 twin missing on one subnet only: a warning naming that tag', () => {
