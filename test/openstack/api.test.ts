@@ -147,6 +147,23 @@ describe('subnet create against real Neutron + Keystone v3', () => {
     created.subnets.push(r.json.id)
     expect(r.stderr).toMatch(/metadata route in place: 169\.254\.169\.254\/32 via 10\.\d+\.\d+\.\d+ on tag subnet-/)
   })
+
+  it('--wait that times out is exit 1 naming the opts finding; the subnet is created all the same', async (ctx) => {
+    if (!up) return ctx.skip()
+    const net = await created.network(`qm-sub-${tag}-t`)
+    // a state path the agent does not write: its opts never appears there
+    const empty = mkdtempSync(join(tmpdir(), 'qm-wait-'))
+    try {
+      const r = await sub([net.id, cidr(), '--json', '--wait', '--wait-timeout', '2', '--config-file', DHCP_AGENT_INI, '--state-path', empty])
+      if (r.json?.id) created.subnets.push(r.json.id)
+      expect(r.status).toBe(1)
+      expect(r.json).toMatchObject({gateway_ip: null, network_id: net.id})
+      expect(r.stderr).toMatch(new RegExp(`^waiting up to 2 s for the metadata route in ${empty}/dhcp/${net.id}/opts`, 'm'))
+      expect(r.stderr).toMatch(/^timed out after 2 s: opts\.metadata-route: /m)
+    } finally {
+      rmSync(empty, {force: true, recursive: true})
+    }
+  })
 })
 
 describe('diagnose API checks against real Neutron', () => {
