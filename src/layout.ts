@@ -16,6 +16,8 @@ export interface Layout {
   statePath: string
   /** systemd unit / SysV service of the DHCP agent */
   dhcpAgentService: string
+  /** systemd unit / SysV service of the metadata agent (it owns STATE/metadata_proxy) */
+  metadataAgentService: string
 }
 
 export const LAYOUTS: Record<LayoutName, Layout> = {
@@ -23,6 +25,7 @@ export const LAYOUTS: Record<LayoutName, Layout> = {
     agentConfig: '/etc/neutron/dhcp_agent.ini',
     configDir: '/etc/neutron',
     dhcpAgentService: 'neutron-dhcp-agent',
+    metadataAgentService: 'neutron-metadata-agent',
     name: 'neutron',
     statePath: '/var/lib/neutron',
   },
@@ -30,6 +33,7 @@ export const LAYOUTS: Record<LayoutName, Layout> = {
     agentConfig: '/etc/quantum/dhcp_agent.ini',
     configDir: '/etc/quantum',
     dhcpAgentService: 'quantum-dhcp-agent',
+    metadataAgentService: 'quantum-metadata-agent',
     name: 'quantum',
     statePath: '/var/lib/quantum',
   },

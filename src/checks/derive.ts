@@ -29,6 +29,12 @@ export const ran = (c: CommandRecord) => c.argv.join(' ')
 /** The command that restarts this layout's DHCP agent (the fix for most node-side links). */
 export const restartAgent = (layout: LayoutName) => `systemctl restart ${LAYOUTS[layout].dhcpAgentService}`
 
+/** The command that restarts this layout's metadata agent. */
+export const restartMetadataAgent = (layout: LayoutName) => `systemctl restart ${LAYOUTS[layout].metadataAgentService}`
+
+/** What instances get when the proxy cannot reach the metadata agent's socket. */
+export const upstreamDownAnswer = (layout: LayoutName) => (layout === 'quantum' ? '500 from the Grizzly proxy' : '503 from haproxy')
+
 /** The next hops an opts line gives 169.254.169.254/32. */
 export const metadataHops = (o: OptsLine) =>
   routePairs(o.values)

@@ -2,6 +2,7 @@ import {posix} from 'node:path'
 
 import {REDACTED} from '../config/secrets.js'
 import {IniSyntaxError, effective, parseIni} from '../config/oslo-ini.js'
+import {restartMetadataAgent, upstreamDownAnswer} from './derive.js'
 import {type Check, fail, pass, skip, warn} from './types.js'
 
 /** oslo.config's `$name` / `${name}` substitution, from [DEFAULT] of the same file or the defaults given. */
@@ -21,7 +22,6 @@ export const metadataAgentConfig: Check = {
   needs: [],
   run(ev) {
     const file = ev.metadataAgentConfig
-    const service = ev.layout === 'quantum' ? 'quantum-metadata-agent' : 'neutron-metadata-agent'
     if (!file || file.state === 'not-collected') return skip('metadata_agent.ini was not collected (a transcript or an older snapshot)')
     if (file.state !== 'present' || file.content === undefined) {
       return skip(`no ${file.path} (${file.state === 'missing' ? 'no such file' : file.error ?? file.state}): the metadata agent's config is elsewhere, or this node runs none`)
@@ -39,7 +39,7 @@ export const metadataAgentConfig: Check = {
       return a ? `${file.path}:${a.line + 1}: ${key} = ${a.value}` : `${file.path}: no ${key} in [DEFAULT] (default used)`
     }
     const evidence: string[] = []
-    const restart = `systemctl restart ${service}`
+    const restart = restartMetadataAgent(ev.layout)
 
     // 1. where the agent listens, against where the proxy forwards
     const statePath = get('state_path')?.value
@@ -49,7 +49,7 @@ export const metadataAgentConfig: Check = {
     evidence.push(at('metadata_proxy_socket'), ...(statePath ? [at('state_path')] : []), `the proxy forwards to ${forwards}`)
     if (listens !== forwards) {
       return fail(
-        `the metadata agent listens on ${listens}, but the proxy forwards to ${forwards}: instances get ${ev.layout === 'quantum' ? '500' : '503'} (metadata_proxy_socket and state_path must agree between the DHCP and metadata agents)`,
+        `the metadata agent listens on ${listens}, but the proxy forwards to ${forwards}: instances get ${upstreamDownAnswer(ev.layout)} (metadata_proxy_socket and state_path must agree between the DHCP and metadata agents)`,
         evidence,
         `set metadata_proxy_socket = ${forwards} in [DEFAULT] of ${file.path}, then ${restart}`,
       )

@@ -1,5 +1,5 @@
 import {parseNetstat, parseProcNetTcp, parseSs, type Socket, socketInodesFromFdLinks} from '../parse/sockets.js'
-import {METADATA_IP, clip, processArgs, processOf, restartAgent, routedMetadata} from './derive.js'
+import {METADATA_IP, clip, processArgs, processOf, restartAgent, restartMetadataAgent, routedMetadata, upstreamDownAnswer} from './derive.js'
 import {type Check, fail, pass, skip, warn} from './types.js'
 
 const proxyFix = (layout: 'neutron' | 'quantum') =>
@@ -83,9 +83,8 @@ export const proxyUpstream: Check = {
   needs: ['namespace.exists'],
   run(ev) {
     const sock = ev.upstreamSocket
-    const agent = ev.layout === 'quantum' ? 'quantum-metadata-agent' : 'neutron-metadata-agent'
-    const fix = `systemctl restart ${agent}    (it creates ${sock.path}; the DHCP and metadata agents must agree on metadata_proxy_socket and state_path)`
-    const answer = ev.layout === 'quantum' ? '500 from the Grizzly proxy' : '503 from haproxy'
+    const fix = `${restartMetadataAgent(ev.layout)}    (it creates ${sock.path}; the DHCP and metadata agents must agree on metadata_proxy_socket and state_path)`
+    const answer = upstreamDownAnswer(ev.layout)
     if (sock.state === 'not-collected') return skip(`${sock.path} is not in the evidence`)
     if (sock.state === 'missing') return fail(`the proxy forwards to ${sock.path}, which does not exist: instances get ${answer}`, [`${sock.path}: no such file`], fix)
     if (sock.state === 'error') return fail(`cannot inspect ${sock.path}: ${sock.error}`, [], fix)

@@ -12,7 +12,7 @@ import {keepOnlyKeys, redactIniSecrets} from '../config/secrets.js'
 import {cannotError} from '../errors.js'
 import type {LayoutName} from '../layout.js'
 import {debug} from '../output.js'
-import {parseAgentCmdline, procBootTime, procStartTicks} from '../parse/agent.js'
+import {type AgentArgs, parseAgentCmdline, procBootTime, procStartTicks} from '../parse/agent.js'
 import {parseHaproxyConfig} from '../parse/haproxy.js'
 import {parseNetnsList} from '../parse/netns.js'
 import {run} from '../system/exec.js'
@@ -108,7 +108,7 @@ export interface NodeShared {
   metadataAgentConfig: FileRecord
   agents?: AgentRecord[]
   /** the metadata agent's socket, by path: every proxy of a node forwards to the same one, so it is connected to once per run */
-  upstreams?: Map<string, Promise<FileRecord>>
+  upstreams: Map<string, Promise<FileRecord>>
 }
 
 export async function collectShared(ctx: NodeContext, agents = true): Promise<NodeShared> {
@@ -143,12 +143,8 @@ export async function collectNetwork(
   ])
   const server = haproxyConfig.content ? parseHaproxyConfig(haproxyConfig.content).servers[0]?.address : undefined
   const upstreamPath = server?.startsWith('/') ? server : join(state, 'metadata_proxy')
-  let upstream = shared.upstreams?.get(upstreamPath)
-  if (!upstream) {
-    upstream = fileRecord(upstreamPath, {connect: true, read: false})
-    shared.upstreams?.set(upstreamPath, upstream)
-  }
-  const upstreamSocket = {...(await upstream)}
+  if (!shared.upstreams.has(upstreamPath)) shared.upstreams.set(upstreamPath, fileRecord(upstreamPath, {connect: true, read: false}))
+  const upstreamSocket = {...(await shared.upstreams.get(upstreamPath)!)}
   const ev: NetworkEvidence = {
     config,
     dnsmasqPidFile,
@@ -207,27 +203,27 @@ export async function findDhcpAgents(): Promise<AgentRecord[]> {
   const cmdlines = await Promise.all(pids.map((pid) => readOr(`/proc/${pid}/cmdline`)))
   const found = pids.flatMap((pid, i) => {
     const cmdline = cmdlines[i]
-    return cmdline?.includes('dhcp-agent') && parseAgentCmdline(cmdline) ? [{cmdline, pid: Number(pid)}] : []
+    const args = cmdline?.includes('dhcp-agent') ? parseAgentCmdline(cmdline) : undefined
+    return cmdline && args ? [{args, cmdline, pid: Number(pid)}] : []
   })
   if (found.length === 0) return []
   const boot = procBootTime((await readOr('/proc/stat')) ?? '')
   const mine = await readlink('/proc/self/ns/mnt').catch(() => undefined)
   return Promise.all(
-    found.map(async (a): Promise<AgentRecord> => {
+    found.map(async ({args, ...a}): Promise<AgentRecord> => {
       const rec: AgentRecord = {...a}
       const ticks = procStartTicks((await readOr(`/proc/${a.pid}/stat`)) ?? '')
       if (boot !== undefined && ticks !== undefined) rec.startedAt = new Date((boot + ticks / 100) * 1000).toISOString()
       const mnt = await readlink(`/proc/${a.pid}/ns/mnt`).catch(() => undefined)
       if (mine !== undefined && mnt !== undefined) rec.sameMountNamespace = mnt === mine
-      if (rec.sameMountNamespace !== false) rec.configs = await agentConfigs(a.cmdline)
+      if (rec.sameMountNamespace !== false) rec.configs = await agentConfigs(args.sources)
       return rec
     }),
   )
 }
 
 /** What the agent's --config-file/--config-dir hold of the isolated-metadata switches, in oslo's order. */
-async function agentConfigs(cmdline: string): Promise<FileRecord[]> {
-  const sources = parseAgentCmdline(cmdline)?.sources ?? []
+async function agentConfigs(sources: AgentArgs['sources']): Promise<FileRecord[]> {
   const files: string[] = []
   for (const s of sources) {
     if (s.kind === 'file') files.push(s.path)
