@@ -39,6 +39,14 @@ export const LAYOUTS: Record<LayoutName, Layout> = {
   },
 }
 
+/**
+ * ML2/OVN has no DHCP agent: the agent that makes ovnmeta-NET and its haproxy serves metadata.
+ * Its unit is neutron-ovn-metadata-agent (setup.cfg console script of the same name); Neutron
+ * 27.0.0 (2025.2) deprecates it for neutron-ovn-agent with the "metadata" extension
+ * (openstack/neutron releasenotes/notes/ovn-metadata-agent-deprecation-33d5e5acba902391.yaml).
+ */
+export const OVN_METADATA = {agentService: 'neutron-ovn-metadata-agent', agentServiceSince2025_2: 'neutron-ovn-agent'} as const
+
 /** The agent config to use: the given one, else Neutron's, else Quantum's (Neutron's path when neither exists). */
 export function agentConfigPath(given: string | undefined, exists: (p: string) => boolean = existsSync): string {
   if (given !== undefined) return given

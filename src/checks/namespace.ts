@@ -1,4 +1,5 @@
 import {METADATA_IP, clip, dhcpDevice, dnsmasqArgs, namespaceList, plural, ran, restartAgent as restart, sameSubnet} from './derive.js'
+import {OVN_METADATA} from '../layout.js'
 import {type Check, fail, pass, warn} from './types.js'
 
 export const namespaceExists: Check = {
@@ -11,9 +12,9 @@ export const namespaceExists: Check = {
     if (line) return pass(`${ev.namespace} exists`, [`${ran(ev.namespaces)}: ${line.trim()}`])
     if (list.includes(`ovnmeta-${ev.network}`)) {
       return fail(
-        `no ${ev.namespace}, but ovnmeta-${ev.network}: this is ML2/OVN, where ovn-metadata-agent serves metadata and the DHCP agent's isolated metadata does not apply`,
+        `no ${ev.namespace}, but ovnmeta-${ev.network}: this is ML2/OVN, where ${OVN_METADATA.agentService} (2025.2 on: ${OVN_METADATA.agentServiceSince2025_2} with the metadata extension) serves metadata and the DHCP agent's isolated metadata does not apply`,
         [`${ran(ev.namespaces)}: ovnmeta-${ev.network}`],
-        'systemctl status ovn-metadata-agent    (the qdhcp checks do not apply to OVN)',
+        `systemctl status ${OVN_METADATA.agentService}    (2025.2 on: systemctl status ${OVN_METADATA.agentServiceSince2025_2}; the qdhcp checks do not apply to OVN)`,
       )
     }
     const qdhcp = list.filter((n) => n.startsWith('qdhcp-'))

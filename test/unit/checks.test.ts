@@ -188,7 +188,7 @@ describe('the real Grizzly node (seed transcript)', () => {
     ev.namespaces.stdout = `ovnmeta-${ev.network} (id: 3)\n`
     const f = byId(diagnose(ev).findings, 'namespace.exists')
     expect(f.status).toBe('fail')
-    expect(f.summary).toMatch(/this is ML2\/OVN, where ovn-metadata-agent serves metadata/)
+    expect(f.summary).toMatch(/this is ML2\/OVN, where neutron-ovn-metadata-agent \(2025\.2 on: neutron-ovn-agent with the metadata extension\) serves metadata/)
   })
 
   it('metadata address removed: namespace.metadata-address fails with the ip command to paste', () => {
