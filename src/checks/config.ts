@@ -97,6 +97,17 @@ function mergedWithAgentFiles(ev: NetworkEvidence, own: AgentSettings): Omit<Fin
 }
 
 /**
+ * How far before the config file's mtime an agent's start may fall and still count as "started
+ * after it". The start (src/node/proc-clock.ts) is within 10 ms of the fork: /proc/uptime and the
+ * starttime ticks are each truncated to 10 ms; the mtime is the kernel's coarse clock, which lags
+ * by up to a jiffy (that only moves it earlier), and both are printed to the ms. 50 ms is twice the
+ * worst case plus margin. It cannot excuse a real stale agent: an agent forked less than 50 ms
+ * before the write has not read its config yet (Python and Neutron's imports take far longer), so
+ * it does read the new file.
+ */
+export const START_TOLERANCE_MS = 50
+
+/**
  * The agent applies its config only when it starts: a DHCP agent must run, read the file judged
  * above, and have started after that file last changed. Warnings only: the links below show
  * whether the running agent's state is actually wrong.
@@ -136,7 +147,7 @@ export const configAgentRestarted: Check = {
     }
     if (file.mtime === undefined) return skip(`${file.path} was not read, so its age is unknown`, readers.map(line))
     const changed = Date.parse(file.mtime)
-    const stale = readers.filter((a) => a.startedAt !== undefined && Date.parse(a.startedAt) < changed)
+    const stale = readers.filter((a) => a.startedAt !== undefined && Date.parse(a.startedAt) < changed - START_TOLERANCE_MS)
     const evidence = [`${file.path}: modified ${file.mtime}`, ...readers.map(line)]
     if (stale.length > 0) {
       return warn(
@@ -145,6 +156,8 @@ export const configAgentRestarted: Check = {
         restartAgent(ev.layout),
       )
     }
-    return pass(`${service} (pid ${readers.map((a) => a.pid).join(', ')}) reads ${file.path} and started after its last change`, evidence)
+    const close = Math.max(0, ...readers.map((a) => (a.startedAt === undefined ? 0 : changed - Date.parse(a.startedAt))))
+    const when = close > 0 ? `with its last change (${close} ms before it, within the ${START_TOLERANCE_MS} ms the two clocks can differ)` : 'after its last change'
+    return pass(`${service} (pid ${readers.map((a) => a.pid).join(', ')}) reads ${file.path} and started ${when}`, evidence)
   },
 }

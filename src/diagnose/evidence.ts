@@ -42,7 +42,7 @@ export interface AgentRecord {
   pid: number
   /** /proc/PID/cmdline, verbatim (oslo rewrites it into one title: `neutron-dhcp-agent (/usr/bin/python3 …)`) */
   cmdline: string
-  /** start time (/proc/PID/stat starttime after /proc/stat btime), ISO 8601 */
+  /** start time, ISO 8601: now - (/proc/uptime - /proc/PID/stat starttime / 100), 10 ms resolution (older snapshots: after /proc/stat btime, whole seconds, up to 1 s early) */
   startedAt?: string
   /** false when it runs in another mount namespace (a container): its paths are not this host's */
   sameMountNamespace?: boolean

@@ -12,10 +12,11 @@ import {keepOnlyKeys, redactIniSecrets} from '../config/secrets.js'
 import {cannotError} from '../errors.js'
 import type {LayoutName} from '../layout.js'
 import {debug} from '../output.js'
-import {type AgentArgs, parseAgentCmdline, procBootTime, procStartTicks} from '../parse/agent.js'
+import {type AgentArgs, parseAgentCmdline, procStartTicks} from '../parse/agent.js'
 import {parseHaproxyConfig} from '../parse/haproxy.js'
 import {parseNetnsList} from '../parse/netns.js'
 import {run} from '../system/exec.js'
+import {readBootTimeMs, startedAtMs} from './proc-clock.js'
 import {type AgentRecord, type CommandRecord, type FileRecord, type NetworkEvidence, type ProcessRecord, type Snapshot, SNAPSHOT_FORMAT} from '../diagnose/evidence.js'
 
 export interface NodeContext {
@@ -196,7 +197,7 @@ async function probe(ns: string): Promise<NetworkEvidence['probe']> {
 
 /**
  * The DHCP agent processes: one pass over every /proc/PID/cmdline (a few ms for a few hundred processes).
- * Start times are in USER_HZ ticks, which Linux exports as 100 per second on every architecture.
+ * Start times: starttime ticks on the boot clock, placed on the wall clock by /proc/uptime (proc-clock.ts).
  */
 export async function findDhcpAgents(): Promise<AgentRecord[]> {
   const pids = (await readdir('/proc').catch(() => [] as string[])).filter((n) => /^\d+$/.test(n))
@@ -207,13 +208,13 @@ export async function findDhcpAgents(): Promise<AgentRecord[]> {
     return cmdline && args ? [{args, cmdline, pid: Number(pid)}] : []
   })
   if (found.length === 0) return []
-  const boot = procBootTime((await readOr('/proc/stat')) ?? '')
+  const boot = readBootTimeMs()
   const mine = await readlink('/proc/self/ns/mnt').catch(() => undefined)
   return Promise.all(
     found.map(async ({args, ...a}): Promise<AgentRecord> => {
       const rec: AgentRecord = {...a}
       const ticks = procStartTicks((await readOr(`/proc/${a.pid}/stat`)) ?? '')
-      if (boot !== undefined && ticks !== undefined) rec.startedAt = new Date((boot + ticks / 100) * 1000).toISOString()
+      if (boot !== undefined && ticks !== undefined) rec.startedAt = new Date(startedAtMs(boot, ticks)).toISOString()
       const mnt = await readlink(`/proc/${a.pid}/ns/mnt`).catch(() => undefined)
       if (mine !== undefined && mnt !== undefined) rec.sameMountNamespace = mnt === mine
       if (rec.sameMountNamespace !== false) rec.configs = await agentConfigs(args.sources)

@@ -47,7 +47,7 @@ export function procStartTicks(stat: string): number | undefined {
   return Number.isInteger(v) ? v : undefined
 }
 
-/** `btime SECONDS` of /proc/stat: the boot time. */
+/** `btime SECONDS` of /proc/stat: the boot time, truncated to whole seconds (so not used for start times: see src/node/proc-clock.ts). */
 export function procBootTime(procStat: string): number | undefined {
   const m = /^btime (\d+)$/m.exec(procStat)
   return m ? Number(m[1]) : undefined

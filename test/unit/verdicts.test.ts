@@ -2,12 +2,18 @@
 // from inside the namespace, and config.agent-restarted's clock. The evidence is the real Zed node's
 // (test/fixtures/node/zed/basic-isolated/, see test/fixtures/node/SOURCES.md), changed one piece at a
 // time the way the fault changes a node; the probe bodies are verbatim (test/fixtures/probe/SOURCES.md).
-import {readFileSync} from 'node:fs'
+import {type ChildProcess, spawn} from 'node:child_process'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import type {Finding} from '../../src/checks/types.js'
 import type {NetworkEvidence} from '../../src/diagnose/evidence.js'
 import {diagnoseEvidence} from '../../src/diagnose/service.js'
+import {bootTimeMs, parseUptime, readBootTimeMs, startedAtMs} from '../../src/node/proc-clock.js'
+import {procBootTime, procStartTicks} from '../../src/parse/agent.js'
+import {cliAsync} from '../helpers/cli.js'
 
 const ZED_NET = 'debe22fb-0d6c-4b70-9763-b422a9442bb1'
 const zedFile = (f: string) => readFileSync(new URL(`../fixtures/node/zed/basic-isolated/${f}`, import.meta.url), 'utf8')
@@ -56,5 +62,114 @@ describe('ML2/OVN hint', () => {
     expect(f.fix).toBe('systemctl status neutron-ovn-metadata-agent    (2025.2 on: systemctl status neutron-ovn-agent; the qdhcp checks do not apply to OVN)')
     // no bare `ovn-metadata-agent` (a unit no distribution ships) anywhere in the finding
     expect(`${f.summary} ${f.fix}`.replaceAll('neutron-ovn-metadata-agent', '')).not.toMatch(/ovn-metadata-agent/)
+  })
+})
+
+// config.agent-restarted compares the judged file's mtime with the agent's start. The start used to
+// come from /proc/stat `btime`, the boot time truncated to whole seconds: every start came out early
+// by the fraction of a second in the machine's real boot instant (fixed per boot, 0 to 999 ms), so an
+// agent started right after a config write (what `enable --restart` does) was judged "has not read
+// that change". On the machine these tests were written on the fraction was 0.16 s (boot instant
+// now - /proc/uptime = …169.16, btime …169): the old method put a process forked 2 ms after a write
+// about 150 ms before it, and the real-process tests below failed on a5a34f4 (see the commit).
+describe('config.agent-restarted: when the agent started', () => {
+  const STAT = readFileSync(new URL('../fixtures/node/harness/proc-neutron-dhcp-agent-stat', import.meta.url), 'utf8') // starttime 803485 ticks
+  const AGENT_CMDLINE = readFileSync(new URL('../fixtures/node/harness/proc-neutron-dhcp-agent-cmdline', import.meta.url), 'utf8')
+
+  it('clock: start = now - (uptime - starttime / 100), to the 10 ms /proc gives', () => {
+    // now 21:34:09.520, uptime 8060.52 s: boot 19:19:49.000; 803485 ticks = 8034.85 s later: 21:33:43.850
+    const now = Date.parse('2026-11-23T21:34:09.520Z')
+    const boot = bootTimeMs('8060.52 15843.07\n', now)!
+    expect(new Date(boot).toISOString()).toBe('2026-11-23T19:19:49.000Z')
+    expect(new Date(startedAtMs(boot, procStartTicks(STAT)!)).toISOString()).toBe('2026-11-23T21:33:43.850Z')
+    // a boot instant with a fraction is kept (btime would have cut .73 off every start)
+    expect(new Date(startedAtMs(bootTimeMs('8060.52 1.00\n', now + 730)!, 803485)).toISOString()).toBe('2026-11-23T21:33:44.580Z')
+    expect(parseUptime('350735.47 234388.90\n')).toBe(350735.47)
+    expect(parseUptime('')).toBeUndefined()
+    expect(parseUptime('garbage')).toBeUndefined()
+    expect(readBootTimeMs(() => '100.25 3.00\n', () => 1_000_000)).toBe(1_000_000 - 100_250)
+    expect(readBootTimeMs(() => { throw new Error('ENOENT') }, () => 0)).toBeUndefined()
+  })
+
+  const withAgentStartedAt = (startedAt: string, mtime: string) => {
+    const ev = zed()
+    ev.agents = [{cmdline: AGENT_CMDLINE, pid: 4904, sameMountNamespace: true, startedAt}]
+    ev.config = {...ev.config, mtime}
+    return byId(diagnoseEvidence(ev, {probe: false}).findings, 'config.agent-restarted')
+  }
+
+  it('a start up to 50 ms before the write is within the clocks\' error: the agent has read the file', () => {
+    const f = withAgentStartedAt('2026-11-23T21:33:43.720Z', '2026-11-23T21:33:43.750Z')
+    expect(f.status).toBe('pass')
+    expect(f.summary).toBe(
+      'neutron-dhcp-agent (pid 4904) reads /etc/neutron/dhcp_agent.ini and started with its last change (30 ms before it, within the 50 ms the two clocks can differ)',
+    )
+    expect(withAgentStartedAt('2026-11-23T21:33:43.700Z', '2026-11-23T21:33:43.750Z').status).toBe('pass') // exactly 50 ms
+    expect(withAgentStartedAt('2026-11-23T21:33:43.800Z', '2026-11-23T21:33:43.750Z')).toMatchObject({
+      status: 'pass',
+      summary: 'neutron-dhcp-agent (pid 4904) reads /etc/neutron/dhcp_agent.ini and started after its last change',
+    })
+  })
+
+  it('a start more than 50 ms before the write is still "has not read that change"', () => {
+    const f = withAgentStartedAt('2026-11-23T21:33:43.699Z', '2026-11-23T21:33:43.750Z')
+    expect(f.status).toBe('warn')
+    expect(f.summary).toMatch(/changed at 2026-11-23T21:33:43\.750Z, after the DHCP agent \(pid 4904\) started at 2026-11-23T21:33:43\.699Z: the running agent has not read that change$/)
+    expect(f.fix).toBe('systemctl restart neutron-dhcp-agent')
+  })
+
+  it('real: a process forked right after a file write is computed as started after it (within 50 ms)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qm-clock-'))
+    const children: ChildProcess[] = []
+    try {
+      for (let i = 0; i < 5; i++) {
+        const file = join(dir, `c${i}.ini`)
+        writeFileSync(file, '[DEFAULT]\n')
+        const child = spawn('sleep', ['30'], {stdio: 'ignore'})
+        children.push(child)
+        const mtime = statSync(file).mtimeMs
+        const ticks = procStartTicks(readFileSync(`/proc/${child.pid}/stat`, 'utf8'))!
+        const start = startedAtMs(readBootTimeMs()!, ticks)
+        expect(start).toBeGreaterThanOrEqual(mtime - 50)
+        expect(start).toBeLessThanOrEqual(Date.now() + 10) // and not in the future
+        // /proc/stat btime is the floor of the same boot instant: never later, less than a second earlier
+        const btimeMs = procBootTime(readFileSync('/proc/stat', 'utf8'))! * 1000
+        expect(readBootTimeMs()! - btimeMs).toBeGreaterThan(-20)
+        expect(readBootTimeMs()! - btimeMs).toBeLessThan(1020)
+      }
+    } finally {
+      for (const c of children) c.kill()
+      rmSync(dir, {force: true, recursive: true})
+    }
+  })
+
+  it('real, through the built CLI: an agent started right after its config was written passes config.agent-restarted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qm-restart-'))
+    const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3'
+    let agent: ChildProcess | undefined
+    try {
+      // a stand-in agent: `python3 DIR/neutron-dhcp-agent --config-file DIR/dhcp_agent.ini` is what
+      // /proc/PID/cmdline shows for a Grizzly-style agent, and parseAgentCmdline takes it as one
+      writeFileSync(join(dir, 'neutron-dhcp-agent'), 'import time\ntime.sleep(60)\n')
+      mkdirSync(join(dir, 'state'))
+      const ini = join(dir, 'dhcp_agent.ini')
+      writeFileSync(ini, '[DEFAULT]\nenable_isolated_metadata = True\n')
+      agent = spawn(python, [join(dir, 'neutron-dhcp-agent'), '--config-file', ini], {stdio: 'ignore'})
+      const snapPath = join(dir, 'snap.json')
+      const c = await cliAsync(['collect', ZED_NET, '--config-file', ini, '--state-path', join(dir, 'state'), '--no-api', '--output', snapPath])
+      expect(c.status).toBe(0)
+      const snap = JSON.parse(readFileSync(snapPath, 'utf8'))
+      const ev = snap.networks[0] as NetworkEvidence
+      const mine = ev.agents!.find((a) => a.pid === agent!.pid)!
+      expect(mine).toBeDefined()
+      expect(Date.parse(mine.startedAt!)).toBeGreaterThanOrEqual(Date.parse(ev.config.mtime!) - 50)
+      const d = await cliAsync(['diagnose', ZED_NET, '--snapshot', snapPath, '--check', 'config.agent-restarted', '--json'])
+      const f = d.json.findings[0]
+      expect(f).toMatchObject({id: 'config.agent-restarted', status: 'pass'})
+      expect(f.summary).toMatch(new RegExp(`^neutron-dhcp-agent \\(pid [\\d, ]*${agent.pid}[\\d, ]*\\) reads ${ini.replaceAll('.', '\\.')} and started (after|with) its last change`))
+    } finally {
+      agent?.kill()
+      rmSync(dir, {force: true, recursive: true})
+    }
   })
 })
