@@ -315,7 +315,7 @@ describe('the real Neutron Zed node', () => {
 
   it('probe answers are explained: 503, refused, 403', () => {
     for (const [probe, re] of [
-      [{status: 503}, /503: haproxy has no server/],
+      [{status: 503}, /503: no body recorded: either haproxy has no server/], // whose 503: test/unit/verdicts.test.ts
       [{error: 'refused'}, /refused: nothing listens on port 80/],
       [{status: 403}, /403: .*shared_secret/],
     ] as const) {

@@ -173,3 +173,63 @@ describe('config.agent-restarted: when the agent started', () => {
     }
   })
 })
+
+// probe.http used to read every 503 as "haproxy has no server". Since Neutron 24.0.1 (2024.1) and
+// 25.0.0 (2024.2) the metadata agent itself answers 503 when it cannot reach Nova. The bodies below
+// are what a GET through the real haproxy 2.6 got (test/fixtures/probe/SOURCES.md).
+describe('probe.http: whose 503 it is', () => {
+  const answer = (f: string) => JSON.parse(readFileSync(new URL(`../fixtures/probe/${f}`, import.meta.url), 'utf8')) as {status: number; body: string}
+  const MD_INI = readFileSync(new URL('../fixtures/node/harness/metadata_agent.ini', import.meta.url), 'utf8')
+  const probeWith = (p: {status?: number; body?: string; error?: string}, md = true) => {
+    const ev = zed()
+    if (md) ev.metadataAgentConfig = {content: MD_INI, path: '/etc/neutron/metadata_agent.ini', state: 'present'}
+    // as collect records it: the first 500 characters of the body
+    ev.probe = {argv: ['ip', 'netns', 'exec', ev.namespace, 'GET', 'http://169.254.169.254/'], ms: 4, url: 'http://169.254.169.254/', ...p, body: p.body?.slice(0, 500)}
+    return byId(diagnoseEvidence(ev, {probe: true}).findings, 'probe.http')
+  }
+  const NS = `qdhcp-${ZED_NET}`
+
+  it("haproxy's own 503 (No server is available): the proxy cannot reach the metadata agent's socket", () => {
+    const f = probeWith(answer('haproxy-no-server-503.json'))
+    expect(f.status).toBe('fail')
+    expect(f.summary).toBe(`GET http://169.254.169.254/ from inside ${NS}: 503: haproxy has no server: the proxy cannot reach the metadata agent's socket (the agent is down or its socket path differs)`)
+    expect(f.evidence).toContain('body: "503 Service Unavailable No server is available to handle this request."')
+    expect(f.fix).toBe('systemctl restart neutron-metadata-agent    (and see proxy.upstream and metadata-agent.config: the socket haproxy forwards to must be the one the agent listens on)')
+  })
+
+  it.each(['agent-nova-unreachable-503-neutron-25.json', 'agent-nova-unreachable-503-neutron-27.json'])(
+    "the metadata agent's own 503 (%s): the agent is up, Nova's metadata API is unreachable",
+    (fixture) => {
+      const f = probeWith(answer(fixture))
+      expect(f.status).toBe('fail')
+      expect(f.summary).toBe(
+        `GET http://169.254.169.254/ from inside ${NS}: 503: the metadata agent answers but cannot reach Nova's metadata API at http://127.0.0.1:8775 (nova_metadata_host / nova_metadata_port; Neutron 24.0.1 on)`,
+      )
+      expect(f.evidence.join('\n')).toMatch(/body: ".*The remote metadata server is temporarily unavailable\. Please try again later\./)
+      expect(f.fix).toBe(
+        'check nova_metadata_host and nova_metadata_port in [DEFAULT] of /etc/neutron/metadata_agent.ini (now http://127.0.0.1:8775), and that nova-api-metadata (or nova-api with metadata in enabled_apis) runs there and is reachable from this node; then systemctl restart neutron-metadata-agent',
+      )
+    },
+  )
+
+  it('a 503 with any other body, or none recorded: both readings, neither claimed', () => {
+    for (const body of [undefined, '<html>Service Unavailable</html>']) {
+      const f = probeWith({body, status: 503}, false)
+      expect(f.status).toBe('fail')
+      expect(f.summary).toBe(
+        `GET http://169.254.169.254/ from inside ${NS}: 503: ${body === undefined ? 'no body recorded' : 'a body neither haproxy\'s nor the metadata agent\'s'}: either haproxy has no server (the metadata agent is down or its socket path differs), or the metadata agent (Neutron 24.0.1 on) cannot reach Nova's metadata API (nova_metadata_host / nova_metadata_port) or passes on Nova's own 503`,
+      )
+    }
+  })
+
+  it('the 500 reading is kept for older releases (Grizzly proxy, agents before 24.0.1)', () => {
+    expect(probeWith({status: 500}).summary).toMatch(/: 500: the metadata agent cannot reach Nova \(nova_metadata_host \/ a leftover nova_metadata_ip\), or the Grizzly proxy cannot reach the agent$/)
+  })
+
+  it('control characters and escapes in a body do not reach the evidence', () => {
+    const f = probeWith({body: '\u001b[31mNo server is available to handle this request.\u001b[0m\r\n', status: 503})
+    for (const line of f.evidence) expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/)
+    expect(f.evidence).toContain('body: "No server is available to handle this request."')
+    expect(f.summary).toMatch(/haproxy has no server/)
+  })
+})
