@@ -14,7 +14,7 @@ function interpolate(value: string, vars: Record<string, string | undefined>): s
  * The metadata agent's side of the chain, read from its metadata_agent.ini (beside the DHCP
  * agent's config): it must listen where the proxy forwards (metadata_proxy_socket and state_path
  * are shared options: 503 when they differ), ask Nova by an option this release reads (Queens
- * dropped nova_metadata_ip: the agent then asks 127.0.0.1, 500), and sign with a shared secret
+ * dropped nova_metadata_ip: the agent then asks 127.0.0.1, 500, or 503 from 24.0.1 on), and sign with a shared secret
  * (403 when it differs from Nova's, which this node cannot see).
  */
 export const metadataAgentConfig: Check = {
@@ -68,7 +68,7 @@ export const metadataAgentConfig: Check = {
     } else {
       nova = `${host?.value || '127.0.0.1'}:${port}`
       evidence.push(at('nova_metadata_host'), ...(ip ? [at('nova_metadata_ip')] : []))
-      if (ip && !host) warnings.push({fix: `rename it to nova_metadata_host in ${file.path}, then ${restart}`, summary: `nova_metadata_ip = ${ip.value} is ignored since Queens (12.0.0): the agent asks Nova at 127.0.0.1 (instances get 500 unless Nova runs here)`})
+      if (ip && !host) warnings.push({fix: `rename it to nova_metadata_host in ${file.path}, then ${restart}`, summary: `nova_metadata_ip = ${ip.value} is ignored since Queens (12.0.0): the agent asks Nova at 127.0.0.1 (instances get 500, or 503 from Neutron 24.0.1 on, unless Nova runs here)`})
     }
 
     // 3. the shared secret (its value is never collected, only whether it is set)

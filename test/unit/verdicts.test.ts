@@ -233,3 +233,14 @@ describe('probe.http: whose 503 it is', () => {
     expect(f.summary).toMatch(/haproxy has no server/)
   })
 })
+
+describe('metadata-agent.config: what instances get when the agent cannot reach Nova', () => {
+  it('a leftover nova_metadata_ip names 500 (before Neutron 24.0.1) and 503 (from it on)', () => {
+    const MD_INI = readFileSync(new URL('../fixtures/node/harness/metadata_agent.ini', import.meta.url), 'utf8')
+    const ev = zed()
+    ev.metadataAgentConfig = {content: MD_INI.replace('nova_metadata_host = 127.0.0.1', 'nova_metadata_ip = 192.0.2.10'), path: '/etc/neutron/metadata_agent.ini', state: 'present'}
+    const f = byId(diagnoseEvidence(ev, {probe: false}).findings, 'metadata-agent.config')
+    expect(f.status).toBe('warn')
+    expect(f.summary).toMatch(/^nova_metadata_ip = 192\.0\.2\.10 is ignored since Queens \(12\.0\.0\): the agent asks Nova at 127\.0\.0\.1 \(instances get 500, or 503 from Neutron 24\.0\.1 on, unless Nova runs here\)/)
+  })
+})
