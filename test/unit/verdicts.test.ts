@@ -2,7 +2,7 @@
 // from inside the namespace, and config.agent-restarted's clock. The evidence is the real Zed node's
 // (test/fixtures/node/zed/basic-isolated/, see test/fixtures/node/SOURCES.md), changed one piece at a
 // time the way the fault changes a node; the probe bodies are verbatim (test/fixtures/probe/SOURCES.md).
-import {type ChildProcess, spawn} from 'node:child_process'
+import {type ChildProcess, spawn, spawnSync} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -11,7 +11,7 @@ import {describe, expect, it} from 'vitest'
 import type {Finding} from '../../src/checks/types.js'
 import type {NetworkEvidence} from '../../src/diagnose/evidence.js'
 import {diagnoseEvidence} from '../../src/diagnose/service.js'
-import {bootTimeMs, parseUptime, readBootTimeMs, startedAtMs} from '../../src/node/proc-clock.js'
+import {USER_HZ, bootTimeMs, parseUptime, readBootTimeMs, startedAtMs} from '../../src/node/proc-clock.js'
 import {procBootTime, procStartTicks} from '../../src/parse/agent.js'
 import {cliAsync} from '../helpers/cli.js'
 
@@ -89,6 +89,10 @@ describe('config.agent-restarted: when the agent started', () => {
     expect(parseUptime('garbage')).toBeUndefined()
     expect(readBootTimeMs(() => '100.25 3.00\n', () => 1_000_000)).toBe(1_000_000 - 100_250)
     expect(readBootTimeMs(() => { throw new Error('ENOENT') }, () => 0)).toBeUndefined()
+  })
+
+  it('USER_HZ is what this machine says (getconf CLK_TCK)', () => {
+    expect(spawnSync('getconf', ['CLK_TCK'], {encoding: 'utf8'}).stdout.trim()).toBe(String(USER_HZ))
   })
 
   const withAgentStartedAt = (startedAt: string, mtime: string) => {
