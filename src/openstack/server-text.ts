@@ -61,7 +61,8 @@ export function redactUrl(url: string): string {
   try {
     u = new URL(url)
   } catch {
-    return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1***@')
+    // not parseable: hide anything between // and an @ before the next / (linear: the run cannot hold a /)
+    return url.replace(/\/\/[^/?#\s]*@/g, '//***@')
   }
   if (u.username || u.password) {
     u.username = '***'
