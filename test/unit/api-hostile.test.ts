@@ -46,7 +46,13 @@ async function stream(res: ServerResponse, key: string, total: number): Promise<
   while (n < total && !closed) {
     n += chunk.length
     sent.set(key, n)
-    if (!res.write(chunk)) await new Promise<void>((r) => (res.once('drain', r), res.once('close', r)))
+    if (!res.write(chunk)) {
+      await new Promise<void>((r) => {
+        const done = () => (res.off('drain', done), res.off('close', done), r())
+        res.on('drain', done)
+        res.on('close', done)
+      })
+    }
   }
   if (!closed) res.end('"}}')
 }
@@ -66,6 +72,8 @@ beforeAll(async () => {
     if (scenario === 'ks-badcat') {
       return send(201, JSON.stringify({token: {catalog: [null, 7, {endpoints: [null, {interface: 'public', url: 'file:///etc/shadow'}], type: 'network'}]}}), {'X-Subject-Token': 'tok'})
     }
+    if (scenario === 'ks-disc') return send(300, JSON.stringify({versions: {values: [null, {id: 3, links: 'x'}, 'v3']}}))
+    if (scenario === 'ks2-badtoken') return send(200, JSON.stringify({access: {serviceCatalog: [], token: {id: 'tok\r\nX-Evil: 1'}}}))
     if (req.method === 'GET' && scenario === 'badid' && tail.startsWith('/v2.0/networks?name=net1')) {
       return send(200, JSON.stringify({networks: [{id: '../../../etc', name: 'net1'}]}))
     }
@@ -299,6 +307,18 @@ describe('server text is printed clean and short', () => {
     expect(r.status).toBe(3)
     oneCleanLine(r)
     expect(r.stderr).toContain('quantum-meta: the catalog\'s public network endpoint is not an http(s) URL: "file:///etc/shadow"')
+  })
+
+  it('a Keystone version document of the wrong shape, a v2.0 token with CR LF: exit 3 in one line', async () => {
+    const creds = {OS_PASSWORD: 'p', OS_PROJECT_NAME: 'demo', OS_USERNAME: 'u'}
+    const disc = await run(['subnet', 'create', NET, '172.17.17.0/24'], {...creds, OS_AUTH_URL: `${base}/ks-disc`})
+    expect(disc.status).toBe(3)
+    oneCleanLine(disc)
+    expect(disc.stderr).toContain('does not look like Keystone (no v3 or v2.0 in its version document)')
+    const tok = await run(['subnet', 'create', NET, '172.17.17.0/24'], {...creds, OS_AUTH_URL: `${base}/ks2-badtoken/v2.0`})
+    expect(tok.status).toBe(3)
+    oneCleanLine(tok)
+    expect(tok.stderr).toContain('(access.token.id) answered a token that is not printable ASCII')
   })
 
   it('an HTML error of 2 MB of "<" is read in linear time', async () => {
