@@ -4,16 +4,20 @@ import {metadataVerdict, readSettings} from '../config/dhcp-agent.js'
 import {parseIni} from '../config/oslo-ini.js'
 import {isClasslessRoute, parseOpts} from '../parse/opts.js'
 import {metadataHops, restartAgent} from './derive.js'
+import {isUuid, serverText, showBadId} from '../openstack/server-text.js'
 import {type Check, fail, pass, skip, warn} from './types.js'
 
 const ROUTER_OWNERS = new Set(['network:router_interface', 'network:ha_router_replicated_interface', 'network:router_interface_distributed'])
 
+// What the API answered is untrusted (a server, or a snapshot someone sent): every field used is
+// read with its type checked, every string printed goes through serverText, an id that is not a
+// UUID is shown quoted and never put in a fix.
 interface Subnet {
   id: string
   cidr: string
   ip_version: number
   enable_dhcp: boolean
-  gateway_ip: string | null
+  gateway_ip: string | null | undefined
   name?: string
 }
 interface Port {
@@ -29,19 +33,52 @@ interface Agent {
   agent_type?: string
 }
 
+type Obj = Record<string, unknown>
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
+const text = (v: unknown, max = 100): string => serverText(v, max)
+const optText = (v: unknown, max = 100): string | undefined => (typeof v === 'string' ? serverText(v, max) : undefined)
+const id = (v: unknown): string => (isUuid(v) ? v.toLowerCase() : showBadId(v))
+/** A host name as it may appear in a command to paste: letters, digits, dots, dashes, underscores. */
+const HOSTNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/
+
 function record(ev: NetworkEvidence, path: string) {
   return ev.api?.records.find((r) => r.path === path)
 }
 
-function body<T>(ev: NetworkEvidence, path: string): T | undefined {
+/** The objects of a 200 answer's list `key`; undefined when there is no such list. */
+function list(ev: NetworkEvidence, path: string, key: string): Obj[] | undefined {
   const r = record(ev, path)
-  if (!r || r.status !== 200) return undefined
+  if (!r || r.status !== 200 || typeof r.body !== 'string') return undefined
+  let doc: unknown
   try {
-    return JSON.parse(r.body) as T
+    doc = JSON.parse(r.body)
   } catch {
     return undefined
   }
+  const items = isObj(doc) ? doc[key] : undefined
+  return Array.isArray(items) ? items.filter(isObj) : undefined
 }
+
+const readSubnet = (s: Obj): Subnet => ({
+  cidr: text(s.cidr, 64),
+  enable_dhcp: s.enable_dhcp === true,
+  gateway_ip: s.gateway_ip === null ? null : typeof s.gateway_ip === 'string' ? text(s.gateway_ip, 64) : undefined,
+  id: id(s.id),
+  ip_version: typeof s.ip_version === 'number' ? s.ip_version : Number(s.ip_version),
+  name: optText(s.name),
+})
+const readPort = (p: Obj): Port => ({
+  'binding:host_id': optText(p['binding:host_id']),
+  device_owner: optText(p.device_owner),
+  fixed_ips: (Array.isArray(p.fixed_ips) ? p.fixed_ips : []).filter(isObj).map((f) => ({ip_address: text(f.ip_address, 64), subnet_id: id(f.subnet_id)})),
+  id: id(p.id),
+})
+const readAgent = (a: Obj): Agent => ({
+  admin_state_up: typeof a.admin_state_up === 'boolean' ? a.admin_state_up : undefined,
+  agent_type: optText(a.agent_type),
+  alive: a.alive === true,
+  host: text(a.host, 100),
+})
 
 const P = {
   agents: (n: string) => `/networks/${n}/dhcp-agents`,
@@ -63,9 +100,17 @@ export const apiNetwork: Check = {
     const r = record(ev, P.network(ev.network))
     if (!r) return skip('the network was not queried')
     if (r.status === 404) return fail(`the API has no network ${ev.network}: the namespace is a leftover`, [`GET /v2.0${r.path}: 404`], `neutron-netns-cleanup, or ip netns delete qdhcp-${ev.network} if nothing runs in it`)
-    if (r.status !== 200) return warn(`GET /v2.0${r.path} answered ${r.status}`, [r.body.slice(0, 200)])
-    const net = (JSON.parse(r.body) as {network: {name?: string; admin_state_up?: boolean; status?: string}}).network
-    const line = `GET /v2.0${r.path}: name ${net.name ?? ''}, admin_state_up ${net.admin_state_up}, status ${net.status ?? '?'}`
+    if (r.status !== 200) return warn(`GET /v2.0${r.path} answered ${r.status}`, [text(r.body, 200)])
+    let doc: unknown
+    try {
+      doc = JSON.parse(r.body)
+    } catch {
+      doc = undefined
+    }
+    if (!isObj(doc) || !isObj(doc.network)) return warn(`GET /v2.0${r.path} answered 200 without a network object`, [text(r.body, 200)])
+    const raw = doc.network
+    const net = {admin_state_up: raw.admin_state_up, name: optText(raw.name), status: optText(raw.status, 40)}
+    const line = `GET /v2.0${r.path}: name ${net.name ?? ''}, admin_state_up ${String(net.admin_state_up)}, status ${net.status ?? '?'}`
     if (net.admin_state_up === false) return fail(`network ${net.name ?? ev.network} is administratively down`, [line], `openstack network set --enable ${ev.network}`)
     return pass(`network ${net.name || ev.network} exists and is up`, [line])
   },
@@ -84,8 +129,8 @@ export const apiSubnetIsolated: Check = {
   id: 'api.subnet-isolated',
   needs: ['api.network'],
   run(ev) {
-    const subnets = body<{subnets: Subnet[]}>(ev, P.subnets(ev.network))?.subnets
-    const ports = body<{ports: Port[]}>(ev, P.ports(ev.network))?.ports
+    const subnets = list(ev, P.subnets(ev.network), 'subnets')?.map(readSubnet)
+    const ports = list(ev, P.ports(ev.network), 'ports')?.map(readPort)
     if (!subnets) return skip('the subnets could not be read')
     const dhcp4 = subnets.filter((s) => s.enable_dhcp && s.ip_version === 4)
     if (dhcp4.length === 0) return fail('the network has no DHCP-enabled IPv4 subnet: there is nothing to serve option 121 on', subnets.map((s) => `${s.cidr} enable_dhcp ${s.enable_dhcp}`), `quantum-meta subnet create ${ev.network} <CIDR>`)
@@ -93,7 +138,7 @@ export const apiSubnetIsolated: Check = {
     const grizzly = ev.layout === 'quantum'
     // Grizzly/Havana: isolated = no gateway. Juno on: no router port holds the gateway IP.
     const isolated = (s: Subnet) => (grizzly ? s.gateway_ip === null : s.gateway_ip === null || !routerIps.has(`${s.id} ${s.gateway_ip}`))
-    const evidence = dhcp4.map((s) => `${s.cidr} (${s.id}): gateway_ip ${s.gateway_ip ?? 'null'}${s.gateway_ip && routerIps.has(`${s.id} ${s.gateway_ip}`) ? ', held by a router interface' : ''}`)
+    const evidence = dhcp4.map((s) => `${s.cidr} (${s.id}): gateway_ip ${s.gateway_ip === undefined ? 'missing' : (s.gateway_ip ?? 'null')}${s.gateway_ip && routerIps.has(`${s.id} ${s.gateway_ip}`) ? ', held by a router interface' : ''}`)
     const good = dhcp4.filter(isolated)
     if (good.length > 0) return pass(`${good.map((s) => s.cidr).join(', ')} ${good.length === 1 ? 'is' : 'are'} isolated (${grizzly ? 'no gateway' : 'no router port on the gateway'})`, evidence)
     if (forceMetadata(ev)) return pass('no subnet is isolated, but force_metadata = True serves metadata anyway', evidence)
@@ -111,10 +156,11 @@ export const apiDhcpAgents: Check = {
   run(ev) {
     const r = record(ev, P.agents(ev.network))
     if (!r) return skip('the DHCP agents were not queried')
+    if (typeof r.body !== 'string') return skip('the DHCP agents answer was not recorded')
     if (r.status === 403 || r.status === 401) return skip(`listing a network's DHCP agents needs an admin role (HTTP ${r.status})`)
     if (r.status === 404) return skip('the API has no dhcp_agent_scheduler extension')
-    const agents = body<{agents: Agent[]}>(ev, P.agents(ev.network))?.agents
-    if (!agents) return warn(`GET /v2.0${r.path} answered ${r.status}`, [r.body.slice(0, 200)])
+    const agents = list(ev, P.agents(ev.network), 'agents')?.map(readAgent)
+    if (!agents) return warn(`GET /v2.0${r.path} answered ${r.status}${r.status === 200 ? ' without an agents list' : ''}`, [text(r.body, 200)])
     const host = ev.api!.host
     const evidence = agents.map((a) => `GET /v2.0${r.path}: ${a.host} alive ${a.alive} admin_state_up ${a.admin_state_up ?? '?'}`)
     const mine = agents.find((a) => a.host === host)
@@ -124,7 +170,9 @@ export const apiDhcpAgents: Check = {
       return fail(
         `the network is not hosted by the DHCP agent on ${host} (${ev.api!.hostFrom})${others.length > 0 ? `; it is on ${others.join(', ')}` : '; no agent hosts it'}`,
         evidence,
-        others.length > 0 ? `run quantum-meta diagnose ${ev.network} on ${others[0]}` : `openstack network agent add network --dhcp <agent-id> ${ev.network}`,
+        others.length > 0
+          ? `run quantum-meta diagnose ${ev.network} on ${HOSTNAME.test(others[0]) ? others[0] : 'the host that hosts it'}`
+          : `openstack network agent add network --dhcp <agent-id> ${ev.network}`,
       )
     }
     if (!mine.alive) return fail(`the DHCP agent on ${host} is not alive (no report to the server)`, evidence, `${restartAgent(ev.layout)}; check its connection to the message queue`)
@@ -136,7 +184,7 @@ export const apiDhcpPort: Check = {
   id: 'api.dhcp-port',
   needs: ['api.network', 'opts.metadata-route'],
   run(ev) {
-    const ports = body<{ports: Port[]}>(ev, P.ports(ev.network))?.ports
+    const ports = list(ev, P.ports(ev.network), 'ports')?.map(readPort)
     if (!ports) return skip('the ports could not be read')
     const dhcp = ports.filter((p) => p.device_owner === 'network:dhcp')
     const here = dhcp.filter((p) => !p['binding:host_id'] || p['binding:host_id'] === ev.api!.host)

@@ -1,10 +1,12 @@
 /** Wait (bounded) until the DHCP agent has written the metadata route for a network on this node. */
 import type {Finding} from '../checks/types.js'
-import {nodePaths} from '../layout.js'
+import {checkNetId, nodePaths} from '../layout.js'
 import {collectMany, requireInspectable} from '../node/collect.js'
 import {diagnoseEvidence} from './service.js'
 
-export async function waitForRoute(network: string, given: {configFile?: string; statePath?: string}, timeoutS: number): Promise<Finding> {
+export async function waitForRoute(networkId: string, given: {configFile?: string; statePath?: string}, timeoutS: number): Promise<Finding> {
+  // the id may come from a server's answer: a UUID only, before it becomes a path
+  const network = checkNetId(networkId)
   const paths = nodePaths(given)
   await requireInspectable(paths.statePath)
   const deadline = Date.now() + timeoutS * 1000

@@ -56,6 +56,9 @@ function envBool(v: string | undefined): boolean | undefined {
   return /^(1|true|yes|on)$/i.test(v)
 }
 
+/** The auth types understood (keystoneauth's names): anything else is refused, never read as a password. */
+export const AUTH_TYPES = ['password', 'v3password', 'v2password', 'token', 'v3token', 'v2token', 'none', 'noauth']
+
 /** True when any way of reaching the API was configured. */
 export function hasCredentials(flags: OsFlags, env: NodeJS.ProcessEnv): boolean {
   return Boolean(
@@ -101,8 +104,12 @@ export function resolveCredentials(flags: OsFlags, env: NodeJS.ProcessEnv, cloud
     userDomainName: pick('os-user-domain-name', ['OS_USER_DOMAIN_NAME'], auth.user_domain_name),
     username: pick('os-username', ['OS_USERNAME'], auth.username),
   }
+  if (authType !== undefined && !AUTH_TYPES.includes(authType)) {
+    const from = flags['os-auth-type'] ? '--os-auth-type' : env.OS_AUTH_TYPE ? 'OS_AUTH_TYPE' : `auth_type of cloud ${cloud?.name ?? ''} in clouds.yaml`
+    throw usageError('bad-auth-type', `${from}: unsupported auth type ${JSON.stringify(authType.slice(0, 60))}; supported: ${AUTH_TYPES.join(', ')}`)
+  }
   if (authType === 'noauth' || authType === 'none') authType = 'none'
-  else if (authType === 'token' || authType === 'v3token' || (!authType && token)) authType = 'token'
+  else if (authType === 'token' || authType === 'v3token' || authType === 'v2token' || (!authType && token)) authType = 'token'
   else authType = 'password'
   creds.authType = authType as Credentials['authType']
   if (creds.authType === 'none' && !creds.endpoint) throw usageError('no-endpoint', '--os-auth-type none needs --os-endpoint (or OS_ENDPOINT) with the network API URL')

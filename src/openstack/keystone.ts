@@ -7,6 +7,7 @@ import {type QmError, cannotError, usageError} from '../errors.js'
 import type {Credentials} from './credentials.js'
 import {parseJson, request} from './http.js'
 import {errorText} from './neutron-errors.js'
+import {redactUrl, serverText} from './server-text.js'
 
 export interface Session {
   token?: string
@@ -21,6 +22,30 @@ const trim = (u: string) => u.replace(/\/+$/, '')
 export function networkBase(url: string): string {
   const u = trim(url)
   return /\/v2\.0$/.test(u) ? u : `${u}/v2.0`
+}
+
+/** A URL a server gave (catalog, version document): used only if it is an http(s) URL. */
+function serverUrl(v: unknown, what: string): string {
+  let ok = false
+  if (typeof v === 'string' && v.length <= 2048) {
+    try {
+      const u = new URL(v)
+      ok = (u.protocol === 'http:' || u.protocol === 'https:') && !/[\s\x00-\x1f]/.test(v)
+    } catch {
+      ok = false
+    }
+  }
+  if (!ok) throw cannotError('api-bad-url', `${what} is not an http(s) URL: ${typeof v === 'string' ? JSON.stringify(serverText(redactUrl(v), 100)) : typeof v}`)
+  return v as string
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/** A token as sent back in X-Auth-Token: visible ASCII, of a sane length (never a header injection). */
+function checkToken(token: unknown, where: string): string {
+  if (typeof token !== 'string' || token === '') throw cannotError('auth-error', `${where} answered without a token`)
+  if (token.length > 16_384 || !/^[\x21-\x7e]+$/.test(token)) throw cannotError('auth-error', `${where} answered a token that is not printable ASCII (or over 16 KB)`)
+  return token
 }
 
 interface V3Endpoint {
@@ -41,21 +66,23 @@ interface CatalogEntry<E> {
 }
 
 export function pickEndpoint(catalog: unknown, version: 'v3' | 'v2.0', creds: Pick<Credentials, 'interface' | 'regionName'>): string {
-  const entries = (Array.isArray(catalog) ? catalog : []) as CatalogEntry<V3Endpoint & V2Endpoint>[]
+  const entries = (Array.isArray(catalog) ? catalog : []).filter(isObject) as CatalogEntry<V3Endpoint & V2Endpoint>[]
   const network = entries.find((e) => e.type === 'network')
   if (!network) throw cannotError('no-network-endpoint', 'the Keystone catalog has no "network" service (is Neutron/Quantum registered?)')
-  const inRegion = (network.endpoints ?? []).filter((e) => !creds.regionName || (e.region_id ?? e.region) === creds.regionName)
-  let url: string | undefined
+  const endpoints = (Array.isArray(network.endpoints) ? network.endpoints : []).filter(isObject) as (V3Endpoint & V2Endpoint)[]
+  const inRegion = endpoints.filter((e) => !creds.regionName || (e.region_id ?? e.region) === creds.regionName)
+  let url: unknown
   if (version === 'v3') url = inRegion.find((e) => e.interface === creds.interface)?.url
   else url = inRegion.map((e) => (creds.interface === 'internal' ? e.internalURL : creds.interface === 'admin' ? e.adminURL : e.publicURL)).find(Boolean)
   if (!url) {
     throw cannotError('no-network-endpoint', `the catalog has no ${creds.interface} network endpoint${creds.regionName ? ` in region ${creds.regionName}` : ''}`)
   }
-  return networkBase(url)
+  return networkBase(serverUrl(url, `the catalog's ${creds.interface} network endpoint`))
 }
 
-function authFailed(status: number, text: string, url: string): QmError {
+function authFailed(status: number, text: string, rawUrl: string): QmError {
   const why = errorText(text) ?? ''
+  const url = redactUrl(rawUrl)
   if (status === 401 || status === 403) {
     return cannotError('auth-failed', `authentication failed at ${url}: HTTP ${status}${why ? ` ${why}` : ''} (check the user, password, project and domains)`)
   }
@@ -68,14 +95,19 @@ async function discover(authUrl: string, creds: Credentials): Promise<{version: 
   if (v === '3' || /\/v3$/.test(u)) return {base: /\/v3$/.test(u) ? u : `${u}/v3`, version: 'v3'}
   if (v === '2' || v === '2.0' || /\/v2\.0$/.test(u)) return {base: /\/v2\.0$/.test(u) ? u : `${u}/v2.0`, version: 'v2.0'}
   const r = await request('GET', u, {tls: creds})
-  const doc = parseJson(r.text) as {version?: {id?: string; links?: {rel?: string; href?: string}[]}; versions?: {values?: {id?: string; status?: string; links?: {rel?: string; href?: string}[]}[]}} | undefined
-  const values = doc?.versions?.values ?? (doc?.version ? [doc.version] : [])
-  const self = (x: {links?: {rel?: string; href?: string}[]}) => x.links?.find((l) => l.rel === 'self')?.href
-  const v3 = values.find((x) => x.id?.startsWith('v3'))
-  if (v3) return {base: trim(self(v3) ?? `${u}/v3`), version: 'v3'}
-  const v2 = values.find((x) => x.id?.startsWith('v2'))
-  if (v2) return {base: trim(self(v2) ?? `${u}/v2.0`), version: 'v2.0'}
-  throw cannotError('auth-discovery', `${u} does not look like Keystone (no v3 or v2.0 in its version document)`)
+  const doc = parseJson(r.text)
+  const versions = isObject(doc) && isObject(doc.versions) ? doc.versions.values : undefined
+  const values = (Array.isArray(versions) ? versions : isObject(doc) && isObject(doc.version) ? [doc.version] : []).filter(isObject)
+  const self = (x: Record<string, unknown>, fallback: string) => {
+    const href = (Array.isArray(x.links) ? x.links : []).filter(isObject).find((l) => l.rel === 'self')?.href
+    return href === undefined ? fallback : serverUrl(href, `the version document of ${redactUrl(u)}`)
+  }
+  const id = (x: Record<string, unknown>) => (typeof x.id === 'string' ? x.id : '')
+  const v3 = values.find((x) => id(x).startsWith('v3'))
+  if (v3) return {base: trim(self(v3, `${u}/v3`)), version: 'v3'}
+  const v2 = values.find((x) => id(x).startsWith('v2'))
+  if (v2) return {base: trim(self(v2, `${u}/v2.0`)), version: 'v2.0'}
+  throw cannotError('auth-discovery', `${redactUrl(u)} does not look like Keystone (no v3 or v2.0 in its version document)`)
 }
 
 export async function authenticate(creds: Credentials): Promise<Session> {
@@ -89,10 +121,10 @@ export async function authenticate(creds: Credentials): Promise<Session> {
     const url = `${base}/tokens`
     const r = await request('POST', url, {body: {auth: {passwordCredentials: {password: creds.password, username: creds.username}, ...tenant}}, tls: creds})
     if (r.status !== 200 && r.status !== 203) throw authFailed(r.status, r.text, url)
-    const doc = parseJson(r.text) as {access?: {token?: {id?: string}; serviceCatalog?: unknown}} | undefined
-    const token = doc?.access?.token?.id
-    if (!token) throw cannotError('auth-error', `Keystone v2.0 at ${url} answered without access.token.id`)
-    const networkUrl = creds.endpoint ? networkBase(creds.endpoint) : pickEndpoint(doc?.access?.serviceCatalog, 'v2.0', creds)
+    const doc = parseJson(r.text)
+    const access = isObject(doc) && isObject(doc.access) ? doc.access : undefined
+    const token = checkToken(isObject(access?.token) ? access.token.id : undefined, `Keystone v2.0 at ${redactUrl(url)} (access.token.id)`)
+    const networkUrl = creds.endpoint ? networkBase(creds.endpoint) : pickEndpoint(access?.serviceCatalog, 'v2.0', creds)
     return {networkUrl, token, via: 'v2.0'}
   }
 
@@ -110,9 +142,11 @@ export async function authenticate(creds: Credentials): Promise<Session> {
   const url = `${base}/auth/tokens`
   const r = await request('POST', url, {body: {auth: {identity, ...(scope ? {scope} : {})}}, tls: creds})
   if (r.status !== 201 && r.status !== 200) throw authFailed(r.status, r.text, url)
-  const token = r.header('x-subject-token')
-  if (!token) throw cannotError('auth-error', `Keystone at ${url} answered ${r.status} without an X-Subject-Token header`)
-  const doc = parseJson(r.text) as {token?: {catalog?: unknown}} | undefined
-  const networkUrl = creds.endpoint ? networkBase(creds.endpoint) : pickEndpoint(doc?.token?.catalog, 'v3', creds)
+  const header = r.header('x-subject-token')
+  if (!header) throw cannotError('auth-error', `Keystone at ${redactUrl(url)} answered ${r.status} without an X-Subject-Token header`)
+  const token = checkToken(header, `Keystone at ${redactUrl(url)} (X-Subject-Token)`)
+  const doc = parseJson(r.text)
+  const catalog = isObject(doc) && isObject(doc.token) ? doc.token.catalog : undefined
+  const networkUrl = creds.endpoint ? networkBase(creds.endpoint) : pickEndpoint(catalog, 'v3', creds)
   return {networkUrl, token, via: creds.authType === 'token' ? 'token' : 'v3'}
 }

@@ -35,6 +35,15 @@ describe('credentials', () => {
     expect(hasCredentials({}, {OS_CLOUD: 'x'})).toBe(true)
   })
 
+  it('an auth type outside the supported ones is exit 2 naming where it came from, never read as password', () => {
+    expect(() => resolveCredentials({'os-auth-type': 'bogus'}, {})).toThrow('--os-auth-type: unsupported auth type "bogus"; supported: password, v3password, v2password, token, v3token, v2token, none, noauth')
+    expect(() => resolveCredentials({}, {...ENV, OS_AUTH_TYPE: 'v3oidcpassword'})).toThrow(/^OS_AUTH_TYPE: unsupported auth type "v3oidcpassword"/)
+    expect(() => resolveCredentials({}, {}, {entry: {...CLOUD.entry, auth_type: 'v3applicationcredential'}, name: 'prod'})).toThrow(/^auth_type of cloud prod in clouds.yaml: unsupported/)
+    expect(resolveCredentials({'os-auth-type': 'v3password'}, ENV).authType).toBe('password')
+    expect(resolveCredentials({'os-auth-type': 'v3token'}, {OS_ENDPOINT: 'http://q:9696', OS_TOKEN: 't'}).authType).toBe('token')
+    expect(resolveCredentials({'os-auth-type': 'noauth'}, {OS_ENDPOINT: 'http://q:9696'}).authType).toBe('none')
+  })
+
   it('clouds.yaml verify: false means insecure; secure.yaml is merged over the cloud', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'qm-clouds-'))
     try {

@@ -38,7 +38,7 @@ network, 3 authentication failed or the API cannot be reached.`
     'ip-version': Flags.string({default: '4', description: 'IP version of the range', options: ['4', '6']}),
     name: Flags.string({description: 'subnet name', helpValue: 'NAME'}),
     wait: Flags.boolean({description: "on this network node: wait until the network's opts file holds the metadata route"}),
-    'wait-timeout': Flags.integer({default: 90, description: 'seconds --wait waits', helpValue: 'SECONDS'}),
+    'wait-timeout': Flags.integer({default: 90, description: 'seconds --wait waits (1 to 86400)', helpValue: 'SECONDS', max: 86_400, min: 1}),
   }
 
   public async run(): Promise<unknown> {
@@ -71,6 +71,7 @@ network, 3 authentication failed or the API cannot be reached.`
     }
     if (flags.wait) {
       const {waitForRoute} = await import('../../diagnose/wait.js')
+      // the id this run sent (a checked UUID), which readCreated made sure the answer repeats
       const finding = await waitForRoute(subnet.network_id, {configFile: flags['config-file'], statePath: flags['state-path']}, flags['wait-timeout'])
       if (finding.status !== 'pass' && finding.status !== 'warn') {
         process.stderr.write(`timed out after ${flags['wait-timeout']} s: ${finding.id}: ${finding.summary}\n${finding.fix ? `fix: ${finding.fix}\n` : ''}`)
