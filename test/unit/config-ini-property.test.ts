@@ -123,7 +123,10 @@ describe('an edit keeps every line it did not change', () => {
         for (let i = 0; i < before.length; i++) {
           if (touched.has(i)) continue
           const isLast = i === before.length - 1
-          while (j < after.length && !(after[j].text === before[i].text && (after[j].eol === before[i].eol || (isLast && before[i].eol === '')))) {
+          // the last line may gain the end of line it lacked (bytes kept: "x\r" + "\n" reads back as a CRLF line)
+          const same = (a: (typeof after)[number]) =>
+            isLast && before[i].eol === '' ? (a.text + a.eol).startsWith(before[i].text) : a.text === before[i].text && a.eol === before[i].eol
+          while (j < after.length && !same(after[j])) {
             expect(after[j].text).toMatch(WANTED) // only wanted lines are new
             j++
           }
