@@ -8,7 +8,7 @@
  */
 import {randomBytes} from 'node:crypto'
 import {constants as fsc} from 'node:fs'
-import {type FileHandle, access, open, readFile, realpath, rename, stat, unlink} from 'node:fs/promises'
+import {type FileHandle, access, open, readFile, readdir, realpath, rename, stat, unlink} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 
 import {QmError, cannotError, describeSystemError, usageError} from '../errors.js'
@@ -176,6 +176,20 @@ function writeError(cfg: LoadedConfig, error: unknown) {
 }
 
 /**
+ * Temp files of this config left by a run that was killed mid-write. Only the lock's holder creates
+ * them, and the caller holds the lock, so every one that exists now is debris.
+ */
+async function removeDebris(cfg: LoadedConfig): Promise<void> {
+  const prefix = `${basename(cfg.target)}.qm-tmp-`
+  const dir = dirname(cfg.target)
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!name.startsWith(prefix)) continue
+    debug(`remove ${join(dir, name)}, left by an earlier run that was stopped mid-write`)
+    await unlink(join(dir, name)).catch(() => {})
+  }
+}
+
+/**
  * Replace the file's content atomically. With `keepBackup`, the original is copied first;
  * if the write then fails, that copy is removed again so nothing is left behind.
  * The caller holds the file's lock (lock.ts) and read `cfg` under it.
@@ -186,6 +200,7 @@ export async function writeConfig(cfg: LoadedConfig, text: string, keepBackup: b
   let backupPath: string | null = null
   const dir = dirname(cfg.target)
   const temp = join(dir, `${basename(cfg.target)}.qm-tmp-${process.pid}-${randomBytes(4).toString('hex')}`)
+  await removeDebris(cfg)
   try {
     if (keepBackup) backupPath = await backup(cfg, now)
     debug(`write ${cfg.target} (temp file ${temp}, fsync, size check, rename)`)
