@@ -97,6 +97,8 @@ export async function checkWritable(cfg: LoadedConfig): Promise<void> {
 }
 
 const isNoSpace = (error: unknown) => ['ENOSPC', 'EDQUOT'].includes((error as NodeJS.ErrnoException)?.code ?? '')
+const noSpaceReason = (error: unknown) =>
+  (error as NodeJS.ErrnoException)?.code === 'EDQUOT' ? 'disk quota exceeded' : 'no space left on device'
 
 /** A write that stored fewer bytes than asked and reported no error. */
 class ShortWrite extends Error {
@@ -170,7 +172,7 @@ async function fsyncDir(dir: string): Promise<void> {
 
 function writeError(cfg: LoadedConfig, error: unknown) {
   if (error instanceof QmError) return error
-  if (isNoSpace(error)) return cannotError('config-no-space', `${cfg.path}: no space left on device; ${cfg.path} left untouched`)
+  if (isNoSpace(error)) return cannotError('config-no-space', `${cfg.path}: ${noSpaceReason(error)}; ${cfg.path} left untouched`)
   const reason = error instanceof ShortWrite ? error.message : describeSystemError(error)
   return cannotError('config-write-failed', `${cfg.path}: cannot write: ${reason}; left untouched`)
 }

@@ -103,7 +103,8 @@ async function readHolder(path: string): Promise<string | undefined> {
 
 function lockError(file: string, lockPath: string, error: unknown) {
   const e = error as NodeJS.ErrnoException
-  if (e.code === 'ENOSPC' || e.code === 'EDQUOT') return cannotError('config-no-space', `${file}: no space left on device; ${file} left untouched`)
+  if (e.code === 'ENOSPC') return cannotError('config-no-space', `${file}: no space left on device; ${file} left untouched`)
+  if (e.code === 'EDQUOT') return cannotError('config-no-space', `${file}: disk quota exceeded; ${file} left untouched`)
   return cannotError('config-write-failed', `${file}: cannot create the lock ${lockPath}: ${describeSystemError(error)}; left untouched`)
 }
 
