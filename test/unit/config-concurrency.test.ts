@@ -6,6 +6,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
+import {loadConfig, writeConfig} from '../../src/config/config-file.js'
 import {acquireConfigLock, lockPathFor} from '../../src/config/lock.js'
 import {cliAsync} from '../helpers/cli.js'
 
@@ -101,4 +102,17 @@ describe('concurrent runs on one file', () => {
     expect([d.status, d.stderr]).toEqual([0, ''])
     expect(readdirSync(dir)).toEqual(['dhcp_agent.ini'])
   }, 30_000)
+
+  it('two backups in the same millisecond: the second gets -1, the first is never overwritten', async () => {
+    const p = join(dir, 'dhcp_agent.ini')
+    writeFileSync(p, START)
+    const now = new Date('2026-11-24T11:10:39.123Z')
+    const first = await writeConfig(await loadConfig(p), START + 'a = 1\n', true, now)
+    const second = await writeConfig(await loadConfig(p), START + 'a = 2\n', true, now)
+    expect(first).toBe(`${p}.qm-backup-20261124T111039.123Z`)
+    expect(second).toBe(`${p}.qm-backup-20261124T111039.123Z-1`)
+    expect(readFileSync(first!, 'utf8')).toBe(START)
+    expect(readFileSync(second!, 'utf8')).toBe(START + 'a = 1\n')
+    expect(readFileSync(p, 'utf8')).toBe(START + 'a = 2\n')
+  })
 })
