@@ -2,12 +2,12 @@
  * The service behind `enable` and `disable`: read the agent config, plan the line edits,
  * then check, show or write them, and restart the agent when asked and needed.
  */
-import {EXIT, type ExitCode, usageError} from '../errors.js'
+import {EXIT, type ExitCode, cannotError, usageError} from '../errors.js'
 import {LAYOUTS, layoutOfConfig} from '../layout.js'
 import {type LoadedConfig, checkWritable, loadConfig, writeConfig} from './config-file.js'
 import {type AgentSettings, type MetadataVerdict, metadataVerdict, readSettings, settingsJson} from './dhcp-agent.js'
 import {type LineChange, type Wanted, applySettings} from './edit.js'
-import {acquireConfigLock} from './lock.js'
+import {acquireConfigLock, lockPathFor} from './lock.js'
 import {IniSyntaxError, parseIni} from './oslo-ini.js'
 
 export type Mode = 'check' | 'dry-run' | 'write'
@@ -88,6 +88,9 @@ export async function applyAgentConfig(req: ApplyRequest, deps: {restart: (unit:
     const lock = await acquireConfigLock(req.path)
     try {
       cfg = await loadConfig(req.path)
+      if (lockPathFor(cfg.target) !== lock.path) {
+        throw cannotError('config-write-failed', `${req.path}: now points to ${cfg.target}, not the file that was locked; left untouched, try again`)
+      }
       ;({before, edit} = plan(req, cfg))
       if (edit.changed) backupPath = await writeConfig(cfg, edit.text, req.backup)
     } finally {
