@@ -13,7 +13,7 @@ const walk = (dir, ext = '.ts') =>
     e.isDirectory() ? walk(join(dir, e.name), ext) : e.name.endsWith(ext) ? [join(dir, e.name)] : [],
   )
 
-// Bundled CommonJS code (oclif, write-file-atomic) still calls require() for Node's built-ins and
+// Bundled CommonJS code (oclif) still calls require() for Node's built-ins and
 // reads __filename; an ES module has neither, so every output file defines them for itself.
 const BANNER = [
   "import {createRequire as __qmCreateRequire} from 'node:module';",

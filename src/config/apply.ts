@@ -2,11 +2,12 @@
  * The service behind `enable` and `disable`: read the agent config, plan the line edits,
  * then check, show or write them, and restart the agent when asked and needed.
  */
-import {EXIT, type ExitCode, usageError} from '../errors.js'
+import {EXIT, type ExitCode, cannotError, usageError} from '../errors.js'
 import {LAYOUTS, layoutOfConfig} from '../layout.js'
-import {loadConfig, writeConfig} from './config-file.js'
+import {type LoadedConfig, checkWritable, loadConfig, writeConfig} from './config-file.js'
 import {type AgentSettings, type MetadataVerdict, metadataVerdict, readSettings, settingsJson} from './dhcp-agent.js'
 import {type LineChange, type Wanted, applySettings} from './edit.js'
+import {acquireConfigLock, lockPathFor} from './lock.js'
 import {IniSyntaxError, parseIni} from './oslo-ini.js'
 
 export type Mode = 'check' | 'dry-run' | 'write'
@@ -56,10 +57,46 @@ async function unifiedDiff(path: string, before: string, after: string): Promise
   return createTwoFilesPatch(path, path, before, after, 'current', 'quantum-meta')
 }
 
-export async function applyAgentConfig(req: ApplyRequest, deps: {restart: (unit: string) => Promise<string>}): Promise<ApplyOutcome> {
-  const cfg = await loadConfig(req.path)
+/**
+ * A file that is not UTF-8 is edited byte for byte (see loadConfig): only ASCII may go into it, or
+ * the new line would be in an encoding the rest of the file is not.
+ */
+function checkEncoding(cfg: LoadedConfig, wanted: readonly Wanted[]): void {
+  if (cfg.encoding === 'utf8') return
+  for (const w of wanted) {
+    if (/[^\u0000-\u007f]/.test(w.value)) {
+      throw usageError('config-bad-value', `${cfg.path}: not UTF-8 (Latin-1 bytes), so ${w.flag ?? w.key} must be ASCII; nothing written`)
+    }
+  }
+}
+
+function plan(req: ApplyRequest, cfg: LoadedConfig) {
   const before = parseOrExplain(req.path, cfg.text)
   const edit = applySettings(cfg.text, req.wanted)
+  checkEncoding(cfg, req.wanted)
+  return {before, edit}
+}
+
+export async function applyAgentConfig(req: ApplyRequest, deps: {restart: (unit: string) => Promise<string>}): Promise<ApplyOutcome> {
+  let cfg = await loadConfig(req.path)
+  let {before, edit} = plan(req, cfg)
+  let backupPath: string | null = null
+  if (req.mode === 'write' && edit.changed) {
+    // Read-modify-write under the file's lock, reading the file again once the lock is held: a run
+    // that exits 0 has its change in the file, whatever ran beside it. --check and --dry-run take none.
+    await checkWritable(cfg)
+    const lock = await acquireConfigLock(req.path)
+    try {
+      cfg = await loadConfig(req.path)
+      if (lockPathFor(cfg.target) !== lock.path) {
+        throw cannotError('config-write-failed', `${req.path}: now points to ${cfg.target}, not the file that was locked; left untouched, try again`)
+      }
+      ;({before, edit} = plan(req, cfg))
+      if (edit.changed) backupPath = await writeConfig(cfg, edit.text, req.backup)
+    } finally {
+      await lock.release()
+    }
+  }
   const after: AgentSettings = readSettings(edit.changed ? parseIni(edit.text) : before)
   const unit = LAYOUTS[layoutOfConfig(cfg.target)].dhcpAgentService
   const base = {
@@ -98,11 +135,9 @@ export async function applyAgentConfig(req: ApplyRequest, deps: {restart: (unit:
     }
   }
 
-  let backupPath: string | null = null
   let done = false
   let restartUnit = unit
   if (edit.changed) {
-    backupPath = await writeConfig(cfg, edit.text, req.backup)
     if (req.restart) {
       restartUnit = await deps.restart(unit)
       done = true

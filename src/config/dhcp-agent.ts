@@ -93,7 +93,7 @@ export function enableWanted(o: EnableOptions): Wanted[] {
   const w: Wanted[] = [wantBool(SECTION, 'enable_isolated_metadata', true, true)]
   if (o.forceMetadata) w.push(wantBool(SECTION, 'force_metadata', true, true))
   if (o.metadataNetwork) w.push(wantBool(SECTION, 'enable_metadata_network', true, true))
-  if (o.rootHelper !== undefined) w.push(wantString(SECTION, 'root_helper', o.rootHelper))
+  if (o.rootHelper !== undefined) w.push(wantString(SECTION, 'root_helper', o.rootHelper, '--root-helper'))
   return w
 }
 

@@ -3,14 +3,19 @@
  * only the lines that must change are touched; comments, blank lines, key order, spacing style,
  * line endings, a BOM and a missing final newline are kept byte for byte.
  */
-import {type Eol, type IniLine, type ParsedIni, joinLines, osloBool, parseIni} from './oslo-ini.js'
+import {usageError} from '../errors.js'
+import {type Eol, type IniLine, type ParsedIni, isPySpace, joinLines, lstrip, osloBool, osloText, osloValue, parseIni, strip} from './oslo-ini.js'
 
 /** What one key in one section should mean after the edit. */
 export interface Wanted {
   section: string
   key: string
-  /** the text written when a line must be written */
+  /** what the value must mean as oslo.config reads it (written quoted when it must be) */
   value: string
+  /** the value as the operator gave it, checked before anything is written */
+  given?: string
+  /** the flag that gave it, for messages */
+  flag?: string
   /** true when the current value already means what is wanted */
   satisfied: (current: string) => boolean
   /** write the key when it is absent (false when absence already means the wanted value) */
@@ -39,13 +44,45 @@ export const wantBool = (section: string, key: string, value: boolean, addIfMiss
   value: value ? 'True' : 'False',
 })
 
-export const wantString = (section: string, key: string, value: string): Wanted => ({
-  addIfMissing: true,
-  key,
-  satisfied: (current) => current === value,
-  section,
-  value,
-})
+/**
+ * A string option. The value given is taken as oslo.config would read it from a line: surrounding
+ * whitespace and one pair of matching quotes are not part of it (`' sudo '` and `'"sudo"'` mean
+ * `sudo`), so a second identical run finds it satisfied and changes nothing.
+ */
+export const wantString = (section: string, key: string, given: string, flag?: string): Wanted => {
+  const value = osloValue(given)
+  return {addIfMissing: true, flag, given, key, satisfied: (current) => current === value, section, value}
+}
+
+/** C0 and C1 controls, DEL, and the Unicode line and paragraph separators. */
+function controlChar(s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029) return i
+  }
+  return -1
+}
+
+/**
+ * The one check every written value, key and section goes through: no character that could end a
+ * line or otherwise change the file's structure, and no empty value. Exit 2, before anything is written.
+ */
+export function validateWanted(w: Wanted): void {
+  const name = w.flag ?? `[${w.section}] ${w.key}`
+  for (const [what, text] of [
+    ['section', w.section],
+    ['key', w.key],
+    ['value', w.given ?? w.value],
+    ['value', w.value],
+  ] as const) {
+    const at = controlChar(text)
+    if (at >= 0) {
+      const code = text.charCodeAt(at).toString(16).toUpperCase().padStart(4, '0')
+      throw usageError('config-bad-value', `${name}: ${what === 'value' ? '' : `${what} `}contains a control character (U+${code} at position ${at}); nothing written`)
+    }
+  }
+  if (strip(w.value) === '') throw usageError('config-bad-value', `${name}: empty value (${JSON.stringify(w.given ?? w.value)}, blank as oslo.config reads it); nothing written`)
+}
 
 function dominantEol(lines: readonly IniLine[]): Exclude<Eol, ''> {
   let crlf = 0
@@ -63,31 +100,50 @@ function assignmentStyle(ini: ParsedIni): (key: string, value: string) => string
   let tight = 0
   for (const a of ini.assignments) {
     const t = ini.lines[a.line].text
-    if (/^[^=:]*?\S[=:]\S/.test(t)) tight++
+    const at = separatorAt(t)
+    if (at > 0 && !isPySpace(t.charCodeAt(at - 1)) && at + 1 < t.length && !isPySpace(t.charCodeAt(at + 1))) tight++
     else spaced++
   }
-  return tight > spaced ? (k, v) => `${k}=${v}` : (k, v) => `${k} = ${v}`
+  return tight > spaced ? (k, v) => `${k}=${osloText(v)}` : (k, v) => `${k} = ${osloText(v)}`
 }
 
-function rewriteValue(text: string, value: string): string {
+/** Index of the `=` or `:` that oslo.config splits a line at (the first of either), -1 if none. */
+function separatorAt(text: string): number {
   const colon = text.indexOf(':')
   const equal = text.indexOf('=')
-  const at = colon < 0 || (equal >= 0 && equal < colon) ? equal : colon
+  return colon < 0 || (equal >= 0 && equal < colon) ? equal : colon
+}
+
+/** The line with its value replaced by one oslo.config reads as `value`; its quotes and spacing kept. */
+function rewriteValue(text: string, value: string): string {
+  const at = separatorAt(text)
   const after = text.slice(at + 1)
-  const lead = after.length - after.trimStart().length
-  const trimmed = after.trim()
-  if (trimmed === '') return text.slice(0, at + 1) + (/\s$/.test(text.slice(0, at)) ? ' ' : '') + value
+  const lead = after.length - lstrip(after).length
+  const trimmed = strip(after)
+  if (trimmed === '') return text.slice(0, at + 1) + (at > 0 && isPySpace(text.charCodeAt(at - 1)) ? ' ' : '') + osloText(value)
   const start = at + 1 + lead
   const end = start + trimmed.length
   const quoted = trimmed.length >= 2 && trimmed[0] === trimmed.at(-1) && (trimmed[0] === '"' || trimmed[0] === "'")
-  const newValue = quoted ? trimmed[0] + value + trimmed[0] : value
+  // inside the line's own quotes any value reads back as itself: oslo removes exactly one pair
+  const newValue = quoted ? trimmed[0] + value + trimmed[0] : osloText(value)
   return text.slice(0, start) + newValue + text.slice(end)
 }
 
-const commentedKey = (key: string) => new RegExp(`^[#;]+[ \\t]*${key.replaceAll(/[.*+?^${}()|[\]\\]/g, '\\$&')}[ \\t]*[=:]`)
+/** `# key = ...` / `;key: ...`: the commented default of `key`. A plain scan, linear in the line. */
+function isCommentedKey(text: string, key: string): boolean {
+  let i = 0
+  while (i < text.length && (text[i] === '#' || text[i] === ';')) i++
+  if (i === 0) return false
+  while (i < text.length && (text[i] === ' ' || text[i] === '\t')) i++
+  if (!text.startsWith(key, i)) return false
+  i += key.length
+  while (i < text.length && (text[i] === ' ' || text[i] === '\t')) i++
+  return text[i] === '=' || text[i] === ':'
+}
 
 /** Apply every wanted setting to `text`; pure. Throws IniSyntaxError when oslo.config could not read it. */
 export function applySettings(text: string, wanted: readonly Wanted[]): EditResult {
+  for (const w of wanted) validateWanted(w)
   let current = text
   const changes: LineChange[] = []
   for (const w of wanted) {
@@ -144,12 +200,12 @@ function applyOne(text: string, w: Wanted): EditResult {
   // section's last block.
   let after = -1
   for (const b of blocks) {
-    for (let i = b.header + 1; i <= b.end && after < 0; i++) if (commentedKey(w.key).test(lines[i].text)) after = i
+    for (let i = b.header + 1; i <= b.end && after < 0; i++) if (isCommentedKey(lines[i].text, w.key)) after = i
   }
   if (after < 0) {
     const b = blocks.at(-1)!
     after = b.header
-    for (let i = b.header + 1; i <= b.end; i++) if (lines[i].text.trim() !== '') after = i
+    for (let i = b.header + 1; i <= b.end; i++) if (strip(lines[i].text) !== '') after = i
   }
   const inserted: IniLine = {eol: lines[after].eol === '' ? '' : lines[after].eol, text: newLine}
   if (lines[after].eol === '') lines[after] = {...lines[after], eol}

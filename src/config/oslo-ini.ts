@@ -77,17 +77,62 @@ export function joinLines(bom: boolean, lines: readonly IniLine[]): string {
   return (bom ? '\uFEFF' : '') + lines.map((l) => l.text + l.eol).join('')
 }
 
-/** Python's str.rstrip() / strip() whitespace, close enough for config files. */
-const rstrip = (s: string) => s.replace(/[\s\u000B\u000C]+$/u, '')
+/** Python's str.isspace() for one UTF-16 code unit (no whitespace lies outside the BMP). */
+export function isPySpace(code: number): boolean {
+  if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d) || (code >= 0x1c && code <= 0x1f)
+  if (code < 0x85) return false
+  return (
+    code === 0x85 ||
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000
+  )
+}
+
+// Python's str.rstrip() / lstrip() / strip(): plain scans, linear in the line's length. (A regex such
+// as /\s+$/ is tried at every start position of a run of spaces: quadratic, 28 s for 100k spaces.)
+export function rstrip(s: string): string {
+  let end = s.length
+  while (end > 0 && isPySpace(s.charCodeAt(end - 1))) end--
+  return end === s.length ? s : s.slice(0, end)
+}
+
+export function lstrip(s: string): string {
+  let start = 0
+  while (start < s.length && isPySpace(s.charCodeAt(start))) start++
+  return start === 0 ? s : s.slice(start)
+}
+
+export const strip = (s: string): string => lstrip(rstrip(s))
+
+/**
+ * A value as oslo.config reads it from the text after `=`/`:`: stripped, then one pair of matching
+ * surrounding quotes removed (iniparser._split_key_value).
+ */
+export function osloValue(text: string): string {
+  const value = strip(text)
+  if (value.length >= 2 && value[0] === value.at(-1) && (value[0] === '"' || value[0] === "'")) return value.slice(1, -1)
+  return value
+}
+
+/** The text to write after `key = ` so that oslo.config reads back exactly `value`. */
+export function osloText(value: string): string {
+  const looksQuoted = value.length >= 2 && value[0] === value.at(-1) && (value[0] === '"' || value[0] === "'")
+  return looksQuoted || strip(value) !== value ? `"${value}"` : value
+}
 
 function splitKeyValue(line: string, lineNumber: number): {key: string; value: string} {
   const colon = line.indexOf(':')
   const equal = line.indexOf('=')
   if (colon < 0 && equal < 0) throw new IniSyntaxError(lineNumber, `not a section, comment or "key = value": ${JSON.stringify(line.slice(0, 60))}`)
   const at = colon < 0 || (equal >= 0 && equal < colon) ? equal : colon
-  const key = line.slice(0, at).trim()
-  let value = line.slice(at + 1).trim()
-  if (value.length >= 2 && value[0] === value.at(-1) && (value[0] === '"' || value[0] === "'")) value = value.slice(1, -1)
+  const key = strip(line.slice(0, at))
+  const value = osloValue(line.slice(at + 1))
   if (!key) throw new IniSyntaxError(lineNumber, 'assignment without a key')
   return {key, value}
 }
@@ -114,7 +159,7 @@ export function parseIni(text: string): ParsedIni {
     }
     if (line.startsWith(' ') || line.startsWith('\t')) {
       if (!open) throw new IniSyntaxError(i + 1, 'indented line that continues nothing')
-      open.values.push(line.trimStart())
+      open.values.push(lstrip(line))
       open.endLine = i
       continue
     }

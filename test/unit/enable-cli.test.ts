@@ -133,7 +133,7 @@ describe('files on disk: symlinks, owner, mode, backups, atomic writes', () => {
     expect(st.mode & 0o7777).toBe(0o640)
     if (isRoot) expect([st.uid, st.gid]).toEqual([0, 65534])
     // the backup sits next to the real file, same bytes and mode as the original
-    expect(r.json.backup).toMatch(/real\.ini\.qm-backup-\d{8}T\d{6}Z$/)
+    expect(r.json.backup).toMatch(/real\.ini\.qm-backup-\d{8}T\d{6}\.\d{3}Z$/)
     expect(read(r.json.backup)).toBe('[DEFAULT]\nenable_isolated_metadata = False\n')
     expect(statSync(r.json.backup).mode & 0o7777).toBe(0o640)
   })
