@@ -8,6 +8,7 @@ import {loadConfig, writeConfig} from './config-file.js'
 import {type AgentSettings, type MetadataVerdict, metadataVerdict, readSettings, settingsJson} from './dhcp-agent.js'
 import {type LineChange, type Wanted, applySettings} from './edit.js'
 import {IniSyntaxError, parseIni} from './oslo-ini.js'
+import {redactIniSecrets} from './secrets.js'
 
 export type Mode = 'check' | 'dry-run' | 'write'
 
@@ -53,7 +54,8 @@ function parseOrExplain(path: string, text: string) {
 
 async function unifiedDiff(path: string, before: string, after: string): Promise<string> {
   const {createTwoFilesPatch} = await import('diff')
-  return createTwoFilesPatch(path, path, before, after, 'current', 'quantum-meta')
+  // line for line, so the hunks are the same: the context lines never show a secret value
+  return createTwoFilesPatch(path, path, redactIniSecrets(before), redactIniSecrets(after), 'current', 'quantum-meta')
 }
 
 export async function applyAgentConfig(req: ApplyRequest, deps: {restart: (unit: string) => Promise<string>}): Promise<ApplyOutcome> {
