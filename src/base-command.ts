@@ -4,7 +4,7 @@ import * as Flags from '@oclif/core/flags'
 import type {Interfaces} from '@oclif/core'
 
 import {EXIT, type ExitCode, QmError} from './errors.js'
-import {configureOutput, debugEnabled} from './output.js'
+import {argName, configureOutput, debugEnabled} from './output.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof QmCommand)['baseFlags'] & T['flags']>
 
@@ -86,9 +86,26 @@ function oneLine(text: string): string {
   return lines.join(' ').replaceAll(/\s+/g, ' ')
 }
 
+/**
+ * oclif quotes unknown flags and unexpected arguments whole: `Nonexistent flag: --os-pasword=VALUE`.
+ * The message is rebuilt from names only, so a misspelt secret flag never echoes its value.
+ */
+export function scrubArgValues(err: Error & {flags?: unknown; args?: unknown}): void {
+  const list = (xs: unknown): string[] | undefined => (Array.isArray(xs) && xs.every((x) => typeof x === 'string') ? xs : undefined)
+  const flags = list(err.flags)
+  if (flags && /^Nonexistent flags?:/.test(err.message)) {
+    err.message = `Nonexistent flag${flags.length === 1 ? '' : 's'}: ${flags.map(argName).join(', ')}`
+  }
+  const args = list(err.args)
+  if (args && /^Unexpected arguments?:/.test(err.message)) {
+    err.message = `Unexpected argument${args.length === 1 ? '' : 's'}: ${args.map(argName).join(', ')}`
+  }
+}
+
 export function toErrorDocument(err: Error & {oclif?: {exit?: number}; parse?: unknown}): ErrorDocument {
   if (err instanceof QmError) return {code: err.code, exit: err.exit, message: oneLine(err.message)}
   if (err.parse !== undefined || PARSE_ERROR_NAMES.has(err.constructor?.name)) {
+    scrubArgValues(err)
     return {code: 'usage', exit: EXIT.USAGE, message: `${oneLine(err.message)} (see --help)`}
   }
   const exit = err.oclif?.exit

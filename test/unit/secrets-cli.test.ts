@@ -169,4 +169,24 @@ describe('error paths that quote input never quote a secret', () => {
     }
     expect(readFileSync(p, 'utf8')).toContain(M(41))
   })
+
+  it('a misspelt flag is named without its value, on every path (a command, a subcommand, help, before any command, --json)', () => {
+    const cases = [
+      ['enable', `--os-pasword=${M(50)}`],
+      ['enable', `--os-pasword=${M(51)}`, '--json'],
+      ['subnet', 'create', 'net', '10.0.0.0/24', `--os-pasword=${M(52)}`],
+      ['diagnose', NET, `--os-pasword=${M(53)}`, '--json'],
+      ['help', `--os-pasword=${M(54)}`],
+      [`--os-pasword=${M(55)}`],
+      [`--os-pasword=${M(56)}`, 'enable', '--json'],
+      ['enable', `-p${M(57)}`],
+      ['enable', '--', `--os-pasword=${M(58)}`],
+    ]
+    for (const args of cases) {
+      const r = cli(args)
+      expect(r.status, args.join(' ')).toBe(2)
+      expect(leaked(r.stdout + r.stderr), args.join(' ')).toEqual([])
+      expect(r.stdout + r.stderr, args.join(' ')).toMatch(/--os-pasword|-p\b|give a command/)
+    }
+  })
 })
