@@ -3,10 +3,12 @@ import {ExitError} from '@oclif/core/errors'
 import * as Flags from '@oclif/core/flags'
 import type {Interfaces} from '@oclif/core'
 
-import {EXIT, type ExitCode, QmError} from './errors.js'
+import {EXIT, type ExitCode, QmError, usageError} from './errors.js'
 import {argName, configureOutput, debugEnabled} from './output.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof QmCommand)['baseFlags'] & T['flags']>
+
+type Values = {[name: string]: unknown}
 
 interface ErrorDocument {
   code: string
@@ -60,6 +62,23 @@ export abstract class QmCommand extends Command {
     }
     process.exitCode = doc.exit
     throw new ExitError(doc.exit)
+  }
+
+  /** oclif's parse, and: a path flag (a FILE or DIR value) given empty is bad usage, never a path. */
+  protected override async parse<F extends Values, B extends Values, A extends Values>(
+    options?: Interfaces.Input<F, B, A>,
+    argv?: string[],
+  ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const out = await super.parse(options, argv)
+    const defs = {...options?.baseFlags, ...options?.flags} as Record<string, {helpValue?: string | string[]}>
+    for (const [name, def] of Object.entries(defs)) {
+      const value: unknown = (out.flags as Record<string, unknown>)[name]
+      const hv = def.helpValue
+      if ((hv === 'FILE' || hv === 'DIR') && (value === '' || (Array.isArray(value) && value.includes('')))) {
+        throw usageError('empty-path', `--${name}: empty path`)
+      }
+    }
+    return out
   }
 
   protected override logJson(json: unknown): void {

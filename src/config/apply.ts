@@ -39,6 +39,8 @@ export interface ApplyOutcome {
   result: ApplyResult
   exit: ExitCode
   verdict: MetadataVerdict
+  /** --check that failed: whether running the same command (without --check) would make it pass */
+  commandFixes?: boolean
 }
 
 function parseOrExplain(path: string, text: string) {
@@ -74,7 +76,9 @@ export async function applyAgentConfig(req: ApplyRequest, deps: {restart: (unit:
   if (req.mode === 'check') {
     const verdict = metadataVerdict(readSettings(before))
     const ok = verdict.valid && verdict.serves === req.wantServing
+    const then = metadataVerdict(after)
     return {
+      commandFixes: !ok && edit.changed && then.valid && then.serves === req.wantServing,
       exit: ok ? EXIT.OK : EXIT.FAILED,
       result: {
         ...base,

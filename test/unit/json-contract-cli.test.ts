@@ -1,7 +1,8 @@
 // The --json contract on every path, through the built binary: exactly one JSON document on stdout,
 // {"error": {code, message, exit}} for an error, with the documented exit code, and nothing on
-// stderr; without --json the same errors are one line on stderr.
-import {mkdtempSync, rmSync} from 'node:fs'
+// stderr; without --json the same errors are one line on stderr. Also two small usage rules: an
+// empty path flag is exit 2, and `disable --check` suggests the command that fixes it.
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -67,5 +68,58 @@ describe('without --json: the same errors are one line on stderr, nothing on std
     expect(r.status).toBe(2)
     expect(r.stdout).toBe('')
     expect(r.stderr).toMatch(line)
+  })
+})
+
+describe('an empty path flag is bad usage (exit 2 "--FLAG: empty path"), never a path', () => {
+  it.each([
+    ['enable', '--config-file='],
+    ['disable', '--config-file', ''],
+    ['diagnose', NET, '--snapshot='],
+    ['diagnose', NET, '--state-path=', '--snapshot', '/nonexistent.json'],
+    ['collect', NET, '--output='],
+    ['collect', NET, '--metadata-agent-config='],
+    ['opts', 'verify', NET, '--state-path='],
+    ['subnet', 'create', 'net', '10.0.0.0/24', '--os-cacert='],
+  ])('%s %s %s', (...args) => {
+    const flag = args.find((a) => a.startsWith('--') && (a.endsWith('=') || args[args.indexOf(a) + 1] === ''))!.replace(/=$/, '')
+    const r = cli(args)
+    expect(r.status).toBe(2)
+    expect(r.stderr).toBe(`quantum-meta: ${flag}: empty path\n`)
+    const j = cli([...args, '--json'])
+    expect(j.status).toBe(2)
+    expect(oneErrorDocument(j.stdout)).toEqual({code: 'empty-path', exit: 2, message: `${flag}: empty path`})
+  })
+})
+
+describe('--check names the command that fixes it', () => {
+  const ini = (body: string) => {
+    const p = join(dir, `c${Math.random().toString(36).slice(2)}.ini`)
+    writeFileSync(p, `[DEFAULT]\n${body}\n`)
+    return p
+  }
+
+  it('disable --check on a value oslo.config rejects suggests disable (which writes False), not enable', () => {
+    const p = ini('enable_isolated_metadata = maybe')
+    const r = cli(['disable', '--check', '--config-file', p])
+    expect(r.status).toBe(1)
+    expect(r.stdout).toContain(`fix: quantum-meta disable --config-file ${p} --restart`)
+    expect(r.stdout).not.toMatch(/quantum-meta enable/)
+  })
+
+  it('disable --check when it is on suggests disable; when already off, passes with no fix', () => {
+    const on = ini('force_metadata = True')
+    expect(cli(['disable', '--check', '--config-file', on]).stdout).toContain(`fix: quantum-meta disable --config-file ${on} --restart`)
+    const off = cli(['disable', '--check', '--config-file', ini('enable_isolated_metadata = False')])
+    expect(off.status).toBe(0)
+    expect(off.stdout).toMatch(/^ok: .*isolated metadata is not served\n$/)
+  })
+
+  it('enable --check when enable would not fix it (another switch holds a rejected value) does not suggest enable', () => {
+    const p = ini('enable_isolated_metadata = False\nforce_metadata = maybe')
+    const r = cli(['enable', '--check', '--config-file', p])
+    expect(r.status).toBe(1)
+    expect(r.stdout).not.toContain('fix: quantum-meta enable --config-file')
+    expect(r.stdout).toContain(`fix: put True or False in place of the value oslo.config rejects in ${p}`)
   })
 })
