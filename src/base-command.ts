@@ -3,6 +3,7 @@ import {ExitError} from '@oclif/core/errors'
 import * as Flags from '@oclif/core/flags'
 import type {Interfaces} from '@oclif/core'
 
+import {redactUrlUserinfo} from './config/secrets.js'
 import {EXIT, type ExitCode, QmError, usageError} from './errors.js'
 import {argName, configureOutput, debugEnabled} from './output.js'
 
@@ -54,6 +55,8 @@ export abstract class QmCommand extends Command {
   public override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     if (err instanceof ExitError) throw err
     const doc = toErrorDocument(err)
+    // the last line of defence: no URL password in any message (an auth URL with userinfo)
+    doc.message = redactUrlUserinfo(doc.message)
     if (this.jsonEnabled()) {
       process.stdout.write(JSON.stringify({error: doc}, null, 2) + '\n')
     } else {

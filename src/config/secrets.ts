@@ -24,7 +24,7 @@
  * regular expressions without nested or adjacent unbounded quantifiers.
  */
 
-import type {FileRecord, NetworkEvidence} from '../diagnose/evidence.js'
+import type {ApiEvidence, FileRecord, NetworkEvidence} from '../diagnose/evidence.js'
 
 export const REDACTED = '<redacted>'
 
@@ -247,6 +247,15 @@ export function quotableLine(line: string): string {
 }
 
 /**
+ * What the API said: an error may quote an auth URL with userinfo. Neutron's answers (the JSON the
+ * checks parse) are kept as they came; a request that got no answer keeps an error message there.
+ */
+export function redactApiEvidence(api: ApiEvidence): void {
+  if (api.error !== undefined) api.error = redactText(api.error)
+  for (const r of api.records) if (r.status === 0) r.body = redactText(r.body)
+}
+
+/**
  * Every secret out of one network's evidence, in place: the files collect keeps (agent config,
  * metadata agent config, the agent's own config files, haproxy config, opts, pid files) and the
  * command lines of the processes. Records shared between networks (the configs, the agents) are
@@ -268,6 +277,7 @@ export function redactEvidence(ev: NetworkEvidence, seen: WeakSet<object> = new 
     if (p.cmdline !== undefined) p.cmdline = redactCmdline(p.cmdline)
     if (p.ps !== undefined) p.ps = redactCmdline(p.ps)
   }
+  if (ev.api) redactApiEvidence(ev.api)
   for (const a of ev.agents ?? []) {
     if (seen.has(a)) continue
     seen.add(a)

@@ -3,12 +3,14 @@
 // The collect tests need root (collect reads other users' /proc entries); they make no namespace:
 // the network's namespace is simply absent, the rest (files, pid files, processes) is real.
 import {type ChildProcess, spawn} from 'node:child_process'
+import {type Server, createServer} from 'node:http'
+import type {AddressInfo} from 'node:net'
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {cli} from '../helpers/cli.js'
+import {cli, cliAsync} from '../helpers/cli.js'
 
 const NET = '5e2a7c11-0d4b-4e6a-9c3f-2b1d8e7f6a90'
 const isRoot = process.getuid?.() === 0
@@ -188,5 +190,41 @@ describe('error paths that quote input never quote a secret', () => {
       expect(leaked(r.stdout + r.stderr), args.join(' ')).toEqual([])
       expect(r.stdout + r.stderr, args.join(' ')).toMatch(/--os-pasword|-p\b|give a command/)
     }
+  })
+})
+
+describe('an auth URL with userinfo is never quoted with its password (messages and the snapshot)', () => {
+  let server: Server
+  let url: string
+  beforeAll(async () => {
+    // a Keystone on 127.0.0.1 that refuses everyone: its error quotes the auth URL
+    server = createServer((_req, res) => {
+      res.writeHead(401, {'content-type': 'application/json'})
+      res.end('{"error": {"message": "The request you have made requires authentication."}}')
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    url = `http://admin:${M(60)}@127.0.0.1:${(server.address() as AddressInfo).port}/v3`
+  })
+  afterAll(() => new Promise<void>((r) => server.close(() => r())))
+
+  it('subnet create, human and --json: exit 3, the URL shown as user:<redacted>@', async () => {
+    for (const json of [[], ['--json']]) {
+      const r = await cliAsync(['subnet', 'create', 'net', '10.0.0.0/24', '--os-auth-url', url, '--os-username', 'u', '--os-password', M(61), '--os-project-name', 'p', ...json])
+      expect(r.status).toBe(3)
+      expect(r.stdout + r.stderr).toMatch(/authentication failed at http:\/\/admin:<redacted>@127\.0\.0\.1/)
+      expect(leaked(r.stdout + r.stderr)).toEqual([])
+    }
+  })
+
+  it.skipIf(!isRoot)('collect with the API: the snapshot keeps the error, not the password', async () => {
+    const state = join(dir, 'api-state')
+    mkdirSync(state, {recursive: true})
+    const conf = join(dir, 'api-dhcp_agent.ini')
+    writeFileSync(conf, '[DEFAULT]\nenable_isolated_metadata = True\n')
+    const env = {OS_AUTH_URL: url, OS_PASSWORD: M(62), OS_PROJECT_NAME: 'p', OS_USERNAME: 'u'}
+    const r = await cliAsync(['collect', NET, '--config-file', conf, '--state-path', state, '--agent-host', 'node1'], {env})
+    expect(r.status).toBe(0)
+    expect(r.json.networks[0].api.error).toMatch(/admin:<redacted>@/)
+    expect(leaked(r.stdout + r.stderr)).toEqual([])
   })
 })
