@@ -7,7 +7,8 @@
  *   the value of every key whose name contains pass, pwd, secret, token, key or cred (any case, any
  *   section, odd names included: everything before the first `=`/`:` is the key, as oslo.config reads
  *   it), its continuation lines (indented lines after it), and the same keys in commented-out lines
- *   (`#metadata_proxy_shared_secret = old`). Key-named paths (`ssl_key_file`, `nova_client_priv_key`)
+ *   (`#metadata_proxy_shared_secret = old`; a comment is read the same way, so prose such as
+ *   `# the old password: x` loses what follows its `:` too). Key-named paths (`ssl_key_file`, `nova_client_priv_key`)
  *   are redacted too: no check reads them, and telling a key's path from a key is guesswork. A line
  *   oslo.config cannot read that holds one of those words is redacted whole (a parse error quotes it).
  * - in every text kept (ini files, the haproxy config, the opts file, command lines): the password
@@ -16,7 +17,7 @@
  * - in the haproxy config: everything after a keyword naming a secret or auth (`stats auth`,
  *   `user x password`, `set-header X-Auth-Token`), commented lines included.
  * - in command lines (/proc/PID/cmdline): `--any-password=VALUE`, `--token VALUE`, `secret=VALUE`.
- * What is kept: whether a secret is set (an empty value, `""` included, stays empty: the
+ * What is kept: whether a secret is set (an empty value, `""` and `<None>` included, stays as it is: the
  * metadata-agent.config check reads exactly that) and every key the checks read (the switches,
  * state_path, metadata_proxy_socket, nova_metadata_*: none of them matches).
  *
@@ -94,7 +95,8 @@ function indentOf(s: string): string {
 }
 
 const isBlank = (s: string) => s.trim() === ''
-const emptyValue = (v: string) => v === '' || v === '""' || v === "''"
+/** no value, or the sample files' `<None>` placeholder: nothing to hide, and whether it is set shows */
+const emptyValue = (v: string) => v === '' || v === '""' || v === "''" || v === '<None>'
 
 /**
  * `head` is everything up to and including the separator; `rest` the value with its surrounding

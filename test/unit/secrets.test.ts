@@ -16,6 +16,7 @@ describe('redactIniSecrets', () => {
   it('an empty secret stays empty (also a quoted empty one): whether one is set is the point of the check', () => {
     expect(redactIniSecrets('[DEFAULT]\nmetadata_proxy_shared_secret =\n')).toBe('[DEFAULT]\nmetadata_proxy_shared_secret =\n')
     expect(redactIniSecrets('[DEFAULT]\nmetadata_proxy_shared_secret = ""\n')).toBe('[DEFAULT]\nmetadata_proxy_shared_secret = ""\n')
+    expect(redactIniSecrets('[ovs]\n#ssl_key_file = <None>\n')).toBe('[ovs]\n#ssl_key_file = <None>\n')
   })
 
   it('continuation lines of a secret, commented-out secrets, odd key names, every section', () => {
