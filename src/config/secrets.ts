@@ -194,6 +194,7 @@ export function keepOnlyKeys(text: string, keys: readonly string[]): string {
 
 /** The haproxy config: after a keyword naming a secret or auth, the rest of its line goes. */
 export function redactHaproxyConfig(text: string): string {
+  if (!HAPROXY_SECRET_WORD.test(text)) return redactUrlUserinfo(text)
   const ls = lines(text)
   for (const l of ls) {
     if (!HAPROXY_SECRET_WORD.test(l.body)) continue
