@@ -3,10 +3,13 @@ import {ExitError} from '@oclif/core/errors'
 import * as Flags from '@oclif/core/flags'
 import type {Interfaces} from '@oclif/core'
 
-import {EXIT, type ExitCode, QmError} from './errors.js'
-import {configureOutput, debugEnabled} from './output.js'
+import {redactUrlUserinfo} from './config/secrets.js'
+import {EXIT, type ExitCode, QmError, usageError} from './errors.js'
+import {argName, configureOutput, debugEnabled} from './output.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof QmCommand)['baseFlags'] & T['flags']>
+
+type Values = {[name: string]: unknown}
 
 interface ErrorDocument {
   code: string
@@ -52,6 +55,8 @@ export abstract class QmCommand extends Command {
   public override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     if (err instanceof ExitError) throw err
     const doc = toErrorDocument(err)
+    // the last line of defence: no URL password in any message (an auth URL with userinfo)
+    doc.message = redactUrlUserinfo(doc.message)
     if (this.jsonEnabled()) {
       process.stdout.write(JSON.stringify({error: doc}, null, 2) + '\n')
     } else {
@@ -60,6 +65,23 @@ export abstract class QmCommand extends Command {
     }
     process.exitCode = doc.exit
     throw new ExitError(doc.exit)
+  }
+
+  /** oclif's parse, and: a path flag (a FILE or DIR value) given empty is bad usage, never a path. */
+  protected override async parse<F extends Values, B extends Values, A extends Values>(
+    options?: Interfaces.Input<F, B, A>,
+    argv?: string[],
+  ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const out = await super.parse(options, argv)
+    const defs = {...options?.baseFlags, ...options?.flags} as Record<string, {helpValue?: string | string[]}>
+    for (const [name, def] of Object.entries(defs)) {
+      const value: unknown = (out.flags as Record<string, unknown>)[name]
+      const hv = def.helpValue
+      if ((hv === 'FILE' || hv === 'DIR') && (value === '' || (Array.isArray(value) && value.includes('')))) {
+        throw usageError('empty-path', `--${name}: empty path`)
+      }
+    }
+    return out
   }
 
   protected override logJson(json: unknown): void {
@@ -86,9 +108,26 @@ function oneLine(text: string): string {
   return lines.join(' ').replaceAll(/\s+/g, ' ')
 }
 
+/**
+ * oclif quotes unknown flags and unexpected arguments whole: `Nonexistent flag: --os-pasword=VALUE`.
+ * The message is rebuilt from names only, so a misspelt secret flag never echoes its value.
+ */
+export function scrubArgValues(err: Error & {flags?: unknown; args?: unknown}): void {
+  const list = (xs: unknown): string[] | undefined => (Array.isArray(xs) && xs.every((x) => typeof x === 'string') ? xs : undefined)
+  const flags = list(err.flags)
+  if (flags && /^Nonexistent flags?:/.test(err.message)) {
+    err.message = `Nonexistent flag${flags.length === 1 ? '' : 's'}: ${flags.map(argName).join(', ')}`
+  }
+  const args = list(err.args)
+  if (args && /^Unexpected arguments?:/.test(err.message)) {
+    err.message = `Unexpected argument${args.length === 1 ? '' : 's'}: ${args.map(argName).join(', ')}`
+  }
+}
+
 export function toErrorDocument(err: Error & {oclif?: {exit?: number}; parse?: unknown}): ErrorDocument {
   if (err instanceof QmError) return {code: err.code, exit: err.exit, message: oneLine(err.message)}
   if (err.parse !== undefined || PARSE_ERROR_NAMES.has(err.constructor?.name)) {
+    scrubArgValues(err)
     return {code: 'usage', exit: EXIT.USAGE, message: `${oneLine(err.message)} (see --help)`}
   }
   const exit = err.oclif?.exit

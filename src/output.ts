@@ -57,3 +57,41 @@ export function debug(message: string): void {
 export function debugEnabled(): boolean {
   return settings.debug
 }
+
+/**
+ * Whether this run asked for JSON: `--json` before any `--` (or QUANTUM_META_CONTENT_TYPE=json), as
+ * oclif's jsonEnabled() reads it, but for every path, unknown commands and help included.
+ */
+export function jsonRequested(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.QUANTUM_META_CONTENT_TYPE?.toLowerCase() === 'json') return true
+  for (const a of argv) {
+    if (a === '--') return false
+    if (a === '--json') return true
+  }
+  return false
+}
+
+export interface ErrorDocument {
+  code: string
+  exit: 0 | 1 | 2 | 3
+  message: string
+}
+
+/** The one document --json prints for an error. */
+export function writeErrorJson(doc: ErrorDocument): void {
+  process.stdout.write(JSON.stringify({error: doc}, null, 2) + '\n')
+}
+
+/**
+ * How an argument the user typed is shown in a message: an option's name without its value
+ * (`--os-pasword=VALUE` -> `--os-pasword`, `-pVALUE` -> `-p`), so a misspelt secret flag never echoes
+ * the secret.
+ */
+export function argName(arg: string): string {
+  if (arg.startsWith('--')) {
+    const eq = arg.indexOf('=')
+    return eq < 0 ? arg : arg.slice(0, eq)
+  }
+  if (arg.startsWith('-') && arg.length > 2) return arg.slice(0, 2)
+  return arg
+}

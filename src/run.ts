@@ -1,3 +1,73 @@
-// The entry bin/run.js loads: oclif's execute, bundled with the commands' own copy of @oclif/core
+// The entry bin/run.js loads: oclif's run, bundled with the commands' own copy of @oclif/core
 // (see scripts/build.mjs), so the binary never loads oclif from node_modules.
-export {execute} from '@oclif/core/execute'
+//
+// oclif's execute() with two differences, for the paths that never reach a command's catch()
+// (oclif's own help command, its topic and version output, errors before a command is found):
+// - under --json every outcome is one JSON document on stdout: help, --version and a topic's
+//   command list are text, so they are a usage error there (exit 2), and any error is
+//   {"error": {"code", "message", "exit"}};
+// - an unknown flag is named without its value (`--os-pasword=SECRET` shows as `--os-pasword`).
+import {flush} from '@oclif/core/flush'
+import {handle} from '@oclif/core/handle'
+import {run} from '@oclif/core/run'
+import {readFileSync} from 'node:fs'
+
+import {type ErrorDocument, jsonRequested, writeErrorJson} from './output.js'
+
+const BIN = 'quantum-meta'
+const usage = (message: string): ErrorDocument => ({code: 'usage', exit: 2, message})
+
+/** The command ids of the build (read only under --json, when the first word may be a topic). */
+function commandIds(): string[] {
+  try {
+    const manifest = JSON.parse(readFileSync(new URL('../oclif.manifest.json', import.meta.url), 'utf8')) as {commands?: Record<string, unknown>}
+    return Object.keys(manifest.commands ?? {})
+  } catch {
+    return []
+  }
+}
+
+/** Under --json: what oclif would answer with text instead of running a command, as an error document. */
+function textOnly(argv: readonly string[]): ErrorDocument | undefined {
+  const before = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv
+  if (before.includes('--help')) return usage('--help prints text, not JSON: run it without --json')
+  if (before.includes('--version')) return usage('--version prints text, not JSON: run it without --json')
+  const words = before.filter((a) => !a.startsWith('-'))
+  if (words.length === 0) return usage(`give a command (see ${BIN} --help)`)
+  if (words[0] === 'help') return usage('help prints text, not JSON: run it without --json')
+  const ids = commandIds()
+  const [topic, sub] = words
+  const isTopic = ids.some((id) => id.startsWith(`${topic}:`))
+  // `subnet nosuch` goes on to the command_not_found hook, which answers in JSON itself
+  if (isTopic && !ids.includes(topic) && sub === undefined) {
+    return usage(`${topic} is a topic: give one of its commands (see ${BIN} ${topic} --help)`)
+  }
+  return undefined
+}
+
+export async function execute(options: {dir: string}): Promise<unknown> {
+  const argv = process.argv.slice(2)
+  const json = jsonRequested(argv)
+  try {
+    if (json) {
+      const doc = textOnly(argv)
+      if (doc) {
+        writeErrorJson(doc)
+        process.exit(doc.exit)
+      }
+    }
+    const result = await run(argv, options.dir)
+    flush()
+    return result
+  } catch (error) {
+    const err = error as Error & {oclif?: {exit?: number}; code?: string}
+    // an ExitError: the command's catch() has already printed (under --json, as JSON)
+    if (err?.oclif?.exit !== undefined && err.code === 'EEXIT') return handle(err)
+    const {scrubArgValues, toErrorDocument} = await import('./base-command.js')
+    scrubArgValues(err)
+    if (!json) return handle(err)
+    const doc = toErrorDocument(err)
+    writeErrorJson(doc)
+    process.exit(doc.exit)
+  }
+}

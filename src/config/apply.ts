@@ -9,6 +9,7 @@ import {type AgentSettings, type MetadataVerdict, metadataVerdict, readSettings,
 import {type LineChange, type Wanted, applySettings} from './edit.js'
 import {acquireConfigLock, lockPathFor} from './lock.js'
 import {IniSyntaxError, parseIni} from './oslo-ini.js'
+import {redactIniSecrets} from './secrets.js'
 
 export type Mode = 'check' | 'dry-run' | 'write'
 
@@ -39,6 +40,8 @@ export interface ApplyOutcome {
   result: ApplyResult
   exit: ExitCode
   verdict: MetadataVerdict
+  /** --check that failed: whether running the same command (without --check) would make it pass */
+  commandFixes?: boolean
 }
 
 function parseOrExplain(path: string, text: string) {
@@ -54,7 +57,8 @@ function parseOrExplain(path: string, text: string) {
 
 async function unifiedDiff(path: string, before: string, after: string): Promise<string> {
   const {createTwoFilesPatch} = await import('diff')
-  return createTwoFilesPatch(path, path, before, after, 'current', 'quantum-meta')
+  // line for line, so the hunks are the same: the context lines never show a secret value
+  return createTwoFilesPatch(path, path, redactIniSecrets(before), redactIniSecrets(after), 'current', 'quantum-meta')
 }
 
 /**
@@ -109,7 +113,9 @@ export async function applyAgentConfig(req: ApplyRequest, deps: {restart: (unit:
   if (req.mode === 'check') {
     const verdict = metadataVerdict(readSettings(before))
     const ok = verdict.valid && verdict.serves === req.wantServing
+    const then = metadataVerdict(after)
     return {
+      commandFixes: !ok && edit.changed && then.valid && then.serves === req.wantServing,
       exit: ok ? EXIT.OK : EXIT.FAILED,
       result: {
         ...base,

@@ -24,7 +24,7 @@ export async function runConfigCommand(
     },
   )
   if (!cmd.jsonEnabled()) {
-    const text = renderConfigResult(outcome, mode, flags.restart)
+    const text = renderConfigResult(outcome, mode, flags.restart, wantServing ? 'enable' : 'disable')
     process.stdout.write(text.stdout)
     process.stderr.write(text.stderr)
   }

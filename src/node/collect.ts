@@ -8,7 +8,7 @@ import {hostname} from 'node:os'
 import {dirname, join} from 'node:path'
 
 import {BOOL_KEYS} from '../config/dhcp-agent.js'
-import {keepOnlyKeys, redactIniSecrets} from '../config/secrets.js'
+import {keepOnlyKeys, redactEvidence, redactIniSecrets} from '../config/secrets.js'
 import {cannotError} from '../errors.js'
 import type {LayoutName} from '../layout.js'
 import {debug} from '../output.js'
@@ -292,6 +292,9 @@ export async function collectMany(
     }
   }
   await Promise.all(Array.from({length: Math.min(limit, networks.length)}, worker))
+  // no secret leaves the node: every file and command line kept (records shared between networks once)
+  const redacted = new WeakSet<object>()
+  for (const ev of out) redactEvidence(ev, redacted)
   return {format: SNAPSHOT_FORMAT, host: hostname(), networks: out, takenAt: new Date().toISOString(), tool: opts.tool ?? 'quantum-meta'}
 }
 

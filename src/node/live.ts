@@ -28,6 +28,8 @@ export async function collectLive(req: LiveRequest): Promise<Snapshot> {
     const api = await import('./api.js')
     const byNet = await api.collectApi(networks, req.os, api.agentHost(req.paths.configFile, req.agentHost))
     for (const ev of snap.networks) ev.api = byNet.get(ev.network)
+    const {redactApiEvidence} = await import('../config/secrets.js')
+    for (const ev of snap.networks) if (ev.api) redactApiEvidence(ev.api)
   }
   return snap
 }

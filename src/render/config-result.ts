@@ -2,7 +2,7 @@
 import type {ApplyOutcome, Mode} from '../config/apply.js'
 import {paint} from '../output.js'
 
-export function renderConfigResult(o: ApplyOutcome, mode: Mode, restartRequested: boolean): {stdout: string; stderr: string} {
+export function renderConfigResult(o: ApplyOutcome, mode: Mode, restartRequested: boolean, command: 'enable' | 'disable'): {stdout: string; stderr: string} {
   const c = paint()
   const r = o.result
   const out: string[] = []
@@ -10,7 +10,9 @@ export function renderConfigResult(o: ApplyOutcome, mode: Mode, restartRequested
   if (mode === 'check') {
     const mark = r.check!.ok ? c.green('ok') : c.red('FAIL')
     out.push(`${mark}: ${r.file}: ${r.check!.reason}`)
-    if (!r.check!.ok && r.wouldChange) out.push(`fix: quantum-meta ${r.check!.servesIsolatedMetadata ? 'disable' : 'enable'} --config-file ${r.file} --restart`)
+    // the fix is the command that was checked, and only when running it would make the check pass
+    if (!r.check!.ok && o.commandFixes) out.push(`fix: quantum-meta ${command} --config-file ${r.file} --restart`)
+    else if (!r.check!.ok && !o.verdict.valid) out.push(`fix: put True or False in place of the value oslo.config rejects in ${r.file}, then quantum-meta ${command} --check --config-file ${r.file}`)
     return {stderr: '', stdout: out.join('\n') + '\n'}
   }
   if (mode === 'dry-run') {
