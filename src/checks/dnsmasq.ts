@@ -12,6 +12,7 @@ export const dnsmasqRunning: Check = {
     const evidence: string[] = []
     if (file.state === 'present') evidence.push(`${file.path}: ${clip(file.content?.trim() ?? '')}`)
     else if (file.state === 'missing') evidence.push(`${file.path}: no such file`)
+    else if (file.state === 'error') evidence.push(`${file.path}: ${file.error ?? 'unreadable'}`)
     if (!proc) {
       if (file.state === 'present' && pidFromFile(file.content) === undefined) return fail(`${file.path} holds no pid`, evidence, fix)
       return fail(`dnsmasq is not running for this network (no pid file ${file.path})`, evidence, fix)

@@ -1,13 +1,12 @@
 /**
  * diagnose: evidence (live or from a snapshot) -> pure checks -> findings.
  */
-import {readFile} from 'node:fs/promises'
-
 import {healthy, runChecks} from '../checks/run.js'
 import type {Finding} from '../checks/types.js'
-import {cannotError, usageError} from '../errors.js'
+import {usageError} from '../errors.js'
 import type {LayoutName} from '../layout.js'
 import {parseProcCmdline} from '../parse/processes.js'
+import {readUserFile, SNAPSHOT_MAX_BYTES} from '../system/read-file.js'
 import {type NetworkEvidence, type Snapshot, SNAPSHOT_FORMAT} from './evidence.js'
 
 export interface NetworkReport {
@@ -33,12 +32,8 @@ export function diagnoseEvidence(ev: NetworkEvidence, opts: {probe: boolean; onl
 }
 
 export async function readSnapshot(path: string): Promise<Snapshot> {
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (error) {
-    throw cannotError('snapshot-unreadable', `${path}: ${(error as NodeJS.ErrnoException).code ?? error}`)
-  }
+  // regular files only (a FIFO would block forever), at most SNAPSHOT_MAX_BYTES
+  const text = await readUserFile(path, {maxBytes: SNAPSHOT_MAX_BYTES, unreadableCode: 'snapshot-unreadable'})
   let doc: Snapshot
   try {
     doc = JSON.parse(text) as Snapshot
