@@ -58,8 +58,7 @@ HTTP GET from inside the namespace). Exit: 0 no link broken, 1 a link is broken,
 
     if (flags.snapshot) {
       const snap = await svc.readSnapshot(flags.snapshot)
-      const picked = netId ? snap.networks.filter((n) => n.network === netId) : snap.networks
-      if (picked.length === 0) throw usageError('not-in-snapshot', `${flags.snapshot} has no evidence for network ${netId}`)
+      const picked = svc.pickNetworks(flags.snapshot, snap, netId)
       return this.report(picked.map((ev) => svc.diagnoseEvidence(ev, opts)), render, !netId && picked.length > 1)
     }
 
