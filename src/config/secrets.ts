@@ -4,14 +4,17 @@
  * stays visible (an empty value stays empty), its value does not.
  */
 const SECRET_KEY = /secret|password|token/i
-const ASSIGNMENT = /^([ \t]*([A-Za-z0-9_.-]+)[ \t]*[=:][ \t]*)(.*?)([ \t]*)$/gm
+// the value's trailing blanks are split off in code: `(.*?)([ \t]*)$` was quadratic in a run of blanks
+const ASSIGNMENT = /^([ \t]*([A-Za-z0-9_.-]+)[ \t]*[=:][ \t]*)(.*)$/gm
 
 export const REDACTED = '<redacted>'
 
 export function redactIniSecrets(text: string): string {
-  return text.replace(ASSIGNMENT, (line, head: string, key: string, value: string, tail: string) =>
-    SECRET_KEY.test(key) && value !== '' ? `${head}${REDACTED}${tail}` : line,
-  )
+  return text.replace(ASSIGNMENT, (line, head: string, key: string, rest: string) => {
+    let end = rest.length
+    while (end > 0 && (rest[end - 1] === ' ' || rest[end - 1] === '\t')) end--
+    return SECRET_KEY.test(key) && end > 0 ? `${head}${REDACTED}${rest.slice(end)}` : line
+  })
 }
 
 /**
