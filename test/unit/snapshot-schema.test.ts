@@ -140,6 +140,21 @@ describe('a wrong field is exit 2 naming it, never exit 3', () => {
   })
 })
 
+describe('words from a snapshot in a printed fix', () => {
+  it('a path or a tag holding $(…) or a quote is quoted, so pasting the fix runs nothing else', () => {
+    const doc = seed()
+    const ev = doc.networks[0]
+    const opts = `/var/lib/quantum/dhcp/${NET}/opts$(reboot)`
+    ev.opts.path = opts
+    ev.opts.content = 'tag:tag0,option:router'
+    ev.processes[0].ps = ev.processes[0].ps.replace(/--dhcp-optsfile=\S+/, `--dhcp-optsfile=${opts}`).replace('set:tag0', "set:x'$(reboot)'")
+    const r = cli(['diagnose', NET, '--snapshot', write(doc, 'quote.json'), '--json'])
+    expect(r.status).toBe(1)
+    const f = r.json.findings.find((x: {id: string}) => x.id === 'opts.metadata-route')
+    expect(f.fix).toContain(`printf '\\n%s' 'tag:x'\\''$(reboot)'\\'',option:classless-static-route,169.254.169.254/32,172.17.17.1' >> '${opts}'`)
+  })
+})
+
 describe('which network a snapshot holds', () => {
   it('another network than the snapshot holds is exit 2 saying which it holds', () => {
     const other = '11111111-2222-3333-4444-555555555555'
