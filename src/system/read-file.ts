@@ -59,7 +59,10 @@ export function formatBytes(n: number): string {
 const decode = (chunks: Buffer[], total: number) => Buffer.concat(chunks, total).toString('utf8')
 
 /** Read a regular file, following symlinks; never blocks on a FIFO, never reads more than maxBytes. */
+const EMPTY: ReadResult = {code: 'ENOENT', kind: 'missing', ok: false, reason: 'an empty path names no file'}
+
 export async function readRegularFile(path: string, maxBytes: number): Promise<ReadResult> {
+  if (path === '') return EMPTY
   try {
     const before = await stat(path)
     if (!before.isFile()) return notRegular(before)
@@ -90,6 +93,7 @@ export async function readRegularFile(path: string, maxBytes: number): Promise<R
 
 /** The same, synchronously (for code paths that are synchronous today). */
 export function readRegularFileSync(path: string, maxBytes: number): ReadResult {
+  if (path === '') return EMPTY
   try {
     const before = statSync(path)
     if (!before.isFile()) return notRegular(before)
@@ -129,6 +133,7 @@ export interface UserFileOptions {
  * input (exit 2); a missing or unreadable one is "cannot" (exit 3). The message names the path.
  */
 export function readError(path: string, r: Exclude<ReadResult, {ok: true}>, unreadableCode = 'file-unreadable'): QmError {
+  if (path === '') return usageError('empty-path', r.reason)
   if (r.kind === 'not-regular') return usageError('not-a-regular-file', `${path}: ${r.reason}`)
   if (r.kind === 'too-large') return usageError('file-too-large', `${path}: ${r.reason}`)
   return cannotError(unreadableCode, `${path}: ${r.reason}`)

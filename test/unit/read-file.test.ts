@@ -56,6 +56,7 @@ describe('the reader', () => {
     expect(await readRegularFile(p, 4999)).toMatchObject({kind: 'too-large', ok: false})
     expect(readRegularFileSync(p, 4999)).toMatchObject({kind: 'too-large', ok: false})
     expect(await readRegularFile(join(dir, 'nope'), 10)).toMatchObject({code: 'ENOENT', kind: 'missing', ok: false})
+    expect(await readRegularFile('', 10)).toMatchObject({kind: 'missing', ok: false, reason: 'an empty path names no file'})
   })
 
   it('bounds a file whose size stat does not tell (/proc reports 0)', async () => {
@@ -89,6 +90,10 @@ describe('diagnose --snapshot', () => {
     expect(r.status).toBe(2)
     expect(r.stderr).toMatch(/big\.json: larger than 32 MiB, the most read from such a file/)
     rmSync(big)
+  })
+
+  it('an empty path says so (it said "give a network id, or --all")', () => {
+    expect(run(['diagnose', NET, '--snapshot', ''])).toMatchObject({status: 2, stderr: 'quantum-meta: --snapshot: the path is empty (give the file `quantum-meta collect` wrote)\n'})
   })
 
   it('a missing snapshot is still exit 3 (cannot), naming the path', () => {
