@@ -41,7 +41,7 @@ async function fileRecord(path: string, opts: {read?: boolean; connect?: boolean
     const rec: FileRecord = {path, state: 'present', type}
     if (opts.read !== false) {
       // regular files only, bounded: a FIFO, device or directory (or a symlink to one) is an error, never a hang
-      const r = await readRegularFile(path, TEXT_FILE_MAX_BYTES)
+      const r = await readRegularFile(path, TEXT_FILE_MAX_BYTES, st)
       if (!r.ok) return r.kind === 'missing' ? {path, state: 'missing'} : {...rec, error: r.kind === 'unreadable' ? r.code : r.reason, state: 'error'}
       rec.content = r.text
     }
