@@ -2,7 +2,7 @@
  * The whole snapshot document, checked against one schema before any check reads it: a snapshot is
  * a file someone handed over, so a wrong type anywhere is bad input (exit 2 naming the field), never
  * a crash in a check. Ids are checked here too, before they reach a path, a command line or a
- * printed fix: a network id is a UUID, its namespace is qdhcp-<that UUID>, a pid is a real pid.
+ * printed fix: a network id is a UUID, its namespace is qdhcp-<that UUID>, a pid a whole number.
  * Unknown fields are ignored (a newer collector may add some); every field the current collector
  * writes is described, so every snapshot it writes reads back.
  */
@@ -12,8 +12,6 @@ import {type NetworkEvidence, type Snapshot, SNAPSHOT_FORMAT} from './evidence.j
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const NAMESPACE = /^qdhcp-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001F\u007F-\u009F]/
 
 const kind = (x: unknown) => (x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x === 'object' ? 'an object' : typeof x === 'string' ? 'a string' : typeof x === 'number' ? 'a number' : typeof x === 'boolean' ? 'a boolean' : typeof x)
 
@@ -25,11 +23,14 @@ const record = <E extends v.ObjectEntries>(entries: E) =>
   )
 
 const str = v.string()
-/** a path or a name printed in findings and fixes: no control characters (a newline or an ESC would forge output) */
-const name = v.pipe(v.string(), v.minLength(1, 'must not be empty'), v.maxLength(4096, 'longer than 4096 characters'), v.check((s) => !CONTROL.test(s), 'holds a control character'))
+/**
+ * a path as the collector recorded it: any string it can write (an agent's --config-file= may be
+ * empty, a /proc cmdline may hold anything); what is printed is escaped and fixes quote it
+ */
+const name = v.string()
 const int = v.pipe(v.number(), v.integer('must be an integer'))
-/** a pid in a fix (kill -HUP PID) must be a real one: 0 and negatives signal process groups */
-const pid = v.pipe(v.number(), v.integer('must be an integer'), v.minValue(1, 'must be a pid (1 or more)'), v.maxValue(4_194_304, 'must be a pid (at most 4194304)'))
+/** a pid reaches a fix (kill -HUP PID): a whole number, never negative (kill -HUP -1 signals every process) */
+const pid = v.pipe(v.number(), v.integer('must be an integer'), v.minValue(0, 'must be a pid (0 or more)'))
 const iso = v.string()
 
 const commandRecord = record({

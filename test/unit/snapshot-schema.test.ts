@@ -78,7 +78,8 @@ describe('a wrong field is exit 2 naming it, never exit 3', () => {
     ['a missing processes', (d) => delete d.networks[0].processes, 'networks[0].processes: required'],
     ['processes: [42]', (d) => (d.networks[0].processes = [42]), 'networks[0].processes[0]: expected an object, got a number'],
     ['a pid as text', (d) => (d.networks[0].processes[0].pid = '27348'), 'networks[0].processes[0].pid: expected a number, got a string'],
-    ['pid 0 (kill -HUP 0 signals a process group)', (d) => (d.networks[0].processes[0].pid = 0), 'networks[0].processes[0].pid: must be a pid (1 or more)'],
+    ['pid -1 (kill -HUP -1 signals every process)', (d) => (d.networks[0].processes[0].pid = -1), 'networks[0].processes[0].pid: must be a pid (0 or more)'],
+    ['a fractional pid', (d) => (d.networks[0].processes[0].pid = 1.5), 'networks[0].processes[0].pid: must be an integer'],
     ['opts content a number', (d) => (d.networks[0].opts.content = 7), 'networks[0].opts.content: expected a string, got a number'],
     ['an unknown file state', (d) => (d.networks[0].opts.state = 'gone'), 'networks[0].opts.state: expected "present" or "missing" or "error" or "not-collected", got "gone"'],
     ['exitCode as text', (d) => (d.networks[0].namespaces.exitCode = '0'), 'networks[0].namespaces.exitCode: expected a number, got a string'],
@@ -90,7 +91,6 @@ describe('a wrong field is exit 2 naming it, never exit 3', () => {
       (d) => (d.networks[0].namespace = 'qdhcp-11111111-2222-3333-4444-555555555555'),
       `networks[0].namespace: qdhcp-11111111-2222-3333-4444-555555555555 is not the namespace of network ${NET}`,
     ],
-    ['a path with an escape sequence', (d) => (d.networks[0].opts.path = '/x\u001b[2J'), 'networks[0].opts.path: holds a control character'],
     ['a missing host', (d) => delete d.host, 'host: required'],
   ]
   it.each(cases)('%s', (_name, mutate, message) => {
@@ -102,6 +102,18 @@ describe('a wrong field is exit 2 naming it, never exit 3', () => {
     expect(r.status).toBe(2)
     const j = cli(['diagnose', '--snapshot', p, '--json'])
     expect(j.json).toEqual({error: {code: 'snapshot-invalid', exit: 2, message: `${p}: ${message}`}})
+  })
+
+  it('odd values the collector can write still read: an empty agent config path, pid 0, a path with an escape (shown escaped)', () => {
+    const doc = seed()
+    doc.networks[0].agents = [{cmdline: 'neutron-dhcp-agent\0--config-file=\0', configs: [{error: "relative to the agent's working directory", path: '', state: 'not-collected'}], pid: 4242}]
+    doc.networks[0].processes[1].pid = 0
+    doc.networks[0].processes[1].alive = false
+    doc.networks[0].dnsmasqPidFile = {path: '/x\u001b[2J', state: 'present', content: 'not a pid'}
+    expect(checkSnapshot(doc)).toMatchObject({ok: true})
+    const r = cli(['diagnose', NET, '--snapshot', write(doc, 'odd.json')])
+    expect(r.status).toBe(1)
+    expect(r.stdout).not.toContain('\u001b')
   })
 
   it('random damage to a real snapshot: rejected naming a field, or diagnosed without a check crashing', () => {
