@@ -109,6 +109,18 @@ export function pidFromFile(content: string | undefined): number | undefined {
   return m ? Number(m[1]) : undefined
 }
 
+/**
+ * A word from evidence (a path, a device name, a tag) as it must appear in a fix the operator pastes
+ * into a shell: as is when it holds only safe characters, else single-quoted, so `$(…)`, `;` or a
+ * quote in a snapshot's path can never run as a command.
+ */
+export function shq(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : sq(word)
+}
+
+/** Always single-quoted (a quote inside becomes '\''). */
+export const sq = (word: string) => `'${word.replaceAll("'", "'\\''")}'`
+
 /** Quote at most `max` characters of a long line for evidence. */
 export function clip(text: string, max = 200): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text

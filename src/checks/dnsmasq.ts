@@ -12,6 +12,7 @@ export const dnsmasqRunning: Check = {
     const evidence: string[] = []
     if (file.state === 'present') evidence.push(`${file.path}: ${clip(file.content?.trim() ?? '')}`)
     else if (file.state === 'missing') evidence.push(`${file.path}: no such file`)
+    else if (file.state === 'error') evidence.push(`${file.path}: ${file.error ?? 'unreadable'}`)
     if (!proc) {
       if (file.state === 'present' && pidFromFile(file.content) === undefined) return fail(`${file.path} holds no pid`, evidence, fix)
       return fail(`dnsmasq is not running for this network (no pid file ${file.path})`, evidence, fix)
@@ -23,11 +24,11 @@ export const dnsmasqRunning: Check = {
       evidence.push(`pid ${proc.pid} network namespace ${proc.netns}, ${ev.namespace} is ${ev.namespaceInode}`)
       return fail(`dnsmasq pid ${proc.pid} runs outside ${ev.namespace}`, evidence, fix)
     }
-    if (args.length > 0 && !/dnsmasq/.test(args[0])) return fail(`pid ${proc.pid} from ${proc.from} is ${args[0]}, not dnsmasq (stale pid file)`, evidence, fix)
+    if (args.length > 0 && !/dnsmasq/.test(args[0])) return fail(`pid ${proc.pid} from ${proc.from} is ${clip(args[0])}, not dnsmasq (stale pid file)`, evidence, fix)
     const parsed = parseDnsmasqArgs(args.slice(1))
     if (parsed.optsFile !== ev.opts.path) {
       return fail(
-        parsed.optsFile ? `dnsmasq pid ${proc.pid} reads ${parsed.optsFile}, not this network's ${ev.opts.path}` : `dnsmasq pid ${proc.pid} has no --dhcp-optsfile`,
+        parsed.optsFile ? `dnsmasq pid ${proc.pid} reads ${clip(parsed.optsFile)}, not this network's ${ev.opts.path}` : `dnsmasq pid ${proc.pid} has no --dhcp-optsfile`,
         evidence,
         fix,
       )

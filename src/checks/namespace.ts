@@ -1,4 +1,4 @@
-import {METADATA_IP, clip, dhcpDevice, dnsmasqArgs, namespaceList, plural, ran, restartAgent as restart, sameSubnet} from './derive.js'
+import {METADATA_IP, clip, dhcpDevice, dnsmasqArgs, namespaceList, plural, ran, restartAgent as restart, sameSubnet, shq} from './derive.js'
 import {OVN_METADATA} from '../layout.js'
 import {type Check, fail, pass, warn} from './types.js'
 
@@ -59,7 +59,7 @@ export const namespaceMetadataAddress: Check = {
     const dev = dhcpDevice(ev)!
     const cmd = ev.addresses ? ran(ev.addresses) : 'ip addr'
     const prefix = ev.layout === 'quantum' ? 16 : 32
-    const add = `ip netns exec ${ev.namespace} ip addr add ${METADATA_IP}/${prefix} dev ${dev.iface.ifname}`
+    const add = `ip netns exec ${ev.namespace} ip addr add ${METADATA_IP}/${prefix} dev ${shq(dev.iface.ifname)}`
     if (!dev.metadata) {
       return fail(
         `${METADATA_IP} is not on ${dev.iface.ifname}: the proxy cannot be reached (haproxy cannot even bind since Stein)`,

@@ -1,5 +1,5 @@
 import {type OptsLine, isClasslessRoute, isRouterOption, isWin2k3Route, parseOpts} from '../parse/opts.js'
-import {METADATA_IP, clip, dhcpDevice, dnsmasqArgs, metadataHops, processOf, restartAgent, routedMetadata, sameSubnet} from './derive.js'
+import {METADATA_IP, clip, dhcpDevice, dnsmasqArgs, metadataHops, processOf, restartAgent, routedMetadata, sameSubnet, shq, sq} from './derive.js'
 import {type Check, fail, pass, warn} from './types.js'
 
 export const optsMetadataRoute: Check = {
@@ -19,7 +19,7 @@ export const optsMetadataRoute: Check = {
     const hup = pid ? ` && kill -HUP ${pid}` : ''
     // instances keep the lease they have: the new route reaches them at renewal (half the lease time)
     const renew = `; running instances get the route when they renew their lease (dhcp_lease_duration: ${ev.layout === 'quantum' ? '120 s by default in Grizzly' : '86400 s by default'}) or reboot`
-    const fixLine = `printf '\\n%s' '${want[0]}' >> ${file.path}${hup}    (or ${restart}: the agent rewrites opts)${renew}`
+    const fixLine = `printf '\\n%s' ${sq(want[0])} >> ${shq(file.path)}${hup}    (or ${restart}: the agent rewrites opts)${renew}`
 
     if (file.state !== 'present' || file.content === undefined) {
       return fail(`no opts file ${file.path}`, [`${file.path}: ${file.state === 'missing' ? 'no such file' : file.error ?? file.state}`], restart)

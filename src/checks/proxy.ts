@@ -13,7 +13,7 @@ export const proxyRunning: Check = {
   run(ev) {
     const proc = processOf(ev, 'proxy')
     const files = [ev.haproxyPidFile, ev.proxyPidFile].filter((f) => f.state !== 'not-collected')
-    const evidence = files.map((f) => `${f.path}: ${f.state === 'present' ? clip(f.content?.trim() ?? '') : 'no such file'}`)
+    const evidence = files.map((f) => `${f.path}: ${f.state === 'present' ? clip(f.content?.trim() ?? '') : f.state === 'error' ? f.error ?? 'unreadable' : 'no such file'}`)
     if (!proc) {
       const routed = routedMetadata(ev)
       if (routed) {

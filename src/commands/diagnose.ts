@@ -48,6 +48,7 @@ HTTP GET from inside the namespace). Exit: 0 no link broken, 1 a link is broken,
     for (const id of only ?? []) {
       if (!CHECKS.some((c) => c.id === id)) throw usageError('unknown-check', `unknown check ${JSON.stringify(id)} (see --list-checks)`)
     }
+    if (flags.snapshot === '') throw usageError('usage', '--snapshot: the path is empty (give the file `quantum-meta collect` wrote)')
     const netId = args['net-id'] === undefined ? undefined : checkNetId(args['net-id'])
     if (!flags.all && netId === undefined && !flags.snapshot) throw usageError('usage', 'give a network id, or --all (see --help)')
     if (flags.all && netId !== undefined) throw usageError('usage', 'give a network id or --all, not both')
@@ -58,8 +59,7 @@ HTTP GET from inside the namespace). Exit: 0 no link broken, 1 a link is broken,
 
     if (flags.snapshot) {
       const snap = await svc.readSnapshot(flags.snapshot)
-      const picked = netId ? snap.networks.filter((n) => n.network === netId) : snap.networks
-      if (picked.length === 0) throw usageError('not-in-snapshot', `${flags.snapshot} has no evidence for network ${netId}`)
+      const picked = svc.pickNetworks(flags.snapshot, snap, netId)
       return this.report(picked.map((ev) => svc.diagnoseEvidence(ev, opts)), render, !netId && picked.length > 1)
     }
 

@@ -1,5 +1,4 @@
 /** Ask the API about networks for diagnose: four GETs each, kept raw (status + body). */
-import {readFileSync} from 'node:fs'
 import {hostname} from 'node:os'
 import {dirname, join} from 'node:path'
 
@@ -7,6 +6,7 @@ import {effective, parseIni} from '../config/oslo-ini.js'
 import type {ApiEvidence} from '../diagnose/evidence.js'
 import {QmError} from '../errors.js'
 import type {OsFlags} from '../openstack/credentials.js'
+import {readRegularFileSync, TEXT_FILE_MAX_BYTES} from '../system/read-file.js'
 
 /** The name this node's DHCP agent reports: `host` in its config (or neutron.conf/quantum.conf beside it), else the hostname. */
 export function agentHost(configFile: string, given?: string): {host: string; from: string} {
@@ -14,7 +14,9 @@ export function agentHost(configFile: string, given?: string): {host: string; fr
   const dir = dirname(configFile)
   for (const f of [configFile, join(dir, 'neutron.conf'), join(dir, 'quantum.conf')]) {
     try {
-      const v = effective(parseIni(readFileSync(f, 'utf8')), 'DEFAULT', 'host')?.value
+      // regular files only, bounded: neutron.conf beside the config could be anything
+      const r = readRegularFileSync(f, TEXT_FILE_MAX_BYTES)
+      const v = r.ok ? effective(parseIni(r.text), 'DEFAULT', 'host')?.value : undefined
       if (v) return {from: `host in ${f}`, host: v}
     } catch {
       // unreadable or not oslo-readable: try the next

@@ -17,6 +17,7 @@ import {parseHaproxyConfig} from '../parse/haproxy.js'
 import {parseNetnsList} from '../parse/netns.js'
 import {run} from '../system/exec.js'
 import {readBootTimeMs, startedAtMs} from './proc-clock.js'
+import {readRegularFile, refuseIrregular, TEXT_FILE_MAX_BYTES} from '../system/read-file.js'
 import {type AgentRecord, type CommandRecord, type FileRecord, type NetworkEvidence, type ProcessRecord, type Snapshot, SNAPSHOT_FORMAT} from '../diagnose/evidence.js'
 
 export interface NodeContext {
@@ -39,7 +40,12 @@ async function fileRecord(path: string, opts: {read?: boolean; connect?: boolean
     const st = await lstat(path)
     const type = st.isFile() ? 'file' : st.isSocket() ? 'socket' : st.isDirectory() ? 'directory' : st.isSymbolicLink() ? 'symlink' : 'other'
     const rec: FileRecord = {path, state: 'present', type}
-    if (opts.read !== false && (type === 'file' || type === 'symlink')) rec.content = await readFile(path, 'utf8')
+    if (opts.read !== false) {
+      // regular files only, bounded: a FIFO, device or directory (or a symlink to one) is an error, never a hang
+      const r = await readRegularFile(path, TEXT_FILE_MAX_BYTES, st)
+      if (!r.ok) return r.kind === 'missing' ? {path, state: 'missing'} : {...rec, error: r.kind === 'unreadable' ? r.code : r.reason, state: 'error'}
+      rec.content = r.text
+    }
     if (opts.resolve) {
       rec.mtime = (type === 'symlink' ? await stat(path) : st).mtime.toISOString()
       const real = await realpath(path).catch(() => path)
@@ -113,9 +119,12 @@ export interface NodeShared {
 }
 
 export async function collectShared(ctx: NodeContext, agents = true): Promise<NodeShared> {
+  const metadataAgentConfigPath = ctx.metadataAgentConfig ?? join(dirname(ctx.configFile), 'metadata_agent.ini')
+  // the operator named these (or their defaults): a FIFO, device or directory there is bad input, exit 2
+  await Promise.all([refuseIrregular(ctx.configFile, TEXT_FILE_MAX_BYTES), refuseIrregular(metadataAgentConfigPath, TEXT_FILE_MAX_BYTES)])
   const [config, metadataAgentConfig, found] = await Promise.all([
     fileRecord(ctx.configFile, {read: true, resolve: true}),
-    fileRecord(ctx.metadataAgentConfig ?? join(dirname(ctx.configFile), 'metadata_agent.ini')),
+    fileRecord(metadataAgentConfigPath),
     agents ? findDhcpAgents() : undefined,
   ])
   // a snapshot is passed around: no secret value of either file is kept (line numbers are)

@@ -3,12 +3,13 @@
  * ./, ~/.config/openstack/, /etc/openstack/. The first clouds.yaml found wins; secure.yaml (same
  * places, OS_CLIENT_SECURE_FILE first) is merged over the chosen cloud.
  */
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 
 import {cannotError, usageError} from '../errors.js'
 import {debug} from '../output.js'
+import {readUserFile, TEXT_FILE_MAX_BYTES} from '../system/read-file.js'
 import type {CloudEntry} from './credentials.js'
 
 function candidates(file: string, envVar: string | undefined, cwd: string): string[] {
@@ -29,9 +30,11 @@ async function load(path: string): Promise<Record<string, unknown>> {
   // yaml is CommonJS: bundled into its own chunk (scripts/build.mjs) it arrives as a default export only
   const mod = (await import('yaml')) as typeof import('yaml') & {default?: typeof import('yaml')}
   const parse = mod.parse ?? mod.default!.parse
+  // regular files only (OS_CLIENT_CONFIG_FILE may name a FIFO: exit 2, not a hang), at most a few MiB
+  const text = await readUserFile(path, {maxBytes: TEXT_FILE_MAX_BYTES, unreadableCode: 'clouds-yaml-unreadable'})
   let doc: unknown
   try {
-    doc = parse(readFileSync(path, 'utf8'))
+    doc = parse(text)
   } catch (error) {
     throw usageError('clouds-yaml-invalid', `${path}: not valid YAML: ${(error as Error).message.split('\n')[0]}`)
   }

@@ -60,6 +60,8 @@ function isOptionField(f: string): boolean {
   return /^option6?:/.test(f) || /^\d+$/.test(f)
 }
 
+const MAX_ERRORS = 20
+
 /**
  * A 121/249 value list `dest/prefix,nexthop,dest/prefix,nexthop,...` -> pairs.
  * Problems become error strings; good pairs around them are still returned.
@@ -67,8 +69,11 @@ function isOptionField(f: string): boolean {
 export function routePairs(values: string[]): {pairs: RoutePair[]; errors: string[]} {
   const pairs: RoutePair[] = []
   const errors: string[] = []
+  // a damaged line can hold a million values: every good pair is kept, the words about bad ones are capped
+  let more = 0
+  const problem = (text: () => string) => (errors.length < MAX_ERRORS ? errors.push(text()) : more++)
   if (values.length % 2 !== 0) {
-    errors.push(`odd number of values (${values.length}): '${values.at(-1) ?? ''}' has no next hop`)
+    problem(() => `odd number of values (${values.length}): '${values.at(-1) ?? ''}' has no next hop`)
   }
   for (let i = 0; i + 1 < values.length; i += 2) {
     const dst = values[i]
@@ -77,15 +82,16 @@ export function routePairs(values: string[]): {pairs: RoutePair[]; errors: strin
     const prefixlen = toInt(plen)
     let ok = true
     if (extra !== undefined || !isIPv4(address) || prefixlen === undefined || prefixlen > 32) {
-      errors.push(`bad destination '${dst}' (want a.b.c.d/len)`)
+      problem(() => `bad destination '${dst}' (want a.b.c.d/len)`)
       ok = false
     }
     if (!isIPv4(nexthop)) {
-      errors.push(`bad next hop '${nexthop}' for '${dst}' (want an IPv4 address)`)
+      problem(() => `bad next hop '${nexthop}' for '${dst}' (want an IPv4 address)`)
       ok = false
     }
     if (ok && prefixlen !== undefined) pairs.push({destination: address, nexthop, prefixlen})
   }
+  if (more > 0) errors.push(`... and ${more} more problems`)
   return {errors, pairs}
 }
 

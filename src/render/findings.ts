@@ -14,6 +14,19 @@ function mark(s: Status): string {
 
 const width = () => Math.max(80, Math.min(process.stdout.columns ?? 120, 160))
 
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g
+
+/**
+ * Text from a snapshot or a node, made safe to print: control characters (an ESC would drive the
+ * terminal) shown as \xNN, a newline as a space, and cut at `max` characters saying so. cli-table3's
+ * word wrap is quadratic in a cell's length, so a table cell is always cut first.
+ */
+export function printable(text: string, max: number): string {
+  const cut = text.length > max ? `${text.slice(0, max)}… (cut, ${text.length} characters)` : text
+  return cut.replace(/\n/g, ' ').replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+}
+
 export function renderReport(r: NetworkReport): string {
   const c = paint()
   const w = width()
@@ -23,21 +36,21 @@ export function renderReport(r: NetworkReport): string {
     style: {border: [], head: []},
     wordWrap: true,
   })
-  for (const f of r.findings) table.push([mark(f.status), f.id, f.summary])
+  for (const f of r.findings) table.push([mark(f.status), f.id, printable(f.summary, 400)])
   const out = [`network ${r.network} (${r.layout} layout)`, table.toString()]
   const notable = r.findings.filter((f) => f.status === 'fail' || f.status === 'warn')
   for (const f of notable) {
     if (f.evidence.length === 0) continue
-    out.push(`${mark(f.status)} ${f.id}:`, ...f.evidence.map((e) => `    ${e}`))
+    out.push(`${mark(f.status)} ${f.id}:`, ...f.evidence.map((e) => `    ${printable(e, 1000)}`))
   }
   const first = r.findings.find((f) => f.status === 'fail')
   if (first) {
-    out.push('', c.red(c.bold(`first broken link: ${first.id}`)), `  ${first.summary}`)
-    if (first.fix) out.push(`  fix: ${first.fix}`)
+    out.push('', c.red(c.bold(`first broken link: ${first.id}`)), `  ${printable(first.summary, 2000)}`)
+    if (first.fix) out.push(`  fix: ${printable(first.fix, 2000)}`)
   } else {
     const warnFirst = r.findings.find((f) => f.status === 'warn')
     out.push('', c.green(`healthy: no link of the metadata chain is broken${warnFirst ? ` (see the warning on ${warnFirst.id})` : ''}`))
-    if (warnFirst?.fix) out.push(`  to clear the warning: ${warnFirst.fix}`)
+    if (warnFirst?.fix) out.push(`  to clear the warning: ${printable(warnFirst.fix, 2000)}`)
   }
   return out.join('\n') + '\n'
 }
@@ -47,7 +60,7 @@ export function renderAll(reports: NetworkReport[]): string {
   const table = new Table({colWidths: [38, 8, w - 38 - 8 - 4], head: ['network', 'status', 'first broken link'], style: {border: [], head: []}, wordWrap: true})
   for (const r of reports) {
     const first: Finding | undefined = r.findings.find((f) => f.status === 'fail') ?? r.findings.find((f) => f.status === 'warn')
-    table.push([r.network, mark(r.healthy ? (first ? 'warn' : 'pass') : 'fail'), first ? `${first.id}: ${first.summary}` : ''])
+    table.push([r.network, mark(r.healthy ? (first ? 'warn' : 'pass') : 'fail'), first ? printable(`${first.id}: ${first.summary}`, 400) : ''])
   }
   const bad = reports.filter((r) => !r.healthy).length
   return `${table.toString()}\n${reports.length} networks, ${bad} broken\n`

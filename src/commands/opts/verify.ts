@@ -32,7 +32,8 @@ address on the device, on a tag dnsmasq serves.`
     const f = report.findings[0]
     process.exitCode = f.status === 'pass' || f.status === 'warn' ? EXIT.OK : EXIT.FAILED
     if (!this.jsonEnabled()) {
-      process.stdout.write(`${f.status === 'pass' ? 'ok' : f.status.toUpperCase()}: ${f.summary}\n${f.evidence.map((e) => `    ${e}\n`).join('')}${f.fix ? `fix: ${f.fix}\n` : ''}`)
+      const {printable} = await import('../../render/findings.js')
+      process.stdout.write(`${f.status === 'pass' ? 'ok' : f.status.toUpperCase()}: ${printable(f.summary, 2000)}\n${f.evidence.map((e) => `    ${printable(e, 1000)}\n`).join('')}${f.fix ? `fix: ${printable(f.fix, 2000)}\n` : ''}`)
     }
     return {finding: f, network: netId}
   }

@@ -1,0 +1,154 @@
+// No regex, parser or renderer may be super-linear on text from a file, a command or a snapshot:
+// 1 MB in one line (a run of blanks, a repeated character, a repeated short token) parses in well
+// under a second. On a5a34f4 a 200 KB cmdline in a snapshot took 10 s to diagnose (cli-table3's
+// word wrap on an unclipped summary), and redactIniSecrets' `(.*?)([ \t]*)$` took 27 s on a 64 KB
+// line of blanks in the config collect reads.
+import {spawnSync} from 'node:child_process'
+import fc from 'fast-check'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {describe, expect, it} from 'vitest'
+
+import {runChecks} from '../../../src/checks/run.js'
+import {keepOnlyKeys, redactIniSecrets} from '../../../src/config/secrets.js'
+import {checkSnapshot} from '../../../src/diagnose/snapshot-schema.js'
+import {parseAgentCmdline, procBootTime, procStartTicks} from '../../../src/parse/agent.js'
+import * as parse from '../../../src/parse/index.js'
+import {printable} from '../../../src/render/findings.js'
+import {ROOT} from '../../helpers/cli.js'
+
+const MB = 1 << 20
+/** the time a 1 MB input may take, per function: "well under a second", with room for a busy CI machine */
+const LIMIT_MS = 500
+
+const fns: [string, (t: string) => unknown][] = [
+  ['parseIpAddr', parse.parseIpAddr],
+  ['parseRouteN', parse.parseRouteN],
+  ['parseIpRoute', parse.parseIpRoute],
+  ['parseNetstat', parse.parseNetstat],
+  ['parseSs', (t) => parse.parseSs(t)],
+  ['parseProcNetTcp tcp', (t) => parse.parseProcNetTcp(t, 'tcp')],
+  ['parseProcNetTcp tcp6', (t) => parse.parseProcNetTcp(t, 'tcp6')],
+  ['parsePsF', parse.parsePsF],
+  ['parsePsArgs', parse.parsePsArgs],
+  ['parseProcCmdline', parse.parseProcCmdline],
+  ['parseOpts', parse.parseOpts],
+  ['parseOpts routes', (t) => parse.parseOpts(t).map((o) => parse.routePairs(o.values))],
+  ['parseHaproxyConfig', parse.parseHaproxyConfig],
+  ['parseNetnsList', parse.parseNetnsList],
+  ['parseDnsmasqArgs', (t) => parse.parseDnsmasqArgs(t.split('\0'))],
+  ['parseDnsmasqArgs range', (t) => parse.parseDnsmasqArgs([`--dhcp-range=${t}`])],
+  ['parseAgentCmdline', parseAgentCmdline],
+  ['parseAgentCmdline title', (t) => parseAgentCmdline(`neutron-dhcp-agent (${t}`)],
+  ['procStartTicks', procStartTicks],
+  ['procBootTime', procBootTime],
+  ['redactIniSecrets', redactIniSecrets],
+  ['keepOnlyKeys', (t) => keepOnlyKeys(t, ['enable_isolated_metadata'])],
+  ['printable', (t) => printable(t, 400)],
+]
+
+// what a long line is made of, and what may come before and after it
+const UNITS = [' ', '\t', 'a', '1', '1 ', ':', '=', 'x=', ',', ',,1', '("', '\\', '#', '[', '{', '${', '/', '.', '-', '\0', '\n', '\r\n', 'users:(("', 'tag:', '1: ', 'inet ']
+const PREFIXES = ['', 'a=x', 'key = value', 'tag:tag0,option:classless-static-route,', '   1: lo: <LOOPBACK> mtu 65536', 'root 1 1 0 10:00 ? 00:00:00 ', '--dhcp-range=', '[DEFAULT]\nsecret = ']
+const SUFFIXES = ['', 'x', '=', ')', '"', '\n', 'y\n']
+
+function timed(fn: (t: string) => unknown, text: string): number {
+  const t = performance.now()
+  fn(text)
+  return performance.now() - t
+}
+
+describe('1 MB in one line parses in well under a second', () => {
+  for (const [name, fn] of fns) {
+    it(`${name}: blanks, repeated characters and tokens`, () => {
+      // the fixed worst cases first, then random shapes
+      for (const unit of [' ', '\t', 'a']) {
+        const text = `a=x${unit.repeat(MB)}y`
+        expect(timed(fn, text), JSON.stringify(unit)).toBeLessThan(LIMIT_MS)
+      }
+      fc.assert(
+        fc.property(fc.constantFrom(...PREFIXES), fc.array(fc.constantFrom(...UNITS), {maxLength: 2, minLength: 1}), fc.constantFrom(...SUFFIXES), (pre, unit, post) => {
+          const u = unit.join('')
+          const text = pre + u.repeat(Math.ceil(MB / u.length)) + post
+          expect(timed(fn, text)).toBeLessThan(LIMIT_MS)
+        }),
+        {numRuns: 6},
+      )
+    })
+  }
+
+  it('the checks over evidence stuffed with 1 MB lines', () => {
+    const snap = JSON.parse(readFileSync(`${ROOT}examples/grizzly-seed.snapshot.json`, 'utf8'))
+    for (const unit of [' ', 'a', 'x=', '1 ']) {
+      const ev = structuredClone(snap.networks[0])
+      const filler = `\n${unit.repeat(MB / unit.length)}x\n`
+      // the config is oslo-ini's to parse (src/config/oslo-ini.ts, tested with the ini reader)
+      for (const k of ['addresses', 'routes', 'sockets', 'namespaces']) ev[k].stdout += filler
+      ev.opts.content += filler
+      for (const p of ev.processes) p.ps += filler
+      ev.processes[0].cmdline = `dnsmasq\0--dhcp-optsfile=${filler}\0`
+      const t = performance.now()
+      runChecks(ev, {probe: false})
+      expect(performance.now() - t, JSON.stringify(unit)).toBeLessThan(LIMIT_MS * 2)
+    }
+  })
+})
+
+describe('diagnose --snapshot with 1 MB lines in every field (through the built CLI)', () => {
+  it.each([' ', 'a', 'x='])('lines of %j: the table and --json in a few seconds, not minutes', (unit) => {
+    const dir = mkdtempSync(join(tmpdir(), 'qm-linear-'))
+    try {
+      const snap = JSON.parse(readFileSync(`${ROOT}examples/grizzly-seed.snapshot.json`, 'utf8'))
+      const ev = snap.networks[0]
+      const filler = `\n${unit.repeat(MB / unit.length)}x\n`
+      for (const k of ['addresses', 'routes', 'sockets', 'namespaces']) ev[k].stdout += filler
+      ev.opts.content += filler
+      for (const p of ev.processes) p.ps += filler
+      // a dnsmasq whose argv[0] is the long line: it lands in a finding's summary
+      ev.processes[0].cmdline = `${filler}\0--dhcp-optsfile=${filler}\0`
+      const p = join(dir, 's.json')
+      writeFileSync(p, JSON.stringify(snap))
+      for (const extra of [[], ['--json']]) {
+        const t = Date.now()
+        const r = spawnSync(process.execPath, [`${ROOT}bin/run.js`, 'diagnose', '--snapshot', p, ...extra], {encoding: 'utf8', env: {...process.env, NO_COLOR: '1'}, killSignal: 'SIGKILL', maxBuffer: 64 * MB, timeout: 20_000})
+        expect(r.status, r.stderr).toBe(1)
+        expect(Date.now() - t).toBeLessThan(8000)
+        // the human output cuts what it quotes
+        if (extra.length === 0) expect(r.stdout.length).toBeLessThan(64 * 1024)
+      }
+    } finally {
+      rmSync(dir, {force: true, recursive: true})
+    }
+  })
+
+  it('control characters from a snapshot are shown escaped, never sent to the terminal', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qm-linear-'))
+    try {
+      const snap = JSON.parse(readFileSync(`${ROOT}examples/grizzly-seed.snapshot.json`, 'utf8'))
+      snap.networks[0].processes[0].cmdline = 'evil\u001b[2J\u001b]0;title\u0007\0--x\0'
+      const p = join(dir, 's.json')
+      writeFileSync(p, JSON.stringify(snap))
+      const r = spawnSync(process.execPath, [`${ROOT}bin/run.js`, 'diagnose', '--snapshot', p], {encoding: 'utf8', env: {...process.env, NO_COLOR: '1'}})
+      expect(r.status).toBe(1)
+      expect(r.stdout).not.toMatch(/[\u0000-\u0008\u000B-\u001F\u007F]/)
+      expect(r.stdout).toMatch(/evil\\x1b\[2J\\x1b\]0;title\\x07/)
+    } finally {
+      rmSync(dir, {force: true, recursive: true})
+    }
+  })
+
+  it('printable cuts long text saying so, and escapes control characters', () => {
+    expect(printable(`${'a'.repeat(500)}`, 400)).toBe(`${'a'.repeat(400)}… (cut, 500 characters)`)
+    expect(printable('a\nb\u001b[1mc\u009bd\te', 100)).toBe('a b\\x1b[1mc\\x9bd\te')
+  })
+
+  it('the schema check of a 1 MB-line snapshot is linear too', () => {
+    const snap = JSON.parse(readFileSync(`${ROOT}examples/grizzly-seed.snapshot.json`, 'utf8'))
+    snap.networks[0].opts.path = `/${'a'.repeat(4000)}`
+    snap.networks[0].sockets.stdout = ' '.repeat(8 * MB)
+    const t = performance.now()
+    expect(checkSnapshot(snap).ok).toBe(true)
+    expect(performance.now() - t).toBeLessThan(LIMIT_MS)
+  })
+})
