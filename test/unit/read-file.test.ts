@@ -93,7 +93,7 @@ describe('diagnose --snapshot', () => {
   })
 
   it('an empty path says so (it said "give a network id, or --all")', () => {
-    expect(run(['diagnose', NET, '--snapshot', ''])).toMatchObject({status: 2, stderr: 'quantum-meta: --snapshot: the path is empty (give the file `quantum-meta collect` wrote)\n'})
+    expect(run(['diagnose', NET, '--snapshot', ''])).toMatchObject({status: 2, stderr: 'quantum-meta: --snapshot: empty path\n'})
   })
 
   it('a missing snapshot is still exit 3 (cannot), naming the path', () => {
