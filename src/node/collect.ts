@@ -15,6 +15,7 @@ import {debug} from '../output.js'
 import {type AgentArgs, parseAgentCmdline, procBootTime, procStartTicks} from '../parse/agent.js'
 import {parseHaproxyConfig} from '../parse/haproxy.js'
 import {parseNetnsList} from '../parse/netns.js'
+import {addressesOf, namespaceListed} from './namespaces.js'
 import {run} from '../system/exec.js'
 import {type AgentRecord, type CommandRecord, type FileRecord, type NetworkEvidence, type ProcessRecord, type Snapshot, SNAPSHOT_FORMAT} from '../diagnose/evidence.js'
 
@@ -133,7 +134,7 @@ export async function collectNetwork(
   const {config, metadataAgentConfig, agents} = shared
   const ns = `qdhcp-${network}`
   const state = ctx.statePath
-  const present = namespaces.exitCode === 0 && namespaces.stdout.split('\n').some((l) => l.split(/\s/)[0] === ns)
+  const present = namespaceListed(namespaces, ns)
   const [opts, dnsmasqPidFile, proxyPidFile, haproxyPidFile, haproxyConfig] = await Promise.all([
     fileRecord(join(state, 'dhcp', network, 'opts')),
     fileRecord(join(state, 'dhcp', network, 'pid')),
@@ -253,22 +254,6 @@ export async function listNamespaces(): Promise<CommandRecord> {
   return r
 }
 
-/**
- * The addresses of every namespace from one `ip -all netns exec ip -j addr show` (ip forks per
- * namespace in C, far cheaper than a Node spawn each), split at its `netns: NAME` headers.
- */
-async function addressesOfAll(): Promise<Map<string, CommandRecord>> {
-  const r = await command('ip', ['-all', 'netns', 'exec', 'ip', '-j', 'addr', 'show'])
-  const out = new Map<string, CommandRecord>()
-  if (r.error) return out
-  const parts = r.stdout.split(/^netns: (\S+)\n/m)
-  for (let i = 1; i + 1 < parts.length; i += 2) {
-    const body = parts[i + 1].trim()
-    if (body.startsWith('[')) out.set(parts[i], {argv: r.argv, exitCode: 0, section: `netns: ${parts[i]}`, stderr: '', stdout: body + '\n'})
-  }
-  return out
-}
-
 /** Bounded concurrency: at most `limit` networks in flight (2 cores here; forks dominate). */
 export async function collectMany(
   networks: string[],
@@ -276,10 +261,10 @@ export async function collectMany(
   opts: {limit?: number; listed?: CommandRecord; batch?: boolean; tool?: string; agents?: boolean} = {},
 ): Promise<Snapshot> {
   const limit = opts.limit ?? 8
-  // --all: one ip for every namespace's addresses; a namespace missing from it falls back to its own ip
+  // --all: every namespace's addresses in a few processes (./namespaces.ts); a namespace missing from them falls back to its own ip
   const [namespaces, batch, shared] = await Promise.all([
     opts.listed ?? listNamespaces(),
-    opts.batch ? addressesOfAll() : new Map<string, CommandRecord>(),
+    opts.batch ? addressesOf(networks.map((n) => `qdhcp-${n}`)) : new Map<string, CommandRecord>(),
     collectShared(ctx, opts.agents !== false),
   ])
   const out: NetworkEvidence[] = new Array(networks.length)
