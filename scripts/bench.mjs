@@ -5,10 +5,12 @@
 // --api: subnet create against the running scripts/openstack-up.sh harness (or the OS_* of the environment)
 // (the diagnose --all scaling part needs root: it creates and removes qdhcp-<uuid> namespaces)
 import {spawnSync} from 'node:child_process'
+import {createRequire} from 'node:module'
 import {existsSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
+const require = createRequire(import.meta.url)
 const bin = `${root}bin/run.js`
 const runsArg = process.argv.indexOf('--runs')
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 15
@@ -26,6 +28,20 @@ function time(argv) {
   return ms
 }
 
+/** Wall ms and cpu ms (user+sys of the process and every child it waited for, from GNU time). */
+function timeCpu(argv) {
+  if (!existsSync('/usr/bin/time')) return {cpu: NaN, ms: time(argv)}
+  const out = `${root}.bench-time-${process.pid}`
+  const t0 = process.hrtime.bigint()
+  const r = spawnSync('/usr/bin/time', ['-q', '-f', '%U %S', '-o', out, ...argv], {env: {...process.env, NO_COLOR: '1'}, stdio: ['ignore', 'ignore', 'pipe']})
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6
+  if (r.status !== 0 && r.status !== 1) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr}`)
+  const {readFileSync, rmSync} = require('node:fs')
+  const [u, s] = readFileSync(out, 'utf8').trim().split('\n').at(-1).split(' ').map(Number)
+  rmSync(out, {force: true})
+  return {cpu: (u + s) * 1000, ms}
+}
+
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b)
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
@@ -39,18 +55,19 @@ function paired(argv) {
   const a = []
   const b = []
   for (let i = 0; i < RUNS; i++) {
-    a.push(time(argv))
-    b.push(time(floor))
+    a.push(timeCpu(argv))
+    b.push(timeCpu(floor))
   }
-  return {floor: median(b), ms: median(a), ratio: median(a) / median(b)}
+  const [wa, wb, ca, cb] = [median(a.map((x) => x.ms)), median(b.map((x) => x.ms)), median(a.map((x) => x.cpu)), median(b.map((x) => x.cpu))]
+  return {cpu: ca, cpuRatio: ca / cb, floor: wb, floorCpu: cb, ms: wa, ratio: wa / wb}
 }
 
 export const cases = [
-  {name: 'quantum-meta --help', argv: [process.execPath, bin, '--help'], target: 2.5},
+  {name: 'quantum-meta --help', argv: [process.execPath, bin, '--help'], target: 1.5},
   {
     name: 'quantum-meta enable --check',
     argv: [process.execPath, bin, 'enable', '--check', '--config-file', `${root}examples/dhcp_agent.ini`],
-    target: 2.5,
+    target: 1.5,
   },
 ]
 
@@ -62,8 +79,8 @@ else if (!process.argv.includes('--no-scale')) {
 }
 
 function startup() {
-console.log(`node ${process.version}, ${RUNS} paired runs each, median wall time`)
-  console.log('command'.padEnd(40), 'ms'.padStart(8), "node -e ''".padStart(12), 'ratio'.padStart(8), 'target'.padStart(8))
+console.log(`node ${process.version}, ${RUNS} paired runs each, medians; cpu = user+sys (GNU time, 10 ms steps: steadier than wall on a shared machine)`)
+  console.log('command'.padEnd(40), 'ms'.padStart(8), "node -e ''".padStart(12), 'ratio'.padStart(8), 'cpu ms'.padStart(8), "node cpu".padStart(9), 'cpu ratio'.padStart(10), 'target'.padStart(8))
 for (const c of cases) {
   const r = paired(c.argv)
   console.log(
@@ -71,79 +88,215 @@ for (const c of cases) {
     r.ms.toFixed(1).padStart(8),
     r.floor.toFixed(1).padStart(12),
     `${r.ratio.toFixed(2)}x`.padStart(8),
+    r.cpu.toFixed(0).padStart(8),
+    r.floorCpu.toFixed(0).padStart(9),
+    `${r.cpuRatio.toFixed(2)}x`.padStart(10),
     `<=${c.target}x`.padStart(8),
   )
 }
 }
 
-// ---- diagnose --all at 10 / 50 / 200 namespaces vs the seed's manual procedure as a bash loop ----
-// The namespaces are qdhcp-<random uuid>, each with a veth pair created inside it (tap…/peer), the DHCP
-// port address and 169.254.169.254/16 on the tap end: nothing is added to the root namespace and no
-// packet is sent. State (opts, config) lives in a temp dir. Everything is removed by name at the end.
+// ---- diagnose --all at 100 / 400 / 1000 namespaces, on a node that looks like a real one ----
+// Each namespace qdhcp-<random uuid> gets what a Neutron DHCP agent leaves there: a veth pair created
+// inside it (tap…/p…), the DHCP port address and 169.254.169.254/16 on the tap end, a real dnsmasq
+// bound to the tap address (pid file STATE/dhcp/NET/pid, --dhcp-optsfile STATE/dhcp/NET/opts) and a
+// real haproxy with Neutron's config shape listening on 169.254.169.254:80 (STATE/ns-metadata-proxy/
+// NET.conf, pid file STATE/external/pids/NET.pid.haproxy), forwarding to STATE/metadata_proxy, where a
+// small UNIX-socket listener stands in for the metadata agent. Nothing is added to the root namespace
+// and no packet is sent. Every process is started by the bench and stopped by its PID; every namespace
+// is removed by name (only the ones made here) at the end, on an error, on SIGINT and on SIGTERM.
+// Options: --sizes 100,400,1000   --hold (set up the largest size, print the command, wait for SIGINT)
+// --compare OTHER/bin/run.js (times another build in the same run
+// and checks that its `diagnose --all --json` findings equal ours at every size)
 async function scale() {
-  const {mkdtempSync, mkdirSync, writeFileSync, rmSync} = await import('node:fs')
+  const {mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, chmodSync, existsSync: exists} = await import('node:fs')
+  const {spawn} = await import('node:child_process')
   const {randomUUID} = await import('node:crypto')
   const {tmpdir} = await import('node:os')
+  const arg = (name) => (process.argv.indexOf(name) > 0 ? process.argv[process.argv.indexOf(name) + 1] : undefined)
+  const sizes = (arg('--sizes') ?? '100,400,1000').split(',').map(Number)
+  const compare = arg('--compare')
   const state = mkdtempSync(`${tmpdir()}/qm-bench-`)
+  chmodSync(state, 0o755) // dnsmasq and haproxy drop to nobody and still read their files below
   const config = `${state}/dhcp_agent.ini`
-  writeFileSync(config, '[DEFAULT]\nenable_isolated_metadata = True\n')
-  const made = []
-  const sh = (args) => {
-    const r = spawnSync('ip', args, {stdio: ['ignore', 'ignore', 'pipe']})
-    if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr}`)
+  const socketPath = `${state}/metadata_proxy`
+  writeFileSync(config, '[DEFAULT]\ninterface_driver = openvswitch\nenable_isolated_metadata = True\n')
+  writeFileSync(`${state}/metadata_agent.ini`, `[DEFAULT]\nnova_metadata_host = 127.0.0.1\nmetadata_proxy_shared_secret = bench\nmetadata_proxy_socket = ${socketPath}\n`)
+  for (const d of ['dhcp', 'external/pids', 'ns-metadata-proxy']) mkdirSync(`${state}/${d}`, {recursive: true})
+  const made = [] // namespace names, in the order made
+  const procs = new Map() // pid -> ChildProcess, every daemon this bench started
+
+  const ipRun = (args, input) =>
+    new Promise((resolve, reject) => {
+      const c = spawn('ip', args, {stdio: [input ? 'pipe' : 'ignore', 'ignore', 'pipe']})
+      let err = ''
+      c.stderr.on('data', (d) => (err += d))
+      if (input) c.stdin.end(input)
+      c.on('error', reject)
+      c.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ip ${args.join(' ')}: ${err.trim()}`))))
+    })
+  const daemon = (argv) => {
+    const c = spawn(argv[0], argv.slice(1), {detached: true, stdio: 'ignore'})
+    if (!c.pid) throw new Error(`cannot start ${argv.join(' ')}`)
+    procs.set(c.pid, c)
+    c.on('exit', () => procs.delete(c.pid))
+    return c.pid
   }
-  const cleanup = () => {
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+  const waitFor = async (what, test) => {
+    for (let i = 0; i < 500; i++) {
+      if (test()) return
+      await sleep(10)
+    }
+    throw new Error(`bench: ${what} not ready after 5 s`)
+  }
+  const readOr = (p) => {
+    try {
+      return readFileSync(p, 'utf8')
+    } catch {
+      return ''
+    }
+  }
+
+  // the metadata agent's socket: a listener that accepts and closes, in a process of its own
+  daemon([process.execPath, '-e', `require('net').createServer((s) => s.destroy()).listen(${JSON.stringify(socketPath)})`])
+  await waitFor('metadata_proxy socket', () => exists(socketPath))
+
+  let cleaned = false
+  const cleanupSync = () => {
+    if (cleaned) return
+    cleaned = true
+    for (const pid of procs.keys()) {
+      try {
+        process.kill(pid, 'SIGKILL')
+      } catch {}
+    }
     for (const ns of made) spawnSync('ip', ['netns', 'del', ns])
     rmSync(state, {force: true, recursive: true})
   }
-  process.on('SIGINT', () => {
-    cleanup()
-    process.exit(130)
-  })
-  const grow = (n) => {
-    while (made.length < n) {
-      const id = randomUUID()
-      const ns = `qdhcp-${id}`
-      const i = made.length
-      sh(['netns', 'add', ns])
-      made.push(ns)
-      const tap = `tap${id.slice(0, 11)}`
-      sh(['-n', ns, 'link', 'set', 'lo', 'up'])
-      sh(['-n', ns, 'link', 'add', tap, 'type', 'veth', 'peer', 'name', `p${id.slice(0, 11)}`])
-      sh(['-n', ns, 'link', 'set', tap, 'up'])
-      const ip = `172.17.${Math.floor(i / 250)}.${(i % 250) + 1}`
-      sh(['-n', ns, 'addr', 'add', `${ip}/24`, 'dev', tap])
-      sh(['-n', ns, 'addr', 'add', '169.254.169.254/16', 'dev', tap])
-      mkdirSync(`${state}/dhcp/${id}`, {recursive: true})
-      writeFileSync(`${state}/dhcp/${id}/opts`, `tag:tag0,option:classless-static-route,169.254.169.254/32,${ip}\ntag:tag0,option:router`)
-    }
+  const cleanup = async () => {
+    if (cleaned) return
+    for (const [pid, c] of procs) if (c.exitCode === null && c.signalCode === null) process.kill(pid, 'SIGTERM')
+    for (let i = 0; i < 300 && procs.size > 0; i++) await sleep(10)
+    cleanupSync()
   }
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.on(sig, () => {
+      cleanupSync()
+      process.exit(130)
+    })
+  }
+  process.on('exit', cleanupSync)
+
+  const addOne = async (i) => {
+    const id = randomUUID()
+    const ns = `qdhcp-${id}`
+    const tap = `tap${id.slice(0, 11)}`
+    const net = `172.17.${Math.floor(i / 250)}`
+    const ip = `${net}.${(i % 250) + 2}`
+    made.push(ns) // recorded before it exists, so a failure half-way still removes it
+    await ipRun(['netns', 'add', ns])
+    const batch = ['link set lo up', `link add ${tap} type veth peer name p${id.slice(0, 11)}`, `link set ${tap} up`, `link set p${id.slice(0, 11)} up`, `addr add ${ip}/24 dev ${tap}`, `addr add 169.254.169.254/16 dev ${tap}`]
+    await ipRun(['-n', ns, '-batch', '-'], batch.join('\n') + '\n')
+    const dir = `${state}/dhcp/${id}`
+    mkdirSync(dir)
+    writeFileSync(`${dir}/opts`, `tag:tag0,option:classless-static-route,169.254.169.254/32,${ip},0.0.0.0/0,${net}.1\ntag:tag0,249,169.254.169.254/32,${ip},0.0.0.0/0,${net}.1\ntag:tag0,option:router,${net}.1\n`)
+    writeFileSync(`${dir}/host`, `fa:16:3e:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')},host-${ip.replaceAll('.', '-')}.openstacklocal,${net}.100\n`)
+    writeFileSync(`${dir}/addn_hosts`, '')
+    writeFileSync(`${dir}/leases`, '')
+    for (const f of ['opts', 'host', 'addn_hosts', 'leases']) chmodSync(`${dir}/${f}`, 0o644)
+    // Zed's dnsmasq argv (the agent's), bound to the tap address; -k so the bench holds its PID
+    daemon(['ip', 'netns', 'exec', ns, 'dnsmasq', '--keep-in-foreground', '--no-hosts', '--no-resolv', `--pid-file=${dir}/pid`, `--dhcp-hostsfile=${dir}/host`,
+      `--addn-hosts=${dir}/addn_hosts`, `--dhcp-optsfile=${dir}/opts`, `--dhcp-leasefile=${dir}/leases`, '--dhcp-match=set:ipxe,175', '--bind-interfaces',
+      `--interface=${tap}`, '--except-interface=lo', `--dhcp-range=set:tag0,${net}.0,static,255.255.255.0,86400s`, '--dhcp-lease-max=256',
+      '--conf-file=/dev/null', '--domain=openstacklocal'])
+    const conf = `${state}/ns-metadata-proxy/${id}.conf`
+    const pidFile = `${state}/external/pids/${id}.pid.haproxy`
+    writeFileSync(conf, ['global', '    log         /dev/log local0 info', `    log-tag     haproxy-metadata-proxy-${id}`, '    user        nobody', '    group       nogroup',
+      '    maxconn     1024', `    pidfile     ${pidFile}`, '    daemon', '', 'defaults', '    log global', '    mode http', '    option httplog', '    option dontlognull',
+      '    option http-server-close', '    option forwardfor', '    retries                 3', '    timeout http-request    30s', '    timeout connect         30s',
+      '    timeout client          32s', '    timeout server          32s', '    timeout http-keep-alive 30s', '', 'listen listener', '    bind 169.254.169.254:80',
+      `    server metadata ${socketPath}`, '    http-request del-header X-Neutron-Router-ID', `    http-request set-header X-Neutron-Network-ID ${id}`, ''].join('\n'))
+    // -db: stays in the foreground (the bench holds its PID); the pid file holds that PID, as the agent's does
+    const hp = daemon(['ip', 'netns', 'exec', ns, 'haproxy', '-db', '-f', conf])
+    writeFileSync(pidFile, `${hp}\n`)
+    await waitFor(`dnsmasq in ${ns}`, () => /^\d+\s*$/.test(readOr(`${dir}/pid`)))
+    // listening on 169.254.169.254:80 (A9FEA9FE little-endian, port 0050, state 0A)
+    await waitFor(`haproxy in ${ns}`, () => readOr(`/proc/${hp}/net/tcp`).includes('FEA9FEA9:0050 00000000:0000 0A'))
+  }
+  const grow = async (n) => {
+    let next = made.length
+    const worker = async () => {
+      while (next < n) await addOne(next++)
+    }
+    await Promise.all(Array.from({length: 8}, worker))
+  }
+  const capture = (b) => {
+    const r = spawnSync(process.execPath, [b, 'diagnose', '--all', '--json', '--config-file', config, '--state-path', state], {encoding: 'utf8', env: {...process.env, NO_COLOR: '1'}, maxBuffer: 1 << 30})
+    return JSON.parse(r.stdout)
+  }
+  // the addresses' command is shown as it ran: one ip for all namespaces (before) or nsenter per namespace
+  const sameCommand = (s) => s.replace(/nsenter --net=\/run\/netns\/qdhcp-[0-9a-f-]+ ip -j addr show|ip -all netns exec ip -j addr show/g, 'ADDR-COMMAND')
+  const byNet = (doc) => new Map(doc.networks.map((n) => [n.network, sameCommand(JSON.stringify(n))]))
+
   try {
     const list = `${state}/namespaces`
     const manual = `while read -r ns; do ip netns exec "$ns" ip a; ip netns exec "$ns" netstat -anp; cat "${state}/dhcp/\${ns#qdhcp-}/opts"; done < ${list} >/dev/null 2>&1`
     const floor = [process.execPath, '-e', '']
     const runs = Math.max(3, Math.floor(RUNS / 5))
-    console.log(`\ndiagnose --all (${runs} paired runs each, median wall ms); manual = per namespace: ip netns exec ip a, ip netns exec netstat -anp, cat opts`)
-    console.log('namespaces'.padEnd(12), 'diagnose'.padStart(9), 'manual'.padStart(9), "node -e ''".padStart(11), 'diag/floor'.padStart(11), 'manual/diag'.padStart(12))
-    for (const n of [10, 50, 200]) {
-      grow(n)
-      writeFileSync(list, made.join('\n') + '\n')
+    console.log(`\ndiagnose --all on a node with dnsmasq + haproxy in every namespace (${runs} runs each, alternated, median wall)`)
+    console.log('manual = per namespace: ip netns exec ip a, ip netns exec netstat -anp, cat opts (bash loop)')
+    console.log('ms: wall time of the whole command; cpu: user+sys of it and its children (steadier on a shared machine)')
+    const head = ['namespaces', 'diagnose ms', 'ms/ns', 'cpu ms/ns', ...(compare ? ['compare ms/ns', 'cpu ms/ns'] : []), 'manual ms', 'ms/ns', 'cpu ms/ns', 'diag/manual', 'cpu d/m', "node -e ''", 'healthy']
+    console.log(head.map((h, i) => (i ? h.padStart(14) : h.padEnd(10))).join(''))
+    if (process.argv.includes('--hold')) {
+      // set up the largest size and keep it until SIGINT/SIGTERM (to profile against a realistic node)
+      await grow(Math.max(...sizes))
+      console.log(`holding ${made.length} namespaces, ${procs.size} processes; Ctrl-C (or kill -INT ${process.pid}) removes them`)
+      console.log(`${process.execPath} ${bin} diagnose --all --json --config-file ${config} --state-path ${state}`)
+      await new Promise(() => {})
+    }
+    const perNs = []
+    for (const n of sizes) {
+      const t0 = Date.now()
+      await grow(n)
+      const setupS = ((Date.now() - t0) / 1000).toFixed(0)
+      writeFileSync(list, made.slice(0, n).join('\n') + '\n')
       const diag = [process.execPath, bin, 'diagnose', '--all', '--json', '--config-file', config, '--state-path', state]
+      const other = compare && [process.execPath, compare, 'diagnose', '--all', '--json', '--config-file', config, '--state-path', state]
       const loop = ['bash', '-c', manual]
+      const ours = capture(bin)
+      let same = ''
+      if (compare) {
+        const [a, b] = [byNet(ours), byNet(capture(compare))]
+        const differ = [...a.keys()].filter((k) => a.get(k) !== b.get(k))
+        same = a.size === b.size && differ.length === 0 ? ' findings equal (the addresses command aside)' : ` FINDINGS DIFFER in ${differ.length} of ${a.size} (first: ${differ[0]})`
+        time(other)
+      }
       time(diag)
-      const a = []
-      const b = []
-      const f = []
+      const [a, c, b, f] = [[], [], [], []]
+      const manualRuns = n >= 400 ? 1 : runs // the manual loop is quadratic (netstat -p reads every process's fds): 6+ minutes a run at 1000
       for (let i = 0; i < runs; i++) {
-        a.push(time(diag))
-        b.push(time(loop))
+        a.push(timeCpu(diag))
+        if (other) c.push(timeCpu(other))
+        if (i < manualRuns) b.push(timeCpu(loop))
         f.push(time(floor))
       }
-      const [d, m, fl] = [median(a), median(b), median(f)]
-      console.log(String(n).padEnd(12), d.toFixed(0).padStart(9), m.toFixed(0).padStart(9), fl.toFixed(0).padStart(11), `${(d / fl).toFixed(1)}x`.padStart(11), `${(m / d).toFixed(2)}x`.padStart(12))
+      const wall = (xs) => median(xs.map((x) => x.ms))
+      const cpu = (xs) => median(xs.map((x) => x.cpu))
+      const [d, m, fl] = [wall(a), wall(b), median(f)]
+      perNs.push([n, d / n, cpu(a) / n])
+      const healthy = `${ours.networks.filter((x) => x.healthy).length}/${ours.networks.length}`
+      const cols = [d.toFixed(0), (d / n).toFixed(2), (cpu(a) / n).toFixed(2), ...(compare ? [(wall(c) / n).toFixed(2), (cpu(c) / n).toFixed(2)] : []), m.toFixed(0), (m / n).toFixed(2), (cpu(b) / n).toFixed(2), `${(d / m).toFixed(3)}x`, `${(cpu(a) / cpu(b)).toFixed(3)}x`, fl.toFixed(0), healthy]
+      console.log(String(n).padEnd(10) + cols.map((x) => x.padStart(14)).join('') + `   (set-up ${setupS} s, ${procs.size} processes, manual ${manualRuns} run${manualRuns > 1 ? 's' : ''})${same}`)
+    }
+    if (perNs.length > 1) {
+      const [n0, p0, c0] = perNs[0]
+      const [n1, p1, c1] = perNs.at(-1)
+      console.log(`per namespace at ${n1} / at ${n0}: wall ${(p1 / p0).toFixed(2)}x, cpu ${(c1 / c0).toFixed(2)}x (target <= 1.1x)`)
     }
   } finally {
-    cleanup()
+    await cleanup()
   }
 }
 

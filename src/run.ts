@@ -1,5 +1,5 @@
-// The entry bin/run.js loads: oclif's run, bundled with the commands' own copy of @oclif/core
-// (see scripts/build.mjs), so the binary never loads oclif from node_modules.
+// The execute bin/run.js calls (dist/run.js), with @oclif/core from the shared dist/oclif.js (see
+// scripts/build.mjs); `options.dir` is bin/run.js's URL, so ../oclif.manifest.json is the build's manifest.
 //
 // oclif's execute() with two differences, for the paths that never reach a command's catch()
 // (oclif's own help command, its topic and version output, errors before a command is found):
@@ -18,9 +18,9 @@ const BIN = 'quantum-meta'
 const usage = (message: string): ErrorDocument => ({code: 'usage', exit: 2, message})
 
 /** The command ids of the build (read only under --json, when the first word may be a topic). */
-function commandIds(): string[] {
+function commandIds(root: string): string[] {
   try {
-    const manifest = JSON.parse(readFileSync(new URL('../oclif.manifest.json', import.meta.url), 'utf8')) as {commands?: Record<string, unknown>}
+    const manifest = JSON.parse(readFileSync(new URL('../oclif.manifest.json', root), 'utf8')) as {commands?: Record<string, unknown>}
     return Object.keys(manifest.commands ?? {})
   } catch {
     return []
@@ -28,14 +28,14 @@ function commandIds(): string[] {
 }
 
 /** Under --json: what oclif would answer with text instead of running a command, as an error document. */
-function textOnly(argv: readonly string[]): ErrorDocument | undefined {
+function textOnly(argv: readonly string[], root: string): ErrorDocument | undefined {
   const before = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv
   if (before.includes('--help')) return usage('--help prints text, not JSON: run it without --json')
   if (before.includes('--version')) return usage('--version prints text, not JSON: run it without --json')
   const words = before.filter((a) => !a.startsWith('-'))
   if (words.length === 0) return usage(`give a command (see ${BIN} --help)`)
   if (words[0] === 'help') return usage('help prints text, not JSON: run it without --json')
-  const ids = commandIds()
+  const ids = commandIds(root)
   const [topic, sub] = words
   const isTopic = ids.some((id) => id.startsWith(`${topic}:`))
   // `subnet nosuch` goes on to the command_not_found hook, which answers in JSON itself
@@ -50,7 +50,7 @@ export async function execute(options: {dir: string}): Promise<unknown> {
   const json = jsonRequested(argv)
   try {
     if (json) {
-      const doc = textOnly(argv)
+      const doc = textOnly(argv, options.dir)
       if (doc) {
         writeErrorJson(doc)
         process.exit(doc.exit)

@@ -5,7 +5,7 @@
 import type {CommandRecord, NetworkEvidence, ProcessRecord} from '../diagnose/evidence.js'
 import {type DnsmasqArgs, parseDnsmasqArgs} from '../parse/dnsmasq.js'
 import {type IfAddress, type Interface, parseIpAddr} from '../parse/ip-addr.js'
-import {parseNetnsList} from '../parse/netns.js'
+import {netnsLineIndex, parseNetnsList} from '../parse/netns.js'
 import {type OptsLine, isClasslessRoute, isRouterOption, parseOpts, routePairs} from '../parse/opts.js'
 import {parseProcCmdline, parsePsF} from '../parse/processes.js'
 import {LAYOUTS, type LayoutName} from '../layout.js'
@@ -58,11 +58,31 @@ export function routedMetadata(ev: NetworkEvidence): OptsLine[] | undefined {
   return routed ? withMeta : undefined
 }
 
-/** The namespace list, or undefined when `ip netns` itself failed. */
-export function namespaceList(ev: NetworkEvidence): string[] | undefined {
-  if (ev.namespaces.exitCode !== 0) return undefined
-  return parseNetnsList(ev.namespaces.stdout)
+/**
+ * Every network of a run shares one `ip netns list` record: it is parsed once per record, not once
+ * per network (at 1000 namespaces, parsing it per network was 1000 x 1000 lines).
+ */
+const parsedLists = new WeakMap<CommandRecord, {names: string[]; set: Set<string>; lines: Map<string, string>}>()
+function netnsIndex(list: CommandRecord) {
+  let index = parsedLists.get(list)
+  if (!index) {
+    const names = parseNetnsList(list.stdout)
+    parsedLists.set(list, (index = {lines: netnsLineIndex(list.stdout), names, set: new Set(names)}))
+  }
+  return index
 }
+
+/** The namespace list, or undefined when `ip netns` itself failed. Do not modify the array: it is shared. */
+export function namespaceList(ev: NetworkEvidence): readonly string[] | undefined {
+  if (ev.namespaces.exitCode !== 0) return undefined
+  return netnsIndex(ev.namespaces).names
+}
+
+/** Whether the list names `name` (as parsed by namespaceList), in constant time. */
+export const namespaceListHas = (ev: NetworkEvidence, name: string) => netnsIndex(ev.namespaces).set.has(name)
+
+/** The first line of the `ip netns list` output whose first word is `name`. */
+export const namespaceLine = (ev: NetworkEvidence, name: string) => netnsIndex(ev.namespaces).lines.get(name)
 
 export function interfaces(ev: NetworkEvidence): Interface[] | undefined {
   if (!ev.addresses || ev.addresses.exitCode !== 0) return undefined

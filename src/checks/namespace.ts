@@ -1,4 +1,4 @@
-import {METADATA_IP, clip, dhcpDevice, dnsmasqArgs, namespaceList, plural, ran, restartAgent as restart, sameSubnet, shq} from './derive.js'
+import {METADATA_IP, clip, dhcpDevice, dnsmasqArgs, namespaceLine, namespaceList, namespaceListHas, plural, ran, restartAgent as restart, sameSubnet, shq} from './derive.js'
 import {OVN_METADATA} from '../layout.js'
 import {type Check, fail, pass, warn} from './types.js'
 
@@ -8,9 +8,9 @@ export const namespaceExists: Check = {
   run(ev) {
     const list = namespaceList(ev)
     if (!list) return fail(`\`${ran(ev.namespaces)}\` failed: ${clip(ev.namespaces.stderr.trim() || ev.namespaces.error || 'no output')}`, [], 'run as root on the network node')
-    const line = ev.namespaces.stdout.split('\n').find((l) => l.split(/\s/)[0] === ev.namespace)
+    const line = namespaceLine(ev, ev.namespace)
     if (line) return pass(`${ev.namespace} exists`, [`${ran(ev.namespaces)}: ${line.trim()}`])
-    if (list.includes(`ovnmeta-${ev.network}`)) {
+    if (namespaceListHas(ev, `ovnmeta-${ev.network}`)) {
       return fail(
         `no ${ev.namespace}, but ovnmeta-${ev.network}: this is ML2/OVN, where ${OVN_METADATA.agentService} (2025.2 on: ${OVN_METADATA.agentServiceSince2025_2} with the metadata extension) serves metadata and the DHCP agent's isolated metadata does not apply`,
         [`${ran(ev.namespaces)}: ovnmeta-${ev.network}`],

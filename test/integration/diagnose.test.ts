@@ -152,7 +152,7 @@ describe.skipIf(!isRoot).each(['quantum', 'neutron'] as Layout[])('diagnose on a
     expect(diagnose(node, ['--check', 'metadata-agent.config']).json.findings[0].status).toBe('pass')
   })
 
-  it('--all finds the node among every qdhcp namespace of this host and reads its addresses from one ip call', async () => {
+  it('--all finds the node among every qdhcp namespace of this host and reads its addresses through nsenter (no mount-namespace copy per namespace)', async () => {
     node = await buildNode({layout})
     const r = cli(['diagnose', '--all', '--json', '--config-file', node.configFile, '--state-path', node.statePath])
     const mine = r.json.networks.find((n: {network: string}) => n.network === node!.netId)
@@ -160,7 +160,7 @@ describe.skipIf(!isRoot).each(['quantum', 'neutron'] as Layout[])('diagnose on a
     expect(mine.findings.filter((f: {status: string}) => f.status === 'fail').map((f: {id: string; summary: string}) => `${f.id}: ${f.summary}`)).toEqual([])
     expect(mine).toMatchObject({healthy: true, layout})
     const addr = mine.findings.find((f: {id: string}) => f.id === 'namespace.dhcp-address')
-    expect(addr.evidence[0]).toMatch(/^ip -all netns exec ip -j addr show: (tap|ns-)/)
+    expect(addr.evidence[0]).toMatch(new RegExp(`^nsenter --net=/run/netns/qdhcp-${node.netId} ip -j addr show: (tap|ns-)`))
     // with only this node on the host the whole run is healthy; other namespaces would add their own rows
     expect(r.status).toBe(r.json.healthy ? 0 : 1)
   })

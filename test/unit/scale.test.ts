@@ -1,0 +1,106 @@
+// diagnose --all at the size of a real network node: the per-network cost must not grow with the node.
+// A live run gives every network the same `ip netns list` record; before, each network parsed the
+// whole list again with an O(n) `includes` per line (cubic: 1000 namespaces took 53 s in the checks).
+import {randomUUID} from 'node:crypto'
+import {createServer} from 'node:net'
+import {readFileSync} from 'node:fs'
+import {describe, expect, it} from 'vitest'
+
+import type {CommandRecord, NetworkEvidence} from '../../src/diagnose/evidence.js'
+import {diagnoseEvidence} from '../../src/diagnose/service.js'
+import {readProcTable} from '../../src/node/procfs.js'
+import {parseNetnsList} from '../../src/parse/netns.js'
+import {run} from '../../src/system/exec.js'
+
+function node(n: number): NetworkEvidence[] {
+  const ids = Array.from({length: n}, () => randomUUID())
+  const namespaces: CommandRecord = {argv: ['ip', 'netns', 'list'], exitCode: 0, stderr: '', stdout: ids.map((id, i) => `qdhcp-${id} (id: ${i})\n`).join('')}
+  const state = '/var/lib/neutron'
+  return ids.map((network) => ({
+    config: {content: '[DEFAULT]\nenable_isolated_metadata = True\n', path: '/etc/neutron/dhcp_agent.ini', state: 'present'},
+    dnsmasqPidFile: {path: `${state}/dhcp/${network}/pid`, state: 'missing'},
+    haproxyConfig: {path: `${state}/ns-metadata-proxy/${network}.conf`, state: 'missing'},
+    haproxyPidFile: {path: `${state}/external/pids/${network}.pid.haproxy`, state: 'missing'},
+    layout: 'neutron',
+    namespace: `qdhcp-${network}`,
+    namespaces, // one record shared by every network, as collectMany makes it
+    network,
+    opts: {path: `${state}/dhcp/${network}/opts`, state: 'missing'},
+    processes: [],
+    proxyPidFile: {path: `${state}/external/pids/${network}.pid`, state: 'missing'},
+    statePath: state,
+    upstreamSocket: {path: `${state}/metadata_proxy`, state: 'missing'},
+  }))
+}
+
+const msPerNetwork = (evs: NetworkEvidence[]) => {
+  const t = performance.now()
+  for (const ev of evs) diagnoseEvidence(ev, {probe: false})
+  return (performance.now() - t) / evs.length
+}
+
+describe('diagnose --all scales linearly', () => {
+  it('3000 networks sharing one ip netns list: each is found in it, at well under a millisecond each', () => {
+    const evs = node(3000)
+    const per = msPerNetwork(evs)
+    const reports = evs.map((ev) => diagnoseEvidence(ev, {probe: false}))
+    expect(reports.every((r) => r.findings.find((f) => f.id === 'namespace.exists')?.status === 'pass')).toBe(true)
+    expect(reports[7].findings.find((f) => f.id === 'namespace.exists')?.evidence).toEqual([`ip netns list: qdhcp-${evs[7].network} (id: 7)`])
+    expect(per).toBeLessThan(1)
+  }, 60_000)
+
+  it('the cost per network at 3000 is about that at 300 (not growing with the node)', () => {
+    msPerNetwork(node(300)) // warm-up
+    const small = Math.min(...[1, 2, 3].map(() => msPerNetwork(node(300))))
+    const large = Math.min(...[1, 2].map(() => msPerNetwork(node(3000))))
+    expect(large / small).toBeLessThan(3)
+  }, 60_000)
+
+  it('parseNetnsList is linear and keeps the first of repeated names', () => {
+    const names = Array.from({length: 50_000}, (_, i) => `qdhcp-${i}`)
+    const t = performance.now()
+    expect(parseNetnsList([...names, ...names].join('\n'))).toEqual(names)
+    expect(performance.now() - t).toBeLessThan(1000)
+  })
+})
+
+describe('readProcTable: one kernel walk, the whole table', () => {
+  // the root namespace's table is shared with every other process of the machine, so the test checks
+  // its own listeners and the shape, not byte equality with a second read (connections come and go)
+  it('a TCP table larger than one page (60 listeners on 127.0.0.1) is read to its end', async () => {
+    const servers = await Promise.all(
+      Array.from({length: 60}, () => new Promise<ReturnType<typeof createServer>>((resolve) => {
+        const s = createServer()
+        s.listen(0, '127.0.0.1', () => resolve(s))
+      })),
+    )
+    try {
+      const text = (await readProcTable('/proc/self/net/tcp'))!
+      expect(text.length).toBeGreaterThan(4096)
+      expect(text.startsWith('  sl  local_address')).toBe(true)
+      expect(text.endsWith('\n')).toBe(true)
+      const listening = new Set(text.split('\n').filter((l) => / 0A /.test(l)).map((l) => parseInt(l.trim().split(/\s+/)[1].split(':')[1], 16)))
+      for (const s of servers) expect(listening.has((s.address() as {port: number}).port)).toBe(true)
+      const lines = text.split('\n').length
+      const again = readFileSync('/proc/self/net/tcp', 'utf8').split('\n').length
+      expect(Math.abs(lines - again)).toBeLessThan(Math.max(10, again / 10))
+    } finally {
+      await Promise.all(servers.map((s) => new Promise((r) => s.close(r))))
+    }
+  })
+
+  it('undefined for a file that is not there', async () => {
+    expect(await readProcTable('/proc/self/net/no-such-table')).toBeUndefined()
+  })
+})
+
+describe('run (node:child_process, no execa)', () => {
+  it('stdout and stderr verbatim, the exit code, failedToStart and timedOut', async () => {
+    expect(await run('sh', ['-c', 'printf "a\\n"; printf e >&2; exit 3'])).toMatchObject({exitCode: 3, stderr: 'e', stdout: 'a\n'})
+    const missing = await run('qm-no-such-program', [])
+    expect(missing.exitCode).toBeNull()
+    expect(missing.failedToStart).toMatch(/ENOENT/)
+    const slow = await run('sleep', ['5'], {timeoutMs: 200})
+    expect(slow).toMatchObject({exitCode: null, timedOut: true})
+  })
+})
