@@ -60,7 +60,14 @@ export function layoutOfConfig(path: string): LayoutName {
   return /(^|\/)quantum(\/|$)/.test(path) ? 'quantum' : 'neutron'
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+/** The one spelling of a UUID (network, subnet, port ids: Grizzly's too), and of a DHCP namespace name. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+export const QDHCP_NAMESPACE = /^qdhcp-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** An id (from a user, a server or a snapshot) is used only if it is a UUID: never `../..`, never an option. */
+export function isUuid(v: unknown): v is string {
+  return typeof v === 'string' && UUID.test(v)
+}
 
 /** A network id must be a UUID before it becomes a namespace name, a path or an argument. */
 export function checkNetId(value: string): string {

@@ -8,10 +8,8 @@
  */
 import * as v from 'valibot'
 
+import {QDHCP_NAMESPACE as NAMESPACE, UUID} from '../layout.js'
 import {type NetworkEvidence, type Snapshot, SNAPSHOT_FORMAT} from './evidence.js'
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-const NAMESPACE = /^qdhcp-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 const kind = (x: unknown) => (x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x === 'object' ? 'an object' : typeof x === 'string' ? 'a string' : typeof x === 'number' ? 'a number' : typeof x === 'boolean' ? 'a boolean' : typeof x)
 

@@ -11,7 +11,7 @@ import {dirname, join} from 'node:path'
 import {BOOL_KEYS} from '../config/dhcp-agent.js'
 import {keepOnlyKeys, redactEvidence, redactIniSecrets} from '../config/secrets.js'
 import {cannotError} from '../errors.js'
-import type {LayoutName} from '../layout.js'
+import {type LayoutName, QDHCP_NAMESPACE} from '../layout.js'
 import {debug} from '../output.js'
 import {type AgentArgs, parseAgentCmdline, procStartTicks} from '../parse/agent.js'
 import {parseHaproxyConfig} from '../parse/haproxy.js'
@@ -266,7 +266,7 @@ async function agentConfigs(sources: AgentArgs['sources']): Promise<FileRecord[]
 /** The network ids of the qdhcp-<uuid> namespaces in an `ip netns list` record. */
 export function qdhcpNetworks(list: CommandRecord): string[] {
   return parseNetnsList(list.stdout)
-    .filter((n) => /^qdhcp-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(n))
+    .filter((n) => QDHCP_NAMESPACE.test(n))
     .map((n) => n.slice('qdhcp-'.length).toLowerCase())
 }
 

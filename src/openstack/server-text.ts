@@ -4,6 +4,9 @@
  * Every regex here is linear on any input (no nested or overlapping quantifiers).
  */
 
+/** A server's id (network, subnet, port) is used only if it is a UUID (the one test, in layout.ts). */
+export {isUuid} from '../layout.js'
+
 /** Terminal escape sequences: CSI (ESC [ or 0x9b ... final), OSC (ESC ] or 0x9d ... BEL, ESC \ or 0x9c), any other ESC + one char. */
 const CSI = /(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?/g
 const OSC = /(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?/g
@@ -38,12 +41,6 @@ export function stripControls(text: string): string {
   return text.replace(OSC, '').replace(CSI, '').replace(ESC, '').replace(CONTROL, '')
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
-/** A server's id (network, subnet, port) is used only if it is a UUID: never `../..`, never an option. */
-export function isUuid(v: unknown): v is string {
-  return typeof v === 'string' && UUID.test(v)
-}
 
 /** How an id that is not a UUID is shown in a message: quoted, cleaned, short. */
 export function showBadId(v: unknown): string {
