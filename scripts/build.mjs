@@ -4,13 +4,14 @@
 // for every module file it resolves and loads, and @oclif/core alone is ~100 CommonJS files.
 //
 // Start-up (the part of every run that is not the command's own work): @oclif/core goes into one file,
-// dist/oclif.js, that every command shares, and bin/run.js compiles it with a V8 code cache made here
-// (dist/oclif.js.cache): Node 20 has no module.enableCompileCache (22.1+), but vm.Script takes cached
-// data. That is why dist/ is CommonJS (dist/package.json): a code cache needs a vm.Script, not an ES
-// module. Measured with `npm run bench -- --no-scale`: see README "Performance".
+// dist/oclif.js, that every command shares, each subpath evaluated on first use; dist/ is CommonJS
+// (dist/package.json). Measured with `npm run bench -- --no-scale --runs 21`, same machine, same run
+// of minutes: --help 1.94-1.99x / enable --check 2.03-2.05x `node -e ''`, against 1.97-2.06x /
+// 2.19-2.29x for ES-module bundles with split chunks. A V8 code cache for dist/oclif.js through vm.Script (1.6-1.7x) was tried
+// and dropped: on Node 20 a function restored from the cache loses its dynamic-import callback (oclif's
+// `help` command failed with ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING), and the callback prints an
+// ExperimentalWarning whenever it is used.
 import {build} from 'esbuild'
-import {execFileSync} from 'node:child_process'
-import {randomUUID} from 'node:crypto'
 import {mkdirSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {dirname, join, relative} from 'node:path'
 
@@ -21,7 +22,6 @@ const walk = (dir, ext = '.ts') =>
 
 // the subpaths of @oclif/core the sources import; each is evaluated on first use (a getter)
 const OCLIF = ['', '/args', '/command', '/errors', '/execute', '/flags', '/flush', '/handle', '/run']
-const BUILD_ID = randomUUID()
 const common = {
   bundle: true,
   // oclif loads these only to run TypeScript sources in development (bin/dev.js); typescript is 9 MB
@@ -31,19 +31,12 @@ const common = {
   target: 'node20',
 }
 
-if (process.argv.includes('--code-cache-only')) {
-  codeCache()
-  process.exit(0)
-}
-
 rmSync('dist', {force: true, recursive: true})
 mkdirSync('dist')
 writeFileSync('dist/package.json', '{"type": "commonjs"}\n')
 
 await build({
   ...common,
-  // the first line names the build: bin/run.js uses only the code cache made for this very file
-  banner: {js: `// qm-build ${BUILD_ID}`},
   outfile: 'dist/oclif.js',
   stdin: {
     contents: OCLIF.map((s) => `Object.defineProperty(exports, ${JSON.stringify(s || '.')}, {enumerable: true, get: () => require('@oclif/core${s}')})`).join('\n'),
@@ -83,15 +76,3 @@ for (const entry of [...walk('src/commands'), ...walk('src/hooks'), 'src/run.ts'
 const {createRequire} = await import('node:module')
 const req = createRequire(import.meta.url)
 for (const f of walk('dist', '.js')) req(`../${f}`)
-
-// The code cache for dist/oclif.js, made by running the commands whose start-up matters most once
-// each (bin/run.js adds what each run compiled): `node scripts/build.mjs --code-cache-only`, which
-// `npm run build` runs after `oclif manifest`.
-function codeCache() {
-  const env = {...process.env, NO_COLOR: '1', QM_WRITE_CODE_CACHE: '1'}
-  for (const args of [['--help'], ['enable', '--check', '--config-file', 'examples/dhcp_agent.ini'], ['diagnose', '--help']]) {
-    try {
-      execFileSync(process.execPath, ['bin/run.js', ...args], {env, stdio: 'ignore'})
-    } catch {} // enable --check exits 1 when the example has it off
-  }
-}

@@ -110,7 +110,8 @@ describe.skipIf(!isRoot).each(['quantum', 'neutron'] as Layout[])('diagnose on a
   it('the config edited after the agent started: a warning with the restart to paste, the chain still healthy', async () => {
     node = await buildNode({layout})
     agent = await startAgentStandIn(node)
-    await new Promise((r) => setTimeout(r, 50))
+    // well past config.agent-restarted's 50 ms tolerance for the two clocks (start ticks vs mtime)
+    await new Promise((r) => setTimeout(r, 300))
     writeFileSync(node.configFile, `${readFileSync(node.configFile, 'utf8')}# edited after the agent started\n`)
     const r = diagnose(node)
     expect(r.status).toBe(0)

@@ -71,6 +71,17 @@ describe('without --json: the same errors are one line on stderr, nothing on std
   })
 })
 
+describe('help without --json is text on stdout, exit 0, nothing on stderr', () => {
+  // oclif's help command is an ES module it loads with import(): a bundling change once broke it
+  // (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING) while `--help` still worked
+  it.each([[['help']], [['help', 'enable']], [['--help']], [['subnet', 'create', '--help']]])('%j', (args) => {
+    const r = cli(args)
+    expect(r.status).toBe(0)
+    expect(r.stderr).toBe('')
+    expect(r.stdout).toMatch(/USAGE\n\s+\$ quantum-meta /)
+  })
+})
+
 describe('an empty path flag is bad usage (exit 2 "--FLAG: empty path"), never a path', () => {
   it.each([
     ['enable', '--config-file='],
