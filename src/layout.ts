@@ -6,8 +6,11 @@ import {existsSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 
 import {usageError} from './errors.js'
+import type {LayoutName} from './evidence/evidence.js'
+import {UUID} from './evidence/ids.js'
 
-export type LayoutName = 'neutron' | 'quantum'
+export type {LayoutName} from './evidence/evidence.js'
+export {QDHCP_NAMESPACE, UUID} from './evidence/ids.js'
 
 export interface Layout {
   name: LayoutName
@@ -59,10 +62,6 @@ export function agentConfigPath(given: string | undefined, exists: (p: string) =
 export function layoutOfConfig(path: string): LayoutName {
   return /(^|\/)quantum(\/|$)/.test(path) ? 'quantum' : 'neutron'
 }
-
-/** The one spelling of a UUID (network, subnet, port ids: Grizzly's too), and of a DHCP namespace name. */
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-export const QDHCP_NAMESPACE = /^qdhcp-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** An id (from a user, a server or a snapshot) is used only if it is a UUID: never `../..`, never an option. */
 export function isUuid(v: unknown): v is string {

@@ -1,5 +1,5 @@
 /** What the API says: the network, whether a subnet is isolated, which agents host it, the DHCP port. */
-import type {NetworkEvidence} from '../diagnose/evidence.js'
+import type {NetworkEvidence} from '../evidence/evidence.js'
 import {metadataVerdict, readSettings} from '../config/dhcp-agent.js'
 import {parseIni} from '../config/oslo-ini.js'
 import {isClasslessRoute, parseOpts} from '../parse/opts.js'

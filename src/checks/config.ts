@@ -5,7 +5,7 @@ import {IniSyntaxError, parseIni} from '../config/oslo-ini.js'
 import {LAYOUTS} from '../layout.js'
 import {parseAgentCmdline} from '../parse/agent.js'
 import {clip, quoteLines, restartAgent, shq} from './derive.js'
-import type {NetworkEvidence} from '../diagnose/evidence.js'
+import type {NetworkEvidence} from '../evidence/evidence.js'
 import {type Check, type Finding, fail, pass, skip, warn} from './types.js'
 
 export const configMetadataEnabled: Check = {

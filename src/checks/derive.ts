@@ -2,7 +2,7 @@
  * Facts several checks read, derived (purely) from the raw evidence: the DHCP device and its
  * addresses, the dnsmasq and proxy processes and their arguments.
  */
-import type {CommandRecord, NetworkEvidence, ProcessRecord} from '../diagnose/evidence.js'
+import type {CommandRecord, NetworkEvidence, ProcessRecord} from '../evidence/evidence.js'
 import {type DnsmasqArgs, parseDnsmasqArgs} from '../parse/dnsmasq.js'
 import {type IfAddress, type Interface, parseIpAddr} from '../parse/ip-addr.js'
 import {netnsLineIndex, parseNetnsList} from '../parse/netns.js'

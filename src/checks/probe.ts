@@ -1,5 +1,5 @@
 import {IniSyntaxError, effective, parseIni} from '../config/oslo-ini.js'
-import type {NetworkEvidence} from '../diagnose/evidence.js'
+import type {NetworkEvidence} from '../evidence/evidence.js'
 import {METADATA_IP, clip, processOf, restartMetadataAgent, routedMetadata} from './derive.js'
 import {type Check, fail, pass, skip} from './types.js'
 

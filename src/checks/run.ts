@@ -1,4 +1,4 @@
-import type {NetworkEvidence} from '../diagnose/evidence.js'
+import type {NetworkEvidence} from '../evidence/evidence.js'
 import {CHECKS} from './registry.js'
 import type {Check, CheckContext, Finding} from './types.js'
 

@@ -1,4 +1,4 @@
-import type {NetworkEvidence} from '../diagnose/evidence.js'
+import type {NetworkEvidence} from '../evidence/evidence.js'
 
 export type Status = 'pass' | 'warn' | 'fail' | 'skip'
 

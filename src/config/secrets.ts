@@ -25,7 +25,7 @@
  * regular expressions without nested or adjacent unbounded quantifiers.
  */
 
-import type {ApiEvidence, FileRecord, NetworkEvidence} from '../diagnose/evidence.js'
+import type {ApiEvidence, FileRecord, NetworkEvidence} from '../evidence/evidence.js'
 
 export const REDACTED = '<redacted>'
 

@@ -7,7 +7,7 @@ import {usageError} from '../errors.js'
 import type {LayoutName} from '../layout.js'
 import {parseProcCmdline} from '../parse/processes.js'
 import {readUserFile, SNAPSHOT_MAX_BYTES} from '../system/read-file.js'
-import {type NetworkEvidence, type Snapshot, SNAPSHOT_FORMAT} from './evidence.js'
+import {type NetworkEvidence, type Snapshot, SNAPSHOT_FORMAT} from '../evidence/evidence.js'
 
 export interface NetworkReport {
   network: string
@@ -44,7 +44,7 @@ export async function readSnapshot(path: string): Promise<Snapshot> {
     throw usageError('snapshot-invalid', `${path}: not a ${SNAPSHOT_FORMAT} document`)
   }
   // the whole document against one schema: a wrong field is exit 2 naming it, never a crash in a check
-  const {checkSnapshot} = await import('./snapshot-schema.js')
+  const {checkSnapshot} = await import('../evidence/snapshot-schema.js')
   const checked = checkSnapshot(doc)
   if (!checked.ok) throw usageError('snapshot-invalid', `${path}: ${checked.field}: ${checked.problem}`)
   return checked.snapshot

@@ -3,7 +3,7 @@ import {hostname} from 'node:os'
 import {dirname, join} from 'node:path'
 
 import {effective, parseIni} from '../config/oslo-ini.js'
-import type {ApiEvidence} from '../diagnose/evidence.js'
+import type {ApiEvidence} from '../evidence/evidence.js'
 import {QmError} from '../errors.js'
 import type {OsFlags} from '../openstack/credentials.js'
 import {readRegularFileSync, TEXT_FILE_MAX_BYTES} from '../system/read-file.js'

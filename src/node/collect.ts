@@ -21,7 +21,7 @@ import {readProcTable} from './procfs.js'
 import {run} from '../system/exec.js'
 import {readBootTimeMs, startedAtMs} from './proc-clock.js'
 import {readRegularFile, refuseIrregular, TEXT_FILE_MAX_BYTES} from '../system/read-file.js'
-import {type AgentRecord, type CommandRecord, type FileRecord, type NetworkEvidence, type ProcessRecord, type Snapshot, SNAPSHOT_FORMAT} from '../diagnose/evidence.js'
+import {type AgentRecord, type CommandRecord, type FileRecord, type NetworkEvidence, type ProcessRecord, type Snapshot, SNAPSHOT_FORMAT} from '../evidence/evidence.js'
 
 export interface NodeContext {
   layout: LayoutName
@@ -167,6 +167,7 @@ export async function collectNetwork(
   if (!shared.upstreams.has(upstreamPath)) shared.upstreams.set(upstreamPath, fileRecord(upstreamPath, {connect: true, read: false}))
   const upstreamSocket = {...(await shared.upstreams.get(upstreamPath)!)}
   const ev: NetworkEvidence = {
+    backend: 'dhcp-agent',
     config,
     dnsmasqPidFile,
     haproxyConfig,

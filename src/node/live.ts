@@ -1,5 +1,5 @@
 /** The whole live collection for diagnose and collect: node evidence, plus the API's when credentials exist. */
-import type {Snapshot} from '../diagnose/evidence.js'
+import type {Snapshot} from '../evidence/evidence.js'
 import type {NodePaths} from '../layout.js'
 import type {OsFlags} from '../openstack/credentials.js'
 import {collectMany, listNamespaces, qdhcpNetworks, requireInspectable} from './collect.js'

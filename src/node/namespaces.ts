@@ -12,7 +12,7 @@
  */
 import {cpus} from 'node:os'
 
-import type {CommandRecord} from '../diagnose/evidence.js'
+import type {CommandRecord} from '../evidence/evidence.js'
 import {netnsLineIndex} from '../parse/netns.js'
 import {run} from '../system/exec.js'
 

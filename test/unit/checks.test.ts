@@ -8,7 +8,7 @@ import {describe, expect, it} from 'vitest'
 import {CHECKS, TITLES} from '../../src/checks/registry.js'
 import {runChecks} from '../../src/checks/run.js'
 import type {Check, Finding} from '../../src/checks/types.js'
-import type {NetworkEvidence, Snapshot} from '../../src/diagnose/evidence.js'
+import type {NetworkEvidence, Snapshot} from '../../src/evidence/evidence.js'
 import {diagnoseEvidence} from '../../src/diagnose/service.js'
 
 const seed = (): NetworkEvidence =>

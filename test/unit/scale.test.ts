@@ -6,7 +6,7 @@ import {createServer} from 'node:net'
 import {readFileSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
 
-import type {CommandRecord, NetworkEvidence} from '../../src/diagnose/evidence.js'
+import type {CommandRecord, NetworkEvidence} from '../../src/evidence/evidence.js'
 import {diagnoseEvidence} from '../../src/diagnose/service.js'
 import {readProcTable} from '../../src/node/procfs.js'
 import {parseNetnsList} from '../../src/parse/netns.js'

@@ -10,7 +10,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {diagnoseEvidence} from '../../src/diagnose/service.js'
-import {checkSnapshot} from '../../src/diagnose/snapshot-schema.js'
+import {checkSnapshot} from '../../src/evidence/snapshot-schema.js'
 import {ROOT, cli} from '../helpers/cli.js'
 
 const SEED = `${ROOT}examples/grizzly-seed.snapshot.json`
@@ -64,10 +64,33 @@ describe('snapshots that exist stay readable', () => {
     expect(c.status).toBe(0)
     const doc = JSON.parse(readFileSync(out, 'utf8'))
     expect(doc.networks[0].api.error).toBeTruthy()
+    expect(doc.networks[0].backend).toBe('dhcp-agent')
     expect(checkSnapshot(doc)).toMatchObject({ok: true})
     const d = cli(['diagnose', NET, '--snapshot', out, '--json'])
     expect(d.status).toBe(1)
     expect(d.json.network).toBe(NET)
+  })
+})
+
+describe('the backend a network was collected for', () => {
+  it('collect writes backend "dhcp-agent"; a snapshot without it (older) is the DHCP agent\'s and diagnoses the same', () => {
+    const old = seed()
+    expect(old.networks[0].backend).toBeUndefined()
+    const tagged = seed()
+    tagged.networks[0].backend = 'dhcp-agent'
+    expect(checkSnapshot(tagged)).toMatchObject({ok: true})
+    const a = cli(['diagnose', NET, '--snapshot', write(old, 'old.json'), '--json'])
+    const b = cli(['diagnose', NET, '--snapshot', write(tagged, 'tagged.json'), '--json'])
+    expect(b.status).toBe(a.status)
+    expect(b.stdout).toBe(a.stdout)
+  })
+
+  it('an unknown backend is exit 2 naming the field', () => {
+    const doc = seed()
+    doc.networks[0].backend = 'linuxbridge'
+    const r = cli(['diagnose', NET, '--snapshot', write(doc, 'bad-backend.json'), '--json'])
+    expect(r.status).toBe(2)
+    expect(r.stdout).toContain('networks[0].backend')
   })
 })
 

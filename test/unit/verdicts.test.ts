@@ -9,7 +9,7 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import type {Finding} from '../../src/checks/types.js'
-import type {NetworkEvidence} from '../../src/diagnose/evidence.js'
+import type {NetworkEvidence} from '../../src/evidence/evidence.js'
 import {diagnoseEvidence} from '../../src/diagnose/service.js'
 import {USER_HZ, bootTimeMs, parseUptime, readBootTimeMs, startedAtMs} from '../../src/node/proc-clock.js'
 import {procBootTime, procStartTicks} from '../../src/parse/agent.js'

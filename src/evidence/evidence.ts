@@ -3,9 +3,21 @@
  * No verdicts here. A snapshot (`quantum-meta collect`) is this, written as JSON; checks parse it
  * when they read it, so an old snapshot benefits from a better parser.
  */
-import type {LayoutName} from '../layout.js'
-
+/*
+ * The bottom floor: everything depends on this folder, it depends on nothing of ours.
+ * Evidence grows by adding optional fields; SNAPSHOT_FORMAT changes only when an old snapshot
+ * could no longer be read.
+ */
 export const SNAPSHOT_FORMAT = 'quantum-meta-snapshot/1'
+
+/** Where the paths say things live: Quantum (Grizzly) or Neutron (../layout.ts knows the paths). */
+export type LayoutName = 'neutron' | 'quantum'
+
+/** How Neutron serves metadata to this network: the DHCP agent's qdhcp namespace, or ML2/OVN's ovnmeta one. */
+export type BackendName = 'dhcp-agent' | 'ovn'
+export const BACKENDS: readonly BackendName[] = ['dhcp-agent', 'ovn']
+/** What a network's evidence without a `backend` field (snapshots before it existed) was collected from. */
+export const DEFAULT_BACKEND: BackendName = 'dhcp-agent'
 
 export interface CommandRecord {
   argv: string[]
@@ -97,6 +109,8 @@ export interface ApiEvidence {
 
 export interface NetworkEvidence {
   network: string
+  /** the chain this evidence was collected for; absent in older snapshots, which are all 'dhcp-agent' */
+  backend?: BackendName
   namespace: string
   layout: LayoutName
   statePath: string
@@ -138,3 +152,6 @@ export interface Snapshot {
   note?: string
   networks: NetworkEvidence[]
 }
+
+/** The backend a network's evidence belongs to: its `backend` field, else the DHCP agent's (older snapshots). */
+export const backendOf = (ev: Pick<NetworkEvidence, 'backend'>): BackendName => ev.backend ?? DEFAULT_BACKEND

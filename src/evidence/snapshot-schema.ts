@@ -8,8 +8,8 @@
  */
 import * as v from 'valibot'
 
-import {QDHCP_NAMESPACE as NAMESPACE, UUID} from '../layout.js'
-import {type NetworkEvidence, type Snapshot, SNAPSHOT_FORMAT} from './evidence.js'
+import {BACKENDS, type NetworkEvidence, type Snapshot, SNAPSHOT_FORMAT} from './evidence.js'
+import {QDHCP_NAMESPACE as NAMESPACE, UUID} from './ids.js'
 
 const kind = (x: unknown) => (x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x === 'object' ? 'an object' : typeof x === 'string' ? 'a string' : typeof x === 'number' ? 'a number' : typeof x === 'boolean' ? 'a boolean' : typeof x)
 
@@ -94,6 +94,8 @@ const networkEvidence = v.pipe(
     addresses: v.optional(commandRecord),
     agents: v.optional(v.array(agentRecord)),
     api: v.optional(apiEvidence),
+    // absent in snapshots written before it existed: those are the DHCP agent's (backendOf)
+    backend: v.optional(v.picklist(BACKENDS)),
     config: fileRecord,
     dnsmasqPidFile: fileRecord,
     haproxyConfig: fileRecord,
