@@ -1,13 +1,16 @@
 /**
- * Where things live on a Quantum (Grizzly) node and on a Neutron node. Every other module asks here.
- * Detection is by what exists; --config-file and --state-path override.
+ * Where things live on a Quantum (Grizzly) node and on a Neutron node, and which layout (quantum |
+ * neutron) and backend (dhcp-agent | ovn) a network on a node has: the one module that decides, every
+ * other module asks here. Detection is by what exists; --config-file and --state-path override; the
+ * evidence (the proxy that runs, the namespaces listed) refines it.
  */
 import {existsSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 
 import {usageError} from './errors.js'
-import type {LayoutName} from './evidence/evidence.js'
+import {type BackendName, backendOf, type LayoutName, type NetworkEvidence} from './evidence/evidence.js'
 import {UUID} from './evidence/ids.js'
+import {parseProcCmdline} from './parse/processes.js'
 
 export type {LayoutName} from './evidence/evidence.js'
 export {QDHCP_NAMESPACE, UUID} from './evidence/ids.js'
@@ -99,4 +102,26 @@ export function nodePaths(given: {configFile?: string; statePath?: string; metad
     metadataAgentConfig: given.metadataAgentConfig ?? join(dirname(configFile), 'metadata_agent.ini'),
     statePath: given.statePath ?? LAYOUTS[layout].statePath,
   }
+}
+
+/** A node's layout can be told from the proxy it runs, whatever the paths say. */
+export function layoutOfEvidence(ev: NetworkEvidence): LayoutName {
+  const proxy = ev.processes.find((p) => p.role === 'proxy' && p.alive)
+  const args = proxy?.cmdline ? parseProcCmdline(proxy.cmdline).join(' ') : proxy?.ps ?? ''
+  if (/quantum-ns-metadata-proxy/.test(args)) return 'quantum'
+  if (/haproxy|neutron-ns-metadata-proxy/.test(args)) return 'neutron'
+  return ev.layout
+}
+
+/** ML2/OVN's metadata namespace of a network (neutron-ovn-metadata-agent makes it). */
+export const ovnMetadataNamespace = (network: string) => `ovnmeta-${network}`
+
+/**
+ * The backend that serves a network on this node, as the evidence shows it: the one it was collected
+ * for, unless its own namespace is missing and `listed` (the node's namespace list) holds the
+ * network's ovnmeta namespace: then ML2/OVN serves it.
+ */
+export function backendOfNetwork(ev: NetworkEvidence, listed: (namespace: string) => boolean): BackendName {
+  if (!listed(ev.namespace) && listed(ovnMetadataNamespace(ev.network))) return 'ovn'
+  return backendOf(ev)
 }

@@ -1,4 +1,4 @@
-import type {NetworkEvidence} from '../evidence/evidence.js'
+import type {LayoutName, NetworkEvidence} from '../evidence/evidence.js'
 
 export type Status = 'pass' | 'warn' | 'fail' | 'skip'
 
@@ -17,7 +17,10 @@ export interface CheckContext {
 }
 
 export interface Check {
+  /** `link.what`, public: --check and --list-checks use it */
   id: string
+  /** one line for --list-checks: what holds when this link is sound */
+  title: string
   /** checks whose failure makes this one meaningless (it is then skipped, naming the cause) */
   needs: string[]
   run(ev: NetworkEvidence, ctx: CheckContext): Omit<Finding, 'id'>
@@ -27,3 +30,11 @@ export const pass = (summary: string, evidence: string[] = []): Omit<Finding, 'i
 export const fail = (summary: string, evidence: string[], fix: string): Omit<Finding, 'id'> => ({evidence, fix, status: 'fail', summary})
 export const warn = (summary: string, evidence: string[], fix?: string): Omit<Finding, 'id'> => ({evidence, fix, status: 'warn', summary})
 export const skip = (summary: string, evidence: string[] = []): Omit<Finding, 'id'> => ({evidence, status: 'skip', summary})
+
+/** The verdict on one network: its findings in chain order. */
+export interface NetworkReport {
+  network: string
+  layout: LayoutName
+  healthy: boolean
+  findings: Finding[]
+}

@@ -28,7 +28,7 @@ Diagnose it anywhere later with \`quantum-meta diagnose <net-id> --snapshot FILE
   public async run(): Promise<unknown> {
     const {args, flags} = await this.parse(Collect)
     const netId = checkNetId(args['net-id'])
-    const {collectLive} = await import('../node/live.js')
+    const {collectLive} = await import('../diagnose/live.js')
     const snap = await collectLive({
       agentHost: flags['agent-host'],
       api: flags.api,

@@ -4,7 +4,7 @@ import * as Flags from '@oclif/core/flags'
 import {liveFlags, nodeFlags} from '../node/flags.js'
 import {openstackFlags} from '../openstack/flags.js'
 import {QmCommand} from '../base-command.js'
-import {CHECKS, TITLES} from '../checks/registry.js'
+import {ALL_CHECKS} from '../chains/registry.js'
 import {EXIT, usageError} from '../errors.js'
 import {checkNetId, nodePaths} from '../layout.js'
 
@@ -40,40 +40,35 @@ HTTP GET from inside the namespace). Exit: 0 no link broken, 1 a link is broken,
   public async run(): Promise<unknown> {
     const {args, flags} = await this.parse(Diagnose)
     if (flags['list-checks']) {
-      const list = CHECKS.map((c) => ({id: c.id, needs: c.needs, title: TITLES[c.id]}))
+      const list = ALL_CHECKS.map((c) => ({id: c.id, needs: c.needs, title: c.title}))
       if (!this.jsonEnabled()) for (const c of list) process.stdout.write(`${c.id.padEnd(28)} ${c.title}\n`)
       return {checks: list}
     }
     const only = flags.check
     for (const id of only ?? []) {
-      if (!CHECKS.some((c) => c.id === id)) throw usageError('unknown-check', `unknown check ${JSON.stringify(id)} (see --list-checks)`)
+      if (!ALL_CHECKS.some((c) => c.id === id)) throw usageError('unknown-check', `unknown check ${JSON.stringify(id)} (see --list-checks)`)
     }
     if (flags.snapshot === '') throw usageError('usage', '--snapshot: the path is empty (give the file `quantum-meta collect` wrote)')
     const netId = args['net-id'] === undefined ? undefined : checkNetId(args['net-id'])
     if (!flags.all && netId === undefined && !flags.snapshot) throw usageError('usage', 'give a network id, or --all (see --help)')
     if (flags.all && netId !== undefined) throw usageError('usage', 'give a network id or --all, not both')
 
-    const svc = await import('../diagnose/service.js')
-    const render = await import('../render/findings.js')
-    const opts = {only, probe: flags.probe}
-
-    if (flags.snapshot) {
-      const snap = await svc.readSnapshot(flags.snapshot)
-      const picked = svc.pickNetworks(flags.snapshot, snap, netId)
-      return this.report(picked.map((ev) => svc.diagnoseEvidence(ev, opts)), render, !netId && picked.length > 1)
-    }
-
-    const {collectLive} = await import('../node/live.js')
-    const snap = await collectLive({
-      agentHost: flags['agent-host'],
-      api: flags.api,
-      network: flags.all ? undefined : netId,
-      os: flags,
-      paths: nodePaths({configFile: flags['config-file'], metadataAgentConfig: flags['metadata-agent-config'], statePath: flags['state-path']}),
+    const [svc, render] = await Promise.all([import('../diagnose/service.js'), import('../render/findings.js')])
+    const {many, reports} = await svc.diagnose({
+      all: Boolean(flags.all),
+      live: {
+        agentHost: flags['agent-host'],
+        api: flags.api,
+        os: flags,
+        paths: nodePaths({configFile: flags['config-file'], metadataAgentConfig: flags['metadata-agent-config'], statePath: flags['state-path']}),
+        tool: `quantum-meta/${this.config.version}`,
+      },
+      network: netId,
+      only,
       probe: flags.probe,
-      tool: `quantum-meta/${this.config.version}`,
+      snapshot: flags.snapshot,
     })
-    return this.report(snap.networks.map((ev) => svc.diagnoseEvidence(ev, opts)), render, Boolean(flags.all))
+    return this.report(reports, render, many)
   }
 
   private report(reports: import('../diagnose/service.js').NetworkReport[], render: typeof import('../render/findings.js'), many: boolean): unknown {

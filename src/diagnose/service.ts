@@ -1,33 +1,49 @@
 /**
  * diagnose: evidence (live or from a snapshot) -> pure checks -> findings.
  */
-import {healthy, runChecks} from '../checks/run.js'
-import type {Finding} from '../checks/types.js'
+import {chainFor} from '../chains/registry.js'
+import {healthy, runChecks} from '../chains/run.js'
+import type {NetworkReport} from '../checks/types.js'
 import {usageError} from '../errors.js'
-import type {LayoutName} from '../layout.js'
-import {parseProcCmdline} from '../parse/processes.js'
+import {backendOf, type NetworkEvidence, type Snapshot, SNAPSHOT_FORMAT} from '../evidence/evidence.js'
+import {layoutOfEvidence} from '../layout.js'
 import {readUserFile, SNAPSHOT_MAX_BYTES} from '../system/read-file.js'
-import {type NetworkEvidence, type Snapshot, SNAPSHOT_FORMAT} from '../evidence/evidence.js'
 
-export interface NetworkReport {
-  network: string
-  layout: LayoutName
-  healthy: boolean
-  findings: Finding[]
+import type {LiveRequest} from './live.js'
+
+export type {NetworkReport} from '../checks/types.js'
+
+export interface DiagnoseRequest {
+  /** a snapshot file to judge instead of this node */
+  snapshot?: string
+  /** one network (a checked UUID); undefined: --all live, or every network of the snapshot */
+  network?: string
+  all: boolean
+  only?: string[]
+  probe: boolean
+  /** how to collect on this node (paths, API): used when there is no snapshot */
+  live: Omit<LiveRequest, 'network' | 'probe'>
 }
 
-/** A node's layout can be told from the proxy it runs, whatever the paths say. */
-export function refineLayout(ev: NetworkEvidence): NetworkEvidence {
-  const proxy = ev.processes.find((p) => p.role === 'proxy' && p.alive)
-  const args = proxy?.cmdline ? parseProcCmdline(proxy.cmdline).join(' ') : proxy?.ps ?? ''
-  if (/quantum-ns-metadata-proxy/.test(args)) return {...ev, layout: 'quantum'}
-  if (/haproxy|neutron-ns-metadata-proxy/.test(args)) return {...ev, layout: 'neutron'}
-  return ev
+/** `diagnose`: a snapshot's networks or this node's, judged; `many` when the answer is a list. */
+export async function diagnose(req: DiagnoseRequest): Promise<{reports: NetworkReport[]; many: boolean}> {
+  const opts = {only: req.only, probe: req.probe}
+  if (req.snapshot) {
+    const snap = await readSnapshot(req.snapshot)
+    const picked = pickNetworks(req.snapshot, snap, req.network)
+    return {many: !req.network && picked.length > 1, reports: picked.map((ev) => diagnoseEvidence(ev, opts))}
+  }
+  const {collectLive} = await import('./live.js')
+  const snap = await collectLive({...req.live, network: req.all ? undefined : req.network, probe: req.probe})
+  return {many: req.all, reports: snap.networks.map((ev) => diagnoseEvidence(ev, opts))}
 }
 
 export function diagnoseEvidence(ev: NetworkEvidence, opts: {probe: boolean; only?: string[]}): NetworkReport {
-  const e = refineLayout(ev)
-  const findings = runChecks(e, {probe: opts.probe}, opts.only)
+  const layout = layoutOfEvidence(ev)
+  const e = layout === ev.layout ? ev : {...ev, layout}
+  const chain = chainFor(backendOf(e))
+  if (!chain) throw usageError('no-chain', `network ${e.network}: its evidence is of the ${backendOf(e)} backend, which this version of quantum-meta has no checks for`)
+  const findings = runChecks(e, {probe: opts.probe}, opts.only, chain.checks)
   return {findings, healthy: healthy(findings), layout: e.layout, network: e.network}
 }
 

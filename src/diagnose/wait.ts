@@ -1,9 +1,22 @@
-/** Wait (bounded) until the DHCP agent has written the metadata route for a network on this node. */
+/** The metadata route of one network on this node: checked once (opts verify), or waited for (subnet create --wait). */
+import {collectMany, requireInspectable} from '../chains/dhcp-agent/collect.js'
 import type {Finding} from '../checks/types.js'
-import {checkNetId, nodePaths} from '../layout.js'
-import {collectMany, requireInspectable} from '../node/collect.js'
+import {checkNetId, type NodePaths, nodePaths} from '../layout.js'
 import {diagnoseEvidence} from './service.js'
 
+/** opts.metadata-route of a network on this node, collected now (the agents are not looked for). */
+export async function routeFinding(network: string, paths: NodePaths): Promise<Finding> {
+  const snap = await collectMany([network], {...paths, probe: false}, {agents: false})
+  return diagnoseEvidence(snap.networks[0], {only: ['opts.metadata-route'], probe: false}).findings[0]
+}
+
+/** `opts verify`: the route once, after making sure this node can be inspected. */
+export async function verifyRoute(network: string, paths: NodePaths): Promise<Finding> {
+  await requireInspectable(paths.statePath)
+  return routeFinding(network, paths)
+}
+
+/** Wait (bounded) until the DHCP agent has written the metadata route for a network on this node. */
 export async function waitForRoute(networkId: string, given: {configFile?: string; statePath?: string}, timeoutS: number): Promise<Finding> {
   // the id may come from a server's answer: a UUID only, before it becomes a path
   const network = checkNetId(networkId)
@@ -13,8 +26,7 @@ export async function waitForRoute(networkId: string, given: {configFile?: strin
   process.stderr.write(`waiting up to ${timeoutS} s for the metadata route in ${paths.statePath}/dhcp/${network}/opts ...\n`)
   let finding: Finding
   for (;;) {
-    const snap = await collectMany([network], {...paths, probe: false}, {agents: false})
-    finding = diagnoseEvidence(snap.networks[0], {only: ['opts.metadata-route'], probe: false}).findings[0]
+    finding = await routeFinding(network, paths)
     if (finding.status === 'pass' || finding.status === 'warn' || Date.now() >= deadline) break
     await new Promise((r) => setTimeout(r, 1000))
   }

@@ -5,8 +5,8 @@
 import {readFileSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
 
-import {CHECKS, TITLES} from '../../src/checks/registry.js'
-import {runChecks} from '../../src/checks/run.js'
+import {DHCP_AGENT_CHECKS as CHECKS} from '../../src/chains/dhcp-agent/chain.js'
+import {runChecks} from '../../src/chains/run.js'
 import type {Check, Finding} from '../../src/checks/types.js'
 import type {NetworkEvidence, Snapshot} from '../../src/evidence/evidence.js'
 import {diagnoseEvidence} from '../../src/diagnose/service.js'
@@ -88,12 +88,12 @@ describe('the registry', () => {
       'metadata-agent.config',
       'probe.http',
     ])
-    for (const c of CHECKS) expect(TITLES[c.id]).toBeTruthy()
+    for (const c of CHECKS) expect(c.title).toBeTruthy()
   })
 
   it('a crashing check becomes one failing finding; what needs it is skipped', () => {
-    const boom: Check = {id: 'x.boom', needs: [], run: () => {throw new Error('kaput')}}
-    const after: Check = {id: 'x.after', needs: ['x.boom'], run: () => ({evidence: [], status: 'pass', summary: 'never'})}
+    const boom: Check = {id: 'x.boom', needs: [], title: 'boom', run: () => {throw new Error('kaput')}}
+    const after: Check = {id: 'x.after', needs: ['x.boom'], title: 'after', run: () => ({evidence: [], status: 'pass', summary: 'never'})}
     const fs = runChecks(seed(), {probe: false}, undefined, [boom, after])
     expect(fs[0]).toMatchObject({id: 'x.boom', status: 'fail', summary: 'check crashed: kaput'})
     expect(fs[1]).toMatchObject({id: 'x.after', status: 'skip', summary: 'skipped: x.boom failed'})

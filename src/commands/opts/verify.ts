@@ -24,12 +24,8 @@ address on the device, on a tag dnsmasq serves.`
     const {args, flags} = await this.parse(OptsVerify)
     const netId = checkNetId(args['net-id'])
     const paths = nodePaths({configFile: flags['config-file'], statePath: flags['state-path']})
-    const node = await import('../../node/collect.js')
-    const svc = await import('../../diagnose/service.js')
-    await node.requireInspectable(paths.statePath)
-    const snap = await node.collectMany([netId], {...paths, probe: false}, {agents: false})
-    const report = svc.diagnoseEvidence(snap.networks[0], {only: ['opts.metadata-route'], probe: false})
-    const f = report.findings[0]
+    const {verifyRoute} = await import('../../diagnose/wait.js')
+    const f = await verifyRoute(netId, paths)
     process.exitCode = f.status === 'pass' || f.status === 'warn' ? EXIT.OK : EXIT.FAILED
     if (!this.jsonEnabled()) {
       const {printable} = await import('../../render/findings.js')

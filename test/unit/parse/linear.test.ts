@@ -10,7 +10,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
-import {runChecks} from '../../../src/checks/run.js'
+import {runChecks} from '../../../src/chains/run.js'
 import {keepOnlyKeys, redactIniSecrets} from '../../../src/config/secrets.js'
 import {checkSnapshot} from '../../../src/evidence/snapshot-schema.js'
 import {parseAgentCmdline, procBootTime, procStartTicks} from '../../../src/parse/agent.js'

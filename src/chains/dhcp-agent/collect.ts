@@ -1,5 +1,5 @@
 /**
- * Collect evidence on this network node: one `ip` call per namespace, everything else read from
+ * The DHCP agent chain's collector. Collect evidence on this network node: one `ip` call per namespace, everything else read from
  * files and /proc (no `ip netns exec … netstat -p` per namespace: that scans every process's fds).
  */
 import {readFileSync} from 'node:fs'
@@ -8,20 +8,20 @@ import {connect} from 'node:net'
 import {hostname} from 'node:os'
 import {dirname, join} from 'node:path'
 
-import {BOOL_KEYS} from '../config/dhcp-agent.js'
-import {keepOnlyKeys, redactEvidence, redactIniSecrets} from '../config/secrets.js'
-import {cannotError} from '../errors.js'
-import {type LayoutName, QDHCP_NAMESPACE} from '../layout.js'
-import {debug} from '../output.js'
-import {type AgentArgs, parseAgentCmdline, procStartTicks} from '../parse/agent.js'
-import {parseHaproxyConfig} from '../parse/haproxy.js'
-import {parseNetnsList} from '../parse/netns.js'
-import {addressesOf, namespaceListed} from './namespaces.js'
-import {readProcTable} from './procfs.js'
-import {run} from '../system/exec.js'
-import {readBootTimeMs, startedAtMs} from './proc-clock.js'
-import {readRegularFile, refuseIrregular, TEXT_FILE_MAX_BYTES} from '../system/read-file.js'
-import {type AgentRecord, type CommandRecord, type FileRecord, type NetworkEvidence, type ProcessRecord, type Snapshot, SNAPSHOT_FORMAT} from '../evidence/evidence.js'
+import {BOOL_KEYS} from '../../config/dhcp-agent.js'
+import {keepOnlyKeys, redactEvidence, redactIniSecrets} from '../../config/secrets.js'
+import {cannotError} from '../../errors.js'
+import {type LayoutName, QDHCP_NAMESPACE} from '../../layout.js'
+import {debug} from '../../output.js'
+import {type AgentArgs, parseAgentCmdline, procStartTicks} from '../../parse/agent.js'
+import {parseHaproxyConfig} from '../../parse/haproxy.js'
+import {parseNetnsList} from '../../parse/netns.js'
+import {addressesOf, namespaceListed} from '../../node/namespaces.js'
+import {readProcTable} from '../../node/procfs.js'
+import {run} from '../../system/exec.js'
+import {readBootTimeMs, startedAtMs} from '../../node/proc-clock.js'
+import {readRegularFile, refuseIrregular, TEXT_FILE_MAX_BYTES} from '../../system/read-file.js'
+import {type AgentRecord, type CommandRecord, type FileRecord, type NetworkEvidence, type ProcessRecord, type Snapshot, SNAPSHOT_FORMAT} from '../../evidence/evidence.js'
 
 export interface NodeContext {
   layout: LayoutName
@@ -112,7 +112,7 @@ async function processRecord(pid: number, role: ProcessRecord['role'], from: str
     const fds = await readdir(`${base}/fd`).catch(() => [] as string[])
     const links = await Promise.all(fds.map((fd) => readlink(`${base}/fd/${fd}`).catch(() => '')))
     rec.fdLinks = links.filter((l) => l.startsWith('socket:'))
-    // the namespace's TCP tables, one kernel walk each (./procfs.ts)
+    // the namespace's TCP tables, one kernel walk each (node/procfs.ts)
     ;[rec.tcp, rec.tcp6] = await Promise.all([readProcTable(`${base}/net/tcp`), readProcTable(`${base}/net/tcp6`)])
   }
   return rec
@@ -284,7 +284,7 @@ export async function collectMany(
   opts: {limit?: number; listed?: CommandRecord; batch?: boolean; tool?: string; agents?: boolean} = {},
 ): Promise<Snapshot> {
   const limit = opts.limit ?? 8
-  // --all: every namespace's addresses in a few processes (./namespaces.ts); a namespace missing from them falls back to its own ip
+  // --all: every namespace's addresses in a few processes (node/namespaces.ts); a namespace missing from them falls back to its own ip
   const [namespaces, batch, shared] = await Promise.all([
     opts.listed ?? listNamespaces(),
     opts.batch ? addressesOf(networks.map((n) => `qdhcp-${n}`)) : new Map<string, CommandRecord>(),

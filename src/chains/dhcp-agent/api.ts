@@ -1,11 +1,11 @@
 /** What the API says: the network, whether a subnet is isolated, which agents host it, the DHCP port. */
-import type {NetworkEvidence} from '../evidence/evidence.js'
-import {metadataVerdict, readSettings} from '../config/dhcp-agent.js'
-import {parseIni} from '../config/oslo-ini.js'
-import {isClasslessRoute, parseOpts} from '../parse/opts.js'
-import {metadataHops, restartAgent} from './derive.js'
-import {isUuid, serverText, showBadId} from '../openstack/server-text.js'
-import {type Check, fail, pass, skip, warn} from './types.js'
+import type {NetworkEvidence} from '../../evidence/evidence.js'
+import {metadataVerdict, readSettings} from '../../config/dhcp-agent.js'
+import {parseIni} from '../../config/oslo-ini.js'
+import {isClasslessRoute, parseOpts} from '../../parse/opts.js'
+import {metadataHops, restartAgent} from '../../checks/derive.js'
+import {isUuid, serverText, showBadId} from '../../openstack/server-text.js'
+import {type Check, fail, pass, skip, warn} from '../../checks/types.js'
 
 const ROUTER_OWNERS = new Set(['network:router_interface', 'network:ha_router_replicated_interface', 'network:router_interface_distributed'])
 
@@ -93,6 +93,7 @@ const noApi = (ev: NetworkEvidence) =>
 export const apiNetwork: Check = {
   id: 'api.network',
   needs: [],
+  title: 'the network exists in the API and is admin_state_up',
   run(ev) {
     const none = noApi(ev)
     if (none) return none
@@ -128,6 +129,7 @@ function forceMetadata(ev: NetworkEvidence): boolean {
 export const apiSubnetIsolated: Check = {
   id: 'api.subnet-isolated',
   needs: ['api.network'],
+  title: 'a DHCP IPv4 subnet is isolated (Grizzly: no gateway; Juno on: no router port on the gateway), or force_metadata',
   run(ev) {
     const subnets = list(ev, P.subnets(ev.network), 'subnets')?.map(readSubnet)
     const ports = list(ev, P.ports(ev.network), 'ports')?.map(readPort)
@@ -153,6 +155,7 @@ export const apiSubnetIsolated: Check = {
 export const apiDhcpAgents: Check = {
   id: 'api.dhcp-agents',
   needs: ['api.network'],
+  title: 'this host is among the live DHCP agents hosting the network (admin API)',
   run(ev) {
     const r = record(ev, P.agents(ev.network))
     if (!r) return skip('the DHCP agents were not queried')
@@ -183,6 +186,7 @@ export const apiDhcpAgents: Check = {
 export const apiDhcpPort: Check = {
   id: 'api.dhcp-port',
   needs: ['api.network', 'opts.metadata-route'],
+  title: "the DHCP port's IP on this host is the next hop of the opts route",
   run(ev) {
     const ports = list(ev, P.ports(ev.network), 'ports')?.map(readPort)
     if (!ports) return skip('the ports could not be read')

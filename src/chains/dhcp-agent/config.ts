@@ -1,16 +1,17 @@
 import {posix} from 'node:path'
 
-import {type AgentSettings, BOOL_KEYS, type BoolKey, type BoolSetting, metadataVerdict, readSettings} from '../config/dhcp-agent.js'
-import {IniSyntaxError, parseIni} from '../config/oslo-ini.js'
-import {LAYOUTS} from '../layout.js'
-import {parseAgentCmdline} from '../parse/agent.js'
-import {clip, quoteLines, restartAgent, shq} from './derive.js'
-import type {NetworkEvidence} from '../evidence/evidence.js'
-import {type Check, type Finding, fail, pass, skip, warn} from './types.js'
+import {type AgentSettings, BOOL_KEYS, type BoolKey, type BoolSetting, metadataVerdict, readSettings} from '../../config/dhcp-agent.js'
+import {IniSyntaxError, parseIni} from '../../config/oslo-ini.js'
+import {LAYOUTS} from '../../layout.js'
+import {parseAgentCmdline} from '../../parse/agent.js'
+import {clip, quoteLines, restartAgent, shq} from '../../checks/derive.js'
+import type {NetworkEvidence} from '../../evidence/evidence.js'
+import {type Check, type Finding, fail, pass, skip, warn} from '../../checks/types.js'
 
 export const configMetadataEnabled: Check = {
   id: 'config.metadata-enabled',
   needs: [],
+  title: 'enable_isolated_metadata or force_metadata is true in the agent config',
   run(ev) {
     const file = ev.config
     const fix = `quantum-meta enable --config-file ${shq(file.path)} --restart`
@@ -115,6 +116,7 @@ export const START_TOLERANCE_MS = 50
 export const configAgentRestarted: Check = {
   id: 'config.agent-restarted',
   needs: [],
+  title: 'a running DHCP agent reads this config file and started after its last change (warns only)',
   run(ev) {
     const service = LAYOUTS[ev.layout].dhcpAgentService
     if (ev.agents === undefined) return skip('DHCP agent processes were not collected (a transcript or an older snapshot)')

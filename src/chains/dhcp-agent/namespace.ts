@@ -1,19 +1,20 @@
-import {METADATA_IP, clip, dhcpDevice, dnsmasqArgs, namespaceLine, namespaceList, namespaceListHas, plural, ran, restartAgent as restart, sameSubnet, shq} from './derive.js'
-import {OVN_METADATA} from '../layout.js'
-import {type Check, fail, pass, warn} from './types.js'
+import {METADATA_IP, clip, dhcpDevice, dnsmasqArgs, namespaceLine, namespaceList, namespaceListHas, plural, ran, restartAgent as restart, sameSubnet, shq} from '../../checks/derive.js'
+import {backendOfNetwork, OVN_METADATA, ovnMetadataNamespace} from '../../layout.js'
+import {type Check, fail, pass, warn} from '../../checks/types.js'
 
 export const namespaceExists: Check = {
   id: 'namespace.exists',
   needs: [],
+  title: 'the qdhcp-NET namespace exists',
   run(ev) {
     const list = namespaceList(ev)
     if (!list) return fail(`\`${ran(ev.namespaces)}\` failed: ${clip(ev.namespaces.stderr.trim() || ev.namespaces.error || 'no output')}`, [], 'run as root on the network node')
     const line = namespaceLine(ev, ev.namespace)
     if (line) return pass(`${ev.namespace} exists`, [`${ran(ev.namespaces)}: ${line.trim()}`])
-    if (namespaceListHas(ev, `ovnmeta-${ev.network}`)) {
+    if (backendOfNetwork(ev, (ns) => namespaceListHas(ev, ns)) === 'ovn') {
       return fail(
-        `no ${ev.namespace}, but ovnmeta-${ev.network}: this is ML2/OVN, where ${OVN_METADATA.agentService} (2025.2 on: ${OVN_METADATA.agentServiceSince2025_2} with the metadata extension) serves metadata and the DHCP agent's isolated metadata does not apply`,
-        [`${ran(ev.namespaces)}: ovnmeta-${ev.network}`],
+        `no ${ev.namespace}, but ${ovnMetadataNamespace(ev.network)}: this is ML2/OVN, where ${OVN_METADATA.agentService} (2025.2 on: ${OVN_METADATA.agentServiceSince2025_2} with the metadata extension) serves metadata and the DHCP agent's isolated metadata does not apply`,
+        [`${ran(ev.namespaces)}: ${ovnMetadataNamespace(ev.network)}`],
         `systemctl status ${OVN_METADATA.agentService}    (2025.2 on: systemctl status ${OVN_METADATA.agentServiceSince2025_2}; the qdhcp checks do not apply to OVN)`,
       )
     }
@@ -29,6 +30,7 @@ export const namespaceExists: Check = {
 export const namespaceDhcpAddress: Check = {
   id: 'namespace.dhcp-address',
   needs: ['namespace.exists'],
+  title: 'the DHCP device (tap…/ns-…) is up with an IPv4 address in each DHCP subnet',
   run(ev) {
     const dev = dhcpDevice(ev)
     const cmd = ev.addresses ? ran(ev.addresses) : 'ip addr'
@@ -55,6 +57,7 @@ export const namespaceDhcpAddress: Check = {
 export const namespaceMetadataAddress: Check = {
   id: 'namespace.metadata-address',
   needs: ['namespace.dhcp-address'],
+  title: '169.254.169.254 is on the DHCP device (/16 up to Ussuri, /32 later)',
   run(ev) {
     const dev = dhcpDevice(ev)!
     const cmd = ev.addresses ? ran(ev.addresses) : 'ip addr'

@@ -2,7 +2,7 @@
 import type {Snapshot} from '../evidence/evidence.js'
 import type {NodePaths} from '../layout.js'
 import type {OsFlags} from '../openstack/credentials.js'
-import {collectMany, listNamespaces, qdhcpNetworks, requireInspectable} from './collect.js'
+import {collectMany, listNamespaces, qdhcpNetworks, requireInspectable} from '../chains/dhcp-agent/collect.js'
 
 export interface LiveRequest {
   /** one network, or undefined for every qdhcp namespace on the node */
@@ -25,7 +25,7 @@ export async function collectLive(req: LiveRequest): Promise<Snapshot> {
   const snap = await collectMany(networks, ctx, {batch: Boolean(list), listed: list, tool: req.tool})
   const {hasCredentials} = await import('../openstack/credentials.js')
   if (req.api && networks.length > 0 && hasCredentials(req.os, process.env)) {
-    const api = await import('./api.js')
+    const api = await import('../node/api.js')
     const byNet = await api.collectApi(networks, req.os, api.agentHost(req.paths.configFile, req.agentHost))
     for (const ev of snap.networks) ev.api = byNet.get(ev.network)
     const {redactApiEvidence} = await import('../config/secrets.js')

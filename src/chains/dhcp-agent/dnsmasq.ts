@@ -1,10 +1,11 @@
-import {parseDnsmasqArgs} from '../parse/dnsmasq.js'
-import {clip, pidFromFile, processArgs, processOf, restartAgent} from './derive.js'
-import {type Check, fail, pass} from './types.js'
+import {parseDnsmasqArgs} from '../../parse/dnsmasq.js'
+import {clip, pidFromFile, processArgs, processOf, restartAgent} from '../../checks/derive.js'
+import {type Check, fail, pass} from '../../checks/types.js'
 
 export const dnsmasqRunning: Check = {
   id: 'dnsmasq.running',
   needs: ['namespace.exists'],
+  title: "dnsmasq from STATE/dhcp/NET/pid is alive, in the namespace, reading this network's opts",
   run(ev) {
     const fix = `${restartAgent(ev.layout)}    (the agent respawns dnsmasq; check its log for the dnsmasq error)`
     const file = ev.dnsmasqPidFile

@@ -1,6 +1,6 @@
-import {parseNetstat, parseProcNetTcp, parseSs, type Socket, socketInodesFromFdLinks} from '../parse/sockets.js'
-import {METADATA_IP, clip, processArgs, processOf, restartAgent, restartMetadataAgent, routedMetadata, upstreamDownAnswer} from './derive.js'
-import {type Check, fail, pass, skip, warn} from './types.js'
+import {parseNetstat, parseProcNetTcp, parseSs, type Socket, socketInodesFromFdLinks} from '../../parse/sockets.js'
+import {METADATA_IP, clip, processArgs, processOf, restartAgent, restartMetadataAgent, routedMetadata, upstreamDownAnswer} from '../../checks/derive.js'
+import {type Check, fail, pass, skip, warn} from '../../checks/types.js'
 
 const proxyFix = (layout: 'neutron' | 'quantum') =>
   layout === 'quantum'
@@ -10,6 +10,7 @@ const proxyFix = (layout: 'neutron' | 'quantum') =>
 export const proxyRunning: Check = {
   id: 'proxy.running',
   needs: ['namespace.exists'],
+  title: "the proxy's pid file points at a live process holding the network id",
   run(ev) {
     const proc = processOf(ev, 'proxy')
     const files = [ev.haproxyPidFile, ev.proxyPidFile].filter((f) => f.state !== 'not-collected')
@@ -59,6 +60,7 @@ function proxySockets(ev: Parameters<Check['run']>[0], pid: number): {sockets: S
 export const proxyListening: Check = {
   id: 'proxy.listening',
   needs: ['proxy.running'],
+  title: 'the proxy listens on TCP 80 (0.0.0.0 or 169.254.169.254) in the namespace',
   run(ev) {
     const proc = processOf(ev, 'proxy')!
     const seen = proxySockets(ev, proc.pid)
@@ -81,6 +83,7 @@ export const proxyListening: Check = {
 export const proxyUpstream: Check = {
   id: 'proxy.upstream',
   needs: ['namespace.exists'],
+  title: 'the UNIX socket the proxy forwards to exists and accepts connections',
   run(ev) {
     const sock = ev.upstreamSocket
     const fix = `${restartMetadataAgent(ev.layout)}    (it creates ${sock.path}; the DHCP and metadata agents must agree on metadata_proxy_socket and state_path)`

@@ -1,12 +1,18 @@
-import type {NetworkEvidence} from '../evidence/evidence.js'
-import {CHECKS} from './registry.js'
-import type {Check, CheckContext, Finding} from './types.js'
+import type {Check, CheckContext, Finding} from '../checks/types.js'
+import {backendOf, type NetworkEvidence} from '../evidence/evidence.js'
+import {chainFor} from './registry.js'
+
+function checksOf(ev: NetworkEvidence): readonly Check[] {
+  const chain = chainFor(backendOf(ev))
+  if (!chain) throw new Error(`no chain for backend ${backendOf(ev)}`)
+  return chain.checks
+}
 
 /**
- * Run the checks in chain order. A check whose prerequisite failed (or was skipped) is skipped
+ * Run the checks of the evidence's chain (its backend's) in chain order. A check whose prerequisite failed (or was skipped) is skipped
  * naming it; a check that throws becomes one failing finding, never a crash of the command.
  */
-export function runChecks(ev: NetworkEvidence, ctx: CheckContext, only?: readonly string[], checks: readonly Check[] = CHECKS): Finding[] {
+export function runChecks(ev: NetworkEvidence, ctx: CheckContext, only?: readonly string[], checks: readonly Check[] = checksOf(ev)): Finding[] {
   const byId = new Map<string, Finding>()
   const out: Finding[] = []
   for (const check of checks) {

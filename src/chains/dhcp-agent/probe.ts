@@ -1,7 +1,7 @@
-import {IniSyntaxError, effective, parseIni} from '../config/oslo-ini.js'
-import type {NetworkEvidence} from '../evidence/evidence.js'
-import {METADATA_IP, clip, processOf, restartMetadataAgent, routedMetadata} from './derive.js'
-import {type Check, fail, pass, skip} from './types.js'
+import {IniSyntaxError, effective, parseIni} from '../../config/oslo-ini.js'
+import type {NetworkEvidence} from '../../evidence/evidence.js'
+import {METADATA_IP, clip, processOf, restartMetadataAgent, routedMetadata} from '../../checks/derive.js'
+import {type Check, fail, pass, skip} from '../../checks/types.js'
 
 /** What each answer from inside the namespace means (DOMAIN.md, "What the instance sees"). 503 depends on the body: see read503. */
 const MEANING: Record<string, string> = {
@@ -77,6 +77,7 @@ function read503(ev: NetworkEvidence, text: string | undefined): {why: string; f
 export const probeHttp: Check = {
   id: 'probe.http',
   needs: ['namespace.exists'],
+  title: 'with --probe: GET http://169.254.169.254/ from inside the namespace answers',
   run(ev, ctx) {
     if (!ctx.probe || !ev.probe) return skip('not run (add --probe to send one GET from inside the namespace)')
     const p = ev.probe

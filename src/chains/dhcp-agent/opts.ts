@@ -1,10 +1,11 @@
-import {type OptsLine, isClasslessRoute, isRouterOption, isWin2k3Route, parseOpts} from '../parse/opts.js'
-import {METADATA_IP, clip, dhcpDevice, dnsmasqArgs, metadataHops, processOf, restartAgent, routedMetadata, sameSubnet, shq, sq} from './derive.js'
-import {type Check, fail, pass, warn} from './types.js'
+import {type OptsLine, isClasslessRoute, isRouterOption, isWin2k3Route, parseOpts} from '../../parse/opts.js'
+import {METADATA_IP, clip, dhcpDevice, dnsmasqArgs, metadataHops, processOf, restartAgent, routedMetadata, sameSubnet, shq, sq} from '../../checks/derive.js'
+import {type Check, fail, pass, warn} from '../../checks/types.js'
 
 export const optsMetadataRoute: Check = {
   id: 'opts.metadata-route',
   needs: ['namespace.dhcp-address'],
+  title: 'opts has 121 with 169.254.169.254/32 via the DHCP port IP, on a tag dnsmasq serves (and 249 on Neutron)',
   run(ev) {
     const dev = dhcpDevice(ev)!
     const file = ev.opts

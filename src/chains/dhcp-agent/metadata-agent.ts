@@ -1,9 +1,9 @@
 import {posix} from 'node:path'
 
-import {REDACTED} from '../config/secrets.js'
-import {IniSyntaxError, effective, parseIni} from '../config/oslo-ini.js'
-import {restartMetadataAgent, upstreamDownAnswer} from './derive.js'
-import {type Check, fail, pass, skip, warn} from './types.js'
+import {REDACTED} from '../../config/secrets.js'
+import {IniSyntaxError, effective, parseIni} from '../../config/oslo-ini.js'
+import {restartMetadataAgent, upstreamDownAnswer} from '../../checks/derive.js'
+import {type Check, fail, pass, skip, warn} from '../../checks/types.js'
 
 /** oslo.config's `$name` / `${name}` substitution, from [DEFAULT] of the same file or the defaults given. */
 function interpolate(value: string, vars: Record<string, string | undefined>): string {
@@ -20,6 +20,7 @@ function interpolate(value: string, vars: Record<string, string | undefined>): s
 export const metadataAgentConfig: Check = {
   id: 'metadata-agent.config',
   needs: [],
+  title: 'metadata_agent.ini: the agent listens where the proxy forwards, names Nova by an option this release reads, has a shared secret',
   run(ev) {
     const file = ev.metadataAgentConfig
     if (!file || file.state === 'not-collected') return skip('metadata_agent.ini was not collected (a transcript or an older snapshot)')
