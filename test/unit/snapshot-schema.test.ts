@@ -85,6 +85,15 @@ describe('the backend a network was collected for', () => {
     expect(b.stdout).toBe(a.stdout)
   })
 
+  it('a backend the schema knows but this version has no chain for is exit 2 saying so, never judged by the DHCP agent\'s checks', () => {
+    const doc = seed()
+    doc.networks[0].backend = 'ovn'
+    expect(checkSnapshot(doc)).toMatchObject({ok: true})
+    const r = cli(['diagnose', NET, '--snapshot', write(doc, 'ovn.json'), '--json'])
+    expect(r.status).toBe(2)
+    expect(r.json.error.message).toContain('ovn backend')
+  })
+
   it('an unknown backend is exit 2 naming the field', () => {
     const doc = seed()
     doc.networks[0].backend = 'linuxbridge'
