@@ -2,7 +2,7 @@ import {QmCommand} from '../base-command.js'
 import type {ApplyResult} from '../config/apply.js'
 import {disableWanted} from '../config/dhcp-agent.js'
 import {configFlags} from '../config/flags.js'
-import {runConfigCommand} from '../config/command.js'
+import {runConfigCommand} from '../config-command.js'
 
 export default class Disable extends QmCommand {
   static description = `turn isolated metadata off in dhcp_agent.ini (enable_isolated_metadata, force_metadata and enable_metadata_network back to False)

@@ -3,7 +3,7 @@ import type {ApplyResult} from '../config/apply.js'
 import {enableWanted} from '../config/dhcp-agent.js'
 import {configFlags} from '../config/flags.js'
 import * as Flags from '@oclif/core/flags'
-import {runConfigCommand} from '../config/command.js'
+import {runConfigCommand} from '../config-command.js'
 
 export default class Enable extends QmCommand {
   static description = `turn isolated metadata on in dhcp_agent.ini, changing only the lines that must change

@@ -1,18 +1,20 @@
-/** What `enable` and `disable` share: flags -> apply the wanted settings -> render -> exit code. */
-import type {QmCommand} from '../base-command.js'
-import {agentConfigPath} from '../layout.js'
-import {renderConfigResult} from '../render/config-result.js'
-import {type ApplyResult, type Mode, applyAgentConfig} from './apply.js'
-import type {Wanted} from './edit.js'
+/**
+ * What `enable` and `disable` share: flags -> apply the wanted settings -> render -> exit code. A
+ * service above config/ and render/ (in config/ it made config <-> render a folder cycle).
+ */
+import {type ApplyResult, type Mode, applyAgentConfig} from './config/apply.js'
+import type {Wanted} from './config/edit.js'
+import {agentConfigPath} from './layout.js'
+import {renderConfigResult} from './render/config-result.js'
 
 export async function runConfigCommand(
-  cmd: QmCommand & {jsonEnabled(): boolean},
+  cmd: {jsonEnabled(): boolean},
   flags: {backup: boolean; check: boolean; 'config-file'?: string; 'dry-run': boolean; restart: boolean},
   wanted: Wanted[],
   wantServing: boolean,
 ): Promise<ApplyResult> {
   const mode: Mode = flags.check ? 'check' : flags['dry-run'] ? 'dry-run' : 'write'
-  const {findDhcpAgentUnit, restartDhcpAgent} = await import('../system/service.js')
+  const {findDhcpAgentUnit, restartDhcpAgent} = await import('./system/service.js')
   const outcome = await applyAgentConfig(
     {backup: flags.backup, wantServing, mode, path: agentConfigPath(flags['config-file']), restart: flags.restart, wanted},
     {
