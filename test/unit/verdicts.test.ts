@@ -11,42 +11,10 @@ import {describe, expect, it} from 'vitest'
 import type {Finding} from '../../src/checks/types.js'
 import type {NetworkEvidence} from '../../src/evidence/evidence.js'
 import {diagnoseEvidence} from '../../src/diagnose/service.js'
+import {ZED_NET, zed} from '../helpers/zed-evidence.js'
 import {USER_HZ, bootTimeMs, parseUptime, readBootTimeMs, startedAtMs} from '../../src/node/proc-clock.js'
 import {procBootTime, procStartTicks} from '../../src/parse/agent.js'
 import {cliAsync} from '../helpers/cli.js'
-
-const ZED_NET = 'debe22fb-0d6c-4b70-9763-b422a9442bb1'
-const zedFile = (f: string) => readFileSync(new URL(`../fixtures/node/zed/basic-isolated/${f}`, import.meta.url), 'utf8')
-
-/** The real Zed node's evidence, in the shape a hand-made snapshot has (ps and netstat text). */
-function zed(): NetworkEvidence {
-  const ns = `qdhcp-${ZED_NET}`
-  const state = '/var/lib/neutron'
-  const cmd = (argv: string[], stdout: string) => ({argv, exitCode: 0, stderr: '', stdout})
-  const dnsmasqPs = zedFile('ps-f-dnsmasq.txt')
-  const haproxyPs = zedFile('ps-f-haproxy.txt')
-  const pidIn = (ps: string) => Number(ps.split('\n')[1].trim().split(/\s+/)[1])
-  return {
-    addresses: cmd(['ip', 'netns', 'exec', ns, 'ip', '-4', 'a'], zedFile('ip-4-a.txt')),
-    config: {content: '[DEFAULT]\ninterface_driver = linuxbridge\nenable_isolated_metadata = True\nforce_metadata = False\n', path: '/etc/neutron/dhcp_agent.ini', state: 'present'},
-    dnsmasqPidFile: {path: `${state}/dhcp/${ZED_NET}/pid`, state: 'not-collected'},
-    haproxyConfig: {content: zedFile('haproxy.conf'), path: `${state}/ns-metadata-proxy/${ZED_NET}.conf`, state: 'present'},
-    haproxyPidFile: {path: `${state}/external/pids/${ZED_NET}.pid.haproxy`, state: 'not-collected'},
-    layout: 'neutron',
-    namespace: ns,
-    namespaces: cmd(['ip', 'netns'], zedFile('ip-netns.txt')),
-    network: ZED_NET,
-    opts: {content: zedFile('opts'), path: `${state}/dhcp/${ZED_NET}/opts`, state: 'present'},
-    processes: [
-      {alive: true, from: 'ps', pid: pidIn(dnsmasqPs), ps: dnsmasqPs, role: 'dnsmasq'},
-      {alive: true, from: 'ps', pid: pidIn(haproxyPs), ps: haproxyPs, role: 'proxy'},
-    ],
-    proxyPidFile: {path: `${state}/external/pids/${ZED_NET}.pid`, state: 'not-collected'},
-    sockets: cmd(['ip', 'netns', 'exec', ns, 'netstat', '-4', '-anpt'], zedFile('netstat-4-anpt.txt')),
-    statePath: state,
-    upstreamSocket: {connect: 'ok', path: `${state}/metadata_proxy`, state: 'present', type: 'socket'},
-  }
-}
 
 const byId = (fs: Finding[], id: string) => fs.find((f) => f.id === id)!
 
