@@ -4,6 +4,8 @@
  * Every regex here is linear on any input (no nested or overlapping quantifiers).
  */
 
+import {isSecretName} from '../config/secrets.js'
+
 /** A server's id (network, subnet, port) is used only if it is a UUID (the one test, in layout.ts). */
 export {isUuid} from '../layout.js'
 
@@ -47,11 +49,10 @@ export function showBadId(v: unknown): string {
   return typeof v === 'string' ? JSON.stringify(serverText(v, 60)) : v === undefined ? 'none' : typeof v
 }
 
-const SECRET_PARAM = /password|passwd|secret|token|key|credential/i
 
 /**
- * A URL as it may be printed: userinfo (`user:pass@`) becomes `***@`, secret-looking query values
- * become `***`. Text that is not a URL keeps its shape with any `//user:pass@` hidden the same way.
+ * A URL as it may be printed: userinfo (`user:pass@`) becomes `***@`, and a query value becomes `***`
+ * when its name is a secret's by the rule collect redacts with (isSecretName). Text that is not a URL keeps its shape with any `//user:pass@` hidden the same way.
  */
 export function redactUrl(url: string): string {
   let u: URL
@@ -65,7 +66,7 @@ export function redactUrl(url: string): string {
     u.username = '***'
     u.password = ''
   }
-  for (const k of [...u.searchParams.keys()]) if (SECRET_PARAM.test(k)) u.searchParams.set(k, '***')
+  for (const k of [...u.searchParams.keys()]) if (isSecretName(k)) u.searchParams.set(k, '***')
   return u.toString()
 }
 
