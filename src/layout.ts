@@ -53,6 +53,25 @@ export const LAYOUTS: Record<LayoutName, Layout> = {
  */
 export const OVN_METADATA = {agentService: 'neutron-ovn-metadata-agent', agentServiceSince2025_2: 'neutron-ovn-agent'} as const
 
+/**
+ * Where an ML2/OVN chassis keeps things when no running agent says otherwise: the agent's ini as
+ * Debian/Ubuntu, TripleO (puppet-generated, host side) and kolla (host side) install it; the state
+ * path oslo.config defaults to; the server's ml2_conf.ini (on a controller or an all-in-one).
+ */
+export const OVN_PATHS = {
+  agentConfigs: [
+    '/etc/neutron/neutron_ovn_metadata_agent.ini',
+    '/etc/neutron/plugins/networking-ovn/networking-ovn-metadata-agent.ini',
+    '/var/lib/config-data/puppet-generated/neutron/etc/neutron/plugins/networking-ovn/networking-ovn-metadata-agent.ini',
+    '/etc/kolla/neutron-ovn-metadata-agent/neutron_ovn_metadata_agent.ini',
+  ],
+  ml2Config: '/etc/neutron/plugins/ml2/ml2_conf.ini',
+  statePath: '/var/lib/neutron',
+} as const
+
+/** An agent config path that belongs to ML2/OVN's metadata agent (by its name). */
+export const isOvnAgentConfig = (path: string) => /ovn[-_]metadata[-_]agent|ovn[-_]agent/.test(path.split('/').pop() ?? '')
+
 /** The agent config to use: the given one, else Neutron's, else Quantum's (Neutron's path when neither exists). */
 export function agentConfigPath(given: string | undefined, exists: (p: string) => boolean = existsSync): string {
   if (given !== undefined) return given

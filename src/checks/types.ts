@@ -1,4 +1,4 @@
-import type {LayoutName, NetworkEvidence} from '../evidence/evidence.js'
+import type {BackendName, LayoutName, NetworkEvidence} from '../evidence/evidence.js'
 
 export type Status = 'pass' | 'warn' | 'fail' | 'skip'
 
@@ -35,6 +35,8 @@ export const skip = (summary: string, evidence: string[] = []): Omit<Finding, 'i
 export interface NetworkReport {
   network: string
   layout: LayoutName
+  /** the chain that judged it */
+  backend: BackendName
   healthy: boolean
   findings: Finding[]
 }

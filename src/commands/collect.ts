@@ -32,6 +32,8 @@ Diagnose it anywhere later with \`quantum-meta diagnose <net-id> --snapshot FILE
     const snap = await collectLive({
       agentHost: flags['agent-host'],
       api: flags.api,
+      backend: flags.backend as 'dhcp-agent' | 'ovn' | undefined,
+      given: {configFile: flags['config-file'], statePath: flags['state-path']},
       network: netId,
       os: flags,
       paths: nodePaths({configFile: flags['config-file'], metadataAgentConfig: flags['metadata-agent-config'], statePath: flags['state-path']}),

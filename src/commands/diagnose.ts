@@ -4,20 +4,22 @@ import * as Flags from '@oclif/core/flags'
 import {liveFlags, nodeFlags} from '../node/flags.js'
 import {openstackFlags} from '../openstack/flags.js'
 import {QmCommand} from '../base-command.js'
-import {ALL_CHECKS} from '../chains/registry.js'
+import {ALL_CHECKS, CHAINS} from '../chains/registry.js'
 import {EXIT, usageError} from '../errors.js'
 import {checkNetId, nodePaths} from '../layout.js'
 
 export default class Diagnose extends QmCommand {
   static args = {
-    'net-id': Args.string({description: 'the network UUID (the namespace is qdhcp-<net-id>)', required: false}),
+    'net-id': Args.string({description: 'the network UUID (the namespace is qdhcp-<net-id>, on ML2/OVN ovnmeta-<net-id>)', required: false}),
   }
 
-  static description = `name the broken link of the isolated-metadata chain of a network on this node
+  static description = `name the broken link of the metadata chain of a network on this node
 
-Checks, in chain order: the agent config, the qdhcp namespace, the DHCP and metadata addresses, dnsmasq,
-the opts route (option 121), the metadata proxy, its listener and its upstream socket (and with --probe an
-HTTP GET from inside the namespace). Exit: 0 no link broken, 1 a link is broken, 2 bad input, 3 cannot inspect.`
+DHCP agent (isolated metadata), in chain order: the agent config, the qdhcp namespace, the DHCP and metadata
+addresses, dnsmasq, the opts route (option 121), the metadata proxy, its listener and its upstream socket.
+ML2/OVN: the agent's config and process, the chassis, the agent's SB registration, the metadata port, option 121
+in the NB, a VM bound here, the ovnmeta namespace, haproxy and the agent's socket. With --probe an HTTP GET from
+inside the namespace. Exit: 0 no link broken, 1 a link is broken, 2 bad input, 3 cannot inspect.`
 
   static examples = [
     '<%= config.bin %> diagnose 01cce415-8e2b-4096-92b5-7acc67163d79',
@@ -30,7 +32,7 @@ HTTP GET from inside the namespace). Exit: 0 no link broken, 1 a link is broken,
     ...nodeFlags,
     ...liveFlags,
     ...openstackFlags,
-    all: Flags.boolean({description: 'every qdhcp namespace on this node, one row each', exclusive: ['snapshot']}),
+    all: Flags.boolean({description: 'every network this node serves, one row each (qdhcp namespaces; on OVN the ovnmeta namespaces and the networks with a VM bound here)', exclusive: ['snapshot']}),
     check: Flags.string({description: 'run only these checks (repeatable; see --list-checks)', helpValue: 'ID', multiple: true}),
     'list-checks': Flags.boolean({description: 'list the checks in chain order and exit'}),
     probe: Flags.boolean({description: 'also GET http://169.254.169.254/ from inside the namespace'}),
@@ -40,8 +42,13 @@ HTTP GET from inside the namespace). Exit: 0 no link broken, 1 a link is broken,
   public async run(): Promise<unknown> {
     const {args, flags} = await this.parse(Diagnose)
     if (flags['list-checks']) {
-      const list = ALL_CHECKS.map((c) => ({id: c.id, needs: c.needs, title: c.title}))
-      if (!this.jsonEnabled()) for (const c of list) process.stdout.write(`${c.id.padEnd(28)} ${c.title}\n`)
+      const list = CHAINS.flatMap((chain) => chain.checks.map((c) => ({chain: chain.backend, id: c.id, needs: c.needs, title: c.title})))
+      if (!this.jsonEnabled()) {
+        for (const chain of CHAINS) {
+          process.stdout.write(`${chain.backend === CHAINS[0].backend ? '' : '\n'}${chain.title}\n`)
+          for (const c of chain.checks) process.stdout.write(`  ${c.id.padEnd(26)} ${c.title}\n`)
+        }
+      }
       return {checks: list}
     }
     const only = flags.check
@@ -59,6 +66,8 @@ HTTP GET from inside the namespace). Exit: 0 no link broken, 1 a link is broken,
       live: {
         agentHost: flags['agent-host'],
         api: flags.api,
+        backend: flags.backend as 'dhcp-agent' | 'ovn' | undefined,
+        given: {configFile: flags['config-file'], statePath: flags['state-path']},
         os: flags,
         paths: nodePaths({configFile: flags['config-file'], metadataAgentConfig: flags['metadata-agent-config'], statePath: flags['state-path']}),
         tool: `quantum-meta/${this.config.version}`,

@@ -287,4 +287,19 @@ export function redactEvidence(ev: NetworkEvidence, seen: WeakSet<object> = new 
     a.cmdline = redactCmdline(a.cmdline)
     for (const c of a.configs ?? []) file(c, redactIniSecrets)
   }
+  if (ev.ovn) {
+    for (const c of ev.ovn.configs) file(c, redactIniSecrets)
+    file(ev.ovn.serverConfig, redactIniSecrets)
+    for (const a of ev.ovn.agents) {
+      if (seen.has(a)) continue
+      seen.add(a)
+      a.cmdline = redactCmdline(a.cmdline)
+      for (const c of a.configs ?? []) file(c, redactIniSecrets)
+    }
+    for (const p of ev.ovn.haproxies) {
+      if (seen.has(p)) continue
+      seen.add(p)
+      if (p.cmdline !== undefined) p.cmdline = redactCmdline(p.cmdline)
+    }
+  }
 }

@@ -44,7 +44,7 @@ export function diagnoseEvidence(ev: NetworkEvidence, opts: {probe: boolean; onl
   const chain = chainFor(backendOf(e))
   if (!chain) throw usageError('no-chain', `network ${e.network}: its evidence is of the ${backendOf(e)} backend, which this version of quantum-meta has no checks for`)
   const findings = runChecks(e, {probe: opts.probe}, opts.only, chain.checks)
-  return {findings, healthy: healthy(findings), layout: e.layout, network: e.network}
+  return {backend: chain.backend, findings, healthy: healthy(findings), layout: e.layout, network: e.network}
 }
 
 export async function readSnapshot(path: string): Promise<Snapshot> {

@@ -2,14 +2,15 @@
  * The whole snapshot document, checked against one schema before any check reads it: a snapshot is
  * a file someone handed over, so a wrong type anywhere is bad input (exit 2 naming the field), never
  * a crash in a check. Ids are checked here too, before they reach a path, a command line or a
- * printed fix: a network id is a UUID, its namespace is qdhcp-<that UUID>, a pid a whole number.
+ * printed fix: a network id is a UUID, its namespace is qdhcp-<that UUID> (ovnmeta-<that UUID> for the
+ * ovn backend), a pid a whole number.
  * Unknown fields are ignored (a newer collector may add some); every field the current collector
  * writes is described, so every snapshot it writes reads back.
  */
 import * as v from 'valibot'
 
 import {BACKENDS, type NetworkEvidence, type Snapshot, SNAPSHOT_FORMAT} from './evidence.js'
-import {QDHCP_NAMESPACE as NAMESPACE, UUID} from './ids.js'
+import {OVNMETA_NAMESPACE, QDHCP_NAMESPACE, UUID} from './ids.js'
 
 const kind = (x: unknown) => (x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x === 'object' ? 'an object' : typeof x === 'string' ? 'a string' : typeof x === 'number' ? 'a number' : typeof x === 'boolean' ? 'a boolean' : typeof x)
 
@@ -89,6 +90,19 @@ const apiEvidence = record({
   records: v.array(record({body: str, method: str, path: str, status: int})),
 })
 
+const ovnEvidence = record({
+  agents: v.array(agentRecord),
+  configs: v.array(fileRecord),
+  connections: record({from: v.array(str), nb: v.optional(str), ovs: str, sb: str}),
+  controllers: v.array(record({cmdline: str, pid})),
+  haproxies: v.array(processRecord),
+  nb: v.optional(commandRecord),
+  nbSkipped: v.optional(str),
+  ovs: commandRecord,
+  sb: commandRecord,
+  serverConfig: v.optional(fileRecord),
+})
+
 const networkEvidence = v.pipe(
   record({
     addresses: v.optional(commandRecord),
@@ -102,11 +116,15 @@ const networkEvidence = v.pipe(
     haproxyPidFile: fileRecord,
     layout: v.picklist(['neutron', 'quantum']),
     metadataAgentConfig: v.optional(fileRecord),
-    namespace: v.pipe(v.string(), v.regex(NAMESPACE, 'must be qdhcp-<network UUID>')),
+    namespace: v.pipe(
+      v.string(),
+      v.check((n) => QDHCP_NAMESPACE.test(n) || OVNMETA_NAMESPACE.test(n), 'must be qdhcp-<network UUID> or ovnmeta-<network UUID>'),
+    ),
     namespaceInode: v.optional(str),
     namespaces: commandRecord,
     network: v.pipe(v.string(), v.regex(UUID, 'must be a UUID like 01cce415-8e2b-4096-92b5-7acc67163d79'), v.toLowerCase()),
     opts: fileRecord,
+    ovn: v.optional(ovnEvidence),
     probe: v.optional(probeRecord),
     processes: v.array(processRecord),
     proxyPidFile: fileRecord,
@@ -117,10 +135,14 @@ const networkEvidence = v.pipe(
   }),
   v.forward(
     v.check(
-      (n) => n.namespace.toLowerCase() === `qdhcp-${n.network}`,
+      (n) => n.namespace.toLowerCase() === `${(n.backend ?? 'dhcp-agent') === 'ovn' ? 'ovnmeta' : 'qdhcp'}-${n.network}`,
       (issue) => `${(issue.input as {namespace: string}).namespace} is not the namespace of network ${(issue.input as {network: string}).network}`,
     ),
     ['namespace'],
+  ),
+  v.forward(
+    v.check((n) => (n.backend ?? 'dhcp-agent') !== 'ovn' || n.ovn !== undefined, 'required for the ovn backend'),
+    ['ovn'],
   ),
 )
 

@@ -4,8 +4,16 @@
 //     neutron-dhcp-agent (/usr/bin/python3 /usr/bin/neutron-dhcp-agent --config-file /etc/neutron/neutron.conf ...)
 // privsep-helper children carry the agent's --config-file list too; they are not the agent.
 
+/** The DHCP agent's programs (Neutron, Quantum). */
+export const DHCP_AGENT_PROGRAMS = ['neutron-dhcp-agent', 'quantum-dhcp-agent'] as const
+/**
+ * ML2/OVN's metadata agent: neutron-ovn-metadata-agent, and from 2025.2 neutron-ovn-agent (the
+ * metadata role is its `metadata` extension).
+ */
+export const OVN_AGENT_PROGRAMS = ['neutron-ovn-metadata-agent', 'neutron-ovn-agent'] as const
+
 export interface AgentArgs {
-  program: 'neutron-dhcp-agent' | 'quantum-dhcp-agent'
+  program: string
   /** every --config-file, in order (oslo.config: later files override earlier ones) */
   configFiles: string[]
   configDirs: string[]
@@ -15,7 +23,7 @@ export interface AgentArgs {
 
 const base = (a: string | undefined) => (a ?? '').split('/').pop() ?? ''
 
-export function parseAgentCmdline(cmdline: string): AgentArgs | undefined {
+export function parseAgentCmdline(cmdline: string, programs: readonly string[] = DHCP_AGENT_PROGRAMS): AgentArgs | undefined {
   let argv = cmdline.split('\0').filter((a) => a !== '')
   if (argv.length === 1) {
     const title = /^(\S+) \((.*)\)\s*$/.exec(argv[0])
@@ -27,7 +35,7 @@ export function parseAgentCmdline(cmdline: string): AgentArgs | undefined {
     while (i < argv.length && argv[i].startsWith('-')) i++ // interpreter options (-u, -O, ...)
   }
   const program = base(argv[i])
-  if (program !== 'neutron-dhcp-agent' && program !== 'quantum-dhcp-agent') return undefined
+  if (!programs.includes(program)) return undefined
   const out: AgentArgs = {configDirs: [], configFiles: [], program, sources: []}
   for (let j = i + 1; j < argv.length; j++) {
     const m = /^--(config-file|config-dir)(?:=(.*))?$/.exec(argv[j])

@@ -25,6 +25,8 @@ export interface Interface {
   up: boolean
   /** `state UP`, `state UNKNOWN`, `state DOWN` (operstate in JSON). */
   state?: string
+  /** the link-layer address (JSON `address`), lower case */
+  mac?: string
   addresses: IfAddress[]
 }
 
@@ -78,12 +80,17 @@ function parseText(text: string): Interface[] {
       current = undefined
       continue
     }
+    const l = /^\s*link\/\w+\s+([0-9a-f]{2}(?::[0-9a-f]{2}){5})\b/i.exec(line)
+    if (l && current) {
+      current.mac = l[1].toLowerCase()
+      continue
+    }
     const a = ADDR.exec(line)
     if (a && current) {
       const addr = parseAddress(a[1], a[2])
       if (addr) current.addresses.push(addr)
     }
-    // anything else (link/ether, valid_lft, altname, noise) is not needed
+    // anything else (valid_lft, altname, noise) is not needed
   }
   return out
 }
@@ -127,6 +134,7 @@ function parseJson(text: string): Interface[] {
     const itf: Interface = {addresses: [], flags, ifname: stripPeer(item.ifname), up}
     if (typeof item.ifindex === 'number') itf.ifindex = item.ifindex
     if (state !== undefined) itf.state = state
+    if (typeof item.address === 'string' && /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(item.address)) itf.mac = item.address.toLowerCase()
     const infos = Array.isArray(item.addr_info) ? item.addr_info : []
     for (const ai of infos) {
       if (!isRecord(ai)) continue

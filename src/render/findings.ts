@@ -36,7 +36,7 @@ export function renderReport(r: NetworkReport): string {
     wordWrap: true,
   })
   for (const f of r.findings) table.push([mark(f.status), f.id, printable(f.summary, 400)])
-  const out = [`network ${r.network} (${r.layout} layout)`, table.toString()]
+  const out = [`network ${r.network} (${r.backend === 'ovn' ? 'ML2/OVN' : `${r.layout} layout`})`, table.toString()]
   const notable = r.findings.filter((f) => f.status === 'fail' || f.status === 'warn')
   for (const f of notable) {
     if (f.evidence.length === 0) continue

@@ -100,7 +100,7 @@ describe('Grizzly: Keystone v2.0 and Quantum (replayed)', () => {
     expect(r.stdout).toMatch(/^Created a new subnet:\n(\+-+\+-+\+)\n\| Field +\| Value +\|\n\1\n\| allocation_pools/)
     expect(r.stdout).toMatch(/\n\| gateway_ip +\| +\|\n/)
     expect(r.stdout).toMatch(/\n\| id {15}\| a507c135-12b9-419c-ab43-ecaa7ca57f83 +\|\n/)
-    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual(['POST /v2.0/tokens', 'GET /v2.0/networks?name=net1', 'POST /v2.0/subnets'])
+    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual(['POST /v2.0/tokens', 'GET /v2.0/networks?name=net1', 'POST /v2.0/subnets', 'GET /v2.0/agents'])
     expect(JSON.parse(seen[0].body)).toEqual({auth: {passwordCredentials: {password: PASSWORD, username: 'admin'}, tenantName: 'demo'}})
     expect(seen[2].body).toContain('"gateway_ip":null')
     expect(JSON.parse(seen[2].body)).toEqual({subnet: {cidr: '172.17.17.0/24', enable_dhcp: true, gateway_ip: null, ip_version: 4, name: 'sub1', network_id: NET}})
@@ -131,11 +131,11 @@ describe('Grizzly: Keystone v2.0 and Quantum (replayed)', () => {
     expect(r.stderr).toMatch(/debug: POST http:\/\/127\.0\.0\.1:\d+\/v2\.0\/tokens -> 401/)
   })
 
-  it('by network id it is one POST after the token; an unknown id is exit 2 and nothing is created', async () => {
+  it('by network id it is one POST after the token (then the agent list, for the ML2/OVN warning); an unknown id is exit 2 and nothing is created', async () => {
     seen.length = 0
     const r = await cliAsync(['subnet', 'create', NET, '172.17.17.0/24', '--json'], {env: env()})
     expect(r.status).toBe(0)
-    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual(['POST /v2.0/tokens', 'POST /v2.0/subnets'])
+    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual(['POST /v2.0/tokens', 'POST /v2.0/subnets', 'GET /v2.0/agents'])
     const missing = '00000000-1111-4222-8333-444444444444'
     const m = await cliAsync(['subnet', 'create', missing, '172.17.17.0/24'], {env: env()})
     expect(m.status).toBe(2)
@@ -173,6 +173,6 @@ describe('Grizzly: Keystone v2.0 and Quantum (replayed)', () => {
     const r = await cliAsync(['subnet', 'create', 'net1', '172.17.17.0/24', '--json', '--os-token', 'grizzly-token-0123456789abcdef', '--os-endpoint', base], {env: {}})
     expect(r.status).toBe(0)
     expect(r.json.gateway_ip).toBeNull()
-    expect(seen.map((s) => s.url)).toEqual(['/v2.0/networks?name=net1', '/v2.0/subnets'])
+    expect(seen.map((s) => s.url)).toEqual(['/v2.0/networks?name=net1', '/v2.0/subnets', '/v2.0/agents'])
   })
 })

@@ -60,12 +60,22 @@ describe('diagnose input checks', () => {
     expect(r.json.error.code).toBe('bad-net-id')
   })
 
-  it('--list-checks lists the ids in chain order', () => {
+  it('--list-checks lists both chains, each in chain order', () => {
     const r = cli(['diagnose', '--list-checks'])
     expect(r.status).toBe(0)
-    expect(r.stdout.split('\n')[0]).toMatch(/^config\.metadata-enabled\s+enable_isolated_metadata or force_metadata/)
-    expect(r.stdout.split('\n').filter(Boolean)).toHaveLength(16)
-    expect(r.stdout.split('\n')[1]).toMatch(/^config\.agent-restarted\s+a running DHCP agent reads this config file/)
+    const lines = r.stdout.split('\n')
+    expect(lines[0]).toMatch(/^dhcp-agent: /)
+    expect(lines[1]).toMatch(/^ {2}config\.metadata-enabled\s+enable_isolated_metadata or force_metadata/)
+    expect(lines[2]).toMatch(/^ {2}config\.agent-restarted\s+a running DHCP agent reads this config file/)
+    const ovn = lines.findIndex((l) => l.startsWith('ovn: '))
+    expect(ovn).toBeGreaterThan(16)
+    expect(lines[ovn + 1]).toMatch(/^ {2}ovn\.agent-config\s/)
+    expect(lines.filter((l) => /^ {2}ovn\./.test(l)).map((l) => l.trim().split(/\s+/)[0])).toEqual([
+      'ovn.agent-config', 'ovn.agent-running', 'ovn.chassis', 'ovn.agent-registered', 'ovn.metadata-port', 'ovn.dhcp-route', 'ovn.local-vif',
+      'ovn.namespace', 'ovn.namespace-addresses', 'ovn.br-int-port', 'ovn.haproxy', 'ovn.haproxy-config', 'ovn.haproxy-listening', 'ovn.upstream-socket', 'ovn.probe',
+    ])
+    const json = cli(['diagnose', '--list-checks', '--json']).json
+    expect(json.checks.filter((c: {chain: string}) => c.chain === 'dhcp-agent')).toHaveLength(16)
   })
 
   it('a snapshot that is not one is exit 2', () => {

@@ -85,13 +85,17 @@ describe('the backend a network was collected for', () => {
     expect(b.stdout).toBe(a.stdout)
   })
 
-  it('a backend the schema knows but this version has no chain for is exit 2 saying so, never judged by the DHCP agent\'s checks', () => {
+  it('a network relabelled ovn is exit 2 naming what it lacks (its ovnmeta namespace, its OVN evidence), never judged by either chain', () => {
     const doc = seed()
     doc.networks[0].backend = 'ovn'
-    expect(checkSnapshot(doc)).toMatchObject({ok: true})
-    const r = cli(['diagnose', NET, '--snapshot', write(doc, 'ovn.json'), '--json'])
+    expect(checkSnapshot(doc)).toMatchObject({field: 'networks[0].namespace', ok: false})
+    let r = cli(['diagnose', NET, '--snapshot', write(doc, 'ovn.json'), '--json'])
     expect(r.status).toBe(2)
-    expect(r.json.error.message).toContain('ovn backend')
+    expect(r.json.error.message).toContain('networks[0].namespace')
+    doc.networks[0].namespace = `ovnmeta-${NET}`
+    r = cli(['diagnose', NET, '--snapshot', write(doc, 'ovn2.json'), '--json'])
+    expect(r.status).toBe(2)
+    expect(r.json.error.message).toContain('networks[0].ovn: required for the ovn backend')
   })
 
   it('an unknown backend is exit 2 naming the field', () => {
@@ -117,7 +121,7 @@ describe('a wrong field is exit 2 naming it, never exit 3', () => {
     ['exitCode as text', (d) => (d.networks[0].namespaces.exitCode = '0'), 'networks[0].namespaces.exitCode: expected a number, got a string'],
     ['a missing config record', (d) => delete d.networks[0].config, 'networks[0].config: required'],
     ['a path-shaped network id', (d) => (d.networks[0].network = '../../../etc'), 'networks[0].network: must be a UUID like 01cce415-8e2b-4096-92b5-7acc67163d79'],
-    ['a namespace with a shell command', (d) => (d.networks[0].namespace = 'qdhcp-x; reboot'), 'networks[0].namespace: must be qdhcp-<network UUID>'],
+    ['a namespace with a shell command', (d) => (d.networks[0].namespace = 'qdhcp-x; reboot'), 'networks[0].namespace: must be qdhcp-<network UUID> or ovnmeta-<network UUID>'],
     [
       "another network's namespace",
       (d) => (d.networks[0].namespace = 'qdhcp-11111111-2222-3333-4444-555555555555'),

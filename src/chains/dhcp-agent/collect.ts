@@ -2,9 +2,7 @@
  * The DHCP agent chain's collector. Collect evidence on this network node: one `ip` call per namespace, everything else read from
  * files and /proc (no `ip netns exec … netstat -p` per namespace: that scans every process's fds).
  */
-import {readFileSync} from 'node:fs'
-import {lstat, readFile, readdir, readlink, realpath, stat} from 'node:fs/promises'
-import {connect} from 'node:net'
+import {readdir, readlink, stat} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import {dirname, join} from 'node:path'
 
@@ -17,7 +15,8 @@ import {type AgentArgs, parseAgentCmdline, procStartTicks} from '../../parse/age
 import {parseHaproxyConfig} from '../../parse/haproxy.js'
 import {parseNetnsList} from '../../parse/netns.js'
 import {addressesOf, namespaceListed} from '../../node/namespaces.js'
-import {readProcTable} from '../../node/procfs.js'
+import {probeFromNamespace} from '../../node/probe.js'
+import {command, fileRecord, pidOf, processRecord, readOr, readProcSync} from '../../node/records.js'
 import {run} from '../../system/exec.js'
 import {readBootTimeMs, startedAtMs} from '../../node/proc-clock.js'
 import {readRegularFile, refuseIrregular, TEXT_FILE_MAX_BYTES} from '../../system/read-file.js'
@@ -31,94 +30,6 @@ export interface NodeContext {
   metadataAgentConfig?: string
   probe: boolean
 }
-
-async function command(file: string, args: string[]): Promise<CommandRecord> {
-  const r = await run(file, args, {timeoutMs: 15_000})
-  return {argv: r.command, error: r.failedToStart ?? (r.timedOut ? 'timed out' : undefined), exitCode: r.exitCode, stderr: r.stderr, stdout: r.stdout}
-}
-
-async function fileRecord(path: string, opts: {read?: boolean; connect?: boolean; resolve?: boolean} = {read: true}): Promise<FileRecord> {
-  debug(`read ${path}`)
-  try {
-    const st = await lstat(path)
-    const type = st.isFile() ? 'file' : st.isSocket() ? 'socket' : st.isDirectory() ? 'directory' : st.isSymbolicLink() ? 'symlink' : 'other'
-    const rec: FileRecord = {path, state: 'present', type}
-    if (opts.read !== false) {
-      // regular files only, bounded: a FIFO, device or directory (or a symlink to one) is an error, never a hang
-      const r = await readRegularFile(path, TEXT_FILE_MAX_BYTES, st)
-      if (!r.ok) return r.kind === 'missing' ? {path, state: 'missing'} : {...rec, error: r.kind === 'unreadable' ? r.code : r.reason, state: 'error'}
-      rec.content = r.text
-    }
-    if (opts.resolve) {
-      rec.mtime = (type === 'symlink' ? await stat(path) : st).mtime.toISOString()
-      const real = await realpath(path).catch(() => path)
-      if (real !== path) rec.realpath = real
-    }
-    if (opts.connect && type === 'socket') Object.assign(rec, await tryConnect(path))
-    return rec
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    return code === 'ENOENT' ? {path, state: 'missing'} : {error: code ?? String(error), path, state: 'error'}
-  }
-}
-
-/**
- * connect() to a UNIX socket and close it: local IPC, no network traffic. Linux answers EAGAIN when
- * a listener's accept queue is full (ECONNREFUSED is the one for "nobody listens"): a busy agent is
- * given up to a second to make room, and the time it made us wait is recorded.
- */
-async function tryConnect(path: string): Promise<{connect: string; busyMs?: number}> {
-  const started = Date.now()
-  let busy = false
-  for (;;) {
-    const outcome = await new Promise<string>((resolve) => {
-      const s = connect({path})
-      const done = (v: string) => {
-        s.destroy()
-        resolve(v)
-      }
-      s.setTimeout(1000, () => done('timeout'))
-      s.once('connect', () => done('ok'))
-      s.once('error', (e: NodeJS.ErrnoException) => done(e.code ?? e.message))
-    })
-    busy ||= outcome === 'EAGAIN'
-    const waited = Date.now() - started
-    if (outcome === 'EAGAIN' && waited < 1000) {
-      await new Promise((r) => setTimeout(r, 100))
-      continue
-    }
-    return busy ? {busyMs: waited, connect: outcome} : {connect: outcome}
-  }
-}
-
-const readOr = (path: string) => readFile(path, 'utf8').catch(() => undefined)
-
-function readProcSync(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8')
-  } catch {
-    return undefined
-  }
-}
-
-async function processRecord(pid: number, role: ProcessRecord['role'], from: string, sockets: boolean): Promise<ProcessRecord> {
-  const base = `/proc/${pid}`
-  const cmdline = await readOr(`${base}/cmdline`)
-  // gone, or a zombie not reaped yet (its cmdline is empty): either way it serves nothing
-  if (cmdline === undefined || cmdline === '') return {alive: false, from, pid, role}
-  const rec: ProcessRecord = {alive: true, cmdline, from, pid, role}
-  rec.netns = await readlink(`${base}/ns/net`).catch(() => undefined)
-  if (sockets) {
-    const fds = await readdir(`${base}/fd`).catch(() => [] as string[])
-    const links = await Promise.all(fds.map((fd) => readlink(`${base}/fd/${fd}`).catch(() => '')))
-    rec.fdLinks = links.filter((l) => l.startsWith('socket:'))
-    // the namespace's TCP tables, one kernel walk each (node/procfs.ts)
-    ;[rec.tcp, rec.tcp6] = await Promise.all([readProcTable(`${base}/net/tcp`), readProcTable(`${base}/net/tcp6`)])
-  }
-  return rec
-}
-
-const pidOf = (f: FileRecord) => (f.state === 'present' && /^\s*\d+\s*$/.test(f.content ?? '') ? Number(f.content) : undefined)
 
 /** What is the same for every network of one run: read once, not once per namespace. */
 export interface NodeShared {
@@ -199,21 +110,8 @@ export async function collectNetwork(
     // iproute2 before 4.13 has no -j (Grizzly-era nodes): the classic form
     ev.addresses = await command('ip', ['netns', 'exec', ns, 'ip', 'addr', 'show'])
   }
-  if (ctx.probe) ev.probe = await probe(ns)
+  if (ctx.probe) ev.probe = await probeFromNamespace(ns)
   return ev
-}
-
-/** One GET of http://169.254.169.254/ from inside the namespace, by this same Node binary. */
-async function probe(ns: string): Promise<NetworkEvidence['probe']> {
-  const script = `const t=Date.now();const r=require('http').get({host:'169.254.169.254',port:80,path:'/',timeout:3000},res=>{let b='';res.on('data',d=>{if(b.length<2000)b+=d});res.on('end',()=>{console.log(JSON.stringify({status:res.statusCode,body:b.slice(0,500),ms:Date.now()-t}))})});r.on('timeout',()=>{r.destroy(Object.assign(new Error('timeout'),{code:'ETIMEDOUT'}))});r.on('error',e=>{console.log(JSON.stringify({error:e.code==='ECONNREFUSED'?'refused':e.code==='ETIMEDOUT'?'timeout':e.code==='ENETUNREACH'||e.code==='EHOSTUNREACH'?'unreachable':(e.code||e.message),ms:Date.now()-t}))})`
-  const argv = ['ip', 'netns', 'exec', ns, process.execPath, '-e', script]
-  const r = await run(argv[0], argv.slice(1), {timeoutMs: 10_000})
-  const shown = ['ip', 'netns', 'exec', ns, 'GET', 'http://169.254.169.254/']
-  try {
-    return {argv: shown, url: 'http://169.254.169.254/', ...JSON.parse(r.stdout)}
-  } catch {
-    return {argv: shown, error: r.failedToStart ?? (r.stderr.trim() || 'no answer'), url: 'http://169.254.169.254/'}
-  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import {IniSyntaxError, effective, parseIni} from '../../config/oslo-ini.js'
 import type {NetworkEvidence} from '../../evidence/evidence.js'
 import {METADATA_IP, clip, processOf, restartMetadataAgent, routedMetadata} from '../../checks/derive.js'
+import {AGENT_NOVA_UNREACHABLE, bodyText, HAPROXY_NO_SERVER} from '../../checks/http.js'
 import {type Check, fail, pass, skip} from '../../checks/types.js'
 
 /** What each answer from inside the namespace means (DOMAIN.md, "What the instance sees"). 503 depends on the body: see read503. */
@@ -10,29 +11,6 @@ const MEANING: Record<string, string> = {
   500: 'the metadata agent cannot reach Nova (nova_metadata_host / a leftover nova_metadata_ip), or the Grizzly proxy cannot reach the agent',
   refused: 'nothing listens on port 80: the proxy is not running or not bound',
   timeout: 'no answer: the address or route is missing',
-}
-
-/**
- * haproxy's own 503, when no server of the backend can be connected to (the agent's socket):
- * haproxy/haproxy src/http.c, http_err_msgs[HTTP_ERR_503].
- */
-export const HAPROXY_NO_SERVER = 'No server is available to handle this request.'
-/**
- * The metadata agent's own 503, when requests.ConnectionError reaching Nova (openstack/neutron
- * neutron/agent/metadata/agent.py 24.0.1 (2024.1) and 25.0.0 (2024.2); proxy_base.py 25.0.0–26;
- * neutron/common/metadata.py 27.0.0 on). Before that the same failure was a 500.
- */
-export const AGENT_NOVA_UNREACHABLE = 'The remote metadata server is temporarily unavailable.'
-
-/** A body as one line of plain text: tags and control characters (ANSI escapes included) gone, whitespace collapsed. */
-export function bodyText(body: string): string {
-  // at most what collect keeps (500 characters) and some: a hand-made snapshot may hold more, and `<[^>]*>` rescans a run of `<`
-  return body
-    .slice(0, 2000)
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, ' ')
-    .replace(/[\s\u0000-\u001f\u007f-\u009f]+/g, ' ')
-    .trim()
 }
 
 /** Where the metadata agent asks Nova, from its metadata_agent.ini (defaults: http, 127.0.0.1, 8775). */

@@ -1,4 +1,5 @@
-import {parseNetstat, parseProcNetTcp, parseSs, type Socket, socketInodesFromFdLinks} from '../../parse/sockets.js'
+import type {Socket} from '../../parse/sockets.js'
+import {proxySockets} from '../../checks/sockets.js'
 import {METADATA_IP, clip, processArgs, processOf, restartAgent, restartMetadataAgent, routedMetadata, upstreamDownAnswer} from '../../checks/derive.js'
 import {type Check, fail, pass, skip, warn} from '../../checks/types.js'
 
@@ -38,23 +39,6 @@ export const proxyRunning: Check = {
     const name = args.find((a) => /ns-metadata-proxy|haproxy/.test(a))?.split('/').pop() ?? args[0]
     return pass(`${name} pid ${proc.pid} runs for this network`, evidence)
   },
-}
-
-/** The TCP sockets seen in the namespace and which of them the proxy holds. */
-function proxySockets(ev: Parameters<Check['run']>[0], pid: number): {sockets: Socket[]; owned: (s: Socket) => boolean; source: string} | undefined {
-  const proc = processOf(ev, 'proxy')!
-  if (proc.tcp !== undefined || proc.tcp6 !== undefined) {
-    const sockets = [...parseProcNetTcp(proc.tcp ?? '', 'tcp'), ...parseProcNetTcp(proc.tcp6 ?? '', 'tcp6')]
-    const mine = new Set(socketInodesFromFdLinks(proc.fdLinks ?? []))
-    return {owned: (s) => s.inode !== undefined && mine.has(s.inode), source: `/proc/${pid}/net/tcp`, sockets}
-  }
-  if (ev.sockets && ev.sockets.exitCode === 0) {
-    // a hand-made snapshot holds netstat (the seed) or ss (`ss -ltnp`) output
-    const ss = ev.sockets.argv[ev.sockets.argv.indexOf('exec') + 2] === 'ss' || /^State\s|users:\(\(/m.test(ev.sockets.stdout)
-    const sockets = ss ? parseSs(ev.sockets.stdout) : parseNetstat(ev.sockets.stdout)
-    return {owned: (s) => s.pid === pid || Boolean(s.users?.some((u) => u.pid === pid)), source: ev.sockets.argv.join(' '), sockets}
-  }
-  return undefined
 }
 
 export const proxyListening: Check = {

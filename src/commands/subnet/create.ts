@@ -37,7 +37,9 @@ network, 3 authentication failed or the API cannot be reached.`
     'host-route': Flags.string({description: 'destination=CIDR,gateway=IP (repeatable)', helpValue: 'destination=CIDR,gateway=IP', multiple: true}),
     'ip-version': Flags.string({default: '4', description: 'IP version of the range', options: ['4', '6']}),
     name: Flags.string({description: 'subnet name', helpValue: 'NAME'}),
-    wait: Flags.boolean({description: "on this network node: wait until the network's opts file holds the metadata route"}),
+    wait: Flags.boolean({
+      description: "on this node: wait until the metadata route is in place (DHCP agent: the network's opts file; ML2/OVN: option 121 in the NB DHCP_Options, else the ovnmeta namespace here)",
+    }),
     'wait-timeout': Flags.integer({default: 90, description: 'seconds --wait waits (1 to 86400)', helpValue: 'SECONDS', max: 86_400, min: 1}),
   }
 
@@ -63,6 +65,9 @@ network, 3 authentication failed or the API cannot be reached.`
     for (const w of validateSubnetRequest(req)) process.stderr.write(`warning: ${w}\n`)
     const neutron = await connect(flags)
     const subnet = await createSubnet(neutron, req)
+    const {ovnMetadataWarning} = await import('../../openstack/subnet.js')
+    const ovnWarning = await ovnMetadataWarning(neutron, subnet)
+    if (ovnWarning) process.stderr.write(`warning: ${ovnWarning}\n`)
     const json = this.jsonEnabled() || flags.format === 'json'
     if (!this.jsonEnabled()) {
       if (flags.format === 'json') process.stdout.write(JSON.stringify(render.pickFields(subnet, flags.column), null, 2) + '\n')

@@ -1,0 +1,100 @@
+/** The ovnmeta-NET namespace on this chassis: it exists, its veth holds the metadata port's addresses, its peer is on br-int. */
+import type {NetworkEvidence, ProcessRecord} from '../../evidence/evidence.js'
+import {clip, interfaces, METADATA_IP, namespaceLine, namespaceList, processArgs, ran} from '../../checks/derive.js'
+import {type Check, fail, pass, skip, warn} from '../../checks/types.js'
+import {metadataPorts, ovsFacts, portCidrs, portMac, restartOvnAgent, sbFacts} from './facts.js'
+
+/** haproxy processes of this network alive outside its namespace: left behind by `ip netns del`. */
+export function orphanHaproxies(ev: NetworkEvidence): ProcessRecord[] {
+  return (ev.ovn?.haproxies ?? []).filter((h) => h.alive && (ev.namespaceInode === undefined || h.netns !== ev.namespaceInode))
+}
+
+const showProc = (p: ProcessRecord) => `pid ${p.pid} (${p.netns ?? 'netns ?'}): ${clip((processArgs(p) ?? []).join(' '), 200)}`
+
+export const ovnNamespace: Check = {
+  id: 'ovn.namespace',
+  needs: ['ovn.local-vif'],
+  title: 'the ovnmeta-NET namespace exists (a real namespace, not a stale /run/netns entry)',
+  run(ev) {
+    const ovn = ev.ovn!
+    const list = namespaceList(ev)
+    if (!list) return fail(`\`${ran(ev.namespaces)}\` failed: ${clip(ev.namespaces.stderr.trim() || ev.namespaces.error || 'no output')}`, [], 'run as root on the chassis')
+    const line = namespaceLine(ev, ev.namespace)
+    const orphans = orphanHaproxies(ev)
+    if (!line) {
+      if (orphans.length > 0) {
+        return fail(
+          `${ev.namespace} is gone but its haproxy still runs in the deleted namespace (left by \`ip netns del\`): while it lives, the agent re-creates the namespace without a haproxy, so instances get "connection refused" or no answer`,
+          orphans.map(showProc),
+          `kill ${orphans.map((p) => p.pid).join(' ')}; ${restartOvnAgent(ovn)}    (the agent re-creates ${ev.namespace} with a new haproxy)`,
+        )
+      }
+      return fail(
+        `no ${ev.namespace} on this chassis although a VM of the network is bound here: its instances' metadata requests go unanswered (ARP for the metadata port's address fails)`,
+        [`${ran(ev.namespaces)}: no ${ev.namespace}`],
+        `${restartOvnAgent(ovn)}    (the agent provisions a namespace at start, on a resync, or when a VM port binds here)`,
+      )
+    }
+    if (ev.addresses && ev.addresses.exitCode !== 0) {
+      return fail(
+        `${ev.namespace} is listed but cannot be entered (${clip(ev.addresses.stderr.trim() || ev.addresses.error || 'no output', 120)}): a stale /run/netns entry`,
+        [`${ran(ev.addresses)}: exit ${ev.addresses.exitCode}`],
+        `ip netns del ${ev.namespace}; ${restartOvnAgent(ovn)}`,
+      )
+    }
+    return pass(`${ev.namespace} exists`, [`${ran(ev.namespaces)}: ${line.trim()}`])
+  },
+}
+
+export const ovnNamespaceAddresses: Check = {
+  id: 'ovn.namespace-addresses',
+  needs: ['ovn.namespace'],
+  title: `the namespace's veth is up with ${METADATA_IP}/32, the metadata port's IPv4 addresses and its MAC`,
+  run(ev) {
+    const sb = sbFacts(ev.ovn!)
+    if (!sb.ok) return skip('the SB is not readable (see ovn.chassis)')
+    const port = metadataPorts(sb.value)[0]
+    const want = portCidrs(port).filter((c) => !c.v6)
+    const all = interfaces(ev)
+    const cmd = ev.addresses ? ran(ev.addresses) : 'ip addr'
+    if (!all) return skip(`no address list of ${ev.namespace} in the evidence`)
+    const dev = all.find((i) => i.ifname !== 'lo' && i.addresses.some((a) => a.local === METADATA_IP)) ?? all.find((i) => /^tap/.test(i.ifname)) ?? all.find((i) => i.ifname !== 'lo')
+    const fix = `${restartOvnAgent(ev.ovn!)}    (it re-adds the addresses when it provisions the network)`
+    if (!dev) return fail(`no device in ${ev.namespace} but lo: the agent's veth is gone`, [`${cmd}: ${clip(ev.addresses?.stdout.trim() ?? '', 200)}`], fix)
+    const has = (ip: string) => dev.addresses.some((a) => a.local === ip)
+    const evidence = [`${cmd}: ${dev.ifname} <${dev.flags.join(',')}> ${dev.addresses.map((a) => `${a.local}/${a.prefixlen}`).join(' ')}`]
+    if (dev.flags.length > 0 && !dev.up) return fail(`${dev.ifname} in ${ev.namespace} is down`, evidence, `ip netns exec ${ev.namespace} ip link set ${dev.ifname} up    (or ${restartOvnAgent(ev.ovn!)})`)
+    const missing = [...(has(METADATA_IP) ? [] : [`${METADATA_IP}/32`]), ...want.filter((c) => !has(c.ip)).map((c) => `${c.ip}/${c.prefixlen}`)]
+    if (missing.length > 0) return fail(`${dev.ifname} in ${ev.namespace} lacks ${missing.join(', ')}: ${has(METADATA_IP) ? 'instances cannot reach the metadata port' : 'haproxy cannot bind, or nothing answers on the metadata address'}`, evidence, fix)
+    const mac = portMac(port)
+    if (mac && dev.mac && dev.mac !== mac) {
+      return fail(`${dev.ifname} has MAC ${dev.mac}, the metadata port ${port.logicalPort} has ${mac}: instances' frames to the port's MAC never reach it`, [...evidence, `${cmd}: ${dev.ifname} link/ether ${dev.mac}`], fix)
+    }
+    return pass(`${dev.ifname} holds ${METADATA_IP} and ${want.map((c) => c.ip).join(', ')}`, evidence)
+  },
+}
+
+export const ovnBridgePort: Check = {
+  id: 'ovn.br-int-port',
+  needs: ['ovn.namespace'],
+  title: "the veth's peer is an OVS interface with external_ids:iface-id = the metadata port, without error",
+  run(ev) {
+    const o = ovsFacts(ev.ovn!)
+    const sb = sbFacts(ev.ovn!)
+    if (!o.ok || !sb.ok) return skip('the OVSDB rows are not readable (see ovn.chassis)')
+    const port = metadataPorts(sb.value)[0]
+    const ifaces = o.value.interfaces.filter((i) => i.ifaceId === port.logicalPort)
+    const name = `tap${ev.network.slice(0, 10)}0`
+    const fix = `${restartOvnAgent(ev.ovn!)}    (it plugs ${name} into ${o.value.ovnBridge} with iface-id=${port.logicalPort})`
+    if (ifaces.length === 0) {
+      return fail(`no OVS interface carries iface-id=${port.logicalPort} (the metadata port): the namespace is cut off from ${o.value.ovnBridge}`, [`ovs-vsctl list Interface: ${o.value.interfaces.length} interfaces, none with that iface-id`], fix)
+    }
+    const i = ifaces[0]
+    const evidence = ifaces.map((x) => `Interface ${x.name}: iface-id=${x.ifaceId} ofport=${x.ofport ?? '?'} link_state=${x.linkState ?? '?'} error=${x.error ?? '[]'}`)
+    if (i.error || (i.ofport !== undefined && i.ofport < 0)) return fail(`OVS cannot use ${i.name}: ${i.error ?? `ofport ${i.ofport}`}`, evidence, fix)
+    if (i.linkState === 'down') return fail(`${i.name} (the metadata port's veth on ${o.value.ovnBridge}) is down`, evidence, `ip link set ${i.name} up    (or ${restartOvnAgent(ev.ovn!)})`)
+    const mac = portMac(port)
+    if (ifaces.length > 1) return warn(`${ifaces.length} OVS interfaces carry the metadata port's iface-id`, evidence, fix)
+    return pass(`${i.name} is on OVS with iface-id ${port.logicalPort}${mac ? ` (port MAC ${mac})` : ''}`, evidence)
+  },
+}
