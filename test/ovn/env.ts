@@ -598,6 +598,8 @@ export function isStale(iface: string): boolean {
 
 export interface Repair {
   metadataReEnabled: boolean
+  /** networks with a VM but no metadata port: not repairable by the chassis, left alone */
+  withoutMetadataPort: string[]
   orphanHaproxies: number[]
   agentRestarted: boolean
   replugged: string[]
@@ -608,10 +610,11 @@ export interface Repair {
  * running (ovn-up.sh); a haproxy the agent recorded that lives outside its ovnmeta namespace (the
  * namespace was deleted under it) is stopped, since the agent would never replace it; the agent is
  * restarted when a network with a VM lacks its namespace or haproxy (it rebuilds them on start);
- * a metadata veth the agent re-created, or one OVS logged as dead, is replugged.
+ * a metadata veth the agent re-created (its namespace was missing), or one OVS logged as dead, is
+ * replugged. Answers what it did.
  */
 export async function restoreHealthy(opts: {timeoutMs?: number} = {}): Promise<Repair> {
-  const repair: Repair = {agentRestarted: false, metadataReEnabled: false, orphanHaproxies: [], replugged: []}
+  const repair: Repair = {agentRestarted: false, metadataReEnabled: false, orphanHaproxies: [], replugged: [], withoutMetadataPort: []}
   if (!(await metadataEnabled())) {
     await setMetadataEnabled(true)
     repair.metadataReEnabled = true
@@ -633,7 +636,17 @@ export async function restoreHealthy(opts: {timeoutMs?: number} = {}): Promise<R
       repair.orphanHaproxies.push(pid)
     }
   }
+  // a network without a metadata port (made while ovn_metadata_enabled was False, or whose port
+  // was deleted) cannot be served by any agent restart: left as it is, and reported
+  for (const net of [...nets]) {
+    if ((await metadataPort(net)) === null) {
+      nets.delete(net)
+      repair.withoutMetadataPort.push(net)
+    }
+  }
   const broken = [...nets].filter((net) => !metadataReady(net))
+  // the agent re-creates the namespace and its veth: that veth needs a replug (the quirk above)
+  const rebuilt = new Set([...nets].filter((net) => !namespaceExists(metaNamespace(net))))
   if (broken.length > 0 || repair.orphanHaproxies.length > 0) {
     await stopAgent()
     await startAgent()
@@ -642,7 +655,7 @@ export async function restoreHealthy(opts: {timeoutMs?: number} = {}): Promise<R
   }
   for (const net of nets) {
     const tap = metaTap(net)
-    if (broken.includes(net) || isStale(tap)) {
+    if (rebuilt.has(net) || isStale(tap)) {
       await replug(tap)
       repair.replugged.push(tap)
     }
