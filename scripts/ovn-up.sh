@@ -461,6 +461,12 @@ fi
 # ---- 7. the metadata agent (needs only OVS and SB): root, Debian's argument order -------------
 AGENT_STARTED=0
 if ! running neutron-ovn-metadata-agent; then
+    # The agent writes Chassis_Private external_ids:neutron:ovn-metadata-id at the end of its start,
+    # after its initial sync (every network's namespace and haproxy provisioned or torn down). The
+    # key survives a stop, so it is removed first: its return then means "this agent registered".
+    if [[ $(sbctl --format=json --columns=external_ids find Chassis_Private name="$CHASSIS") == *'"neutron:ovn-metadata-id"'* ]]; then
+        sbctl remove Chassis_Private "$CHASSIS" external_ids '"neutron:ovn-metadata-id"'
+    fi
     start neutron-ovn-metadata-agent root neutron-ovn-metadata-agent \
         --config-file="$AGENT_CONF" --config-file="$NEUTRON_CONF" \
         --log-file="$QMOVN_LOG/neutron-ovn-metadata-agent.log"
@@ -484,11 +490,12 @@ agent_listens() {
     done
     return 1
 }
-# The agent is registered when its Chassis_Private row has neutron:ovn-metadata-id and has
-# answered a fresh nb_cfg: `ovn-nbctl --wait=sb sync` bumps NB_Global.nb_cfg, northd copies it to
-# SB_Global, and the agent writes it to Chassis_Private external_ids:neutron:ovn-metadata-sb-cfg
-# (what neutron-server's `alive` is computed from). A stale value from before a restart does not
-# count: the bump is made after the new agent listens.
+# The agent is registered when its Chassis_Private row has neutron:ovn-metadata-id again (written
+# after its initial sync; removed above before it started) and it has answered a fresh nb_cfg:
+# `ovn-nbctl --wait=sb sync` bumps NB_Global.nb_cfg, northd copies it to SB_Global, and the agent
+# writes it to Chassis_Private external_ids:neutron:ovn-metadata-sb-cfg (what neutron-server's
+# `alive` is computed from). A stale value from before a restart does not count: the bump is made
+# after the new agent listens.
 agent_registered() {
     agent_listens || return 1
     local ids cfg
