@@ -1,8 +1,10 @@
 import {defineConfig} from 'vitest/config'
 
-// Three suites: `unit` (pure modules and the built CLI on temp files), `integration` (real
-// namespaces, dnsmasq, haproxy, a DHCP client; needs root) and `openstack` (a real neutron-server,
-// DHCP agent and Keystone from Debian's packages on 127.0.0.1). `.only` fails the run.
+// Four suites: `unit` (pure modules and the built CLI on temp files), `integration` (real
+// namespaces, dnsmasq, haproxy, a DHCP client; needs root), `openstack` (a real neutron-server,
+// DHCP agent and Keystone from Debian's packages on 127.0.0.1) and `ovn` (a real ML2/OVN chassis:
+// OVS userspace datapath, OVN, neutron-server, neutron-ovn-metadata-agent; scripts/ovn-up.sh).
+// `.only` fails the run.
 export default defineConfig({
   test: {
     allowOnly: false,
@@ -30,6 +32,15 @@ export default defineConfig({
           include: ['test/openstack/**/*.test.ts'],
           name: 'openstack',
           testTimeout: 180_000,
+        },
+      },
+      {
+        test: {
+          fileParallelism: false,
+          hookTimeout: 300_000,
+          include: ['test/ovn/**/*.test.ts'],
+          name: 'ovn',
+          testTimeout: 300_000,
         },
       },
     ],

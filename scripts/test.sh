@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian 12 machine with Node 20 (run as root: the integration
-# suite builds network namespaces, the openstack suite runs Debian's Neutron and Keystone).
-# Installs what the tests need, then builds and runs everything. QM_SKIP_OPENSTACK=1 leaves the
-# OpenStack harness out (its tests then skip with a message).
+# suite builds network namespaces, the openstack suite runs Debian's Neutron and Keystone, the ovn
+# suite a real ML2/OVN chassis). Installs what the tests need, then builds and runs everything.
+# QM_SKIP_OPENSTACK=1 leaves the OpenStack harness out, QM_SKIP_OVN=1 the ML2/OVN one (their
+# tests then skip with a message).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,10 +12,20 @@ if [ -x scripts/install-test-deps.sh ]; then
 fi
 
 # The real-OpenStack suite (test/openstack): Debian's neutron-server, DHCP agent and Keystone on
-# 127.0.0.1, installed and started here, stopped by PID when the tests end.
+# 127.0.0.1, installed and started here, stopped by PID when its tests end.
+# The ML2/OVN suite (test/ovn) runs last, on its own: scripts/ovn-up.sh starts it only after
+# openstack-down.sh has stopped the other harness (the linuxbridge agent and openstack-down.sh
+# touch tap* links, and the OVN agent makes tap<net>0 links), and ovn-down.sh stops it by PID.
+openstack_up=0
+ovn_up=0
+cleanup() {
+  if [ "$openstack_up" = 1 ]; then scripts/openstack-down.sh || true; fi
+  if [ "$ovn_up" = 1 ]; then scripts/ovn-down.sh || true; fi
+}
+trap cleanup EXIT
 if [ "$(id -u)" -eq 0 ] && [ "${QM_SKIP_OPENSTACK:-}" != 1 ]; then
+  openstack_up=1
   scripts/openstack-up.sh
-  trap 'scripts/openstack-down.sh' EXIT
 fi
 
 npm ci --no-audit --no-fund
@@ -27,4 +38,21 @@ npx tsc -p test --noEmit
 status=0
 npx vitest run --passWithNoTests --project unit --project integration "$@" || status=$?
 npx vitest run --passWithNoTests --project openstack "$@" || status=$?
+
+if [ "$openstack_up" = 1 ]; then
+  scripts/openstack-down.sh || status=$?
+  openstack_up=0
+fi
+
+if [ "$(id -u)" -eq 0 ] && [ "${QM_SKIP_OVN:-}" != 1 ]; then
+  ovn_up=1
+  if scripts/ovn-up.sh; then
+    npx vitest run --passWithNoTests --project ovn "$@" || status=$?
+  else
+    echo "test.sh: scripts/ovn-up.sh failed; the ovn suite did not run" >&2
+    status=1
+  fi
+  scripts/ovn-down.sh || status=$?
+  ovn_up=0
+fi
 exit "$status"
