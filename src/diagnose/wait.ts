@@ -11,8 +11,13 @@ export async function routeFinding(network: string, paths: NodePaths): Promise<F
   return diagnoseEvidence(snap.networks[0], {only: ['opts.metadata-route'], probe: false}).findings[0]
 }
 
-/** `opts verify`: the route once, after making sure this node can be inspected. */
-export async function verifyRoute(network: string, paths: NodePaths): Promise<Finding> {
+/** `opts verify`: the route once, after making sure this node can be inspected (on ML2/OVN: option 121 in the NB). */
+export async function verifyRoute(network: string, paths: NodePaths, given: {configFile?: string; statePath?: string} = {}): Promise<Finding> {
+  const {nodeBackend} = await import('./live.js')
+  if (nodeBackend({given, network}) === 'ovn') {
+    if (process.getuid?.() !== 0) throw cannotError('not-root', 'opts verify inspects this node: run it as root')
+    return ovnRouteFinding(network, given)
+  }
   await requireInspectable(paths.statePath)
   return routeFinding(network, paths)
 }

@@ -7,7 +7,7 @@ import type {NetworkEvidence} from '../../evidence/evidence.js'
 import {parseHaproxyConfig} from '../../parse/haproxy.js'
 import type {Socket} from '../../parse/sockets.js'
 import {agentUnit, restartOvnAgent} from './facts.js'
-import {orphanHaproxies} from './namespace.js'
+import {namespaceGone, orphanHaproxies} from './namespace.js'
 
 const respawn = (ev: NetworkEvidence) =>
   `${restartOvnAgent(ev.ovn!)}    (a running agent respawns a dead haproxy within check_child_processes_interval, 60 s by default; a restart provisions it at once)`
@@ -17,13 +17,15 @@ export const ovnHaproxy: Check = {
   needs: ['ovn.namespace'],
   title: "the haproxy of the pid file (STATE/external/pids/NET.pid.haproxy) is alive in the namespace",
   run(ev) {
+    const gone = namespaceGone(ev)
+    if (gone) return gone
     const f = ev.haproxyPidFile
     const evidence = [`${f.path}: ${f.state === 'present' ? clip(f.content?.trim() ?? '') : f.state === 'error' ? f.error ?? 'unreadable' : 'no such file'}`]
     const proc = processOf(ev, 'proxy')
     const orphans = orphanHaproxies(ev)
-    if (orphans.length > 0 && (!proc || !proc.alive || proc.netns !== ev.namespaceInode)) {
+    if (orphans.length > 0) {
       return fail(
-        `the network's haproxy runs outside ${ev.namespace} (pid ${orphans.map((p) => p.pid).join(', ')}, in a deleted namespace): while it lives the agent starts no new one, so instances get no answer`,
+        `the network's haproxy runs outside ${ev.namespace} (pid ${orphans.map((p) => p.pid).join(', ')}, in a namespace deleted earlier): while it lives the agent starts no haproxy in the new ${ev.namespace}, so instances get "connection refused" or no answer`,
         [...evidence, ...orphans.map((p) => `pid ${p.pid} (${p.netns ?? 'netns ?'}): ${clip((processArgs(p) ?? []).join(' '), 200)}`)],
         `kill ${orphans.map((p) => p.pid).join(' ')}; ${restartOvnAgent(ev.ovn!)}`,
       )
@@ -108,7 +110,7 @@ export const ovnProbe: Check = {
   needs: ['ovn.namespace'],
   title: `with --probe: GET http://${METADATA_IP}/ from inside ovnmeta-NET answers`,
   run(ev, ctx) {
-    if (!ctx.probe || !ev.probe) return skip('not run (add --probe to send one GET from inside the namespace)')
+    if (!ctx.probe || !ev.probe) return skip(namespaceGone(ev) ? `not run: ${ev.namespace} does not exist` : 'not run (add --probe to send one GET from inside the namespace)')
     const p = ev.probe
     const text = p.body === undefined ? undefined : bodyText(p.body) || undefined
     const evidence = [`${p.argv.join(' ')}: ${p.status === undefined ? p.error : `HTTP ${p.status}`}${p.ms === undefined ? '' : ` in ${p.ms} ms`}`]

@@ -1,13 +1,22 @@
 /** The ovnmeta-NET namespace on this chassis: it exists, its veth holds the metadata port's addresses, its peer is on br-int. */
 import type {NetworkEvidence, ProcessRecord} from '../../evidence/evidence.js'
-import {clip, interfaces, METADATA_IP, namespaceLine, namespaceList, processArgs, ran} from '../../checks/derive.js'
+import {clip, interfaces, METADATA_IP, namespaceLine, namespaceList, namespaceListHas, processArgs, ran} from '../../checks/derive.js'
 import {type Check, fail, pass, skip, warn} from '../../checks/types.js'
 import {metadataPorts, ovsFacts, portCidrs, portMac, restartOvnAgent, sbFacts} from './facts.js'
 
-/** haproxy processes of this network alive outside its namespace: left behind by `ip netns del`. */
+/**
+ * The network's live haproxys outside its namespace (the pid file's one included): left behind by
+ * `ip netns del`, they keep the deleted namespace (and its veth) alive.
+ */
 export function orphanHaproxies(ev: NetworkEvidence): ProcessRecord[] {
-  return (ev.ovn?.haproxies ?? []).filter((h) => h.alive && (ev.namespaceInode === undefined || h.netns !== ev.namespaceInode))
+  const listed = namespaceListHas(ev, ev.namespace)
+  const outside = (p: ProcessRecord) => p.alive && (!listed || (ev.namespaceInode !== undefined && p.netns !== undefined && p.netns !== ev.namespaceInode))
+  const fromPidFile = ev.processes.filter((p) => p.role === 'proxy' && outside(p) && (processArgs(p) ?? []).join(' ').includes(ev.network))
+  return [...fromPidFile, ...(ev.ovn?.haproxies ?? []).filter(outside)]
 }
+
+/** For the checks inside the namespace: a skip when it is gone (ovn.namespace says why, and may only warn). */
+export const namespaceGone = (ev: NetworkEvidence) => (namespaceListHas(ev, ev.namespace) ? undefined : skip(`${ev.namespace} does not exist (see ovn.namespace)`))
 
 const showProc = (p: ProcessRecord) => `pid ${p.pid} (${p.netns ?? 'netns ?'}): ${clip((processArgs(p) ?? []).join(' '), 200)}`
 
@@ -23,8 +32,8 @@ export const ovnNamespace: Check = {
     const orphans = orphanHaproxies(ev)
     if (!line) {
       if (orphans.length > 0) {
-        return fail(
-          `${ev.namespace} is gone but its haproxy still runs in the deleted namespace (left by \`ip netns del\`): while it lives, the agent re-creates the namespace without a haproxy, so instances get "connection refused" or no answer`,
+        return warn(
+          `${ev.namespace} was deleted, but its haproxy (pid ${orphans.map((p) => p.pid).join(', ')}) lives on in the deleted namespace and still answers instances: at the agent's next restart or resync it re-creates ${ev.namespace} without a haproxy (it sees this one alive), and metadata stops`,
           orphans.map(showProc),
           `kill ${orphans.map((p) => p.pid).join(' ')}; ${restartOvnAgent(ovn)}    (the agent re-creates ${ev.namespace} with a new haproxy)`,
         )
@@ -51,6 +60,8 @@ export const ovnNamespaceAddresses: Check = {
   needs: ['ovn.namespace'],
   title: `the namespace's veth is up with ${METADATA_IP}/32, the metadata port's IPv4 addresses and its MAC`,
   run(ev) {
+    const gone = namespaceGone(ev)
+    if (gone) return gone
     const sb = sbFacts(ev.ovn!)
     if (!sb.ok) return skip('the SB is not readable (see ovn.chassis)')
     const port = metadataPorts(sb.value)[0]

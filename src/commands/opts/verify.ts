@@ -12,7 +12,8 @@ export default class OptsVerify extends QmCommand {
   static description = `check only the classless route in the network's opts file (exit 0 present and right, 1 not)
 
 The same check as diagnose's opts.metadata-route: a 121 line with 169.254.169.254/32 via the DHCP port's
-address on the device, on a tag dnsmasq serves.`
+address on the device, on a tag dnsmasq serves. On an ML2/OVN chassis: diagnose's ovn.dhcp-route, option 121
+in the NB DHCP_Options via the network's metadata port.`
 
   static examples = ['<%= config.bin %> opts verify 01cce415-8e2b-4096-92b5-7acc67163d79 --state-path /var/lib/quantum']
 
@@ -25,7 +26,7 @@ address on the device, on a tag dnsmasq serves.`
     const netId = checkNetId(args['net-id'])
     const paths = nodePaths({configFile: flags['config-file'], statePath: flags['state-path']})
     const {verifyRoute} = await import('../../diagnose/wait.js')
-    const f = await verifyRoute(netId, paths)
+    const f = await verifyRoute(netId, paths, {configFile: flags['config-file'], statePath: flags['state-path']})
     process.exitCode = f.status === 'pass' || f.status === 'warn' ? EXIT.OK : EXIT.FAILED
     if (!this.jsonEnabled()) {
       const {printable} = await import('../../render/findings.js')
