@@ -2,6 +2,8 @@
 // Start-up benchmark: whole-process wall time of quantum-meta commands as ratios to `node -e ''`,
 // measured in the same run (each command alternated with the yardstick so machine noise hits both).
 // Usage: npm run build && npm run bench [-- --runs N] [--no-scale | --scale-only | --api]
+// --scale-only --ovn NET: diagnose of one network, the DHCP agent's chain (set up here) vs the OVN chain
+// on NET of a running ML2/OVN chassis (scripts/ovn-up.sh and a VM on NET)
 // --api: subnet create against the running scripts/openstack-up.sh harness (or the OS_* of the environment)
 // (the diagnose --all scaling part needs root: it creates and removes qdhcp-<uuid> namespaces)
 import {spawnSync} from 'node:child_process'
@@ -240,6 +242,32 @@ async function scale() {
   const byNet = (doc) => new Map(doc.networks.map((n) => [n.network, sameCommand(JSON.stringify(n))]))
 
   try {
+    const ovnNet = arg('--ovn')
+    if (ovnNet) {
+      // one network each: the DHCP agent's chain on a qdhcp namespace set up here, the OVN chain on a
+      // network of a running ML2/OVN chassis (scripts/ovn-up.sh plus a VM: npx tsx test/ovn/cli.ts)
+      await grow(1)
+      const dhcpNet = made[0].slice('qdhcp-'.length)
+      const dhcp = [process.execPath, bin, 'diagnose', dhcpNet, '--json', '--config-file', config, '--state-path', state]
+      const ovn = [process.execPath, bin, 'diagnose', ovnNet, '--json']
+      const floor = [process.execPath, '-e', '']
+      time(dhcp)
+      time(ovn)
+      const [a, b, f] = [[], [], []]
+      for (let i = 0; i < RUNS; i++) {
+        a.push(timeCpu(dhcp))
+        b.push(timeCpu(ovn))
+        f.push(time(floor))
+      }
+      const wall = (xs) => median(xs.map((x) => x.ms))
+      const cpu = (xs) => median(xs.map((x) => x.cpu))
+      console.log(`\ndiagnose NET, one network (${RUNS} runs each, alternated, median)`)
+      console.log(`dhcp-agent chain (qdhcp namespace, dnsmasq, haproxy): ${wall(a).toFixed(0)} ms wall, ${cpu(a).toFixed(0)} ms cpu`)
+      console.log(`ovn chain (ovs-vsctl, ovn-sbctl, ovn-nbctl, ovnmeta, haproxy): ${wall(b).toFixed(0)} ms wall, ${cpu(b).toFixed(0)} ms cpu`)
+      console.log(`node -e '': ${median(f).toFixed(0)} ms`)
+      console.log(`ovn / dhcp-agent: wall ${(wall(b) / wall(a)).toFixed(2)}x, cpu ${(cpu(b) / cpu(a)).toFixed(2)}x (target <= 2x)`)
+      return
+    }
     const list = `${state}/namespaces`
     const manual = `while read -r ns; do ip netns exec "$ns" ip a; ip netns exec "$ns" netstat -anp; cat "${state}/dhcp/\${ns#qdhcp-}/opts"; done < ${list} >/dev/null 2>&1`
     const floor = [process.execPath, '-e', '']

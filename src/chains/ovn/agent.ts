@@ -26,12 +26,18 @@ export const ovnAgentConfig: Check = {
       )
     }
     const s = settingsOf(ev)
-    const src = (k: string) => (s.sources[k] ? ` (${s.sources[k]})` : ' (default)')
+    // what the collection used (a stopped agent's parts may have filled in what no config said)
+    const used = ovn.connections
+    const src = (k: string) => {
+      // `FILE:LINE [section] key`, or `WHERE, as no agent runs for key`
+      const from = used.from.findLast((f) => f.endsWith(` ${k}`))
+      return from ? ` (${from.endsWith(` for ${k}`) ? from.slice(0, -` for ${k}`.length) : from})` : ' (default)'
+    }
     evidence.push(
-      `ovn_sb_connection = ${s.sb}${src('ovn_sb_connection')}`,
-      `ovsdb_connection = ${s.ovs}${src('ovsdb_connection')}`,
-      `state_path = ${s.statePath}${src('state_path')}`,
-      `metadata_proxy_socket = ${s.socket}${src('metadata_proxy_socket')}`,
+      `ovn_sb_connection = ${used.sb}${src('ovn_sb_connection')}`,
+      `ovsdb_connection = ${used.ovs}${src('ovsdb_connection')}`,
+      `state_path = ${ev.statePath}${src('state_path')}`,
+      `metadata_proxy_socket = ${ev.upstreamSocket.path}${src('metadata_proxy_socket')}`,
       `Nova metadata API: ${clip(s.nova, 120)}`,
       `metadata_proxy_shared_secret: ${s.secret === 'set' ? 'set (value not shown)' : s.secret}${src('metadata_proxy_shared_secret')}`,
     )
@@ -39,15 +45,16 @@ export const ovnAgentConfig: Check = {
     if (unreadable.length > 0) {
       return fail(`cannot read ${unreadable.map((f) => f.path).join(', ')}: ${unreadable[0].error}`, evidence, `check the file's type and permissions (the agent reads it as root)`)
     }
+    const guess = ovn.agents.length === 0 ? ` (no agent runs to say which files it reads: these are the packaged paths; give --config-file if it reads others)` : ''
     if (s.secret !== 'set') {
       const where = s.sources.metadata_proxy_shared_secret ?? `[DEFAULT] of ${read.at(-1)!.path}`
       return warn(
-        `metadata_proxy_shared_secret is ${s.secret === 'empty' ? 'empty' : 'not set'}: the agent signs instance ids with an empty key, so Nova answers 403 unless its [neutron] metadata_proxy_shared_secret is empty too`,
+        `metadata_proxy_shared_secret is ${s.secret === 'empty' ? 'empty' : 'not set'}: the agent signs instance ids with an empty key, so Nova answers 403 unless its [neutron] metadata_proxy_shared_secret is empty too${guess}`,
         evidence,
         `set metadata_proxy_shared_secret in ${where} to nova.conf's [neutron] metadata_proxy_shared_secret, then ${restartOvnAgent(ovn)}`,
       )
     }
-    return pass(`${plural(read.length, 'config file')} read: SB ${s.sb}, local OVSDB ${s.ovs}, state ${s.statePath}`, evidence)
+    return pass(`${plural(read.length, 'config file')} read: SB ${used.sb}, local OVSDB ${used.ovs}, state ${ev.statePath}${guess}`, evidence)
   },
 }
 

@@ -125,6 +125,7 @@ export async function collectOvnShared(ctx: OvnContext): Promise<OvnShared> {
     const fromServer = ovnSettings([server], {})
     if (fromServer.nb !== undefined) Object.assign(settings, {from: [...settings.from, ...fromServer.from.filter((f) => f.includes('ovn_nb'))], nb: fromServer.nb, nbSsl: fromServer.nbSsl})
   }
+  if (ctx.configFile === undefined && scan.agents.length === 0) fallBackToRunningParts(settings, scan, ctx)
   // a snapshot is passed around: no secret value of a config file or a command line is kept
   for (const rec of [...configs, ...(server ? [server] : [])]) if (rec.content !== undefined) rec.content = redactIniSecrets(rec.content)
   for (const a of scan.agents) {
@@ -132,6 +133,41 @@ export async function collectOvnShared(ctx: OvnContext): Promise<OvnShared> {
     a.configs = configs
   }
   return {agents: scan.agents, configs, controllers: scan.controllers, haproxies: scan.haproxies, serverConfig: server, settings}
+}
+
+/**
+ * No agent runs and no --config-file was given, so the config read may not be the one the agent used
+ * (a stopped agent under a non-standard path). What the config does not set explicitly is taken from
+ * the parts still running: the local OVSDB from ovn-controller's DATABASE argument, the state path
+ * from a live haproxy's `-f STATE/ovn-metadata-proxy/NET.conf` (the SB from ovn-remote: collectOvnMany).
+ */
+function fallBackToRunningParts(settings: OvnSettings, scan: {controllers: OvnShared['controllers']; haproxies: OvnShared['haproxies']}, ctx: OvnContext): void {
+  if (!settings.sources.ovsdb_connection) {
+    for (const c of scan.controllers) {
+      const db = c.cmdline.split('\0').slice(1).find((a) => !a.startsWith('-') && CONNECTION.test(a))
+      if (db) {
+        settings.ovs = db
+        settings.sources.ovsdb_connection = `ovn-controller pid ${c.pid} command line, as no agent runs`
+        settings.from.push(`${settings.sources.ovsdb_connection} for ovsdb_connection`)
+        break
+      }
+    }
+  }
+  // the running haproxy's -f is what the agent really used: it wins over a config that may not be the agent's
+  if (ctx.statePath === undefined) {
+    for (const h of scan.haproxies) {
+      const args = h.cmdline.split('\0')
+      const conf = args[args.indexOf('-f') + 1] ?? ''
+      const m = /^(\/.*)\/ovn-metadata-proxy\/[0-9a-f-]{36}\.conf$/.exec(conf)
+      if (args.includes('-f') && m) {
+        if (!settings.sources.metadata_proxy_socket || settings.socket === join(settings.statePath, 'metadata_proxy')) settings.socket = join(m[1], 'metadata_proxy')
+        settings.statePath = m[1]
+        settings.sources.state_path = `haproxy pid ${h.pid} command line, as no agent runs`
+        settings.from.push(`${settings.sources.state_path} for state_path`)
+        break
+      }
+    }
+  }
 }
 
 const TIMEOUT = ['--timeout=5']
@@ -283,6 +319,21 @@ export async function collectOvnMany(
   const {parseNetnsList} = await import('../../parse/netns.js')
   const [shared, listed] = await Promise.all([collectOvnShared(ctx), listNamespaces()])
   const ovs = await readOvs(shared.settings)
+  const s = shared.settings
+  if (ctx.configFile === undefined && shared.agents.length === 0 && !s.sources.ovn_sb_connection) {
+    // no agent and no config saying where the SB is: where ovn-controller finds it (ovn-remote)
+    const {mapOf, parseOvsdbOutput, strOf} = await import('../../parse/ovsdb.js')
+    try {
+      const remote = strOf(mapOf(parseOvsdbOutput(ovs.stdout)[0]?.rows[0]?.external_ids)['ovn-remote'])
+      if (remote && CONNECTION.test(remote)) {
+        s.sb = remote
+        s.sources.ovn_sb_connection = 'the Open_vSwitch ovn-remote, as no agent runs'
+        s.from.push(`${s.sources.ovn_sb_connection} for ovn_sb_connection`)
+      }
+    } catch {
+      // unreadable: the default stays, and ovn.chassis says why
+    }
+  }
   let networks: string[]
   if (network !== undefined) {
     networks = [network]

@@ -13,7 +13,7 @@ function metadataEnabled(ev: NetworkEvidence): {value: boolean; where: string} |
   try {
     const a = effective(parseIni(f.content), 'ovn', 'ovn_metadata_enabled')
     // the option's default is False
-    return a ? {value: osloBool(a.value) ?? false, where: `${f.path}:${a.line}`} : {value: false, where: `${f.path} (unset; the default is False)`}
+    return a ? {value: osloBool(a.value) ?? false, where: `${f.path}:${a.line + 1}`} : {value: false, where: `${f.path} (unset; the default is False)`}
   } catch (error) {
     if (error instanceof IniSyntaxError) return undefined
     throw error
@@ -89,16 +89,40 @@ function inCidr(ip: string, cidr: string): boolean {
 }
 
 /**
- * The DHCP_Options rows of this network: those its Logical_Switch_Ports point at, else (no VM port yet)
- * those whose cidr holds the metadata port's address.
+ * The DHCP_Options rows of this network. DHCP_Options name a subnet, not a network: the rows its
+ * Logical_Switch_Ports point at (VM ports); else those of the subnets the API listed; else those whose
+ * cidr holds a metadata port address, and where two networks share a cidr, the row that routes via
+ * this network's metadata port (when one does).
  */
 export function networkDhcpOptions(ev: NetworkEvidence, nb: {ports: {dhcpv4Options: string[]}[]; dhcpOptions: DhcpOptionsRow[]}): DhcpOptionsRow[] {
   const referenced = new Set(nb.ports.flatMap((p) => p.dhcpv4Options))
   const byRef = nb.dhcpOptions.filter((o) => referenced.has(o.uuid))
   if (byRef.length > 0) return byRef
+  const subnets = apiSubnetIds(ev)
+  if (subnets) return nb.dhcpOptions.filter((o) => subnets.has(o.externalIds.subnet_id ?? ''))
   const sb = sbFacts(ev.ovn!)
   const ips = sb.ok ? metadataPorts(sb.value).flatMap((p) => portCidrs(p).filter((c) => !c.v6).map((c) => c.ip)) : []
-  return nb.dhcpOptions.filter((o) => ips.some((ip) => inCidr(ip, o.cidr)))
+  const byCidr = new Map<string, DhcpOptionsRow[]>()
+  for (const o of nb.dhcpOptions) if (ips.some((ip) => inCidr(ip, o.cidr))) byCidr.set(o.cidr, [...(byCidr.get(o.cidr) ?? []), o])
+  return [...byCidr.values()].flatMap((rows) => {
+    const ours = rows.filter((o) => routesViaMetadataPort(o, ips))
+    return ours.length > 0 ? ours : rows.slice(0, 1)
+  })
+}
+
+const routesViaMetadataPort = (o: DhcpOptionsRow, ips: string[]) => classlessRoutes(o.options.classless_static_route).some(([dest, hop]) => dest === `${METADATA_IP}/32` && ips.includes(hop))
+
+/** The ids of the network's subnets, when the API was asked (GET /subnets?network_id=). */
+function apiSubnetIds(ev: NetworkEvidence): Set<string> | undefined {
+  const rec = ev.api?.records.find((r) => r.path.startsWith('/subnets?network_id=') && r.status === 200)
+  if (!rec) return undefined
+  try {
+    const doc: unknown = JSON.parse(rec.body)
+    if (!isRecord(doc) || !Array.isArray(doc.subnets)) return undefined
+    return new Set(doc.subnets.flatMap((x) => (isRecord(x) && typeof x.id === 'string' ? [x.id] : [])))
+  } catch {
+    return undefined
+  }
 }
 
 /** `{169.254.169.254/32,198.51.100.1, 0.0.0.0/0,198.51.100.254}` -> [[dest, hop], ...] */
@@ -152,7 +176,7 @@ export const ovnDhcpRoute: Check = {
       )
     }
     const evidence = rows.map((o) => `NB DHCP_Options ${o.uuid} cidr ${o.cidr}: classless_static_route=${clip(o.options.classless_static_route ?? '(none)', 160)}`)
-    const bad = rows.filter((o) => !classlessRoutes(o.options.classless_static_route).some(([dest, hop]) => dest === `${METADATA_IP}/32` && ips.includes(hop)))
+    const bad = rows.filter((o) => !routesViaMetadataPort(o, ips))
     if (bad.length > 0) {
       return fail(
         `option 121 of ${bad.map((o) => o.cidr).join(', ')} has no ${METADATA_IP}/32 via the metadata port (${ips.join(', ')}): instances there send metadata requests to their default gateway, or nowhere`,

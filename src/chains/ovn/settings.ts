@@ -49,8 +49,8 @@ export function ovnSettings(files: readonly FileRecord[], given: {statePath?: st
     for (let i = parsed.length - 1; i >= 0; i--) {
       const a = effective(parsed[i].ini, section, key)
       if (a) {
-        from.push(`${parsed[i].path} [${section}] ${key}`)
-        sources[key] = `${parsed[i].path}:${a.line} [${section}] ${key}`
+        sources[key] = `${parsed[i].path}:${a.line + 1} [${section}] ${key}`
+        from.push(sources[key])
         return a.value
       }
     }
