@@ -8,7 +8,7 @@
 import {readdir, readlink, stat} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 
-import {redactCmdline, redactIniSecrets} from '../../config/secrets.js'
+import {keepOnlyKeys, redactCmdline} from '../../config/secrets.js'
 import type {AgentRecord, CommandRecord, FileRecord, NetworkEvidence, ProcessRecord} from '../../evidence/evidence.js'
 import {OVN_PATHS, ovnMetadataNamespace} from '../../layout.js'
 import {parseAgentCmdline, procStartTicks, OVN_AGENT_PROGRAMS} from '../../parse/agent.js'
@@ -16,7 +16,7 @@ import {parseHaproxyConfig} from '../../parse/haproxy.js'
 import {readBootTimeMs, startedAtMs} from '../../node/proc-clock.js'
 import {namespaceListed} from '../../node/namespaces.js'
 import {command, fileRecord, pidOf, processRecord, readOr, readProcSync} from '../../node/records.js'
-import {CONNECTION, ovnSettings, type OvnSettings} from './settings.js'
+import {CONNECTION, OVN_KEYS, ovnSettings, type OvnSettings} from './settings.js'
 
 export interface OvnContext {
   /** --config-file: the agent's ini (neutron_ovn_metadata_agent.ini), instead of what the running agent reads */
@@ -126,12 +126,10 @@ export async function collectOvnShared(ctx: OvnContext): Promise<OvnShared> {
     if (fromServer.nb !== undefined) Object.assign(settings, {from: [...settings.from, ...fromServer.from.filter((f) => f.includes('ovn_nb'))], nb: fromServer.nb, nbSsl: fromServer.nbSsl})
   }
   if (ctx.configFile === undefined && scan.agents.length === 0) fallBackToRunningParts(settings, scan, ctx)
-  // a snapshot is passed around: no secret value of a config file or a command line is kept
-  for (const rec of [...configs, ...(server ? [server] : [])]) if (rec.content !== undefined) rec.content = redactIniSecrets(rec.content)
-  for (const a of scan.agents) {
-    a.cmdline = redactCmdline(a.cmdline)
-    a.configs = configs
-  }
+  // a snapshot is passed around: of each config only the keys the checks read (and whether the secret
+  // is set) are kept, line numbers intact; command lines are redacted
+  for (const rec of [...configs, ...(server ? [server] : [])]) if (rec.content !== undefined) rec.content = keepOnlyKeys(rec.content, OVN_KEYS)
+  for (const a of scan.agents) a.cmdline = redactCmdline(a.cmdline)
   return {agents: scan.agents, configs, controllers: scan.controllers, haproxies: scan.haproxies, serverConfig: server, settings}
 }
 

@@ -24,6 +24,30 @@ export interface OvnSettings {
   sources: Record<string, string>
 }
 
+/** Every key the collection and the checks read of the agent's (and the server's) config: a snapshot keeps these lines only. */
+export const OVN_KEYS = [
+  'state_path',
+  'metadata_proxy_socket',
+  'metadata_proxy_shared_secret',
+  'nova_metadata_host',
+  'nova_metadata_port',
+  'nova_metadata_protocol',
+  'ovn_sb_connection',
+  'ovn_nb_connection',
+  'ovn_sb_private_key',
+  'ovn_sb_certificate',
+  'ovn_sb_ca_cert',
+  'ovn_nb_private_key',
+  'ovn_nb_certificate',
+  'ovn_nb_ca_cert',
+  'ovsdb_connection',
+  'ssl_key_file',
+  'ssl_cert_file',
+  'ssl_ca_cert_file',
+  'ovn_metadata_enabled',
+  'extensions',
+] as const
+
 /** A connection string as ovsdb takes it (`tcp:IP:PORT`, `ssl:…`, `unix:PATH`, comma-separated for a cluster). */
 export const CONNECTION = /^(?:(?:tcp|ssl):[^\s,]+|unix:\/[^\s,]*)(?:,(?:(?:tcp|ssl):[^\s,]+|unix:\/[^\s,]*))*$/
 
