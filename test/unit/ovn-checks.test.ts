@@ -171,4 +171,18 @@ describe('OVN faults, one piece of the real healthy evidence changed', () => {
     expect(g.status).toBe('fail')
     expect(g.summary).toMatch(/has MAC 02:00:00:00:00:01, the metadata port .* has fa:16:3e/)
   })
+
+  it('2025.2 on, neutron-ovn-agent serves metadata only with [agent] extensions = metadata', () => {
+    const ev = healthy()
+    for (const a of ev.ovn!.agents) a.cmdline = a.cmdline.replaceAll('neutron-ovn-metadata-agent', 'neutron-ovn-agent')
+    let f = byId(judge(ev).findings, 'ovn.agent-config')
+    expect(f.status).toBe('fail')
+    expect(f.summary).toMatch(/^neutron-ovn-agent runs without its metadata extension \(\[agent\] extensions = \(unset\)\)/)
+    expect(f.fix).toMatch(/^add metadata to \[agent\] extensions in .*, then systemctl restart neutron-ovn-agent$/)
+    const ini = ev.ovn!.configs.at(-1)!
+    ini.content += '\n[agent]\nextensions = qos, metadata\n'
+    f = byId(judge(ev).findings, 'ovn.agent-config')
+    expect(f.status).toBe('pass')
+    expect(byId(judge(ev).findings, 'ovn.agent-running').summary).toMatch(/^neutron-ovn-agent runs/)
+  })
 })

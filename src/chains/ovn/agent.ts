@@ -2,6 +2,7 @@
 import type {NetworkEvidence, OvnEvidence} from '../../evidence/evidence.js'
 import {clip, plural} from '../../checks/derive.js'
 import {type Check, fail, pass, skip, warn} from '../../checks/types.js'
+import {OVN_METADATA} from '../../layout.js'
 import {agentUnit, localChassis, ovsFacts, restartOvnAgent, sbFacts, settingsOf} from './facts.js'
 
 const ovnOf = (ev: NetworkEvidence): OvnEvidence => {
@@ -44,6 +45,14 @@ export const ovnAgentConfig: Check = {
     const unreadable = files.filter((f) => f.state === 'error')
     if (unreadable.length > 0) {
       return fail(`cannot read ${unreadable.map((f) => f.path).join(', ')}: ${unreadable[0].error}`, evidence, `check the file's type and permissions (the agent reads it as root)`)
+    }
+    if (agentUnit(ovn) === OVN_METADATA.agentServiceSince2025_2 && !(s.extensions ?? []).includes('metadata')) {
+      const where = s.sources.extensions ?? `[agent] of ${read.at(-1)!.path}`
+      return fail(
+        `neutron-ovn-agent runs without its metadata extension ([agent] extensions = ${s.extensions?.join(',') || '(unset)'}): it makes no ovnmeta namespace and no haproxy`,
+        [...evidence, `[agent] extensions = ${s.extensions?.join(',') ?? '(unset)'}${s.sources.extensions ? ` (${s.sources.extensions})` : ''}`],
+        `add metadata to [agent] extensions in ${where}, then systemctl restart neutron-ovn-agent`,
+      )
     }
     const guess = ovn.agents.length === 0 ? ` (no agent runs to say which files it reads: these are the packaged paths; give --config-file if it reads others)` : ''
     if (s.secret !== 'set') {

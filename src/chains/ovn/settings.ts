@@ -20,6 +20,8 @@ export interface OvnSettings {
   secret: 'set' | 'empty' | 'unset'
   /** where the agent asks Nova: nova_metadata_protocol://nova_metadata_host:nova_metadata_port */
   nova: string
+  /** [agent] extensions (neutron-ovn-agent, 2025.2 on: the metadata role is its `metadata` extension); undefined when unset */
+  extensions?: string[]
   /** where each value came from: `FILE [section] key`, by key */
   sources: Record<string, string>
 }
@@ -99,6 +101,8 @@ export function ovnSettings(files: readonly FileRecord[], given: {statePath?: st
   const secret = secretValue === undefined ? 'unset' : /^(|""|''|<None>)$/.test(secretValue.trim()) ? 'empty' : 'set'
   const host = dflt('nova_metadata_host') ?? '127.0.0.1'
   const nova = `${dflt('nova_metadata_protocol') ?? 'http'}://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${dflt('nova_metadata_port') ?? '8775'}`
-  return {from: [...new Set(from)], nb, nbSsl, nova, ovs, ovsSsl, sb, sbSsl, secret, socket, sources, statePath}
+  const ext = lookup('agent', 'extensions')
+  const extensions = ext === undefined ? undefined : ext.split(',').map((e) => e.trim()).filter(Boolean)
+  return {extensions, from: [...new Set(from)], nb, nbSsl, nova, ovs, ovsSsl, sb, sbSsl, secret, socket, sources, statePath}
 }
 
