@@ -19,13 +19,19 @@ DHCP agent (isolated metadata), in chain order: the agent config, the qdhcp name
 addresses, dnsmasq, the opts route (option 121), the metadata proxy, its listener and its upstream socket.
 ML2/OVN: the agent's config and process, the chassis, the agent's SB registration, the metadata port, option 121
 in the NB, a VM bound here, the ovnmeta namespace, haproxy and the agent's socket. With --probe an HTTP GET from
-inside the namespace. Exit: 0 no link broken, 1 a link is broken, 2 bad input, 3 cannot inspect.`
+inside the namespace. Exit: 0 no link broken, 1 a link is broken, 2 bad input, 3 cannot inspect.
+
+For CI: --format junit prints JUnit XML instead of the table (a failing testcase per broken link, with
+its evidence and fix; skipped checks as skipped; warnings pass, with the warning in system-out);
+--junit FILE writes the same XML to FILE as well as the usual output.`
 
   static examples = [
     '<%= config.bin %> diagnose 01cce415-8e2b-4096-92b5-7acc67163d79',
     '<%= config.bin %> diagnose --all --json',
     '<%= config.bin %> diagnose 01cce415-8e2b-4096-92b5-7acc67163d79 --snapshot examples/grizzly-seed.snapshot.json',
     '<%= config.bin %> diagnose --list-checks',
+    '<%= config.bin %> diagnose --all --format junit > metadata.xml',
+    '<%= config.bin %> diagnose --all --junit metadata.xml',
   ]
 
   static flags = {
@@ -34,6 +40,12 @@ inside the namespace. Exit: 0 no link broken, 1 a link is broken, 2 bad input, 3
     ...openstackFlags,
     all: Flags.boolean({description: 'every network this node serves, one row each (qdhcp namespaces; on OVN the ovnmeta namespaces and the networks with a VM bound here)', exclusive: ['snapshot']}),
     check: Flags.string({description: 'run only these checks (repeatable; see --list-checks)', helpValue: 'ID', multiple: true}),
+    format: Flags.string({
+      default: 'table',
+      description: 'stdout: the table, or JUnit XML for CI test reporters (one testsuite per host and network, one testcase per check)',
+      options: ['table', 'junit'],
+    }),
+    junit: Flags.string({description: 'also write the JUnit XML to FILE (atomically: a temp file renamed over it), whatever stdout shows', helpValue: 'FILE'}),
     'list-checks': Flags.boolean({description: 'list the checks in chain order and exit'}),
     probe: Flags.boolean({description: 'also GET http://169.254.169.254/ from inside the namespace'}),
     snapshot: Flags.string({description: 'diagnose a snapshot taken by `quantum-meta collect` instead of this node', helpValue: 'FILE'}),
@@ -41,6 +53,8 @@ inside the namespace. Exit: 0 no link broken, 1 a link is broken, 2 bad input, 3
 
   public async run(): Promise<unknown> {
     const {args, flags} = await this.parse(Diagnose)
+    if (flags.format === 'junit' && this.jsonEnabled()) throw usageError('usage', '--format junit and --json both name what stdout is: give one (--junit FILE writes the XML beside --json)')
+    if (flags.format === 'junit' && flags['list-checks']) throw usageError('usage', '--list-checks prints the list of checks, not JUnit: drop --format junit')
     if (flags['list-checks']) {
       const list = CHAINS.flatMap((chain) => chain.checks.map((c) => ({chain: chain.backend, id: c.id, needs: c.needs, title: c.title})))
       if (!this.jsonEnabled()) {
@@ -59,9 +73,12 @@ inside the namespace. Exit: 0 no link broken, 1 a link is broken, 2 bad input, 3
     const netId = args['net-id'] === undefined ? undefined : checkNetId(args['net-id'])
     if (!flags.all && netId === undefined && !flags.snapshot) throw usageError('usage', 'give a network id, or --all (see --help)')
     if (flags.all && netId !== undefined) throw usageError('usage', 'give a network id or --all, not both')
+    // a bad --junit path fails now, not after a diagnosis that may take a while
+    const {checkReportPath, writeReportAtomic} = await import('../system/write-report.js')
+    const junitTarget = flags.junit === undefined ? undefined : await checkReportPath('--junit', flags.junit)
 
     const [svc, render] = await Promise.all([import('../diagnose/service.js'), import('../render/findings.js')])
-    const {many, reports} = await svc.diagnose({
+    const {host, many, reports, takenAt} = await svc.diagnose({
       all: Boolean(flags.all),
       live: {
         agentHost: flags['agent-host'],
@@ -77,13 +94,16 @@ inside the namespace. Exit: 0 no link broken, 1 a link is broken, 2 bad input, 3
       probe: flags.probe,
       snapshot: flags.snapshot,
     })
-    return this.report(reports, render, many)
+    const junit = flags.format === 'junit' || junitTarget ? (await import('../render/junit.js')).junitOfReports(host, reports, takenAt) : undefined
+    if (junitTarget && junit !== undefined) await writeReportAtomic('--junit', flags.junit!, junitTarget, junit)
+    return this.report(reports, render, many, flags.format === 'junit' ? junit : undefined)
   }
 
-  private report(reports: import('../diagnose/service.js').NetworkReport[], render: typeof import('../render/findings.js'), many: boolean): unknown {
+  private report(reports: import('../diagnose/service.js').NetworkReport[], render: typeof import('../render/findings.js'), many: boolean, junit?: string): unknown {
     const ok = reports.every((r) => r.healthy)
     process.exitCode = ok ? EXIT.OK : EXIT.FAILED
-    if (!this.jsonEnabled()) process.stdout.write(many ? render.renderAll(reports) : reports.map((r) => render.renderReport(r)).join('\n'))
+    if (junit !== undefined) process.stdout.write(junit)
+    else if (!this.jsonEnabled()) process.stdout.write(many ? render.renderAll(reports) : reports.map((r) => render.renderReport(r)).join('\n'))
     return many ? {healthy: ok, networks: reports} : reports[0]
   }
 }

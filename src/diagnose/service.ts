@@ -25,17 +25,20 @@ export interface DiagnoseRequest {
   live: Omit<LiveRequest, 'network' | 'probe'>
 }
 
-/** `diagnose`: a snapshot's networks or this node's, judged; `many` when the answer is a list. */
-export async function diagnose(req: DiagnoseRequest): Promise<{reports: NetworkReport[]; many: boolean}> {
+/**
+ * `diagnose`: a snapshot's networks or this node's, judged; `many` when the answer is a list; `host`
+ * and `takenAt` the snapshot's (live: this node's hostname, now).
+ */
+export async function diagnose(req: DiagnoseRequest): Promise<{reports: NetworkReport[]; many: boolean; host: string; takenAt: string}> {
   const opts = {only: req.only, probe: req.probe}
   if (req.snapshot) {
     const snap = await readSnapshot(req.snapshot)
     const picked = pickNetworks(req.snapshot, snap, req.network)
-    return {many: !req.network && picked.length > 1, reports: picked.map((ev) => diagnoseEvidence(ev, opts))}
+    return {host: snap.host, many: !req.network && picked.length > 1, reports: picked.map((ev) => diagnoseEvidence(ev, opts)), takenAt: snap.takenAt}
   }
   const {collectLive} = await import('./live.js')
   const snap = await collectLive({...req.live, network: req.all ? undefined : req.network, probe: req.probe})
-  return {many: req.all, reports: snap.networks.map((ev) => diagnoseEvidence(ev, opts))}
+  return {host: snap.host, many: req.all, reports: snap.networks.map((ev) => diagnoseEvidence(ev, opts)), takenAt: snap.takenAt}
 }
 
 export function diagnoseEvidence(ev: NetworkEvidence, opts: {probe: boolean; only?: string[]}): NetworkReport {
