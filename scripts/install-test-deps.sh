@@ -1,7 +1,7 @@
 #!/bin/bash
 # install-test-deps.sh - the Debian 12 packages the tests need: the real DHCP server, proxy
-# and DHCP client the rig in test/integration/rig/ runs inside network namespaces, and xmllint,
-# which the unit tests of diagnose's JUnit output validate it with.
+# and DHCP client the rig in test/integration/rig/ runs inside network namespaces, xmllint and
+# zsh for unit tests (the JUnit output's schema check, the zsh completion setup).
 #
 #   binary          package        used for
 #   dnsmasq         dnsmasq-base   the DHCP agent's dnsmasq (NOT the `dnsmasq` package: that
@@ -14,6 +14,7 @@
 #   python3         python3        the Grizzly proxy and metadata-agent stand-ins
 #   curl            curl           the VM's HTTP GET of http://169.254.169.254/
 #   xmllint         libxml2-utils  validates diagnose's JUnit XML against test/fixtures/junit/junit-10.xsd
+#   zsh             zsh            sources the zsh completion setup `quantum-meta autocomplete` writes
 #
 # Run as root on Debian 12. Non-interactive; does nothing (no apt at all) when every
 # binary is already there. Safe to run again.
@@ -31,6 +32,7 @@ declare -A PKG_OF=(
     [ps]=procps
     [curl]=curl
     [xmllint]=libxml2-utils
+    [zsh]=zsh
 )
 
 have() {
