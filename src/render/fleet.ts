@@ -16,10 +16,10 @@ function mark(s: Status | 'unreachable'): string {
 
 const width = () => Math.max(80, Math.min(process.stdout.columns ?? 120, 160))
 
-function hostCell(h: HostReport): {status: Status | 'unreachable'; text: string} {
+function hostCell(h: HostReport): {status: Status | 'unreachable'; text: string; fix?: string} {
   if (!h.reachable) return {status: 'unreachable', text: `could not inspect: ${h.error ?? 'no evidence'}`}
   const first: Finding | undefined = h.findings.find((f) => f.status === 'fail')
-  if (first) return {status: 'fail', text: `${first.id}: ${first.summary}${first.fix ? `\nfix: ${first.fix}` : ''}`}
+  if (first) return {fix: first.fix, status: 'fail', text: `${first.id}: ${first.summary}`}
   const w = h.findings.find((f) => f.status === 'warn')
   return w ? {status: 'warn', text: `healthy (warning on ${w.id}: ${w.summary})`} : {status: 'pass', text: 'healthy'}
 }
@@ -29,12 +29,15 @@ export function renderFleet(r: FleetReport): string {
   const w = width()
   const hostW = Math.min(30, Math.max(8, ...r.hosts.map((h) => h.host.length + 2)))
   const table = new Table({colWidths: [hostW, 8, w - hostW - 8 - 4], head: ['host', 'status', 'first broken link'], style: {border: [], head: []}, wordWrap: true})
+  const fixes: string[] = []
   for (const h of r.hosts) {
     const cell = hostCell(h)
-    // the fix keeps its own line: printable() turns newlines into spaces, so each part is cleaned apart
-    table.push([printable(h.host, 100), mark(cell.status), cell.text.split('\n').map((t) => printable(t, 600)).join('\n')])
+    table.push([printable(h.host, 100), mark(cell.status), printable(cell.text, 600)])
+    // a fix is pasted, so it is printed whole below the table, never wrapped (or cut) by a cell
+    if (cell.fix) fixes.push(`  ${printable(h.host, 100)}: ${printable(cell.fix, 2000)}`)
   }
   const out = [`network ${r.network} on ${r.hosts.length} host${r.hosts.length === 1 ? '' : 's'}`, table.toString()]
+  if (fixes.length > 0) out.push('', 'fix:', ...fixes)
   if (r.cross.length > 0) {
     out.push('', 'across hosts:')
     for (const f of r.cross) {
