@@ -8,6 +8,14 @@ import {ALL_CHECKS, CHAINS} from '../chains/registry.js'
 import {EXIT, usageError} from '../errors.js'
 import {checkNetId, nodePaths} from '../layout.js'
 
+/** where the JUnit XML goes: stdout (--format junit) and/or a file (--junit, checked before diagnosing) */
+interface JunitOut {
+  stdout: boolean
+  path?: string
+  target?: string
+  write: typeof import('../system/write-report.js').writeReportAtomic
+}
+
 export default class Diagnose extends QmCommand {
   static args = {
     'net-id': Args.string({description: 'the network UUID (the namespace is qdhcp-<net-id>, on ML2/OVN ovnmeta-<net-id>)', required: false}),
@@ -29,6 +37,7 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
     '<%= config.bin %> diagnose 01cce415-8e2b-4096-92b5-7acc67163d79',
     '<%= config.bin %> diagnose --all --json',
     '<%= config.bin %> diagnose 01cce415-8e2b-4096-92b5-7acc67163d79 --snapshot examples/grizzly-seed.snapshot.json',
+    '<%= config.bin %> diagnose 01cce415-8e2b-4096-92b5-7acc67163d79 --snapshot net1.json --snapshot net2.json',
     '<%= config.bin %> diagnose --list-checks',
     '<%= config.bin %> diagnose --all --format junit > metadata.xml',
     '<%= config.bin %> diagnose --all --junit metadata.xml',
@@ -48,7 +57,7 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
     junit: Flags.string({description: 'also write the JUnit XML to FILE (atomically: a temp file renamed over it), whatever stdout shows', helpValue: 'FILE'}),
     'list-checks': Flags.boolean({description: 'list the checks in chain order and exit'}),
     probe: Flags.boolean({description: 'also GET http://169.254.169.254/ from inside the namespace'}),
-    snapshot: Flags.string({description: 'diagnose a snapshot taken by `quantum-meta collect` instead of this node', helpValue: 'FILE'}),
+    snapshot: Flags.string({description: 'diagnose a snapshot taken by `quantum-meta collect` instead of this node; repeat it, one file per host, to judge the network on several hosts', helpValue: 'FILE', multiple: true, multipleNonGreedy: true}),
   }
 
   public async run(): Promise<unknown> {
@@ -69,13 +78,16 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
     for (const id of only ?? []) {
       if (!ALL_CHECKS.some((c) => c.id === id)) throw usageError('unknown-check', `unknown check ${JSON.stringify(id)} (see --list-checks)`)
     }
-    if (flags.snapshot === '') throw usageError('usage', '--snapshot: the path is empty (give the file `quantum-meta collect` wrote)')
+    const snapshots = flags.snapshot ?? []
+    if (snapshots.includes('')) throw usageError('usage', '--snapshot: the path is empty (give the file `quantum-meta collect` wrote)')
     const netId = args['net-id'] === undefined ? undefined : checkNetId(args['net-id'])
-    if (!flags.all && netId === undefined && !flags.snapshot) throw usageError('usage', 'give a network id, or --all (see --help)')
+    if (!flags.all && netId === undefined && snapshots.length === 0) throw usageError('usage', 'give a network id, or --all (see --help)')
     if (flags.all && netId !== undefined) throw usageError('usage', 'give a network id or --all, not both')
     // a bad --junit path fails now, not after a diagnosis that may take a while
     const {checkReportPath, writeReportAtomic} = await import('../system/write-report.js')
     const junitTarget = flags.junit === undefined ? undefined : await checkReportPath('--junit', flags.junit)
+    const junitOut = {path: flags.junit, stdout: flags.format === 'junit', target: junitTarget, write: writeReportAtomic}
+    if (snapshots.length > 1) return this.fleet(netId, snapshots, {only, probe: flags.probe}, junitOut)
 
     const [svc, render] = await Promise.all([import('../diagnose/service.js'), import('../render/findings.js')])
     const {host, many, reports, takenAt} = await svc.diagnose({
@@ -92,11 +104,36 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
       network: netId,
       only,
       probe: flags.probe,
-      snapshot: flags.snapshot,
+      snapshot: snapshots[0],
     })
     const junit = flags.format === 'junit' || junitTarget ? (await import('../render/junit.js')).junitOfReports(host, reports, takenAt) : undefined
     if (junitTarget && junit !== undefined) await writeReportAtomic('--junit', flags.junit!, junitTarget, junit)
     return this.report(reports, render, many, flags.format === 'junit' ? junit : undefined)
+  }
+
+  /** Several --snapshot files: one host each (its `host` field), judged together. */
+  private async fleet(netId: string | undefined, paths: string[], opts: {only?: string[]; probe: boolean}, junitOut: JunitOut): Promise<unknown> {
+    if (netId === undefined) throw usageError('usage', 'several --snapshot files are several hosts of one network: give its network id')
+    const [svc, fleet, render] = await Promise.all([import('../diagnose/service.js'), import('../fleet/fleet.js'), import('../render/fleet.js')])
+    const inputs: import('../fleet/types.js').HostInput[] = []
+    const seen = new Map<string, string>()
+    for (const path of paths) {
+      const snapshot = await svc.readSnapshot(path)
+      // the network asked for must be in every file, as with one snapshot (bad input otherwise)
+      svc.pickNetworks(path, snapshot, netId)
+      if (snapshot.host.trim() === '') throw usageError('snapshot-invalid', `${path}: its host field is empty: several snapshots are told apart by their host names`)
+      const other = seen.get(snapshot.host)
+      if (other !== undefined) throw usageError('duplicate-host', `${path} and ${other} are both snapshots of host ${JSON.stringify(snapshot.host)}: give one file per host`)
+      seen.set(snapshot.host, path)
+      inputs.push({host: snapshot.host, snapshot})
+    }
+    const report = fleet.judgeFleet(netId, inputs, opts)
+    const junit = junitOut.stdout || junitOut.target ? (await import('../render/junit.js')).junitOfFleet(report) : undefined
+    if (junitOut.target && junit !== undefined) await junitOut.write('--junit', junitOut.path!, junitOut.target, junit)
+    process.exitCode = fleet.fleetExitCode(report)
+    if (junitOut.stdout && junit !== undefined) process.stdout.write(junit)
+    else if (!this.jsonEnabled()) process.stdout.write(render.renderFleet(report))
+    return report
   }
 
   private report(reports: import('../diagnose/service.js').NetworkReport[], render: typeof import('../render/findings.js'), many: boolean, junit?: string): unknown {

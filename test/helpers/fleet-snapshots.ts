@@ -1,0 +1,80 @@
+// Per-host snapshots of one network for the fleet tests, DERIVED from the real Zed node's evidence
+// (test/fixtures/node/zed/basic-isolated/ via zed-evidence.ts) and the real Zed API answers
+// (test/fixtures/api/zed-basic-dhcp-port.json, zed-basic-dhcp-agents.json,
+// zed-basic-subnet-create-201.json; see test/fixtures/node/SOURCES.md "Derived per-host snapshots").
+// Only what differs between the agents of one network is changed, one piece per host, the way a
+// real fleet differs: the host name, the DHCP port IP (198.51.100.1 on the real node), the opts next
+// hop, whether the port kept fe80::a9fe:a9fe, the agent host names and port bindings in the API.
+import {readFileSync} from 'node:fs'
+
+import type {NetworkEvidence, Snapshot} from '../../src/evidence/evidence.js'
+import {ZED_NET, zed, zedFile} from './zed-evidence.js'
+
+const REAL_IP = '198.51.100.1'
+const apiFixture = (f: string) => readFileSync(new URL(`../fixtures/api/${f}`, import.meta.url), 'utf8')
+
+export interface HostSpec {
+  host: string
+  /** this host's DHCP port IP */
+  ip: string
+  /** the opts route's next hop (default: the host's own IP) */
+  optsVia?: string
+  /** IPv6 addresses in the evidence: the real `ip -6 a` (holds fe80::a9fe:a9fe), that address failed DAD, or no IPv6 shown (`ip -4 a` only, default) */
+  ipv6?: 'holds' | 'dadfailed' | 'absent'
+  /** the API answers this host recorded: the agents hosting the network and the DHCP ports (host, ip) */
+  api?: {agents: string[]; ports: {host: string; ip: string}[]}
+  /** no qdhcp namespace in `ip netns` */
+  noNamespace?: boolean
+}
+
+/** The real node's evidence with this host's differences. */
+export function hostEvidence(spec: HostSpec): NetworkEvidence {
+  const ev = zed()
+  const swap = (t: string) => t.replaceAll(REAL_IP, spec.ip)
+  let addrs = swap(ev.addresses!.stdout)
+  if (spec.ipv6 === 'holds' || spec.ipv6 === 'dadfailed') {
+    // `ip -4 a` then `ip -6 a` of the same namespace, as one hand-made record (`ip a` shows both)
+    let v6 = zedFile('ip-6-a.txt')
+    if (spec.ipv6 === 'dadfailed') v6 = v6.replace('inet6 fe80::a9fe:a9fe/64 scope link ', 'inet6 fe80::a9fe:a9fe/64 scope link dadfailed tentative ')
+    addrs = `${addrs.trimEnd()}\n${v6}`
+    ev.addresses!.argv = ['ip', 'netns', 'exec', ev.namespace, 'ip', 'a']
+  }
+  ev.addresses!.stdout = addrs
+  ev.sockets!.stdout = swap(ev.sockets!.stdout)
+  ev.opts.content = ev.opts.content!.replaceAll(`/32,${REAL_IP}`, `/32,${spec.optsVia ?? spec.ip}`)
+  if (spec.noNamespace) ev.namespaces.stdout = ev.namespaces.stdout.split('\n').filter((l) => !l.startsWith(ev.namespace)).join('\n')
+  if (spec.api) {
+    const ports = JSON.parse(apiFixture('zed-basic-dhcp-port.json'))
+    const real = ports.ports[0]
+    ports.ports = spec.api.ports.map((p, i) => ({...real, 'binding:host_id': p.host, fixed_ips: [{...real.fixed_ips[0], ip_address: p.ip}], id: real.id.replace(/.$/, String(i))}))
+    const agents = JSON.parse(apiFixture('zed-basic-dhcp-agents.json'))
+    const agent = agents.agents[0]
+    agents.agents = spec.api.agents.map((host, i) => ({...agent, host, id: agent.id.replace(/.$/, String(i))}))
+    const subnet = JSON.parse(apiFixture('zed-basic-subnet-create-201.json')).subnet
+    const rec = (path: string, body: string) => ({body, method: 'GET', path, status: 200})
+    ev.api = {
+      host: spec.host,
+      hostFrom: 'the DHCP agent config (host)',
+      records: [
+        rec(`/networks/${ZED_NET}`, JSON.stringify({network: {admin_state_up: true, id: ZED_NET, name: 'qm-isolated', status: 'ACTIVE'}})),
+        rec(`/subnets?network_id=${ZED_NET}`, JSON.stringify({subnets: [subnet]})),
+        rec(`/ports?network_id=${ZED_NET}`, JSON.stringify(ports)),
+        rec(`/networks/${ZED_NET}/dhcp-agents`, JSON.stringify(agents)),
+      ],
+    }
+  }
+  return ev
+}
+
+export function hostSnapshot(spec: HostSpec): Snapshot {
+  return {
+    format: 'quantum-meta-snapshot/1',
+    host: spec.host,
+    networks: [hostEvidence(spec)],
+    note: 'derived from the real Zed node evidence (test/helpers/fleet-snapshots.ts)',
+    takenAt: '2026-11-22T17:33:10Z',
+    tool: 'quantum-meta/test',
+  }
+}
+
+export {ZED_NET}

@@ -1,0 +1,163 @@
+// Judging one network on several hosts (src/fleet/): per-host snapshots derived from the real Zed
+// node's evidence and API answers (test/helpers/fleet-snapshots.ts), one piece changed per host.
+import {describe, expect, it} from 'vitest'
+
+import type {Finding} from '../../src/checks/types.js'
+import {fleetExitCode, judgeFleet} from '../../src/fleet/fleet.js'
+import type {HostInput} from '../../src/fleet/types.js'
+import {parseIpAddr} from '../../src/parse/ip-addr.js'
+import {type HostSpec, hostSnapshot, ZED_NET} from '../helpers/fleet-snapshots.js'
+
+const input = (spec: HostSpec): HostInput => ({host: spec.host, snapshot: hostSnapshot(spec)})
+const cross = (fs: Finding[], id: string) => {
+  const f = fs.find((x) => x.id === id)
+  if (!f) throw new Error(`no ${id} in ${fs.map((x) => x.id).join(', ')}`)
+  return f
+}
+const judge = (...inputs: HostInput[]) => judgeFleet(ZED_NET, inputs, {probe: false})
+const API = {agents: ['net1', 'net2'], ports: [{host: 'net1', ip: '198.51.100.1'}, {host: 'net2', ip: '198.51.100.2'}]}
+
+describe('judgeFleet', () => {
+  it('two healthy agents, each routing via its own DHCP port: healthy, exit 0', () => {
+    const r = judge(input({host: 'net1', ip: '198.51.100.1'}), input({host: 'net2', ip: '198.51.100.2'}))
+    expect(r.hosts.map((h) => [h.host, h.reachable, h.healthy, h.layout, h.backend])).toEqual([
+      ['net1', true, true, 'neutron', 'dhcp-agent'],
+      ['net2', true, true, 'neutron', 'dhcp-agent'],
+    ])
+    expect(cross(r.cross, 'cross.opts-own-port')).toMatchObject({status: 'pass', summary: 'each of the 2 hosts routes 169.254.169.254 via its own DHCP port'})
+    // `ip -4 a` evidence says nothing about IPv6: skipped, saying why
+    expect(cross(r.cross, 'cross.ipv6-metadata').status).toBe('skip')
+    expect(r.healthy).toBe(true)
+    expect(fleetExitCode(r)).toBe(0)
+  })
+
+  it('one broken host of three: only that host is unhealthy, its first broken link named; exit 1', () => {
+    const broken = hostSnapshot({host: 'net3', ip: '198.51.100.3'})
+    broken.networks[0].upstreamSocket.connect = 'ECONNREFUSED'
+    const r = judge(input({host: 'net1', ip: '198.51.100.1'}), input({host: 'net2', ip: '198.51.100.2'}), {host: 'net3', snapshot: broken})
+    expect(r.hosts.map((h) => h.healthy)).toEqual([true, true, false])
+    expect(r.hosts[2].findings.find((f) => f.status === 'fail')?.id).toBe('proxy.upstream')
+    expect(r.healthy).toBe(false)
+    expect(fleetExitCode(r)).toBe(1)
+  })
+
+  it('a host that gave no evidence is a row with its error: exit 3 when no other is broken, 1 when one is', () => {
+    const gone: HostInput = {error: 'ssh: connect to host net3 port 22: Connection refused', host: 'net3'}
+    const r = judge(input({host: 'net1', ip: '198.51.100.1'}), gone)
+    expect(r.hosts[1]).toEqual({error: gone.error, findings: [], host: 'net3', reachable: false})
+    expect(r.healthy).toBe(true)
+    expect(fleetExitCode(r)).toBe(3)
+    const bad = hostSnapshot({host: 'net2', ip: '198.51.100.2'})
+    bad.networks[0].upstreamSocket.connect = 'ECONNREFUSED'
+    expect(fleetExitCode(judge(input({host: 'net1', ip: '198.51.100.1'}), {host: 'net2', snapshot: bad}, gone))).toBe(1)
+  })
+
+  it('a snapshot without the network is a host that could not be inspected, saying what it holds', () => {
+    const other = hostSnapshot({host: 'net2', ip: '198.51.100.2'})
+    other.networks[0].network = '11111111-2222-4333-8444-555555555555'
+    const r = judge(input({host: 'net1', ip: '198.51.100.1'}), {host: 'net2', snapshot: other})
+    expect(r.hosts[1]).toMatchObject({error: `its snapshot holds 11111111-2222-4333-8444-555555555555, not ${ZED_NET}`, reachable: false})
+    expect(fleetExitCode(r)).toBe(3)
+  })
+
+  it('--check narrows every host to those links, and leaves out the cross-host findings', () => {
+    const r = judgeFleet(ZED_NET, [input({host: 'net1', ip: '198.51.100.1'}), input({host: 'net2', ip: '198.51.100.2', optsVia: '198.51.100.1'})], {only: ['proxy.running'], probe: false})
+    expect(r.hosts.map((h) => h.findings.map((f) => f.id))).toEqual([['proxy.running'], ['proxy.running']])
+    expect(r.cross).toEqual([])
+  })
+})
+
+describe('cross.opts-own-port', () => {
+  it('opts copied from net1 to net2: a failure naming both hosts, the fix on net2', () => {
+    const r = judge(input({host: 'net1', ip: '198.51.100.1'}), input({host: 'net2', ip: '198.51.100.2', optsVia: '198.51.100.1'}))
+    const f = cross(r.cross, 'cross.opts-own-port')
+    expect(f.status).toBe('fail')
+    expect(f.summary).toMatch(/^net2 routes 169\.254\.169\.254 via 198\.51\.100\.1, the DHCP port of net1: copied or stale opts/)
+    expect(f.fix).toBe('on net2: systemctl restart neutron-dhcp-agent   (the agent rewrites opts from its own port)')
+    expect(f.evidence).toContain('net2: DHCP port IP 198.51.100.2; /var/lib/neutron/dhcp/debe22fb-0d6c-4b70-9763-b422a9442bb1/opts: 169.254.169.254/32 via 198.51.100.1')
+    expect(fleetExitCode(r)).toBe(1)
+  })
+
+  it('the API ports name the owner of a next hop no inspected namespace holds (the agent host name mapped to the operator\'s)', () => {
+    // net3 is not inspected; its port is in the API. net2's opts still point at it (the port moved)
+    const api = {agents: ['net1', 'net2'], ports: [...API.ports, {host: 'net3', ip: '198.51.100.3'}]}
+    const r = judge(input({api, host: 'net1', ip: '198.51.100.1'}), input({api, host: 'net2', ip: '198.51.100.2', optsVia: '198.51.100.3'}))
+    const f = cross(r.cross, 'cross.opts-own-port')
+    expect(f.status).toBe('fail')
+    expect(f.summary).toMatch(/^net2 routes 169\.254\.169\.254 via 198\.51\.100\.3, the DHCP port of net3:/)
+    expect(f.evidence).toContain('API: DHCP port cdca02dc-a83e-410a-b71e-0a67211c5d92 on net3: 198.51.100.3')
+  })
+
+  it('a next hop nobody holds is left to the host\'s own opts check (not a cross-host finding)', () => {
+    const r = judge(input({host: 'net1', ip: '198.51.100.1'}), input({host: 'net2', ip: '198.51.100.2', optsVia: '198.51.100.9'}))
+    expect(cross(r.cross, 'cross.opts-own-port').status).toBe('pass')
+    expect(r.hosts[1].findings.find((f) => f.status === 'fail')?.id).toBe('opts.metadata-route')
+  })
+})
+
+describe('cross.agents-api', () => {
+  it('the API lists both agents and both have the namespace: pass', () => {
+    const r = judge(input({api: API, host: 'net1', ip: '198.51.100.1'}), input({api: API, host: 'net2', ip: '198.51.100.2'}))
+    expect(cross(r.cross, 'cross.agents-api')).toMatchObject({status: 'pass', summary: 'the 2 DHCP agents the API lists are the hosts with the namespace'})
+    expect(r.healthy).toBe(true)
+  })
+
+  it('a listed host without the namespace, and a namespace on a host the API does not list', () => {
+    const api = {agents: ['net1', 'net2'], ports: API.ports}
+    const r = judge(input({api, host: 'net1', ip: '198.51.100.1'}), input({api, host: 'net2', ip: '198.51.100.2', noNamespace: true}), input({host: 'net3', ip: '198.51.100.3'}))
+    const f = cross(r.cross, 'cross.agents-api')
+    expect(f.status).toBe('fail')
+    expect(f.summary).toContain('the API lists net2 as hosting the network, but it has no qdhcp-debe22fb-0d6c-4b70-9763-b422a9442bb1')
+    expect(f.summary).toContain('net3 has qdhcp-debe22fb-0d6c-4b70-9763-b422a9442bb1, but the API does not list it among the network\'s DHCP agents: a stale namespace')
+    expect(f.fix).toMatch(/^on net2: systemctl restart neutron-dhcp-agent .*; on net3: neutron-netns-cleanup, or ip netns delete qdhcp-debe22fb-0d6c-4b70-9763-b422a9442bb1/)
+  })
+
+  it('an agent the API lists that was not inspected is a warning naming it', () => {
+    const api = {agents: ['net1', 'net2', 'net9'], ports: API.ports}
+    const r = judge(input({api, host: 'net1', ip: '198.51.100.1'}), input({api, host: 'net2', ip: '198.51.100.2'}))
+    expect(cross(r.cross, 'cross.agents-api')).toMatchObject({status: 'warn', summary: 'the API also lists net9, not inspected here'})
+    expect(fleetExitCode(r)).toBe(0)
+  })
+
+  it('no API answers recorded: no such finding', () => {
+    expect(judge(input({host: 'net1', ip: '198.51.100.1'}), input({host: 'net2', ip: '198.51.100.2'})).cross.map((f) => f.id)).not.toContain('cross.agents-api')
+  })
+})
+
+describe('cross.ipv6-metadata', () => {
+  it('one host holds fe80::a9fe:a9fe, the other failed DAD: a pass that says it is expected', () => {
+    const r = judge(input({host: 'net1', ip: '198.51.100.1', ipv6: 'holds'}), input({host: 'net2', ip: '198.51.100.2', ipv6: 'dadfailed'}))
+    const f = cross(r.cross, 'cross.ipv6-metadata')
+    expect(f.status).toBe('pass')
+    expect(f.summary).toBe('net1 holds fe80::a9fe:a9fe; net2 failed duplicate address detection for it and serves metadata over IPv4 only: expected with several DHCP agents')
+    expect(fleetExitCode(r)).toBe(0)
+  })
+
+  it('two hosts holding it: their ports do not share a working link', () => {
+    const r = judge(input({host: 'net1', ip: '198.51.100.1', ipv6: 'holds'}), input({host: 'net2', ip: '198.51.100.2', ipv6: 'holds'}))
+    expect(cross(r.cross, 'cross.ipv6-metadata')).toMatchObject({status: 'fail', summary: expect.stringMatching(/^net1, net2 all hold fe80::a9fe:a9fe/)})
+  })
+
+  it('nobody holds it while the API shows an IPv6 subnet: a failure', () => {
+    const api = (host: string) => ({...API, host})
+    const a = hostSnapshot({api: api('net1'), host: 'net1', ip: '198.51.100.1', ipv6: 'dadfailed'})
+    const b = hostSnapshot({api: api('net2'), host: 'net2', ip: '198.51.100.2', ipv6: 'dadfailed'})
+    // without an IPv6 subnet, nobody holding it is fine
+    expect(cross(judge({host: 'net1', snapshot: a}, {host: 'net2', snapshot: b}).cross, 'cross.ipv6-metadata').status).toBe('pass')
+    const subnets = a.networks[0].api!.records[1]
+    const doc = JSON.parse(subnets.body)
+    doc.subnets.push({...doc.subnets[0], cidr: '2001:db8::/64', gateway_ip: null, id: '6ee0d3ad-8a2e-4d2b-9d6c-5c3f0f1b2a10', ip_version: 6})
+    subnets.body = JSON.stringify(doc)
+    const f = cross(judge({host: 'net1', snapshot: a}, {host: 'net2', snapshot: b}).cross, 'cross.ipv6-metadata')
+    expect(f.status).toBe('fail')
+    expect(f.summary).toBe('the network has an IPv6 subnet (2001:db8::/64, from the API) but no host holds fe80::a9fe:a9fe: IPv6-only instances get no metadata')
+  })
+
+  it('the ip parsers record dadfailed from text and JSON', () => {
+    const text = parseIpAddr('2: tap1: <UP> mtu 1500\n    inet6 fe80::a9fe:a9fe/64 scope link dadfailed tentative \n')
+    expect(text[0].addresses[0]).toMatchObject({dadfailed: true, local: 'fe80::a9fe:a9fe'})
+    const json = parseIpAddr(JSON.stringify([{addr_info: [{dadfailed: true, family: 'inet6', local: 'fe80::a9fe:a9fe', prefixlen: 64, scope: 'link', tentative: true}], ifname: 'tap1'}]))
+    expect(json[0].addresses[0].dadfailed).toBe(true)
+    expect(parseIpAddr('2: tap1: <UP> mtu 1500\n    inet6 fe80::a9fe:a9fe/64 scope link \n')[0].addresses[0].dadfailed).toBeUndefined()
+  })
+})
