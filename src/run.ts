@@ -65,8 +65,15 @@ export async function execute(options: {dir: string}): Promise<unknown> {
     if (err?.oclif?.exit !== undefined && err.code === 'EEXIT') return handle(err)
     const {scrubArgValues, toErrorDocument} = await import('./base-command.js')
     scrubArgValues(err)
-    if (!json) return handle(err)
     const doc = toErrorDocument(err)
+    if (!json) {
+      // a plugin's command (autocomplete) has no QmCommand.catch: its bad usage is one line too, exit 2
+      if (doc.code === 'usage' && doc.exit === 2) {
+        process.stderr.write(`${BIN}: ${doc.message}\n`)
+        process.exit(doc.exit)
+      }
+      return handle(err)
+    }
     writeErrorJson(doc)
     process.exit(doc.exit)
   }

@@ -66,6 +66,18 @@ describe('quantum-meta autocomplete (bash)', () => {
     expect(complete(['quantum-meta', 'subnet', 'cr'])).toEqual(['create'])
   })
 
+  it('a shell it does not know, or a flag it does not take: exit 2 in one line (the plugin has no QmCommand.catch; src/run.ts does it)', () => {
+    const fish = cli(['autocomplete', 'fish'], {env})
+    expect(fish.status).toBe(2)
+    expect(fish.stderr).toBe('quantum-meta: Expected fish to be one of: zsh, bash, powershell (see --help)\n')
+    const flag = cli(['autocomplete', '--os-password=secret'], {env})
+    expect(flag.status).toBe(2)
+    expect(flag.stderr).toBe('quantum-meta: Nonexistent flag: --os-password (see --help)\n')
+    const json = cli(['autocomplete', 'bash', '--json'], {env})
+    expect(json.status).toBe(2)
+    expect(json.json.error).toMatchObject({code: 'usage', exit: 2})
+  })
+
   it('zsh: sourcing the setup in a real zsh (no rc files) registers _quantum-meta for quantum-meta; it names diagnose and its flags', () => {
     const z = cli(['autocomplete', 'script', 'zsh'], {env})
     expect(z.status).toBe(0)
