@@ -1,0 +1,263 @@
+/**
+ * The fleet rig: three network nodes on one machine, each reachable over ssh (issue 11, section 5).
+ *
+ * A "host" is a private mount + uts + pid namespace (`unshare --fork`, PID 1 assets/host-pid1.py)
+ * with its own /run (so its own /run/netns and /run/sshd), /etc/neutron, /var/lib/neutron,
+ * /etc/init.d and /tmp (bind mounts of directories under the rig's dir), hostname netN, and its own
+ * OpenSSH sshd on 127.0.0.1:PORT (key-only root login with a key the rig generates, its own host
+ * key, no forwarding). Inside each host the integration rig's buildNode makes a neutron node for the
+ * SAME network id, each with its own DHCP port IP (198.51.100.1, .2, .3): real dnsmasq and haproxy
+ * in qdhcp-<net>, a metadata-agent stand-in on its UNIX socket, its config and state at the host's
+ * own /etc/neutron and /var/lib/neutron, so a plain `quantum-meta collect NET` run there over ssh
+ * finds them at the default paths.
+ *
+ * Hosts share the machine's network namespace (sshd listens on loopback only) and its filesystem
+ * (so `node <repo>/bin/run.js` runs on the "remote" too). Nothing is added to the root network
+ * namespace: every link the node makes lives in the host's namespaces, which go when its PID 1 does.
+ *
+ * The client side: an ssh config file (`Host netN` → 127.0.0.1 and the port, the rig's identity,
+ * HostKeyAlias netN, the rig's own known_hosts, BatchMode), plus `net1-wrongkey` (net1's port,
+ * with net2's host key recorded for it: a host key mismatch) and `netclosed` (a port nobody listens on).
+ *
+ * down(): SIGTERM to each host's PID 1 (its command line checked first), wait until the host's
+ * unshare parent has gone, then remove the rig's directory. Only what the rig made is touched.
+ */
+import {spawn, spawnSync} from 'node:child_process'
+import {chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {createConnection} from 'node:net'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+export const REPO = fileURLToPath(new URL('../..', import.meta.url))
+const ASSETS = join(REPO, 'test', 'fleet', 'assets')
+const PID1 = join(ASSETS, 'host-pid1.py')
+
+export interface FleetHost {
+  name: string
+  port: number
+  /** the host's PID 1, as the root PID namespace sees it */
+  pid: number
+  /** the unshare process that made the host (the PID 1's parent) */
+  unsharePid: number
+  dir: string
+  /** the node built inside (the integration rig's FakeNode, as JSON): PIDs in it are the host's own */
+  node: {netId: string; dhcpIp: string; namespace: string; root: string; statePath: string; proxyPidFile: string}
+}
+
+export interface Fleet {
+  dir: string
+  netId: string
+  hosts: FleetHost[]
+  /** the client's ssh config (-F) */
+  sshConfig: string
+  /** a port nothing listens on (for `netclosed`) */
+  closedPort: number
+  /** `<node> <repo>/bin/run.js`: quantum-meta on every host (the same filesystem) */
+  remoteCommand: string
+  /** run a command inside a host's namespaces (mount, uts, pid) */
+  inHost(host: FleetHost, argv: string[]): {status: number | null; stdout: string; stderr: string}
+  down(): Promise<void>
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createConnection({host: '127.0.0.1', port})
+    s.once('connect', () => {
+      s.destroy()
+      resolve(false)
+    })
+    s.once('error', () => resolve(true))
+  })
+}
+
+function must(argv: string[], what: string): string {
+  const r = spawnSync(argv[0], argv.slice(1), {encoding: 'utf8', timeout: 60_000})
+  if (r.status !== 0) throw new Error(`fleet rig: ${what} failed (exit ${r.status}): ${argv.join(' ')}\n${r.stderr}${r.stdout}`)
+  return r.stdout
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
+  } catch {
+    return []
+  }
+}
+
+const cmdline = (pid: number) => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean)
+  } catch {
+    return undefined
+  }
+}
+
+const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'))
+
+function sshdConfig(h: string, port: number, authorizedKeys: string): string {
+  return [
+    '# written by the quantum-meta fleet rig (test/fleet/rig.ts)',
+    `ListenAddress 127.0.0.1:${port}`,
+    `HostKey ${join(h, 'ssh_host_ed25519_key')}`,
+    'PidFile none',
+    'UsePAM no',
+    'PermitRootLogin prohibit-password',
+    'PubkeyAuthentication yes',
+    'PasswordAuthentication no',
+    'KbdInteractiveAuthentication no',
+    `AuthorizedKeysFile ${authorizedKeys}`,
+    // the rig's files live under a temp dir whose parents sshd's StrictModes would refuse
+    'StrictModes no',
+    'AllowTcpForwarding no',
+    'AllowAgentForwarding no',
+    'AllowStreamLocalForwarding no',
+    'X11Forwarding no',
+    'PermitTunnel no',
+    'PermitTTY no',
+    'MaxStartups 100:30:200',
+    'MaxSessions 50',
+    'LogLevel ERROR',
+    '',
+  ].join('\n')
+}
+
+/**
+ * Bring up `count` hosts net1..netN on ports basePort+1.. . `node` false skips building the qdhcp
+ * node inside each host (ssh only).
+ */
+export async function fleetUp(opts: {count?: number; basePort?: number; node?: boolean} = {}): Promise<Fleet> {
+  if (process.getuid?.() !== 0) throw new Error('fleet rig: needs root (namespaces, sshd)')
+  if (!existsSync('/usr/sbin/sshd')) throw new Error('fleet rig: /usr/sbin/sshd missing: run scripts/install-test-deps.sh (openssh-server)')
+  const count = opts.count ?? 3
+  const basePort = opts.basePort ?? 2220
+  const closedPort = basePort + 9
+  for (let i = 1; i <= count; i++) if (!(await portFree(basePort + i))) throw new Error(`fleet rig: 127.0.0.1:${basePort + i} is taken`)
+  if (!(await portFree(closedPort))) throw new Error(`fleet rig: 127.0.0.1:${closedPort} (meant to stay closed) is taken`)
+
+  // not under /tmp: each host mounts its own /tmp, and sshd inside must still see the rig's files
+  mkdirSync('/var/tmp', {recursive: true})
+  const dir = mkdtempSync('/var/tmp/qm-fleet-')
+  chmodSync(dir, 0o755)
+  const netId = crypto.randomUUID()
+  const key = join(dir, 'client_ed25519')
+  must(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'qm-fleet-rig', '-f', key], 'ssh-keygen (client)')
+  const hosts: FleetHost[] = []
+  const knownHosts: string[] = []
+  const sshConfigLines: string[] = ['# written by the quantum-meta fleet rig (test/fleet/rig.ts)']
+  const clientBlock = (alias: string, port: number) => [
+    `Host ${alias}`,
+    '  HostName 127.0.0.1',
+    `  Port ${port}`,
+    '  User root',
+    `  IdentityFile ${key}`,
+    '  IdentitiesOnly yes',
+    `  HostKeyAlias ${alias}`,
+    `  UserKnownHostsFile ${join(dir, 'known_hosts')}`,
+    '  GlobalKnownHostsFile /dev/null',
+    '  StrictHostKeyChecking yes',
+    '  BatchMode yes',
+    '  LogLevel ERROR',
+    '',
+  ]
+
+  const fleet: Fleet = {
+    closedPort,
+    dir,
+    down: async () => {
+      for (const h of hosts) {
+        const argv = cmdline(h.pid)
+        // only the process we started: its exact command line
+        if (argv && argv[1] === PID1 && argv[2] === dir && argv[3] === h.name) process.kill(h.pid, 'SIGTERM')
+      }
+      for (const h of hosts) {
+        for (let i = 0; i < 100 && (alive(h.pid) || alive(h.unsharePid)); i++) await sleep(50)
+      }
+      // the hosts' mount namespaces are gone with them: what is left is plain directories
+      rmSync(dir, {force: true, recursive: true})
+    },
+    hosts,
+    inHost: (host, argv) => {
+      const r = spawnSync('nsenter', ['-t', String(host.pid), '-m', '-u', '-p', '--', ...argv], {encoding: 'utf8', timeout: 60_000})
+      return {status: r.status, stderr: r.stderr, stdout: r.stdout}
+    },
+    netId,
+    remoteCommand: `${process.execPath} ${join(REPO, 'bin', 'run.js')}`,
+    sshConfig: join(dir, 'ssh_config'),
+  }
+
+  try {
+    for (let i = 1; i <= count; i++) {
+      const name = `net${i}`
+      const port = basePort + i
+      const h = join(dir, 'hosts', name)
+      mkdirSync(h, {recursive: true})
+      must(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', `qm-fleet-${name}`, '-f', join(h, 'ssh_host_ed25519_key')], `ssh-keygen (${name})`)
+      writeFileSync(join(h, 'sshd_config'), sshdConfig(h, port, `${key}.pub`))
+      const hostKey = readFileSync(join(h, 'ssh_host_ed25519_key.pub'), 'utf8').trim().split(/\s+/).slice(0, 2).join(' ')
+      knownHosts.push(`${name} ${hostKey}`)
+      sshConfigLines.push(...clientBlock(name, port))
+      const child = spawn('unshare', ['--mount', '--uts', '--pid', '--fork', '--mount-proc', '--propagation', 'private', '/usr/bin/python3', PID1, dir, name, String(port)], {
+        detached: true,
+        stdio: 'ignore',
+      })
+      child.unref()
+      const unsharePid = child.pid!
+      let pid: number | undefined
+      for (let t = 0; t < 100 && pid === undefined; t++) {
+        pid = childrenOf(unsharePid).find((c) => cmdline(c)?.[1] === PID1)
+        if (pid === undefined) await sleep(20)
+      }
+      if (pid === undefined) throw new Error(`fleet rig: ${name}'s PID 1 did not appear`)
+      hosts.push({dir: h, name, node: undefined as unknown as FleetHost['node'], pid, port, unsharePid})
+    }
+    // a host key mismatch: net1's port, with net2's key recorded for it; a port nobody serves
+    knownHosts.push(`net1-wrongkey ${knownHosts[1 % count].split(' ').slice(1).join(' ')}`)
+    sshConfigLines.push(...clientBlock('net1-wrongkey', basePort + 1), ...clientBlock('netclosed', closedPort))
+    writeFileSync(join(dir, 'known_hosts'), knownHosts.join('\n') + '\n')
+    writeFileSync(fleet.sshConfig, sshConfigLines.join('\n'))
+
+    for (const h of hosts) {
+      const status = join(h.dir, 'status')
+      for (let t = 0; t < 200 && !existsSync(status); t++) await sleep(25)
+      const s = existsSync(status) ? readFileSync(status, 'utf8').trim() : 'no status'
+      if (s !== 'ready') throw new Error(`fleet rig: ${h.name} setup: ${s}\n${readFileSync(join(h.dir, 'setup.log'), 'utf8')}`)
+      for (let t = 0; t < 100 && (await portFree(h.port)); t++) await sleep(20)
+      if (await portFree(h.port)) throw new Error(`fleet rig: ${h.name}'s sshd is not listening on ${h.port}: ${readFileSync(join(h.dir, 'sshd.log'), 'utf8')}`)
+    }
+
+    if (opts.node !== false) {
+      const tsx = join(REPO, 'node_modules', '.bin', 'tsx')
+      await Promise.all(
+        hosts.map(async (h, i) => {
+          const r = await new Promise<{code: number | null; out: string; err: string}>((resolve) => {
+            const c = spawn('nsenter', ['-t', String(h.pid), '-m', '-u', '-p', '--', tsx, join(REPO, 'test', 'fleet', 'host-node.ts'), netId, String(i + 1)], {cwd: REPO, stdio: ['ignore', 'pipe', 'pipe']})
+            let out = ''
+            let err = ''
+            c.stdout.on('data', (b) => (out += b))
+            c.stderr.on('data', (b) => (err += b))
+            c.on('close', (code) => resolve({code, err, out}))
+          })
+          if (r.code !== 0) throw new Error(`fleet rig: building ${h.name}'s node failed (exit ${r.code}): ${r.err}`)
+          h.node = JSON.parse(r.out.trim().split('\n').at(-1)!)
+        }),
+      )
+    }
+  } catch (error) {
+    await fleet.down()
+    throw error
+  }
+  return fleet
+}
+
+/** The hosts' PID-1 command lines the machine still runs for rig dirs that are gone (for a sanity check). */
+export function strayHosts(): number[] {
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .map(Number)
+    .filter((pid) => {
+      const argv = cmdline(pid)
+      return argv?.[1] === PID1 && argv[2] !== undefined && !existsSync(argv[2])
+    })
+}
