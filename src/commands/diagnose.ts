@@ -25,6 +25,7 @@ inside the namespace. Exit: 0 no link broken, 1 a link is broken, 2 bad input, 3
     '<%= config.bin %> diagnose 01cce415-8e2b-4096-92b5-7acc67163d79',
     '<%= config.bin %> diagnose --all --json',
     '<%= config.bin %> diagnose 01cce415-8e2b-4096-92b5-7acc67163d79 --snapshot examples/grizzly-seed.snapshot.json',
+    '<%= config.bin %> diagnose 01cce415-8e2b-4096-92b5-7acc67163d79 --snapshot net1.json --snapshot net2.json',
     '<%= config.bin %> diagnose --list-checks',
   ]
 
@@ -36,7 +37,7 @@ inside the namespace. Exit: 0 no link broken, 1 a link is broken, 2 bad input, 3
     check: Flags.string({description: 'run only these checks (repeatable; see --list-checks)', helpValue: 'ID', multiple: true}),
     'list-checks': Flags.boolean({description: 'list the checks in chain order and exit'}),
     probe: Flags.boolean({description: 'also GET http://169.254.169.254/ from inside the namespace'}),
-    snapshot: Flags.string({description: 'diagnose a snapshot taken by `quantum-meta collect` instead of this node', helpValue: 'FILE'}),
+    snapshot: Flags.string({description: 'diagnose a snapshot taken by `quantum-meta collect` instead of this node; repeat it, one file per host, to judge the network on several hosts', helpValue: 'FILE', multiple: true, multipleNonGreedy: true}),
   }
 
   public async run(): Promise<unknown> {
@@ -55,10 +56,12 @@ inside the namespace. Exit: 0 no link broken, 1 a link is broken, 2 bad input, 3
     for (const id of only ?? []) {
       if (!ALL_CHECKS.some((c) => c.id === id)) throw usageError('unknown-check', `unknown check ${JSON.stringify(id)} (see --list-checks)`)
     }
-    if (flags.snapshot === '') throw usageError('usage', '--snapshot: the path is empty (give the file `quantum-meta collect` wrote)')
+    const snapshots = flags.snapshot ?? []
+    if (snapshots.includes('')) throw usageError('usage', '--snapshot: the path is empty (give the file `quantum-meta collect` wrote)')
     const netId = args['net-id'] === undefined ? undefined : checkNetId(args['net-id'])
-    if (!flags.all && netId === undefined && !flags.snapshot) throw usageError('usage', 'give a network id, or --all (see --help)')
+    if (!flags.all && netId === undefined && snapshots.length === 0) throw usageError('usage', 'give a network id, or --all (see --help)')
     if (flags.all && netId !== undefined) throw usageError('usage', 'give a network id or --all, not both')
+    if (snapshots.length > 1) return this.fleet(netId, snapshots, {only, probe: flags.probe})
 
     const [svc, render] = await Promise.all([import('../diagnose/service.js'), import('../render/findings.js')])
     const {many, reports} = await svc.diagnose({
@@ -75,9 +78,31 @@ inside the namespace. Exit: 0 no link broken, 1 a link is broken, 2 bad input, 3
       network: netId,
       only,
       probe: flags.probe,
-      snapshot: flags.snapshot,
+      snapshot: snapshots[0],
     })
     return this.report(reports, render, many)
+  }
+
+  /** Several --snapshot files: one host each (its `host` field), judged together. */
+  private async fleet(netId: string | undefined, paths: string[], opts: {only?: string[]; probe: boolean}): Promise<unknown> {
+    if (netId === undefined) throw usageError('usage', 'several --snapshot files are several hosts of one network: give its network id')
+    const [svc, fleet, render] = await Promise.all([import('../diagnose/service.js'), import('../fleet/fleet.js'), import('../render/fleet.js')])
+    const inputs: import('../fleet/types.js').HostInput[] = []
+    const seen = new Map<string, string>()
+    for (const path of paths) {
+      const snapshot = await svc.readSnapshot(path)
+      // the network asked for must be in every file, as with one snapshot (bad input otherwise)
+      svc.pickNetworks(path, snapshot, netId)
+      if (snapshot.host.trim() === '') throw usageError('snapshot-invalid', `${path}: its host field is empty: several snapshots are told apart by their host names`)
+      const other = seen.get(snapshot.host)
+      if (other !== undefined) throw usageError('duplicate-host', `${path} and ${other} are both snapshots of host ${JSON.stringify(snapshot.host)}: give one file per host`)
+      seen.set(snapshot.host, path)
+      inputs.push({host: snapshot.host, snapshot})
+    }
+    const report = fleet.judgeFleet(netId, inputs, opts)
+    process.exitCode = fleet.fleetExitCode(report)
+    if (!this.jsonEnabled()) process.stdout.write(render.renderFleet(report))
+    return report
   }
 
   private report(reports: import('../diagnose/service.js').NetworkReport[], render: typeof import('../render/findings.js'), many: boolean): unknown {

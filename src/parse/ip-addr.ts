@@ -10,6 +10,8 @@ export interface IfAddress {
   scope?: string
   /** IPv4 only: the label iproute2 prints last (`ns-cdca02dc-a8`, `eth0:1`). */
   label?: string
+  /** IPv6: duplicate address detection failed (another host on the link holds it); the kernel does not use it */
+  dadfailed?: boolean
 }
 
 export interface Interface {
@@ -114,6 +116,7 @@ function parseAddress(family: string, rest: string): IfAddress | undefined {
   }
   local = local.toLowerCase()
   const addr: IfAddress = {family: fam, local, prefixlen}
+  if (tokens.includes('dadfailed')) addr.dadfailed = true
   const scopeAt = tokens.indexOf('scope')
   if (scopeAt > 0 && tokens[scopeAt + 1]) {
     addr.scope = tokens[scopeAt + 1]
@@ -143,6 +146,7 @@ function parseJson(text: string): Interface[] {
       const addr: IfAddress = {family: ai.family, local: ai.local.toLowerCase(), prefixlen: ai.prefixlen}
       if (typeof ai.scope === 'string') addr.scope = ai.scope
       if (typeof ai.label === 'string') addr.label = ai.label
+      if (ai.dadfailed === true) addr.dadfailed = true
       itf.addresses.push(addr)
     }
     out.push(itf)

@@ -12,7 +12,7 @@ const ROUTER_OWNERS = new Set(['network:router_interface', 'network:ha_router_re
 // What the API answered is untrusted (a server, or a snapshot someone sent): every field used is
 // read with its type checked, every string printed goes through serverText, an id that is not a
 // UUID is shown quoted and never put in a fix.
-interface Subnet {
+export interface Subnet {
   id: string
   cidr: string
   ip_version: number
@@ -20,13 +20,13 @@ interface Subnet {
   gateway_ip: string | null | undefined
   name?: string
 }
-interface Port {
+export interface Port {
   id: string
   device_owner?: string
   'binding:host_id'?: string
   fixed_ips?: {subnet_id: string; ip_address: string}[]
 }
-interface Agent {
+export interface Agent {
   host: string
   alive: boolean
   admin_state_up?: boolean
@@ -41,12 +41,12 @@ const id = (v: unknown): string => (isUuid(v) ? v.toLowerCase() : showBadId(v))
 /** A host name as it may appear in a command to paste: letters, digits, dots, dashes, underscores. */
 const HOSTNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/
 
-function record(ev: NetworkEvidence, path: string) {
+export function record(ev: NetworkEvidence, path: string) {
   return ev.api?.records.find((r) => r.path === path)
 }
 
 /** The objects of a 200 answer's list `key`; undefined when there is no such list. */
-function list(ev: NetworkEvidence, path: string, key: string): Obj[] | undefined {
+export function list(ev: NetworkEvidence, path: string, key: string): Obj[] | undefined {
   const r = record(ev, path)
   if (!r || r.status !== 200 || typeof r.body !== 'string') return undefined
   let doc: unknown
@@ -59,7 +59,7 @@ function list(ev: NetworkEvidence, path: string, key: string): Obj[] | undefined
   return Array.isArray(items) ? items.filter(isObj) : undefined
 }
 
-const readSubnet = (s: Obj): Subnet => ({
+export const readSubnet = (s: Obj): Subnet => ({
   cidr: text(s.cidr, 64),
   enable_dhcp: s.enable_dhcp === true,
   gateway_ip: s.gateway_ip === null ? null : typeof s.gateway_ip === 'string' ? text(s.gateway_ip, 64) : undefined,
@@ -67,20 +67,21 @@ const readSubnet = (s: Obj): Subnet => ({
   ip_version: typeof s.ip_version === 'number' ? s.ip_version : Number(s.ip_version),
   name: optText(s.name),
 })
-const readPort = (p: Obj): Port => ({
+export const readPort = (p: Obj): Port => ({
   'binding:host_id': optText(p['binding:host_id']),
   device_owner: optText(p.device_owner),
   fixed_ips: (Array.isArray(p.fixed_ips) ? p.fixed_ips : []).filter(isObj).map((f) => ({ip_address: text(f.ip_address, 64), subnet_id: id(f.subnet_id)})),
   id: id(p.id),
 })
-const readAgent = (a: Obj): Agent => ({
+export const readAgent = (a: Obj): Agent => ({
   admin_state_up: typeof a.admin_state_up === 'boolean' ? a.admin_state_up : undefined,
   agent_type: optText(a.agent_type),
   alive: a.alive === true,
   host: text(a.host, 100),
 })
 
-const P = {
+/** The API paths collect records for a network. */
+export const P = {
   agents: (n: string) => `/networks/${n}/dhcp-agents`,
   network: (n: string) => `/networks/${n}`,
   ports: (n: string) => `/ports?network_id=${n}`,
