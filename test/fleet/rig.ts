@@ -9,7 +9,8 @@
  * SAME network id, each with its own DHCP port IP (198.51.100.1, .2, .3): real dnsmasq and haproxy
  * in qdhcp-<net>, a metadata-agent stand-in on its UNIX socket, its config and state at the host's
  * own /etc/neutron and /var/lib/neutron, so a plain `quantum-meta collect NET` run there over ssh
- * finds them at the default paths.
+ * finds them at the default paths. The three DHCP ports share one L2 (veths between the hosts'
+ * bridges), so only net1 holds fe80::a9fe:a9fe: the others' duplicate address detection fails.
  *
  * Hosts share the machine's network namespace (sshd listens on loopback only) and its filesystem
  * (so `node <repo>/bin/run.js` runs on the "remote" too). Nothing is added to the root network
@@ -41,7 +42,7 @@ export interface FleetHost {
   unsharePid: number
   dir: string
   /** the node built inside (the integration rig's FakeNode, as JSON): PIDs in it are the host's own */
-  node: {netId: string; dhcpIp: string; namespace: string; root: string; statePath: string; proxyPidFile: string}
+  node: {netId: string; dhcpIp: string; namespace: string; root: string; statePath: string; proxyPidFile: string; switchNamespace: string; bridge: string; device: string}
 }
 
 export interface Fleet {
@@ -243,12 +244,59 @@ export async function fleetUp(opts: {count?: number; basePort?: number; node?: b
           h.node = JSON.parse(r.out.trim().split('\n').at(-1)!)
         }),
       )
+      joinL2(hosts)
+      await dadOnOthers(fleet)
     }
   } catch (error) {
     await fleet.down()
     throw error
   }
   return fleet
+}
+
+/**
+ * One network's DHCP ports on one L2, as on a real deployment: a veth from net1's bridge to each
+ * other host's bridge (inside the hosts' switch namespaces, reached through /proc/PID/root: each
+ * host's /run/netns is its own). Nothing is added to the root network namespace; the links go with
+ * the hosts' namespaces.
+ */
+function joinL2(hosts: FleetHost[]): void {
+  const nsPath = (h: FleetHost) => `/proc/${h.pid}/root/run/netns/${h.node.switchNamespace}`
+  const [first, ...rest] = hosts
+  for (const [i, h] of rest.entries()) {
+    const here = `qfl-${i + 2}`
+    const there = 'qfl-1'
+    must(['nsenter', `--net=${nsPath(first)}`, 'ip', 'link', 'add', here, 'type', 'veth', 'peer', 'name', there, 'netns', nsPath(h)], `veth ${first.name}-${h.name}`)
+    for (const [host, dev] of [
+      [first, here],
+      [h, there],
+    ] as const) {
+      must(['nsenter', `--net=${nsPath(host)}`, 'ip', 'link', 'set', dev, 'addrgenmode', 'none'], `addrgenmode ${dev}`)
+      must(['nsenter', `--net=${nsPath(host)}`, 'ip', 'link', 'set', dev, 'master', host.node.bridge, 'up'], `${dev} into ${host.node.bridge}`)
+    }
+  }
+}
+
+/**
+ * On one L2 only one DHCP port can hold fe80::a9fe:a9fe: the integration rig adds it without DAD
+ * (one node alone); on every host but the first it is added again, with DAD, which then fails as
+ * it does on a real network served by several agents.
+ */
+async function dadOnOthers(fleet: Fleet): Promise<void> {
+  const dadFailed = (h: FleetHost) => /dadfailed/.test(fleet.inHost(h, ['ip', '-n', h.node.namespace, '-6', 'addr', 'show', 'dev', h.node.device]).stdout)
+  // the new bridge ports may not forward yet when the first solicitation goes out (DAD then
+  // "succeeds"): try again until it fails, as it must once the hosts share the L2
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    const pending = fleet.hosts.slice(1).filter((h) => !dadFailed(h))
+    if (pending.length === 0) return
+    for (const h of pending) {
+      const r = fleet.inHost(h, ['/bin/sh', '-c', 'ip -n "$1" addr del fe80::a9fe:a9fe/64 dev "$2" && ip -n "$1" addr add fe80::a9fe:a9fe/64 dev "$2"', 'sh', h.node.namespace, h.node.device])
+      if (r.status !== 0) throw new Error(`fleet rig: ${h.name}: re-adding fe80::a9fe:a9fe with DAD failed: ${r.stderr}`)
+    }
+    for (let t = 0; t < 30 && !pending.every(dadFailed); t++) await sleep(100)
+  }
+  if (fleet.hosts.slice(1).every(dadFailed)) return
+  throw new Error('fleet rig: duplicate address detection did not fail on the other hosts after 5 tries (are the bridges joined?)')
 }
 
 /** The hosts' PID-1 command lines the machine still runs for rig dirs that are gone (for a sanity check). */
