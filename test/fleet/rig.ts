@@ -18,7 +18,8 @@
  *
  * The client side: an ssh config file (`Host netN` → 127.0.0.1 and the port, the rig's identity,
  * HostKeyAlias netN, the rig's own known_hosts, BatchMode), plus `net1-wrongkey` (net1's port,
- * with net2's host key recorded for it: a host key mismatch) and `netclosed` (a port nobody listens on).
+ * with net2's host key recorded for it: a host key mismatch), `netclosed` (a port nobody listens on),
+ * and `net1-ops` / `net1-nosudo` (net1, logged in as a user of that host who may / may not `sudo -n`).
  *
  * down(): SIGTERM to each host's PID 1 (its command line checked first), wait until the host's
  * unshare parent has gone, then remove the rig's directory. Only what the rig made is touched.
@@ -147,14 +148,14 @@ export async function fleetUp(opts: {count?: number; basePort?: number; node?: b
   const hosts: FleetHost[] = []
   const knownHosts: string[] = []
   const sshConfigLines: string[] = ['# written by the quantum-meta fleet rig (test/fleet/rig.ts)']
-  const clientBlock = (alias: string, port: number) => [
+  const clientBlock = (alias: string, port: number, user = 'root', keyAlias = alias) => [
     `Host ${alias}`,
     '  HostName 127.0.0.1',
     `  Port ${port}`,
-    '  User root',
+    `  User ${user}`,
     `  IdentityFile ${key}`,
     '  IdentitiesOnly yes',
-    `  HostKeyAlias ${alias}`,
+    `  HostKeyAlias ${keyAlias}`,
     `  UserKnownHostsFile ${join(dir, 'known_hosts')}`,
     '  GlobalKnownHostsFile /dev/null',
     '  StrictHostKeyChecking yes',
@@ -216,6 +217,8 @@ export async function fleetUp(opts: {count?: number; basePort?: number; node?: b
     // a host key mismatch: net1's port, with net2's key recorded for it; a port nobody serves
     knownHosts.push(`net1-wrongkey ${knownHosts[1 % count].split(' ').slice(1).join(' ')}`)
     sshConfigLines.push(...clientBlock('net1-wrongkey', basePort + 1), ...clientBlock('netclosed', closedPort))
+    // net1 with a login that is not root: qmops may sudo, qmnosudo may not (users of net1 only)
+    sshConfigLines.push(...clientBlock('net1-ops', basePort + 1, 'qmops', 'net1'), ...clientBlock('net1-nosudo', basePort + 1, 'qmnosudo', 'net1'))
     writeFileSync(join(dir, 'known_hosts'), knownHosts.join('\n') + '\n')
     writeFileSync(fleet.sshConfig, sshConfigLines.join('\n'))
 

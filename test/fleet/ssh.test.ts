@@ -65,6 +65,15 @@ describe.skipIf(!isRoot)('collectOverSsh against three real sshd hosts', () => {
     expect(elapsed).toBeLessThan(15_000)
   })
 
+  it('a login that is not root runs quantum-meta under sudo -n; one sudo refuses: one line', async () => {
+    const [ops, nosudo] = await collectOverSsh(['net1-ops', 'net1-nosudo'], fleet.netId, opts)
+    console.log(`net1-ops: ${ops.error ?? `snapshot of ${ops.snapshot?.host}`}\nnet1-nosudo: ${nosudo.error}`)
+    expect(ops.error).toBeUndefined()
+    expect(ops.snapshot!.host).toBe('net1')
+    expect(ops.snapshot!.networks[0].network).toBe(fleet.netId)
+    expect(nosudo.error).toBe('sudo -n refused on net1-nosudo for qmnosudo: sudo: a password is required')
+  })
+
   it('every remote word is quoted for the remote shell: blanks, quotes and $(...) arrive as they were given', async () => {
     const [r] = await collectOverSsh(['net1'], fleet.netId, {...opts, remoteCommand: `printf '<%s>' 'a b' "it's" '$(id -u)' ';' '*'`})
     expect(r.error).toBe(`net1 printed no snapshot: "<a b><it's><$(id -u)><;><*><collect><${fleet.netId}>"`)
