@@ -39,7 +39,6 @@ inside the namespace. Exit: 0 no link broken, 1 a link is broken, 2 bad input, 3
     check: Flags.string({description: 'run only these checks (repeatable; see --list-checks)', helpValue: 'ID', multiple: true}),
     host: Flags.string({
       description: 'diagnose the network on these hosts over ssh (repeatable, or comma-separated): ssh destinations as ssh understands them (~/.ssh/config aliases, user@host); each runs `quantum-meta collect NET` there',
-      exclusive: ['snapshot'],
       helpValue: 'DEST',
       multiple: true,
     }),
@@ -76,6 +75,7 @@ inside the namespace. Exit: 0 no link broken, 1 a link is broken, 2 bad input, 3
     if (flags.all && netId !== undefined) throw usageError('usage', 'give a network id or --all, not both')
     const hosts = (flags.host ?? []).flatMap((h) => h.split(','))
     const sshOnly = (['ssh-config', 'ssh-option', 'remote-command', 'parallel', 'connect-timeout', 'host-timeout'] as const).filter((f) => flags[f] !== undefined)
+    if (hosts.length > 0 && snapshots.length > 0) throw usageError('usage', 'give --host (ask the hosts over ssh) or --snapshot (files), not both')
     if (hosts.length === 0 && sshOnly.length > 0) throw usageError('usage', `--${sshOnly[0]} goes with --host (diagnose over ssh)`)
     if (hosts.length > 0) {
       const {SSH_DEFAULTS} = await import('../fleet/ssh.js')
