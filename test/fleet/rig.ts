@@ -33,6 +33,40 @@ import {fileURLToPath} from 'node:url'
 export const REPO = fileURLToPath(new URL('../..', import.meta.url))
 const ASSETS = join(REPO, 'test', 'fleet', 'assets')
 const PID1 = join(ASSETS, 'host-pid1.py')
+const RIG_PREFIX = '/var/tmp/qm-fleet-'
+
+/** a process's start time (field 22 of /proc/PID/stat): a PID reused later has another */
+function startTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Hosts left by a run that crashed: PID 1s running our host-pid1.py for a rig dir whose recorded
+ * owner (pid and start time) is gone. SIGTERM each (its command line checked), then its dir goes.
+ */
+async function sweepCrashed(): Promise<void> {
+  const dirs = new Map<string, number[]>()
+  for (const p of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    const argv = cmdline(Number(p))
+    if (argv?.[1] !== PID1 || !argv[2]?.startsWith(RIG_PREFIX)) continue
+    dirs.set(argv[2], [...(dirs.get(argv[2]) ?? []), Number(p)])
+  }
+  for (const [dir, pids] of dirs) {
+    let owner: string[] = []
+    try {
+      owner = readFileSync(join(dir, 'owner'), 'utf8').trim().split(' ')
+    } catch {}
+    if (owner.length === 2 && startTime(Number(owner[0])) === owner[1]) continue
+    for (const pid of pids) if (cmdline(pid)?.[2] === dir) process.kill(pid, 'SIGTERM')
+    for (let i = 0; i < 100 && pids.some(alive); i++) await sleep(50)
+    rmSync(dir, {force: true, recursive: true})
+  }
+}
 
 export interface FleetHost {
   name: string
@@ -96,7 +130,13 @@ const cmdline = (pid: number) => {
   }
 }
 
-const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'))
+const alive = (pid: number) => {
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  } catch {
+    return false
+  }
+}
 
 function sshdConfig(h: string, port: number, authorizedKeys: string): string {
   return [
@@ -135,13 +175,16 @@ export async function fleetUp(opts: {count?: number; basePort?: number; node?: b
   const count = opts.count ?? 3
   const basePort = opts.basePort ?? 2220
   const closedPort = basePort + 9
+  await sweepCrashed()
   for (let i = 1; i <= count; i++) if (!(await portFree(basePort + i))) throw new Error(`fleet rig: 127.0.0.1:${basePort + i} is taken`)
   if (!(await portFree(closedPort))) throw new Error(`fleet rig: 127.0.0.1:${closedPort} (meant to stay closed) is taken`)
 
   // not under /tmp: each host mounts its own /tmp, and sshd inside must still see the rig's files
   mkdirSync('/var/tmp', {recursive: true})
-  const dir = mkdtempSync('/var/tmp/qm-fleet-')
+  const dir = mkdtempSync(RIG_PREFIX)
   chmodSync(dir, 0o755)
+  // who owns the hosts: a later run stops hosts whose owner has gone (a crashed test run)
+  writeFileSync(join(dir, 'owner'), `${process.pid} ${startTime(process.pid)}\n`)
   const netId = crypto.randomUUID()
   const key = join(dir, 'client_ed25519')
   must(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'qm-fleet-rig', '-f', key], 'ssh-keygen (client)')
