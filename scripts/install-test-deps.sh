@@ -13,6 +13,9 @@
 #   ps              procps         process listing
 #   python3         python3        the Grizzly proxy and metadata-agent stand-ins
 #   curl            curl           the VM's HTTP GET of http://169.254.169.254/
+#   sshd            openssh-server the fleet rig's hosts (test/fleet/): one sshd per host on
+#                                  127.0.0.1 (policy-rc.d below keeps the system sshd stopped)
+#   ssh, ssh-keygen openssh-client the fleet transport and the rig's keys
 #
 # Run as root on Debian 12. Non-interactive; does nothing (no apt at all) when every
 # binary is already there. Safe to run again.
@@ -29,6 +32,9 @@ declare -A PKG_OF=(
     [route]=net-tools
     [ps]=procps
     [curl]=curl
+    [sshd]=openssh-server
+    [ssh]=openssh-client
+    [ssh-keygen]=openssh-client
 )
 
 have() {
