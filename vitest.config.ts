@@ -1,9 +1,10 @@
 import {defineConfig} from 'vitest/config'
 
-// Four suites: `unit` (pure modules and the built CLI on temp files), `integration` (real
+// Five suites: `unit` (pure modules and the built CLI on temp files), `integration` (real
 // namespaces, dnsmasq, haproxy, a DHCP client; needs root), `openstack` (a real neutron-server,
 // DHCP agent and Keystone from Debian's packages on 127.0.0.1) and `ovn` (a real ML2/OVN chassis:
-// OVS userspace datapath, OVN, neutron-server, neutron-ovn-metadata-agent; scripts/ovn-up.sh).
+// OVS userspace datapath, OVN, neutron-server, neutron-ovn-metadata-agent; scripts/ovn-up.sh) and
+// `fleet` (three hosts on one machine, each its own namespaces, sshd and node: test/fleet/rig.ts).
 // `.only` fails the run.
 export default defineConfig({
   test: {
@@ -41,6 +42,15 @@ export default defineConfig({
           include: ['test/ovn/**/*.test.ts'],
           name: 'ovn',
           testTimeout: 300_000,
+        },
+      },
+      {
+        test: {
+          fileParallelism: false,
+          hookTimeout: 120_000,
+          include: ['test/fleet/**/*.test.ts'],
+          name: 'fleet',
+          testTimeout: 120_000,
         },
       },
     ],

@@ -15,6 +15,9 @@
 #   curl            curl           the VM's HTTP GET of http://169.254.169.254/
 #   xmllint         libxml2-utils  validates diagnose's JUnit XML against test/fixtures/junit/junit-10.xsd
 #   zsh             zsh            sources the zsh completion setup `quantum-meta autocomplete` writes
+#   sshd            openssh-server the fleet rig's hosts (test/fleet/): one sshd per host on
+#                                  127.0.0.1 (policy-rc.d below keeps the system sshd stopped)
+#   ssh, ssh-keygen openssh-client the fleet transport and the rig's keys
 #
 # Run as root on Debian 12. Non-interactive; does nothing (no apt at all) when every
 # binary is already there. Safe to run again.
@@ -33,6 +36,9 @@ declare -A PKG_OF=(
     [curl]=curl
     [xmllint]=libxml2-utils
     [zsh]=zsh
+    [sshd]=openssh-server
+    [ssh]=openssh-client
+    [ssh-keygen]=openssh-client
 )
 
 have() {

@@ -3,7 +3,8 @@
 # suite builds network namespaces, the openstack suite runs Debian's Neutron and Keystone, the ovn
 # suite a real ML2/OVN chassis). Installs what the tests need, then builds and runs everything.
 # QM_SKIP_OPENSTACK=1 leaves the OpenStack harness out, QM_SKIP_OVN=1 the ML2/OVN one (their
-# tests then skip with a message).
+# tests then skip with a message), QM_SKIP_FLEET=1 the fleet suite (test/fleet: three hosts on
+# this machine, each its own namespaces and sshd on 127.0.0.1:2221-2223).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -54,5 +55,11 @@ if [ "$(id -u)" -eq 0 ] && [ "${QM_SKIP_OVN:-}" != 1 ]; then
   fi
   scripts/ovn-down.sh || status=$?
   ovn_up=0
+fi
+
+# The fleet suite last, with no harness running: it brings its three hosts up and down itself
+# (test/fleet/rig.ts), each a private mount/uts/pid namespace with its own sshd and node.
+if [ "$(id -u)" -eq 0 ] && [ "${QM_SKIP_FLEET:-}" != 1 ]; then
+  npx vitest run --passWithNoTests --project fleet "$@" || status=$?
 fi
 exit "$status"

@@ -38,6 +38,7 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
     '<%= config.bin %> diagnose --all --json',
     '<%= config.bin %> diagnose 01cce415-8e2b-4096-92b5-7acc67163d79 --snapshot examples/grizzly-seed.snapshot.json',
     '<%= config.bin %> diagnose 01cce415-8e2b-4096-92b5-7acc67163d79 --snapshot net1.json --snapshot net2.json',
+    '<%= config.bin %> diagnose 01cce415-8e2b-4096-92b5-7acc67163d79 --host net1 --host net2,net3',
     '<%= config.bin %> diagnose --list-checks',
     '<%= config.bin %> diagnose --all --format junit > metadata.xml',
     '<%= config.bin %> diagnose --all --junit metadata.xml',
@@ -48,6 +49,7 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
     ...liveFlags,
     ...openstackFlags,
     all: Flags.boolean({description: 'every network this node serves, one row each (qdhcp namespaces; on OVN the ovnmeta namespaces and the networks with a VM bound here)', exclusive: ['snapshot']}),
+    'connect-timeout': Flags.integer({description: "with --host: ssh's ConnectTimeout, seconds", helpValue: 'S', min: 1}),
     check: Flags.string({description: 'run only these checks (repeatable; see --list-checks)', helpValue: 'ID', multiple: true}),
     format: Flags.string({
       default: 'table',
@@ -55,8 +57,18 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
       options: ['table', 'junit'],
     }),
     junit: Flags.string({description: 'also write the JUnit XML to FILE (atomically: a temp file renamed over it), whatever stdout shows', helpValue: 'FILE'}),
+    host: Flags.string({
+      description: 'diagnose the network on these hosts over ssh (repeatable, or comma-separated): ssh destinations as ssh understands them (~/.ssh/config aliases, user@host); each runs `quantum-meta collect NET` there',
+      helpValue: 'DEST',
+      multiple: true,
+    }),
+    'host-timeout': Flags.integer({description: 'with --host: the most one host may take, seconds (its ssh is stopped then)', helpValue: 'S', min: 1}),
     'list-checks': Flags.boolean({description: 'list the checks in chain order and exit'}),
+    parallel: Flags.integer({description: 'with --host: how many hosts are asked at once (default 16)', helpValue: 'N', min: 1}),
     probe: Flags.boolean({description: 'also GET http://169.254.169.254/ from inside the namespace'}),
+    'ssh-config': Flags.string({description: "with --host: ssh's -F (an ssh config file)", helpValue: 'FILE'}),
+    'ssh-option': Flags.string({description: "with --host: passed to ssh as -o OPT (repeatable)", helpValue: 'OPT', multiple: true}),
+    'remote-command': Flags.string({description: 'with --host: how quantum-meta runs on the hosts (default quantum-meta); split into words, each quoted for the remote shell; `sudo -n` is put before it when the ssh login is not root', helpValue: 'CMD'}),
     snapshot: Flags.string({description: 'diagnose a snapshot taken by `quantum-meta collect` instead of this node; repeat it, one file per host, to judge the network on several hosts', helpValue: 'FILE', multiple: true, multipleNonGreedy: true}),
   }
 
@@ -86,7 +98,22 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
     // a bad --junit path fails now, not after a diagnosis that may take a while
     const {checkReportPath, writeReportAtomic} = await import('../system/write-report.js')
     const junitTarget = flags.junit === undefined ? undefined : await checkReportPath('--junit', flags.junit)
-    const junitOut = {path: flags.junit, stdout: flags.format === 'junit', target: junitTarget, write: writeReportAtomic}
+    const junitOut: JunitOut = {path: flags.junit, stdout: flags.format === 'junit', target: junitTarget, write: writeReportAtomic}
+    const hosts = (flags.host ?? []).flatMap((h) => h.split(','))
+    const sshOnly = (['ssh-config', 'ssh-option', 'remote-command', 'parallel', 'connect-timeout', 'host-timeout'] as const).filter((f) => flags[f] !== undefined)
+    if (hosts.length > 0 && snapshots.length > 0) throw usageError('usage', 'give --host (ask the hosts over ssh) or --snapshot (files), not both')
+    if (hosts.length === 0 && sshOnly.length > 0) throw usageError('usage', `--${sshOnly[0]} goes with --host (diagnose over ssh)`)
+    if (hosts.length > 0) {
+      const {SSH_DEFAULTS} = await import('../fleet/ssh.js')
+      return this.overSsh(netId, hosts, {
+        connectTimeoutS: flags['connect-timeout'] ?? SSH_DEFAULTS.connectTimeoutS,
+        hostTimeoutS: flags['host-timeout'] ?? SSH_DEFAULTS.hostTimeoutS,
+        parallel: flags.parallel ?? SSH_DEFAULTS.parallel,
+        remoteCommand: flags['remote-command'] ?? SSH_DEFAULTS.remoteCommand,
+        sshConfig: flags['ssh-config'],
+        sshOptions: flags['ssh-option'] ?? [],
+      }, {only, probe: flags.probe}, junitOut)
+    }
     if (snapshots.length > 1) return this.fleet(netId, snapshots, {only, probe: flags.probe}, junitOut)
 
     const [svc, render] = await Promise.all([import('../diagnose/service.js'), import('../render/findings.js')])
@@ -111,6 +138,21 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
     return this.report(reports, render, many, flags.format === 'junit' ? junit : undefined)
   }
 
+  /** --host: each host's snapshot over ssh (src/fleet/ssh.ts), judged together like several --snapshot files. */
+  private async overSsh(netId: string | undefined, hosts: string[], ssh: import('../fleet/ssh.js').SshCollectOptions, opts: {only?: string[]; probe: boolean}, junitOut: JunitOut): Promise<unknown> {
+    const [transport, fleet, render] = await Promise.all([import('../fleet/ssh.js'), import('../fleet/fleet.js'), import('../render/fleet.js')])
+    const dup = hosts.find((h, i) => hosts.indexOf(h) !== i)
+    if (dup !== undefined) throw usageError('duplicate-host', `--host ${JSON.stringify(dup)} is given twice`)
+    // progress on stderr while hosts answer: on a terminal only, never under --json
+    const progress = !this.jsonEnabled() && process.stderr.isTTY
+    const inputs = await transport.collectOverSsh(hosts, netId, {
+      ...ssh,
+      onHost: progress ? (h, done, total) => process.stderr.write(`\r\u001b[K${done}/${total} hosts answered (last: ${h.host}${h.error ? ', failed' : ''})${done === total ? '\n' : ''}`) : undefined,
+    })
+    const report = fleet.judgeFleet(netId!, inputs, opts)
+    return this.fleetOut(report, fleet, render, junitOut)
+  }
+
   /** Several --snapshot files: one host each (its `host` field), judged together. */
   private async fleet(netId: string | undefined, paths: string[], opts: {only?: string[]; probe: boolean}, junitOut: JunitOut): Promise<unknown> {
     if (netId === undefined) throw usageError('usage', 'several --snapshot files are several hosts of one network: give its network id')
@@ -128,6 +170,16 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
       inputs.push({host: snapshot.host, snapshot})
     }
     const report = fleet.judgeFleet(netId, inputs, opts)
+    return this.fleetOut(report, fleet, render, junitOut)
+  }
+
+  /** A fleet's verdict: the exit code, the table (or JUnit XML) on stdout, the --junit file. */
+  private async fleetOut(
+    report: import('../fleet/types.js').FleetReport,
+    fleet: typeof import('../fleet/fleet.js'),
+    render: typeof import('../render/fleet.js'),
+    junitOut: JunitOut,
+  ): Promise<unknown> {
     const junit = junitOut.stdout || junitOut.target ? (await import('../render/junit.js')).junitOfFleet(report) : undefined
     if (junitOut.target && junit !== undefined) await junitOut.write('--junit', junitOut.path!, junitOut.target, junit)
     process.exitCode = fleet.fleetExitCode(report)

@@ -47,6 +47,16 @@ export interface NodeSpec {
   layout: Layout
   /** default: 172.17.17.0/24 for quantum (the seed), 198.51.100.0/24 for neutron (the Zed node) */
   subnet?: SubnetCidr
+  /** default: a fresh random UUID (the fleet rig gives several nodes the same network id) */
+  netId?: string
+  /** the DHCP port IP's last octet (default 1; the fleet rig gives each host its own) */
+  dhcpHostPart?: number
+  /**
+   * default TMP/var/lib/<project> and TMP/etc/<project>; the fleet rig builds each host's node at
+   * the host's own /var/lib/neutron and /etc/neutron (bind mounts private to that host)
+   */
+  statePath?: string
+  etcDir?: string
 }
 
 export const FAULT_KINDS = [
@@ -300,7 +310,7 @@ export async function buildNode(spec: NodeSpec): Promise<FakeNode> {
   const layout = spec.layout
   const subnet: SubnetCidr = spec.subnet ?? (layout === 'quantum' ? '172.17.17.0/24' : '198.51.100.0/24')
   const base = subnetBase(subnet)
-  const netId = randomUUID()
+  const netId = spec.netId ?? randomUUID()
   const portId = randomUUID()
   const vmPortId = randomUUID()
   const subnetId = layout === 'neutron' ? randomUUID() : undefined
@@ -312,8 +322,8 @@ export async function buildNode(spec: NodeSpec): Promise<FakeNode> {
   const ctx: Ctx = {layout, logDir: join(root, 'rig', 'log'), manifest, python: python3(), rigDir: join(root, 'rig'), root, tracked: []}
 
   const project = layout
-  const statePath = join(root, 'var', 'lib', project)
-  const etcDir = join(root, 'etc', project)
+  const statePath = spec.statePath ?? join(root, 'var', 'lib', project)
+  const etcDir = spec.etcDir ?? join(root, 'etc', project)
   const configFile = join(etcDir, 'dhcp_agent.ini')
   const projectConfigFile = join(etcDir, `${project}.conf`)
   const metadataAgentConfigFile = join(etcDir, 'metadata_agent.ini')
@@ -331,7 +341,7 @@ export async function buildNode(spec: NodeSpec): Promise<FakeNode> {
   const devicePeer = (layout === 'quantum' ? 'qvo' : 'tap') + portId.slice(0, 11)
   const vmTap = 'tap' + vmPortId.slice(0, 11)
   const bridge = layout === 'quantum' ? 'br-int' : 'brq' + netId.slice(0, 11)
-  const dhcpIp = `${base}.1`
+  const dhcpIp = `${base}.${spec.dhcpHostPart ?? 1}`
   const metadataCidr = layout === 'quantum' ? '169.254.169.254/16' : '169.254.169.254/32'
   const portMac = mac()
   const vmMac = mac()
