@@ -81,11 +81,11 @@ function body(f: Finding): string {
   return lines.join('\n')
 }
 
-function testcase(f: Finding, classname: string): string {
+function testcase(f: Finding, classname: string, failureType = 'broken link'): string {
   const open = `    <testcase name="${escAttr(f.id)}" classname="${escAttr(classname)}" time="0"`
   switch (f.status) {
     case 'fail': {
-      return `${open}>\n      <failure message="${escAttr(f.summary)}" type="broken link">${body(f)}</failure>\n    </testcase>`
+      return `${open}>\n      <failure message="${escAttr(f.summary)}" type="${escAttr(failureType)}">${body(f)}</failure>\n    </testcase>`
     }
 
     case 'skip': {
@@ -122,7 +122,7 @@ function suite(s: JunitSuite, id: number): string {
   const cases =
     s.unreachable === undefined
       ? s.findings.map((f) => testcase(f, classname))
-      : [testcase({evidence: [], id: 'host.reachable', status: 'fail', summary: s.unreachable || 'the host could not be inspected'}, classname)]
+      : [testcase({evidence: [], id: 'host.reachable', status: 'fail', summary: s.unreachable || 'the host could not be inspected'}, classname, 'not inspected')]
   return `  <testsuite ${attrs.join(' ')}>\n${cases.join('\n')}${cases.length > 0 ? '\n' : ''}  </testsuite>`
 }
 

@@ -82,6 +82,25 @@ describe('diagnose NET with several --snapshot files, as JUnit', () => {
     expect(xpath(readFileSync(f, 'utf8'), '/testsuites/@failures')).toBe('0')
   })
 
+  it('--host over ssh: a host that cannot be reached is one failing host.reachable with ssh\'s own message; exit 3', async () => {
+    // a loopback port nothing listens on: bind one, note it, close it
+    const {createServer} = await import('node:net')
+    const srv = createServer()
+    await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve))
+    const port = (srv.address() as {port: number}).port
+    await new Promise((resolve) => srv.close(resolve))
+    const home = join(dir, 'home')
+    const r = cli(['diagnose', ZED_NET, '--host', '127.0.0.1', '--ssh-option', `Port=${port}`, '--ssh-option', 'UserKnownHostsFile=/dev/null', '--connect-timeout', '5', '--format', 'junit'], {env: {HOME: home}})
+    expect(r.status).toBe(3)
+    expect(validate(r.stdout)).toBe(true)
+    expect(xpath(r.stdout, '//testsuite/@name')).toBe(`quantum-meta 127.0.0.1 ${ZED_NET}`)
+    expect(xpath(r.stdout, 'count(//testcase)')).toBe('1')
+    expect(xpath(r.stdout, '//testcase/@name')).toBe('host.reachable')
+    expect(xpath(r.stdout, '//testcase/failure/@type')).toBe('not inspected')
+    expect(xpath(r.stdout, '//testcase/failure/@message')).toBe(`ssh: connect to host 127.0.0.1 port ${port}: Connection refused`)
+    expect([xpath(r.stdout, '/testsuites/@tests'), xpath(r.stdout, '/testsuites/@failures')]).toEqual(['1', '1'])
+  })
+
   it('a bad --junit path is refused before the snapshots are read (exit 2 for a directory)', () => {
     const r = cli(['diagnose', ZED_NET, '--snapshot', net1(), '--snapshot', join(dir, 'missing.json'), '--junit', dir])
     expect(r.status).toBe(2)
