@@ -4,6 +4,8 @@
 set -euo pipefail
 rig=$1 name=$2 port=$3
 h="$rig/hosts/$name"
+# the repository (quantum-meta, node_modules, these assets): the host runs it at the same path
+repo=$(cd "$(dirname "$0")/../../.." && pwd)
 
 # Copies of other work's mounts came with the new mount namespace: nsfs mounts (/run/netns/*)
 # would keep other work's network namespaces alive after their owners delete them, and so would
@@ -21,7 +23,15 @@ mount --bind "$h/run" /run
 mount --bind "$h/etc-neutron" /etc/neutron
 mount --bind "$h/var-lib-neutron" /var/lib/neutron
 mount --bind "$h/init.d" /etc/init.d
+# a repository under /tmp (a CI checkout may be there) would vanish under the host's own /tmp: carry
+# it across at its own path (a bind mount into the rig's dir first, then back over the new /tmp)
+case $repo in
+    /tmp/*) mkdir -p "$h/repo"; mount --bind "$repo" "$h/repo" ;;
+esac
 mount --bind "$h/tmp" /tmp
+case $repo in
+    /tmp/*) mkdir -p "$repo"; mount --bind "$h/repo" "$repo" ;;
+esac
 hostname "$name"
 
 # Two login users of this host only (private copies of passwd, group, shadow and sudoers.d,
