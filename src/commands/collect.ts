@@ -5,29 +5,36 @@ import {writeFile} from 'node:fs/promises'
 import {liveFlags, nodeFlags} from '../node/flags.js'
 import {openstackFlags} from '../openstack/flags.js'
 import {QmCommand} from '../base-command.js'
-import {cannotError} from '../errors.js'
+import {cannotError, usageError} from '../errors.js'
 import {checkNetId, nodePaths} from '../layout.js'
 
 export default class Collect extends QmCommand {
-  static args = {'net-id': Args.string({description: 'the network UUID', required: true})}
+  static args = {'net-id': Args.string({description: 'the network UUID (or --all)', required: false})}
 
   static description = `take a snapshot of a network's evidence on this node (raw outputs and file contents, no verdicts)
 
-Diagnose it anywhere later with \`quantum-meta diagnose <net-id> --snapshot FILE\`.`
+With --all, every network this node serves, as \`diagnose --all\` chooses them, in one snapshot.
+Diagnose it anywhere later with \`quantum-meta diagnose <net-id> --snapshot FILE\` (or \`--all --snapshot FILE\`).`
 
-  static examples = ['<%= config.bin %> collect 01cce415-8e2b-4096-92b5-7acc67163d79 --output netnode.snapshot.json']
+  static examples = [
+    '<%= config.bin %> collect 01cce415-8e2b-4096-92b5-7acc67163d79 --output netnode.snapshot.json',
+    '<%= config.bin %> collect --all --output netnode.snapshot.json',
+  ]
 
   static flags = {
     ...nodeFlags,
     ...liveFlags,
     ...openstackFlags,
+    all: Flags.boolean({description: 'every network this node serves (qdhcp namespaces; on OVN the ovnmeta namespaces and the networks with a VM bound here)'}),
     output: Flags.string({char: 'o', description: 'write the snapshot here instead of stdout', helpValue: 'FILE'}),
     probe: Flags.boolean({description: 'include one GET of http://169.254.169.254/ from inside the namespace'}),
   }
 
   public async run(): Promise<unknown> {
     const {args, flags} = await this.parse(Collect)
-    const netId = checkNetId(args['net-id'])
+    if (flags.all && args['net-id'] !== undefined) throw usageError('usage', 'give a network id or --all, not both')
+    if (!flags.all && args['net-id'] === undefined) throw usageError('usage', 'give a network id, or --all (see --help)')
+    const netId = flags.all ? undefined : checkNetId(args['net-id']!)
     const {collectLive} = await import('../diagnose/live.js')
     const snap = await collectLive({
       agentHost: flags['agent-host'],

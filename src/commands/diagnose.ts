@@ -39,6 +39,7 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
     '<%= config.bin %> diagnose 01cce415-8e2b-4096-92b5-7acc67163d79 --snapshot examples/grizzly-seed.snapshot.json',
     '<%= config.bin %> diagnose 01cce415-8e2b-4096-92b5-7acc67163d79 --snapshot net1.json --snapshot net2.json',
     '<%= config.bin %> diagnose 01cce415-8e2b-4096-92b5-7acc67163d79 --host net1 --host net2,net3',
+    '<%= config.bin %> diagnose --all --host net1,net2,net3',
     '<%= config.bin %> diagnose --list-checks',
     '<%= config.bin %> diagnose --all --format junit > metadata.xml',
     '<%= config.bin %> diagnose --all --junit metadata.xml',
@@ -58,7 +59,7 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
     }),
     junit: Flags.string({description: 'also write the JUnit XML to FILE (atomically: a temp file renamed over it), whatever stdout shows', helpValue: 'FILE'}),
     host: Flags.string({
-      description: 'diagnose the network on these hosts over ssh (repeatable, or comma-separated): ssh destinations as ssh understands them (~/.ssh/config aliases, user@host); each runs `quantum-meta collect NET` there',
+      description: 'diagnose the network on these hosts over ssh (repeatable, or comma-separated): ssh destinations as ssh understands them (~/.ssh/config aliases, user@host); each runs `quantum-meta collect NET` there (with --all, `collect --all`: one table per network any host holds)',
       helpValue: 'DEST',
       multiple: true,
     }),
@@ -149,7 +150,17 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
       ...ssh,
       onHost: progress ? (h, done, total) => process.stderr.write(`\r\u001b[K${done}/${total} hosts answered (last: ${h.host}${h.error ? ', failed' : ''})${done === total ? '\n' : ''}`) : undefined,
     })
-    const report = fleet.judgeFleet(netId!, inputs, opts)
+    if (netId === undefined) {
+      // --all: every network any host holds, one table each (an unreachable host is a row in each)
+      const all = fleet.judgeFleetAll(inputs, opts)
+      const junit = junitOut.stdout || junitOut.target ? (await import('../render/junit.js')).junitOfFleet(all.networks) : undefined
+      if (junitOut.target && junit !== undefined) await junitOut.write('--junit', junitOut.path!, junitOut.target, junit)
+      process.exitCode = fleet.fleetAllExitCode(all)
+      if (junitOut.stdout && junit !== undefined) process.stdout.write(junit)
+      else if (!this.jsonEnabled()) process.stdout.write(render.renderFleetAll(all))
+      return all
+    }
+    const report = fleet.judgeFleet(netId, inputs, opts)
     return this.fleetOut(report, fleet, render, junitOut)
   }
 

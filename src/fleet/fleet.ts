@@ -53,3 +53,46 @@ export function fleetExitCode(report: FleetReport): ExitCode {
   if (report.hosts.some((h) => !h.reachable)) return EXIT.CANNOT
   return EXIT.OK
 }
+
+/** What one host gave to `diagnose --all --host`: reachable or not, and the networks its snapshot holds. */
+export interface FleetHostSummary {
+  host: string
+  reachable: boolean
+  error?: string
+  networks: string[]
+}
+
+/** `diagnose --all` over several hosts: one FleetReport per network any host holds, in network-id order. */
+export interface FleetAllReport {
+  /** every network's report is healthy */
+  healthy: boolean
+  networks: FleetReport[]
+  /** each host as given: so a host holding no network at all, or none answering, is still shown */
+  hosts: FleetHostSummary[]
+}
+
+/**
+ * Every network any host's snapshot holds, each judged with judgeFleet over the hosts that hold it
+ * plus every host that gave no snapshot (an unreachable host is a row in every network's table).
+ * A host whose snapshot lacks a network is no row for that network.
+ */
+export function judgeFleetAll(inputs: HostInput[], opts: {probe: boolean; only?: string[]}): FleetAllReport {
+  const ids = [...new Set(inputs.flatMap((i) => i.snapshot?.networks.map((n) => n.network) ?? []))].sort()
+  const networks = ids.map((id) =>
+    judgeFleet(
+      id,
+      inputs.filter((i) => !i.snapshot || i.snapshot.networks.some((n) => n.network === id)),
+      opts,
+    ),
+  )
+  const hosts = inputs.map((i): FleetHostSummary => (i.snapshot ? {host: i.host, networks: i.snapshot.networks.map((n) => n.network), reachable: true} : {error: i.error ?? 'no evidence from this host', host: i.host, networks: [], reachable: false}))
+  return {healthy: networks.every((n) => n.healthy), hosts, networks}
+}
+
+/** The worst over the networks (1 before 3, as fleetExitCode); with no network at all, 3 when a host could not be inspected, else 0. */
+export function fleetAllExitCode(report: FleetAllReport): ExitCode {
+  const codes = report.networks.map((n) => fleetExitCode(n))
+  if (codes.includes(EXIT.FAILED)) return EXIT.FAILED
+  if (codes.includes(EXIT.CANNOT) || report.hosts.some((h) => !h.reachable)) return EXIT.CANNOT
+  return EXIT.OK
+}

@@ -4,7 +4,7 @@
  *
  * Per host: `ssh -G DEST` (prints the effective configuration without connecting) tells the login
  * user; then `ssh -o BatchMode=yes -o ConnectTimeout=N [-F cfg] [-o opt]... -- DEST <words>` runs
- * `[sudo -n] <remote command> collect NET` there. ssh joins the words after DEST into one string
+ * `[sudo -n] <remote command> collect NET` (or `collect --all`) there. ssh joins the words after DEST into one string
  * the remote login shell runs, so each word is quoted here for a POSIX shell. ssh itself is
  * spawned with an argument array (never a shell on our side), stopped by its PID at the per-host
  * timeout. Its stdout, capped like a snapshot file, must be a schema-checked snapshot; anything
@@ -181,13 +181,13 @@ export function sshArgv(host: string, words: string[], opts: SshCollectOptions):
   return [...baseArgs(opts), '-T', '--', checkDestination(host), ...words.map(shellQuote)]
 }
 
-/** The remote words: `[sudo -n] <remote command> collect NET` (the network id is a checked UUID). */
-export function remoteWords(remoteCommand: string[], network: string, user: string): string[] {
-  return [...(user === 'root' ? [] : ['sudo', '-n']), ...remoteCommand, 'collect', network]
+/** The remote words: `[sudo -n] <remote command> collect NET` (the network id is a checked UUID), or `collect --all` when no network is named. */
+export function remoteWords(remoteCommand: string[], network: string | undefined, user: string): string[] {
+  return [...(user === 'root' ? [] : ['sudo', '-n']), ...remoteCommand, 'collect', network ?? '--all']
 }
 
 /** One host: its snapshot, or why there is none (one line). */
-export async function collectOne(host: string, network: string, command: string[], opts: SshCollectOptions): Promise<HostInput> {
+export async function collectOne(host: string, network: string | undefined, command: string[], opts: SshCollectOptions): Promise<HostInput> {
   const started = Date.now()
   const who = await loginUser(host, opts)
   if ('error' in who) return {error: who.error, host}
@@ -222,14 +222,11 @@ export async function collectOne(host: string, network: string, command: string[
 }
 
 /**
- * Every host's snapshot of NETWORK, at most `parallel` hosts at once, in the order given. Bad
+ * Every host's snapshot of NETWORK (undefined: of every network it serves, `collect --all`), at most `parallel` hosts at once, in the order given. Bad
  * input (a destination that is an option, an empty or unbalanced remote command) throws exit 2
  * before anything runs; a host that fails is a HostInput with `error`.
  */
 export async function collectOverSsh(hosts: string[], network: string | undefined, opts: SshCollectOptions): Promise<HostInput[]> {
-  if (network === undefined) {
-    throw usageError('all-over-ssh', 'every network over ssh needs `quantum-meta collect --all`, which this version does not have: name one network')
-  }
   for (const h of hosts) checkDestination(h)
   const command = splitWords(opts.remoteCommand)
   if (!Number.isInteger(opts.parallel) || opts.parallel < 1) throw usageError('bad-parallel', `--parallel must be a whole number of 1 or more, got ${opts.parallel}`)

@@ -2,6 +2,7 @@
 import Table from 'cli-table3'
 
 import type {Finding, Status} from '../checks/types.js'
+import type {FleetAllReport} from '../fleet/fleet.js'
 import type {FleetReport, HostReport} from '../fleet/types.js'
 import {paint} from '../output.js'
 import {printable} from './findings.js'
@@ -54,4 +55,24 @@ export function renderFleet(r: FleetReport): string {
   const parts = [`${r.hosts.length} hosts`, `${broken} broken`, ...(missing > 0 ? [`${missing} not inspected`] : []), ...(crossBad > 0 ? [`${crossBad} cross-host failure${crossBad === 1 ? '' : 's'}`] : [])]
   out.push('', r.healthy ? c.green(parts.join(', ')) : c.red(c.bold(parts.join(', '))))
   return out.join('\n') + '\n'
+}
+
+/** `diagnose --all --host`: one fleet table per network, then the hosts that hold no network (or none answered). */
+export function renderFleetAll(r: FleetAllReport): string {
+  const c = paint()
+  const out: string[] = r.networks.map((n) => renderFleet(n))
+  const empty = r.hosts.filter((h) => h.reachable && h.networks.length === 0)
+  const notes: string[] = []
+  for (const h of empty) notes.push(`${printable(h.host, 100)}: its snapshot holds no network (collect --all found none there)`)
+  if (r.networks.length === 0) {
+    notes.unshift(`no network on any of the ${r.hosts.length} host${r.hosts.length === 1 ? '' : 's'}`)
+    for (const h of r.hosts.filter((x) => !x.reachable)) notes.push(`${mark('unreachable')} ${printable(h.host, 100)}: could not inspect: ${printable(h.error ?? 'no evidence', 600)}`)
+  }
+  if (notes.length > 0) out.push(notes.join('\n') + '\n')
+  if (r.networks.length > 1) {
+    const bad = r.networks.filter((n) => !n.healthy).length
+    const line = `${r.networks.length} networks, ${bad} broken`
+    out.push((bad === 0 ? c.green(line) : c.red(c.bold(line))) + '\n')
+  }
+  return out.join('\n')
 }

@@ -30,8 +30,10 @@ describe('ssh transport, offline', () => {
     expect(() => splitWords('   ')).toThrow(/--remote-command is empty/)
   })
 
-  it('sudo -n only when the login user is not root; collect NET last', () => {
+  it('sudo -n only when the login user is not root; collect NET last, or collect --all with no network', () => {
     expect(remoteWords(['quantum-meta'], NET, 'root')).toEqual(['quantum-meta', 'collect', NET])
+    expect(remoteWords(['quantum-meta'], undefined, 'root')).toEqual(['quantum-meta', 'collect', '--all'])
+    expect(remoteWords(['qm'], undefined, 'ops')).toEqual(['sudo', '-n', 'qm', 'collect', '--all'])
     expect(remoteWords(['/usr/bin/node', '/opt/qm/bin/run.js'], NET, 'ops')).toEqual(['sudo', '-n', '/usr/bin/node', '/opt/qm/bin/run.js', 'collect', NET])
   })
 
@@ -51,9 +53,13 @@ describe('ssh transport, offline', () => {
     expect(checkDestination('ops@net1.example.org')).toBe('ops@net1.example.org')
   })
 
-  it('refuses --parallel below 1 and every-network collection (no collect --all yet)', async () => {
-    await expect(collectOverSsh(['net1'], NET, {...opts, parallel: 0})).rejects.toThrow(/--parallel must be a whole number of 1 or more/)
-    await expect(collectOverSsh(['net1'], undefined, opts)).rejects.toThrow(/collect --all/)
+  it('refuses --parallel below 1 (exit 2), with a network or without (--all)', async () => {
+    for (const net of [NET, undefined]) {
+      const e = await collectOverSsh(['net1'], net, {...opts, parallel: 0}).catch((error: QmError) => error)
+      expect(e).toBeInstanceOf(QmError)
+      expect((e as QmError).exit).toBe(2)
+      expect((e as QmError).message).toMatch(/--parallel must be a whole number of 1 or more/)
+    }
   })
 
   it("keeps ssh's last stderr line, printable", () => {

@@ -3,7 +3,7 @@
 import {describe, expect, it} from 'vitest'
 
 import type {Finding} from '../../src/checks/types.js'
-import {fleetExitCode, judgeFleet} from '../../src/fleet/fleet.js'
+import {fleetAllExitCode, fleetExitCode, judgeFleet, judgeFleetAll} from '../../src/fleet/fleet.js'
 import type {HostInput} from '../../src/fleet/types.js'
 import {parseIpAddr} from '../../src/parse/ip-addr.js'
 import {type HostSpec, hostSnapshot, ZED_NET} from '../helpers/fleet-snapshots.js'
@@ -159,5 +159,53 @@ describe('cross.ipv6-metadata', () => {
     const json = parseIpAddr(JSON.stringify([{addr_info: [{dadfailed: true, family: 'inet6', local: 'fe80::a9fe:a9fe', prefixlen: 64, scope: 'link', tentative: true}], ifname: 'tap1'}]))
     expect(json[0].addresses[0].dadfailed).toBe(true)
     expect(parseIpAddr('2: tap1: <UP> mtu 1500\n    inet6 fe80::a9fe:a9fe/64 scope link \n')[0].addresses[0].dadfailed).toBeUndefined()
+  })
+})
+
+describe('judgeFleetAll (diagnose --all --host)', () => {
+  const OTHER = '11111111-2222-4333-8444-555555555555'
+  // net1 also holds a second network: a copy of its Zed evidence under another id, whose ps line still
+  // names the Zed network, so that network's proxy.running fails (a stale pid file) on net1
+  const withOther = (spec: HostSpec) => {
+    const snap = hostSnapshot(spec)
+    const ev = structuredClone(snap.networks[0])
+    ev.network = OTHER
+    snap.networks.push(ev)
+    return {host: spec.host, snapshot: snap}
+  }
+  const gone: HostInput = {error: 'ssh: connect to host net4 port 22: Connection refused', host: 'net4'}
+
+  it('one report per network in id order; a host without a network is no row of it; an unreachable host is a row of each', () => {
+    const r = judgeFleetAll([withOther({host: 'net1', ip: '198.51.100.1'}), input({host: 'net2', ip: '198.51.100.2'}), gone], {probe: false})
+    expect(r.networks.map((n) => n.network)).toEqual([OTHER, ZED_NET].sort())
+    const byNet = Object.fromEntries(r.networks.map((n) => [n.network, n.hosts.map((h) => [h.host, h.reachable])]))
+    expect(byNet[OTHER]).toEqual([['net1', true], ['net4', false]])
+    expect(byNet[ZED_NET]).toEqual([['net1', true], ['net2', true], ['net4', false]])
+    expect(r.hosts.map((h) => [h.host, h.reachable, h.networks.length])).toEqual([['net1', true, 2], ['net2', true, 1], ['net4', false, 0]])
+  })
+
+  it('exit: the worst over the networks (1 over 3); healthy only when every network is', () => {
+    const r = judgeFleetAll([withOther({host: 'net1', ip: '198.51.100.1'}), input({host: 'net2', ip: '198.51.100.2'}), gone], {probe: false})
+    const other = r.networks.find((n) => n.network === OTHER)!
+    expect(other.healthy).toBe(false)
+    expect(other.hosts[0].findings.find((f) => f.status === 'fail')?.id).toBe('proxy.running')
+    expect(r.networks.find((n) => n.network === ZED_NET)!.healthy).toBe(true)
+    expect(r.healthy).toBe(false)
+    expect(fleetAllExitCode(r)).toBe(1)
+    const up = judgeFleetAll([input({host: 'net1', ip: '198.51.100.1'}), input({host: 'net2', ip: '198.51.100.2'})], {probe: false})
+    expect([up.healthy, fleetAllExitCode(up)]).toEqual([true, 0])
+    const partly = judgeFleetAll([input({host: 'net1', ip: '198.51.100.1'}), input({host: 'net2', ip: '198.51.100.2'}), gone], {probe: false})
+    expect([partly.healthy, fleetAllExitCode(partly)]).toEqual([true, 3])
+  })
+
+  it('no network on any host: no report; exit 3 when a host did not answer, else 0', () => {
+    const empty = hostSnapshot({host: 'net1', ip: '198.51.100.1'})
+    empty.networks = []
+    const none = judgeFleetAll([{host: 'net1', snapshot: empty}], {probe: false})
+    expect(none).toMatchObject({healthy: true, hosts: [{host: 'net1', networks: [], reachable: true}], networks: []})
+    expect(fleetAllExitCode(none)).toBe(0)
+    const dead = judgeFleetAll([{error: 'refused', host: 'net1'}], {probe: false})
+    expect(dead.networks).toEqual([])
+    expect(fleetAllExitCode(dead)).toBe(3)
   })
 })
