@@ -66,7 +66,7 @@ describe.skipIf(!isRoot)('diagnose NET --host over ssh, through the built binary
     expect(byHost.netclosed).toMatchObject({error: `ssh: connect to host 127.0.0.1 port ${fleet.closedPort}: Connection refused`, reachable: false})
   })
 
-  it('bad input is exit 2 with one line: a destination that is an ssh option, an ssh flag without --host, --all over ssh', async () => {
+  it('bad input is exit 2 with one line: a destination that is an ssh option, an ssh flag without --host, a network id with --all', async () => {
     const dash = await cliAsync(['diagnose', fleet.netId, '--host', 'net1,-oProxyCommand=touch /tmp/x', ...ssh])
     expect(dash.status).toBe(2)
     expect(dash.stderr).toMatch(/an ssh destination cannot start with "-"/)
@@ -76,8 +76,8 @@ describe.skipIf(!isRoot)('diagnose NET --host over ssh, through the built binary
     const both = await cliAsync(['diagnose', fleet.netId, '--host', 'net1', '--snapshot', '/nonexistent.json'])
     expect(both.status).toBe(2)
     expect(both.stderr).toMatch(/give --host \(ask the hosts over ssh\) or --snapshot \(files\), not both/)
-    const all = await cliAsync(['diagnose', '--all', '--host', 'net1', ...ssh])
+    const all = await cliAsync(['diagnose', '--all', fleet.netId, '--host', 'net1', ...ssh])
     expect(all.status).toBe(2)
-    expect(all.stderr).toMatch(/collect --all/)
+    expect(all.stderr).toMatch(/give a network id or --all, not both/)
   })
 })
