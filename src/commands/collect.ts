@@ -14,7 +14,7 @@ export default class Collect extends QmCommand {
   static description = `take a snapshot of a network's evidence on this node (raw outputs and file contents, no verdicts)
 
 With --all, every network this node serves, as \`diagnose --all\` chooses them, in one snapshot.
-Diagnose it anywhere later with \`quantum-meta diagnose <net-id> --snapshot FILE\` (or \`--all --snapshot FILE\`).`
+Diagnose it anywhere later with \`quantum-meta diagnose <net-id> --snapshot FILE\` (without <net-id>: every network it holds).`
 
   static examples = [
     '<%= config.bin %> collect 01cce415-8e2b-4096-92b5-7acc67163d79 --output netnode.snapshot.json',
