@@ -6,6 +6,7 @@ import type {Finding} from '../../src/checks/types.js'
 import {fleetAllExitCode, fleetExitCode, judgeFleet, judgeFleetAll} from '../../src/fleet/fleet.js'
 import type {HostInput} from '../../src/fleet/types.js'
 import {parseIpAddr} from '../../src/parse/ip-addr.js'
+import {renderFleetAll} from '../../src/render/fleet.js'
 import {type HostSpec, hostSnapshot, ZED_NET} from '../helpers/fleet-snapshots.js'
 
 const input = (spec: HostSpec): HostInput => ({host: spec.host, snapshot: hostSnapshot(spec)})
@@ -207,5 +208,30 @@ describe('judgeFleetAll (diagnose --all --host)', () => {
     const dead = judgeFleetAll([{error: 'refused', host: 'net1'}], {probe: false})
     expect(dead.networks).toEqual([])
     expect(fleetAllExitCode(dead)).toBe(3)
+  })
+})
+
+describe('renderFleetAll', () => {
+  const OTHER = '11111111-2222-4333-8444-555555555555'
+  it('one table per network in id order, an unreachable host in each, a host holding no network named, the total line', () => {
+    const snap = hostSnapshot({host: 'net1', ip: '198.51.100.1'})
+    const ev = structuredClone(snap.networks[0])
+    ev.network = OTHER
+    snap.networks.push(ev)
+    const empty = hostSnapshot({host: 'net3', ip: '198.51.100.3'})
+    empty.networks = []
+    const r = judgeFleetAll([{host: 'net1', snapshot: snap}, input({host: 'net2', ip: '198.51.100.2'}), {host: 'net3', snapshot: empty}, {error: 'Connection refused', host: 'net4'}], {probe: false})
+    const text = renderFleetAll(r)
+    const heads = text.split('\n').filter((l) => l.startsWith('network '))
+    expect(heads).toEqual([`network ${OTHER} on 2 hosts`, `network ${ZED_NET} on 3 hosts`])
+    expect(text.match(/could not inspect: Connection refused/g)).toHaveLength(2)
+    expect(text).toContain('net3: its snapshot holds no network')
+    expect(text).toMatch(/2 networks, 1 broken\n$/)
+  })
+
+  it('no network on any host: says so and lists the hosts that did not answer', () => {
+    const text = renderFleetAll(judgeFleetAll([{error: 'Host key verification failed.', host: 'net1'}], {probe: false}))
+    expect(text).toMatch(/^no network on any of the 1 host\n/)
+    expect(text).toContain('net1: could not inspect: Host key verification failed.')
   })
 })
