@@ -273,7 +273,7 @@ export function redactEvidence(ev: NetworkEvidence, seen: WeakSet<object> = new 
   file(ev.config, redactIniSecrets)
   file(ev.metadataAgentConfig, redactIniSecrets)
   file(ev.haproxyConfig, redactHaproxyConfig)
-  for (const f of [ev.opts, ev.dnsmasqPidFile, ev.proxyPidFile, ev.haproxyPidFile, ev.upstreamSocket]) file(f, redactText)
+  for (const f of [ev.opts, ev.leases, ev.dnsmasqPidFile, ev.proxyPidFile, ev.haproxyPidFile, ev.upstreamSocket]) file(f, redactText)
   for (const p of ev.processes) {
     if (seen.has(p)) continue
     seen.add(p)

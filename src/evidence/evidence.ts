@@ -126,6 +126,12 @@ export interface NetworkEvidence {
   sockets?: CommandRecord
   config: FileRecord
   opts: FileRecord
+  /**
+   * dnsmasq's lease file, STATE/dhcp/NET/leases (`EXPIRY MAC IP HOSTNAME CLIENTID` a line: the instances
+   * that leased from this host; MACs and client ids are not secrets), bounded like every state file;
+   * absent in older snapshots and hand-made ones
+   */
+  leases?: FileRecord
   dnsmasqPidFile: FileRecord
   /** Grizzly–Ocata python proxy: STATE/external/pids/NET.pid */
   proxyPidFile: FileRecord

@@ -115,6 +115,8 @@ const networkEvidence = v.pipe(
     haproxyConfig: fileRecord,
     haproxyPidFile: fileRecord,
     layout: v.picklist(['neutron', 'quantum']),
+    // absent in snapshots written before it existed
+    leases: v.optional(fileRecord),
     metadataAgentConfig: v.optional(fileRecord),
     namespace: v.pipe(
       v.string(),

@@ -8,6 +8,7 @@ import {EXIT, type ExitCode} from '../errors.js'
 import type {NetworkEvidence} from '../evidence/evidence.js'
 import {diagnoseEvidence} from '../diagnose/service.js'
 
+import {affectedInstances} from './affected.js'
 import {crossFindings} from './cross.js'
 import type {FleetReport, HostInput, HostReport} from './types.js'
 
@@ -34,7 +35,12 @@ export function judgeFleet(network: string, inputs: HostInput[], opts: {probe: b
     }
     try {
       const r = diagnoseEvidence(ev, opts)
-      hosts.push({backend: r.backend, findings: r.findings, healthy: r.healthy, host: input.host, layout: r.layout, reachable: true})
+      const h: HostReport = {backend: r.backend, findings: r.findings, healthy: r.healthy, host: input.host, layout: r.layout, reachable: true}
+      if (!r.healthy) {
+        const affected = affectedInstances(ev)
+        if (affected) h.affected = affected
+      }
+      hosts.push(h)
       evidence.push({ev, host: input.host})
     } catch (error) {
       // e.g. evidence of a backend this version has no chain for: this host cannot be judged

@@ -23,6 +23,25 @@ export interface HostReport {
   backend?: BackendName
   healthy?: boolean
   findings: Finding[]
+  /**
+   * A reachable host whose chain is broken: the instances that leased from it (its dnsmasq lease
+   * file), each mapped by MAC to its port and device through the API's ports this host recorded.
+   * Absent when the host is healthy or recorded no lease file (older snapshots, OVN).
+   */
+  affected?: AffectedInstance[]
+}
+
+/** One lease of a broken host: an instance that got its metadata route from it. */
+export interface AffectedInstance {
+  mac: string
+  ip: string
+  /** the hostname dnsmasq handed out (host-198-51-100-149) */
+  hostname?: string
+  /** the Neutron port of this MAC, when the API listed one */
+  port?: string
+  /** that port's device_id (the instance's id for a compute:* port) */
+  device?: string
+  deviceOwner?: string
 }
 
 export interface FleetReport {

@@ -25,6 +25,23 @@ function hostCell(h: HostReport): {status: Status | 'unreachable'; text: string;
   return w ? {status: 'warn', text: `healthy (warning on ${w.id}: ${w.summary})`} : {status: 'pass', text: 'healthy'}
 }
 
+/** Instances listed under a broken host's fix, at most this many (--json carries them all). */
+export const AFFECTED_SHOWN = 20
+
+/** The instances that leased from a broken host, under its fix. */
+function affectedLines(h: HostReport, alone: boolean): string[] {
+  const all = h.affected ?? []
+  const n = all.length
+  const head = `${alone ? `  ${printable(h.host, 100)}: ` : '    '}${n} instance${n === 1 ? '' : 's'} leased from this host:`
+  const rows = all.slice(0, AFFECTED_SHOWN).map((a) => {
+    const port = a.port ? ` port ${a.port}` : ''
+    const device = a.device ? ` device ${printable(a.device, 120)}${a.deviceOwner ? ` (${printable(a.deviceOwner, 60)})` : ''}` : ''
+    return `      ${a.mac} ${a.ip}${port}${device}`
+  })
+  if (n > AFFECTED_SHOWN) rows.push(`      and ${n - AFFECTED_SHOWN} more (--json lists them all)`)
+  return [head, ...rows]
+}
+
 export function renderFleet(r: FleetReport): string {
   const c = paint()
   const w = width()
@@ -36,6 +53,7 @@ export function renderFleet(r: FleetReport): string {
     table.push([printable(h.host, 100), mark(cell.status), printable(cell.text, 600)])
     // a fix is pasted, so it is printed whole below the table, never wrapped (or cut) by a cell
     if (cell.fix) fixes.push(`  ${printable(h.host, 100)}: ${printable(cell.fix, 2000)}`)
+    if (h.affected && h.affected.length > 0) fixes.push(...affectedLines(h, !cell.fix))
   }
   const out = [`network ${r.network} on ${r.hosts.length} host${r.hosts.length === 1 ? '' : 's'}`, table.toString()]
   if (fixes.length > 0) out.push('', 'fix:', ...fixes)

@@ -22,7 +22,9 @@ export interface HostSpec {
   /** IPv6 addresses in the evidence: the real `ip -6 a` (holds fe80::a9fe:a9fe), that address failed DAD, or no IPv6 shown (`ip -4 a` only, default) */
   ipv6?: 'holds' | 'dadfailed' | 'absent'
   /** the API answers this host recorded: the agents hosting the network and the DHCP ports (host, ip) */
-  api?: {agents: string[]; ports: {host: string; ip: string}[]}
+  api?: {agents: string[]; ports: {host: string; ip: string}[]; instances?: {mac: string; ip: string; device: string}[]}
+  /** the lease file STATE/dhcp/NET/leases held (verbatim text) */
+  leases?: string
   /** no qdhcp namespace in `ip netns` */
   noNamespace?: boolean
 }
@@ -43,10 +45,16 @@ export function hostEvidence(spec: HostSpec): NetworkEvidence {
   ev.sockets!.stdout = swap(ev.sockets!.stdout)
   ev.opts.content = ev.opts.content!.replaceAll(`/32,${REAL_IP}`, `/32,${spec.optsVia ?? spec.ip}`)
   if (spec.noNamespace) ev.namespaces.stdout = ev.namespaces.stdout.split('\n').filter((l) => !l.startsWith(ev.namespace)).join('\n')
+  if (spec.leases !== undefined) ev.leases = {content: spec.leases, path: `${ev.statePath}/dhcp/${ZED_NET}/leases`, state: 'present', type: 'file'}
   if (spec.api) {
     const ports = JSON.parse(apiFixture('zed-basic-dhcp-port.json'))
     const real = ports.ports[0]
     ports.ports = spec.api.ports.map((p, i) => ({...real, 'binding:host_id': p.host, fixed_ips: [{...real.fixed_ips[0], ip_address: p.ip}], id: real.id.replace(/.$/, String(i))}))
+    // instance ports: the real lab-vm1 compute:nova port (zed-vm1-port.json) with this instance's MAC, IP and device id
+    const vm = JSON.parse(apiFixture('zed-vm1-port.json')).port
+    for (const [i, inst] of (spec.api.instances ?? []).entries()) {
+      ports.ports.push({...vm, device_id: inst.device, fixed_ips: [{...vm.fixed_ips[0], ip_address: inst.ip}], id: vm.id.replace(/.$/, String(i)), mac_address: inst.mac, network_id: ZED_NET})
+    }
     const agents = JSON.parse(apiFixture('zed-basic-dhcp-agents.json'))
     const agent = agents.agents[0]
     agents.agents = spec.api.agents.map((host, i) => ({...agent, host, id: agent.id.replace(/.$/, String(i))}))

@@ -66,8 +66,10 @@ export async function collectNetwork(
   const ns = `qdhcp-${network}`
   const state = ctx.statePath
   const present = namespaceListed(namespaces, ns)
-  const [opts, dnsmasqPidFile, proxyPidFile, haproxyPidFile, haproxyConfig] = await Promise.all([
+  const [opts, leases, dnsmasqPidFile, proxyPidFile, haproxyPidFile, haproxyConfig] = await Promise.all([
     fileRecord(join(state, 'dhcp', network, 'opts')),
+    // the instances that leased from this host (fleet reports name them when this host's chain is broken); bounded by fileRecord
+    fileRecord(join(state, 'dhcp', network, 'leases')),
     fileRecord(join(state, 'dhcp', network, 'pid')),
     fileRecord(join(state, 'external', 'pids', `${network}.pid`)),
     fileRecord(join(state, 'external', 'pids', `${network}.pid.haproxy`)),
@@ -84,6 +86,7 @@ export async function collectNetwork(
     haproxyConfig,
     haproxyPidFile,
     layout: ctx.layout,
+    leases,
     metadataAgentConfig,
     namespace: ns,
     namespaces,

@@ -1,0 +1,36 @@
+/**
+ * The instances a broken host affects (issue 11): the leases dnsmasq handed out on this host
+ * (STATE/dhcp/NET/leases), each mapped through the API's ports of the network (the
+ * `GET /ports?network_id=` answer this host recorded) by MAC to its port and device (the instance).
+ * Both are untrusted: the lease file is parsed defensively (parse/leases.ts), every API string is
+ * read with its type checked and through serverText.
+ */
+import type {NetworkEvidence} from '../evidence/evidence.js'
+import {list, P} from '../chains/dhcp-agent/api.js'
+import {isUuid, serverText} from '../openstack/server-text.js'
+import {parseLeases} from '../parse/leases.js'
+import type {AffectedInstance} from './types.js'
+
+const optText = (v: unknown, max = 100): string | undefined => (typeof v === 'string' && v !== '' ? serverText(v, max) : undefined)
+
+/** The leases of `ev`, each with its port and device when the API listed a port of that MAC; undefined without a lease file. */
+export function affectedInstances(ev: NetworkEvidence): AffectedInstance[] | undefined {
+  const content = ev.leases?.state === 'present' ? ev.leases.content : undefined
+  if (content === undefined) return undefined
+  const byMac = new Map<string, {port?: string; device?: string; deviceOwner?: string}>()
+  for (const p of list(ev, P.ports(ev.network), 'ports') ?? []) {
+    if (typeof p.mac_address !== 'string') continue
+    const mac = p.mac_address.toLowerCase()
+    if (byMac.has(mac)) continue
+    byMac.set(mac, {device: optText(p.device_id, 120), deviceOwner: optText(p.device_owner, 60), port: isUuid(p.id) ? p.id.toLowerCase() : undefined})
+  }
+  return parseLeases(content).leases.map((l) => {
+    const a: AffectedInstance = {ip: l.ip, mac: l.mac}
+    if (l.hostname) a.hostname = l.hostname
+    const port = byMac.get(l.mac)
+    if (port?.port) a.port = port.port
+    if (port?.device) a.device = port.device
+    if (port?.deviceOwner) a.deviceOwner = port.deviceOwner
+    return a
+  })
+}
