@@ -130,14 +130,17 @@ describe.skipIf(!isRoot)('collectOverSsh against three real sshd hosts', () => {
   })
   it('30 simulated hosts (the three, ten times each) at --parallel 16: every one answers; the figure is printed', async () => {
     const thirty = Array.from({length: 30}, (_, i) => `net${(i % 3) + 1}`)
+    // 16 key exchanges at once against three sshds, client and servers on the same 2 CPUs: ssh's
+    // ConnectTimeout also bounds the handshake, so it gets more room here than an operator's 10 s
+    const busy = {...opts, connectTimeoutS: 30, hostTimeoutS: 60}
     let t0 = Date.now()
-    const got = await collectOverSsh(thirty, fleet.netId, opts)
+    const got = await collectOverSsh(thirty, fleet.netId, busy)
     const p16 = Date.now() - t0
-    expect(got.filter((g) => g.snapshot).length).toBe(30)
+    expect(got.filter((g) => !g.snapshot).map((g) => `${g.host}: ${g.error}`)).toEqual([])
     t0 = Date.now()
-    const waits = await collectOverSsh(thirty, fleet.netId, {...opts, remoteCommand: `sh -c 'sleep 1'`})
+    const waits = await collectOverSsh(thirty, fleet.netId, {...busy, remoteCommand: `sh -c 'sleep 1'`})
     const w16 = Date.now() - t0
-    expect(waits.every((r) => r.error?.endsWith('printed no snapshot (exit 0)'))).toBe(true)
+    expect(waits.filter((r) => !r.error?.endsWith('printed no snapshot (exit 0)')).map((r) => `${r.host}: ${r.error}`)).toEqual([])
     // two rounds of 16 and 14 are 2 s of waiting; the rest is 30 ssh connects (key exchange, and
     // sshd's re-exec per connection) on both ends, on this machine's CPUs
     console.log(`30 hosts at --parallel 16 on ${availableParallelism()} CPUs: real collects ${p16} ms; remotes that only wait 1 s: ${w16} ms`)
