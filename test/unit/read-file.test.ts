@@ -141,6 +141,13 @@ describe.skipIf(!isRoot)('live reads (root: collect and opts verify inspect the 
     }
   })
 
+  it('on ML2/OVN too: collect --backend ovn --config-file FIFO is exit 2 naming the path (as root: the root check comes first)', (ctx) => {
+    if (process.getuid?.() !== 0) return ctx.skip()
+    const r = run(['collect', NET, '--backend', 'ovn', '--config-file', fifo, '--no-api'])
+    expect(r.status).toBe(2)
+    expect(r.stderr).toBe(`quantum-meta: ${fifo}: is a FIFO, not a regular file\n`)
+  })
+
   it('collect --metadata-agent-config FIFO is exit 2 naming the path', () => {
     const cfg = join(dir, 'dhcp_agent.ini')
     writeFileSync(cfg, '[DEFAULT]\nenable_isolated_metadata = True\n')

@@ -12,12 +12,14 @@ import {dirname, join} from 'node:path'
 
 import {keepOnlyKeys, redactCmdline} from '../../config/secrets.js'
 import type {AgentRecord, CommandRecord, FileRecord, NetworkEvidence} from '../../evidence/evidence.js'
+import {OVNMETA_NAMESPACE, UUID} from '../../evidence/ids.js'
 import {OVN_PATHS, ovnMetadataNamespace} from '../../layout.js'
 import {parseAgentCmdline, procStartTicks, OVN_AGENT_PROGRAMS} from '../../parse/agent.js'
 import {parseHaproxyConfig} from '../../parse/haproxy.js'
 import {readBootTimeMs, startedAtMs} from '../../node/proc-clock.js'
 import {namespaceListed} from '../../node/namespaces.js'
 import {command, fileRecord, pidOf, processRecord, readOr, readProcSync} from '../../node/records.js'
+import {refuseIrregular, TEXT_FILE_MAX_BYTES} from '../../system/read-file.js'
 import {CONNECTION, OVN_KEYS, ovnSettings, type OvnSettings} from './settings.js'
 
 export interface OvnContext {
@@ -117,6 +119,8 @@ async function serverConfig(configs: readonly string[]): Promise<FileRecord | un
 }
 
 export async function collectOvnShared(ctx: OvnContext): Promise<OvnShared> {
+  // the operator named it: a FIFO, device or directory there is bad input (exit 2), as on the DHCP chain
+  if (ctx.configFile !== undefined) await refuseIrregular(ctx.configFile, TEXT_FILE_MAX_BYTES)
   const scan = await scanProcesses()
   const paths = await configFiles(ctx, scan.agents, scan.agentArgs)
   const configs = await Promise.all(paths.map((p) => fileRecord(p, {read: true, resolve: true})))
@@ -226,8 +230,8 @@ export async function localNetworks(s: OvnSettings, chassisUuid: string): Promis
     for (const t of record.exitCode === 0 ? parseOvsdbOutput(record.stdout) : []) {
       for (const r of t.rows) {
         const name = mapOf(r.external_ids)['neutron:network_name']
-        const m = typeof name === 'string' ? /^neutron-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i.exec(name) : null
-        if (m) networks.add(m[1].toLowerCase())
+        const id = typeof name === 'string' && name.startsWith('neutron-') ? name.slice('neutron-'.length) : undefined
+        if (id !== undefined && UUID.test(id)) networks.add(id.toLowerCase())
       }
     }
   } catch {
@@ -305,7 +309,7 @@ export async function collectOvnNetwork(
 
 /** The ovnmeta-<uuid> networks of an `ip netns list` record. */
 export function ovnmetaNetworks(names: readonly string[]): string[] {
-  return names.filter((n) => /^ovnmeta-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(n)).map((n) => n.slice('ovnmeta-'.length).toLowerCase())
+  return names.filter((n) => OVNMETA_NAMESPACE.test(n)).map((n) => n.slice('ovnmeta-'.length).toLowerCase())
 }
 
 
