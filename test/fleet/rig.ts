@@ -173,7 +173,8 @@ export async function fleetUp(opts: {count?: number; basePort?: number; node?: b
   if (process.getuid?.() !== 0) throw new Error('fleet rig: needs root (namespaces, sshd)')
   if (!existsSync('/usr/sbin/sshd')) throw new Error('fleet rig: /usr/sbin/sshd missing: run scripts/install-test-deps.sh (openssh-server)')
   const count = opts.count ?? 3
-  const basePort = opts.basePort ?? 2220
+  // QM_FLEET_BASE_PORT: another rig on the same machine at once (its ports +1.. and +9) must not collide
+  const basePort = opts.basePort ?? (Number(process.env.QM_FLEET_BASE_PORT) || 2220)
   const closedPort = basePort + 9
   await sweepCrashed()
   for (let i = 1; i <= count; i++) if (!(await portFree(basePort + i))) throw new Error(`fleet rig: 127.0.0.1:${basePort + i} is taken`)
