@@ -39,6 +39,7 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
     '<%= config.bin %> diagnose 01cce415-8e2b-4096-92b5-7acc67163d79 --snapshot examples/grizzly-seed.snapshot.json',
     '<%= config.bin %> diagnose 01cce415-8e2b-4096-92b5-7acc67163d79 --snapshot net1.json --snapshot net2.json',
     '<%= config.bin %> diagnose 01cce415-8e2b-4096-92b5-7acc67163d79 --host net1 --host net2,net3',
+    '<%= config.bin %> diagnose 01cce415-8e2b-4096-92b5-7acc67163d79 --hosts-from-api',
     '<%= config.bin %> diagnose --all --host net1,net2,net3',
     '<%= config.bin %> diagnose --list-checks',
     '<%= config.bin %> diagnose --all --format junit > metadata.xml',
@@ -62,6 +63,9 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
       description: 'diagnose the network on these hosts over ssh (repeatable, or comma-separated): ssh destinations as ssh understands them (~/.ssh/config aliases, user@host); each runs `quantum-meta collect NET` there (with --all, `collect --all`: one table per network any host holds)',
       helpValue: 'DEST',
       multiple: true,
+    }),
+    'hosts-from-api': Flags.boolean({
+      description: "ask the API which hosts serve the network (its DHCP agents' `host`; on ML2/OVN the chassis its VM ports are bound to) and diagnose it on each over ssh, as with --host (which may add more); the API's host names are the ssh destinations (map them in ~/.ssh/config); its answers are used for the API checks of hosts that recorded none",
     }),
     'host-timeout': Flags.integer({description: 'with --host: the most one host may take, seconds (its ssh is stopped then)', helpValue: 'S', min: 1}),
     'list-checks': Flags.boolean({description: 'list the checks in chain order and exit'}),
@@ -102,9 +106,13 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
     const junitOut: JunitOut = {path: flags.junit, stdout: flags.format === 'junit', target: junitTarget, write: writeReportAtomic}
     const hosts = (flags.host ?? []).flatMap((h) => h.split(','))
     const sshOnly = (['ssh-config', 'ssh-option', 'remote-command', 'parallel', 'connect-timeout', 'host-timeout'] as const).filter((f) => flags[f] !== undefined)
+    const fromApi = flags['hosts-from-api']
     if (hosts.length > 0 && snapshots.length > 0) throw usageError('usage', 'give --host (ask the hosts over ssh) or --snapshot (files), not both')
-    if (hosts.length === 0 && sshOnly.length > 0) throw usageError('usage', `--${sshOnly[0]} goes with --host (diagnose over ssh)`)
-    if (hosts.length > 0) {
+    if (fromApi && snapshots.length > 0) throw usageError('usage', 'give --hosts-from-api (ask the hosts over ssh) or --snapshot (files), not both')
+    if (fromApi && netId === undefined) throw usageError('usage', '--hosts-from-api asks the API which hosts serve one network: give its id (or --all --host H1,H2 for every network)')
+    if (fromApi && !flags.api) throw usageError('usage', '--hosts-from-api asks the API: drop --no-api')
+    if (hosts.length === 0 && !fromApi && sshOnly.length > 0) throw usageError('usage', `--${sshOnly[0]} goes with --host or --hosts-from-api (diagnose over ssh)`)
+    if (hosts.length > 0 || fromApi) {
       const {SSH_DEFAULTS} = await import('../fleet/ssh.js')
       return this.overSsh(netId, hosts, {
         connectTimeoutS: flags['connect-timeout'] ?? SSH_DEFAULTS.connectTimeoutS,
@@ -113,7 +121,7 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
         remoteCommand: flags['remote-command'] ?? SSH_DEFAULTS.remoteCommand,
         sshConfig: flags['ssh-config'],
         sshOptions: flags['ssh-option'] ?? [],
-      }, {only, probe: flags.probe}, junitOut)
+      }, {only, probe: flags.probe}, junitOut, fromApi ? flags : undefined)
     }
     if (snapshots.length > 1) return this.fleet(netId, snapshots, {only, probe: flags.probe}, junitOut)
 
@@ -140,16 +148,28 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
   }
 
   /** --host: each host's snapshot over ssh (src/fleet/ssh.ts), judged together like several --snapshot files. */
-  private async overSsh(netId: string | undefined, hosts: string[], ssh: import('../fleet/ssh.js').SshCollectOptions, opts: {only?: string[]; probe: boolean}, junitOut: JunitOut): Promise<unknown> {
+  private async overSsh(
+    netId: string | undefined,
+    given: string[],
+    ssh: import('../fleet/ssh.js').SshCollectOptions,
+    opts: {only?: string[]; probe: boolean},
+    junitOut: JunitOut,
+    apiFlags?: import('../openstack/credentials.js').OsFlags,
+  ): Promise<unknown> {
     const [transport, fleet, render] = await Promise.all([import('../fleet/ssh.js'), import('../fleet/fleet.js'), import('../render/fleet.js')])
-    const dup = hosts.find((h, i) => hosts.indexOf(h) !== i)
+    const dup = given.find((h, i) => given.indexOf(h) !== i)
     if (dup !== undefined) throw usageError('duplicate-host', `--host ${JSON.stringify(dup)} is given twice`)
     // progress on stderr while hosts answer: on a terminal only, never under --json
     const progress = !this.jsonEnabled() && process.stderr.isTTY
-    const inputs = await transport.collectOverSsh(hosts, netId, {
+    // --hosts-from-api: the API's hosts first, then any --host it does not name
+    const api = apiFlags && netId ? await (await import('../fleet/api-hosts.js')).hostsFromApi(netId, apiFlags) : undefined
+    const hosts = api ? [...api.hosts.map((h) => h.host), ...given.filter((g) => !api.hosts.some((h) => h.host === g))] : given
+    if (api && progress) process.stderr.write(`the API lists ${api.hosts.map((h) => h.host).join(', ')}${api.refused.length > 0 ? ` (and ${api.refused.length} name${api.refused.length === 1 ? '' : 's'} not asked)` : ''}\n`)
+    const asked = await transport.collectOverSsh(hosts, netId, {
       ...ssh,
       onHost: progress ? (h, done, total) => process.stderr.write(`\r\u001b[K${done}/${total} hosts answered (last: ${h.host}${h.error ? ', failed' : ''})${done === total ? '\n' : ''}`) : undefined,
     })
+    const inputs = api ? (await import('../fleet/api-hosts.js')).withApiAnswers(asked, api) : asked
     if (netId === undefined) {
       // --all: every network any host holds, one table each (an unreachable host is a row in each)
       const all = fleet.judgeFleetAll(inputs, opts)

@@ -22,20 +22,21 @@ export function judgeFleet(network: string, inputs: HostInput[], opts: {probe: b
   const hosts: HostReport[] = []
   const evidence: HostEvidence[] = []
   for (const input of inputs) {
+    const listed = input.listed ? {listed: input.listed} : {}
     if (!input.snapshot) {
-      hosts.push({error: input.error ?? 'no evidence from this host', findings: [], host: input.host, reachable: false})
+      hosts.push({error: input.error ?? 'no evidence from this host', findings: [], host: input.host, reachable: false, ...listed})
       continue
     }
     const ev = input.snapshot.networks.find((n) => n.network === network)
     if (!ev) {
       const held = input.snapshot.networks.map((n) => n.network)
       const error = held.length === 0 ? 'its snapshot holds no network' : `its snapshot holds ${held.join(', ')}, not ${network}`
-      hosts.push({error, findings: [], host: input.host, reachable: false})
+      hosts.push({error, findings: [], host: input.host, reachable: false, ...listed})
       continue
     }
     try {
       const r = diagnoseEvidence(ev, opts)
-      const h: HostReport = {backend: r.backend, findings: r.findings, healthy: r.healthy, host: input.host, layout: r.layout, reachable: true}
+      const h: HostReport = {backend: r.backend, findings: r.findings, healthy: r.healthy, host: input.host, layout: r.layout, reachable: true, ...listed}
       if (!r.healthy) {
         const affected = affectedInstances(ev)
         if (affected) h.affected = affected
@@ -44,7 +45,7 @@ export function judgeFleet(network: string, inputs: HostInput[], opts: {probe: b
       evidence.push({ev, host: input.host})
     } catch (error) {
       // e.g. evidence of a backend this version has no chain for: this host cannot be judged
-      hosts.push({error: error instanceof Error ? error.message : String(error), findings: [], host: input.host, reachable: false})
+      hosts.push({error: error instanceof Error ? error.message : String(error), findings: [], host: input.host, reachable: false, ...listed})
     }
   }
   // --check narrows the chain to some links; the cross-host findings are not links, so --check drops them

@@ -13,6 +13,8 @@ export interface HostInput {
   snapshot?: Snapshot
   /** why there is none: ssh's own message, a remote that printed garbage, a timeout */
   error?: string
+  /** --hosts-from-api: why the API names this host (`DHCP agent ID (alive)`, `chassis of port ID (compute:nova)`) */
+  listed?: string[]
 }
 
 export interface HostReport {
@@ -23,6 +25,8 @@ export interface HostReport {
   backend?: BackendName
   healthy?: boolean
   findings: Finding[]
+  /** --hosts-from-api: why the API names this host; absent for hosts given by --host or a file */
+  listed?: string[]
   /**
    * A reachable host whose chain is broken: the instances that leased from it (its dnsmasq lease
    * file), each mapped by MAC to its port and device through the API's ports this host recorded.

@@ -56,6 +56,11 @@ export function renderFleet(r: FleetReport): string {
     if (h.affected && h.affected.length > 0) fixes.push(...affectedLines(h, !cell.fix))
   }
   const out = [`network ${r.network} on ${r.hosts.length} host${r.hosts.length === 1 ? '' : 's'}`, table.toString()]
+  const listed = r.hosts.filter((h) => h.listed && h.listed.length > 0)
+  if (listed.length > 0) {
+    out.push('', 'the API lists:')
+    for (const h of listed) out.push(`  ${printable(h.host, 100)}: ${h.listed!.map((x) => printable(x, 200)).join('; ')}`)
+  }
   if (fixes.length > 0) out.push('', 'fix:', ...fixes)
   if (r.cross.length > 0) {
     out.push('', 'across hosts:')

@@ -1,0 +1,201 @@
+// `diagnose NET --hosts-from-api`: which hosts the API says serve a network. The pure part on real
+// Neutron answers (test/fixtures/api/SOURCES.md), hostile names and answers; then the built CLI
+// against a server on 127.0.0.1 that answers each way a broken or hostile one does. Against a real
+// neutron-server: test/openstack/ and test/ovn/.
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {createServer, type Server} from 'node:http'
+import type {AddressInfo} from 'node:net'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {P} from '../../src/chains/dhcp-agent/api.js'
+import type {Snapshot} from '../../src/evidence/evidence.js'
+import {hostsFromAnswers, withApiAnswers} from '../../src/fleet/api-hosts.js'
+import type {ApiRecord} from '../../src/openstack/neutron.js'
+import {cliAsync} from '../helpers/cli.js'
+
+const fixture = (f: string) => readFileSync(new URL(`../fixtures/api/${f}`, import.meta.url), 'utf8')
+// the real Zed network of the fixtures (SOURCES.md): one DHCP agent on lab-host, its DHCP port, a VM port
+const NET = 'debe22fb-0d6c-4b70-9763-b422a9442bb1'
+const AGENTS = fixture('zed-basic-dhcp-agents.json')
+const DHCP_PORTS = fixture('zed-basic-dhcp-port.json')
+const VM_PORT = JSON.parse(fixture('zed-vm1-port.json')).port
+
+const rec = (path: string, status: number, body: unknown): ApiRecord => ({body: typeof body === 'string' ? body : JSON.stringify(body), method: 'GET', path, status})
+const answers = (o: {network?: [number, unknown]; ports?: [number, unknown]; agents?: [number, unknown]} = {}): ApiRecord[] => [
+  rec(P.network(NET), ...(o.network ?? [200, {network: {id: NET, name: 'qm-isolated'}}])),
+  rec(P.subnets(NET), 200, {subnets: []}),
+  rec(P.ports(NET), ...(o.ports ?? [200, DHCP_PORTS])),
+  rec(P.agents(NET), ...(o.agents ?? [200, AGENTS])),
+]
+const agent = (host: unknown, extra: Record<string, unknown> = {}) => ({agent_type: 'DHCP agent', alive: true, host, id: '11111111-2222-4333-8444-555555555555', ...extra})
+
+describe('hostsFromAnswers', () => {
+  it("real Zed answers: the DHCP agent's host, alive, with its agent id; not OVN", () => {
+    const r = hostsFromAnswers(NET, answers())
+    expect(r.hosts).toEqual([{host: 'lab-host', why: ['DHCP agent 326bd479-b75d-4e96-a826-5dff90f3687a (alive)']}])
+    expect(r.ovn).toBe(false)
+    expect(r.refused).toEqual([])
+    expect(r.records.map((x) => x.path)).toEqual([P.network(NET), P.subnets(NET), P.ports(NET), P.agents(NET)])
+  })
+
+  it('two agents, one dead and admin down: both asked, in the API order, each saying so', () => {
+    const r = hostsFromAnswers(NET, answers({agents: [200, {agents: [agent('net2', {alive: false, admin_state_up: false}), agent('net1')]}]}))
+    expect(r.hosts.map((h) => [h.host, h.why])).toEqual([
+      ['net2', ['DHCP agent 11111111-2222-4333-8444-555555555555 (not alive, admin down)']],
+      ['net1', ['DHCP agent 11111111-2222-4333-8444-555555555555 (alive)']],
+    ])
+  })
+
+  it('ML2/OVN (a network:distributed port): the chassis of the VM ports, not of network:* ports; no DHCP agent scheduler (404) is fine', () => {
+    const ports = {
+      ports: [
+        {...VM_PORT, 'binding:host_id': 'compute2'},
+        {...VM_PORT, 'binding:host_id': 'compute1', id: 'aaaaaaaa-2222-4333-8444-555555555555'},
+        {...VM_PORT, 'binding:host_id': 'compute1', id: 'bbbbbbbb-2222-4333-8444-555555555555'},
+        {...VM_PORT, 'binding:host_id': '', device_owner: 'network:distributed', id: 'cccccccc-2222-4333-8444-555555555555'},
+        {...VM_PORT, 'binding:host_id': 'gateway9', device_owner: 'network:router_interface', id: 'dddddddd-2222-4333-8444-555555555555'},
+        {...VM_PORT, 'binding:host_id': '', id: 'eeeeeeee-2222-4333-8444-555555555555'},
+      ],
+    }
+    const r = hostsFromAnswers(NET, answers({agents: [404, '{"NeutronError": {"type": "HTTPNotFound", "message": "The resource could not be found.", "detail": ""}}'], ports: [200, ports]}))
+    expect(r.ovn).toBe(true)
+    expect(r.hosts.map((h) => h.host)).toEqual(['compute1', 'compute2'])
+    expect(r.hosts[0].why).toEqual(['chassis of port aaaaaaaa-2222-4333-8444-555555555555 (compute:nova)', 'chassis of port bbbbbbbb-2222-4333-8444-555555555555 (compute:nova)'])
+  })
+
+  it('a host name that is not a plain name never reaches ssh: an option, user@, blanks, escapes; it is a row saying why', () => {
+    const names = ['-oProxyCommand=touch /tmp/pwned', 'root@evil', 'a b', '\u001b[31mred', 'x'.repeat(300), 'ok-host.example.org']
+    const r = hostsFromAnswers(NET, answers({agents: [200, {agents: names.map((n) => agent(n))}]}))
+    expect(r.hosts.map((h) => h.host)).toEqual(['ok-host.example.org'])
+    expect(r.refused).toHaveLength(5)
+    for (const x of r.refused) {
+      expect(x.error).toMatch(/^the API names host ".*", which is not a plain host name: not asked over ssh$/)
+      expect(x.error).not.toMatch(/\u001b/)
+    }
+  })
+
+  it('bad answers: an unknown network is exit 2; a list that is not one, an error status, no host at all are exit 3', () => {
+    const err = (o: Parameters<typeof answers>[0]) => {
+      try {
+        hostsFromAnswers(NET, answers(o))
+      } catch (error) {
+        return error as {exit: number; message: string}
+      }
+      throw new Error('no error')
+    }
+    expect(err({network: [404, '{"NeutronError": {"type": "NetworkNotFound", "message": "Network x could not be found.", "detail": ""}}']})).toMatchObject({
+      exit: 2,
+      message: `the API has no network ${NET} (GET /networks/${NET}: HTTP 404: NetworkNotFound: Network x could not be found.)`,
+    })
+    expect(err({agents: [200, '<html>gateway timeout</html>']}).exit).toBe(3)
+    expect(err({agents: [200, {agents: 'lab-host'}]}).message).toMatch(/not a "agents" list$/)
+    expect(err({ports: [500, 'oops']}).exit).toBe(3)
+    expect(err({agents: [403, '{"NeutronError": {"message": "rule:get_dhcp-agents is disallowed by policy"}}']}).message).toMatch(/^authentication\/authorization failed: .*HTTP 403/)
+    expect(err({agents: [200, {agents: []}]})).toMatchObject({exit: 3, message: `the API lists no DHCP agent hosting network ${NET}: no host serves its metadata`})
+    expect(err({agents: [404, '']})).toMatchObject({exit: 3, message: `the API lists no DHCP agent hosting network ${NET} (no DHCP agent scheduler here): no host serves its metadata`})
+  })
+})
+
+describe('withApiAnswers', () => {
+  const snap = (host: string, api?: unknown): Snapshot => ({format: 'quantum-meta-snapshot/1', host, networks: [{network: NET, ...(api ? {api} : {})} as never], takenAt: '2026-11-24T00:00:00Z', tool: 't'}) as Snapshot
+
+  it("a listed host without API answers gets the operator's, a host's own answers are kept, a refused name is a row", () => {
+    const api = hostsFromAnswers(NET, answers({agents: [200, {agents: [agent('net1'), agent('net2'), agent('bad host')]}]}))
+    const own = {host: 'net2', hostFrom: 'host in /etc/neutron/neutron.conf', records: []}
+    const out = withApiAnswers([{host: 'net1', snapshot: snap('net1')}, {host: 'net2', snapshot: snap('net2', own)}, {error: 'ssh: timeout', host: 'extra'}], api)
+    expect(out.map((i) => [i.host, i.listed?.length ?? 0, i.error ?? null])).toEqual([
+      ['net1', 1, null],
+      ['net2', 1, null],
+      ['extra', 0, 'ssh: timeout'],
+      ['"bad host"', 0, 'the API names host "bad host", which is not a plain host name: not asked over ssh'],
+    ])
+    expect(out[0].snapshot!.networks[0].api).toMatchObject({host: 'net1', records: api.records})
+    expect(out[0].snapshot!.networks[0].api!.hostFrom).toMatch(/^the API: DHCP agent .* \(alive\) \(--hosts-from-api\)$/)
+    expect(out[1].snapshot!.networks[0].api).toBe(own)
+  })
+})
+
+// The built CLI against a server on 127.0.0.1 (--os-auth-type none --os-endpoint): what an operator sees.
+describe('diagnose --hosts-from-api through the built CLI', () => {
+  let server: Server
+  let base: string
+  let dir: string
+  let sshConfig: string
+  const seen: string[] = []
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      seen.push(req.url ?? '')
+      const [, scenario, ...rest] = (req.url ?? '').split('/')
+      const path = `/${rest.join('/')}`
+      const json = (status: number, body: unknown) => res.writeHead(status, {'content-type': 'application/json'}).end(typeof body === 'string' ? body : JSON.stringify(body))
+      if (scenario === 'garbage') return json(200, '\u001b[2J<html>not neutron</html>')
+      if (path === `/v2.0/networks/${NET}`) return json(200, {network: {id: NET}})
+      if (path.startsWith('/v2.0/subnets')) return json(200, {subnets: []})
+      if (path.startsWith('/v2.0/ports')) return json(200, {ports: []})
+      if (path === `/v2.0/networks/${NET}/dhcp-agents`) {
+        if (scenario === 'none') return json(200, {agents: []})
+        // a host that cannot be reached: the row says ssh's message, the command exits 3
+        return json(200, {agents: [agent('qm-closed'), agent('-oProxyCommand=touch /tmp/qm-pwned')]})
+      }
+      json(404, {NeutronError: {message: 'The resource could not be found.'}})
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    // the API's host name maps to an ssh destination through an ssh config, as README says: here a
+    // loopback port nobody listens on (taken from the kernel, then closed)
+    const probe = createServer()
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r))
+    const closed = (probe.address() as AddressInfo).port
+    await new Promise<void>((r) => probe.close(() => r()))
+    dir = mkdtempSync(join(tmpdir(), 'qm-api-hosts-'))
+    sshConfig = join(dir, 'ssh_config')
+    writeFileSync(sshConfig, `Host qm-closed\n  HostName 127.0.0.1\n  Port ${closed}\n  UserKnownHostsFile /dev/null\n`)
+  })
+  afterAll(async () => {
+    rmSync(dir, {force: true, recursive: true})
+    await new Promise<void>((r) => server.close(() => r()))
+  })
+
+  const run = (scenario: string, extra: string[] = []) =>
+    cliAsync(['diagnose', NET, '--hosts-from-api', '--os-auth-type', 'none', '--os-endpoint', `${base}/${scenario}`, '--connect-timeout', '2', '--ssh-config', sshConfig, ...extra], {env: {OS_CLOUD: ''}})
+
+  it('a server answering garbage: exit 3, one line, nothing of its escapes', async () => {
+    const r = await run('garbage')
+    expect(r.status).toBe(3)
+    expect(r.stderr.trim().split('\n')).toHaveLength(1)
+    expect(r.stderr).not.toMatch(/\u001b/)
+    expect(r.stdout).toBe('')
+  })
+
+  it('no host serves the network: exit 3 saying so', async () => {
+    const r = await run('none')
+    expect(r.status).toBe(3)
+    expect(r.stderr).toBe(`quantum-meta: the API lists no DHCP agent hosting network ${NET}: no host serves its metadata\n`)
+  })
+
+  it("the API's hosts are asked over ssh: one on a closed port is a row with ssh's message, a hostile name a row that was never asked (exit 3)", async () => {
+    const r = await run('two', ['--json'])
+    expect(r.status).toBe(3)
+    const hosts = r.json.hosts.map((h: {host: string; reachable: boolean; listed?: string[]; error: string}) => [h.host, h.reachable, h.listed?.length ?? 0])
+    expect(hosts).toEqual([
+      ['qm-closed', false, 1],
+      ['"-oProxyCommand=touch /tmp/qm-pwned"', false, 0],
+    ])
+    expect(r.json.hosts[0].error).toMatch(/^ssh: connect to host 127\.0\.0\.1 port \d+: Connection refused$/)
+    expect(r.json.hosts[0].listed).toEqual(['DHCP agent 11111111-2222-4333-8444-555555555555 (alive)'])
+    expect(existsSync('/tmp/qm-pwned')).toBe(false)
+    expect(r.json.hosts[1].error).toMatch(/not a plain host name: not asked over ssh$/)
+  })
+
+  it('bad input is exit 2 with one line: no network id, with --snapshot, with --no-api', async () => {
+    const a = await cliAsync(['diagnose', '--all', '--hosts-from-api'])
+    expect([a.status, a.stderr]).toEqual([2, 'quantum-meta: --hosts-from-api asks the API which hosts serve one network: give its id (or --all --host H1,H2 for every network)\n'])
+    const b = await cliAsync(['diagnose', NET, '--hosts-from-api', '--snapshot', '/dev/null'])
+    expect(b.status).toBe(2)
+    expect(b.stderr).toMatch(/^quantum-meta: give --hosts-from-api \(ask the hosts over ssh\) or --snapshot \(files\), not both\n$/)
+    const c = await cliAsync(['diagnose', NET, '--hosts-from-api', '--no-api'])
+    expect([c.status, c.stderr]).toEqual([2, 'quantum-meta: --hosts-from-api asks the API: drop --no-api\n'])
+  })
+})
