@@ -65,7 +65,7 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
       multiple: true,
     }),
     'hosts-from-api': Flags.boolean({
-      description: "ask the API which hosts serve the network (its DHCP agents' `host`; on ML2/OVN the chassis its VM ports are bound to) and diagnose it on each over ssh, as with --host (which may add more); the API's host names are the ssh destinations (map them in ~/.ssh/config); its answers are used for the API checks of hosts that recorded none",
+      description: "ask the API which hosts serve the network (its DHCP agents' `host`; on ML2/OVN the chassis its VM ports are bound to; with --all every host of a DHCP or OVN metadata agent) and diagnose it on each over ssh, as with --host (which may add more); the API's host names are the ssh destinations (map them in ~/.ssh/config); its answers are used for the API checks of hosts that recorded none",
     }),
     'host-timeout': Flags.integer({description: 'with --host: the most one host may take, seconds (its ssh is stopped then)', helpValue: 'S', min: 1}),
     'list-checks': Flags.boolean({description: 'list the checks in chain order and exit'}),
@@ -109,7 +109,6 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
     const fromApi = flags['hosts-from-api']
     if (hosts.length > 0 && snapshots.length > 0) throw usageError('usage', 'give --host (ask the hosts over ssh) or --snapshot (files), not both')
     if (fromApi && snapshots.length > 0) throw usageError('usage', 'give --hosts-from-api (ask the hosts over ssh) or --snapshot (files), not both')
-    if (fromApi && netId === undefined) throw usageError('usage', '--hosts-from-api asks the API which hosts serve one network: give its id (or --all --host H1,H2 for every network)')
     if (fromApi && !flags.api) throw usageError('usage', '--hosts-from-api asks the API: drop --no-api')
     if (hosts.length === 0 && !fromApi && sshOnly.length > 0) throw usageError('usage', `--${sshOnly[0]} goes with --host or --hosts-from-api (diagnose over ssh)`)
     if (hosts.length > 0 || fromApi) {
@@ -162,14 +161,15 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
     // progress on stderr while hosts answer: on a terminal only, never under --json
     const progress = !this.jsonEnabled() && process.stderr.isTTY
     // --hosts-from-api: the API's hosts first, then any --host it does not name
-    const api = apiFlags && netId ? await (await import('../fleet/api-hosts.js')).hostsFromApi(netId, apiFlags) : undefined
+    const apiHosts = apiFlags ? await import('../fleet/api-hosts.js') : undefined
+    const api = apiHosts && apiFlags ? (netId ? await apiHosts.hostsFromApi(netId, apiFlags) : await apiHosts.hostsForAll(apiFlags)) : undefined
     const hosts = api ? [...api.hosts.map((h) => h.host), ...given.filter((g) => !api.hosts.some((h) => h.host === g))] : given
     if (api && progress) process.stderr.write(`the API lists ${api.hosts.map((h) => h.host).join(', ')}${api.refused.length > 0 ? ` (and ${api.refused.length} name${api.refused.length === 1 ? '' : 's'} not asked)` : ''}\n`)
     const asked = await transport.collectOverSsh(hosts, netId, {
       ...ssh,
       onHost: progress ? (h, done, total) => process.stderr.write(`\r\u001b[K${done}/${total} hosts answered (last: ${h.host}${h.error ? ', failed' : ''})${done === total ? '\n' : ''}`) : undefined,
     })
-    const inputs = api ? (await import('../fleet/api-hosts.js')).withApiAnswers(asked, api) : asked
+    const inputs = api && apiHosts ? apiHosts.withApiAnswers(asked, api) : asked
     if (netId === undefined) {
       // --all: every network any host holds, one table each (an unreachable host is a row in each)
       const all = fleet.judgeFleetAll(inputs, opts)

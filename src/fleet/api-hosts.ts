@@ -148,11 +148,12 @@ export async function hostsFromApi(network: string, flags: import('../openstack/
  * the usual case), gets the operator's: its API checks and the cross-host findings then run. A
  * host's own answers are kept. The names the API gave that were not asked become rows of their own.
  */
-export function withApiAnswers(inputs: HostInput[], api: ApiHosts): HostInput[] {
+export function withApiAnswers(inputs: HostInput[], api: Omit<ApiHosts, 'network' | 'ovn'> & {network?: string}): HostInput[] {
   const out = inputs.map((input): HostInput => {
     const listed = api.hosts.find((h) => h.host === input.host)
     if (!listed) return input
-    if (!input.snapshot) return {...input, listed: listed.why}
+    // --all: the agents list says which hosts, not what each network's answers are: nothing to add
+    if (!input.snapshot || api.network === undefined) return {...input, listed: listed.why}
     const networks = input.snapshot.networks.map((ev) =>
       ev.network === api.network && !ev.api ? {...ev, api: {host: listed.host, hostFrom: `the API: ${listed.why.join('; ')} (--hosts-from-api)`, records: api.records}} : ev,
     )
@@ -160,4 +161,42 @@ export function withApiAnswers(inputs: HostInput[], api: ApiHosts): HostInput[] 
   })
   for (const r of api.refused) out.push({error: r.error, host: r.host})
   return out
+}
+
+/** The agents whose hosts serve metadata: DHCP agents (Quantum's too), and on ML2/OVN the metadata agents. */
+const SERVING_BINARIES = new Set(['neutron-dhcp-agent', 'quantum-dhcp-agent', 'neutron-ovn-metadata-agent', 'neutron-ovn-agent'])
+
+/**
+ * `diagnose --all --hosts-from-api`: every host running an agent that serves metadata, from GET
+ * /agents (one answer; pure, tested on real answers). Each is asked for every network it serves.
+ */
+export function hostsFromAgents(answer: ApiRecord): Omit<ApiHosts, 'network' | 'ovn'> {
+  if (answer.status !== 200) throw apiError({status: answer.status, text: answer.body}, 'the agents')
+  const hosts = new Map<string, ApiHost>()
+  const refused = new Map<string, string>()
+  for (const obj of listOf(answer, 'agents', 'the agents')) {
+    const a = readAgent(obj)
+    const binary = typeof obj.binary === 'string' ? obj.binary : ''
+    if (!SERVING_BINARIES.has(binary)) continue
+    const raw = obj.host
+    if (typeof raw !== 'string' || raw === '') continue
+    if (!PLAIN_HOST.test(raw)) {
+      const shown = JSON.stringify(serverText(raw, 100))
+      refused.set(shown, `the API names host ${shown}, which is not a plain host name: not asked over ssh`)
+      continue
+    }
+    const id = typeof obj.id === 'string' ? serverText(obj.id, 40) : '?'
+    const h = hosts.get(raw) ?? {host: raw, why: []}
+    h.why.push(`${serverText(a.agent_type ?? binary, 40)} ${id} (${a.alive ? 'alive' : 'not alive'}${a.admin_state_up === false ? ', admin down' : ''})`)
+    hosts.set(raw, h)
+  }
+  if (hosts.size === 0 && refused.size === 0) throw cannotError('api-no-hosts', 'the API lists no DHCP agent and no OVN metadata agent: no host serves metadata')
+  return {hosts: [...hosts.values()].sort((x, y) => (x.host < y.host ? -1 : x.host > y.host ? 1 : 0)), records: [answer], refused: [...refused].map(([host, error]) => ({error, host}))}
+}
+
+export async function hostsForAll(flags: import('../openstack/credentials.js').OsFlags): Promise<Omit<ApiHosts, 'network' | 'ovn'>> {
+  const {connect} = await import('../openstack/session.js')
+  const neutron = await connect(flags)
+  const r = await neutron.call('GET', '/agents')
+  return hostsFromAgents({body: r.text, method: 'GET', path: '/agents', status: r.status})
 }

@@ -11,7 +11,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {P} from '../../src/chains/dhcp-agent/api.js'
 import type {Snapshot} from '../../src/evidence/evidence.js'
-import {hostsFromAnswers, withApiAnswers} from '../../src/fleet/api-hosts.js'
+import {hostsFromAgents, hostsFromAnswers, withApiAnswers} from '../../src/fleet/api-hosts.js'
 import type {ApiRecord} from '../../src/openstack/neutron.js'
 import {cliAsync} from '../helpers/cli.js'
 
@@ -98,6 +98,38 @@ describe('hostsFromAnswers', () => {
   })
 })
 
+describe('hostsFromAgents (diagnose --all --hosts-from-api)', () => {
+  const agents = (body: unknown, status = 200) => rec('/agents', status, body)
+  it('real answers: the OVN chassis by its metadata agent (not ovn-controller), the DHCP agent host by its agent', () => {
+    const ovn = hostsFromAgents(agents(readFileSync(new URL('../fixtures/ovn/api-agents.json', import.meta.url), 'utf8')))
+    expect(ovn.hosts).toEqual([{host: 'qm-ovn-host', why: [expect.stringMatching(/^OVN Metadata agent [0-9a-f-]{36} \(alive\)$/)]}])
+    // the per-network list holds the same agent objects as GET /agents
+    expect(hostsFromAgents(agents(AGENTS)).hosts.map((h) => h.host)).toEqual(['lab-host'])
+  })
+  it('L3/linuxbridge agents are not asked; hosts sorted and merged; a hostile name is refused; none at all is exit 3', () => {
+    const r = hostsFromAgents(
+      agents({
+        agents: [
+          {...agent('net2'), binary: 'neutron-dhcp-agent'},
+          {...agent('net1'), binary: 'neutron-linuxbridge-agent', agent_type: 'Linux bridge agent'},
+          {...agent('net1'), binary: 'neutron-dhcp-agent', alive: false},
+          {...agent('net0'), binary: 'quantum-dhcp-agent'},
+          {...agent('$(reboot)'), binary: 'neutron-dhcp-agent'},
+        ],
+      }),
+    )
+    expect(r.hosts.map((h) => [h.host, h.why.length])).toEqual([
+      ['net0', 1],
+      ['net1', 1],
+      ['net2', 1],
+    ])
+    expect(r.hosts[1].why[0]).toMatch(/^DHCP agent .* \(not alive\)$/)
+    expect(r.refused.map((x) => x.host)).toEqual(['"$(reboot)"'])
+    expect(() => hostsFromAgents(agents({agents: [{...agent('net1'), binary: 'neutron-l3-agent'}]}))).toThrow('the API lists no DHCP agent and no OVN metadata agent: no host serves metadata')
+    expect(() => hostsFromAgents(agents('[]'))).toThrow(/not a "agents" list/)
+  })
+})
+
 describe('withApiAnswers', () => {
   const snap = (host: string, api?: unknown): Snapshot => ({format: 'quantum-meta-snapshot/1', host, networks: [{network: NET, ...(api ? {api} : {})} as never], takenAt: '2026-11-24T00:00:00Z', tool: 't'}) as Snapshot
 
@@ -131,6 +163,7 @@ describe('diagnose --hosts-from-api through the built CLI', () => {
       const path = `/${rest.join('/')}`
       const json = (status: number, body: unknown) => res.writeHead(status, {'content-type': 'application/json'}).end(typeof body === 'string' ? body : JSON.stringify(body))
       if (scenario === 'garbage') return json(200, '\u001b[2J<html>not neutron</html>')
+      if (path === '/v2.0/agents') return json(200, {agents: [{...agent('qm-closed'), binary: 'neutron-dhcp-agent'}, {...agent('lb'), binary: 'neutron-linuxbridge-agent'}]})
       if (path === `/v2.0/networks/${NET}`) return json(200, {network: {id: NET}})
       if (path.startsWith('/v2.0/subnets')) return json(200, {subnets: []})
       if (path.startsWith('/v2.0/ports')) return json(200, {ports: []})
@@ -189,9 +222,13 @@ describe('diagnose --hosts-from-api through the built CLI', () => {
     expect(r.json.hosts[1].error).toMatch(/not a plain host name: not asked over ssh$/)
   })
 
-  it('bad input is exit 2 with one line: no network id, with --snapshot, with --no-api', async () => {
-    const a = await cliAsync(['diagnose', '--all', '--hosts-from-api'])
-    expect([a.status, a.stderr]).toEqual([2, 'quantum-meta: --hosts-from-api asks the API which hosts serve one network: give its id (or --all --host H1,H2 for every network)\n'])
+  it('--all: every host of a DHCP or OVN metadata agent, asked for every network it serves', async () => {
+    const r = await cliAsync(['diagnose', '--all', '--hosts-from-api', '--os-auth-type', 'none', '--os-endpoint', `${base}/all`, '--connect-timeout', '2', '--ssh-config', sshConfig, '--json'], {env: {OS_CLOUD: ''}})
+    expect(r.status).toBe(3)
+    expect(r.json.hosts).toEqual([{error: expect.stringMatching(/Connection refused$/), host: 'qm-closed', networks: [], reachable: false}])
+  })
+
+  it('bad input is exit 2 with one line: with --snapshot, with --no-api', async () => {
     const b = await cliAsync(['diagnose', NET, '--hosts-from-api', '--snapshot', '/dev/null'])
     expect(b.status).toBe(2)
     expect(b.stderr).toMatch(/^quantum-meta: give --hosts-from-api \(ask the hosts over ssh\) or --snapshot \(files\), not both\n$/)
