@@ -57,7 +57,12 @@ export interface JunitSuite {
   name?: string
   /** testcase classname; default `<host>.<network>` */
   classname?: string
+  /** a broken host's instances (lines `MAC IP port P device D`): appended to its first failure */
+  affected?: string[]
 }
+
+/** At most this many affected instances in a failure (the table and --json carry the rest). */
+const MAX_AFFECTED_LINES = 200
 
 interface Counts {
   tests: number
@@ -74,18 +79,22 @@ function countsOf(s: JunitSuite): Counts {
   }
 }
 
-function body(f: Finding): string {
+function body(f: Finding, affected: string[] = []): string {
   const lines = f.evidence.slice(0, MAX_EVIDENCE_LINES).map((l) => escText(l))
   if (f.evidence.length > MAX_EVIDENCE_LINES) lines.push(`… (${f.evidence.length - MAX_EVIDENCE_LINES} more evidence lines cut)`)
   if (f.fix) lines.push(`fix: ${escText(f.fix)}`)
+  if (affected.length > 0) {
+    lines.push(`${affected.length} instance${affected.length === 1 ? '' : 's'} leased from this host:`, ...affected.slice(0, MAX_AFFECTED_LINES).map((l) => `  ${escText(l)}`))
+    if (affected.length > MAX_AFFECTED_LINES) lines.push(`  … and ${affected.length - MAX_AFFECTED_LINES} more`)
+  }
   return lines.join('\n')
 }
 
-function testcase(f: Finding, classname: string, failureType = 'broken link'): string {
+function testcase(f: Finding, classname: string, failureType = 'broken link', affected?: string[]): string {
   const open = `    <testcase name="${escAttr(f.id)}" classname="${escAttr(classname)}" time="0"`
   switch (f.status) {
     case 'fail': {
-      return `${open}>\n      <failure message="${escAttr(f.summary)}" type="${escAttr(failureType)}">${body(f)}</failure>\n    </testcase>`
+      return `${open}>\n      <failure message="${escAttr(f.summary)}" type="${escAttr(failureType)}">${body(f, affected)}</failure>\n    </testcase>`
     }
 
     case 'skip': {
@@ -119,9 +128,10 @@ function suite(s: JunitSuite, id: number): string {
     `time="0"`,
     ...(s.timestamp ? [`timestamp="${escAttr(s.timestamp)}"`] : []),
   ]
+  const firstFail = s.findings.find((f) => f.status === 'fail')
   const cases =
     s.unreachable === undefined
-      ? s.findings.map((f) => testcase(f, classname))
+      ? s.findings.map((f) => testcase(f, classname, undefined, f === firstFail ? s.affected : undefined))
       : [testcase({evidence: [], id: 'host.reachable', status: 'fail', summary: s.unreachable || 'the host could not be inspected'}, classname, 'not inspected')]
   return `  <testsuite ${attrs.join(' ')}>\n${cases.join('\n')}${cases.length > 0 ? '\n' : ''}  </testsuite>`
 }
@@ -146,7 +156,9 @@ export function junitOfReports(host: string, reports: NetworkReport[], timestamp
 /** Several hosts: one suite per host of each network, unreachable hosts as a failing `host.reachable`. */
 export function suitesOfFleet(report: FleetReport): JunitSuite[] {
   const suites: JunitSuite[] = report.hosts.map((h) =>
-    h.reachable ? {findings: h.findings, host: h.host, network: report.network} : {findings: [], host: h.host, network: report.network, unreachable: h.error ?? ''},
+    h.reachable
+      ? {affected: h.affected?.map((a) => [a.mac, a.ip, a.hostname, a.port && `port ${a.port}`, a.device && `device ${a.device}${a.deviceOwner ? ` (${a.deviceOwner})` : ''}`].filter(Boolean).join(' ')), findings: h.findings, host: h.host, network: report.network}
+      : {findings: [], host: h.host, network: report.network, unreachable: h.error ?? ''},
   )
   if (report.cross.length > 0) {
     suites.push({classname: `cross.${report.network}`, findings: report.cross, host: '(all hosts)', network: report.network})
