@@ -13,8 +13,13 @@ import type {AffectedInstance} from './types.js'
 
 const optText = (v: unknown, max = 100): string | undefined => (typeof v === 'string' && v !== '' ? serverText(v, max) : undefined)
 
-/** The leases of `ev`, each with its port and device when the API listed a port of that MAC; undefined without a lease file. */
-export function affectedInstances(ev: NetworkEvidence): AffectedInstance[] | undefined {
+/**
+ * The leases of `ev`, each with its port and device when the API listed a port of that MAC; undefined
+ * without a lease file. A lease whose end is before `takenAt` (when the evidence was taken) is marked
+ * expired: dnsmasq rewrites the file only on a change, so a stopped instance's lease can linger there.
+ */
+export function affectedInstances(ev: NetworkEvidence, takenAt?: string): AffectedInstance[] | undefined {
+  const at = takenAt === undefined ? Number.NaN : Date.parse(takenAt)
   const content = ev.leases?.state === 'present' ? ev.leases.content : undefined
   if (content === undefined) return undefined
   const byMac = new Map<string, {port?: string; device?: string; deviceOwner?: string}>()
@@ -27,6 +32,7 @@ export function affectedInstances(ev: NetworkEvidence): AffectedInstance[] | und
   return parseLeases(content).leases.map((l) => {
     const a: AffectedInstance = {ip: l.ip, mac: l.mac}
     if (l.hostname) a.hostname = l.hostname
+    if (l.expiry > 0 && Number.isFinite(at) && l.expiry * 1000 < at) a.expired = true
     const port = byMac.get(l.mac)
     if (port?.port) a.port = port.port
     if (port?.device) a.device = port.device

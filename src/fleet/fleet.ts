@@ -38,7 +38,7 @@ export function judgeFleet(network: string, inputs: HostInput[], opts: {probe: b
       const r = diagnoseEvidence(ev, opts)
       const h: HostReport = {backend: r.backend, findings: r.findings, healthy: r.healthy, host: input.host, layout: r.layout, reachable: true, ...listed}
       if (!r.healthy) {
-        const affected = affectedInstances(ev)
+        const affected = affectedInstances(ev, input.snapshot.takenAt)
         if (affected) h.affected = affected
       }
       hosts.push(h)

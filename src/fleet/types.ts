@@ -46,6 +46,8 @@ export interface AffectedInstance {
   /** that port's device_id (the instance's id for a compute:* port) */
   device?: string
   deviceOwner?: string
+  /** the lease had ended when the evidence was taken (the instance may be gone or have moved) */
+  expired?: true
 }
 
 export interface FleetReport {

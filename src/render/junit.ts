@@ -157,7 +157,7 @@ export function junitOfReports(host: string, reports: NetworkReport[], timestamp
 export function suitesOfFleet(report: FleetReport): JunitSuite[] {
   const suites: JunitSuite[] = report.hosts.map((h) =>
     h.reachable
-      ? {affected: h.affected?.map((a) => [a.mac, a.ip, a.hostname, a.port && `port ${a.port}`, a.device && `device ${a.device}${a.deviceOwner ? ` (${a.deviceOwner})` : ''}`].filter(Boolean).join(' ')), findings: h.findings, host: h.host, network: report.network}
+      ? {affected: h.affected?.map((a) => [a.mac, a.ip, a.hostname, a.port && `port ${a.port}`, a.device && `device ${a.device}${a.deviceOwner ? ` (${a.deviceOwner})` : ''}`, a.expired && '(lease expired)'].filter(Boolean).join(' ')), findings: h.findings, host: h.host, network: report.network}
       : {findings: [], host: h.host, network: report.network, unreachable: h.error ?? ''},
   )
   if (report.cross.length > 0) {

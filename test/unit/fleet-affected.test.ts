@@ -65,6 +65,16 @@ describe('HostReport.affected', () => {
     expect(r.status, r.stderr).toBe(0)
   })
 
+  it('a lease that had ended when the snapshot was taken is marked expired (text and --json); one that never ends (0) is not', () => {
+    // the snapshots are taken 2026-11-22T17:33:10Z; 1763800000 is 2025-11-22, 1795622418 2026-11-25
+    const r = three(`${LEASES}\n1763800000 fa:16:3e:00:00:98 198.51.100.78 old-vm *\n0 fa:16:3e:00:00:97 198.51.100.79 * *\n`)
+    const [, , , old, forever] = [undefined, ...r.hosts[1].affected!]
+    expect(old).toEqual({expired: true, hostname: 'old-vm', ip: '198.51.100.78', mac: 'fa:16:3e:00:00:98'})
+    expect(forever).toEqual({ip: '198.51.100.79', mac: 'fa:16:3e:00:00:97'})
+    expect(r.hosts[1].affected!.slice(0, 2).every((a) => a.expired === undefined)).toBe(true)
+    expect(renderFleet(r)).toContain('      fa:16:3e:00:00:98 198.51.100.78 (lease expired)')
+  })
+
   it('a lease whose MAC no API port has is listed without port or device', () => {
     const r = three(`${LEASES}\n1795622418 fa:16:3e:00:00:99 198.51.100.77 * *\n`)
     expect(r.hosts[1].affected?.at(-1)).toEqual({ip: '198.51.100.77', mac: 'fa:16:3e:00:00:99'})
