@@ -21,7 +21,10 @@ import {cliAsync} from '../helpers/cli.js'
 import {type Fleet, fleetUp, REPO} from './rig.js'
 
 const isRoot = process.getuid?.() === 0
-const hasAnsible = spawnSync('ansible-playbook', ['--version'], {env: {...process.env, ANSIBLE_HOME: '/nonexistent-qm', HOME: '/nonexistent-qm'}}).status === 0
+// on PATH, not run: even `ansible-playbook --version` makes its home's tmp dir
+const hasAnsible = spawnSync('/bin/sh', ['-c', 'command -v ansible-playbook']).status === 0
+/** /root/.ansible and its tmp: absent, or their mtimes (a new entry in either changes it) */
+const rootAnsible = () => ['/root/.ansible', '/root/.ansible/tmp'].map((d) => (existsSync(d) ? statSync(d).mtimeMs : 'absent'))
 const PLAYBOOK = join(REPO, 'examples', 'ansible', 'collect-snapshots.yml')
 
 interface Run {
@@ -36,7 +39,7 @@ describe.skipIf(!isRoot || !hasAnsible)('examples/ansible/collect-snapshots.yml 
   let tmp: string
   let env: NodeJS.ProcessEnv
   let inventory: string
-  const rootAnsibleBefore = existsSync('/root/.ansible')
+  const rootAnsibleBefore = rootAnsible()
 
   /** ansible-playbook or ansible, with the test's config and home, never the machine's */
   const ansible = (bin: 'ansible' | 'ansible-playbook', args: string[]): Promise<Run> =>
@@ -48,7 +51,11 @@ describe.skipIf(!isRoot || !hasAnsible)('examples/ansible/collect-snapshots.yml 
       c.stdout.on('data', (b) => (stdout += b))
       c.stderr.on('data', (b) => (stderr += b))
       c.on('error', reject)
-      c.on('close', (status) => resolve({ms: Date.now() - t0, status, stderr, stdout}))
+      c.on('close', (status) => {
+        // nothing under the machine's real /root, on this side or the hosts' (they share it)
+        expect(rootAnsible(), 'ansible wrote under /root').toEqual(rootAnsibleBefore)
+        resolve({ms: Date.now() - t0, status, stderr, stdout})
+      })
     })
 
   const writeInventory = (path: string, hosts: string[], hostVars: Record<string, string> = {}) =>
@@ -131,11 +138,7 @@ describe.skipIf(!isRoot || !hasAnsible)('examples/ansible/collect-snapshots.yml 
       expect(snap.host).toBe(h)
       expect(snap.networks.map((n: {network: string}) => n.network)).toEqual([fleet.netId])
     }
-    // the login is root (the rig's ssh config): no become, so the files were fetched as root wrote them
-    expect(r.stdout).not.toMatch(/sudo/)
     for (const i of [0, 1, 2]) expect(leftOnHost(i)).toEqual([])
-    // nothing under the machine's real /root (the hosts share it: Ansible's remote side runs there too)
-    if (!rootAnsibleBefore) expect(existsSync('/root/.ansible')).toBe(false)
 
     const d = await cliAsync(['diagnose', fleet.netId, ...snapshotArgs(dir, ['net1', 'net2', 'net3']), '--json'])
     expect(d.stderr).toBe('')
@@ -152,7 +155,8 @@ describe.skipIf(!isRoot || !hasAnsible)('examples/ansible/collect-snapshots.yml 
     const remote = '/tmp/qm-snapshot.json'
     const c = await ansible('ansible', ['net_nodes', '-i', inventory, '-m', 'command', '-a', `${fleet.remoteCommand} collect ${fleet.netId} -o ${remote}`])
     expect(c.status, c.stdout + c.stderr).toBe(0)
-    const f = await ansible('ansible', ['net_nodes', '-i', inventory, '-m', 'fetch', '-a', `src=${remote} dest=${dir}/{{ inventory_hostname }}.json flat=yes`])
+    // a relative dest, as the README has it: from the current directory (the test's temp dir)
+    const f = await ansible('ansible', ['net_nodes', '-i', inventory, '-m', 'fetch', '-a', `src=${remote} dest=adhoc/{{ inventory_hostname }}.json flat=yes`])
     expect(f.status, f.stdout + f.stderr).toBe(0)
     const rm = await ansible('ansible', ['net_nodes', '-i', inventory, '-m', 'file', '-a', `path=${remote} state=absent`])
     expect(rm.status, rm.stdout + rm.stderr).toBe(0)
@@ -203,8 +207,8 @@ describe.skipIf(!isRoot || !hasAnsible)('examples/ansible/collect-snapshots.yml 
     const inv = join(tmp, 'inventory-partial.ini')
     writeInventory(inv, ['net1', 'net2', 'net3', 'netclosed'], {net3: 'quantum_meta=/nonexistent/quantum-meta'})
     const r = await gather(dir, {}, inv)
-    // ansible-playbook's own codes: 2 a host failed, 4 a host unreachable
-    expect([2, 4]).toContain(r.status)
+    // ansible-playbook's own codes: 2 a host failed, 4 a host unreachable (4 when both)
+    expect(r.status, r.stdout).toBe(4)
     expect(recap(r.stdout, 'netclosed')).toMatchObject({unreachable: 1})
     expect(r.stdout).toMatch(new RegExp(`fatal: \\[netclosed\\]: UNREACHABLE!.*Connection refused`))
     expect(recap(r.stdout, 'net3'), r.stdout).toMatchObject({failed: 1})
@@ -217,5 +221,23 @@ describe.skipIf(!isRoot || !hasAnsible)('examples/ansible/collect-snapshots.yml 
     expect(existsSync(join(dir, 'netclosed.json'))).toBe(false)
     // net3's temp file went too (the always: part runs after the failure)
     expect(leftOnHost(2)).toEqual([])
+  })
+
+  it('a login that is not root: become (sudo -n) when it may, one clear failure when it may not', async () => {
+    const dir = join(tmp, 'logins')
+    const inv = join(tmp, 'inventory-logins.ini')
+    // net1 as qmops (may sudo -n) and as qmnosudo (may not): the rig's ssh config sets the User
+    writeInventory(inv, ['net1-ops', 'net1-nosudo'])
+    const r = await gather(dir, {}, inv)
+    expect(r.status, r.stdout + r.stderr).toBe(2)
+    expect(recap(r.stdout, 'net1-ops'), r.stdout).toMatchObject({failed: 0, unreachable: 0})
+    const snap = JSON.parse(readFileSync(join(dir, 'net1-ops.json'), 'utf8'))
+    // collect ran as root under sudo: it saw the qdhcp namespace and the proxy as on net1
+    expect(snap.host).toBe('net1')
+    const d = await cliAsync(['diagnose', fleet.netId, '--snapshot', join(dir, 'net1-ops.json'), '--json'])
+    expect(d.status, d.stdout + d.stderr).toBe(0)
+    expect(recap(r.stdout, 'net1-nosudo')).toMatchObject({failed: 1})
+    expect(r.stdout).toMatch(/net1-nosudo: no snapshot: A temp file for the snapshot on the host failed: Missing sudo password/)
+    expect(existsSync(join(dir, 'net1-nosudo.json'))).toBe(false)
   })
 })
