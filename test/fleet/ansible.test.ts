@@ -240,4 +240,15 @@ describe.skipIf(!isRoot || !hasAnsible)('examples/ansible/collect-snapshots.yml 
     expect(r.stdout).toMatch(/net1-nosudo: no snapshot: A temp file for the snapshot on the host failed: Missing sudo password/)
     expect(existsSync(join(dir, 'net1-nosudo.json'))).toBe(false)
   })
+
+  it('no network and no qm_all: each host fails with one line saying what to give, no file', async () => {
+    const dir = join(tmp, 'nonet')
+    const inv = join(tmp, 'inventory-one.ini')
+    writeInventory(inv, ['net1'])
+    const r = await gather(dir, {network: undefined}, inv)
+    expect(r.status, r.stdout + r.stderr).toBe(2)
+    expect(r.stdout).toMatch(/net1: no snapshot: quantum-meta collect failed: .*give -e network=NET \(the network id\), or -e qm_all=true/)
+    expect(existsSync(join(dir, 'net1.json'))).toBe(false)
+    expect(leftOnHost(0)).toEqual([])
+  })
 })
