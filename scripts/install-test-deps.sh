@@ -18,6 +18,10 @@
 #   sshd            openssh-server the fleet rig's hosts (test/fleet/): one sshd per host on
 #                                  127.0.0.1 (policy-rc.d below keeps the system sshd stopped)
 #   ssh, ssh-keygen openssh-client the fleet transport and the rig's keys
+#   ansible-playbook ansible-core  runs examples/ansible/collect-snapshots.yml against the fleet
+#                                  rig's hosts (test/fleet/ansible.test.ts); ansible-core alone,
+#                                  not the `ansible` collections bundle: the playbook uses only
+#                                  the builtin command, fetch and file modules
 #
 # Run as root on Debian 12. Non-interactive; does nothing (no apt at all) when every
 # binary is already there. Safe to run again.
@@ -39,6 +43,7 @@ declare -A PKG_OF=(
     [sshd]=openssh-server
     [ssh]=openssh-client
     [ssh-keygen]=openssh-client
+    [ansible-playbook]=ansible-core
 )
 
 have() {
