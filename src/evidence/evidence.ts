@@ -28,6 +28,11 @@ export interface CommandRecord {
   error?: string
   /** when one command covered many namespaces: the `netns: NAME` section of its stdout kept here */
   section?: string
+  /**
+   * The command's output is not in the evidence, and why (a sosreport whose plugin did not run or
+   * left it out): checks that need it skip with this reason instead of judging an empty output.
+   */
+  notCollected?: string
 }
 
 export type FileState = 'present' | 'missing' | 'error' | 'not-collected'

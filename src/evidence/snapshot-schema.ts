@@ -36,6 +36,7 @@ const commandRecord = record({
   argv: v.array(str),
   error: v.optional(str),
   exitCode: v.nullable(int),
+  notCollected: v.optional(str),
   section: v.optional(str),
   stderr: str,
   stdout: str,
