@@ -306,8 +306,8 @@ export async function readSosreport(dir: string, opts: SosreportOptions): Promis
       const pid = pidIn(file)
       if (pid === undefined) continue
       if (!table) {
-        // a pid file alone says nothing: it is not judged
-        Object.assign(file, {content: undefined, error: `${noPs} (pid ${pid})`, state: 'not-collected'})
+        // a pid file alone says nothing: it is not judged (for the proxy, neither is its other pid file, Grizzly's or haproxy's)
+        for (const f of role === 'proxy' ? [haproxyPidFile, proxyPidFile] : [file]) Object.assign(f, {content: undefined, error: `${noPs} (pid ${pid})`, state: 'not-collected'})
         continue
       }
       const row = table.byPid.get(pid)
