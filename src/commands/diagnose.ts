@@ -103,6 +103,7 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
     const sosreports = flags.sosreport ?? []
     const netId = args['net-id'] === undefined ? undefined : checkNetId(args['net-id'])
     if (sosreports.length > 0 && (flags.all || (flags.host ?? []).length > 0)) throw usageError('usage', `--sosreport reads sosreports, not this node or hosts over ssh: drop ${flags.all ? '--all' : '--host'} (one directory gives every network it shows)`)
+    if (sosreports.length > 0 && flags.probe) throw usageError('usage', '--probe sends a GET from inside the namespace on this node: a sosreport has none to send from (drop --probe)')
     if (!flags.all && netId === undefined && snapshots.length === 0 && sosreports.length === 0) throw usageError('usage', 'give a network id, or --all (see --help)')
     if (flags.all && netId !== undefined) throw usageError('usage', 'give a network id or --all, not both')
     // a bad --junit path fails now, not after a diagnosis that may take a while

@@ -103,7 +103,10 @@ describe('diagnose --sosreport DIR', () => {
     expect(oneLine(noNet)).toBe('quantum-meta: several snapshots and sosreports are several hosts of one network: give its network id')
   })
 
-  it('with --host or --all: exit 2, one line', () => {
+  it('with --host, --all or --probe: exit 2, one line', () => {
+    const probe = cli(['diagnose', '--sosreport', HEALTHY, '--probe'])
+    expect(probe.status).toBe(2)
+    expect(oneLine(probe)).toBe('quantum-meta: --probe sends a GET from inside the namespace on this node: a sosreport has none to send from (drop --probe)')
     const all = cli(['diagnose', '--all', '--sosreport', HEALTHY])
     expect(all.status).toBe(2)
     expect(oneLine(all)).toBe('quantum-meta: --sosreport reads sosreports, not this node or hosts over ssh: drop --all (one directory gives every network it shows)')
