@@ -264,18 +264,17 @@ export async function readSosreport(dir: string, opts: SosreportOptions): Promis
   const listeners = rootSockets ? unixListeners(rootSockets.text) : undefined
   const agents = table ? await agentsOf(sos, table) : undefined
 
-  const networks: NetworkEvidence[] = []
-  for (const network of [...ids].sort()) {
+  const one = async (network: string): Promise<NetworkEvidence> => {
     const ns = `qdhcp-${network}`
     const state = (rel: string) => nodeFile(sos, `${statePath}/${rel}`, neutronRan, plugin)
-    const [opts, leases, dnsmasqPidFile, proxyPidFile, haproxyPidFile, haproxyConfig] = [
-      await state(`dhcp/${network}/opts`),
-      await state(`dhcp/${network}/leases`),
-      await state(`dhcp/${network}/pid`),
-      await state(`external/pids/${network}.pid`),
-      await state(`external/pids/${network}.pid.haproxy`),
-      await state(`ns-metadata-proxy/${network}.conf`),
-    ]
+    const [opts, leases, dnsmasqPidFile, proxyPidFile, haproxyPidFile, haproxyConfig] = await Promise.all([
+      state(`dhcp/${network}/opts`),
+      state(`dhcp/${network}/leases`),
+      state(`dhcp/${network}/pid`),
+      state(`external/pids/${network}.pid`),
+      state(`external/pids/${network}.pid.haproxy`),
+      state(`ns-metadata-proxy/${network}.conf`),
+    ])
     const server = haproxyConfig.content ? parseHaproxyConfig(haproxyConfig.content).servers[0]?.address : undefined
     const upstreamPath = server?.startsWith('/') ? server : `${statePath}/metadata_proxy`
     const ev: NetworkEvidence = {
@@ -326,8 +325,19 @@ export async function readSosreport(dir: string, opts: SosreportOptions): Promis
         ev.sockets = ranCommand(['ip', 'netns', 'exec', ns, ...cmd], sockets)
       }
     }
-    networks.push(ev)
+    return ev
   }
+  // a few networks at once (each is a dozen small reads): bounded, in network-id order
+  const order = [...ids].sort()
+  const networks: NetworkEvidence[] = new Array(order.length)
+  let next = 0
+  const worker = async () => {
+    while (next < order.length) {
+      const i = next++
+      networks[i] = await one(order[i])
+    }
+  }
+  await Promise.all(Array.from({length: Math.min(8, order.length)}, worker))
   // no secret leaves the reader: every file and command line kept, as the live collector does
   const seen = new WeakSet<object>()
   for (const ev of networks) redactEvidence(ev, seen)
