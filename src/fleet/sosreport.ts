@@ -156,7 +156,10 @@ export async function openSosreport(dir: string): Promise<{sos: SosDir; info: Om
 async function hostOf(sos: SosDir): Promise<string> {
   for (const rel of ['hostname', 'sos_commands/host/hostname', 'etc/hostname']) {
     const text = (await sos.read(rel))?.trim().split('\n')[0]?.trim()
-    if (text) return text
+    if (!text) continue
+    // it names the host in tables and reports: a host name, never control characters or a page of text
+    if (!/^[\x21-\x7e]{1,253}$/.test(text)) throw usageError('not-a-sosreport', `${sos.name(rel)}: not a host name (${JSON.stringify(text.slice(0, 40))}${text.length > 40 ? '…' : ''})`)
+    return text
   }
   const m = /^sosreport-(.+?)-\d{4}-\d{2}-\d{2}-/.exec(basename(sos.root)) ?? /^sosreport-([^-]+)/.exec(basename(sos.root))
   return m ? m[1] : basename(sos.root)

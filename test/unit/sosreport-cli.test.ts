@@ -72,6 +72,18 @@ describe('diagnose --sosreport DIR', () => {
     expect(r.stdout).toMatch(/^2 hosts, 1 broken$/m)
   })
 
+  it('--format junit: one testsuite per sosreport host (and the cross-host one), the dead proxy a failing testcase on net2', () => {
+    const r = cli(['diagnose', NET, '--sosreport', HEALTHY, '--sosreport', DEAD, '--format', 'junit'])
+    expect(r.status).toBe(1)
+    expect(r.stdout).toMatch(/^<\?xml /)
+    expect([...r.stdout.matchAll(/<testsuite [^>]*hostname="([^"]*)"[^>]*failures="(\d+)"/g)].map((m) => [m[1], m[2]])).toEqual([
+      ['net1', '0'],
+      ['net2', '1'],
+      ['(all hosts)', '0'],
+    ])
+    expect(r.stdout).toMatch(new RegExp(`<testcase name="proxy\\.running" classname="net2\\.${NET}" time="0">\\s*<failure `))
+  })
+
   it('two directories, --json: the fleet report shape', () => {
     const r = cli(['diagnose', NET, '--sosreport', HEALTHY, '--sosreport', DEAD, '--json'])
     expect(r.status).toBe(1)

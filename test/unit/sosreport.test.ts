@@ -229,6 +229,14 @@ describe('hostile sosreports', () => {
     expect((await refusal(dir)).message).toBe(`${ps}: larger than 16 MiB, the most read from such a file`)
   })
 
+  it('a hostname file that is no host name (control characters, a page of text): exit 2', async () => {
+    const dir = copy()
+    writeFileSync(join(dir, 'sos_commands/host/hostname'), 'net1\u001b[2J\n')
+    expect((await refusal(dir)).message).toBe(`${join(dir, 'hostname')}: not a host name ("net1\\u001b[2J")`)
+    writeFileSync(join(dir, 'sos_commands/host/hostname'), `${'a'.repeat(300)}\n`)
+    expect((await refusal(dir)).exit).toBe(2)
+  })
+
   it('a network directory whose name is not a UUID is not a network', async () => {
     const dir = copy()
     mkdirSync(join(dir, 'var/lib/neutron/dhcp/..evil;rm -rf'), {recursive: true})
