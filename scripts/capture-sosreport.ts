@@ -33,7 +33,8 @@ function keep(rel: string): boolean {
   if (['version.txt', 'hostname', 'sos_reports/manifest.json', 'sos_logs/openstack_neutron-plugin-errors.txt'].includes(rel)) return true
   if (rel.startsWith('etc/neutron/') || rel.startsWith('var/lib/neutron/')) return true
   if (rel === 'sos_commands/networking/ip_netns') return true
-  if (/^sos_commands\/networking\/ip_netns_exec_q(dhcp|router)-[^/]+_(ip_address_show|ss_-peaonmi|netstat_-W_-neopa|netstat_-neopa)$/.test(rel)) return true
+  // sos 4.0-4.4 flat, and newer sos's namespaces/NS/ (ip -d address show)
+  if (/^sos_commands\/networking\/(namespaces\/qdhcp-[^/]+\/)?ip_netns_exec_qdhcp-[^/]+_(ip_address_show|ip_-d_address_show|ss_-peaonmi|netstat_-W_-neopa|netstat_-neopa)$/.test(rel)) return true
   if (rel === 'sos_commands/networking/ss_-peaonmi' || rel === 'sos_commands/networking/netstat_-W_-neopa') return true
   if (rel === 'sos_commands/process/ps_auxwww' || rel === 'sos_commands/host/hostname') return true
   return false

@@ -2,6 +2,7 @@
 // and on copies of them made hostile or incomplete.
 import {execFileSync} from 'node:child_process'
 import {appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync} from 'node:fs'
+import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
@@ -171,6 +172,29 @@ describe('what the sosreport lacks: skipped with the reason, never a verdict', (
     const v = await verdicts(dir)
     expect(v['proxy.upstream'].status).toBe('fail')
     expect(v['proxy.upstream'].summary).toBe("nothing accepts connections on /var/lib/neutron/metadata_proxy (no listener in the sosreport's netstat -W -neopa): instances get 503 from haproxy")
+  })
+})
+
+describe("the root namespace's ss -peaonmi (when sos kept ss, not netstat)", () => {
+  it('a listener on the socket the proxy forwards to passes; none fails naming ss', async () => {
+    // a real `ss -peaonmi` of this machine, with a UNIX listener of ours at the path (local IPC, no traffic)
+    const sock = join(tmp, 'metadata_proxy')
+    const dir = copy()
+    const conf = join(dir, `var/lib/neutron/ns-metadata-proxy/${NET}.conf`)
+    writeFileSync(conf, readFileSync(conf, 'utf8').replace('server metadata /var/lib/neutron/metadata_proxy', `server metadata ${sock}`))
+    rmSync(join(dir, 'sos_commands/networking/netstat_-W_-neopa'))
+    const ss = join(dir, 'sos_commands/networking/ss_-peaonmi')
+    const server = createServer()
+    await new Promise<void>((ok) => server.listen(sock, ok))
+    try {
+      writeFileSync(ss, execFileSync('ss', ['-peaonmi'], {encoding: 'utf8', maxBuffer: 64 << 20}))
+    } finally {
+      await new Promise((ok) => server.close(ok))
+    }
+    expect(readFileSync(ss, 'utf8')).toMatch(new RegExp(`^u_str +LISTEN .* ${sock} `, 'm'))
+    expect((await verdicts(dir))['proxy.upstream']).toMatchObject({status: 'pass', summary: `the metadata agent socket ${sock} accepts connections`})
+    writeFileSync(ss, execFileSync('ss', ['-peaonmi'], {encoding: 'utf8', maxBuffer: 64 << 20}))
+    expect((await verdicts(dir))['proxy.upstream']).toMatchObject({status: 'fail', summary: `nothing accepts connections on ${sock} (no listener in the sosreport's ss -peaonmi): instances get 503 from haproxy`})
   })
 })
 
