@@ -19,7 +19,8 @@
  * What the sosreport lacks becomes evidence that says so ("not in the sosreport"): the checks that
  * need it skip with that reason instead of judging an empty file.
  */
-import {lstat, readdir, realpath, stat} from 'node:fs/promises'
+import {constants} from 'node:fs'
+import {lstat, open, readdir, realpath, stat} from 'node:fs/promises'
 import {basename, join, resolve} from 'node:path'
 
 import {BOOL_KEYS} from '../config/dhcp-agent.js'
@@ -54,6 +55,25 @@ export interface SosreportInfo {
 
 /** A path that names a tarball: a sosreport is read extracted. */
 const TARBALL = /\.(tar|tar\.(xz|gz|bz2|zst)|tgz|txz|tbz2?)$/i
+
+/** Whether a regular file starts like a tar archive or a compressed one (xz, gzip, bzip2, zstd): 262 bytes read, no more. */
+async function looksArchived(path: string): Promise<boolean> {
+  try {
+    const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY)
+    try {
+      if (!(await fh.stat()).isFile()) return false
+      const b = Buffer.alloc(262)
+      const {bytesRead} = await fh.read(b, 0, 262, 0)
+      const head = b.subarray(0, bytesRead)
+      const starts = (hex: string) => head.subarray(0, hex.length / 2).equals(Buffer.from(hex, 'hex'))
+      return starts('fd377a585a00') || starts('1f8b') || starts('425a68') || starts('28b52ffd') || head.subarray(257, 262).toString('latin1') === 'ustar'
+    } finally {
+      await fh.close()
+    }
+  } catch {
+    return false
+  }
+}
 
 /** The sosreport directory, read only inside itself. */
 class SosDir {
@@ -127,7 +147,7 @@ export async function openSosreport(dir: string): Promise<{sos: SosDir; info: Om
     throw cannotError('sosreport-unreadable', `${dir}: ${describeSystemError(error)}`)
   }
   if (!st.isDirectory()) {
-    if (st.isFile() && TARBALL.test(dir)) throw usageError('sosreport-tarball', `${dir} is a sosreport tarball: extract it first (tar xf ${dir}) and give the directory it makes`)
+    if (st.isFile() && (TARBALL.test(dir) || (await looksArchived(dir)))) throw usageError('sosreport-tarball', `${dir} is a sosreport tarball: extract it first (tar xf ${dir}) and give the directory it makes`)
     throw usageError('not-a-sosreport', `${dir} is not a directory: --sosreport takes an extracted sosreport (the sosreport-HOST-... directory)`)
   }
   const sos = new SosDir(dir, await realpath(dir))

@@ -210,7 +210,14 @@ describe('hostile sosreports', () => {
     writeFileSync(tarball, 'not really')
     const e = await refusal(tarball)
     expect([e.exit, e.message]).toEqual([2, `${tarball} is a sosreport tarball: extract it first (tar xf ${tarball}) and give the directory it makes`])
-    expect((await refusal(join(HEALTHY, 'version.txt'))).exit).toBe(2)
+    expect((await refusal(join(HEALTHY, 'version.txt'))).message).toBe(`${join(HEALTHY, 'version.txt')} is not a directory: --sosreport takes an extracted sosreport (the sosreport-HOST-... directory)`)
+    // a real xz-compressed tar under a name that does not say so: told by its first bytes
+    const renamed = join(tmp, 'sosreport-net1-download')
+    execFileSync('tar', ['cJf', renamed, '-C', FIXTURES, 'healthy/version.txt'])
+    expect((await refusal(renamed)).message).toBe(`${renamed} is a sosreport tarball: extract it first (tar xf ${renamed}) and give the directory it makes`)
+    const plainTar = join(tmp, 'plain')
+    execFileSync('tar', ['cf', plainTar, '-C', FIXTURES, 'healthy/version.txt'])
+    expect((await refusal(plainTar)).code).toBe('sosreport-tarball')
     expect((await refusal(join(tmp, 'nope'))).exit).toBe(3)
   })
 
