@@ -150,6 +150,8 @@ export interface NetworkEvidence {
   processes: ProcessRecord[]
   /** the DHCP agent processes on this node; absent when not collected (transcripts, older snapshots) */
   agents?: AgentRecord[]
+  /** where `agents` was looked for when not /proc (a sosreport's `sos_commands/process/ps_auxwww`) */
+  agentsFrom?: string
   probe?: ProbeRecord
   api?: ApiEvidence
   /** ML2/OVN only (backend 'ovn'): the chassis, its OVSDB rows and the agent */

@@ -108,6 +108,7 @@ const networkEvidence = v.pipe(
   record({
     addresses: v.optional(commandRecord),
     agents: v.optional(v.array(agentRecord)),
+    agentsFrom: v.optional(str),
     api: v.optional(apiEvidence),
     // absent in snapshots written before it existed: those are the DHCP agent's (backendOf)
     backend: v.optional(v.picklist(BACKENDS)),

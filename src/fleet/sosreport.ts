@@ -318,7 +318,10 @@ export async function readSosreport(dir: string, opts: SosreportOptions): Promis
       statePath,
       upstreamSocket: upstreamRecord(upstreamPath, listeners, rootSockets?.rel),
     }
-    if (agents) ev.agents = agents
+    if (agents) {
+      ev.agents = agents
+      ev.agentsFrom = ps!.rel
+    }
     // the pids in the pid files, looked up in ps (a sosreport has no /proc to read)
     const proxyFile = pidIn(haproxyPidFile) === undefined ? proxyPidFile : haproxyPidFile
     for (const [role, file] of [

@@ -61,6 +61,7 @@ describe('readSosreport on the real sos 4.0 reports', () => {
       ['proxy', 92],
     ].map((x) => [...x, true]))
     expect(ev.agents).toEqual([]) // ps shows no neutron-dhcp-agent on a rig node
+    expect(runChecks(ev, {probe: false}).find((f) => f.id === 'config.agent-restarted')?.evidence).toEqual(['sos_commands/process/ps_auxwww: no process runs neutron-dhcp-agent or quantum-dhcp-agent'])
     expect(ev.upstreamSocket).toEqual({path: '/var/lib/neutron/metadata_proxy', state: 'present', type: 'socket'})
     expect(checkSnapshot(JSON.parse(JSON.stringify(snapshot))).ok).toBe(true)
   })

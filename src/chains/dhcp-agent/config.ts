@@ -124,7 +124,7 @@ export const configAgentRestarted: Check = {
     if (ev.agents.length === 0) {
       return warn(
         `no ${service} process on this node: nothing applies config changes, or respawns dnsmasq and the proxy when they die`,
-        ['/proc: no process runs neutron-dhcp-agent or quantum-dhcp-agent'],
+        [`${ev.agentsFrom ?? '/proc'}: no process runs neutron-dhcp-agent or quantum-dhcp-agent`],
         `systemctl start ${service}`,
       )
     }
