@@ -5,6 +5,8 @@
 // --scale-only --ovn NET: diagnose of one network, the DHCP agent's chain (set up here) vs the OVN chain
 // on NET of a running ML2/OVN chassis (scripts/ovn-up.sh and a VM on NET)
 // --api: subnet create against the running scripts/openstack-up.sh harness (or the OS_* of the environment)
+// --sosreport [--networks N]: diagnose --sosreport on the real fixtures (paired with `node -e ''`), then on
+// one synthetic sosreport of N networks (default 1000) made from the healthy fixture (no root needed)
 // (the diagnose --all scaling part needs root: it creates and removes qdhcp-<uuid> namespaces)
 import {spawnSync} from 'node:child_process'
 import {createRequire} from 'node:module'
@@ -73,8 +75,11 @@ export const cases = [
   },
 ]
 
-if (!process.argv.includes('--scale-only')) startup()
-if (process.argv.includes('--api')) await api()
+if (process.argv.includes('--sosreport')) await sosreport()
+else if (!process.argv.includes('--scale-only')) startup()
+if (process.argv.includes('--sosreport')) {
+  // only the sosreport figures
+} else if (process.argv.includes('--api')) await api()
 else if (!process.argv.includes('--no-scale')) {
   if (process.getuid?.() === 0) await scale()
   else console.log('\n(diagnose --all scaling needs root: skipped)')
@@ -386,4 +391,69 @@ curl -s -o /dev/null -w '%{http_code}' -X POST "$EP/v2.0/subnets" -H 'Content-Ty
   console.log('quantum-meta'.padEnd(34), m.toFixed(0).padStart(7))
   console.log('curl: token POST + subnet POST'.padEnd(34), f.toFixed(0).padStart(7), `  ratio ${(m / f).toFixed(2)}x (target <=1.3x)`)
   console.log('openstack subnet create'.padEnd(34), hasOsc ? o.toFixed(0).padStart(7) : '  (python3-openstackclient not installed)', hasOsc ? `  ratio ${(m / o).toFixed(2)}x (target <=0.55x)` : '')
+}
+
+// ---- diagnose --sosreport: the real fixtures, and one sosreport of N networks built from them ----
+// The big one repeats the healthy fixture's files for N random network ids (the namespace list, each
+// namespace's ip address show and netstat, STATE/dhcp/NET/*, the haproxy config and pid file, two ps
+// lines each with pids of their own), in a temp dir removed at the end: what the reader costs per
+// network when a node serves many.
+async function sosreport() {
+  const {cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync} = require('node:fs')
+  const {tmpdir} = require('node:os')
+  const {join} = require('node:path')
+  const fx = `${root}test/fixtures/sosreport`
+  const NET = '43c92583-885a-40f5-962a-0e0539782df0'
+  console.log(`node ${process.version}, ${RUNS} paired runs each, medians`)
+  for (const [name, argv] of [
+    ['diagnose --sosreport healthy', ['diagnose', '--sosreport', `${fx}/healthy`]],
+    ['diagnose NET --sosreport x2 (fleet)', ['diagnose', NET, '--sosreport', `${fx}/healthy`, '--sosreport', `${fx}/haproxy-dead`]],
+  ]) {
+    const r = paired([process.execPath, bin, ...argv])
+    console.log(name.padEnd(40), `${r.ms.toFixed(1)} ms`.padStart(10), `node -e '' ${r.floor.toFixed(1)} ms`.padStart(22), `${r.ratio.toFixed(2)}x`.padStart(8))
+  }
+  const at = process.argv.indexOf('--networks')
+  const count = at > 0 ? Number(process.argv[at + 1]) : 1000
+  const dir = mkdtempSync(join(tmpdir(), 'qm-bench-sos-'))
+  try {
+    const big = join(dir, 'sosreport-big')
+    const src = `${fx}/healthy`
+    cpSync(src, big, {recursive: true, verbatimSymlinks: true})
+    const net = join(big, 'sos_commands/networking')
+    const state = join(big, 'var/lib/neutron')
+    const ps = readFileSync(join(src, 'sos_commands/process/ps_auxwww'), 'utf8').split('\n')
+    const psOf = (pid) => ps.find((l) => new RegExp(`^\\S+\\s+${pid}\\s`).test(l))
+    const [dnsmasqLine, haproxyLine] = [psOf(88), psOf(92)]
+    const names = []
+    const psLines = []
+    for (let i = 0; i < count; i++) {
+      const id = crypto.randomUUID()
+      const [dp, hp] = [10_000 + 2 * i, 10_001 + 2 * i]
+      const sub = (text) => text.replaceAll(NET, id).replaceAll(' 88/dnsmasq', ` ${dp}/dnsmasq`).replaceAll(' 92/haproxy', ` ${hp}/haproxy`)
+      names.push(`qdhcp-${id}`)
+      for (const f of readdirSync(net).filter((f) => f.includes(NET))) writeFileSync(join(net, f.replace(NET, id)), sub(readFileSync(join(net, f), 'utf8')))
+      mkdirSync(join(state, 'dhcp', id))
+      for (const f of readdirSync(join(state, 'dhcp', NET))) writeFileSync(join(state, 'dhcp', id, f), f === 'pid' ? `${dp}\n` : sub(readFileSync(join(state, 'dhcp', NET, f), 'utf8')))
+      writeFileSync(join(state, 'ns-metadata-proxy', `${id}.conf`), sub(readFileSync(join(state, 'ns-metadata-proxy', `${NET}.conf`), 'utf8')))
+      writeFileSync(join(state, 'external/pids', `${id}.pid.haproxy`), `${hp}\n`)
+      psLines.push(dnsmasqLine.replace(/^(\S+\s+)88(\s)/, `$1${dp}$2`).replaceAll(NET, id), haproxyLine.replace(/^(\S+\s+)92(\s)/, `$1${hp}$2`).replaceAll(NET, id))
+    }
+    writeFileSync(join(net, 'ip_netns'), readFileSync(join(net, 'ip_netns'), 'utf8') + names.join('\n') + '\n')
+    writeFileSync(join(big, 'sos_commands/process/ps_auxwww'), ps.join('\n') + psLines.join('\n') + '\n')
+    const argv = [process.execPath, bin, 'diagnose', '--sosreport', big, '--json']
+    const check = spawnSync(argv[0], argv.slice(1), {encoding: 'utf8', maxBuffer: 1 << 30})
+    const doc = JSON.parse(check.stdout)
+    if (check.status !== 0 || doc.networks.length !== count + 1) throw new Error(`bench: the big sosreport did not judge ${count + 1} healthy networks (exit ${check.status}): ${check.stderr}`)
+    const runs = Math.max(3, Math.min(RUNS, 7))
+    const walls = []
+    const cpus = []
+    for (let i = 0; i < runs; i++) {
+      const r = timeCpu(argv)
+      walls.push(r.ms)
+      cpus.push(r.cpu)
+    }
+    console.log(`diagnose --sosreport of ${count + 1} networks, --json: ${median(walls).toFixed(0)} ms wall, ${median(cpus).toFixed(0)} ms cpu (median of ${runs}; every network healthy)`)
+  } finally {
+    rmSync(dir, {force: true, recursive: true})
+  }
 }

@@ -152,4 +152,10 @@ export function quoteLines(path: string, content: string, lines: number[]): stri
   return lines.map((n) => `${path}:${n}: ${clip(all[n - 1] ?? '')}`)
 }
 
+/**
+ * Why a file is not judged: it was not collected (a sosreport without it, a transcript), with the
+ * reason the collector recorded. A check skips with this instead of failing on a file it never saw.
+ */
+export const notInEvidence = (f: {path: string; error?: string}) => `${f.path} is not in the evidence${f.error ? ` (${f.error})` : ''}`
+
 export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`

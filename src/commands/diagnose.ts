@@ -40,6 +40,7 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
     '<%= config.bin %> diagnose 01cce415-8e2b-4096-92b5-7acc67163d79 --snapshot net1.json --snapshot net2.json',
     '<%= config.bin %> diagnose 01cce415-8e2b-4096-92b5-7acc67163d79 --host net1 --host net2,net3',
     '<%= config.bin %> diagnose 01cce415-8e2b-4096-92b5-7acc67163d79 --hosts-from-api',
+    '<%= config.bin %> diagnose 01cce415-8e2b-4096-92b5-7acc67163d79 --sosreport sosreport-net1-2024-05-02-abcdef --sosreport sosreport-net2-2024-05-02-ghijkl',
     '<%= config.bin %> diagnose --all --host net1,net2,net3',
     '<%= config.bin %> diagnose --list-checks',
     '<%= config.bin %> diagnose --all --format junit > metadata.xml',
@@ -75,6 +76,12 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
     'ssh-option': Flags.string({description: "with --host: passed to ssh as -o OPT (repeatable)", helpValue: 'OPT', multiple: true}),
     'remote-command': Flags.string({description: 'with --host: how quantum-meta runs on the hosts (default quantum-meta); split into words, each quoted for the remote shell; `sudo -n` is put before it when the ssh login is not root', helpValue: 'CMD'}),
     snapshot: Flags.string({description: 'diagnose a snapshot taken by `quantum-meta collect` instead of this node; repeat it, one file per host, to judge the network on several hosts', helpValue: 'FILE', multiple: true, multipleNonGreedy: true}),
+    sosreport: Flags.string({
+      description: 'diagnose an extracted sosreport (sos report with the networking, openstack_neutron and process plugins) instead of this node; repeat it, one directory per host (with --snapshot files too), to judge the network on several hosts',
+      helpValue: 'DIR',
+      multiple: true,
+      multipleNonGreedy: true,
+    }),
   }
 
   public async run(): Promise<unknown> {
@@ -97,8 +104,11 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
     }
     const snapshots = flags.snapshot ?? []
     if (snapshots.includes('')) throw usageError('usage', '--snapshot: the path is empty (give the file `quantum-meta collect` wrote)')
+    const sosreports = flags.sosreport ?? []
     const netId = args['net-id'] === undefined ? undefined : checkNetId(args['net-id'])
-    if (!flags.all && netId === undefined && snapshots.length === 0) throw usageError('usage', 'give a network id, or --all (see --help)')
+    if (sosreports.length > 0 && (flags.all || (flags.host ?? []).length > 0 || flags['hosts-from-api'])) throw usageError('usage', `--sosreport reads sosreports, not this node or hosts over ssh: drop ${flags.all ? '--all' : flags['hosts-from-api'] ? '--hosts-from-api' : '--host'} (one directory gives every network it shows)`)
+    if (sosreports.length > 0 && flags.probe) throw usageError('usage', '--probe sends a GET from inside the namespace on this node: a sosreport has none to send from (drop --probe)')
+    if (!flags.all && netId === undefined && snapshots.length === 0 && sosreports.length === 0) throw usageError('usage', 'give a network id, or --all (see --help)')
     if (flags.all && netId !== undefined) throw usageError('usage', 'give a network id or --all, not both')
     // a bad --junit path fails now, not after a diagnosis that may take a while
     const {checkReportPath, writeReportAtomic} = await import('../system/write-report.js')
@@ -122,7 +132,8 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
         sshOptions: flags['ssh-option'] ?? [],
       }, {only, probe: flags.probe}, junitOut, fromApi ? flags : undefined)
     }
-    if (snapshots.length > 1) return this.fleet(netId, snapshots, {only, probe: flags.probe}, junitOut)
+    if (snapshots.length + sosreports.length > 1) return this.fleet(netId, snapshots, {only, probe: flags.probe}, junitOut, sosreports)
+    if (sosreports.length === 1) return this.sosreport(netId, sosreports[0], {only, probe: flags.probe}, flags.format === 'junit', junitOut)
 
     const [svc, render] = await Promise.all([import('../diagnose/service.js'), import('../render/findings.js')])
     const {host, many, reports, takenAt} = await svc.diagnose({
@@ -184,19 +195,48 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
     return this.fleetOut(report, fleet, render, junitOut)
   }
 
-  /** Several --snapshot files: one host each (its `host` field), judged together. */
-  private async fleet(netId: string | undefined, paths: string[], opts: {only?: string[]; probe: boolean}, junitOut: JunitOut): Promise<unknown> {
-    if (netId === undefined) throw usageError('usage', 'several --snapshot files are several hosts of one network: give its network id')
+  /** One --sosreport directory: its networks (or the one asked for) judged as one snapshot's. */
+  private async sosreport(netId: string | undefined, dir: string, opts: {only?: string[]; probe: boolean}, junitStdout: boolean, junitOut: JunitOut): Promise<unknown> {
+    const [svc, render] = await Promise.all([import('../diagnose/service.js'), import('../render/findings.js')])
+    const snapshot = await this.readSosreport(dir)
+    const picked = svc.pickNetworks(dir, snapshot, netId)
+    const reports = picked.map((ev) => svc.diagnoseEvidence(ev, opts))
+    const junit = junitStdout || junitOut.target ? (await import('../render/junit.js')).junitOfReports(snapshot.host, reports, snapshot.takenAt) : undefined
+    if (junitOut.target && junit !== undefined) await junitOut.write('--junit', junitOut.path!, junitOut.target, junit)
+    return this.report(reports, render, netId === undefined && picked.length > 1, junitStdout ? junit : undefined)
+  }
+
+  /** A sosreport directory as a snapshot (src/fleet/sosreport.ts); one showing no DHCP network is bad input. */
+  private async readSosreport(dir: string): Promise<import('../evidence/evidence.js').Snapshot> {
+    const {readSosreport} = await import('../fleet/sosreport.js')
+    const {checkSnapshot} = await import('../evidence/snapshot-schema.js')
+    const {snapshot} = await readSosreport(dir, {tool: `quantum-meta/${this.config.version}`})
+    if (snapshot.networks.length === 0) throw usageError('not-in-sosreport', `${dir}: the sosreport shows no DHCP network (no qdhcp-<network> namespace in sos_commands/networking/ip_netns, no var/lib/neutron/dhcp/<network>): nothing to diagnose`)
+    // the same schema as a snapshot file: what the reader built is what a collect would have written
+    const checked = checkSnapshot(snapshot)
+    if (!checked.ok) throw usageError('not-in-sosreport', `${dir}: ${checked.field}: ${checked.problem}`)
+    // the reader's own objects, not the schema's copy: the networks share one `ip netns` record, which
+    // the checks index once per record (a copy per network made 1000 networks quadratic)
+    return snapshot
+  }
+
+  /** Several --snapshot files and --sosreport directories: one host each (its `host` field, a sosreport's hostname), judged together. */
+  private async fleet(netId: string | undefined, paths: string[], opts: {only?: string[]; probe: boolean}, junitOut: JunitOut, sosreports: string[] = []): Promise<unknown> {
+    if (netId === undefined) throw usageError('usage', `several ${sosreports.length === 0 ? '--snapshot files' : 'snapshots and sosreports'} are several hosts of one network: give its network id`)
     const [svc, fleet, render] = await Promise.all([import('../diagnose/service.js'), import('../fleet/fleet.js'), import('../render/fleet.js')])
     const inputs: import('../fleet/types.js').HostInput[] = []
     const seen = new Map<string, string>()
-    for (const path of paths) {
-      const snapshot = await svc.readSnapshot(path)
+    const sources = [...paths.map((path) => ({kind: 'snapshot' as const, path})), ...sosreports.map((path) => ({kind: 'sosreport' as const, path}))]
+    for (const {kind, path} of sources) {
+      const snapshot = kind === 'snapshot' ? await svc.readSnapshot(path) : await this.readSosreport(path)
       // the network asked for must be in every file, as with one snapshot (bad input otherwise)
       svc.pickNetworks(path, snapshot, netId)
       if (snapshot.host.trim() === '') throw usageError('snapshot-invalid', `${path}: its host field is empty: several snapshots are told apart by their host names`)
       const other = seen.get(snapshot.host)
-      if (other !== undefined) throw usageError('duplicate-host', `${path} and ${other} are both snapshots of host ${JSON.stringify(snapshot.host)}: give one file per host`)
+      if (other !== undefined) {
+        const what = sosreports.length === 0 ? ['snapshots of host', 'one file per host'] : ['of host', 'one file or sosreport per host']
+        throw usageError('duplicate-host', `${path} and ${other} are both ${what[0]} ${JSON.stringify(snapshot.host)}: give ${what[1]}`)
+      }
       seen.set(snapshot.host, path)
       inputs.push({host: snapshot.host, snapshot})
     }

@@ -28,6 +28,11 @@ export interface CommandRecord {
   error?: string
   /** when one command covered many namespaces: the `netns: NAME` section of its stdout kept here */
   section?: string
+  /**
+   * The command's output is not in the evidence, and why (a sosreport whose plugin did not run or
+   * left it out): checks that need it skip with this reason instead of judging an empty output.
+   */
+  notCollected?: string
 }
 
 export type FileState = 'present' | 'missing' | 'error' | 'not-collected'
@@ -145,6 +150,8 @@ export interface NetworkEvidence {
   processes: ProcessRecord[]
   /** the DHCP agent processes on this node; absent when not collected (transcripts, older snapshots) */
   agents?: AgentRecord[]
+  /** where `agents` was looked for when not /proc (a sosreport's `sos_commands/process/ps_auxwww`) */
+  agentsFrom?: string
   probe?: ProbeRecord
   api?: ApiEvidence
   /** ML2/OVN only (backend 'ovn'): the chassis, its OVSDB rows and the agent */

@@ -36,6 +36,7 @@ const commandRecord = record({
   argv: v.array(str),
   error: v.optional(str),
   exitCode: v.nullable(int),
+  notCollected: v.optional(str),
   section: v.optional(str),
   stderr: str,
   stdout: str,
@@ -107,6 +108,7 @@ const networkEvidence = v.pipe(
   record({
     addresses: v.optional(commandRecord),
     agents: v.optional(v.array(agentRecord)),
+    agentsFrom: v.optional(str),
     api: v.optional(apiEvidence),
     // absent in snapshots written before it existed: those are the DHCP agent's (backendOf)
     backend: v.optional(v.picklist(BACKENDS)),

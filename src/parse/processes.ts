@@ -1,4 +1,5 @@
-// Processes: `ps -f` (also folded by `fold -s -w N`), `ps -o pid,args`, /proc/PID/cmdline.
+// Processes: `ps -f` (also folded by `fold -s -w N`), `ps auxwww` (a sosreport's process list),
+// `ps -o pid,args`, /proc/PID/cmdline.
 //
 // ps prints argv joined by single spaces, so splitting its text on whitespace is the
 // best it can give: an argument that itself contains a space comes back as two. Where
@@ -15,9 +16,13 @@ export interface ProcessInfo {
 // UID PID PPID C STIME TTY TIME CMD; STIME is `17:47`, `Nov22` or `2024`; TIME may be `1-02:03:04`
 const PS_F_LINE = /^\s*(\S+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(\S+)\s+((?:\d+-)?\d+:\d+(?::\d+)?)\s+(.*)$/
 const PS_F_HEADER = /^\s*UID\s+PID\s+PPID\b/
+// USER PID %CPU %MEM VSZ RSS TTY STAT START TIME COMMAND; START is `17:47`, `Nov22` or `2024`
+const PS_AUX_HEADER = /^\s*USER\s+PID\s+%CPU\s+%MEM\s+VSZ\s+RSS\s+TT\w*\s+STAT\s+START\s+TIME\s+COMMAND\s*$/
+const PS_AUX_LINE = /^\s*(\S+)\s+(\d+)\s+[\d.]+\s+[\d.]+\s+\d+\s+\d+\s+\S+\s+\S+\s+\S+\s+((?:\d+-)?\d+:\d+(?::\d+)?)\s+(.*)$/
 
 /**
- * `ps -f --pid N` / `ps -ef` / `ps -ww -f -p N`, several outputs concatenated included.
+ * `ps -f --pid N` / `ps -ef` / `ps -ww -f -p N`, several outputs concatenated included; after a
+ * `ps aux` header (`USER PID %CPU ...`: sos's `ps auxwww`) the lines are read in that format (no PPID).
  * Lines that are neither a header nor start like a process line continue the previous
  * command (the output went through `fold -s -w 82`); they are rejoined with one space.
  * fold -s only breaks at spaces unless a single word is longer than the width; such a
@@ -27,10 +32,19 @@ const PS_F_HEADER = /^\s*UID\s+PID\s+PPID\b/
 export function parsePsF(text: string): ProcessInfo[] {
   const out: {info: ProcessInfo; cmd: string[]}[] = []
   let current: {info: ProcessInfo; cmd: string[]} | undefined
+  let aux = false
   for (const line of splitLines(text)) {
     if (line.trim() === '') continue
-    if (PS_F_HEADER.test(line)) {
+    if (PS_F_HEADER.test(line) || PS_AUX_HEADER.test(line)) {
+      aux = PS_AUX_HEADER.test(line)
       current = undefined
+      continue
+    }
+    if (aux) {
+      const a = PS_AUX_LINE.exec(line)
+      const pid = a ? toInt(a[2]) : undefined
+      if (a && pid !== undefined) out.push((current = {cmd: [a[4].trim()], info: {args: [], pid, user: a[1]}}))
+      else current = undefined // ps aux never folds: a line of another shape is noise
       continue
     }
     const m = PS_F_LINE.exec(line)

@@ -128,7 +128,8 @@ export function parseNetstat(text: string): Socket[] {
       if (inode !== undefined) sock.inode = inode
       rest = rest.slice(2)
     }
-    const owner = rest.join(' ')
+    // `-o` adds a Timer column after the owner: `off (0.00/0/0)`, `keepalive (7175.12/0/0)`
+    const owner = rest.join(' ').replace(/\s+(?:off|on|keepalive|timewait|probe|unkn-\d+)\s+\([^)]*\)\s*$/, '')
     const m = /^(\d+)\/(.*)$/.exec(owner)
     if (m) {
       sock.pid = Number(m[1])

@@ -4,7 +4,7 @@ import {type AgentSettings, BOOL_KEYS, type BoolKey, type BoolSetting, metadataV
 import {IniSyntaxError, parseIni} from '../../config/oslo-ini.js'
 import {LAYOUTS} from '../../layout.js'
 import {parseAgentCmdline} from '../../parse/agent.js'
-import {clip, quoteLines, restartAgent, shq} from '../../checks/derive.js'
+import {clip, notInEvidence, quoteLines, restartAgent, shq} from '../../checks/derive.js'
 import type {NetworkEvidence} from '../../evidence/evidence.js'
 import {type Check, type Finding, fail, pass, skip, warn} from '../../checks/types.js'
 
@@ -15,6 +15,7 @@ export const configMetadataEnabled: Check = {
   run(ev) {
     const file = ev.config
     const fix = `quantum-meta enable --config-file ${shq(file.path)} --restart`
+    if (file.state === 'not-collected') return skip(notInEvidence(file))
     if (file.state !== 'present' || file.content === undefined) {
       return fail(`cannot read the agent config ${file.path} (${file.state === 'missing' ? 'no such file' : file.error ?? file.state})`, [], `pass the agent's dhcp_agent.ini with --config-file`)
     }
@@ -123,7 +124,7 @@ export const configAgentRestarted: Check = {
     if (ev.agents.length === 0) {
       return warn(
         `no ${service} process on this node: nothing applies config changes, or respawns dnsmasq and the proxy when they die`,
-        ['/proc: no process runs neutron-dhcp-agent or quantum-dhcp-agent'],
+        [`${ev.agentsFrom ?? '/proc'}: no process runs neutron-dhcp-agent or quantum-dhcp-agent`],
         `systemctl start ${service}`,
       )
     }

@@ -1,6 +1,6 @@
 import type {Socket} from '../../parse/sockets.js'
 import {proxySockets} from '../../checks/sockets.js'
-import {METADATA_IP, clip, processArgs, processOf, restartAgent, restartMetadataAgent, routedMetadata, upstreamDownAnswer} from '../../checks/derive.js'
+import {METADATA_IP, clip, notInEvidence, processArgs, processOf, restartAgent, restartMetadataAgent, routedMetadata, upstreamDownAnswer} from '../../checks/derive.js'
 import {type Check, fail, pass, skip, warn} from '../../checks/types.js'
 
 const proxyFix = (layout: 'neutron' | 'quantum') =>
@@ -15,6 +15,7 @@ export const proxyRunning: Check = {
   run(ev) {
     const proc = processOf(ev, 'proxy')
     const files = [ev.haproxyPidFile, ev.proxyPidFile].filter((f) => f.state !== 'not-collected')
+    if (!proc && files.length === 0) return skip(notInEvidence(ev.haproxyPidFile))
     const evidence = files.map((f) => `${f.path}: ${f.state === 'present' ? clip(f.content?.trim() ?? '') : f.state === 'error' ? f.error ?? 'unreadable' : 'no such file'}`)
     if (!proc) {
       const routed = routedMetadata(ev)
@@ -72,7 +73,7 @@ export const proxyUpstream: Check = {
     const sock = ev.upstreamSocket
     const fix = `${restartMetadataAgent(ev.layout)}    (it creates ${sock.path}; the DHCP and metadata agents must agree on metadata_proxy_socket and state_path)`
     const answer = upstreamDownAnswer(ev.layout)
-    if (sock.state === 'not-collected') return skip(`${sock.path} is not in the evidence`)
+    if (sock.state === 'not-collected') return skip(notInEvidence(sock))
     if (sock.state === 'missing') return fail(`the proxy forwards to ${sock.path}, which does not exist: instances get ${answer}`, [`${sock.path}: no such file`], fix)
     if (sock.state === 'error') return fail(`cannot inspect ${sock.path}: ${sock.error}`, [], fix)
     if (sock.type !== 'socket') return fail(`${sock.path} is a ${sock.type}, not a UNIX socket: instances get ${answer}`, [`${sock.path}: ${sock.type}`], fix)
