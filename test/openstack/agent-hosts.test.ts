@@ -207,6 +207,19 @@ describe.skipIf(!up)('two real DHCP agent hosts over ssh (qm-ci-host, qm-ci-host
       [HOST2, true, undefined],
     ])
     for (const h of report.hosts) expect(h.backend).toBe('dhcp-agent')
+    // what a healthy network on two agents looks like: every link of each host passes (the api.*
+    // checks are skipped: the remote collect has no credentials), each host's opts route names its
+    // own DHCP port, exit 0
+    for (const h of report.hosts) {
+      expect(h.healthy, h.host).toBe(true)
+      expect(h.findings.filter((f) => f.status === 'fail').map(summary), h.host).toEqual([])
+      const skipped = h.findings.filter((f) => f.status === 'skip').map((f) => f.id)
+      expect(skipped.filter((id) => !id.startsWith('api.') && id !== 'probe.http'), h.host).toEqual([])
+      expect(h.findings.find((f) => f.id === 'api.network')?.summary, h.host).toMatch(/no API credentials/)
+    }
+    expect(report.cross.find((f) => f.id === 'cross.opts-own-port')?.status).toBe('pass')
+    expect(report.healthy).toBe(true)
+    expect(r.status).toBe(0)
   })
 
   it('turning DHCP off takes both hosts down to nothing (then the network goes in cleanup)', async () => {

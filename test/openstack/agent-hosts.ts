@@ -36,7 +36,8 @@
  * first: the kernel then kills its agents, dnsmasq, haproxy; its namespaces go with its mount
  * namespace, and each veth pair with its namespace), delete whichever recorded tap is still in the
  * root namespace (only those), stop our sshd by PID, delete qm-ci-host2's agents through the API
- * (so no dead agent stays listed), remove the rig's dir. A crashed earlier run's host and sshd
+ * (so no dead agent stays listed) and any DHCP port still bound to qm-ci-host2 (a network that
+ * outlives the rig keeps it otherwise), remove the rig's dir. A crashed earlier run's host and sshd
  * (owner pid gone) are swept the same way at the next agentHostsUp().
  */
 import {spawn, spawnSync} from 'node:child_process'
@@ -274,8 +275,17 @@ async function stopRig(dir: string, pid1: number | undefined, sshdPid: number | 
   try {
     const ids = await deleteAgentsOf(HOST2)
     if (ids.length) notes.push(`deleted agents of ${HOST2}: ${ids.join(' ')}`)
+    // a network that outlives the rig would keep host2's DHCP port (bound to qm-ci-host2, binding_failed)
+    // after its agent is gone: only ports of that owner and host, which no one but this rig has
+    const {ports} = await neutron<{ports: Port[]}>('GET', `/ports?device_owner=network%3Adhcp&binding%3Ahost_id=${HOST2}`)
+    for (const p of ports) {
+      await neutron('DELETE', `/ports/${p.id}`).catch((error) => {
+        if (!String(error).includes('404')) throw error
+      })
+    }
+    if (ports.length) notes.push(`deleted ${HOST2}'s DHCP ports ${ports.map((p) => `${p.id} (network ${p.network_id})`).join(', ')}`)
   } catch (error) {
-    notes.push(`agents of ${HOST2} not deleted (API: ${error})`)
+    notes.push(`agents or DHCP ports of ${HOST2} not deleted (API: ${error})`)
   }
   rmSync(dir, {force: true, recursive: true})
   return notes
