@@ -69,8 +69,11 @@ describe.skipIf(!up)('two real DHCP agent hosts over ssh (qm-ci-host, qm-ci-host
 
   afterAll(async () => {
     try {
-      if (net && rig) await dhcpOffAndGone(rig, net).catch((error) => console.warn(`cleanup: ${error}`))
-      const errors = await made.cleanup()
+      let off = false
+      if (net && rig) off = await dhcpOffAndGone(rig, net).then(() => true, (error) => (console.warn(`cleanup: ${error}`), false))
+      // Created.cleanup first waits (up to dhcpTimeoutMs) for the harness's dnsmasq to be there, which
+      // with DHCP already off and gone it never is again
+      const errors = await made.cleanup({dhcpTimeoutMs: off ? 1000 : 60_000})
       if (errors.length) console.warn(`cleanup: ${errors.join('\n')}`)
     } finally {
       const t0 = Date.now()
