@@ -10,12 +10,13 @@
 import {execFileSync, spawnSync} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
 import {existsSync, readFileSync} from 'node:fs'
+import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {cliAsync} from '../helpers/cli.js'
 import {type AgentHosts, HOST1, HOST2, agentHostsUp, agentsOn, host2DhcpState, scheduleOnHost2, waitForHost2Agents} from './agent-hosts.js'
-import {Created, DHCP_AGENT_HOST, type Port, UP_SCRIPT, dhcpAgents, dhcpGone, dhcpReady, dhcpState, neutron, ports, ready, waitForDhcpState} from './env.js'
+import {Created, DHCP_AGENT_HOST, type Port, UP_SCRIPT, dhcpAgents, dhcpGone, dhcpReady, dhcpState, neutron, openstackEnv, ports, ready, waitForDhcpState} from './env.js'
 
 const isRoot = process.getuid?.() === 0
 let notReady = ''
@@ -223,6 +224,47 @@ describe.skipIf(!up)('two real DHCP agent hosts over ssh (qm-ci-host, qm-ci-host
     expect(report.cross.find((f) => f.id === 'cross.opts-own-port')?.status).toBe('pass')
     expect(report.healthy).toBe(true)
     expect(r.status).toBe(0)
+  })
+
+  it('with API credentials on the remotes (env in --remote-command): every api.* check passes on both hosts, and cross.agents-api too', async () => {
+    // the remote collect reads OS_* from its environment; ssh passes none, so `env OS_...=... node run.js`
+    const env = Object.entries(openstackEnv()).map(([k, v]) => `${k}=${v}`)
+    const r = await cliAsync(['diagnose', net, '--host', `${HOST1},${HOST2}`, '--ssh-config', rig!.sshConfig, '--remote-command', ['env', ...env, rig!.remoteCommand].join(' '), '--json'])
+    expect(r.json, `${r.stdout}\n${r.stderr}`).toBeDefined()
+    const report = r.json as {healthy: boolean; hosts: DiagnoseHost[]; cross: DiagnoseFinding[]}
+    const summary = (f: DiagnoseFinding) => `${f.status.padEnd(4)} ${f.id}: ${f.summary}`
+    for (const h of report.hosts) console.info(`== ${h.host} (credentials on the remote)\n${h.findings.filter((f) => f.id.startsWith('api.')).map(summary).join('\n')}`)
+    console.info(`== cross (exit ${r.status})\n${report.cross.map(summary).join('\n')}`)
+    expect(report.hosts.map((h) => h.host)).toEqual([HOST1, HOST2])
+    for (const h of report.hosts) {
+      const api = h.findings.filter((f) => f.id.startsWith('api.'))
+      expect(api.map((f) => `${f.id} ${f.status}`), h.host).toEqual(['api.network pass', 'api.subnet-isolated pass', 'api.dhcp-agents pass', 'api.dhcp-port pass'])
+      // each host finds its own agent by the `host` of its own config, and names the other
+      const other = h.host === HOST1 ? HOST2 : HOST1
+      expect(h.findings.find((f) => f.id === 'api.dhcp-agents')?.summary, h.host).toMatch(new RegExp(`live DHCP agent on ${h.host};.*also hosted by ${other}`))
+    }
+    expect(report.cross.map((f) => `${f.id} ${f.status}`)).toEqual(['cross.opts-own-port pass', 'cross.agents-api pass', 'cross.ipv6-metadata pass'])
+    expect(r.status).toBe(0)
+  })
+
+  it("host2's metadata agent stopped: host2 is broken at proxy.upstream, qm-ci-host stays healthy, exit 1", async () => {
+    // the agent's PID as host2 numbers it (assets/agent-host-setup.sh records it), checked before the kill
+    const line = readFileSync(join(rig!.host2.dir, 'agents'), 'utf8').split('\n').find((l) => l.startsWith('neutron-metadata-agent '))
+    const pid = Number(line?.split(' ')[1])
+    expect(Number.isInteger(pid) && pid > 1).toBe(true)
+    const stop = rig!.inHost(HOST2, ['/bin/sh', '-c', 'tr "\\0" " " </proc/$1/cmdline | grep -q "/usr/bin/neutron-metadata-agent --config-file" && kill -TERM $1 && while [ -d /proc/$1 ]; do sleep 0.1; done', 'sh', String(pid)])
+    expect(stop.status, stop.stderr).toBe(0)
+    const r = await cliAsync(['diagnose', net, '--host', HOST1, '--host', HOST2, '--ssh-config', rig!.sshConfig, '--remote-command', rig!.remoteCommand, '--json'])
+    const report = r.json as {healthy: boolean; hosts: DiagnoseHost[]; cross: DiagnoseFinding[]}
+    expect(report, `${r.stdout}\n${r.stderr}`).toBeDefined()
+    const fails = (h: DiagnoseHost) => h.findings.filter((f) => f.status === 'fail').map((f) => `${f.id}: ${f.summary}`)
+    console.info(`metadata agent of ${HOST2} stopped (exit ${r.status}): ${report.hosts.map((h) => `${h.host} healthy=${h.healthy} ${JSON.stringify(fails(h))}`).join('; ')}`)
+    expect(report.hosts.map((h) => [h.host, h.healthy])).toEqual([
+      [HOST1, true],
+      [HOST2, false],
+    ])
+    expect(fails(report.hosts[1]).map((f) => f.split(':')[0])).toEqual(['proxy.upstream'])
+    expect(r.status).toBe(1)
   })
 
   it('turning DHCP off takes both hosts down to nothing (then the network goes in cleanup)', async () => {
