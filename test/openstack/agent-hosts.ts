@@ -248,9 +248,13 @@ async function stopRig(dir: string, pid1: number | undefined, sshdPid: number | 
   const taps = existsSync(dir) ? await tapsOfHost2(dir, pid1) : []
   const waitFor: number[] = []
   if (pid1 !== undefined && isOurPid1(cmdline(pid1), dir)) {
-    const unshare = Number(readFileSync(`/proc/${pid1}/stat`, 'utf8').split(') ')[1].split(' ')[1])
+    let unshare: number | undefined
+    try {
+      // field 4, the parent: the unshare that made the host, which exits with its PID 1
+      unshare = Number(readFileSync(`/proc/${pid1}/stat`, 'utf8').split(') ')[1].split(' ')[1])
+    } catch {}
     process.kill(pid1, 'SIGTERM')
-    waitFor.push(pid1, unshare)
+    waitFor.push(pid1, ...(unshare ? [unshare] : []))
   }
   if (sshdPid !== undefined && isOurSshd(cmdline(sshdPid), dir)) {
     process.kill(sshdPid, 'SIGTERM')
@@ -327,8 +331,12 @@ export async function agentHostsUp(): Promise<AgentHosts> {
   const swept = await sweepCrashed()
   if (swept.length) console.warn(`agent hosts rig: ${swept.join('; ')}`)
   for (const port of [HOST1_PORT, HOST2_PORT]) if (!(await portFree(port))) throw new Error(`agent hosts rig: 127.0.0.1:${port} is taken`)
-  const stale = (await agentsOn(HOST2)).map((a) => `${a.binary} ${a.id}`)
-  if (stale.length) throw new Error(`agent hosts rig: the API already lists agents of ${HOST2} (${stale.join(', ')}) and no rig of ours runs: another one is running elsewhere?`)
+  // agents of qm-ci-host2 with no rig left to own them (a run whose dir went too, e.g. a reboot):
+  // dead ones are ours to delete; a live one means a qm-ci-host2 runs somewhere else
+  const stale = await agentsOn(HOST2)
+  const live = stale.filter((a) => a.alive).map((a) => `${a.binary} ${a.id}`)
+  if (live.length) throw new Error(`agent hosts rig: the API lists live agents of ${HOST2} (${live.join(', ')}) and no rig of ours runs: another one is running elsewhere?`)
+  if (stale.length) console.warn(`agent hosts rig: deleting dead agents of ${HOST2} left by an earlier run: ${(await deleteAgentsOf(HOST2)).join(' ')}`)
 
   // not under /tmp: host2 mounts its own /tmp, and its sshd must still see the rig's files
   mkdirSync('/var/tmp', {recursive: true})
