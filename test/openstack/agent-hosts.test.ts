@@ -247,6 +247,35 @@ describe.skipIf(!up)('two real DHCP agent hosts over ssh (qm-ci-host, qm-ci-host
     expect(r.status).toBe(0)
   })
 
+  it('diagnose NET --hosts-from-api: the API names both agent hosts, each asked over ssh; its answers run every api.* check on both and cross.agents-api, with no credentials on the remotes', async () => {
+    // the operator's credentials only; the ssh config maps the agents' host names, as README shows
+    const args = ['diagnose', net, '--hosts-from-api', '--ssh-config', rig!.sshConfig, '--remote-command', rig!.remoteCommand]
+    const r = await cliAsync([...args, '--json'], {env: openstackEnv()})
+    expect(r.json, `${r.stdout}\n${r.stderr}`).toBeDefined()
+    const report = r.json as {healthy: boolean; hosts: (DiagnoseHost & {listed?: string[]})[]; cross: DiagnoseFinding[]}
+    expect(report.hosts.map((h) => h.host).sort()).toEqual([HOST1, HOST2])
+    for (const h of report.hosts) {
+      expect(h.reachable, h.error).toBe(true)
+      expect(h.listed, h.host).toEqual([expect.stringMatching(/^DHCP agent [0-9a-f-]{36} \(alive\)$/)])
+      const api = h.findings.filter((f) => f.id.startsWith('api.'))
+      expect(api.map((f) => `${f.id} ${f.status}`), h.host).toEqual(['api.network pass', 'api.subnet-isolated pass', 'api.dhcp-agents pass', 'api.dhcp-port pass'])
+      expect(h.healthy, h.host).toBe(true)
+    }
+    expect(report.cross.map((f) => `${f.id} ${f.status}`)).toEqual(['cross.opts-own-port pass', 'cross.agents-api pass', 'cross.ipv6-metadata pass'])
+    expect(r.status).toBe(0)
+    const text = await cliAsync(args, {env: openstackEnv()})
+    expect(text.status).toBe(0)
+    expect(text.stdout).toMatch(new RegExp(`the API lists:\n  (${HOST1}|${HOST2}): DHCP agent [0-9a-f-]{36} \\(alive\\)\n  (${HOST1}|${HOST2}): DHCP agent`))
+    // the API's hosts for every network: --all asks both agent hosts (and qm-ci-host's is the harness's own agent)
+    const all = await cliAsync(['diagnose', '--all', '--hosts-from-api', '--ssh-config', rig!.sshConfig, '--remote-command', rig!.remoteCommand, '--json'], {env: openstackEnv()})
+    expect(all.json, `${all.stdout}\n${all.stderr}`).toBeDefined()
+    expect(all.json.hosts.map((h: {host: string; reachable: boolean}) => [h.host, h.reachable]).sort()).toEqual([
+      [HOST1, true],
+      [HOST2, true],
+    ])
+    expect(all.json.networks.map((n: {network: string}) => n.network)).toContain(net)
+  })
+
   it("host2's metadata agent stopped: host2 is broken at proxy.upstream, qm-ci-host stays healthy, exit 1", async () => {
     // the agent's PID as host2 numbers it (assets/agent-host-setup.sh records it), checked before the kill
     const line = readFileSync(join(rig!.host2.dir, 'agents'), 'utf8').split('\n').find((l) => l.startsWith('neutron-metadata-agent '))

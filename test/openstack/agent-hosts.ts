@@ -47,6 +47,7 @@ import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {type Agent, type Port, neutron} from './env.js'
+import {clientBlock, sshdConfig} from '../helpers/sshd.js'
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url))
 const ASSETS = join(REPO, 'test', 'openstack', 'assets')
@@ -110,33 +111,6 @@ function must(argv: string[], what: string): string {
   const r = spawnSync(argv[0], argv.slice(1), {encoding: 'utf8', timeout: 60_000})
   if (r.status !== 0) throw new Error(`agent hosts rig: ${what} failed (exit ${r.status}): ${argv.join(' ')}\n${r.stderr}${r.stdout}`)
   return r.stdout
-}
-
-function sshdConfig(h: string, port: number, authorizedKeys: string): string {
-  return [
-    '# written by the quantum-meta agent hosts rig (test/openstack/agent-hosts.ts)',
-    `ListenAddress 127.0.0.1:${port}`,
-    `HostKey ${join(h, 'ssh_host_ed25519_key')}`,
-    'PidFile none',
-    'UsePAM no',
-    'PermitRootLogin prohibit-password',
-    'PubkeyAuthentication yes',
-    'PasswordAuthentication no',
-    'KbdInteractiveAuthentication no',
-    `AuthorizedKeysFile ${authorizedKeys}`,
-    // the rig's files live under a temp dir whose parents sshd's StrictModes would refuse
-    'StrictModes no',
-    'AllowTcpForwarding no',
-    'AllowAgentForwarding no',
-    'AllowStreamLocalForwarding no',
-    'X11Forwarding no',
-    'PermitTunnel no',
-    'PermitTTY no',
-    'MaxStartups 100:30:200',
-    'MaxSessions 50',
-    'LogLevel ERROR',
-    '',
-  ].join('\n')
 }
 
 /**
@@ -354,23 +328,9 @@ export async function agentHostsUp(): Promise<AgentHosts> {
     const h = join(dir, name)
     mkdirSync(h, {recursive: true})
     must(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', `qm-agent-hosts-${name}`, '-f', join(h, 'ssh_host_ed25519_key')], `ssh-keygen (${name})`)
-    writeFileSync(join(h, 'sshd_config'), sshdConfig(h, port, `${key}.pub`))
+    writeFileSync(join(h, 'sshd_config'), sshdConfig({authorizedKeys: `${key}.pub`, hostKey: join(h, 'ssh_host_ed25519_key'), port}))
     knownHosts.push(`${name} ${readFileSync(join(h, 'ssh_host_ed25519_key.pub'), 'utf8').trim().split(/\s+/).slice(0, 2).join(' ')}`)
-    sshConfig.push(
-      `Host ${name}`,
-      '  HostName 127.0.0.1',
-      `  Port ${port}`,
-      '  User root',
-      `  IdentityFile ${key}`,
-      '  IdentitiesOnly yes',
-      `  HostKeyAlias ${name}`,
-      `  UserKnownHostsFile ${join(dir, 'known_hosts')}`,
-      '  GlobalKnownHostsFile /dev/null',
-      '  StrictHostKeyChecking yes',
-      '  BatchMode yes',
-      '  LogLevel ERROR',
-      '',
-    )
+    sshConfig.push(...clientBlock({alias: name, identity: key, knownHosts: join(dir, 'known_hosts'), port}))
   }
   writeFileSync(join(dir, 'known_hosts'), knownHosts.join('\n') + '\n')
   writeFileSync(join(dir, 'ssh_config'), sshConfig.join('\n'))
