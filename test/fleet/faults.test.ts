@@ -153,7 +153,7 @@ describe.skipIf(!isRoot)('one host of three broken in each fault state, through 
     }
     const inst = instances.get(broken.name)!
     expect(r.table).toMatch(/3 hosts, 1 broken/)
-    expect(r.table).toContain(`      ${inst.mac} ${inst.ip}`)
+    expect(r.table).toContain(`      ${inst.mac} ${inst.ip} ${inst.hostname}\n`)
     for (const [other, o] of instances) if (other !== broken.name) expect(r.table).not.toContain(o.mac)
     return r
   }
