@@ -72,7 +72,7 @@ describe('HostReport.affected', () => {
     expect(old).toEqual({expired: true, hostname: 'old-vm', ip: '198.51.100.78', mac: 'fa:16:3e:00:00:98'})
     expect(forever).toEqual({ip: '198.51.100.79', mac: 'fa:16:3e:00:00:97'})
     expect(r.hosts[1].affected!.slice(0, 2).every((a) => a.expired === undefined)).toBe(true)
-    expect(renderFleet(r)).toContain('      fa:16:3e:00:00:98 198.51.100.78 (lease expired)')
+    expect(renderFleet(r)).toContain('      fa:16:3e:00:00:98 198.51.100.78 old-vm (lease expired)')
   })
 
   it('a lease whose MAC no API port has is listed without port or device', () => {
