@@ -36,7 +36,8 @@ function affectedLines(h: HostReport, alone: boolean): string[] {
   const rows = all.slice(0, AFFECTED_SHOWN).map((a) => {
     const port = a.port ? ` port ${a.port}` : ''
     const device = a.device ? ` device ${printable(a.device, 120)}${a.deviceOwner ? ` (${printable(a.deviceOwner, 60)})` : ''}` : ''
-    return `      ${a.mac} ${a.ip}${port}${device}${a.expired ? ' (lease expired)' : ''}`
+    const hostname = a.hostname ? ` ${printable(a.hostname, 100)}` : ''
+    return `      ${a.mac} ${a.ip}${hostname}${port}${device}${a.expired ? ' (lease expired)' : ''}`
   })
   if (n > AFFECTED_SHOWN) rows.push(`      and ${n - AFFECTED_SHOWN} more (--json lists them all)`)
   return [head, ...rows]

@@ -49,7 +49,7 @@ describe('HostReport.affected', () => {
     ])
     const text = renderFleet(r)
     expect(text).toContain('2 instances leased from this host:')
-    expect(text).toContain(`${VM1.mac} ${VM1.ip} port cb23e312-84d0-4027-8dbf-932acebb37a0 device ${VM1.device} (compute:nova)`)
+    expect(text).toContain(`${VM1.mac} ${VM1.ip} host-198-51-100-149 port cb23e312-84d0-4027-8dbf-932acebb37a0 device ${VM1.device} (compute:nova)`)
     // listed under net2's fix
     expect(text.indexOf('net2: ')).toBeLessThan(text.indexOf('2 instances leased'))
     expect(JSON.parse(JSON.stringify(r)).hosts[1].affected).toHaveLength(2)
@@ -72,7 +72,7 @@ describe('HostReport.affected', () => {
     expect(old).toEqual({expired: true, hostname: 'old-vm', ip: '198.51.100.78', mac: 'fa:16:3e:00:00:98'})
     expect(forever).toEqual({ip: '198.51.100.79', mac: 'fa:16:3e:00:00:97'})
     expect(r.hosts[1].affected!.slice(0, 2).every((a) => a.expired === undefined)).toBe(true)
-    expect(renderFleet(r)).toContain('      fa:16:3e:00:00:98 198.51.100.78 (lease expired)')
+    expect(renderFleet(r)).toContain('      fa:16:3e:00:00:98 198.51.100.78 old-vm (lease expired)')
   })
 
   it('a lease whose MAC no API port has is listed without port or device', () => {
