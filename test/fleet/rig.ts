@@ -30,6 +30,8 @@ import {createConnection} from 'node:net'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {clientBlock as sshClientBlock, sshdConfig} from '../helpers/sshd.js'
+
 export const REPO = fileURLToPath(new URL('../..', import.meta.url))
 const ASSETS = join(REPO, 'test', 'fleet', 'assets')
 const PID1 = join(ASSETS, 'host-pid1.py')
@@ -138,33 +140,6 @@ const alive = (pid: number) => {
   }
 }
 
-function sshdConfig(h: string, port: number, authorizedKeys: string): string {
-  return [
-    '# written by the quantum-meta fleet rig (test/fleet/rig.ts)',
-    `ListenAddress 127.0.0.1:${port}`,
-    `HostKey ${join(h, 'ssh_host_ed25519_key')}`,
-    'PidFile none',
-    'UsePAM no',
-    'PermitRootLogin prohibit-password',
-    'PubkeyAuthentication yes',
-    'PasswordAuthentication no',
-    'KbdInteractiveAuthentication no',
-    `AuthorizedKeysFile ${authorizedKeys}`,
-    // the rig's files live under a temp dir whose parents sshd's StrictModes would refuse
-    'StrictModes no',
-    'AllowTcpForwarding no',
-    'AllowAgentForwarding no',
-    'AllowStreamLocalForwarding no',
-    'X11Forwarding no',
-    'PermitTunnel no',
-    'PermitTTY no',
-    'MaxStartups 100:30:200',
-    'MaxSessions 50',
-    'LogLevel ERROR',
-    '',
-  ].join('\n')
-}
-
 /**
  * Bring up `count` hosts net1..netN on ports basePort+1.. . `node` false skips building the qdhcp
  * node inside each host (ssh only).
@@ -192,21 +167,7 @@ export async function fleetUp(opts: {count?: number; basePort?: number; node?: b
   const hosts: FleetHost[] = []
   const knownHosts: string[] = []
   const sshConfigLines: string[] = ['# written by the quantum-meta fleet rig (test/fleet/rig.ts)']
-  const clientBlock = (alias: string, port: number, user = 'root', keyAlias = alias) => [
-    `Host ${alias}`,
-    '  HostName 127.0.0.1',
-    `  Port ${port}`,
-    `  User ${user}`,
-    `  IdentityFile ${key}`,
-    '  IdentitiesOnly yes',
-    `  HostKeyAlias ${keyAlias}`,
-    `  UserKnownHostsFile ${join(dir, 'known_hosts')}`,
-    '  GlobalKnownHostsFile /dev/null',
-    '  StrictHostKeyChecking yes',
-    '  BatchMode yes',
-    '  LogLevel ERROR',
-    '',
-  ]
+  const clientBlock = (alias: string, port: number, user = 'root', keyAlias = alias) => sshClientBlock({alias, identity: key, keyAlias, knownHosts: join(dir, 'known_hosts'), port, user})
 
   const fleet: Fleet = {
     closedPort,
@@ -240,7 +201,7 @@ export async function fleetUp(opts: {count?: number; basePort?: number; node?: b
       const h = join(dir, 'hosts', name)
       mkdirSync(h, {recursive: true})
       must(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', `qm-fleet-${name}`, '-f', join(h, 'ssh_host_ed25519_key')], `ssh-keygen (${name})`)
-      writeFileSync(join(h, 'sshd_config'), sshdConfig(h, port, `${key}.pub`))
+      writeFileSync(join(h, 'sshd_config'), sshdConfig({authorizedKeys: `${key}.pub`, hostKey: join(h, 'ssh_host_ed25519_key'), port}))
       const hostKey = readFileSync(join(h, 'ssh_host_ed25519_key.pub'), 'utf8').trim().split(/\s+/).slice(0, 2).join(' ')
       knownHosts.push(`${name} ${hostKey}`)
       sshConfigLines.push(...clientBlock(name, port))
