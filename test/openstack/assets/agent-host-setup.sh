@@ -40,7 +40,17 @@ mount --bind "$h/etc-neutron" /etc/neutron
 mount --bind "$h/var-lib-neutron" /var/lib/neutron
 mount --bind "$h/var-log-neutron" /var/log/neutron
 mount --bind "$h/hosts" /etc/hosts
+# a repository under /tmp (a CI checkout may be there) would vanish under the host's own /tmp, and
+# with it the quantum-meta the tests run here over ssh: carry it across at its own path (a bind mount
+# into the rig's dir first, then back over the new /tmp), as the fleet rig's hosts do
+repo=$(cd "$(dirname "$0")/../../.." && pwd -P)
+case $repo in
+    /tmp/*) mkdir -p "$h/repo"; mount --bind "$repo" "$h/repo" ;;
+esac
 mount --bind "$h/tmp" /tmp
+case $repo in
+    /tmp/*) mkdir -p "$repo"; mount --bind "$h/repo" "$repo" ;;
+esac
 hostname "$name"
 
 /usr/sbin/sshd -f "$h/sshd_config" -E "$h/sshd.log"
