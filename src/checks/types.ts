@@ -9,6 +9,11 @@ export interface Finding {
   summary: string
   evidence: string[]
   fix?: string
+  /**
+   * A skip because the evidence lacks what the check reads (a sosreport without a plugin's output):
+   * the link was not judged, so the report cannot call the network healthy (exit 3, not 0).
+   */
+  unjudged?: true
 }
 
 export interface CheckContext {
@@ -30,6 +35,8 @@ export const pass = (summary: string, evidence: string[] = []): Omit<Finding, 'i
 export const fail = (summary: string, evidence: string[], fix: string): Omit<Finding, 'id'> => ({evidence, fix, status: 'fail', summary})
 export const warn = (summary: string, evidence: string[], fix?: string): Omit<Finding, 'id'> => ({evidence, fix, status: 'warn', summary})
 export const skip = (summary: string, evidence: string[] = []): Omit<Finding, 'id'> => ({evidence, status: 'skip', summary})
+/** Not judged: the evidence lacks what the check reads (see Finding.unjudged). */
+export const notJudged = (summary: string): Omit<Finding, 'id'> => ({evidence: [], status: 'skip', summary, unjudged: true})
 
 /** The verdict on one network: its findings in chain order. */
 export interface NetworkReport {
@@ -39,4 +46,6 @@ export interface NetworkReport {
   backend: BackendName
   healthy: boolean
   findings: Finding[]
+  /** links not judged for lack of evidence (Finding.unjudged): with no link broken, exit 3 */
+  unjudged?: string[]
 }

@@ -261,7 +261,8 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
 
   private report(reports: import('../diagnose/service.js').NetworkReport[], render: typeof import('../render/findings.js'), many: boolean, junit?: string): unknown {
     const ok = reports.every((r) => r.healthy)
-    process.exitCode = ok ? EXIT.OK : EXIT.FAILED
+    // a broken link first (1); else links the evidence did not let us judge (3); else 0
+    process.exitCode = !ok ? EXIT.FAILED : reports.some((r) => r.unjudged && r.unjudged.length > 0) ? EXIT.CANNOT : EXIT.OK
     if (junit !== undefined) process.stdout.write(junit)
     else if (!this.jsonEnabled()) process.stdout.write(many ? render.renderAll(reports) : reports.map((r) => render.renderReport(r)).join('\n'))
     return many ? {healthy: ok, networks: reports} : reports[0]

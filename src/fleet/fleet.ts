@@ -36,7 +36,7 @@ export function judgeFleet(network: string, inputs: HostInput[], opts: {probe: b
     }
     try {
       const r = diagnoseEvidence(ev, opts)
-      const h: HostReport = {backend: r.backend, findings: r.findings, healthy: r.healthy, host: input.host, layout: r.layout, reachable: true, ...listed}
+      const h: HostReport = {backend: r.backend, findings: r.findings, healthy: r.healthy, host: input.host, layout: r.layout, reachable: true, ...listed, ...(r.unjudged ? {unjudged: r.unjudged} : {})}
       if (!r.healthy) {
         const affected = affectedInstances(ev, input.snapshot.takenAt)
         if (affected) h.affected = affected
@@ -57,7 +57,8 @@ export function judgeFleet(network: string, inputs: HostInput[], opts: {probe: b
 /** 1 when a reachable host has a broken link or a cross finding fails; 3 when a host could not be inspected (and none is broken); else 0. */
 export function fleetExitCode(report: FleetReport): ExitCode {
   if (report.hosts.some((h) => h.reachable && h.healthy === false) || report.cross.some((f) => f.status === 'fail')) return EXIT.FAILED
-  if (report.hosts.some((h) => !h.reachable)) return EXIT.CANNOT
+  // a host not inspected, or one whose evidence left links unjudged (a sosreport without a plugin)
+  if (report.hosts.some((h) => !h.reachable || (h.unjudged && h.unjudged.length > 0))) return EXIT.CANNOT
   return EXIT.OK
 }
 

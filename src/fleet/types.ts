@@ -25,6 +25,8 @@ export interface HostReport {
   backend?: BackendName
   healthy?: boolean
   findings: Finding[]
+  /** links of this host's chain not judged for lack of evidence (NetworkReport.unjudged) */
+  unjudged?: string[]
   /** --hosts-from-api: why the API names this host; absent for hosts given by --host or a file */
   listed?: string[]
   /**

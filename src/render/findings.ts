@@ -46,6 +46,11 @@ export function renderReport(r: NetworkReport): string {
   if (first) {
     out.push('', c.red(c.bold(`first broken link: ${first.id}`)), `  ${printable(first.summary, 2000)}`)
     if (first.fix) out.push(`  fix: ${printable(first.fix, 2000)}`)
+  } else if (r.unjudged && r.unjudged.length > 0) {
+    // nothing failed, but links were never judged: no verdict of health (exit 3)
+    const why = r.findings.find((f) => f.unjudged)!
+    out.push('', c.yellow(c.bold(`not judged: ${r.unjudged.join(', ')} (and what needs them): the evidence lacks what they read`)), `  ${printable(why.summary, 2000)}`)
+    out.push('  fix: give evidence that holds it (a sosreport with the networking, openstack_neutron and process plugins; or `quantum-meta collect` on the node)')
   } else {
     const warnFirst = r.findings.find((f) => f.status === 'warn')
     out.push('', c.green(`healthy: no link of the metadata chain is broken${warnFirst ? ` (see the warning on ${warnFirst.id})` : ''}`))
@@ -59,7 +64,9 @@ export function renderAll(reports: NetworkReport[]): string {
   const table = new Table({colWidths: [38, 8, w - 38 - 8 - 4], head: ['network', 'status', 'first broken link'], style: {border: [], head: []}, wordWrap: true})
   for (const r of reports) {
     const first: Finding | undefined = r.findings.find((f) => f.status === 'fail') ?? r.findings.find((f) => f.status === 'warn')
-    table.push([r.network, mark(r.healthy ? (first ? 'warn' : 'pass') : 'fail'), first ? printable(`${first.id}: ${first.summary}`, 400) : ''])
+    const unjudged = r.healthy && r.unjudged && r.unjudged.length > 0 ? r.findings.find((f) => f.unjudged) : undefined
+    if (unjudged) table.push([r.network, mark('skip'), printable(`not judged: ${unjudged.id}: ${unjudged.summary}`, 400)])
+    else table.push([r.network, mark(r.healthy ? (first ? 'warn' : 'pass') : 'fail'), first ? printable(`${first.id}: ${first.summary}`, 400) : ''])
   }
   const bad = reports.filter((r) => !r.healthy).length
   return `${table.toString()}\n${reports.length} networks, ${bad} broken\n`

@@ -21,6 +21,8 @@ function hostCell(h: HostReport): {status: Status | 'unreachable'; text: string;
   if (!h.reachable) return {status: 'unreachable', text: `could not inspect: ${h.error ?? 'no evidence'}`}
   const first: Finding | undefined = h.findings.find((f) => f.status === 'fail')
   if (first) return {fix: first.fix, status: 'fail', text: `${first.id}: ${first.summary}`}
+  const unjudged = h.findings.find((f) => f.unjudged)
+  if (unjudged) return {status: 'skip', text: `not judged: ${unjudged.id}: ${unjudged.summary}`}
   const w = h.findings.find((f) => f.status === 'warn')
   return w ? {status: 'warn', text: `healthy (warning on ${w.id}: ${w.summary})`} : {status: 'pass', text: 'healthy'}
 }
@@ -76,8 +78,9 @@ export function renderFleet(r: FleetReport): string {
   const broken = r.hosts.filter((h) => h.reachable && h.healthy === false).length
   const missing = r.hosts.filter((h) => !h.reachable).length
   const crossBad = r.cross.filter((f) => f.status === 'fail').length
-  const parts = [`${r.hosts.length} hosts`, `${broken} broken`, ...(missing > 0 ? [`${missing} not inspected`] : []), ...(crossBad > 0 ? [`${crossBad} cross-host failure${crossBad === 1 ? '' : 's'}`] : [])]
-  out.push('', r.healthy ? c.green(parts.join(', ')) : c.red(c.bold(parts.join(', '))))
+  const unjudged = r.hosts.filter((h) => h.reachable && h.healthy !== false && h.unjudged && h.unjudged.length > 0).length
+  const parts = [`${r.hosts.length} hosts`, `${broken} broken`, ...(missing > 0 ? [`${missing} not inspected`] : []), ...(unjudged > 0 ? [`${unjudged} not judged`] : []), ...(crossBad > 0 ? [`${crossBad} cross-host failure${crossBad === 1 ? '' : 's'}`] : [])]
+  out.push('', !r.healthy ? c.red(c.bold(parts.join(', '))) : unjudged > 0 ? c.yellow(parts.join(', ')) : c.green(parts.join(', ')))
   return out.join('\n') + '\n'
 }
 

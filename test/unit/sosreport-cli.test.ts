@@ -42,6 +42,33 @@ describe('diagnose --sosreport DIR', () => {
     expect(r.stdout).toContain('healthy: no link of the metadata chain is broken')
   })
 
+  it('a sosreport without the networking plugin is no verdict of health: exit 3, the links not judged named, --json unjudged', () => {
+    const dir = copy()
+    rmSync(join(dir, 'sos_commands', 'networking'), {force: true, recursive: true})
+    const r = cli(['diagnose', NET, '--sosreport', dir])
+    expect(r.status).toBe(3)
+    expect(r.stdout).not.toContain('healthy:')
+    expect(r.stdout).toContain('not judged: namespace.exists (and what needs them): the evidence lacks what they read\n')
+    const j = cli(['diagnose', NET, '--sosreport', dir, '--json'])
+    expect(j.status).toBe(3)
+    expect(j.json).toMatchObject({healthy: true, unjudged: ['namespace.exists']})
+    // beside a full one, as a fleet: that host's row says not judged, exit 3 (no host broken)
+    writeFileSync(join(dir, 'hostname'), 'net9\n')
+    const f = cli(['diagnose', NET, '--sosreport', HEALTHY, '--sosreport', dir])
+    expect(f.status).toBe(3)
+    expect(f.stdout).toMatch(/2 hosts, 0 broken, 1 not judged/)
+  })
+
+  it('haproxy dead and no openstack_neutron plugin (no pid files): proxy.running is not judged, never called healthy (exit 3)', () => {
+    const dir = copy(DEAD)
+    rmSync(join(dir, 'etc'), {force: true, recursive: true})
+    rmSync(join(dir, 'var'), {force: true, recursive: true})
+    const j = cli(['diagnose', NET, '--sosreport', dir, '--json'])
+    expect(j.status).toBe(3)
+    expect(j.json.unjudged).toContain('proxy.running')
+    expect(j.json.findings.find((f: {id: string}) => f.id === 'proxy.running')).toMatchObject({status: 'skip', unjudged: true})
+  })
+
   it('the node whose haproxy died: exit 1 naming the link and the fix', () => {
     const r = cli(['diagnose', NET, '--sosreport', DEAD])
     expect(r.status).toBe(1)

@@ -6,7 +6,7 @@ import {LAYOUTS} from '../../layout.js'
 import {parseAgentCmdline} from '../../parse/agent.js'
 import {clip, notInEvidence, quoteLines, restartAgent, shq} from '../../checks/derive.js'
 import type {NetworkEvidence} from '../../evidence/evidence.js'
-import {type Check, type Finding, fail, pass, skip, warn} from '../../checks/types.js'
+import {type Check, type Finding, fail, notJudged, pass, skip, warn} from '../../checks/types.js'
 
 export const configMetadataEnabled: Check = {
   id: 'config.metadata-enabled',
@@ -15,7 +15,7 @@ export const configMetadataEnabled: Check = {
   run(ev) {
     const file = ev.config
     const fix = `quantum-meta enable --config-file ${shq(file.path)} --restart`
-    if (file.state === 'not-collected') return skip(notInEvidence(file))
+    if (file.state === 'not-collected') return notJudged(notInEvidence(file))
     if (file.state !== 'present' || file.content === undefined) {
       return fail(`cannot read the agent config ${file.path} (${file.state === 'missing' ? 'no such file' : file.error ?? file.state})`, [], `pass the agent's dhcp_agent.ini with --config-file`)
     }

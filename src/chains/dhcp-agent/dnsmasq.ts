@@ -1,6 +1,6 @@
 import {parseDnsmasqArgs} from '../../parse/dnsmasq.js'
 import {clip, notInEvidence, pidFromFile, processArgs, processOf, restartAgent} from '../../checks/derive.js'
-import {type Check, fail, pass, skip} from '../../checks/types.js'
+import {type Check, fail, notJudged, pass} from '../../checks/types.js'
 
 export const dnsmasqRunning: Check = {
   id: 'dnsmasq.running',
@@ -10,7 +10,7 @@ export const dnsmasqRunning: Check = {
     const fix = `${restartAgent(ev.layout)}    (the agent respawns dnsmasq; check its log for the dnsmasq error)`
     const file = ev.dnsmasqPidFile
     const proc = processOf(ev, 'dnsmasq')
-    if (file.state === 'not-collected' && !proc) return skip(notInEvidence(file))
+    if (file.state === 'not-collected' && !proc) return notJudged(notInEvidence(file))
     const evidence: string[] = []
     if (file.state === 'present') evidence.push(`${file.path}: ${clip(file.content?.trim() ?? '')}`)
     else if (file.state === 'missing') evidence.push(`${file.path}: no such file`)

@@ -1,13 +1,13 @@
 import {METADATA_IP, clip, dhcpDevice, dnsmasqArgs, namespaceLine, namespaceList, namespaceListHas, plural, ran, restartAgent as restart, sameSubnet, shq} from '../../checks/derive.js'
 import {backendOfNetwork, OVN_METADATA, ovnMetadataNamespace} from '../../layout.js'
-import {type Check, fail, pass, skip, warn} from '../../checks/types.js'
+import {type Check, fail, notJudged, pass, warn} from '../../checks/types.js'
 
 export const namespaceExists: Check = {
   id: 'namespace.exists',
   needs: [],
   title: 'the qdhcp-NET namespace exists',
   run(ev) {
-    if (ev.namespaces.notCollected !== undefined) return skip(`\`${ran(ev.namespaces)}\`: ${ev.namespaces.notCollected}`)
+    if (ev.namespaces.notCollected !== undefined) return notJudged(`\`${ran(ev.namespaces)}\`: ${ev.namespaces.notCollected}`)
     const list = namespaceList(ev)
     if (!list) return fail(`\`${ran(ev.namespaces)}\` failed: ${clip(ev.namespaces.stderr.trim() || ev.namespaces.error || 'no output')}`, [], 'run as root on the network node')
     const line = namespaceLine(ev, ev.namespace)
@@ -33,7 +33,7 @@ export const namespaceDhcpAddress: Check = {
   needs: ['namespace.exists'],
   title: 'the DHCP device (tap…/ns-…) is up with an IPv4 address in each DHCP subnet',
   run(ev) {
-    if (ev.addresses?.notCollected !== undefined) return skip(`\`${ran(ev.addresses)}\`: ${ev.addresses.notCollected}`)
+    if (ev.addresses?.notCollected !== undefined) return notJudged(`\`${ran(ev.addresses)}\`: ${ev.addresses.notCollected}`)
     const dev = dhcpDevice(ev)
     const cmd = ev.addresses ? ran(ev.addresses) : 'ip addr'
     if (!dev) return fail(`no DHCP device (tap… or ns-…) in ${ev.namespace}`, [`${cmd}: ${clip(ev.addresses?.stdout.trim() || ev.addresses?.stderr.trim() || 'no output')}`], restart(ev.layout))

@@ -1,6 +1,6 @@
 import {type OptsLine, isClasslessRoute, isRouterOption, isWin2k3Route, parseOpts} from '../../parse/opts.js'
 import {METADATA_IP, clip, dhcpDevice, dnsmasqArgs, metadataHops, notInEvidence, processOf, restartAgent, routedMetadata, sameSubnet, shq, sq} from '../../checks/derive.js'
-import {type Check, fail, pass, skip, warn} from '../../checks/types.js'
+import {type Check, fail, notJudged, pass, warn} from '../../checks/types.js'
 
 export const optsMetadataRoute: Check = {
   id: 'opts.metadata-route',
@@ -22,7 +22,7 @@ export const optsMetadataRoute: Check = {
     const renew = `; running instances get the route when they renew their lease (dhcp_lease_duration: ${ev.layout === 'quantum' ? '120 s by default in Grizzly' : '86400 s by default'}) or reboot`
     const fixLine = `printf '\\n%s' ${sq(want[0])} >> ${shq(file.path)}${hup}    (or ${restart}: the agent rewrites opts)${renew}`
 
-    if (file.state === 'not-collected') return skip(notInEvidence(file))
+    if (file.state === 'not-collected') return notJudged(notInEvidence(file))
     if (file.state !== 'present' || file.content === undefined) {
       return fail(`no opts file ${file.path}`, [`${file.path}: ${file.state === 'missing' ? 'no such file' : file.error ?? file.state}`], restart)
     }

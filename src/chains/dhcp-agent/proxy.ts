@@ -1,7 +1,7 @@
 import type {Socket} from '../../parse/sockets.js'
 import {proxySockets} from '../../checks/sockets.js'
 import {METADATA_IP, clip, notInEvidence, processArgs, processOf, restartAgent, restartMetadataAgent, routedMetadata, upstreamDownAnswer} from '../../checks/derive.js'
-import {type Check, fail, pass, skip, warn} from '../../checks/types.js'
+import {type Check, fail, notJudged, pass, skip, warn} from '../../checks/types.js'
 
 const proxyFix = (layout: 'neutron' | 'quantum') =>
   layout === 'quantum'
@@ -15,7 +15,7 @@ export const proxyRunning: Check = {
   run(ev) {
     const proc = processOf(ev, 'proxy')
     const files = [ev.haproxyPidFile, ev.proxyPidFile].filter((f) => f.state !== 'not-collected')
-    if (!proc && files.length === 0) return skip(notInEvidence(ev.haproxyPidFile))
+    if (!proc && files.length === 0) return notJudged(notInEvidence(ev.haproxyPidFile))
     const evidence = files.map((f) => `${f.path}: ${f.state === 'present' ? clip(f.content?.trim() ?? '') : f.state === 'error' ? f.error ?? 'unreadable' : 'no such file'}`)
     if (!proc) {
       const routed = routedMetadata(ev)
