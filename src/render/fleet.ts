@@ -27,6 +27,9 @@ function hostCell(h: HostReport): {status: Status | 'unreachable'; text: string;
   return w ? {status: 'warn', text: `healthy (warning on ${w.id}: ${w.summary})`} : {status: 'pass', text: 'healthy'}
 }
 
+/** Why the API lists a host (--hosts-from-api), at most this many reasons a host in the text. */
+export const LISTED_SHOWN = 3
+
 /** Instances listed under a broken host's fix, at most this many (--json carries them all). */
 export const AFFECTED_SHOWN = 20
 
@@ -62,7 +65,12 @@ export function renderFleet(r: FleetReport): string {
   const listed = r.hosts.filter((h) => h.listed && h.listed.length > 0)
   if (listed.length > 0) {
     out.push('', 'the API lists:')
-    for (const h of listed) out.push(`  ${printable(h.host, 100)}: ${h.listed!.map((x) => printable(x, 200)).join('; ')}`)
+    // a chassis of a big OVN network has a port per VM: the first few, then how many (--json has all)
+    for (const h of listed) {
+      const why = h.listed!
+      const more = why.length > LISTED_SHOWN ? `; and ${why.length - LISTED_SHOWN} more` : ''
+      out.push(`  ${printable(h.host, 100)}: ${why.slice(0, LISTED_SHOWN).map((x) => printable(x, 200)).join('; ')}${more}`)
+    }
   }
   if (fixes.length > 0) out.push('', 'fix:', ...fixes)
   if (r.cross.length > 0) {

@@ -13,6 +13,7 @@ import {P} from '../../src/chains/dhcp-agent/api.js'
 import type {Snapshot} from '../../src/evidence/evidence.js'
 import {hostsFromAgents, hostsFromAnswers, withApiAnswers} from '../../src/fleet/api-hosts.js'
 import type {ApiRecord} from '../../src/openstack/neutron.js'
+import {LISTED_SHOWN, renderFleet} from '../../src/render/fleet.js'
 import {cliAsync} from '../helpers/cli.js'
 
 const fixture = (f: string) => readFileSync(new URL(`../fixtures/api/${f}`, import.meta.url), 'utf8')
@@ -127,6 +128,15 @@ describe('hostsFromAgents (diagnose --all --hosts-from-api)', () => {
     expect(r.refused.map((x) => x.host)).toEqual(['"$(reboot)"'])
     expect(() => hostsFromAgents(agents({agents: [{...agent('net1'), binary: 'neutron-l3-agent'}]}))).toThrow('the API lists no DHCP agent and no OVN metadata agent: no host serves metadata')
     expect(() => hostsFromAgents(agents('[]'))).toThrow(/not a "agents" list/)
+  })
+})
+
+describe('the table', () => {
+  it('says why the API lists each host, at most LISTED_SHOWN reasons (a chassis of a big OVN network has one per VM), then how many more', () => {
+    const why = Array.from({length: LISTED_SHOWN + 4}, (_, i) => `chassis of port ${i}`)
+    const text = renderFleet({cross: [], healthy: false, hosts: [{error: 'ssh: timeout', findings: [], host: 'compute1', listed: why, reachable: false}, {error: 'x', findings: [], host: 'net9', reachable: false}], network: NET})
+    expect(text).toContain(`the API lists:\n  compute1: chassis of port 0; chassis of port 1; chassis of port 2; and 4 more\n`)
+    expect(text).not.toMatch(/ {2}net9:/)
   })
 })
 
