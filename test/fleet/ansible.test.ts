@@ -211,7 +211,9 @@ describe.skipIf(!isRoot || !hasAnsible)('examples/ansible/collect-snapshots.yml 
     // ansible-playbook's own codes: 2 a host failed, 4 a host unreachable (4 when both)
     expect(r.status, r.stdout).toBe(4)
     expect(recap(r.stdout, 'netclosed')).toMatchObject({unreachable: 1})
-    expect(r.stdout).toMatch(new RegExp(`fatal: \\[netclosed\\]: UNREACHABLE!.*Connection refused`))
+    // Ansible's own words for it vary with timing ("Connection refused", or "Data could not be sent
+    // ... Broken pipe" when ssh dies while the module is piped): the host marked UNREACHABLE is what counts
+    expect(r.stdout).toMatch(/fatal: \[netclosed\]: UNREACHABLE!/)
     expect(recap(r.stdout, 'net3'), r.stdout).toMatchObject({failed: 1})
     expect(r.stdout).toMatch(/net3: no snapshot: quantum-meta collect failed \(exit 2\): .*No such file or directory.*\/nonexistent\/quantum-meta/)
     for (const h of ['net1', 'net2']) {
