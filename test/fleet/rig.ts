@@ -26,26 +26,16 @@
  */
 import {spawn, spawnSync} from 'node:child_process'
 import {chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import {createConnection} from 'node:net'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {alive, childrenOf, cmdline, portFree, startTime} from '../helpers/proc.js'
 import {clientBlock as sshClientBlock, sshdConfig} from '../helpers/sshd.js'
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url))
 const ASSETS = join(REPO, 'test', 'fleet', 'assets')
 const PID1 = join(ASSETS, 'host-pid1.py')
 const RIG_PREFIX = '/var/tmp/qm-fleet-'
-
-/** a process's start time (field 22 of /proc/PID/stat): a PID reused later has another */
-function startTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]
-  } catch {
-    return undefined
-  }
-}
 
 /**
  * Hosts left by a run that crashed: PID 1s running our host-pid1.py for a rig dir whose recorded
@@ -99,45 +89,10 @@ export interface Fleet {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createConnection({host: '127.0.0.1', port})
-    s.once('connect', () => {
-      s.destroy()
-      resolve(false)
-    })
-    s.once('error', () => resolve(true))
-  })
-}
-
 function must(argv: string[], what: string): string {
   const r = spawnSync(argv[0], argv.slice(1), {encoding: 'utf8', timeout: 60_000})
   if (r.status !== 0) throw new Error(`fleet rig: ${what} failed (exit ${r.status}): ${argv.join(' ')}\n${r.stderr}${r.stdout}`)
   return r.stdout
-}
-
-function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
-  } catch {
-    return []
-  }
-}
-
-const cmdline = (pid: number) => {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean)
-  } catch {
-    return undefined
-  }
-}
-
-const alive = (pid: number) => {
-  try {
-    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'))
-  } catch {
-    return false
-  }
 }
 
 /**

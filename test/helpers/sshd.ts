@@ -10,9 +10,10 @@
  */
 import {type ChildProcess, spawn, spawnSync} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync} from 'node:fs'
-import {createConnection} from 'node:net'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
+
+import {portFree} from './proc.js'
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -63,14 +64,6 @@ export function clientBlock(o: {alias: string; port: number; identity: string; k
   ]
 }
 
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createConnection({host: '127.0.0.1', port})
-    s.once('connect', () => (s.destroy(), resolve(true)))
-    s.once('error', () => resolve(false))
-  })
-}
-
 export interface RootSshd {
   /** the client's ssh config (-F): one Host block per alias */
   sshConfig: string
@@ -83,7 +76,7 @@ export interface RootSshd {
 /** Start sshd on 127.0.0.1:port here; `aliases` are the host names the client config maps to it. */
 export async function rootSshd(aliases: string[], port: number): Promise<RootSshd> {
   if (!existsSync('/usr/sbin/sshd')) throw new Error('sshd missing: run scripts/install-test-deps.sh (openssh-server)')
-  if (await portOpen(port)) throw new Error(`127.0.0.1:${port} is taken`)
+  if (!(await portFree(port))) throw new Error(`127.0.0.1:${port} is taken`)
   mkdirSync('/var/tmp', {recursive: true})
   const dir = mkdtempSync('/var/tmp/qm-sshd-')
   const keygen = (f: string) => {
@@ -115,11 +108,11 @@ export async function rootSshd(aliases: string[], port: number): Promise<RootSsh
     if (madeRunSshd && existsSync('/run/sshd') && readdirSync('/run/sshd').length === 0) rmdirSync('/run/sshd')
     rmSync(dir, {force: true, recursive: true})
   }
-  for (let i = 0; i < 100 && !(await portOpen(port)); i++) {
+  for (let i = 0; i < 100 && (await portFree(port)); i++) {
     if (sshd.exitCode !== null) break
     await new Promise((r) => setTimeout(r, 50))
   }
-  if (!(await portOpen(port))) {
+  if (await portFree(port)) {
     await stop()
     throw new Error(`sshd did not listen on 127.0.0.1:${port}: ${log}`)
   }

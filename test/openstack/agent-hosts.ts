@@ -42,11 +42,11 @@
  */
 import {spawn, spawnSync} from 'node:child_process'
 import {chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync} from 'node:fs'
-import {createConnection} from 'node:net'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {type Agent, type Port, neutron} from './env.js'
+import {alive, childrenOf, cmdline, portFree, startTime} from '../helpers/proc.js'
 import {clientBlock, sshdConfig} from '../helpers/sshd.js'
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url))
@@ -61,51 +61,6 @@ export const HOST1_PORT = 2231
 export const HOST2_PORT = 2232
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-/** a process's start time (field 22 of /proc/PID/stat): a PID reused later has another */
-function startTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]
-  } catch {
-    return undefined
-  }
-}
-
-const cmdline = (pid: number): string[] | undefined => {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean)
-  } catch {
-    return undefined
-  }
-}
-
-const alive = (pid: number): boolean => {
-  try {
-    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'))
-  } catch {
-    return false
-  }
-}
-
-function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
-  } catch {
-    return []
-  }
-}
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createConnection({host: '127.0.0.1', port})
-    s.once('connect', () => {
-      s.destroy()
-      resolve(false)
-    })
-    s.once('error', () => resolve(true))
-  })
-}
 
 function must(argv: string[], what: string): string {
   const r = spawnSync(argv[0], argv.slice(1), {encoding: 'utf8', timeout: 60_000})

@@ -6,13 +6,10 @@ rig=$1 name=$2 port=$3
 h="$rig/hosts/$name"
 # the repository (quantum-meta, node_modules, these assets): the host runs it at the same path
 repo=$(cd "$(dirname "$0")/../../.." && pwd)
+# detach_inherited_mounts, own_tmp
+. "$repo/test/helpers/host-mounts.sh"
 
-# Copies of other work's mounts came with the new mount namespace: nsfs mounts (/run/netns/*)
-# would keep other work's network namespaces alive after their owners delete them, and so would
-# mounts under /tmp. Detach them (lazily) here; the machine's own mounts are untouched.
-awk '$3 == "nsfs" || $2 ~ "^/tmp/" {print $2}' /proc/self/mounts | sort -r | while read -r m; do
-    umount -l "$(printf '%b' "$m")" 2>/dev/null || true
-done
+detach_inherited_mounts
 
 # the host's own /run (its /run/sshd and /run/netns; hides the machine's systemd), config, state,
 # init scripts (a real /etc/init.d/neutron-* must never start here) and /tmp
@@ -23,15 +20,7 @@ mount --bind "$h/run" /run
 mount --bind "$h/etc-neutron" /etc/neutron
 mount --bind "$h/var-lib-neutron" /var/lib/neutron
 mount --bind "$h/init.d" /etc/init.d
-# a repository under /tmp (a CI checkout may be there) would vanish under the host's own /tmp: carry
-# it across at its own path (a bind mount into the rig's dir first, then back over the new /tmp)
-case $repo in
-    /tmp/*) mkdir -p "$h/repo"; mount --bind "$repo" "$h/repo" ;;
-esac
-mount --bind "$h/tmp" /tmp
-case $repo in
-    /tmp/*) mkdir -p "$repo"; mount --bind "$h/repo" "$repo" ;;
-esac
+own_tmp "$h" "$repo"
 hostname "$name"
 
 # Two login users of this host only (private copies of passwd, group, shadow and sudoers.d,

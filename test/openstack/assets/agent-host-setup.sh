@@ -14,13 +14,12 @@ rig=$1 name=$2 port=$3
 h="$rig/$name"
 readonly SAFE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export PATH=$SAFE_PATH
+# the repository (quantum-meta, node_modules, these assets): run at the same path here
+repo=$(cd "$(dirname "$0")/../../.." && pwd)
+# detach_inherited_mounts, own_tmp
+. "$repo/test/helpers/host-mounts.sh"
 
-# Copies of other work's mounts came with the new mount namespace: nsfs mounts (/run/netns/*, the
-# harness's own qdhcp namespaces among them) would keep those namespaces alive after their owners
-# delete them, and so would mounts under /tmp. Detach them (lazily) here; the machine's are untouched.
-awk '$3 == "nsfs" || $2 ~ "^/tmp/" {print $2}' /proc/self/mounts | sort -r | while read -r m; do
-    umount -l "$(printf '%b' "$m")" 2>/dev/null || true
-done
+detach_inherited_mounts
 
 # /etc/neutron: the harness's files as they are now (openstack-up.sh wrote them), this host's name
 mkdir -p "$h/run/sshd" "$h/run/netns" "$h/etc-neutron" "$h/var-lib-neutron/lock" "$h/var-log-neutron" "$h/tmp"
@@ -40,17 +39,7 @@ mount --bind "$h/etc-neutron" /etc/neutron
 mount --bind "$h/var-lib-neutron" /var/lib/neutron
 mount --bind "$h/var-log-neutron" /var/log/neutron
 mount --bind "$h/hosts" /etc/hosts
-# a repository under /tmp (a CI checkout may be there) would vanish under the host's own /tmp, and
-# with it the quantum-meta the tests run here over ssh: carry it across at its own path (a bind mount
-# into the rig's dir first, then back over the new /tmp), as the fleet rig's hosts do
-repo=$(cd "$(dirname "$0")/../../.." && pwd -P)
-case $repo in
-    /tmp/*) mkdir -p "$h/repo"; mount --bind "$repo" "$h/repo" ;;
-esac
-mount --bind "$h/tmp" /tmp
-case $repo in
-    /tmp/*) mkdir -p "$repo"; mount --bind "$h/repo" "$repo" ;;
-esac
+own_tmp "$h" "$repo"
 hostname "$name"
 
 /usr/sbin/sshd -f "$h/sshd_config" -E "$h/sshd.log"
