@@ -141,8 +141,9 @@ describe.skipIf(!isRoot)('collectOverSsh against three real sshd hosts', () => {
     console.log(`most at once: --parallel 2 → ${p2.max}, --parallel 4 → ${p4.max}, --parallel 1 → ${p1.max}`)
     expect([p2.max, p4.max, p1.max]).toEqual([2, 4, 1])
     expect([...p2.timedOut, ...p4.timedOut, ...p1.timedOut]).toEqual([])
-    // each remote ran and was read as a host's answer (it printed no snapshot: one line)
-    for (const r of [...p2.results, ...p4.results, ...p1.results]) expect(r.error).toBe(`${r.host} printed no snapshot (exit 0)`)
+    // each remote ran and was read as a host's answer (it printed no snapshot: one line; what a
+    // login shell's profile prints on stderr may follow it, e.g. pyenv's "cannot rehash" under load)
+    for (const r of [...p2.results, ...p4.results, ...p1.results]) expect(r.error?.startsWith(`${r.host} printed no snapshot (exit 0)`), r.error).toBe(true)
   })
 
   it('30 simulated hosts (the three, ten times each) at --parallel 16: every one answers a real collect; never more than 16 at once, and 16 did run at once', async () => {
@@ -156,6 +157,6 @@ describe.skipIf(!isRoot)('collectOverSsh against three real sshd hosts', () => {
     console.log(`30 hosts at --parallel 16: most at once ${p16.max}`)
     expect(p16.max).toBe(16)
     expect(p16.timedOut).toEqual([])
-    expect(p16.results.filter((r) => r.error !== `${r.host} printed no snapshot (exit 0)`).map((r) => `${r.host}: ${r.error}`)).toEqual([])
+    expect(p16.results.filter((r) => !r.error?.startsWith(`${r.host} printed no snapshot (exit 0)`)).map((r) => `${r.host}: ${r.error}`)).toEqual([])
   })
 })
