@@ -94,21 +94,30 @@ else if (!process.argv.includes('--no-scale')) {
 }
 
 function startup() {
-console.log(`node ${process.version}, ${RUNS} paired runs each, medians; cpu = user+sys (GNU time, 10 ms steps: steadier than wall on a shared machine)`)
-  console.log('command'.padEnd(40), 'ms'.padStart(8), "node -e ''".padStart(12), 'ratio'.padStart(8), 'cpu ms'.padStart(8), "node cpu".padStart(9), 'cpu ratio'.padStart(10), 'target'.padStart(8))
-for (const c of cases) {
-  const r = paired(c.argv)
+  console.log(`node ${process.version}, ${RUNS} paired runs each, medians; cpu = user+sys (GNU time, 10 ms steps: steadier than wall on a shared machine)`)
   console.log(
-    c.name.padEnd(40),
-    r.ms.toFixed(1).padStart(8),
-    r.floor.toFixed(1).padStart(12),
-    `${r.ratio.toFixed(2)}x`.padStart(8),
-    r.cpu.toFixed(0).padStart(8),
-    r.floorCpu.toFixed(0).padStart(9),
-    `${r.cpuRatio.toFixed(2)}x`.padStart(10),
-    `<=${c.target}x`.padStart(8),
+    'command'.padEnd(40),
+    'ms'.padStart(8),
+    "node -e ''".padStart(12),
+    'ratio'.padStart(8),
+    'cpu ms'.padStart(8),
+    'node cpu'.padStart(9),
+    'cpu ratio'.padStart(10),
+    'target'.padStart(8),
   )
-}
+  for (const c of cases) {
+    const r = paired(c.argv)
+    console.log(
+      c.name.padEnd(40),
+      r.ms.toFixed(1).padStart(8),
+      r.floor.toFixed(1).padStart(12),
+      `${r.ratio.toFixed(2)}x`.padStart(8),
+      r.cpu.toFixed(0).padStart(8),
+      r.floorCpu.toFixed(0).padStart(9),
+      `${r.cpuRatio.toFixed(2)}x`.padStart(10),
+      `<=${c.target}x`.padStart(8),
+    )
+  }
 }
 
 // ---- diagnose --all at 100 / 400 / 1000 namespaces, on a node that looks like a real one ----
@@ -136,7 +145,10 @@ async function scale() {
   const config = `${state}/dhcp_agent.ini`
   const socketPath = `${state}/metadata_proxy`
   writeFileSync(config, '[DEFAULT]\ninterface_driver = openvswitch\nenable_isolated_metadata = True\n')
-  writeFileSync(`${state}/metadata_agent.ini`, `[DEFAULT]\nnova_metadata_host = 127.0.0.1\nmetadata_proxy_shared_secret = bench\nmetadata_proxy_socket = ${socketPath}\n`)
+  writeFileSync(
+    `${state}/metadata_agent.ini`,
+    `[DEFAULT]\nnova_metadata_host = 127.0.0.1\nmetadata_proxy_shared_secret = bench\nmetadata_proxy_socket = ${socketPath}\n`,
+  )
   for (const d of ['dhcp', 'external/pids', 'ns-metadata-proxy']) mkdirSync(`${state}/${d}`, {recursive: true})
   const made = [] // namespace names, in the order made
   const procs = new Map() // pid -> ChildProcess, every daemon this bench started
@@ -211,27 +223,88 @@ async function scale() {
     const ip = `${net}.${(i % 250) + 2}`
     made.push(ns) // recorded before it exists, so a failure half-way still removes it
     await ipRun(['netns', 'add', ns])
-    const batch = ['link set lo up', `link add ${tap} type veth peer name p${id.slice(0, 11)}`, `link set ${tap} up`, `link set p${id.slice(0, 11)} up`, `addr add ${ip}/24 dev ${tap}`, `addr add 169.254.169.254/16 dev ${tap}`]
+    const batch = [
+      'link set lo up',
+      `link add ${tap} type veth peer name p${id.slice(0, 11)}`,
+      `link set ${tap} up`,
+      `link set p${id.slice(0, 11)} up`,
+      `addr add ${ip}/24 dev ${tap}`,
+      `addr add 169.254.169.254/16 dev ${tap}`,
+    ]
     await ipRun(['-n', ns, '-batch', '-'], batch.join('\n') + '\n')
     const dir = `${state}/dhcp/${id}`
     mkdirSync(dir)
-    writeFileSync(`${dir}/opts`, `tag:tag0,option:classless-static-route,169.254.169.254/32,${ip},0.0.0.0/0,${net}.1\ntag:tag0,249,169.254.169.254/32,${ip},0.0.0.0/0,${net}.1\ntag:tag0,option:router,${net}.1\n`)
-    writeFileSync(`${dir}/host`, `fa:16:3e:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')},host-${ip.replaceAll('.', '-')}.openstacklocal,${net}.100\n`)
+    writeFileSync(
+      `${dir}/opts`,
+      `tag:tag0,option:classless-static-route,169.254.169.254/32,${ip},0.0.0.0/0,${net}.1\ntag:tag0,249,169.254.169.254/32,${ip},0.0.0.0/0,${net}.1\ntag:tag0,option:router,${net}.1\n`,
+    )
+    writeFileSync(
+      `${dir}/host`,
+      `fa:16:3e:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')},host-${ip.replaceAll('.', '-')}.openstacklocal,${net}.100\n`,
+    )
     writeFileSync(`${dir}/addn_hosts`, '')
     writeFileSync(`${dir}/leases`, '')
     for (const f of ['opts', 'host', 'addn_hosts', 'leases']) chmodSync(`${dir}/${f}`, 0o644)
     // Zed's dnsmasq argv (the agent's), bound to the tap address; -k so the bench holds its PID
-    daemon(['ip', 'netns', 'exec', ns, 'dnsmasq', '--keep-in-foreground', '--no-hosts', '--no-resolv', `--pid-file=${dir}/pid`, `--dhcp-hostsfile=${dir}/host`,
-      `--addn-hosts=${dir}/addn_hosts`, `--dhcp-optsfile=${dir}/opts`, `--dhcp-leasefile=${dir}/leases`, '--dhcp-match=set:ipxe,175', '--bind-interfaces',
-      `--interface=${tap}`, '--except-interface=lo', `--dhcp-range=set:tag0,${net}.0,static,255.255.255.0,86400s`, '--dhcp-lease-max=256',
-      '--conf-file=/dev/null', '--domain=openstacklocal'])
+    daemon([
+      'ip',
+      'netns',
+      'exec',
+      ns,
+      'dnsmasq',
+      '--keep-in-foreground',
+      '--no-hosts',
+      '--no-resolv',
+      `--pid-file=${dir}/pid`,
+      `--dhcp-hostsfile=${dir}/host`,
+      `--addn-hosts=${dir}/addn_hosts`,
+      `--dhcp-optsfile=${dir}/opts`,
+      `--dhcp-leasefile=${dir}/leases`,
+      '--dhcp-match=set:ipxe,175',
+      '--bind-interfaces',
+      `--interface=${tap}`,
+      '--except-interface=lo',
+      `--dhcp-range=set:tag0,${net}.0,static,255.255.255.0,86400s`,
+      '--dhcp-lease-max=256',
+      '--conf-file=/dev/null',
+      '--domain=openstacklocal',
+    ])
     const conf = `${state}/ns-metadata-proxy/${id}.conf`
     const pidFile = `${state}/external/pids/${id}.pid.haproxy`
-    writeFileSync(conf, ['global', '    log         /dev/log local0 info', `    log-tag     haproxy-metadata-proxy-${id}`, '    user        nobody', '    group       nogroup',
-      '    maxconn     1024', `    pidfile     ${pidFile}`, '    daemon', '', 'defaults', '    log global', '    mode http', '    option httplog', '    option dontlognull',
-      '    option http-server-close', '    option forwardfor', '    retries                 3', '    timeout http-request    30s', '    timeout connect         30s',
-      '    timeout client          32s', '    timeout server          32s', '    timeout http-keep-alive 30s', '', 'listen listener', '    bind 169.254.169.254:80',
-      `    server metadata ${socketPath}`, '    http-request del-header X-Neutron-Router-ID', `    http-request set-header X-Neutron-Network-ID ${id}`, ''].join('\n'))
+    writeFileSync(
+      conf,
+      [
+        'global',
+        '    log         /dev/log local0 info',
+        `    log-tag     haproxy-metadata-proxy-${id}`,
+        '    user        nobody',
+        '    group       nogroup',
+        '    maxconn     1024',
+        `    pidfile     ${pidFile}`,
+        '    daemon',
+        '',
+        'defaults',
+        '    log global',
+        '    mode http',
+        '    option httplog',
+        '    option dontlognull',
+        '    option http-server-close',
+        '    option forwardfor',
+        '    retries                 3',
+        '    timeout http-request    30s',
+        '    timeout connect         30s',
+        '    timeout client          32s',
+        '    timeout server          32s',
+        '    timeout http-keep-alive 30s',
+        '',
+        'listen listener',
+        '    bind 169.254.169.254:80',
+        `    server metadata ${socketPath}`,
+        '    http-request del-header X-Neutron-Router-ID',
+        `    http-request set-header X-Neutron-Network-ID ${id}`,
+        '',
+      ].join('\n'),
+    )
     // -db: stays in the foreground (the bench holds its PID); the pid file holds that PID, as the agent's does
     const hp = daemon(['ip', 'netns', 'exec', ns, 'haproxy', '-db', '-f', conf])
     writeFileSync(pidFile, `${hp}\n`)
@@ -247,7 +320,11 @@ async function scale() {
     await Promise.all(Array.from({length: 8}, worker))
   }
   const capture = (b) => {
-    const r = spawnSync(process.execPath, [b, 'diagnose', '--all', '--json', '--config-file', config, '--state-path', state], {encoding: 'utf8', env: {...process.env, NO_COLOR: '1'}, maxBuffer: 1 << 30})
+    const r = spawnSync(process.execPath, [b, 'diagnose', '--all', '--json', '--config-file', config, '--state-path', state], {
+      encoding: 'utf8',
+      env: {...process.env, NO_COLOR: '1'},
+      maxBuffer: 1 << 30,
+    })
     return JSON.parse(r.stdout)
   }
   // the addresses' command is shown as it ran: one ip for all namespaces (before) or nsenter per namespace
@@ -288,7 +365,20 @@ async function scale() {
     console.log(`\ndiagnose --all on a node with dnsmasq + haproxy in every namespace (${runs} runs each, alternated, median wall)`)
     console.log('manual = per namespace: ip netns exec ip a, ip netns exec netstat -anp, cat opts (bash loop)')
     console.log('ms: wall time of the whole command; cpu: user+sys of it and its children (steadier on a shared machine)')
-    const head = ['namespaces', 'diagnose ms', 'ms/ns', 'cpu ms/ns', ...(compare ? ['compare ms/ns', 'cpu ms/ns'] : []), 'manual ms', 'ms/ns', 'cpu ms/ns', 'diag/manual', 'cpu d/m', "node -e ''", 'healthy']
+    const head = [
+      'namespaces',
+      'diagnose ms',
+      'ms/ns',
+      'cpu ms/ns',
+      ...(compare ? ['compare ms/ns', 'cpu ms/ns'] : []),
+      'manual ms',
+      'ms/ns',
+      'cpu ms/ns',
+      'diag/manual',
+      'cpu d/m',
+      "node -e ''",
+      'healthy',
+    ]
     console.log(head.map((h, i) => (i ? h.padStart(14) : h.padEnd(10))).join(''))
     if (process.argv.includes('--hold')) {
       // set up the largest size and keep it until SIGINT/SIGTERM (to profile against a realistic node)
@@ -311,7 +401,10 @@ async function scale() {
       if (compare) {
         const [a, b] = [byNet(ours), byNet(capture(compare))]
         const differ = [...a.keys()].filter((k) => a.get(k) !== b.get(k))
-        same = a.size === b.size && differ.length === 0 ? ' findings equal (the addresses command aside)' : ` FINDINGS DIFFER in ${differ.length} of ${a.size} (first: ${differ[0]})`
+        same =
+          a.size === b.size && differ.length === 0
+            ? ' findings equal (the addresses command aside)'
+            : ` FINDINGS DIFFER in ${differ.length} of ${a.size} (first: ${differ[0]})`
         time(other)
       }
       time(diag)
@@ -328,8 +421,24 @@ async function scale() {
       const [d, m, fl] = [wall(a), wall(b), median(f)]
       perNs.push([n, d / n, cpu(a) / n])
       const healthy = `${ours.networks.filter((x) => x.healthy).length}/${ours.networks.length}`
-      const cols = [d.toFixed(0), (d / n).toFixed(2), (cpu(a) / n).toFixed(2), ...(compare ? [(wall(c) / n).toFixed(2), (cpu(c) / n).toFixed(2)] : []), m.toFixed(0), (m / n).toFixed(2), (cpu(b) / n).toFixed(2), `${(d / m).toFixed(3)}x`, `${(cpu(a) / cpu(b)).toFixed(3)}x`, fl.toFixed(0), healthy]
-      console.log(String(n).padEnd(10) + cols.map((x) => x.padStart(14)).join('') + `   (set-up ${setupS} s, ${procs.size} processes, manual ${manualRuns} run${manualRuns > 1 ? 's' : ''})${same}`)
+      const cols = [
+        d.toFixed(0),
+        (d / n).toFixed(2),
+        (cpu(a) / n).toFixed(2),
+        ...(compare ? [(wall(c) / n).toFixed(2), (cpu(c) / n).toFixed(2)] : []),
+        m.toFixed(0),
+        (m / n).toFixed(2),
+        (cpu(b) / n).toFixed(2),
+        `${(d / m).toFixed(3)}x`,
+        `${(cpu(a) / cpu(b)).toFixed(3)}x`,
+        fl.toFixed(0),
+        healthy,
+      ]
+      console.log(
+        String(n).padEnd(10) +
+          cols.map((x) => x.padStart(14)).join('') +
+          `   (set-up ${setupS} s, ${procs.size} processes, manual ${manualRuns} run${manualRuns > 1 ? 's' : ''})${same}`,
+      )
     }
     if (perNs.length > 1) {
       const [n0, p0, c0] = perNs[0]
@@ -346,16 +455,28 @@ async function scale() {
 // deleted at the end with its subnets. Credentials: the OS_* of the environment, else the harness's.
 async function api() {
   const env = {
-    OS_AUTH_URL: 'http://127.0.0.1:5000/v3', OS_PASSWORD: 'qmadmin', OS_PROJECT_DOMAIN_NAME: 'Default', OS_PROJECT_NAME: 'admin',
-    OS_USER_DOMAIN_NAME: 'Default', OS_USERNAME: 'admin', ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('OS_'))),
+    OS_AUTH_URL: 'http://127.0.0.1:5000/v3',
+    OS_PASSWORD: 'qmadmin',
+    OS_PROJECT_DOMAIN_NAME: 'Default',
+    OS_PROJECT_NAME: 'admin',
+    OS_USER_DOMAIN_NAME: 'Default',
+    OS_USERNAME: 'admin',
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('OS_'))),
   }
-  const authBody = JSON.stringify({auth: {identity: {methods: ['password'], password: {user: {domain: {name: env.OS_USER_DOMAIN_NAME}, name: env.OS_USERNAME, password: env.OS_PASSWORD}}},
-    scope: {project: {domain: {name: env.OS_PROJECT_DOMAIN_NAME}, name: env.OS_PROJECT_NAME}}}})
+  const authBody = JSON.stringify({
+    auth: {
+      identity: {methods: ['password'], password: {user: {domain: {name: env.OS_USER_DOMAIN_NAME}, name: env.OS_USERNAME, password: env.OS_PASSWORD}}},
+      scope: {project: {domain: {name: env.OS_PROJECT_DOMAIN_NAME}, name: env.OS_PROJECT_NAME}},
+    },
+  })
   const tokenOf = async () => {
     const r = await fetch(`${env.OS_AUTH_URL}/auth/tokens`, {body: authBody, headers: {'Content-Type': 'application/json'}, method: 'POST'})
     if (r.status !== 201) throw new Error(`bench: Keystone answered ${r.status}: is scripts/openstack-up.sh running?`)
     const doc = await r.json()
-    const ep = doc.token.catalog.find((c) => c.type === 'network').endpoints.find((e) => e.interface === 'public').url.replace(/\/$/, '')
+    const ep = doc.token.catalog
+      .find((c) => c.type === 'network')
+      .endpoints.find((e) => e.interface === 'public')
+      .url.replace(/\/$/, '')
     return {ep, tok: r.headers.get('x-subject-token')}
   }
   const {ep, tok} = await tokenOf()
@@ -384,7 +505,25 @@ curl -s -o /dev/null -w '%{http_code}' -X POST "$EP/v2.0/subnets" -H 'Content-Ty
     for (let i = -1; i < runs; i++) {
       const a = timeEnv([process.execPath, bin, 'subnet', 'create', net.id, next(), '--no-dhcp', '-f', 'value', '-c', 'id'])
       const b = timeEnv(['bash', '-c', curlScript], {AUTH_BODY: authBody, CIDR: next(), EP: ep, NET: net.id})
-      const c = hasOsc ? timeEnv(['openstack', 'subnet', 'create', '--gateway', 'none', '--no-dhcp', '--network', net.id, '--subnet-range', next(), '-f', 'value', '-c', 'id', `b${i + 1}`]) : NaN
+      const c = hasOsc
+        ? timeEnv([
+            'openstack',
+            'subnet',
+            'create',
+            '--gateway',
+            'none',
+            '--no-dhcp',
+            '--network',
+            net.id,
+            '--subnet-range',
+            next(),
+            '-f',
+            'value',
+            '-c',
+            'id',
+            `b${i + 1}`,
+          ])
+        : NaN
       if (i < 0) continue // warm-up
       ours.push(a)
       curl.push(b)
@@ -398,7 +537,11 @@ curl -s -o /dev/null -w '%{http_code}' -X POST "$EP/v2.0/subnets" -H 'Content-Ty
   console.log(`\nsubnet create with Keystone v3 password auth (${runs} runs each, median wall ms, against ${env.OS_AUTH_URL} and ${ep})`)
   console.log('quantum-meta'.padEnd(34), m.toFixed(0).padStart(7))
   console.log('curl: token POST + subnet POST'.padEnd(34), f.toFixed(0).padStart(7), `  ratio ${(m / f).toFixed(2)}x (target <=1.3x)`)
-  console.log('openstack subnet create'.padEnd(34), hasOsc ? o.toFixed(0).padStart(7) : '  (python3-openstackclient not installed)', hasOsc ? `  ratio ${(m / o).toFixed(2)}x (target <=0.55x)` : '')
+  console.log(
+    'openstack subnet create'.padEnd(34),
+    hasOsc ? o.toFixed(0).padStart(7) : '  (python3-openstackclient not installed)',
+    hasOsc ? `  ratio ${(m / o).toFixed(2)}x (target <=0.55x)` : '',
+  )
 }
 
 // ---- diagnose --sosreport: the real fixtures, and one sosreport of N networks built from them ----
@@ -441,17 +584,22 @@ async function sosreport() {
       names.push(`qdhcp-${id}`)
       for (const f of readdirSync(net).filter((f) => f.includes(NET))) writeFileSync(join(net, f.replace(NET, id)), sub(readFileSync(join(net, f), 'utf8')))
       mkdirSync(join(state, 'dhcp', id))
-      for (const f of readdirSync(join(state, 'dhcp', NET))) writeFileSync(join(state, 'dhcp', id, f), f === 'pid' ? `${dp}\n` : sub(readFileSync(join(state, 'dhcp', NET, f), 'utf8')))
+      for (const f of readdirSync(join(state, 'dhcp', NET)))
+        writeFileSync(join(state, 'dhcp', id, f), f === 'pid' ? `${dp}\n` : sub(readFileSync(join(state, 'dhcp', NET, f), 'utf8')))
       writeFileSync(join(state, 'ns-metadata-proxy', `${id}.conf`), sub(readFileSync(join(state, 'ns-metadata-proxy', `${NET}.conf`), 'utf8')))
       writeFileSync(join(state, 'external/pids', `${id}.pid.haproxy`), `${hp}\n`)
-      psLines.push(dnsmasqLine.replace(/^(\S+\s+)88(\s)/, `$1${dp}$2`).replaceAll(NET, id), haproxyLine.replace(/^(\S+\s+)92(\s)/, `$1${hp}$2`).replaceAll(NET, id))
+      psLines.push(
+        dnsmasqLine.replace(/^(\S+\s+)88(\s)/, `$1${dp}$2`).replaceAll(NET, id),
+        haproxyLine.replace(/^(\S+\s+)92(\s)/, `$1${hp}$2`).replaceAll(NET, id),
+      )
     }
     writeFileSync(join(net, 'ip_netns'), readFileSync(join(net, 'ip_netns'), 'utf8') + names.join('\n') + '\n')
     writeFileSync(join(big, 'sos_commands/process/ps_auxwww'), ps.join('\n') + psLines.join('\n') + '\n')
     const argv = [process.execPath, bin, 'diagnose', '--sosreport', big, '--json']
     const check = spawnSync(argv[0], argv.slice(1), {encoding: 'utf8', maxBuffer: 1 << 30})
     const doc = JSON.parse(check.stdout)
-    if (check.status !== 0 || doc.networks.length !== count + 1) throw new Error(`bench: the big sosreport did not judge ${count + 1} healthy networks (exit ${check.status}): ${check.stderr}`)
+    if (check.status !== 0 || doc.networks.length !== count + 1)
+      throw new Error(`bench: the big sosreport did not judge ${count + 1} healthy networks (exit ${check.status}): ${check.stderr}`)
     const runs = Math.max(3, Math.min(RUNS, 7))
     const walls = []
     const cpus = []
@@ -460,7 +608,9 @@ async function sosreport() {
       walls.push(r.ms)
       cpus.push(r.cpu)
     }
-    console.log(`diagnose --sosreport of ${count + 1} networks, --json: ${median(walls).toFixed(0)} ms wall, ${median(cpus).toFixed(0)} ms cpu (median of ${runs}; every network healthy)`)
+    console.log(
+      `diagnose --sosreport of ${count + 1} networks, --json: ${median(walls).toFixed(0)} ms wall, ${median(cpus).toFixed(0)} ms cpu (median of ${runs}; every network healthy)`,
+    )
   } finally {
     rmSync(dir, {force: true, recursive: true})
   }

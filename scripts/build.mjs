@@ -16,9 +16,7 @@ import {mkdirSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {dirname, join, relative} from 'node:path'
 
 const walk = (dir, ext = '.ts') =>
-  readdirSync(dir, {withFileTypes: true}).flatMap((e) =>
-    e.isDirectory() ? walk(join(dir, e.name), ext) : e.name.endsWith(ext) ? [join(dir, e.name)] : [],
-  )
+  readdirSync(dir, {withFileTypes: true}).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name), ext) : e.name.endsWith(ext) ? [join(dir, e.name)] : []))
 
 // the subpaths of @oclif/core the sources import; each is evaluated on first use (a getter)
 const OCLIF = ['', '/args', '/command', '/errors', '/execute', '/flags', '/flush', '/handle', '/run']
@@ -39,7 +37,9 @@ await build({
   ...common,
   outfile: 'dist/oclif.js',
   stdin: {
-    contents: OCLIF.map((s) => `Object.defineProperty(exports, ${JSON.stringify(s || '.')}, {enumerable: true, get: () => require('@oclif/core${s}')})`).join('\n'),
+    contents: OCLIF.map((s) => `Object.defineProperty(exports, ${JSON.stringify(s || '.')}, {enumerable: true, get: () => require('@oclif/core${s}')})`).join(
+      '\n',
+    ),
     resolveDir: '.',
     sourcefile: 'oclif-vendor.js',
   },

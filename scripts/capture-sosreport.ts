@@ -34,7 +34,12 @@ function keep(rel: string): boolean {
   if (rel.startsWith('etc/neutron/') || rel.startsWith('var/lib/neutron/')) return true
   if (rel === 'sos_commands/networking/ip_netns') return true
   // sos 4.0-4.4 flat, and newer sos's namespaces/NS/ (ip -d address show)
-  if (/^sos_commands\/networking\/(namespaces\/qdhcp-[^/]+\/)?ip_netns_exec_qdhcp-[^/]+_(ip_address_show|ip_-d_address_show|ss_-peaonmi|netstat_-W_-neopa|netstat_-neopa)$/.test(rel)) return true
+  if (
+    /^sos_commands\/networking\/(namespaces\/qdhcp-[^/]+\/)?ip_netns_exec_qdhcp-[^/]+_(ip_address_show|ip_-d_address_show|ss_-peaonmi|netstat_-W_-neopa|netstat_-neopa)$/.test(
+      rel,
+    )
+  )
+    return true
   if (rel === 'sos_commands/networking/ss_-peaonmi' || rel === 'sos_commands/networking/netstat_-W_-neopa') return true
   if (rel === 'sos_commands/process/ps_auxwww' || rel === 'sos_commands/host/hostname') return true
   return false
@@ -68,7 +73,18 @@ try {
   ] as const) {
     const tmp = join(out, 'raw', host.name)
     mkdirSync(tmp, {recursive: true})
-    const argv = ['sos', 'report', '--batch', '--build', '--tmp-dir', tmp, '-o', 'networking,openstack_neutron,process,host', '-k', 'networking.ethtool_namespaces=off']
+    const argv = [
+      'sos',
+      'report',
+      '--batch',
+      '--build',
+      '--tmp-dir',
+      tmp,
+      '-o',
+      'networking,openstack_neutron,process,host',
+      '-k',
+      'networking.ethtool_namespaces=off',
+    ]
     const t0 = Date.now()
     const r = spawnSync('nsenter', ['-t', String(host.pid), '-m', '-u', '-p', '--', ...argv], {encoding: 'utf8', timeout: 600_000})
     process.stdout.write(`${host.name}: ${argv.join(' ')} -> exit ${r.status} in ${Date.now() - t0} ms\n${r.stdout.slice(-1500)}${r.stderr.slice(-1500)}\n`)
@@ -87,7 +103,9 @@ try {
       // verbatim, symlinks as symlinks (sos's hostname and ip_addr at the top are links into sos_commands)
       cpSync(join(src, rel), join(dest, rel), {dereference: false, preserveTimestamps: true, verbatimSymlinks: true})
     }
-    process.stdout.write(`  ${name}: ${src} -> ${dest}; version.txt: ${existsSync(join(src, 'version.txt')) ? readFileSync(join(src, 'version.txt'), 'utf8').trim().split('\n')[0] : '(none)'}\n`)
+    process.stdout.write(
+      `  ${name}: ${src} -> ${dest}; version.txt: ${existsSync(join(src, 'version.txt')) ? readFileSync(join(src, 'version.txt'), 'utf8').trim().split('\n')[0] : '(none)'}\n`,
+    )
   }
   process.stdout.write(`network ${fleet.netId}\n`)
 } finally {

@@ -30,6 +30,8 @@ if [ "$(id -u)" -eq 0 ] && [ "${QM_SKIP_OPENSTACK:-}" != 1 ]; then
 fi
 
 npm ci --no-audit --no-fund
+# lint and format first: seconds, and a failure here says what to run (npm run format)
+npm run lint
 npm run build
 npx tsc -p test --noEmit
 

@@ -110,11 +110,15 @@ export interface NodePaths {
  * The layout of this node and its paths: --config-file and --state-path win; otherwise what
  * exists (/etc/neutron before /etc/quantum). A path under a `quantum` directory means Grizzly.
  */
-export function nodePaths(given: {configFile?: string; statePath?: string; metadataAgentConfig?: string}, exists: (p: string) => boolean = existsSync): NodePaths {
+export function nodePaths(
+  given: {configFile?: string; statePath?: string; metadataAgentConfig?: string},
+  exists: (p: string) => boolean = existsSync,
+): NodePaths {
   const configFile = agentConfigPath(given.configFile, exists)
   let layout: LayoutName = layoutOfConfig(configFile)
   if (given.statePath !== undefined && layoutOfConfig(given.statePath) === 'quantum') layout = 'quantum'
-  if (given.configFile === undefined && given.statePath === undefined && !exists(LAYOUTS.neutron.configDir) && exists(LAYOUTS.quantum.configDir)) layout = 'quantum'
+  if (given.configFile === undefined && given.statePath === undefined && !exists(LAYOUTS.neutron.configDir) && exists(LAYOUTS.quantum.configDir))
+    layout = 'quantum'
   return {
     configFile,
     layout,
@@ -126,7 +130,7 @@ export function nodePaths(given: {configFile?: string; statePath?: string; metad
 /** A node's layout can be told from the proxy it runs, whatever the paths say. */
 export function layoutOfEvidence(ev: NetworkEvidence): LayoutName {
   const proxy = ev.processes.find((p) => p.role === 'proxy' && p.alive)
-  const args = proxy?.cmdline ? parseProcCmdline(proxy.cmdline).join(' ') : proxy?.ps ?? ''
+  const args = proxy?.cmdline ? parseProcCmdline(proxy.cmdline).join(' ') : (proxy?.ps ?? '')
   if (/quantum-ns-metadata-proxy/.test(args)) return 'quantum'
   if (/haproxy|neutron-ns-metadata-proxy/.test(args)) return 'neutron'
   return ev.layout

@@ -16,7 +16,11 @@ export interface Chain {
 }
 
 export const CHAINS: readonly Chain[] = [
-  {backend: 'dhcp-agent', checks: DHCP_AGENT_CHECKS, title: 'dhcp-agent: the DHCP agent\'s isolated metadata (qdhcp-NET namespace, dnsmasq, proxy, metadata agent)'},
+  {
+    backend: 'dhcp-agent',
+    checks: DHCP_AGENT_CHECKS,
+    title: "dhcp-agent: the DHCP agent's isolated metadata (qdhcp-NET namespace, dnsmasq, proxy, metadata agent)",
+  },
   {backend: 'ovn', checks: OVN_CHECKS, title: 'ovn: ML2/OVN (neutron-ovn-metadata-agent, OVN DHCP, ovnmeta-NET namespace, haproxy)'},
 ]
 

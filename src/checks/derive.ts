@@ -19,7 +19,7 @@ export function ipv4ToInt(ip: string): number {
 export function sameSubnet(a: string, b: string, prefixlen: number): boolean {
   if (prefixlen === 0) return true
   const mask = prefixlen >= 32 ? 0xffffffff : (0xffffffff << (32 - prefixlen)) >>> 0
-  return ((ipv4ToInt(a) & mask) >>> 0) === ((ipv4ToInt(b) & mask) >>> 0)
+  return (ipv4ToInt(a) & mask) >>> 0 === (ipv4ToInt(b) & mask) >>> 0
 }
 
 export const isLinkLocal4 = (ip: string) => sameSubnet(ip, '169.254.0.0', 16)
@@ -85,7 +85,7 @@ export const namespaceListHas = (ev: NetworkEvidence, name: string) => netnsInde
 export const namespaceLine = (ev: NetworkEvidence, name: string) => netnsIndex(ev.namespaces).lines.get(name)
 
 export function interfaces(ev: NetworkEvidence): Interface[] | undefined {
-  if (!ev.addresses || ev.addresses.exitCode !== 0) return undefined
+  if (ev.addresses?.exitCode !== 0) return undefined
   return parseIpAddr(ev.addresses.stdout)
 }
 

@@ -51,7 +51,10 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
     ...nodeFlags,
     ...liveFlags,
     ...openstackFlags,
-    all: Flags.boolean({description: 'every network this node serves, one row each (qdhcp namespaces; on OVN the ovnmeta namespaces and the networks with a VM bound here)', exclusive: ['snapshot']}),
+    all: Flags.boolean({
+      description: 'every network this node serves, one row each (qdhcp namespaces; on OVN the ovnmeta namespaces and the networks with a VM bound here)',
+      exclusive: ['snapshot'],
+    }),
     'connect-timeout': Flags.integer({description: "with --host: ssh's ConnectTimeout, seconds", helpValue: 'S', min: 1}),
     check: Flags.string({description: 'run only these checks (repeatable; see --list-checks)', helpValue: 'ID', multiple: true}),
     format: Flags.string({
@@ -61,23 +64,36 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
     }),
     junit: Flags.string({description: 'also write the JUnit XML to FILE (atomically: a temp file renamed over it), whatever stdout shows', helpValue: 'FILE'}),
     host: Flags.string({
-      description: 'diagnose the network on these hosts over ssh (repeatable, or comma-separated): ssh destinations as ssh understands them (~/.ssh/config aliases, user@host); each runs `quantum-meta collect NET` there (with --all, `collect --all`: one table per network any host holds)',
+      description:
+        'diagnose the network on these hosts over ssh (repeatable, or comma-separated): ssh destinations as ssh understands them (~/.ssh/config aliases, user@host); each runs `quantum-meta collect NET` there (with --all, `collect --all`: one table per network any host holds)',
       helpValue: 'DEST',
       multiple: true,
     }),
     'hosts-from-api': Flags.boolean({
-      description: "ask the API which hosts serve the network (its DHCP agents' `host`; on ML2/OVN the chassis its VM ports are bound to; with --all every host of a DHCP or OVN metadata agent) and diagnose it on each over ssh, as with --host (which may add more); the API's host names are the ssh destinations (map them in ~/.ssh/config); its answers are used for the API checks of hosts that recorded none",
+      description:
+        "ask the API which hosts serve the network (its DHCP agents' `host`; on ML2/OVN the chassis its VM ports are bound to; with --all every host of a DHCP or OVN metadata agent) and diagnose it on each over ssh, as with --host (which may add more); the API's host names are the ssh destinations (map them in ~/.ssh/config); its answers are used for the API checks of hosts that recorded none",
     }),
     'host-timeout': Flags.integer({description: 'with --host: the most one host may take, seconds (its ssh is stopped then)', helpValue: 'S', min: 1}),
     'list-checks': Flags.boolean({description: 'list the checks in chain order and exit'}),
     parallel: Flags.integer({description: 'with --host: how many hosts are asked at once (default 16)', helpValue: 'N', min: 1}),
     probe: Flags.boolean({description: 'also GET http://169.254.169.254/ from inside the namespace'}),
     'ssh-config': Flags.string({description: "with --host: ssh's -F (an ssh config file)", helpValue: 'FILE'}),
-    'ssh-option': Flags.string({description: "with --host: passed to ssh as -o OPT (repeatable)", helpValue: 'OPT', multiple: true}),
-    'remote-command': Flags.string({description: 'with --host: how quantum-meta runs on the hosts (default quantum-meta); split into words, each quoted for the remote shell; `sudo -n` is put before it when the ssh login is not root', helpValue: 'CMD'}),
-    snapshot: Flags.string({description: 'diagnose a snapshot taken by `quantum-meta collect` instead of this node; repeat it, one file per host, to judge the network on several hosts', helpValue: 'FILE', multiple: true, multipleNonGreedy: true}),
+    'ssh-option': Flags.string({description: 'with --host: passed to ssh as -o OPT (repeatable)', helpValue: 'OPT', multiple: true}),
+    'remote-command': Flags.string({
+      description:
+        'with --host: how quantum-meta runs on the hosts (default quantum-meta); split into words, each quoted for the remote shell; `sudo -n` is put before it when the ssh login is not root',
+      helpValue: 'CMD',
+    }),
+    snapshot: Flags.string({
+      description:
+        'diagnose a snapshot taken by `quantum-meta collect` instead of this node; repeat it, one file per host, to judge the network on several hosts',
+      helpValue: 'FILE',
+      multiple: true,
+      multipleNonGreedy: true,
+    }),
     sosreport: Flags.string({
-      description: 'diagnose an extracted sosreport (sos report with the networking, openstack_neutron and process plugins) instead of this node; repeat it, one directory per host (with --snapshot files too), to judge the network on several hosts',
+      description:
+        'diagnose an extracted sosreport (sos report with the networking, openstack_neutron and process plugins) instead of this node; repeat it, one directory per host (with --snapshot files too), to judge the network on several hosts',
       helpValue: 'DIR',
       multiple: true,
       multipleNonGreedy: true,
@@ -86,7 +102,8 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
 
   public async run(): Promise<unknown> {
     const {args, flags} = await this.parse(Diagnose)
-    if (flags.format === 'junit' && this.jsonEnabled()) throw usageError('usage', '--format junit and --json both name what stdout is: give one (--junit FILE writes the XML beside --json)')
+    if (flags.format === 'junit' && this.jsonEnabled())
+      throw usageError('usage', '--format junit and --json both name what stdout is: give one (--junit FILE writes the XML beside --json)')
     if (flags.format === 'junit' && flags['list-checks']) throw usageError('usage', '--list-checks prints the list of checks, not JUnit: drop --format junit')
     if (flags['list-checks']) {
       const list = CHAINS.flatMap((chain) => chain.checks.map((c) => ({chain: chain.backend, id: c.id, needs: c.needs, title: c.title})))
@@ -106,31 +123,47 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
     if (snapshots.includes('')) throw usageError('usage', '--snapshot: the path is empty (give the file `quantum-meta collect` wrote)')
     const sosreports = flags.sosreport ?? []
     const netId = args['net-id'] === undefined ? undefined : checkNetId(args['net-id'])
-    if (sosreports.length > 0 && (flags.all || (flags.host ?? []).length > 0 || flags['hosts-from-api'])) throw usageError('usage', `--sosreport reads sosreports, not this node or hosts over ssh: drop ${flags.all ? '--all' : flags['hosts-from-api'] ? '--hosts-from-api' : '--host'} (one directory gives every network it shows)`)
-    if (sosreports.length > 0 && flags.probe) throw usageError('usage', '--probe sends a GET from inside the namespace on this node: a sosreport has none to send from (drop --probe)')
-    if (!flags.all && netId === undefined && snapshots.length === 0 && sosreports.length === 0) throw usageError('usage', 'give a network id, or --all (see --help)')
+    if (sosreports.length > 0 && (flags.all || (flags.host ?? []).length > 0 || flags['hosts-from-api']))
+      throw usageError(
+        'usage',
+        `--sosreport reads sosreports, not this node or hosts over ssh: drop ${flags.all ? '--all' : flags['hosts-from-api'] ? '--hosts-from-api' : '--host'} (one directory gives every network it shows)`,
+      )
+    if (sosreports.length > 0 && flags.probe)
+      throw usageError('usage', '--probe sends a GET from inside the namespace on this node: a sosreport has none to send from (drop --probe)')
+    if (!flags.all && netId === undefined && snapshots.length === 0 && sosreports.length === 0)
+      throw usageError('usage', 'give a network id, or --all (see --help)')
     if (flags.all && netId !== undefined) throw usageError('usage', 'give a network id or --all, not both')
     // a bad --junit path fails now, not after a diagnosis that may take a while
     const {checkReportPath, writeReportAtomic} = await import('../system/write-report.js')
     const junitTarget = flags.junit === undefined ? undefined : await checkReportPath('--junit', flags.junit)
     const junitOut: JunitOut = {path: flags.junit, stdout: flags.format === 'junit', target: junitTarget, write: writeReportAtomic}
     const hosts = (flags.host ?? []).flatMap((h) => h.split(','))
-    const sshOnly = (['ssh-config', 'ssh-option', 'remote-command', 'parallel', 'connect-timeout', 'host-timeout'] as const).filter((f) => flags[f] !== undefined)
+    const sshOnly = (['ssh-config', 'ssh-option', 'remote-command', 'parallel', 'connect-timeout', 'host-timeout'] as const).filter(
+      (f) => flags[f] !== undefined,
+    )
     const fromApi = flags['hosts-from-api']
     if (hosts.length > 0 && snapshots.length > 0) throw usageError('usage', 'give --host (ask the hosts over ssh) or --snapshot (files), not both')
     if (fromApi && snapshots.length > 0) throw usageError('usage', 'give --hosts-from-api (ask the hosts over ssh) or --snapshot (files), not both')
     if (fromApi && !flags.api) throw usageError('usage', '--hosts-from-api asks the API: drop --no-api')
-    if (hosts.length === 0 && !fromApi && sshOnly.length > 0) throw usageError('usage', `--${sshOnly[0]} goes with --host or --hosts-from-api (diagnose over ssh)`)
+    if (hosts.length === 0 && !fromApi && sshOnly.length > 0)
+      throw usageError('usage', `--${sshOnly[0]} goes with --host or --hosts-from-api (diagnose over ssh)`)
     if (hosts.length > 0 || fromApi) {
       const {SSH_DEFAULTS} = await import('../fleet/ssh.js')
-      return this.overSsh(netId, hosts, {
-        connectTimeoutS: flags['connect-timeout'] ?? SSH_DEFAULTS.connectTimeoutS,
-        hostTimeoutS: flags['host-timeout'] ?? SSH_DEFAULTS.hostTimeoutS,
-        parallel: flags.parallel ?? SSH_DEFAULTS.parallel,
-        remoteCommand: flags['remote-command'] ?? SSH_DEFAULTS.remoteCommand,
-        sshConfig: flags['ssh-config'],
-        sshOptions: flags['ssh-option'] ?? [],
-      }, {only, probe: flags.probe}, junitOut, fromApi ? flags : undefined)
+      return this.overSsh(
+        netId,
+        hosts,
+        {
+          connectTimeoutS: flags['connect-timeout'] ?? SSH_DEFAULTS.connectTimeoutS,
+          hostTimeoutS: flags['host-timeout'] ?? SSH_DEFAULTS.hostTimeoutS,
+          parallel: flags.parallel ?? SSH_DEFAULTS.parallel,
+          remoteCommand: flags['remote-command'] ?? SSH_DEFAULTS.remoteCommand,
+          sshConfig: flags['ssh-config'],
+          sshOptions: flags['ssh-option'] ?? [],
+        },
+        {only, probe: flags.probe},
+        junitOut,
+        fromApi ? flags : undefined,
+      )
     }
     if (snapshots.length + sosreports.length > 1) return this.fleet(netId, snapshots, {only, probe: flags.probe}, junitOut, sosreports)
     if (sosreports.length === 1) return this.sosreport(netId, sosreports[0], {only, probe: flags.probe}, flags.format === 'junit', junitOut)
@@ -175,10 +208,16 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
     const apiHosts = apiFlags ? await import('../fleet/api-hosts.js') : undefined
     const api = apiHosts && apiFlags ? (netId ? await apiHosts.hostsFromApi(netId, apiFlags) : await apiHosts.hostsForAll(apiFlags)) : undefined
     const hosts = api ? [...api.hosts.map((h) => h.host), ...given.filter((g) => !api.hosts.some((h) => h.host === g))] : given
-    if (api && progress) process.stderr.write(`the API lists ${api.hosts.map((h) => h.host).join(', ')}${api.refused.length > 0 ? ` (and ${api.refused.length} name${api.refused.length === 1 ? '' : 's'} not asked)` : ''}\n`)
+    if (api && progress)
+      process.stderr.write(
+        `the API lists ${api.hosts.map((h) => h.host).join(', ')}${api.refused.length > 0 ? ` (and ${api.refused.length} name${api.refused.length === 1 ? '' : 's'} not asked)` : ''}\n`,
+      )
     const asked = await transport.collectOverSsh(hosts, netId, {
       ...ssh,
-      onHost: progress ? (h, done, total) => process.stderr.write(`\r\u001b[K${done}/${total} hosts answered (last: ${h.host}${h.error ? ', failed' : ''})${done === total ? '\n' : ''}`) : undefined,
+      onHost: progress
+        ? (h, done, total) =>
+            process.stderr.write(`\r\u001b[K${done}/${total} hosts answered (last: ${h.host}${h.error ? ', failed' : ''})${done === total ? '\n' : ''}`)
+        : undefined,
     })
     const inputs = api && apiHosts ? apiHosts.withApiAnswers(asked, api) : asked
     if (netId === undefined) {
@@ -196,7 +235,13 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
   }
 
   /** One --sosreport directory: its networks (or the one asked for) judged as one snapshot's. */
-  private async sosreport(netId: string | undefined, dir: string, opts: {only?: string[]; probe: boolean}, junitStdout: boolean, junitOut: JunitOut): Promise<unknown> {
+  private async sosreport(
+    netId: string | undefined,
+    dir: string,
+    opts: {only?: string[]; probe: boolean},
+    junitStdout: boolean,
+    junitOut: JunitOut,
+  ): Promise<unknown> {
     const [svc, render] = await Promise.all([import('../diagnose/service.js'), import('../render/findings.js')])
     const snapshot = await this.readSosreport(dir)
     const picked = svc.pickNetworks(dir, snapshot, netId)
@@ -211,7 +256,11 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
     const {readSosreport} = await import('../fleet/sosreport.js')
     const {checkSnapshot} = await import('../evidence/snapshot-schema.js')
     const {snapshot} = await readSosreport(dir, {tool: `quantum-meta/${this.config.version}`})
-    if (snapshot.networks.length === 0) throw usageError('not-in-sosreport', `${dir}: the sosreport shows no DHCP network (no qdhcp-<network> namespace in sos_commands/networking/ip_netns, no var/lib/neutron/dhcp/<network>): nothing to diagnose`)
+    if (snapshot.networks.length === 0)
+      throw usageError(
+        'not-in-sosreport',
+        `${dir}: the sosreport shows no DHCP network (no qdhcp-<network> namespace in sos_commands/networking/ip_netns, no var/lib/neutron/dhcp/<network>): nothing to diagnose`,
+      )
     // the same schema as a snapshot file: what the reader built is what a collect would have written
     const checked = checkSnapshot(snapshot)
     if (!checked.ok) throw usageError('not-in-sosreport', `${dir}: ${checked.field}: ${checked.problem}`)
@@ -221,8 +270,18 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
   }
 
   /** Several --snapshot files and --sosreport directories: one host each (its `host` field, a sosreport's hostname), judged together. */
-  private async fleet(netId: string | undefined, paths: string[], opts: {only?: string[]; probe: boolean}, junitOut: JunitOut, sosreports: string[] = []): Promise<unknown> {
-    if (netId === undefined) throw usageError('usage', `several ${sosreports.length === 0 ? '--snapshot files' : 'snapshots and sosreports'} are several hosts of one network: give its network id`)
+  private async fleet(
+    netId: string | undefined,
+    paths: string[],
+    opts: {only?: string[]; probe: boolean},
+    junitOut: JunitOut,
+    sosreports: string[] = [],
+  ): Promise<unknown> {
+    if (netId === undefined)
+      throw usageError(
+        'usage',
+        `several ${sosreports.length === 0 ? '--snapshot files' : 'snapshots and sosreports'} are several hosts of one network: give its network id`,
+      )
     const [svc, fleet, render] = await Promise.all([import('../diagnose/service.js'), import('../fleet/fleet.js'), import('../render/fleet.js')])
     const inputs: import('../fleet/types.js').HostInput[] = []
     const seen = new Map<string, string>()
@@ -231,7 +290,8 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
       const snapshot = kind === 'snapshot' ? await svc.readSnapshot(path) : await this.readSosreport(path)
       // the network asked for must be in every file, as with one snapshot (bad input otherwise)
       svc.pickNetworks(path, snapshot, netId)
-      if (snapshot.host.trim() === '') throw usageError('snapshot-invalid', `${path}: its host field is empty: several snapshots are told apart by their host names`)
+      if (snapshot.host.trim() === '')
+        throw usageError('snapshot-invalid', `${path}: its host field is empty: several snapshots are told apart by their host names`)
       const other = seen.get(snapshot.host)
       if (other !== undefined) {
         const what = sosreports.length === 0 ? ['snapshots of host', 'one file per host'] : ['of host', 'one file or sosreport per host']
@@ -259,7 +319,12 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
     return report
   }
 
-  private report(reports: import('../diagnose/service.js').NetworkReport[], render: typeof import('../render/findings.js'), many: boolean, junit?: string): unknown {
+  private report(
+    reports: import('../diagnose/service.js').NetworkReport[],
+    render: typeof import('../render/findings.js'),
+    many: boolean,
+    junit?: string,
+  ): unknown {
     const ok = reports.every((r) => r.healthy)
     // a broken link first (1); else links the evidence did not let us judge (3); else 0
     process.exitCode = !ok ? EXIT.FAILED : reports.some((r) => r.unjudged && r.unjudged.length > 0) ? EXIT.CANNOT : EXIT.OK

@@ -30,6 +30,11 @@ A second run changes nothing. Exit: 0 done or already on, 1 --check found it off
 
   public async run(): Promise<ApplyResult> {
     const {flags} = await this.parse(Enable)
-    return runConfigCommand(this, flags, enableWanted({forceMetadata: flags['force-metadata'], metadataNetwork: flags['metadata-network'], rootHelper: flags['root-helper']}), true)
+    return runConfigCommand(
+      this,
+      flags,
+      enableWanted({forceMetadata: flags['force-metadata'], metadataNetwork: flags['metadata-network'], rootHelper: flags['root-helper']}),
+      true,
+    )
   }
 }

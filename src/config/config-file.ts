@@ -97,8 +97,7 @@ export async function checkWritable(cfg: LoadedConfig): Promise<void> {
 }
 
 const isNoSpace = (error: unknown) => ['ENOSPC', 'EDQUOT'].includes((error as NodeJS.ErrnoException)?.code ?? '')
-const noSpaceReason = (error: unknown) =>
-  (error as NodeJS.ErrnoException)?.code === 'EDQUOT' ? 'disk quota exceeded' : 'no space left on device'
+const noSpaceReason = (error: unknown) => ((error as NodeJS.ErrnoException)?.code === 'EDQUOT' ? 'disk quota exceeded' : 'no space left on device')
 
 /** A write that stored fewer bytes than asked and reported no error. */
 class ShortWrite extends Error {

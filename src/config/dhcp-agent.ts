@@ -59,8 +59,7 @@ export interface MetadataVerdict {
   reason: string
 }
 
-const where = (key: string, s: BoolSetting) =>
-  s.line === undefined ? `${key} is not set (default False)` : `${key} = ${s.raw} (line ${s.line})`
+const where = (key: string, s: BoolSetting) => (s.line === undefined ? `${key} is not set (default False)` : `${key} = ${s.raw} (line ${s.line})`)
 
 /** Does this config make the DHCP agent serve isolated metadata? (oslo rules, Neutron's should_enable_metadata) */
 export function metadataVerdict(s: AgentSettings): MetadataVerdict {

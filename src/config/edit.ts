@@ -78,10 +78,14 @@ export function validateWanted(w: Wanted): void {
     const at = controlChar(text)
     if (at >= 0) {
       const code = text.charCodeAt(at).toString(16).toUpperCase().padStart(4, '0')
-      throw usageError('config-bad-value', `${name}: ${what === 'value' ? '' : `${what} `}contains a control character (U+${code} at position ${at}); nothing written`)
+      throw usageError(
+        'config-bad-value',
+        `${name}: ${what === 'value' ? '' : `${what} `}contains a control character (U+${code} at position ${at}); nothing written`,
+      )
     }
   }
-  if (strip(w.value) === '') throw usageError('config-bad-value', `${name}: empty value (${JSON.stringify(w.given ?? w.value)}, blank as oslo.config reads it); nothing written`)
+  if (strip(w.value) === '')
+    throw usageError('config-bad-value', `${name}: empty value (${JSON.stringify(w.given ?? w.value)}, blank as oslo.config reads it); nothing written`)
 }
 
 function dominantEol(lines: readonly IniLine[]): Exclude<Eol, ''> {

@@ -64,7 +64,12 @@ function describeSelf(): string {
 
 function parseHolder(text: string): Holder | undefined {
   if (!text.startsWith('quantum-meta ')) return undefined
-  const fields = new Map(text.split(' ').slice(1).map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)] as const))
+  const fields = new Map(
+    text
+      .split(' ')
+      .slice(1)
+      .map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)] as const),
+  )
   const pid = Number(fields.get('pid'))
   if (!Number.isInteger(pid) || pid <= 0) return undefined
   return {boot: fields.get('boot'), pid, start: fields.get('start')}
@@ -180,5 +185,8 @@ export async function acquireConfigLock(path: string, waitMs = LOCK_WAIT_MS): Pr
     await sleep(20 + Math.floor(Math.random() * 30))
   }
   const who = parseHolder(holder)
-  throw cannotError('config-busy', `busy: another quantum-meta is editing ${path} (${who ? `pid ${who.pid}` : holder} holds ${lockPath}); try again, or remove the lock if no quantum-meta runs`)
+  throw cannotError(
+    'config-busy',
+    `busy: another quantum-meta is editing ${path} (${who ? `pid ${who.pid}` : holder} holds ${lockPath}); try again, or remove the lock if no quantum-meta runs`,
+  )
 }

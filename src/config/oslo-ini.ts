@@ -131,7 +131,8 @@ export function osloText(value: string): string {
 function splitKeyValue(line: string, lineNumber: number): {key: string; value: string} {
   const colon = line.indexOf(':')
   const equal = line.indexOf('=')
-  if (colon < 0 && equal < 0) throw new IniSyntaxError(lineNumber, `not a section, comment or "key = value": ${JSON.stringify(quotableLine(line).slice(0, 60))}`)
+  if (colon < 0 && equal < 0)
+    throw new IniSyntaxError(lineNumber, `not a section, comment or "key = value": ${JSON.stringify(quotableLine(line).slice(0, 60))}`)
   const at = colon < 0 || (equal >= 0 && equal < colon) ? equal : colon
   const key = strip(line.slice(0, at))
   const value = osloValue(line.slice(at + 1))

@@ -44,7 +44,11 @@ function running(programs: RegExp): boolean {
  * is OVN's); else the network's namespace (qdhcp- or ovnmeta-); else the agents' config files that
  * exist; else a running OVN metadata agent; else the DHCP agent's.
  */
-export function nodeBackend(req: Pick<LiveRequest, 'backend' | 'given' | 'network'>, exists: (p: string) => boolean = existsSync, isRunning = running): BackendName {
+export function nodeBackend(
+  req: Pick<LiveRequest, 'backend' | 'given' | 'network'>,
+  exists: (p: string) => boolean = existsSync,
+  isRunning = running,
+): BackendName {
   if (req.backend) return req.backend
   if (req.given?.configFile !== undefined) return isOvnAgentConfig(req.given.configFile) ? 'ovn' : 'dhcp-agent'
   if (req.network !== undefined) {
@@ -55,7 +59,10 @@ export function nodeBackend(req: Pick<LiveRequest, 'backend' | 'given' | 'networ
   const ovn = OVN_PATHS.agentConfigs.some((p) => exists(p))
   if (ovn && !dhcp) return 'ovn'
   if (dhcp && !ovn) return 'dhcp-agent'
-  return isRunning(/(^|[/ ])(neutron-ovn-metadata-agent|neutron-ovn-agent|ovn-controller)(\0| |$)/) && !isRunning(/(^|[/ ])(neutron|quantum)-dhcp-agent(\0| |$)/) ? 'ovn' : 'dhcp-agent'
+  return isRunning(/(^|[/ ])(neutron-ovn-metadata-agent|neutron-ovn-agent|ovn-controller)(\0| |$)/) &&
+    !isRunning(/(^|[/ ])(neutron|quantum)-dhcp-agent(\0| |$)/)
+    ? 'ovn'
+    : 'dhcp-agent'
 }
 
 export async function collectLive(req: LiveRequest): Promise<Snapshot> {
@@ -64,7 +71,8 @@ export async function collectLive(req: LiveRequest): Promise<Snapshot> {
   let evidence: NetworkEvidence[]
   let snap: Snapshot
   if (backend === 'ovn') {
-    if (process.getuid?.() !== 0) throw cannotError('not-root', "diagnose inspects namespaces and other users' processes: run it as root (or diagnose a snapshot with --snapshot)")
+    if (process.getuid?.() !== 0)
+      throw cannotError('not-root', "diagnose inspects namespaces and other users' processes: run it as root (or diagnose a snapshot with --snapshot)")
     const {collectOvnMany} = await import('../chains/ovn/collect.js')
     evidence = await collectOvnMany(req.network, {configFile: req.given?.configFile, probe: req.probe, statePath: req.given?.statePath}, listNamespaces)
     networks = evidence.map((e) => e.network)

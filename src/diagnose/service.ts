@@ -45,7 +45,8 @@ export function diagnoseEvidence(ev: NetworkEvidence, opts: {probe: boolean; onl
   const layout = layoutOfEvidence(ev)
   const e = layout === ev.layout ? ev : {...ev, layout}
   const chain = chainFor(backendOf(e))
-  if (!chain) throw usageError('no-chain', `network ${e.network}: its evidence is of the ${backendOf(e)} backend, which this version of quantum-meta has no checks for`)
+  if (!chain)
+    throw usageError('no-chain', `network ${e.network}: its evidence is of the ${backendOf(e)} backend, which this version of quantum-meta has no checks for`)
   const findings = runChecks(e, {probe: opts.probe}, opts.only, chain.checks)
   const unjudged = findings.filter((f) => f.unjudged).map((f) => f.id)
   return {backend: chain.backend, findings, healthy: healthy(findings), layout: e.layout, network: e.network, ...(unjudged.length > 0 ? {unjudged} : {})}

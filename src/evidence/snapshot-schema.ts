@@ -12,12 +12,28 @@ import * as v from 'valibot'
 import {BACKENDS, type NetworkEvidence, type Snapshot, SNAPSHOT_FORMAT} from './evidence.js'
 import {OVNMETA_NAMESPACE, QDHCP_NAMESPACE, UUID} from './ids.js'
 
-const kind = (x: unknown) => (x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x === 'object' ? 'an object' : typeof x === 'string' ? 'a string' : typeof x === 'number' ? 'a number' : typeof x === 'boolean' ? 'a boolean' : typeof x)
+const kind = (x: unknown) =>
+  x === null
+    ? 'null'
+    : Array.isArray(x)
+      ? 'an array'
+      : typeof x === 'object'
+        ? 'an object'
+        : typeof x === 'string'
+          ? 'a string'
+          : typeof x === 'number'
+            ? 'a number'
+            : typeof x === 'boolean'
+              ? 'a boolean'
+              : typeof x
 
 /** v.object lets an array through as an object: a record must be a plain object */
 const record = <E extends v.ObjectEntries>(entries: E) =>
   v.pipe(
-    v.custom<Record<string, unknown>>((x) => typeof x === 'object' && x !== null && !Array.isArray(x), (issue) => `expected an object, got ${kind(issue.input)}`),
+    v.custom<Record<string, unknown>>(
+      (x) => typeof x === 'object' && x !== null && !Array.isArray(x),
+      (issue) => `expected an object, got ${kind(issue.input)}`,
+    ),
     v.object(entries),
   )
 
@@ -184,10 +200,24 @@ function describeIssue(issue: v.BaseIssue<unknown>): string {
   if (issue.type === 'custom') return issue.message
   if (issue.kind === 'schema') {
     if (issue.type === 'picklist' || issue.type === 'literal') {
-      const choices = (issue.expected ?? '').replace(/^\(|\)$/g, '').split(' | ').join(' or ')
+      const choices = (issue.expected ?? '')
+        .replace(/^\(|\)$/g, '')
+        .split(' | ')
+        .join(' or ')
       return `expected ${choices}, got ${typeof issue.input === 'string' ? JSON.stringify(issue.input.slice(0, 40)) : kind(issue.input)}`
     }
-    const want = issue.type === 'object' ? 'an object' : issue.type === 'array' ? 'an array' : issue.type === 'string' ? 'a string' : issue.type === 'number' ? 'a number' : issue.type === 'boolean' ? 'a boolean' : issue.expected ?? issue.type
+    const want =
+      issue.type === 'object'
+        ? 'an object'
+        : issue.type === 'array'
+          ? 'an array'
+          : issue.type === 'string'
+            ? 'a string'
+            : issue.type === 'number'
+              ? 'a number'
+              : issue.type === 'boolean'
+                ? 'a boolean'
+                : (issue.expected ?? issue.type)
     return `expected ${want}, got ${kind(issue.input)}`
   }
   return issue.message

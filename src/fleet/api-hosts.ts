@@ -53,7 +53,8 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 function listOf(r: ApiRecord, key: string, what: string): Obj[] {
   const doc = parseJson(r.body)
   const items = isObj(doc) ? doc[key] : undefined
-  if (!Array.isArray(items)) throw cannotError('api-bad-answer', `${what}: GET ${r.path} answered HTTP 200 with ${describeJson(r.body, doc)}, not a "${key}" list`)
+  if (!Array.isArray(items))
+    throw cannotError('api-bad-answer', `${what}: GET ${r.path} answered HTTP 200 with ${describeJson(r.body, doc)}, not a "${key}" list`)
   return items.filter(isObj)
 }
 
@@ -66,11 +67,15 @@ export function hostsFromAnswers(network: string, records: ApiRecord[]): ApiHost
   const get = (path: string) => records.find((r) => r.path === path)
   const net = get(P.network(network))
   if (!net) throw cannotError('api-error', `GET ${P.network(network)} was not asked`)
-  if (net.status === 404) throw usageError('network-not-found', `the API has no network ${network} (GET ${P.network(network)}: HTTP 404${errorText(net.body) ? `: ${errorText(net.body)}` : ''})`)
+  if (net.status === 404)
+    throw usageError(
+      'network-not-found',
+      `the API has no network ${network} (GET ${P.network(network)}: HTTP 404${errorText(net.body) ? `: ${errorText(net.body)}` : ''})`,
+    )
   if (net.status !== 200) throw apiError({status: net.status, text: net.body}, `network ${network}`)
 
   const ports = get(P.ports(network))
-  if (!ports || ports.status !== 200) throw apiError({status: ports?.status ?? 0, text: ports?.body ?? ''}, `the ports of network ${network}`)
+  if (ports?.status !== 200) throw apiError({status: ports?.status ?? 0, text: ports?.body ?? ''}, `the ports of network ${network}`)
   const rawPorts = listOf(ports, 'ports', `the ports of network ${network}`)
   const portList: Port[] = rawPorts.map(readPort)
 
@@ -155,7 +160,9 @@ export function withApiAnswers(inputs: HostInput[], api: Omit<ApiHosts, 'network
     // --all: the agents list says which hosts, not what each network's answers are: nothing to add
     if (!input.snapshot || api.network === undefined) return {...input, listed: listed.why}
     const networks = input.snapshot.networks.map((ev) =>
-      ev.network === api.network && !ev.api ? {...ev, api: {host: listed.host, hostFrom: `the API: ${listed.why.join('; ')} (--hosts-from-api)`, records: api.records}} : ev,
+      ev.network === api.network && !ev.api
+        ? {...ev, api: {host: listed.host, hostFrom: `the API: ${listed.why.join('; ')} (--hosts-from-api)`, records: api.records}}
+        : ev,
     )
     return {...input, listed: listed.why, snapshot: {...input.snapshot, networks}}
   })
@@ -190,8 +197,13 @@ export function hostsFromAgents(answer: ApiRecord): Omit<ApiHosts, 'network' | '
     h.why.push(`${serverText(a.agent_type ?? binary, 40)} ${id} (${a.alive ? 'alive' : 'not alive'}${a.admin_state_up === false ? ', admin down' : ''})`)
     hosts.set(raw, h)
   }
-  if (hosts.size === 0 && refused.size === 0) throw cannotError('api-no-hosts', 'the API lists no DHCP agent and no OVN metadata agent: no host serves metadata')
-  return {hosts: [...hosts.values()].sort((x, y) => (x.host < y.host ? -1 : x.host > y.host ? 1 : 0)), records: [answer], refused: [...refused].map(([host, error]) => ({error, host}))}
+  if (hosts.size === 0 && refused.size === 0)
+    throw cannotError('api-no-hosts', 'the API lists no DHCP agent and no OVN metadata agent: no host serves metadata')
+  return {
+    hosts: [...hosts.values()].sort((x, y) => (x.host < y.host ? -1 : x.host > y.host ? 1 : 0)),
+    records: [answer],
+    refused: [...refused].map(([host, error]) => ({error, host})),
+  }
 }
 
 export async function hostsForAll(flags: import('../openstack/credentials.js').OsFlags): Promise<Omit<ApiHosts, 'network' | 'ovn'>> {

@@ -10,7 +10,7 @@
  *                         when the network has an IPv6 subnet
  */
 import {dhcpDevice, interfaces, metadataHops, namespaceList, namespaceListHas, restartAgent, shq} from '../checks/derive.js'
-import {type Finding, type Status} from '../checks/types.js'
+import type {Finding, Status} from '../checks/types.js'
 import {type Agent, list, P, type Port, readAgent, readPort, readSubnet, record} from '../chains/dhcp-agent/api.js'
 import {backendOf} from '../evidence/evidence.js'
 import {isClasslessRoute, parseOpts} from '../parse/opts.js'
@@ -20,7 +20,8 @@ import type {HostEvidence} from './fleet.js'
 
 export const IPV6_METADATA_IP = 'fe80::a9fe:a9fe'
 
-const finding = (id: string, status: Status, summary: string, evidence: string[], fix?: string): Finding => (fix === undefined ? {evidence, id, status, summary} : {evidence, fix, id, status, summary})
+const finding = (id: string, status: Status, summary: string, evidence: string[], fix?: string): Finding =>
+  fix === undefined ? {evidence, id, status, summary} : {evidence, fix, id, status, summary}
 
 /** A host name from a snapshot, as printed (control characters and length bounded). */
 const name = (h: string) => serverText(h, 100)
@@ -102,7 +103,8 @@ function optsOwnPort(hosts: HostEvidence[]): Finding | undefined {
       wrong.map((w) => onHost(w.host, `${restartAgent(w.layout)}   (the agent rewrites opts from its own port)`)).join('; '),
     )
   }
-  if (judged < 2) return finding('cross.opts-own-port', 'skip', `fewer than two hosts have both an opts route and a DHCP port IP to compare (${judged})`, evidence)
+  if (judged < 2)
+    return finding('cross.opts-own-port', 'skip', `fewer than two hosts have both an opts route and a DHCP port IP to compare (${judged})`, evidence)
   return finding('cross.opts-own-port', 'pass', `each of the ${judged} hosts routes 169.254.169.254 via its own DHCP port`, evidence)
 }
 
@@ -127,7 +129,9 @@ function agentsApi(network: string, hosts: HostEvidence[]): Finding | undefined 
   for (const h of hosts) {
     const nsKnown = namespaceList(h.ev) !== undefined
     const hasNs = nsKnown && namespaceListHas(h.ev, h.ev.namespace)
-    evidence.push(`${name(h.host)}${apiName(h) && apiName(h) !== h.host ? ` (agent host ${name(apiName(h)!)})` : ''}: ${!nsKnown ? '`ip netns` failed' : hasNs ? `has ${h.ev.namespace}` : `no ${h.ev.namespace}`}`)
+    evidence.push(
+      `${name(h.host)}${apiName(h) && apiName(h) !== h.host ? ` (agent host ${name(apiName(h)!)})` : ''}: ${!nsKnown ? '`ip netns` failed' : hasNs ? `has ${h.ev.namespace}` : `no ${h.ev.namespace}`}`,
+    )
     if (!nsKnown) continue
     if (listed(h) && !hasNs) {
       problems.push(`the API lists ${name(h.host)} as hosting the network, but it has no ${h.ev.namespace}`)
@@ -141,7 +145,14 @@ function agentsApi(network: string, hosts: HostEvidence[]): Finding | undefined 
   const inspected = new Set(hosts.flatMap((h) => [h.host, apiName(h)]).filter(Boolean))
   const notHere = agents.filter((a) => !inspected.has(a.host)).map((a) => a.host)
   if (problems.length > 0) return finding('cross.agents-api', 'fail', problems.join('; '), evidence, fixes.join('; '))
-  if (notHere.length > 0) return finding('cross.agents-api', 'warn', `the API also lists ${notHere.join(', ')}, not inspected here`, evidence, `add ${notHere.length === 1 ? 'its snapshot' : 'their snapshots'} to see every host of ${network}`)
+  if (notHere.length > 0)
+    return finding(
+      'cross.agents-api',
+      'warn',
+      `the API also lists ${notHere.join(', ')}, not inspected here`,
+      evidence,
+      `add ${notHere.length === 1 ? 'its snapshot' : 'their snapshots'} to see every host of ${network}`,
+    )
   return finding('cross.agents-api', 'pass', `the ${plural(agents.length, 'DHCP agent')} the API lists are the hosts with the namespace`, evidence)
 }
 
@@ -158,7 +169,7 @@ function ipv6Metadata(hosts: HostEvidence[]): Finding | undefined {
     const all = interfaces(h.ev)
     const device = dhcpDevice(h.ev)?.iface
     // `ip -4 a` (hand-made snapshots) shows no IPv6: that host says nothing about it
-    if (!all || !all.some((i) => i.addresses.some((a) => a.family === 'inet6'))) {
+    if (!all?.some((i) => i.addresses.some((a) => a.family === 'inet6'))) {
       evidence.push(`${name(h.host)}: no IPv6 addresses in the evidence (${h.ev.addresses ? h.ev.addresses.argv.join(' ') : 'not collected'})`)
       continue
     }
@@ -173,13 +184,22 @@ function ipv6Metadata(hosts: HostEvidence[]): Finding | undefined {
       evidence.push(`${name(h.host)}: ${device!.ifname}: holds ${IPV6_METADATA_IP}`)
     }
   }
-  if (seen === 0) return finding('cross.ipv6-metadata', 'skip', 'no host\'s evidence shows its IPv6 addresses (hand-made `ip -4 a` snapshots)', evidence)
+  if (seen === 0) return finding('cross.ipv6-metadata', 'skip', "no host's evidence shows its IPv6 addresses (hand-made `ip -4 a` snapshots)", evidence)
   if (holders.length > 1) {
     // DAD makes this impossible on one working L2 segment: the hosts do not see each other's DHCP ports
-    return finding('cross.ipv6-metadata', 'fail', `${holders.map(name).join(', ')} all hold ${IPV6_METADATA_IP}: duplicate address detection did not see the others, so their DHCP ports are not on one working link`, evidence, 'check the network\'s L2 between these hosts (VXLAN/VLAN tunnels, the agents\' bridges)')
+    return finding(
+      'cross.ipv6-metadata',
+      'fail',
+      `${holders.map(name).join(', ')} all hold ${IPV6_METADATA_IP}: duplicate address detection did not see the others, so their DHCP ports are not on one working link`,
+      evidence,
+      "check the network's L2 between these hosts (VXLAN/VLAN tunnels, the agents' bridges)",
+    )
   }
   if (holders.length === 1) {
-    const others = dad.length > 0 ? `; ${dad.map(name).join(', ')} failed duplicate address detection for it and serve${dad.length === 1 ? 's' : ''} metadata over IPv4 only: expected with several DHCP agents` : ''
+    const others =
+      dad.length > 0
+        ? `; ${dad.map(name).join(', ')} failed duplicate address detection for it and serve${dad.length === 1 ? 's' : ''} metadata over IPv4 only: expected with several DHCP agents`
+        : ''
     return finding('cross.ipv6-metadata', 'pass', `${name(holders[0])} holds ${IPV6_METADATA_IP}${others}`, evidence)
   }
   const v6 = ipv6Subnet(hosts)
@@ -198,7 +218,9 @@ function ipv6Metadata(hosts: HostEvidence[]): Finding | undefined {
 /** An IPv6 subnet of the network, named, when the API answers or the hosts' DHCP ports show one. */
 function ipv6Subnet(hosts: HostEvidence[]): string | undefined {
   for (const {ev} of hosts) {
-    const s = list(ev, P.subnets(ev.network), 'subnets')?.map(readSubnet).find((x) => x.ip_version === 6)
+    const s = list(ev, P.subnets(ev.network), 'subnets')
+      ?.map(readSubnet)
+      .find((x) => x.ip_version === 6)
     if (s) return `${s.cidr}, from the API`
   }
   for (const h of hosts) {

@@ -36,7 +36,16 @@ export function judgeFleet(network: string, inputs: HostInput[], opts: {probe: b
     }
     try {
       const r = diagnoseEvidence(ev, opts)
-      const h: HostReport = {backend: r.backend, findings: r.findings, healthy: r.healthy, host: input.host, layout: r.layout, reachable: true, ...listed, ...(r.unjudged ? {unjudged: r.unjudged} : {})}
+      const h: HostReport = {
+        backend: r.backend,
+        findings: r.findings,
+        healthy: r.healthy,
+        host: input.host,
+        layout: r.layout,
+        reachable: true,
+        ...listed,
+        ...(r.unjudged ? {unjudged: r.unjudged} : {}),
+      }
       if (!r.healthy) {
         const affected = affectedInstances(ev, input.snapshot.takenAt)
         if (affected) h.affected = affected
@@ -93,7 +102,12 @@ export function judgeFleetAll(inputs: HostInput[], opts: {probe: boolean; only?:
       opts,
     ),
   )
-  const hosts = inputs.map((i): FleetHostSummary => (i.snapshot ? {host: i.host, networks: i.snapshot.networks.map((n) => n.network), reachable: true} : {error: i.error ?? 'no evidence from this host', host: i.host, networks: [], reachable: false}))
+  const hosts = inputs.map(
+    (i): FleetHostSummary =>
+      i.snapshot
+        ? {host: i.host, networks: i.snapshot.networks.map((n) => n.network), reachable: true}
+        : {error: i.error ?? 'no evidence from this host', host: i.host, networks: [], reachable: false},
+  )
   return {healthy: networks.every((n) => n.healthy), hosts, networks}
 }
 

@@ -26,7 +26,16 @@ import {basename, join, resolve} from 'node:path'
 import {BOOL_KEYS} from '../config/dhcp-agent.js'
 import {keepOnlyKeys, redactEvidence} from '../config/secrets.js'
 import {cannotError, describeSystemError, usageError} from '../errors.js'
-import {type AgentRecord, type CommandRecord, type FileRecord, type LayoutName, type NetworkEvidence, type ProcessRecord, type Snapshot, SNAPSHOT_FORMAT} from '../evidence/evidence.js'
+import {
+  type AgentRecord,
+  type CommandRecord,
+  type FileRecord,
+  type LayoutName,
+  type NetworkEvidence,
+  type ProcessRecord,
+  type Snapshot,
+  SNAPSHOT_FORMAT,
+} from '../evidence/evidence.js'
 import {QDHCP_NAMESPACE, UUID} from '../evidence/ids.js'
 import {LAYOUTS} from '../layout.js'
 import {parseAgentCmdline} from '../parse/agent.js'
@@ -93,7 +102,8 @@ class SosDir {
    */
   async resolve(rel: string): Promise<string | undefined> {
     const lexical = join(this.root, rel)
-    if (lexical !== this.root && !lexical.startsWith(`${this.root}/`)) throw usageError('sosreport-symlink', `${this.name(rel)} is outside the sosreport: refused, a sosreport is read only inside itself`)
+    if (lexical !== this.root && !lexical.startsWith(`${this.root}/`))
+      throw usageError('sosreport-symlink', `${this.name(rel)} is outside the sosreport: refused, a sosreport is read only inside itself`)
     let real: string
     try {
       real = await realpath(lexical)
@@ -147,7 +157,8 @@ export async function openSosreport(dir: string): Promise<{sos: SosDir; info: Om
     throw cannotError('sosreport-unreadable', `${dir}: ${describeSystemError(error)}`)
   }
   if (!st.isDirectory()) {
-    if (st.isFile() && (TARBALL.test(dir) || (await looksArchived(dir)))) throw usageError('sosreport-tarball', `${dir} is a sosreport tarball: extract it first (tar xf ${dir}) and give the directory it makes`)
+    if (st.isFile() && (TARBALL.test(dir) || (await looksArchived(dir))))
+      throw usageError('sosreport-tarball', `${dir} is a sosreport tarball: extract it first (tar xf ${dir}) and give the directory it makes`)
     throw usageError('not-a-sosreport', `${dir} is not a directory: --sosreport takes an extracted sosreport (the sosreport-HOST-... directory)`)
   }
   const sos = new SosDir(dir, await realpath(dir))
@@ -155,7 +166,10 @@ export async function openSosreport(dir: string): Promise<{sos: SosDir; info: Om
   const versionReal = await sos.resolve('version.txt')
   const versionFile = versionReal === undefined ? undefined : await lstat(versionReal)
   if (!commands || !versionFile?.isFile()) {
-    throw usageError('not-a-sosreport', `${dir} is not a sosreport: it has no ${commands ? 'version.txt' : 'sos_commands/'} (give the sosreport-HOST-... directory \`sos report\` made, extracted)`)
+    throw usageError(
+      'not-a-sosreport',
+      `${dir} is not a sosreport: it has no ${commands ? 'version.txt' : 'sos_commands/'} (give the sosreport-HOST-... directory \`sos report\` made, extracted)`,
+    )
   }
   const versionText = await sos.read('version.txt')
   let version = /^sosreport:\s*(\S+)/m.exec(versionText ?? '')?.[1]
@@ -178,7 +192,8 @@ async function hostOf(sos: SosDir): Promise<string> {
     const text = (await sos.read(rel))?.trim().split('\n')[0]?.trim()
     if (!text) continue
     // it names the host in tables and reports: a host name, never control characters or a page of text
-    if (!/^[\x21-\x7e]{1,253}$/.test(text)) throw usageError('not-a-sosreport', `${sos.name(rel)}: not a host name (${JSON.stringify(text.slice(0, 40))}${text.length > 40 ? '…' : ''})`)
+    if (!/^[\x21-\x7e]{1,253}$/.test(text))
+      throw usageError('not-a-sosreport', `${sos.name(rel)}: not a host name (${JSON.stringify(text.slice(0, 40))}${text.length > 40 ? '…' : ''})`)
     return text
   }
   const m = /^sosreport-(.+?)-\d{4}-\d{2}-\d{2}-/.exec(basename(sos.root)) ?? /^sosreport-([^-]+)/.exec(basename(sos.root))
@@ -256,7 +271,8 @@ export async function readSosreport(dir: string, opts: SosreportOptions): Promis
   const {info: base, sos} = await openSosreport(dir)
   const host = await hostOf(sos)
   const info: SosreportInfo = {...base, host}
-  const layoutName: LayoutName = !(await sos.isDir('etc/neutron')) && ((await sos.isDir('etc/quantum')) || (await sos.isDir('var/lib/quantum'))) ? 'quantum' : 'neutron'
+  const layoutName: LayoutName =
+    !(await sos.isDir('etc/neutron')) && ((await sos.isDir('etc/quantum')) || (await sos.isDir('var/lib/quantum'))) ? 'quantum' : 'neutron'
   const layout = LAYOUTS[layoutName]
   const statePath = layout.statePath
   const plugin = layoutName === 'quantum' ? 'openstack_quantum' : 'openstack_neutron'
@@ -269,7 +285,10 @@ export async function readSosreport(dir: string, opts: SosreportOptions): Promis
   const netnsFound = await firstOf(sos, ['sos_commands/networking/ip_netns', 'sos_commands/networking/ip_netns_list'])
   const namespaces = netnsFound
     ? ranCommand(netnsArgv, netnsFound)
-    : notRun(netnsArgv, networkingRan ? 'not in the sosreport (sos_commands/networking/ip_netns is missing)' : 'not in the sosreport: its networking plugin did not run')
+    : notRun(
+        netnsArgv,
+        networkingRan ? 'not in the sosreport (sos_commands/networking/ip_netns is missing)' : 'not in the sosreport: its networking plugin did not run',
+      )
   const listed = new Set(netnsFound ? parseNetnsList(netnsFound.text) : [])
 
   // the networks: qdhcp-<uuid> namespaces, and STATE/dhcp/<uuid> directories
@@ -283,7 +302,12 @@ export async function readSosreport(dir: string, opts: SosreportOptions): Promis
   const ps = await firstOf(sos, ['sos_commands/process/ps_auxwww'])
   const table = ps ? psTable(ps.text) : undefined
   const noPs = 'not in the sosreport: it has no process list (sos_commands/process/ps_auxwww), so whether the pid runs cannot be told'
-  const rootSockets = await firstOf(sos, ['sos_commands/networking/netstat_-W_-neopa', 'sos_commands/networking/netstat_-T_-neopa', 'sos_commands/networking/netstat_-neopa', 'sos_commands/networking/ss_-peaonmi'])
+  const rootSockets = await firstOf(sos, [
+    'sos_commands/networking/netstat_-W_-neopa',
+    'sos_commands/networking/netstat_-T_-neopa',
+    'sos_commands/networking/netstat_-neopa',
+    'sos_commands/networking/ss_-peaonmi',
+  ])
   const listeners = rootSockets ? unixListeners(rootSockets.text) : undefined
   const agents = table ? await agentsOf(sos, table) : undefined
 
@@ -332,7 +356,8 @@ export async function readSosreport(dir: string, opts: SosreportOptions): Promis
       if (pid === undefined) continue
       if (!table) {
         // a pid file alone says nothing: it is not judged (for the proxy, neither is its other pid file, Grizzly's or haproxy's)
-        for (const f of role === 'proxy' ? [haproxyPidFile, proxyPidFile] : [file]) Object.assign(f, {content: undefined, error: `${noPs} (pid ${pid})`, state: 'not-collected'})
+        for (const f of role === 'proxy' ? [haproxyPidFile, proxyPidFile] : [file])
+          Object.assign(f, {content: undefined, error: `${noPs} (pid ${pid})`, state: 'not-collected'})
         continue
       }
       const row = table.byPid.get(pid)
@@ -344,7 +369,10 @@ export async function readSosreport(dir: string, opts: SosreportOptions): Promis
       const found = await namespaceFile(sos, ns, ['ip_address_show', 'ip_-d_address_show'])
       ev.addresses = found
         ? ranCommand(['ip', 'netns', 'exec', ns, 'ip', ...(found.rel.endsWith('_ip_-d_address_show') ? ['-d'] : []), 'address', 'show'], found)
-        : notRun(['ip', 'netns', 'exec', ns, 'ip', 'address', 'show'], `not in the sosreport (no ip address show of ${ns}: sos's networking plugin may have been limited to fewer namespaces)`)
+        : notRun(
+            ['ip', 'netns', 'exec', ns, 'ip', 'address', 'show'],
+            `not in the sosreport (no ip address show of ${ns}: sos's networking plugin may have been limited to fewer namespaces)`,
+          )
       const sockets = await namespaceFile(sos, ns, ['netstat_-W_-neopa', 'netstat_-T_-neopa', 'netstat_-neopa', 'ss_-peaonmi'])
       if (sockets) {
         const cmd = sockets.rel.slice(sockets.rel.lastIndexOf(`${ns}_`) + ns.length + 1).split('_')
@@ -383,13 +411,17 @@ export async function readSosreport(dir: string, opts: SosreportOptions): Promis
 
 /** A per-namespace output of sos's networking plugin, in either layout. */
 async function namespaceFile(sos: SosDir, ns: string, commands: string[]): Promise<{rel: string; text: string} | undefined> {
-  const rels = commands.flatMap((c) => [`sos_commands/networking/ip_netns_exec_${ns}_${c}`, `sos_commands/networking/namespaces/${ns}/ip_netns_exec_${ns}_${c}`])
+  const rels = commands.flatMap((c) => [
+    `sos_commands/networking/ip_netns_exec_${ns}_${c}`,
+    `sos_commands/networking/namespaces/${ns}/ip_netns_exec_${ns}_${c}`,
+  ])
   return firstOf(sos, rels)
 }
 
 /** The metadata agent's socket, as the root namespace's socket table shows it (a sosreport cannot connect()). */
 function upstreamRecord(path: string, listeners: Map<string, string> | undefined, source: string | undefined): FileRecord {
-  if (!listeners || source === undefined) return {error: 'not in the sosreport: no netstat or ss of the root namespace to tell whether anything listens on it', path, state: 'not-collected'}
+  if (!listeners || source === undefined)
+    return {error: 'not in the sosreport: no netstat or ss of the root namespace to tell whether anything listens on it', path, state: 'not-collected'}
   if (listeners.has(path)) return {path, state: 'present', type: 'socket'}
   return {connect: `no listener in the sosreport's ${source.split('/').pop()!.replaceAll('_', ' ')}`, path, state: 'present', type: 'socket'}
 }
@@ -406,7 +438,8 @@ async function agentsOf(sos: SosDir, table: {byPid: Map<number, PsLine>}): Promi
         configs.push({error: "relative to the agent's working directory", path: s.path, state: 'not-collected'})
         continue
       }
-      const files = s.kind === 'file' ? [s.path] : (await sos.list(s.path.slice(1))).filter((n) => n.endsWith('.conf')).map((n) => `${s.path.replace(/\/+$/, '')}/${n}`)
+      const files =
+        s.kind === 'file' ? [s.path] : (await sos.list(s.path.slice(1))).filter((n) => n.endsWith('.conf')).map((n) => `${s.path.replace(/\/+$/, '')}/${n}`)
       for (const path of files) {
         const rec = await nodeFile(sos, path, true, 'openstack_neutron')
         if (rec.content !== undefined) rec.content = keepOnlyKeys(rec.content, BOOL_KEYS)

@@ -79,17 +79,27 @@ export function splitWords(command: string): string[] {
       inWord = true
     }
   }
-  if (quote) throw usageError('bad-remote-command', `--remote-command has an unterminated ${quote === '"' ? 'double' : 'single'} quote: ${JSON.stringify(command.slice(0, 80))}`)
+  if (quote)
+    throw usageError(
+      'bad-remote-command',
+      `--remote-command has an unterminated ${quote === '"' ? 'double' : 'single'} quote: ${JSON.stringify(command.slice(0, 80))}`,
+    )
   if (inWord) words.push(cur)
-  if (words.length === 0) throw usageError('bad-remote-command', '--remote-command is empty: give how quantum-meta runs on the hosts, e.g. quantum-meta or "/usr/bin/node /opt/quantum-meta/bin/run.js"')
+  if (words.length === 0)
+    throw usageError(
+      'bad-remote-command',
+      '--remote-command is empty: give how quantum-meta runs on the hosts, e.g. quantum-meta or "/usr/bin/node /opt/quantum-meta/bin/run.js"',
+    )
   return words
 }
 
 /** A destination ssh would take for an option, or none at all: refused before anything runs (exit 2). */
 export function checkDestination(host: string): string {
   if (host === '') throw usageError('bad-host', 'an empty --host names no ssh destination')
-  if (host.startsWith('-')) throw usageError('bad-host', `--host ${JSON.stringify(host.slice(0, 80))}: an ssh destination cannot start with "-" (ssh would read it as an option)`)
-  if (/[\s\u0000-\u001f\u007f]/.test(host)) throw usageError('bad-host', `--host ${JSON.stringify(host.slice(0, 80))}: an ssh destination holds no blanks or control characters`)
+  if (host.startsWith('-'))
+    throw usageError('bad-host', `--host ${JSON.stringify(host.slice(0, 80))}: an ssh destination cannot start with "-" (ssh would read it as an option)`)
+  if (/[\s\u0000-\u001f\u007f]/.test(host))
+    throw usageError('bad-host', `--host ${JSON.stringify(host.slice(0, 80))}: an ssh destination holds no blanks or control characters`)
   return host
 }
 
@@ -139,7 +149,10 @@ function spawnSsh(args: string[], timeoutMs: number, stdoutMax: number): Promise
       stop()
     }, timeoutMs)
     child.on('error', (e: NodeJS.ErrnoException) => {
-      startError = e.code === 'ENOENT' ? 'ssh is not installed here (the OpenSSH client is needed: apt-get install openssh-client)' : `ssh could not start: ${e.code ?? e.message}`
+      startError =
+        e.code === 'ENOENT'
+          ? 'ssh is not installed here (the OpenSSH client is needed: apt-get install openssh-client)'
+          : `ssh could not start: ${e.code ?? e.message}`
     })
     child.on('close', (code, signal) => {
       clearTimeout(timer)
@@ -151,7 +164,10 @@ function spawnSsh(args: string[], timeoutMs: number, stdoutMax: number): Promise
 
 /** The last line ssh (or the remote) printed on stderr, trimmed, printable, at most 200 chars. */
 export function lastLine(text: string): string {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '')
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
   const line = lines.at(-1) ?? ''
   // eslint-disable-next-line no-control-regex
   return line.replace(/[\u0000-\u001f\u007f]/g, '?').slice(0, 200)
@@ -229,7 +245,8 @@ export async function collectOne(host: string, network: string | undefined, comm
 export async function collectOverSsh(hosts: string[], network: string | undefined, opts: SshCollectOptions): Promise<HostInput[]> {
   for (const h of hosts) checkDestination(h)
   const command = splitWords(opts.remoteCommand)
-  if (!Number.isInteger(opts.parallel) || opts.parallel < 1) throw usageError('bad-parallel', `--parallel must be a whole number of 1 or more, got ${opts.parallel}`)
+  if (!Number.isInteger(opts.parallel) || opts.parallel < 1)
+    throw usageError('bad-parallel', `--parallel must be a whole number of 1 or more, got ${opts.parallel}`)
   const results: HostInput[] = Array.from({length: hosts.length})
   let next = 0
   let done = 0

@@ -8,7 +8,7 @@ import {argName, jsonRequested, writeErrorJson} from '../output.js'
  * (`enable extra`: oclif joins the words into one id) says so; a flag before any command is named
  * without its value.
  */
-const hook: Hook.CommandNotFound = async function (opts) {
+const hook: Hook.CommandNotFound = async (opts) => {
   const bin = opts.config.bin
   const words = opts.id.split(':')
   let known = 0

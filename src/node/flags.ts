@@ -17,7 +17,10 @@ export const liveFlags = {
     helpValue: 'NAME',
     options: ['dhcp-agent', 'ovn'],
   }),
-  'agent-host': Flags.string({description: "the DHCP agent's host name as the API knows it [default: host in the agent config, else the hostname]", helpValue: 'NAME'}),
+  'agent-host': Flags.string({
+    description: "the DHCP agent's host name as the API knows it [default: host in the agent config, else the hostname]",
+    helpValue: 'NAME',
+  }),
   api: Flags.boolean({allowNo: true, default: true, description: 'with credentials (OS_* or --os-cloud), also ask the API about the network (--no-api skips)'}),
   'metadata-agent-config': Flags.string({description: "the metadata agent's config [default: metadata_agent.ini beside --config-file]", helpValue: 'FILE'}),
 }

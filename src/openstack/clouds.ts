@@ -47,7 +47,8 @@ export async function loadCloud(name: string, env: NodeJS.ProcessEnv, cwd = proc
   debug(`read ${file}`)
   const clouds = await load(file)
   const entry = clouds[name]
-  if (!isObject(entry)) throw usageError('unknown-cloud', `${file} has no cloud named ${JSON.stringify(name)} (it has: ${Object.keys(clouds).join(', ') || 'none'})`)
+  if (!isObject(entry))
+    throw usageError('unknown-cloud', `${file} has no cloud named ${JSON.stringify(name)} (it has: ${Object.keys(clouds).join(', ') || 'none'})`)
   if (entry.profile !== undefined) debug(`cloud ${name} names profile ${String(entry.profile)}: vendor profiles are not looked up`)
   let merged = entry
   const secure = candidates('secure.yaml', env.OS_CLIENT_SECURE_FILE, cwd).find((p) => existsSync(p))

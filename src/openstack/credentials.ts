@@ -29,12 +29,26 @@ export interface Credentials {
 }
 
 /** The --os-* flag values (undefined when not given). */
-export type OsFlags = Partial<Record<
-  | 'os-auth-type' | 'os-auth-url' | 'os-cacert' | 'os-cloud' | 'os-endpoint' | 'os-identity-api-version' | 'os-interface'
-  | 'os-password' | 'os-project-domain-name' | 'os-project-id' | 'os-project-name' | 'os-region-name' | 'os-token'
-  | 'os-user-domain-name' | 'os-username',
-  string
->> & {insecure?: boolean}
+export type OsFlags = Partial<
+  Record<
+    | 'os-auth-type'
+    | 'os-auth-url'
+    | 'os-cacert'
+    | 'os-cloud'
+    | 'os-endpoint'
+    | 'os-identity-api-version'
+    | 'os-interface'
+    | 'os-password'
+    | 'os-project-domain-name'
+    | 'os-project-id'
+    | 'os-project-name'
+    | 'os-region-name'
+    | 'os-token'
+    | 'os-user-domain-name'
+    | 'os-username',
+    string
+  >
+> & {insecure?: boolean}
 
 /** One cloud's entry of clouds.yaml (secure.yaml already merged in). */
 export interface CloudEntry {
@@ -62,8 +76,15 @@ export const AUTH_TYPES = ['password', 'v3password', 'v2password', 'token', 'v3t
 /** True when any way of reaching the API was configured. */
 export function hasCredentials(flags: OsFlags, env: NodeJS.ProcessEnv): boolean {
   return Boolean(
-    flags['os-auth-url'] || flags['os-cloud'] || flags['os-endpoint'] || flags['os-token'] ||
-      env.OS_AUTH_URL || env.OS_CLOUD || env.OS_ENDPOINT || env.OS_URL || env.OS_TOKEN,
+    flags['os-auth-url'] ||
+      flags['os-cloud'] ||
+      flags['os-endpoint'] ||
+      flags['os-token'] ||
+      env.OS_AUTH_URL ||
+      env.OS_CLOUD ||
+      env.OS_ENDPOINT ||
+      env.OS_URL ||
+      env.OS_TOKEN,
   )
 }
 
@@ -80,7 +101,8 @@ export function resolveCredentials(flags: OsFlags, env: NodeJS.ProcessEnv, cloud
   const token = pick('os-token', ['OS_TOKEN'], auth.token)
   let authType = pick('os-auth-type', ['OS_AUTH_TYPE'], c?.auth_type)
   const iface = (pick('os-interface', ['OS_INTERFACE', 'OS_ENDPOINT_TYPE'], c?.interface) ?? 'public').replace(/URL$/, '')
-  if (!['public', 'internal', 'admin'].includes(iface)) throw usageError('bad-interface', `--os-interface must be public, internal or admin, got ${JSON.stringify(iface)}`)
+  if (!['public', 'internal', 'admin'].includes(iface))
+    throw usageError('bad-interface', `--os-interface must be public, internal or admin, got ${JSON.stringify(iface)}`)
   const verify = c?.verify
   const insecure = flags.insecure ?? envBool(env.OS_INSECURE) ?? (verify === false ? true : c?.insecure === true)
 
@@ -112,12 +134,14 @@ export function resolveCredentials(flags: OsFlags, env: NodeJS.ProcessEnv, cloud
   else if (authType === 'token' || authType === 'v3token' || authType === 'v2token' || (!authType && token)) authType = 'token'
   else authType = 'password'
   creds.authType = authType as Credentials['authType']
-  if (creds.authType === 'none' && !creds.endpoint) throw usageError('no-endpoint', '--os-auth-type none needs --os-endpoint (or OS_ENDPOINT) with the network API URL')
+  if (creds.authType === 'none' && !creds.endpoint)
+    throw usageError('no-endpoint', '--os-auth-type none needs --os-endpoint (or OS_ENDPOINT) with the network API URL')
   if (creds.authType === 'token' && !creds.token) throw usageError('no-token', 'token auth needs --os-token (or OS_TOKEN)')
   if (creds.authType === 'password') {
     const missing = [!creds.authUrl && 'OS_AUTH_URL', !creds.username && 'OS_USERNAME', !creds.password && 'OS_PASSWORD'].filter(Boolean)
     if (missing.length > 0) throw usageError('no-credentials', `missing ${missing.join(', ')} (or the --os-* flags, or --os-cloud with clouds.yaml)`)
   }
-  if (creds.authType === 'token' && !creds.endpoint && !creds.authUrl) throw usageError('no-endpoint', 'a token needs --os-endpoint, or --os-auth-url to find the network endpoint')
+  if (creds.authType === 'token' && !creds.endpoint && !creds.authUrl)
+    throw usageError('no-endpoint', 'a token needs --os-endpoint, or --os-auth-url to find the network endpoint')
   return creds
 }

@@ -35,7 +35,8 @@ function serverUrl(v: unknown, what: string): string {
       ok = false
     }
   }
-  if (!ok) throw cannotError('api-bad-url', `${what} is not an http(s) URL: ${typeof v === 'string' ? JSON.stringify(serverText(redactUrl(v), 100)) : typeof v}`)
+  if (!ok)
+    throw cannotError('api-bad-url', `${what} is not an http(s) URL: ${typeof v === 'string' ? JSON.stringify(serverText(redactUrl(v), 100)) : typeof v}`)
   return v as string
 }
 
@@ -44,7 +45,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 /** A token as sent back in X-Auth-Token: visible ASCII, of a sane length (never a header injection). */
 function checkToken(token: unknown, where: string): string {
   if (typeof token !== 'string' || token === '') throw cannotError('auth-error', `${where} answered without a token`)
-  if (token.length > 16_384 || !/^[\x21-\x7e]+$/.test(token)) throw cannotError('auth-error', `${where} answered a token that is not printable ASCII (or over 16 KB)`)
+  if (token.length > 16_384 || !/^[\x21-\x7e]+$/.test(token))
+    throw cannotError('auth-error', `${where} answered a token that is not printable ASCII (or over 16 KB)`)
   return token
 }
 
@@ -75,7 +77,10 @@ export function pickEndpoint(catalog: unknown, version: 'v3' | 'v2.0', creds: Pi
   if (version === 'v3') url = inRegion.find((e) => e.interface === creds.interface)?.url
   else url = inRegion.map((e) => (creds.interface === 'internal' ? e.internalURL : creds.interface === 'admin' ? e.adminURL : e.publicURL)).find(Boolean)
   if (!url) {
-    throw cannotError('no-network-endpoint', `the catalog has no ${creds.interface} network endpoint${creds.regionName ? ` in region ${creds.regionName}` : ''}`)
+    throw cannotError(
+      'no-network-endpoint',
+      `the catalog has no ${creds.interface} network endpoint${creds.regionName ? ` in region ${creds.regionName}` : ''}`,
+    )
   }
   return networkBase(serverUrl(url, `the catalog's ${creds.interface} network endpoint`))
 }
@@ -138,7 +143,8 @@ export async function authenticate(creds: Credentials): Promise<Session> {
     : creds.projectName
       ? {project: {domain: domain(creds.projectDomainName, creds.projectDomainId), name: creds.projectName}}
       : undefined
-  if (!scope && !creds.endpoint) throw usageError('no-project', 'give the project (OS_PROJECT_NAME or --os-project-name): the catalog comes with a project-scoped token')
+  if (!scope && !creds.endpoint)
+    throw usageError('no-project', 'give the project (OS_PROJECT_NAME or --os-project-name): the catalog comes with a project-scoped token')
   const url = `${base}/auth/tokens`
   const r = await request('POST', url, {body: {auth: {identity, ...(scope ? {scope} : {})}}, tls: creds})
   if (r.status !== 201 && r.status !== 200) throw authFailed(r.status, r.text, url)

@@ -17,7 +17,11 @@ function rawErrorText(body: string): string | undefined {
     doc = JSON.parse(body)
   } catch {
     // HTML or plain text; `<[^<>]*>` stays linear on a body of many '<' (`<[^>]+>` was quadratic)
-    const plain = body.slice(0, 64 * 1024).replace(/<[^<>]*>/g, ' ').replace(/\s+/g, ' ').trim()
+    const plain = body
+      .slice(0, 64 * 1024)
+      .replace(/<[^<>]*>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim()
     return plain || undefined
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return undefined

@@ -76,11 +76,14 @@ export class NeutronClient {
     const what = `networks named ${JSON.stringify(nameOrId)}`
     const doc = await this.getObject(`/networks?name=${encodeURIComponent(nameOrId)}`, what)
     if (!Array.isArray(doc.networks)) throw cannotError('api-bad-answer', `${what}: the answer has no "networks" list`)
-    const found = (doc.networks as unknown[]).filter((n): n is Record<string, unknown> => typeof n === 'object' && n !== null && (n as Record<string, unknown>).name === nameOrId)
+    const found = (doc.networks as unknown[]).filter(
+      (n): n is Record<string, unknown> => typeof n === 'object' && n !== null && (n as Record<string, unknown>).name === nameOrId,
+    )
     if (found.length === 0) throw usageError('network-not-found', `no network ${JSON.stringify(nameOrId)} (neither an id nor a name the API knows)`)
     const bad = found.find((n) => !isUuid(n.id))
     if (bad) throw cannotError('api-bad-id', `${what}: the API answered a network whose id is not a UUID: ${showBadId(bad.id)}`)
-    if (found.length > 1) throw usageError('network-ambiguous', `${found.length} networks are named ${JSON.stringify(nameOrId)}: ${found.map((n) => n.id).join(', ')}; give the id`)
+    if (found.length > 1)
+      throw usageError('network-ambiguous', `${found.length} networks are named ${JSON.stringify(nameOrId)}: ${found.map((n) => n.id).join(', ')}; give the id`)
     const n = found[0]
     return {id: (n.id as string).toLowerCase(), name: nameOrId}
   }

@@ -43,12 +43,10 @@ export function stripControls(text: string): string {
   return text.replace(OSC, '').replace(CSI, '').replace(ESC, '').replace(CONTROL, '')
 }
 
-
 /** How an id that is not a UUID is shown in a message: quoted, cleaned, short. */
 export function showBadId(v: unknown): string {
   return typeof v === 'string' ? JSON.stringify(serverText(v, 60)) : v === undefined ? 'none' : typeof v
 }
-
 
 /**
  * A URL as it may be printed: userinfo (`user:pass@`) becomes `***@`, and a query value becomes `***`

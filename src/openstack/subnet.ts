@@ -32,7 +32,12 @@ export function checkCidr(cidr: string, version: 4 | 6): string[] {
   const ok = m && (version === 4 ? isIPv4(m[1]) && Number(m[2]) <= 32 : isIPv6(m[1]) && Number(m[2]) <= 128)
   if (!ok) {
     const other = m && (version === 4 ? isIPv6(m[1]) : isIPv4(m[1]))
-    throw usageError('bad-cidr', other ? `${cidr} is an IPv${version === 4 ? 6 : 4} range; --ip-version is ${version}` : `${JSON.stringify(cidr)} is not an IPv${version} CIDR like 172.17.17.0/24`)
+    throw usageError(
+      'bad-cidr',
+      other
+        ? `${cidr} is an IPv${version === 4 ? 6 : 4} range; --ip-version is ${version}`
+        : `${JSON.stringify(cidr)} is not an IPv${version} CIDR like 172.17.17.0/24`,
+    )
   }
   const warnings: string[] = []
   if (version === 6) warnings.push('IPv6 subnet: DHCP option 121 does not exist there; instances reach metadata at fe80::a9fe:a9fe (Victoria and later)')
@@ -41,7 +46,8 @@ export function checkCidr(cidr: string, version: 4 | 6): string[] {
     const size = 2 ** (32 - prefix)
     const start = Math.floor(ipv4Int(m![1]) / size) * size
     const ll = ipv4Int('169.254.0.0')
-    if (start < ll + 65_536 && ll < start + size) warnings.push(`${cidr} overlaps 169.254.0.0/16, the metadata address's link-local range: instances will route 169.254.169.254 oddly`)
+    if (start < ll + 65_536 && ll < start + size)
+      warnings.push(`${cidr} overlaps 169.254.0.0/16, the metadata address's link-local range: instances will route 169.254.169.254 oddly`)
   }
   return warnings
 }
@@ -99,12 +105,14 @@ export function validateSubnetRequest(req: SubnetRequest): string[] {
 
 export function subnetBody(req: SubnetRequest, networkId: string): {subnet: Record<string, unknown>} {
   const v = req.ipVersion
-  for (const ns of req.dnsNameservers) if (!isIPv4(ns) && !isIPv6(ns)) throw usageError('bad-flag', `--dns-nameserver ${JSON.stringify(ns)} is not an IP address`)
+  for (const ns of req.dnsNameservers)
+    if (!isIPv4(ns) && !isIPv6(ns)) throw usageError('bad-flag', `--dns-nameserver ${JSON.stringify(ns)} is not an IP address`)
   const range = cidrRange(req.cidr)
   const taken: {first: bigint; last: bigint; text: string}[] = []
   const pools = req.allocationPools.map((p) => {
     const kv = keyValues(p, [['start'], ['end']], '--allocation-pool')
-    if (!isAddress(kv.start, v) || !isAddress(kv.end, v)) throw usageError('bad-flag', `--allocation-pool ${JSON.stringify(p)}: start and end must be IPv${v} addresses`)
+    if (!isAddress(kv.start, v) || !isAddress(kv.end, v))
+      throw usageError('bad-flag', `--allocation-pool ${JSON.stringify(p)}: start and end must be IPv${v} addresses`)
     const first = ipValue(kv.start)
     const last = ipValue(kv.end)
     if (first < range.first || last > range.last || first > range.last || last < range.first) {
@@ -167,7 +175,8 @@ export function readCreated(r: {status: number; text: string; json: unknown; loc
   const doc = r.json
   const head = `${what} answered HTTP ${r.status}`
   const locId = idFromLocation(r.location)
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || tooDeep(doc, MAX_DEPTH)) throw maybeCreated(`${head} with ${describeJson(r.text, doc)}`, networkId, locId)
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || tooDeep(doc, MAX_DEPTH))
+    throw maybeCreated(`${head} with ${describeJson(r.text, doc)}`, networkId, locId)
   const s = (doc as Record<string, unknown>).subnet
   if (typeof s !== 'object' || s === null || Array.isArray(s)) throw maybeCreated(`${head} without a "subnet" object`, networkId, locId)
   const sub = s as Record<string, unknown>
@@ -230,8 +239,12 @@ export async function ovnMetadataWarning(neutron: NeutronClient, subnet: Subnet)
     if (ports.length === 0) {
       return `network ${subnet.network_id} has no OVN metadata port (device_owner network:distributed; is ovn_metadata_enabled False on the server?): on ML2/OVN this gateway-less subnet gets no DHCP options at all, so its VMs get no DHCP lease`
     }
-    const inSubnet = ports.some((p) => Array.isArray(p.fixed_ips) && p.fixed_ips.some((f) => typeof f === 'object' && f !== null && (f as Record<string, unknown>).subnet_id === subnet.id))
-    if (!inSubnet) return `the OVN metadata port of network ${subnet.network_id} has no address in subnet ${subnet.id}: OVN's DHCP gives that subnet no route to 169.254.169.254`
+    const inSubnet = ports.some(
+      (p) =>
+        Array.isArray(p.fixed_ips) && p.fixed_ips.some((f) => typeof f === 'object' && f !== null && (f as Record<string, unknown>).subnet_id === subnet.id),
+    )
+    if (!inSubnet)
+      return `the OVN metadata port of network ${subnet.network_id} has no address in subnet ${subnet.id}: OVN's DHCP gives that subnet no route to 169.254.169.254`
     return undefined
   } catch {
     // the agent list needs admin on most clouds: no warning rather than a guess

@@ -34,13 +34,37 @@ export interface DnsmasqArgs {
 
 // long options that take a value, so `--opt value` consumes the next argument
 const VALUED = new Set([
-  'addn-hosts', 'bridge-interface', 'conf-dir', 'conf-file', 'dhcp-boot', 'dhcp-hostsfile',
-  'dhcp-lease-max', 'dhcp-leasefile', 'dhcp-match', 'dhcp-option', 'dhcp-option-force',
-  'dhcp-optsfile', 'dhcp-range', 'dhcp-script', 'dhcp-userclass', 'domain', 'except-interface',
-  'group', 'interface', 'listen-address', 'pid-file', 'port', 'server', 'user',
+  'addn-hosts',
+  'bridge-interface',
+  'conf-dir',
+  'conf-file',
+  'dhcp-boot',
+  'dhcp-hostsfile',
+  'dhcp-lease-max',
+  'dhcp-leasefile',
+  'dhcp-match',
+  'dhcp-option',
+  'dhcp-option-force',
+  'dhcp-optsfile',
+  'dhcp-range',
+  'dhcp-script',
+  'dhcp-userclass',
+  'domain',
+  'except-interface',
+  'group',
+  'interface',
+  'listen-address',
+  'pid-file',
+  'port',
+  'server',
+  'user',
 ])
 const SHORT: Record<string, string> = {
-  '-C': 'conf-file', '-F': 'dhcp-range', '-i': 'interface', '-x': 'pid-file', '-z': 'bind-interfaces',
+  '-C': 'conf-file',
+  '-F': 'dhcp-range',
+  '-i': 'interface',
+  '-x': 'pid-file',
+  '-z': 'bind-interfaces',
 }
 const SHORT_VALUED = new Set(['-C', '-F', '-i', '-x'])
 
@@ -66,20 +90,37 @@ export function parseDnsmasqArgs(args: string[]): DnsmasqArgs {
       continue // the program name, or a stray word
     }
     switch (name) {
-      case 'bind-dynamic': out.bindDynamic = true; break
-      case 'bind-interfaces': out.bindInterfaces = true; break
-      case 'local-service': out.localService = true; break
-      case 'interface': if (value !== undefined) out.interface ??= value; break
-      case 'dhcp-optsfile': if (value !== undefined) out.optsFile = value; break
-      case 'pid-file': if (value !== undefined) out.pidFile = value; break
-      case 'dhcp-hostsfile': if (value !== undefined) out.hostsFile = value; break
-      case 'conf-file': out.confFile = value ?? ''; break
+      case 'bind-dynamic':
+        out.bindDynamic = true
+        break
+      case 'bind-interfaces':
+        out.bindInterfaces = true
+        break
+      case 'local-service':
+        out.localService = true
+        break
+      case 'interface':
+        if (value !== undefined) out.interface ??= value
+        break
+      case 'dhcp-optsfile':
+        if (value !== undefined) out.optsFile = value
+        break
+      case 'pid-file':
+        if (value !== undefined) out.pidFile = value
+        break
+      case 'dhcp-hostsfile':
+        if (value !== undefined) out.hostsFile = value
+        break
+      case 'conf-file':
+        out.confFile = value ?? ''
+        break
       case 'dhcp-range': {
         const r = value === undefined ? undefined : parseRange(value)
         if (r) out.ranges.push(r)
         break
       }
-      default: break
+      default:
+        break
     }
   }
   return out

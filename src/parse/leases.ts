@@ -67,7 +67,14 @@ export function parseLeases(text: string): LeaseFile {
       continue
     }
     const [expiry, mac, ip, hostname, clientId] = f
-    if (f.length !== 5 || !/^\d{1,12}$/.test(expiry) || !MAC.test(mac) || !isIPv4(ip) || !(hostname === '*' || HOSTNAME.test(hostname)) || !(clientId === '*' || CLIENT_ID.test(clientId))) {
+    if (
+      f.length !== 5 ||
+      !/^\d{1,12}$/.test(expiry) ||
+      !MAC.test(mac) ||
+      !isIPv4(ip) ||
+      !(hostname === '*' || HOSTNAME.test(hostname)) ||
+      !(clientId === '*' || CLIENT_ID.test(clientId))
+    ) {
       out.skipped++
       continue
     }

@@ -50,7 +50,8 @@ export function parseOvsdbTable(doc: unknown): OvsdbTable {
   if (!Array.isArray(headings) || !headings.every((h) => typeof h === 'string')) throw new OvsdbFormatError('no "headings" list of column names')
   if (!Array.isArray(data)) throw new OvsdbFormatError('no "data" list of rows')
   const rows = data.map((r) => {
-    if (!Array.isArray(r) || r.length !== headings.length) throw new OvsdbFormatError(`a row of ${Array.isArray(r) ? r.length : 'no'} cells under ${headings.length} headings`)
+    if (!Array.isArray(r) || r.length !== headings.length)
+      throw new OvsdbFormatError(`a row of ${Array.isArray(r) ? r.length : 'no'} cells under ${headings.length} headings`)
     const row: OvsdbRow = Object.create(null)
     headings.forEach((h, i) => {
       row[h] = cell(r[i])

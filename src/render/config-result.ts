@@ -12,7 +12,8 @@ export function renderConfigResult(o: ApplyOutcome, mode: Mode, restartRequested
     out.push(`${mark}: ${r.file}: ${r.check!.reason}`)
     // the fix is the command that was checked, and only when running it would make the check pass
     if (!r.check!.ok && o.commandFixes) out.push(`fix: quantum-meta ${command} --config-file ${r.file} --restart`)
-    else if (!r.check!.ok && !o.verdict.valid) out.push(`fix: put True or False in place of the value oslo.config rejects in ${r.file}, then quantum-meta ${command} --check --config-file ${r.file}`)
+    else if (!r.check!.ok && !o.verdict.valid)
+      out.push(`fix: put True or False in place of the value oslo.config rejects in ${r.file}, then quantum-meta ${command} --check --config-file ${r.file}`)
     return {stderr: '', stdout: out.join('\n') + '\n'}
   }
   if (mode === 'dry-run') {
@@ -28,9 +29,7 @@ export function renderConfigResult(o: ApplyOutcome, mode: Mode, restartRequested
   }
   for (const ch of r.changes) {
     out.push(
-      ch.action === 'set'
-        ? `${r.file}: line ${ch.line}: ${ch.key} changed from ${JSON.stringify(ch.from)}`
-        : `${r.file}: line ${ch.line}: ${ch.key} added`,
+      ch.action === 'set' ? `${r.file}: line ${ch.line}: ${ch.key} changed from ${JSON.stringify(ch.from)}` : `${r.file}: line ${ch.line}: ${ch.key} added`,
     )
   }
   out.push(o.exit === 0 ? `now: ${o.verdict.reason}` : c.red(`still wrong: ${o.verdict.reason}`))

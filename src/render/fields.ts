@@ -22,8 +22,21 @@ export function fieldTable(obj: Record<string, unknown>, wanted?: string[]): str
   // the python clients' prettytable look (the seed transcript): ASCII, no lines between rows
   const t = new Table({
     chars: {
-      bottom: '-', 'bottom-left': '+', 'bottom-mid': '+', 'bottom-right': '+', left: '|', 'left-mid': '', mid: '', 'mid-mid': '',
-      middle: '|', right: '|', 'right-mid': '', top: '-', 'top-left': '+', 'top-mid': '+', 'top-right': '+',
+      bottom: '-',
+      'bottom-left': '+',
+      'bottom-mid': '+',
+      'bottom-right': '+',
+      left: '|',
+      'left-mid': '',
+      mid: '',
+      'mid-mid': '',
+      middle: '|',
+      right: '|',
+      'right-mid': '',
+      top: '-',
+      'top-left': '+',
+      'top-mid': '+',
+      'top-right': '+',
     },
     head: ['Field', 'Value'],
     style: {border: [], head: []},
@@ -35,7 +48,11 @@ export function fieldTable(obj: Record<string, unknown>, wanted?: string[]): str
 }
 
 export function fieldValues(obj: Record<string, unknown>, wanted?: string[]): string {
-  return columns(obj, wanted).map((k) => show(obj[k])).join('\n') + '\n'
+  return (
+    columns(obj, wanted)
+      .map((k) => show(obj[k]))
+      .join('\n') + '\n'
+  )
 }
 
 export function pickFields(obj: Record<string, unknown>, wanted?: string[]): Record<string, unknown> {

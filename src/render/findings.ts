@@ -49,8 +49,14 @@ export function renderReport(r: NetworkReport): string {
   } else if (r.unjudged && r.unjudged.length > 0) {
     // nothing failed, but links were never judged: no verdict of health (exit 3)
     const why = r.findings.find((f) => f.unjudged)!
-    out.push('', c.yellow(c.bold(`not judged: ${r.unjudged.join(', ')} (and what needs them): the evidence lacks what they read`)), `  ${printable(why.summary, 2000)}`)
-    out.push('  fix: give evidence that holds it (a sosreport with the networking, openstack_neutron and process plugins; or `quantum-meta collect` on the node)')
+    out.push(
+      '',
+      c.yellow(c.bold(`not judged: ${r.unjudged.join(', ')} (and what needs them): the evidence lacks what they read`)),
+      `  ${printable(why.summary, 2000)}`,
+    )
+    out.push(
+      '  fix: give evidence that holds it (a sosreport with the networking, openstack_neutron and process plugins; or `quantum-meta collect` on the node)',
+    )
   } else {
     const warnFirst = r.findings.find((f) => f.status === 'warn')
     out.push('', c.green(`healthy: no link of the metadata chain is broken${warnFirst ? ` (see the warning on ${warnFirst.id})` : ''}`))

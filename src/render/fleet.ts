@@ -52,7 +52,12 @@ export function renderFleet(r: FleetReport): string {
   const c = paint()
   const w = width()
   const hostW = Math.min(30, Math.max(8, ...r.hosts.map((h) => h.host.length + 2)))
-  const table = new Table({colWidths: [hostW, 8, w - hostW - 8 - 4], head: ['host', 'status', 'first broken link'], style: {border: [], head: []}, wordWrap: true})
+  const table = new Table({
+    colWidths: [hostW, 8, w - hostW - 8 - 4],
+    head: ['host', 'status', 'first broken link'],
+    style: {border: [], head: []},
+    wordWrap: true,
+  })
   const fixes: string[] = []
   for (const h of r.hosts) {
     const cell = hostCell(h)
@@ -69,7 +74,12 @@ export function renderFleet(r: FleetReport): string {
     for (const h of listed) {
       const why = h.listed!
       const more = why.length > LISTED_SHOWN ? `; and ${why.length - LISTED_SHOWN} more` : ''
-      out.push(`  ${printable(h.host, 100)}: ${why.slice(0, LISTED_SHOWN).map((x) => printable(x, 200)).join('; ')}${more}`)
+      out.push(
+        `  ${printable(h.host, 100)}: ${why
+          .slice(0, LISTED_SHOWN)
+          .map((x) => printable(x, 200))
+          .join('; ')}${more}`,
+      )
     }
   }
   if (fixes.length > 0) out.push('', 'fix:', ...fixes)
@@ -87,7 +97,13 @@ export function renderFleet(r: FleetReport): string {
   const missing = r.hosts.filter((h) => !h.reachable).length
   const crossBad = r.cross.filter((f) => f.status === 'fail').length
   const unjudged = r.hosts.filter((h) => h.reachable && h.healthy !== false && h.unjudged && h.unjudged.length > 0).length
-  const parts = [`${r.hosts.length} hosts`, `${broken} broken`, ...(missing > 0 ? [`${missing} not inspected`] : []), ...(unjudged > 0 ? [`${unjudged} not judged`] : []), ...(crossBad > 0 ? [`${crossBad} cross-host failure${crossBad === 1 ? '' : 's'}`] : [])]
+  const parts = [
+    `${r.hosts.length} hosts`,
+    `${broken} broken`,
+    ...(missing > 0 ? [`${missing} not inspected`] : []),
+    ...(unjudged > 0 ? [`${unjudged} not judged`] : []),
+    ...(crossBad > 0 ? [`${crossBad} cross-host failure${crossBad === 1 ? '' : 's'}`] : []),
+  ]
   out.push('', !r.healthy ? c.red(c.bold(parts.join(', '))) : unjudged > 0 ? c.yellow(parts.join(', ')) : c.green(parts.join(', ')))
   return out.join('\n') + '\n'
 }
@@ -101,7 +117,8 @@ export function renderFleetAll(r: FleetAllReport): string {
   for (const h of empty) notes.push(`${printable(h.host, 100)}: its snapshot holds no network (collect --all found none there)`)
   if (r.networks.length === 0) {
     notes.unshift(`no network on any of the ${r.hosts.length} host${r.hosts.length === 1 ? '' : 's'}`)
-    for (const h of r.hosts.filter((x) => !x.reachable)) notes.push(`${mark('unreachable')} ${printable(h.host, 100)}: could not inspect: ${printable(h.error ?? 'no evidence', 600)}`)
+    for (const h of r.hosts.filter((x) => !x.reachable))
+      notes.push(`${mark('unreachable')} ${printable(h.host, 100)}: could not inspect: ${printable(h.error ?? 'no evidence', 600)}`)
   }
   if (notes.length > 0) out.push(notes.join('\n') + '\n')
   if (r.networks.length > 1) {

@@ -84,7 +84,10 @@ function body(f: Finding, affected: string[] = []): string {
   if (f.evidence.length > MAX_EVIDENCE_LINES) lines.push(`… (${f.evidence.length - MAX_EVIDENCE_LINES} more evidence lines cut)`)
   if (f.fix) lines.push(`fix: ${escText(f.fix)}`)
   if (affected.length > 0) {
-    lines.push(`${affected.length} instance${affected.length === 1 ? '' : 's'} leased from this host:`, ...affected.slice(0, MAX_AFFECTED_LINES).map((l) => `  ${escText(l)}`))
+    lines.push(
+      `${affected.length} instance${affected.length === 1 ? '' : 's'} leased from this host:`,
+      ...affected.slice(0, MAX_AFFECTED_LINES).map((l) => `  ${escText(l)}`),
+    )
     if (affected.length > MAX_AFFECTED_LINES) lines.push(`  … and ${affected.length - MAX_AFFECTED_LINES} more`)
   }
   return lines.join('\n')
@@ -132,13 +135,21 @@ function suite(s: JunitSuite, id: number): string {
   const cases =
     s.unreachable === undefined
       ? s.findings.map((f) => testcase(f, classname, undefined, f === firstFail ? s.affected : undefined))
-      : [testcase({evidence: [], id: 'host.reachable', status: 'fail', summary: s.unreachable || 'the host could not be inspected'}, classname, 'not inspected')]
+      : [
+          testcase(
+            {evidence: [], id: 'host.reachable', status: 'fail', summary: s.unreachable || 'the host could not be inspected'},
+            classname,
+            'not inspected',
+          ),
+        ]
   return `  <testsuite ${attrs.join(' ')}>\n${cases.join('\n')}${cases.length > 0 ? '\n' : ''}  </testsuite>`
 }
 
 /** The document: a <testsuites> of the suites, with the totals. */
 export function renderJunit(suites: JunitSuite[]): string {
-  const total = suites.map((s) => countsOf(s)).reduce((a, b) => ({failures: a.failures + b.failures, skipped: a.skipped + b.skipped, tests: a.tests + b.tests}), {failures: 0, skipped: 0, tests: 0})
+  const total = suites
+    .map((s) => countsOf(s))
+    .reduce((a, b) => ({failures: a.failures + b.failures, skipped: a.skipped + b.skipped, tests: a.tests + b.tests}), {failures: 0, skipped: 0, tests: 0})
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="quantum-meta diagnose" tests="${total.tests}" failures="${total.failures}" errors="0" time="0">`,
@@ -157,7 +168,23 @@ export function junitOfReports(host: string, reports: NetworkReport[], timestamp
 export function suitesOfFleet(report: FleetReport): JunitSuite[] {
   const suites: JunitSuite[] = report.hosts.map((h) =>
     h.reachable
-      ? {affected: h.affected?.map((a) => [a.mac, a.ip, a.hostname, a.port && `port ${a.port}`, a.device && `device ${a.device}${a.deviceOwner ? ` (${a.deviceOwner})` : ''}`, a.expired && '(lease expired)'].filter(Boolean).join(' ')), findings: h.findings, host: h.host, network: report.network}
+      ? {
+          affected: h.affected?.map((a) =>
+            [
+              a.mac,
+              a.ip,
+              a.hostname,
+              a.port && `port ${a.port}`,
+              a.device && `device ${a.device}${a.deviceOwner ? ` (${a.deviceOwner})` : ''}`,
+              a.expired && '(lease expired)',
+            ]
+              .filter(Boolean)
+              .join(' '),
+          ),
+          findings: h.findings,
+          host: h.host,
+          network: report.network,
+        }
       : {findings: [], host: h.host, network: report.network, unreachable: h.error ?? ''},
   )
   if (report.cross.length > 0) {

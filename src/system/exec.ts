@@ -24,7 +24,11 @@ const MAX_BUFFER = 100 * 1024 * 1024
 
 export async function run(file: string, args: readonly string[], options: {timeoutMs?: number} = {}): Promise<RunResult> {
   const command = [file, ...args]
-  debug(`run ${redact(command).map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' ')}`)
+  debug(
+    `run ${redact(command)
+      .map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a)))
+      .join(' ')}`,
+  )
   return new Promise<RunResult>((resolve) => {
     const child = spawn(file, args, {stdio: ['ignore', 'pipe', 'pipe']})
     const out: Buffer[] = []

@@ -44,7 +44,12 @@ const notRegular = (st: Stats): ReadResult => {
   return {code: 'ENOTREG', kind: 'not-regular', ok: false, reason: what === 'not a regular file' ? what : `is ${what}, not a regular file`}
 }
 
-const tooLarge = (maxBytes: number): ReadResult => ({code: 'EFBIG', kind: 'too-large', ok: false, reason: `larger than ${formatBytes(maxBytes)}, the most read from such a file`})
+const tooLarge = (maxBytes: number): ReadResult => ({
+  code: 'EFBIG',
+  kind: 'too-large',
+  ok: false,
+  reason: `larger than ${formatBytes(maxBytes)}, the most read from such a file`,
+})
 
 function failure(error: unknown): ReadResult {
   const code = (error as NodeJS.ErrnoException)?.code ?? 'EIO'

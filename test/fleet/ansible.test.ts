@@ -54,7 +54,8 @@ describe.skipIf(!isRoot || !hasAnsible)('examples/ansible/collect-snapshots.yml 
       c.on('close', (status) => {
         // nothing under the machine's real /root, on this side or the hosts' (they share it)
         const now = rootAnsible()
-        if (now.join() !== rootAnsibleBefore.join()) reject(new Error(`${bin} ${args.join(' ')} wrote under /root/.ansible (${rootAnsibleBefore.join()} -> ${now.join()})`))
+        if (now.join() !== rootAnsibleBefore.join())
+          reject(new Error(`${bin} ${args.join(' ')} wrote under /root/.ansible (${rootAnsibleBefore.join()} -> ${now.join()})`))
         else resolve({ms: Date.now() - t0, status, stderr, stdout})
       })
     })
@@ -87,7 +88,11 @@ describe.skipIf(!isRoot || !hasAnsible)('examples/ansible/collect-snapshots.yml 
   const snapshotArgs = (dir: string, hosts: string[]) => hosts.flatMap((h) => ['--snapshot', join(dir, `${h}.json`)])
 
   /** the hosts' own /tmp: the collect temp files must be gone, Ansible's remote_tmp is ours */
-  const leftOnHost = (i: number) => fleet.inHost(fleet.hosts[i], ['/bin/sh', '-c', 'ls -A /tmp']).stdout.split('\n').filter((f) => f.endsWith('.qm-snapshot.json'))
+  const leftOnHost = (i: number) =>
+    fleet
+      .inHost(fleet.hosts[i], ['/bin/sh', '-c', 'ls -A /tmp'])
+      .stdout.split('\n')
+      .filter((f) => f.endsWith('.qm-snapshot.json'))
 
   beforeAll(async () => {
     fleet = await fleetUp()
@@ -200,7 +205,7 @@ describe.skipIf(!isRoot || !hasAnsible)('examples/ansible/collect-snapshots.yml 
     expect(d.stdout).toMatch(/3 hosts, 1 broken/)
   })
 
-  it('an unreachable host and a host without quantum-meta: the play names both, the others\' files still arrive, no stale file is left for either', async () => {
+  it("an unreachable host and a host without quantum-meta: the play names both, the others' files still arrive, no stale file is left for either", async () => {
     const dir = join(tmp, 'partial')
     mkdirSync(dir)
     // files from an earlier run: they must not survive a run in which their hosts gave nothing

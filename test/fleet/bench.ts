@@ -63,7 +63,9 @@ function allHealthy(stdout: string, n: number): boolean {
 const basePort = Number(process.env.QM_FLEET_BASE_PORT) || 2240
 const t0 = Date.now()
 const fleet = await fleetUp({basePort})
-console.log(`fleet rig: 3 hosts up in ${((Date.now() - t0) / 1000).toFixed(1)} s on ports ${basePort + 1}-${basePort + 3}; ${availableParallelism()} CPUs; node ${process.version}`)
+console.log(
+  `fleet rig: 3 hosts up in ${((Date.now() - t0) / 1000).toFixed(1)} s on ports ${basePort + 1}-${basePort + 3}; ${availableParallelism()} CPUs; node ${process.version}`,
+)
 try {
   // 30 destinations: the blocks of net1..3 of the rig's ssh config, copied under the names sim01..sim30
   const cfg = readFileSync(fleet.sshConfig, 'utf8')
@@ -77,7 +79,21 @@ try {
   writeFileSync(simConfig, cfg + '\n' + sims.map((s, i) => block(`net${(i % 3) + 1}`).replace(/^Host \S+/, `Host ${s}`)).join('\n'))
 
   const bin = join(REPO, 'bin', 'run.js')
-  const diag = (hosts: string[], config = fleet.sshConfig) => [process.execPath, bin, 'diagnose', fleet.netId, '--host', hosts.join(','), '--ssh-config', config, '--remote-command', fleet.remoteCommand, '--parallel', '16', '--json']
+  const diag = (hosts: string[], config = fleet.sshConfig) => [
+    process.execPath,
+    bin,
+    'diagnose',
+    fleet.netId,
+    '--host',
+    hosts.join(','),
+    '--ssh-config',
+    config,
+    '--remote-command',
+    fleet.remoteCommand,
+    '--parallel',
+    '16',
+    '--json',
+  ]
   const names = fleet.hosts.map((h) => h.name)
   const exit0 = (status: number | null) => status === 0
   const cases: {name: string; argv: string[]; ok: (status: number | null, stdout: string) => boolean}[] = [
@@ -96,14 +112,24 @@ try {
   }
   const med = (name: string) => median(ms.get(name)!)
   console.log(`\ndiagnose NET over ssh against the fleet rig (${RUNS} rounds after a warm-up, every command once a round; median wall ms of the whole process)`)
-  for (const c of cases) console.log(`  ${c.name.padEnd(34)} ${med(c.name).toFixed(0).padStart(7)} ms   (runs: ${ms.get(c.name)!.map((x) => x.toFixed(0)).join(' ')})`)
+  for (const c of cases)
+    console.log(
+      `  ${c.name.padEnd(34)} ${med(c.name).toFixed(0).padStart(7)} ms   (runs: ${ms
+        .get(c.name)!
+        .map((x) => x.toFixed(0))
+        .join(' ')})`,
+    )
   const singles = names.map((h) => med(`diagnose --host ${h}`))
   const slowest = Math.max(...singles)
   const connect = Math.max(...names.map((h) => med(`ssh ${h} true`)))
   const three = med('diagnose --host net1,net2,net3')
   const thirty = med('diagnose --host sim01..sim30')
-  console.log(`3 hosts at --parallel 16 / slowest single host: ${(three / slowest).toFixed(2)}x (${three.toFixed(0)} / ${slowest.toFixed(0)} ms); / (slowest + ssh connect ${connect.toFixed(0)} ms): ${(three / (slowest + connect)).toFixed(2)}x; / sum of the three: ${(three / singles.reduce((a, b) => a + b)).toFixed(2)}x`)
-  console.log(`30 simulated hosts at --parallel 16: ${thirty.toFixed(0)} ms, ${(thirty / 30).toFixed(0)} ms a host; ${(thirty / three).toFixed(2)}x the 3 hosts, ${(thirty / slowest).toFixed(2)}x the slowest single host`)
+  console.log(
+    `3 hosts at --parallel 16 / slowest single host: ${(three / slowest).toFixed(2)}x (${three.toFixed(0)} / ${slowest.toFixed(0)} ms); / (slowest + ssh connect ${connect.toFixed(0)} ms): ${(three / (slowest + connect)).toFixed(2)}x; / sum of the three: ${(three / singles.reduce((a, b) => a + b)).toFixed(2)}x`,
+  )
+  console.log(
+    `30 simulated hosts at --parallel 16: ${thirty.toFixed(0)} ms, ${(thirty / 30).toFixed(0)} ms a host; ${(thirty / three).toFixed(2)}x the 3 hosts, ${(thirty / slowest).toFixed(2)}x the slowest single host`,
+  )
 } finally {
   await fleet.down()
 }

@@ -29,7 +29,15 @@ describe.skipIf(!isRoot)('diagnose NET --host over ssh, through the built binary
     expect(r.status).toBe(0)
     expect(r.json.network).toBe(fleet.netId)
     expect(r.json.healthy).toBe(true)
-    expect(r.json.hosts.map((h: {host: string; reachable: boolean; healthy: boolean; layout: string; backend: string}) => [h.host, h.reachable, h.healthy, h.layout, h.backend])).toEqual([
+    expect(
+      r.json.hosts.map((h: {host: string; reachable: boolean; healthy: boolean; layout: string; backend: string}) => [
+        h.host,
+        h.reachable,
+        h.healthy,
+        h.layout,
+        h.backend,
+      ]),
+    ).toEqual([
       ['net1', true, true, 'neutron', 'dhcp-agent'],
       ['net2', true, true, 'neutron', 'dhcp-agent'],
       ['net3', true, true, 'neutron', 'dhcp-agent'],

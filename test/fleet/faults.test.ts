@@ -98,7 +98,15 @@ describe.skipIf(!isRoot)('one host of three broken in each fault state, through 
         inst.mac,
       )
       // the port's line in this host's hosts file, in the agent's format, and SIGHUP (dnsmasq re-reads it)
-      sh(h, 'printf "%s,%s.openstacklocal,%s\\n" "$2" "$3" "$4" >> "$1" && kill -HUP "$(cat "$5")"', n.hostsFile, inst.mac, inst.hostname, inst.ip, `${n.dhcpDir}/pid`)
+      sh(
+        h,
+        'printf "%s,%s.openstacklocal,%s\\n" "$2" "$3" "$4" >> "$1" && kill -HUP "$(cat "$5")"',
+        n.hostsFile,
+        inst.mac,
+        inst.hostname,
+        inst.ip,
+        `${n.dhcpDir}/pid`,
+      )
       // a real DHCP exchange: udhcpc in the instance, quits once leased (-q), gives up after 5 tries (-n)
       const got = fleet.inHost(h, ['ip', 'netns', 'exec', `qfi-${h.name}`, 'udhcpc', '-i', 'eth0', '-f', '-q', '-n', '-t', '5', '-T', '1', '-s', '/bin/true'])
       expect(got.status, `${h.name}: udhcpc: ${got.stderr}${got.stdout}`).toBe(0)
@@ -118,7 +126,11 @@ describe.skipIf(!isRoot)('one host of three broken in each fault state, through 
     await fleet?.down()
   })
 
-  async function diagnose(): Promise<{json: {healthy: boolean; hosts: HostRow[]; cross: {id: string; status: string; summary: string}[]}; table: string; status: number | null}> {
+  async function diagnose(): Promise<{
+    json: {healthy: boolean; hosts: HostRow[]; cross: {id: string; status: string; summary: string}[]}
+    table: string
+    status: number | null
+  }> {
     const j = await cliAsync(['diagnose', fleet.netId, '--host', 'net1,net2,net3', ...ssh, '--json'])
     const t = await cliAsync(['diagnose', fleet.netId, '--host', 'net1,net2,net3', ...ssh])
     expect(j.stderr).toBe('')
@@ -178,7 +190,7 @@ describe.skipIf(!isRoot)('one host of three broken in each fault state, through 
     sh(h, 'ip netns exec "$1" haproxy -f "$2" </dev/null >/dev/null 2>&1', node(h).namespace, node(h).proxyConfigFile)
   })
 
-  it('net2: dnsmasq killed → dnsmasq.running; started again with the agent\'s argv', async () => {
+  it("net2: dnsmasq killed → dnsmasq.running; started again with the agent's argv", async () => {
     const h = host(1)
     sh(h, 'kill -9 "$(cat "$1")"', `${node(h).dhcpDir}/pid`)
     await expectBroken(h, 'dnsmasq.running')
@@ -196,7 +208,12 @@ describe.skipIf(!isRoot)('one host of three broken in each fault state, through 
   it("net2: the opts file's option-121 route removed (and 249, its twin) → opts.metadata-route; written back", async () => {
     const h = host(1)
     const before = sh(h, 'cat "$1"', node(h).optsFile)
-    sh(h, 'grep -v -e ",option:classless-static-route," -e ",249," "$1" > "$1.qm" ; cat "$1.qm" > "$1"; rm -f "$1.qm"; kill -HUP "$(cat "$2")"', node(h).optsFile, `${node(h).dhcpDir}/pid`)
+    sh(
+      h,
+      'grep -v -e ",option:classless-static-route," -e ",249," "$1" > "$1.qm" ; cat "$1.qm" > "$1"; rm -f "$1.qm"; kill -HUP "$(cat "$2")"',
+      node(h).optsFile,
+      `${node(h).dhcpDir}/pid`,
+    )
     expect(sh(h, 'cat "$1"', node(h).optsFile)).not.toContain('169.254.169.254')
     await expectBroken(h, 'opts.metadata-route')
     sh(h, 'printf "%s" "$2" > "$1"; kill -HUP "$(cat "$3")"', node(h).optsFile, before, `${node(h).dhcpDir}/pid`)
@@ -207,7 +224,13 @@ describe.skipIf(!isRoot)('one host of three broken in each fault state, through 
     const before = sh(h, 'cat "$1"', node(h).optsFile)
     const mine = node(h).dhcpIp
     const theirs = host(0).node.dhcpIp
-    sh(h, 'printf "%s" "$2" > "$1"; kill -HUP "$(cat "$3")"', node(h).optsFile, before.replaceAll(`169.254.169.254/32,${mine}`, `169.254.169.254/32,${theirs}`), `${node(h).dhcpDir}/pid`)
+    sh(
+      h,
+      'printf "%s" "$2" > "$1"; kill -HUP "$(cat "$3")"',
+      node(h).optsFile,
+      before.replaceAll(`169.254.169.254/32,${mine}`, `169.254.169.254/32,${theirs}`),
+      `${node(h).dhcpDir}/pid`,
+    )
     const r = await expectBroken(h, 'opts.metadata-route')
     const cross = r.json.cross.find((f) => f.id === 'cross.opts-own-port')
     expect(cross?.status).toBe('fail')
@@ -225,14 +248,19 @@ describe.skipIf(!isRoot)('one host of three broken in each fault state, through 
     sh(h, 'printf "%s" "$2" > "$1"', node(h).configFile, before)
   })
 
-  it("net2: the metadata agent (stand-in) stopped, its socket gone → proxy.upstream; started again", async () => {
+  it('net2: the metadata agent (stand-in) stopped, its socket gone → proxy.upstream; started again', async () => {
     const h = host(1)
     const n = node(h)
     // SIGTERM: the stand-in removes its socket and exits (its PID is the host's own)
     sh(h, 'kill "$1"; for i in $(seq 50); do [ -e "$2" ] || exit 0; sleep 0.1; done; exit 1', String(n.metadataAgentPid), n.metadataSocket)
     await expectBroken(h, 'proxy.upstream')
     // its own argv again, detached (the host's PID 1 reaps it); wait for the socket
-    sh(h, 'sock=$1; shift; setsid "$@" </dev/null >/dev/null 2>&1 & for i in $(seq 50); do [ -S "$sock" ] && exit 0; sleep 0.1; done; exit 1', n.metadataSocket, ...n.metadataAgentArgv)
+    sh(
+      h,
+      'sock=$1; shift; setsid "$@" </dev/null >/dev/null 2>&1 & for i in $(seq 50); do [ -S "$sock" ] && exit 0; sleep 0.1; done; exit 1',
+      n.metadataSocket,
+      ...n.metadataAgentArgv,
+    )
   })
 
   it('net3: the qdhcp namespace deleted → namespace.exists (last: not undone)', async () => {

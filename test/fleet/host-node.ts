@@ -11,6 +11,13 @@
 import {buildNode} from '../integration/rig/node.js'
 
 const [netId, part] = process.argv.slice(2)
-const node = await buildNode({dhcpHostPart: Number(part), etcDir: '/etc/neutron', layout: 'neutron', netId, statePath: '/var/lib/neutron', subnet: '198.51.100.0/24'})
+const node = await buildNode({
+  dhcpHostPart: Number(part),
+  etcDir: '/etc/neutron',
+  layout: 'neutron',
+  netId,
+  statePath: '/var/lib/neutron',
+  subnet: '198.51.100.0/24',
+})
 process.stdout.write(JSON.stringify(node) + '\n')
 process.exit(0)

@@ -69,7 +69,17 @@ export interface FleetHost {
   unsharePid: number
   dir: string
   /** the node built inside (the integration rig's FakeNode, as JSON): PIDs in it are the host's own */
-  node: {netId: string; dhcpIp: string; namespace: string; root: string; statePath: string; proxyPidFile: string; switchNamespace: string; bridge: string; device: string}
+  node: {
+    netId: string
+    dhcpIp: string
+    namespace: string
+    root: string
+    statePath: string
+    proxyPidFile: string
+    switchNamespace: string
+    bridge: string
+    device: string
+  }
 }
 
 export interface Fleet {
@@ -122,7 +132,8 @@ export async function fleetUp(opts: {count?: number; basePort?: number; node?: b
   const hosts: FleetHost[] = []
   const knownHosts: string[] = []
   const sshConfigLines: string[] = ['# written by the quantum-meta fleet rig (test/fleet/rig.ts)']
-  const clientBlock = (alias: string, port: number, user = 'root', keyAlias = alias) => sshClientBlock({alias, identity: key, keyAlias, knownHosts: join(dir, 'known_hosts'), port, user})
+  const clientBlock = (alias: string, port: number, user = 'root', keyAlias = alias) =>
+    sshClientBlock({alias, identity: key, keyAlias, knownHosts: join(dir, 'known_hosts'), port, user})
 
   const fleet: Fleet = {
     closedPort,
@@ -160,10 +171,14 @@ export async function fleetUp(opts: {count?: number; basePort?: number; node?: b
       const hostKey = readFileSync(join(h, 'ssh_host_ed25519_key.pub'), 'utf8').trim().split(/\s+/).slice(0, 2).join(' ')
       knownHosts.push(`${name} ${hostKey}`)
       sshConfigLines.push(...clientBlock(name, port))
-      const child = spawn('unshare', ['--mount', '--uts', '--pid', '--fork', '--mount-proc', '--propagation', 'private', '/usr/bin/python3', PID1, dir, name, String(port)], {
-        detached: true,
-        stdio: 'ignore',
-      })
+      const child = spawn(
+        'unshare',
+        ['--mount', '--uts', '--pid', '--fork', '--mount-proc', '--propagation', 'private', '/usr/bin/python3', PID1, dir, name, String(port)],
+        {
+          detached: true,
+          stdio: 'ignore',
+        },
+      )
       child.unref()
       const unsharePid = child.pid!
       let pid: number | undefined
@@ -196,7 +211,10 @@ export async function fleetUp(opts: {count?: number; basePort?: number; node?: b
       await Promise.all(
         hosts.map(async (h, i) => {
           const r = await new Promise<{code: number | null; out: string; err: string}>((resolve) => {
-            const c = spawn('nsenter', ['-t', String(h.pid), '-m', '-u', '-p', '--', tsx, join(REPO, 'test', 'fleet', 'host-node.ts'), netId, String(i + 1)], {cwd: REPO, stdio: ['ignore', 'pipe', 'pipe']})
+            const c = spawn('nsenter', ['-t', String(h.pid), '-m', '-u', '-p', '--', tsx, join(REPO, 'test', 'fleet', 'host-node.ts'), netId, String(i + 1)], {
+              cwd: REPO,
+              stdio: ['ignore', 'pipe', 'pipe'],
+            })
             let out = ''
             let err = ''
             c.stdout.on('data', (b) => (out += b))
@@ -229,7 +247,10 @@ function joinL2(hosts: FleetHost[]): void {
   for (const [i, h] of rest.entries()) {
     const here = `qfl-${i + 2}`
     const there = 'qfl-1'
-    must(['nsenter', `--net=${nsPath(first)}`, 'ip', 'link', 'add', here, 'type', 'veth', 'peer', 'name', there, 'netns', nsPath(h)], `veth ${first.name}-${h.name}`)
+    must(
+      ['nsenter', `--net=${nsPath(first)}`, 'ip', 'link', 'add', here, 'type', 'veth', 'peer', 'name', there, 'netns', nsPath(h)],
+      `veth ${first.name}-${h.name}`,
+    )
     for (const [host, dev] of [
       [first, here],
       [h, there],
@@ -253,7 +274,14 @@ async function dadOnOthers(fleet: Fleet): Promise<void> {
     const pending = fleet.hosts.slice(1).filter((h) => !dadFailed(h))
     if (pending.length === 0) return
     for (const h of pending) {
-      const r = fleet.inHost(h, ['/bin/sh', '-c', 'ip -n "$1" addr del fe80::a9fe:a9fe/64 dev "$2" && ip -n "$1" addr add fe80::a9fe:a9fe/64 dev "$2"', 'sh', h.node.namespace, h.node.device])
+      const r = fleet.inHost(h, [
+        '/bin/sh',
+        '-c',
+        'ip -n "$1" addr del fe80::a9fe:a9fe/64 dev "$2" && ip -n "$1" addr add fe80::a9fe:a9fe/64 dev "$2"',
+        'sh',
+        h.node.namespace,
+        h.node.device,
+      ])
       if (r.status !== 0) throw new Error(`fleet rig: ${h.name}: re-adding fe80::a9fe:a9fe with DAD failed: ${r.stderr}`)
     }
     for (let t = 0; t < 30 && !pending.every(dadFailed); t++) await sleep(100)

@@ -99,7 +99,11 @@ describe.skipIf(!isRoot)('collectOverSsh against three real sshd hosts', () => {
   it('a remote that never answers is stopped at the per-host timeout: before it finished, and no ssh child is left', async () => {
     const net2 = fleet.hosts[1]
     // the remote records that it started and, 30 s later, that it finished (in net2's own /tmp)
-    const [r] = await collectOverSsh(['net2'], fleet.netId, {...opts, hostTimeoutS: 2, remoteCommand: `sh -c 'touch /tmp/qm-slow.started; sleep 30; touch /tmp/qm-slow.finished'`})
+    const [r] = await collectOverSsh(['net2'], fleet.netId, {
+      ...opts,
+      hostTimeoutS: 2,
+      remoteCommand: `sh -c 'touch /tmp/qm-slow.started; sleep 30; touch /tmp/qm-slow.finished'`,
+    })
     console.log(`per-host timeout 2 s: ${r.error}`)
     expect(r.error).toBe('net2 did not answer within 2 s (ssh stopped)')
     // it was stopped while the remote still ran: it had started, and had not finished
@@ -117,10 +121,20 @@ describe.skipIf(!isRoot)('collectOverSsh against three real sshd hosts', () => {
    * one that the bound should have held back to start, if the bound were broken), then ends.
    * Returns the most that ran at once, and any that gave up waiting (60 s).
    */
-  async function overlap(hosts: string[], parallel: number, want: number): Promise<{max: number; timedOut: string[]; results: Awaited<ReturnType<typeof collectOverSsh>>}> {
+  async function overlap(
+    hosts: string[],
+    parallel: number,
+    want: number,
+  ): Promise<{max: number; timedOut: string[]; results: Awaited<ReturnType<typeof collectOverSsh>>}> {
     const log = join(fleet.dir, `overlap-${parallel}-${hosts.length}.log`)
     rmSync(log, {force: true})
-    const results = await collectOverSsh(hosts, fleet.netId, {...opts, connectTimeoutS: 30, hostTimeoutS: 90, parallel, remoteCommand: `sh ${overlapScript} ${log} ${want}`})
+    const results = await collectOverSsh(hosts, fleet.netId, {
+      ...opts,
+      connectTimeoutS: 30,
+      hostTimeoutS: 90,
+      parallel,
+      remoteCommand: `sh ${overlapScript} ${log} ${want}`,
+    })
     const lines = readFileSync(log, 'utf8').trim().split('\n')
     let now = 0
     let max = 0

@@ -44,16 +44,32 @@ export function hostEvidence(spec: HostSpec): NetworkEvidence {
   ev.addresses!.stdout = addrs
   ev.sockets!.stdout = swap(ev.sockets!.stdout)
   ev.opts.content = ev.opts.content!.replaceAll(`/32,${REAL_IP}`, `/32,${spec.optsVia ?? spec.ip}`)
-  if (spec.noNamespace) ev.namespaces.stdout = ev.namespaces.stdout.split('\n').filter((l) => !l.startsWith(ev.namespace)).join('\n')
+  if (spec.noNamespace)
+    ev.namespaces.stdout = ev.namespaces.stdout
+      .split('\n')
+      .filter((l) => !l.startsWith(ev.namespace))
+      .join('\n')
   if (spec.leases !== undefined) ev.leases = {content: spec.leases, path: `${ev.statePath}/dhcp/${ZED_NET}/leases`, state: 'present', type: 'file'}
   if (spec.api) {
     const ports = JSON.parse(apiFixture('zed-basic-dhcp-port.json'))
     const real = ports.ports[0]
-    ports.ports = spec.api.ports.map((p, i) => ({...real, 'binding:host_id': p.host, fixed_ips: [{...real.fixed_ips[0], ip_address: p.ip}], id: real.id.replace(/.$/, String(i))}))
+    ports.ports = spec.api.ports.map((p, i) => ({
+      ...real,
+      'binding:host_id': p.host,
+      fixed_ips: [{...real.fixed_ips[0], ip_address: p.ip}],
+      id: real.id.replace(/.$/, String(i)),
+    }))
     // instance ports: the real lab-vm1 compute:nova port (zed-vm1-port.json) with this instance's MAC, IP and device id
     const vm = JSON.parse(apiFixture('zed-vm1-port.json')).port
     for (const [i, inst] of (spec.api.instances ?? []).entries()) {
-      ports.ports.push({...vm, device_id: inst.device, fixed_ips: [{...vm.fixed_ips[0], ip_address: inst.ip}], id: vm.id.replace(/.$/, String(i)), mac_address: inst.mac, network_id: ZED_NET})
+      ports.ports.push({
+        ...vm,
+        device_id: inst.device,
+        fixed_ips: [{...vm.fixed_ips[0], ip_address: inst.ip}],
+        id: vm.id.replace(/.$/, String(i)),
+        mac_address: inst.mac,
+        network_id: ZED_NET,
+      })
     }
     const agents = JSON.parse(apiFixture('zed-basic-dhcp-agents.json'))
     const agent = agents.agents[0]

@@ -17,7 +17,11 @@ export function zed(): NetworkEvidence {
   const pidIn = (ps: string) => Number(ps.split('\n')[1].trim().split(/\s+/)[1])
   return {
     addresses: cmd(['ip', 'netns', 'exec', ns, 'ip', '-4', 'a'], zedFile('ip-4-a.txt')),
-    config: {content: '[DEFAULT]\ninterface_driver = linuxbridge\nenable_isolated_metadata = True\nforce_metadata = False\n', path: '/etc/neutron/dhcp_agent.ini', state: 'present'},
+    config: {
+      content: '[DEFAULT]\ninterface_driver = linuxbridge\nenable_isolated_metadata = True\nforce_metadata = False\n',
+      path: '/etc/neutron/dhcp_agent.ini',
+      state: 'present',
+    },
     dnsmasqPidFile: {path: `${state}/dhcp/${ZED_NET}/pid`, state: 'not-collected'},
     haproxyConfig: {content: zedFile('haproxy.conf'), path: `${state}/ns-metadata-proxy/${ZED_NET}.conf`, state: 'present'},
     haproxyPidFile: {path: `${state}/external/pids/${ZED_NET}.pid.haproxy`, state: 'not-collected'},

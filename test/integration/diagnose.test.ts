@@ -117,7 +117,9 @@ describe.skipIf(!isRoot).each(['quantum', 'neutron'] as Layout[])('diagnose on a
     expect(r.status).toBe(0)
     const f = r.json.findings.find((x: {id: string}) => x.id === 'config.agent-restarted')
     expect(f.status).toBe('warn')
-    expect(f.summary).toMatch(new RegExp(`changed at .*, after the DHCP agent \\(pid ${agent.pid}\\) started at .*: the running agent has not read that change`))
+    expect(f.summary).toMatch(
+      new RegExp(`changed at .*, after the DHCP agent \\(pid ${agent.pid}\\) started at .*: the running agent has not read that change`),
+    )
     expect(f.fix).toBe(`systemctl restart ${layout}-dhcp-agent`)
     // no agent reading the file (the stand-in stopped): a warning naming what is missing
     const gone = new Promise((res) => agent!.once('exit', res))
@@ -148,7 +150,9 @@ describe.skipIf(!isRoot).each(['quantum', 'neutron'] as Layout[])('diagnose on a
     writeFileSync(other, '[DEFAULT]\nmetadata_proxy_socket = /run/elsewhere/metadata_proxy\nmetadata_proxy_shared_secret = x\n')
     const r = diagnose(node, ['--metadata-agent-config', other, '--check', 'metadata-agent.config'])
     expect(r.status).toBe(1)
-    expect(r.json.findings[0].summary).toMatch(new RegExp(`^the metadata agent listens on /run/elsewhere/metadata_proxy, but the proxy forwards to ${node.statePath}/metadata_proxy`))
+    expect(r.json.findings[0].summary).toMatch(
+      new RegExp(`^the metadata agent listens on /run/elsewhere/metadata_proxy, but the proxy forwards to ${node.statePath}/metadata_proxy`),
+    )
     // without the flag, the file beside --config-file (the rig's, which agrees) is read
     expect(diagnose(node, ['--check', 'metadata-agent.config']).json.findings[0].status).toBe('pass')
   })
@@ -232,7 +236,9 @@ describe.skipIf(!isRoot)('a proxy that died but is not reaped yet', () => {
     try {
       spawnSync('ip', ['netns', 'add', ns])
       // a parent that forks a child which exits at once, and never waits for it: the child stays a zombie
-      parent = spawn('/usr/bin/python3', ['-c', 'import os,sys,time\npid=os.fork()\nif pid==0: os._exit(0)\nprint(pid,flush=True)\ntime.sleep(60)'], {stdio: ['ignore', 'pipe', 'inherit']})
+      parent = spawn('/usr/bin/python3', ['-c', 'import os,sys,time\npid=os.fork()\nif pid==0: os._exit(0)\nprint(pid,flush=True)\ntime.sleep(60)'], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      })
       const zombie = await new Promise<number>((resolve) => parent!.stdout!.once('data', (d) => resolve(Number(String(d).trim()))))
       await new Promise((r) => setTimeout(r, 200))
       mkdirSync(join(state, 'external', 'pids'), {recursive: true})

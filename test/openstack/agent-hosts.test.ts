@@ -16,7 +16,21 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {cliAsync} from '../helpers/cli.js'
 import {type AgentHosts, HOST1, HOST2, agentHostsUp, agentsOn, host2DhcpState, scheduleOnHost2, waitForHost2Agents} from './agent-hosts.js'
-import {Created, DHCP_AGENT_HOST, type Port, UP_SCRIPT, dhcpAgents, dhcpGone, dhcpReady, dhcpState, neutron, openstackEnv, ports, ready, waitForDhcpState} from './env.js'
+import {
+  Created,
+  DHCP_AGENT_HOST,
+  type Port,
+  UP_SCRIPT,
+  dhcpAgents,
+  dhcpGone,
+  dhcpReady,
+  dhcpState,
+  neutron,
+  openstackEnv,
+  ports,
+  ready,
+  waitForDhcpState,
+} from './env.js'
 
 const isRoot = process.getuid?.() === 0
 let notReady = ''
@@ -71,7 +85,11 @@ describe.skipIf(!up)('two real DHCP agent hosts over ssh (qm-ci-host, qm-ci-host
   afterAll(async () => {
     try {
       let off = false
-      if (net && rig) off = await dhcpOffAndGone(rig, net).then(() => true, (error) => (console.warn(`cleanup: ${error}`), false))
+      if (net && rig)
+        off = await dhcpOffAndGone(rig, net).then(
+          () => true,
+          (error) => (console.warn(`cleanup: ${error}`), false),
+        )
       // Created.cleanup first waits (up to dhcpTimeoutMs) for the harness's dnsmasq to be there, which
       // with DHCP already off and gone it never is again
       const errors = await made.cleanup({dhcpTimeoutMs: off ? 1000 : 60_000})
@@ -103,7 +121,12 @@ describe.skipIf(!up)('two real DHCP agent hosts over ssh (qm-ci-host, qm-ci-host
     const two = await agentsOn(HOST2)
     expect(two.map((a) => `${a.binary} ${a.alive}`).sort()).toEqual(['neutron-dhcp-agent true', 'neutron-metadata-agent true'])
     const one = await agentsOn(HOST1)
-    expect(one.filter((a) => a.alive).map((a) => a.binary).sort()).toEqual(['neutron-dhcp-agent', 'neutron-linuxbridge-agent', 'neutron-metadata-agent'])
+    expect(
+      one
+        .filter((a) => a.alive)
+        .map((a) => a.binary)
+        .sort(),
+    ).toEqual(['neutron-dhcp-agent', 'neutron-linuxbridge-agent', 'neutron-metadata-agent'])
   })
 
   it('a gateway-less network: the scheduler puts it on qm-ci-host, the admin API adds qm-ci-host2; each host builds its qdhcp namespace, dnsmasq and metadata proxy', async () => {
@@ -127,7 +150,10 @@ describe.skipIf(!up)('two real DHCP agent hosts over ssh (qm-ci-host, qm-ci-host
       'GET /networks/NET/dhcp-agents lists both hosts alive',
       async () => {
         const a = await dhcpAgents(net)
-        const hosts = a.filter((x) => x.alive && x.binary === 'neutron-dhcp-agent').map((x) => x.host).sort()
+        const hosts = a
+          .filter((x) => x.alive && x.binary === 'neutron-dhcp-agent')
+          .map((x) => x.host)
+          .sort()
         return hosts.length === 2 ? hosts : undefined
       },
       90_000,
@@ -162,7 +188,8 @@ describe.skipIf(!up)('two real DHCP agent hosts over ssh (qm-ci-host, qm-ci-host
     expect([...byHost.keys()].sort()).toEqual([HOST1, HOST2])
     const p1 = byHost.get(HOST1)!
     const p2 = byHost.get(HOST2)!
-    const describePort = (p: Port) => `${p['binding:host_id']}: ${p.fixed_ips.map((f) => f.ip_address).join(',')} vif_type=${p['binding:vif_type']} status=${p.status}`
+    const describePort = (p: Port) =>
+      `${p['binding:host_id']}: ${p.fixed_ips.map((f) => f.ip_address).join(',')} vif_type=${p['binding:vif_type']} status=${p.status}`
     console.info(`DHCP ports: ${describePort(p1)}; ${describePort(p2)}`)
     expect(p1['binding:vif_type']).toBe('bridge')
     // no linuxbridge agent on qm-ci-host2, so ML2 cannot bind the port there
@@ -189,19 +216,37 @@ describe.skipIf(!up)('two real DHCP agent hosts over ssh (qm-ci-host, qm-ci-host
     // the harness's linuxbridge agent sees the tap (same network namespace), asks the server about
     // it as qm-ci-host, gets no details for a port bound to qm-ci-host2, logs so and leaves it unplugged
     const lbLog = '/var/log/qm-openstack/neutron-linuxbridge-agent.log'
-    await until(`${lbLog} says ${tap2} is not defined on plugin`, () => (readFileSync(lbLog, 'utf8').includes(`Device ${tap2} not defined on plugin`) ? true : undefined), 60_000)
+    await until(
+      `${lbLog} says ${tap2} is not defined on plugin`,
+      () => (readFileSync(lbLog, 'utf8').includes(`Device ${tap2} not defined on plugin`) ? true : undefined),
+      60_000,
+    )
     expect(existsSync(`/sys/class/net/${tap2}/master`)).toBe(false)
     const dhcp1 = (await ports(net, 'network:dhcp')).find((p) => p['binding:host_id'] === HOST1)!
     expect(existsSync(`/sys/class/net/tap${dhcp1.id.slice(0, 11)}/master`)).toBe(true)
   })
 
   it('diagnose NET --host qm-ci-host --host qm-ci-host2 over ssh: both hosts reachable, one row each', async () => {
-    const r = await cliAsync(['diagnose', net, '--host', HOST1, '--host', HOST2, '--ssh-config', rig!.sshConfig, '--remote-command', rig!.remoteCommand, '--json'])
+    const r = await cliAsync([
+      'diagnose',
+      net,
+      '--host',
+      HOST1,
+      '--host',
+      HOST2,
+      '--ssh-config',
+      rig!.sshConfig,
+      '--remote-command',
+      rig!.remoteCommand,
+      '--json',
+    ])
     expect(r.json, `${r.stdout}\n${r.stderr}`).toBeDefined()
     const report = r.json as {network: string; healthy: boolean; hosts: DiagnoseHost[]; cross: DiagnoseFinding[]}
     const summary = (f: DiagnoseFinding) => `${f.status.padEnd(4)} ${f.id}: ${f.summary}`
     for (const h of report.hosts) {
-      console.info(`== ${h.host}: reachable=${h.reachable} healthy=${h.healthy} layout=${h.layout} backend=${h.backend}${h.error ? ` error=${h.error}` : ''}\n${h.findings.map(summary).join('\n')}`)
+      console.info(
+        `== ${h.host}: reachable=${h.reachable} healthy=${h.healthy} layout=${h.layout} backend=${h.backend}${h.error ? ` error=${h.error}` : ''}\n${h.findings.map(summary).join('\n')}`,
+      )
     }
     console.info(`== cross (exit ${r.status})\n${report.cross.map(summary).join('\n')}`)
     console.info(`DIAGNOSE-JSON ${JSON.stringify(report)}`)
@@ -218,7 +263,10 @@ describe.skipIf(!up)('two real DHCP agent hosts over ssh (qm-ci-host, qm-ci-host
       expect(h.healthy, h.host).toBe(true)
       expect(h.findings.filter((f) => f.status === 'fail').map(summary), h.host).toEqual([])
       const skipped = h.findings.filter((f) => f.status === 'skip').map((f) => f.id)
-      expect(skipped.filter((id) => !id.startsWith('api.') && id !== 'probe.http'), h.host).toEqual([])
+      expect(
+        skipped.filter((id) => !id.startsWith('api.') && id !== 'probe.http'),
+        h.host,
+      ).toEqual([])
       expect(h.findings.find((f) => f.id === 'api.network')?.summary, h.host).toMatch(/no API credentials/)
     }
     expect(report.cross.find((f) => f.id === 'cross.opts-own-port')?.status).toBe('pass')
@@ -229,16 +277,35 @@ describe.skipIf(!up)('two real DHCP agent hosts over ssh (qm-ci-host, qm-ci-host
   it('with API credentials on the remotes (env in --remote-command): every api.* check passes on both hosts, and cross.agents-api too', async () => {
     // the remote collect reads OS_* from its environment; ssh passes none, so `env OS_...=... node run.js`
     const env = Object.entries(openstackEnv()).map(([k, v]) => `${k}=${v}`)
-    const r = await cliAsync(['diagnose', net, '--host', `${HOST1},${HOST2}`, '--ssh-config', rig!.sshConfig, '--remote-command', ['env', ...env, rig!.remoteCommand].join(' '), '--json'])
+    const r = await cliAsync([
+      'diagnose',
+      net,
+      '--host',
+      `${HOST1},${HOST2}`,
+      '--ssh-config',
+      rig!.sshConfig,
+      '--remote-command',
+      ['env', ...env, rig!.remoteCommand].join(' '),
+      '--json',
+    ])
     expect(r.json, `${r.stdout}\n${r.stderr}`).toBeDefined()
     const report = r.json as {healthy: boolean; hosts: DiagnoseHost[]; cross: DiagnoseFinding[]}
     const summary = (f: DiagnoseFinding) => `${f.status.padEnd(4)} ${f.id}: ${f.summary}`
-    for (const h of report.hosts) console.info(`== ${h.host} (credentials on the remote)\n${h.findings.filter((f) => f.id.startsWith('api.')).map(summary).join('\n')}`)
+    for (const h of report.hosts)
+      console.info(
+        `== ${h.host} (credentials on the remote)\n${h.findings
+          .filter((f) => f.id.startsWith('api.'))
+          .map(summary)
+          .join('\n')}`,
+      )
     console.info(`== cross (exit ${r.status})\n${report.cross.map(summary).join('\n')}`)
     expect(report.hosts.map((h) => h.host)).toEqual([HOST1, HOST2])
     for (const h of report.hosts) {
       const api = h.findings.filter((f) => f.id.startsWith('api.'))
-      expect(api.map((f) => `${f.id} ${f.status}`), h.host).toEqual(['api.network pass', 'api.subnet-isolated pass', 'api.dhcp-agents pass', 'api.dhcp-port pass'])
+      expect(
+        api.map((f) => `${f.id} ${f.status}`),
+        h.host,
+      ).toEqual(['api.network pass', 'api.subnet-isolated pass', 'api.dhcp-agents pass', 'api.dhcp-port pass'])
       // each host finds its own agent by the `host` of its own config, and names the other
       const other = h.host === HOST1 ? HOST2 : HOST1
       expect(h.findings.find((f) => f.id === 'api.dhcp-agents')?.summary, h.host).toMatch(new RegExp(`live DHCP agent on ${h.host};.*also hosted by ${other}`))
@@ -258,7 +325,10 @@ describe.skipIf(!up)('two real DHCP agent hosts over ssh (qm-ci-host, qm-ci-host
       expect(h.reachable, h.error).toBe(true)
       expect(h.listed, h.host).toEqual([expect.stringMatching(/^DHCP agent [0-9a-f-]{36} \(alive\)$/)])
       const api = h.findings.filter((f) => f.id.startsWith('api.'))
-      expect(api.map((f) => `${f.id} ${f.status}`), h.host).toEqual(['api.network pass', 'api.subnet-isolated pass', 'api.dhcp-agents pass', 'api.dhcp-port pass'])
+      expect(
+        api.map((f) => `${f.id} ${f.status}`),
+        h.host,
+      ).toEqual(['api.network pass', 'api.subnet-isolated pass', 'api.dhcp-agents pass', 'api.dhcp-port pass'])
       expect(h.healthy, h.host).toBe(true)
     }
     expect(report.cross.map((f) => `${f.id} ${f.status}`)).toEqual(['cross.opts-own-port pass', 'cross.agents-api pass', 'cross.ipv6-metadata pass'])
@@ -267,7 +337,9 @@ describe.skipIf(!up)('two real DHCP agent hosts over ssh (qm-ci-host, qm-ci-host
     expect(text.status).toBe(0)
     expect(text.stdout).toMatch(new RegExp(`the API lists:\n  (${HOST1}|${HOST2}): DHCP agent [0-9a-f-]{36} \\(alive\\)\n  (${HOST1}|${HOST2}): DHCP agent`))
     // the API's hosts for every network: --all asks both agent hosts (and qm-ci-host's is the harness's own agent)
-    const all = await cliAsync(['diagnose', '--all', '--hosts-from-api', '--ssh-config', rig!.sshConfig, '--remote-command', rig!.remoteCommand, '--json'], {env: openstackEnv()})
+    const all = await cliAsync(['diagnose', '--all', '--hosts-from-api', '--ssh-config', rig!.sshConfig, '--remote-command', rig!.remoteCommand, '--json'], {
+      env: openstackEnv(),
+    })
     expect(all.json, `${all.stdout}\n${all.stderr}`).toBeDefined()
     expect(all.json.hosts.map((h: {host: string; reachable: boolean}) => [h.host, h.reachable]).sort()).toEqual([
       [HOST1, true],
@@ -278,16 +350,38 @@ describe.skipIf(!up)('two real DHCP agent hosts over ssh (qm-ci-host, qm-ci-host
 
   it("host2's metadata agent stopped: host2 is broken at proxy.upstream, qm-ci-host stays healthy, exit 1", async () => {
     // the agent's PID as host2 numbers it (assets/agent-host-setup.sh records it), checked before the kill
-    const line = readFileSync(join(rig!.host2.dir, 'agents'), 'utf8').split('\n').find((l) => l.startsWith('neutron-metadata-agent '))
+    const line = readFileSync(join(rig!.host2.dir, 'agents'), 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('neutron-metadata-agent '))
     const pid = Number(line?.split(' ')[1])
     expect(Number.isInteger(pid) && pid > 1).toBe(true)
-    const stop = rig!.inHost(HOST2, ['/bin/sh', '-c', 'tr "\\0" " " </proc/$1/cmdline | grep -q "/usr/bin/neutron-metadata-agent --config-file" && kill -TERM $1 && while [ -d /proc/$1 ]; do sleep 0.1; done', 'sh', String(pid)])
+    const stop = rig!.inHost(HOST2, [
+      '/bin/sh',
+      '-c',
+      'tr "\\0" " " </proc/$1/cmdline | grep -q "/usr/bin/neutron-metadata-agent --config-file" && kill -TERM $1 && while [ -d /proc/$1 ]; do sleep 0.1; done',
+      'sh',
+      String(pid),
+    ])
     expect(stop.status, stop.stderr).toBe(0)
-    const r = await cliAsync(['diagnose', net, '--host', HOST1, '--host', HOST2, '--ssh-config', rig!.sshConfig, '--remote-command', rig!.remoteCommand, '--json'])
+    const r = await cliAsync([
+      'diagnose',
+      net,
+      '--host',
+      HOST1,
+      '--host',
+      HOST2,
+      '--ssh-config',
+      rig!.sshConfig,
+      '--remote-command',
+      rig!.remoteCommand,
+      '--json',
+    ])
     const report = r.json as {healthy: boolean; hosts: DiagnoseHost[]; cross: DiagnoseFinding[]}
     expect(report, `${r.stdout}\n${r.stderr}`).toBeDefined()
     const fails = (h: DiagnoseHost) => h.findings.filter((f) => f.status === 'fail').map((f) => `${f.id}: ${f.summary}`)
-    console.info(`metadata agent of ${HOST2} stopped (exit ${r.status}): ${report.hosts.map((h) => `${h.host} healthy=${h.healthy} ${JSON.stringify(fails(h))}`).join('; ')}`)
+    console.info(
+      `metadata agent of ${HOST2} stopped (exit ${r.status}): ${report.hosts.map((h) => `${h.host} healthy=${h.healthy} ${JSON.stringify(fails(h))}`).join('; ')}`,
+    )
     expect(report.hosts.map((h) => [h.host, h.healthy])).toEqual([
       [HOST1, true],
       [HOST2, false],

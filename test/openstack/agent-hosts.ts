@@ -152,7 +152,11 @@ async function deleteAgentsOf(host: string): Promise<string[]> {
 async function tapsOfHost2(dir: string, pid: number | undefined): Promise<string[]> {
   const taps = new Set<string>()
   if (pid !== undefined && alive(pid)) {
-    const r = spawnSync('nsenter', ['-t', String(pid), '-m', '-u', '-p', '--', '/bin/sh', '-c', 'for n in $(ip netns list | awk "/^qdhcp-/{print \\$1}"); do ip -n "$n" -o link show; done'], {encoding: 'utf8', timeout: 30_000})
+    const r = spawnSync(
+      'nsenter',
+      ['-t', String(pid), '-m', '-u', '-p', '--', '/bin/sh', '-c', 'for n in $(ip netns list | awk "/^qdhcp-/{print \\$1}"); do ip -n "$n" -o link show; done'],
+      {encoding: 'utf8', timeout: 30_000},
+    )
     for (const m of (r.stdout ?? '').matchAll(/^\d+: (ns-[0-9a-f-]{11})[@:]/gm)) taps.add(`tap${m[1].slice(3)}`)
   }
   try {
@@ -264,7 +268,8 @@ export async function agentHostsUp(): Promise<AgentHosts> {
   // dead ones are ours to delete; a live one means a qm-ci-host2 runs somewhere else
   const stale = await agentsOn(HOST2)
   const live = stale.filter((a) => a.alive).map((a) => `${a.binary} ${a.id}`)
-  if (live.length) throw new Error(`agent hosts rig: the API lists live agents of ${HOST2} (${live.join(', ')}) and no rig of ours runs: another one is running elsewhere?`)
+  if (live.length)
+    throw new Error(`agent hosts rig: the API lists live agents of ${HOST2} (${live.join(', ')}) and no rig of ours runs: another one is running elsewhere?`)
   if (stale.length) console.warn(`agent hosts rig: deleting dead agents of ${HOST2} left by an earlier run: ${(await deleteAgentsOf(HOST2)).join(' ')}`)
 
   // not under /tmp: host2 mounts its own /tmp, and its sshd must still see the rig's files
@@ -322,10 +327,14 @@ export async function agentHostsUp(): Promise<AgentHosts> {
     rig.host1.sshdPid = sshdPid
 
     // qm-ci-host2: its own mount, uts and pid namespaces
-    const child = spawn('unshare', ['--mount', '--uts', '--pid', '--fork', '--mount-proc', '--propagation', 'private', '/usr/bin/python3', PID1, dir, HOST2, String(HOST2_PORT)], {
-      detached: true,
-      stdio: 'ignore',
-    })
+    const child = spawn(
+      'unshare',
+      ['--mount', '--uts', '--pid', '--fork', '--mount-proc', '--propagation', 'private', '/usr/bin/python3', PID1, dir, HOST2, String(HOST2_PORT)],
+      {
+        detached: true,
+        stdio: 'ignore',
+      },
+    )
     child.unref()
     rig.host2.unsharePid = child.pid!
     for (let t = 0; t < 100 && pid1 === undefined; t++) {
@@ -345,7 +354,8 @@ export async function agentHostsUp(): Promise<AgentHosts> {
       [HOST2, HOST2_PORT, join(h2, 'sshd.log')],
     ] as const) {
       for (let t = 0; t < 100 && (await portFree(port)); t++) await sleep(20)
-      if (await portFree(port)) throw new Error(`agent hosts rig: ${name}'s sshd is not listening on ${port}: ${existsSync(log) ? readFileSync(log, 'utf8') : ''}`)
+      if (await portFree(port))
+        throw new Error(`agent hosts rig: ${name}'s sshd is not listening on ${port}: ${existsSync(log) ? readFileSync(log, 'utf8') : ''}`)
     }
   } catch (error) {
     await rig.down()

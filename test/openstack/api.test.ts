@@ -120,7 +120,10 @@ describe('subnet create against real Neutron + Keystone v3', () => {
       )
       writeFileSync(join(dir, 'secure.yaml'), `clouds:\n  harness:\n    auth:\n      password: ${ADMIN.password}\n`)
       const net = await created.network(`qm-sub-${tag}-e`)
-      const r = await sub([net.id, cidr(), '--os-cloud', 'harness', '--json'], {OS_CLIENT_CONFIG_FILE: join(dir, 'clouds.yaml'), OS_CLIENT_SECURE_FILE: join(dir, 'secure.yaml')})
+      const r = await sub([net.id, cidr(), '--os-cloud', 'harness', '--json'], {
+        OS_CLIENT_CONFIG_FILE: join(dir, 'clouds.yaml'),
+        OS_CLIENT_SECURE_FILE: join(dir, 'secure.yaml'),
+      })
       expect(r.stderr).toBe('')
       expect(r.status).toBe(0)
       created.subnets.push(r.json.id)
@@ -170,7 +173,8 @@ describe('diagnose API checks against real Neutron', () => {
   const diag = (net: string) =>
     cliAsync(['diagnose', net, '--config-file', DHCP_AGENT_INI, '--state-path', NEUTRON_STATE_PATH, '--json'], {env: {...NO_OS, ...openstackEnv()}})
   const find = (json: {findings: {id: string; status: string; summary: string}[]}, id: string) => json.findings.find((f) => f.id === id)!
-  const failing = (json: {findings: {id: string; status: string; summary: string}[]}) => json.findings.filter((f) => f.status === 'fail').map((f) => `${f.id}: ${f.summary}`)
+  const failing = (json: {findings: {id: string; status: string; summary: string}[]}) =>
+    json.findings.filter((f) => f.status === 'fail').map((f) => `${f.id}: ${f.summary}`)
   /**
    * diagnose once the agent has settled: it applies a change in steps (opts, then a dnsmasq restart
    * for a new range, then the proxy), and a run in between rightly sees a link half-made. Retried
@@ -221,7 +225,12 @@ describe('diagnose API checks against real Neutron', () => {
     await waitForDhcpState(net.id, dhcpReady(true), 120_000)
     // the agent rewrites opts as each subnet arrives: wait for both 121 lines
     const opts = join(NEUTRON_STATE_PATH, 'dhcp', net.id, 'opts')
-    const routes = () => (existsSync(opts) ? readFileSync(opts, 'utf8').split('\n').filter((l) => l.includes('classless-static-route,')).length : 0)
+    const routes = () =>
+      existsSync(opts)
+        ? readFileSync(opts, 'utf8')
+            .split('\n')
+            .filter((l) => l.includes('classless-static-route,')).length
+        : 0
     for (const t0 = Date.now(); routes() < 2 && Date.now() - t0 < 60_000; ) await new Promise((r) => setTimeout(r, 200))
     const r = await diagSettled(net.id)
     expect(failing(r.json)).toEqual([])

@@ -247,12 +247,7 @@ export async function deleteNetwork(id: string, target?: Target): Promise<void> 
  * subnet without a gateway); a string sends that address; undefined leaves the key out (Neutron
  * then picks the first address).
  */
-export async function createSubnet(
-  networkId: string,
-  cidr: string,
-  opts: {gateway?: string | null; name?: string} = {},
-  target?: Target,
-): Promise<Subnet> {
+export async function createSubnet(networkId: string, cidr: string, opts: {gateway?: string | null; name?: string} = {}, target?: Target): Promise<Subnet> {
   const subnet: Record<string, unknown> = {cidr, enable_dhcp: true, ip_version: 4, network_id: networkId}
   if (opts.name !== undefined) subnet.name = opts.name
   if (opts.gateway !== undefined) subnet.gateway_ip = opts.gateway
@@ -353,11 +348,7 @@ export function dhcpState(networkId: string): DhcpState {
  * timeoutMs with the last state. The DHCP agent works through its events one by one: right after
  * it starts, the first network can take ~10 s; later ones ~1.5 s (dnsmasq) and ~2.5 s (haproxy).
  */
-export async function waitForDhcpState(
-  networkId: string,
-  want: (s: DhcpState) => boolean,
-  timeoutMs = 60_000,
-): Promise<{state: DhcpState; ms: number}> {
+export async function waitForDhcpState(networkId: string, want: (s: DhcpState) => boolean, timeoutMs = 60_000): Promise<{state: DhcpState; ms: number}> {
   const t0 = Date.now()
   let state = dhcpState(networkId)
   while (!want(state)) {

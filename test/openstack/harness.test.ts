@@ -170,9 +170,7 @@ describe.skipIf(!up)('openstack harness (real Keystone, neutron-server, DHCP age
     const itf = await made.routerInterface(router.id, sub.id)
     expect(itf).toMatchObject({id: router.id, network_id: net.id, subnet_id: sub.id})
     const routerPorts = await ports(net.id, 'network:router_interface')
-    expect(routerPorts.map((p) => [p.id, p.device_id, p.fixed_ips])).toEqual([
-      [itf.port_id, router.id, [{ip_address: '203.0.113.1', subnet_id: sub.id}]],
-    ])
+    expect(routerPorts.map((p) => [p.id, p.device_id, p.fixed_ips])).toEqual([[itf.port_id, router.id, [{ip_address: '203.0.113.1', subnet_id: sub.id}]]])
     // the router port holds the gateway IP: the network is no longer isolated, haproxy goes, dnsmasq stays
     await waitForDhcpState(net.id, (st) => st.haproxy === null && st.dnsmasq !== null, 30_000)
     console.info(`network ${net.id}: haproxy gone ${Date.now() - t0} ms after PUT add_router_interface was sent`)
@@ -180,8 +178,13 @@ describe.skipIf(!up)('openstack harness (real Keystone, neutron-server, DHCP age
 
   it('no harness bridge holds a host interface, and the root namespace gained no address', () => {
     const bridge = `brq${isolatedNet.slice(0, 11)}`
-    const brif = execFileSync('ls', [`/sys/class/net/${bridge}/brif`], {encoding: 'utf8'}).split('\n').filter(Boolean)
-    expect(brif.every((i) => i.startsWith('tap')), brif.join(' ')).toBe(true)
+    const brif = execFileSync('ls', [`/sys/class/net/${bridge}/brif`], {encoding: 'utf8'})
+      .split('\n')
+      .filter(Boolean)
+    expect(
+      brif.every((i) => i.startsWith('tap')),
+      brif.join(' '),
+    ).toBe(true)
     // not even an IPv6 link-local one: openstack-up.sh turns IPv6 off for new root-namespace links
     const gained = rootAddresses().filter((a) => !addressesBefore.includes(a))
     expect(gained).toEqual([])

@@ -11,17 +11,7 @@
  *
  * Each prints one JSON document on stdout.
  */
-import {
-  createNetwork,
-  createVm,
-  deleteNetwork,
-  deleteVm,
-  networksNamed,
-  restoreHealthy,
-  startAgent,
-  stopAgent,
-  vmCurl,
-} from './env.js'
+import {createNetwork, createVm, deleteNetwork, deleteVm, networksNamed, restoreHealthy, startAgent, stopAgent, vmCurl} from './env.js'
 
 const [cmd, ...args] = process.argv.slice(2)
 const num = (s: string | undefined): number => {

@@ -101,7 +101,13 @@ describe.skipIf(!harness)('diagnose on a real ML2/OVN chassis, against what a VM
     expect(report.backend).toBe('ovn')
     expect(report.findings.filter((f) => f.status !== 'pass').map((f) => `${f.id}: ${f.summary}`)).toEqual([])
     expect(status).toBe(0)
-    expect(byId(report, 'ovn.agent-config').evidence).toContain(`ovsdb_connection = unix:/run/qm-ovn/openvswitch/db.sock (${AGENT_CONF}:${readFileSync(AGENT_CONF, 'utf8').split('\n').findIndex((l) => l.startsWith('ovsdb_connection')) + 1} [ovs] ovsdb_connection)`)
+    expect(byId(report, 'ovn.agent-config').evidence).toContain(
+      `ovsdb_connection = unix:/run/qm-ovn/openvswitch/db.sock (${AGENT_CONF}:${
+        readFileSync(AGENT_CONF, 'utf8')
+          .split('\n')
+          .findIndex((l) => l.startsWith('ovsdb_connection')) + 1
+      } [ovs] ovsdb_connection)`,
+    )
     expect(byId(report, 'ovn.dhcp-route').summary).toMatch(/^option 121 routes 169\.254\.169\.254\/32 via 203\.0\.113\.\d+ in 203\.0\.113\.0\/24$/)
     // the secret is set on the harness, and never shown
     const text = JSON.stringify(report)
@@ -161,7 +167,12 @@ describe.skipIf(!harness)('diagnose on a real ML2/OVN chassis, against what a VM
     // the agent re-creates the namespace at start, and starts no haproxy while the orphan lives
     await stopAgent()
     await startAgent()
-    await waitFor(`${metaNamespace(net)} re-created`, async () => (await cliAsync(['diagnose', net, '--json'])).json?.findings?.find((f: Finding) => f.id === 'ovn.namespace')?.status === 'pass', 60_000, 500)
+    await waitFor(
+      `${metaNamespace(net)} re-created`,
+      async () => (await cliAsync(['diagnose', net, '--json'])).json?.findings?.find((f: Finding) => f.id === 'ovn.namespace')?.status === 'pass',
+      60_000,
+      500,
+    )
     const vm = await vmCurl(VM)
     expect(vm.status).toBeUndefined()
     d = await diagnose(net)
@@ -238,7 +249,22 @@ describe.skipIf(!harness)('diagnose on a real ML2/OVN chassis, against what a VM
 
   it('subnet create --wait on the chassis returns once OVN has the route (NB DHCP_Options), opts verify says the same', async () => {
     const made = (await createNetwork(name('b'), {cidr: '172.17.17.0/24', gateway: '172.17.17.1'})).networkId
-    const sub = await cliAsync(['subnet', 'create', made, '198.51.100.0/24', '--os-auth-type', 'none', '--os-endpoint', API_URL, '--json', '--wait', '--wait-timeout', '60', '--config-file', AGENT_CONF])
+    const sub = await cliAsync([
+      'subnet',
+      'create',
+      made,
+      '198.51.100.0/24',
+      '--os-auth-type',
+      'none',
+      '--os-endpoint',
+      API_URL,
+      '--json',
+      '--wait',
+      '--wait-timeout',
+      '60',
+      '--config-file',
+      AGENT_CONF,
+    ])
     expect(sub.status).toBe(0)
     expect(sub.stderr).not.toMatch(/warning/)
     expect(sub.stderr).toMatch(/metadata route in place: option 121 routes 169\.254\.169\.254\/32 via (\S+, )*198\.51\.100\.\d+/)

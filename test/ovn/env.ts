@@ -155,7 +155,12 @@ export const ovsRows = async (...args: string[]) => ovsdbRows(await vsctl('--for
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** poll `probe` every `everyMs` until it answers something truthy; throws after timeoutMs */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 60_000, everyMs = 100): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  timeoutMs = 60_000,
+  everyMs = 100,
+): Promise<T> {
   const t0 = Date.now()
   let last: unknown
   for (;;) {
@@ -360,7 +365,14 @@ export function readLease(n: number): Lease | null {
   } catch {
     return null
   }
-  const events = text.split(/\n\n+/).map((block) => Object.fromEntries(block.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])))
+  const events = text.split(/\n\n+/).map((block) =>
+    Object.fromEntries(
+      block
+        .split('\n')
+        .filter((l) => l.includes('='))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    ),
+  )
   const bound = events.filter((e) => e.event === 'bound' || e.event === 'renew').at(-1)
   if (!bound) return null
   const words = (bound.staticroutes ?? '').split(/\s+/).filter(Boolean)
@@ -400,10 +412,35 @@ export async function dhcp(n: number): Promise<Lease | null> {
   mkdirSync(`${RUN_DIR}/vms`, {recursive: true})
   writeFileSync(leaseFile(n), '')
   // -n: exit when no lease; -q: exit once bound (no process is left behind); -f: foreground
-  await run('ip', ['netns', 'exec', vmNamespace(n), 'busybox', 'udhcpc', '-i', 'eth0', '-n', '-q', '-f', '-t', '4', '-T', '2', '-O', 'staticroutes', '-O', 'mtu', '-s', DHCP_HOOK], {
-    env: {QMOVN_LEASE: leaseFile(n)},
-    timeoutMs: 30_000,
-  })
+  await run(
+    'ip',
+    [
+      'netns',
+      'exec',
+      vmNamespace(n),
+      'busybox',
+      'udhcpc',
+      '-i',
+      'eth0',
+      '-n',
+      '-q',
+      '-f',
+      '-t',
+      '4',
+      '-T',
+      '2',
+      '-O',
+      'staticroutes',
+      '-O',
+      'mtu',
+      '-s',
+      DHCP_HOOK,
+    ],
+    {
+      env: {QMOVN_LEASE: leaseFile(n)},
+      timeoutMs: 30_000,
+    },
+  )
   return readLease(n)
 }
 
@@ -437,8 +474,24 @@ export async function createVm(n: number, networkId: string, opts: {expectMetada
   await must('ip', ['-n', ns, 'link', 'set', 'eth0', 'address', mac])
   await must('ip', ['-n', ns, 'link', 'set', 'eth0', 'up'])
   const t0 = Date.now()
-  await vsctl('add-port', BRIDGE, dev, '--', 'set', 'Interface', dev, `external_ids:iface-id=${port.id}`, `external_ids:attached-mac=${mac}`, 'external_ids:iface-status=active', `external_ids:vm-uuid=${vmDeviceId(n)}`)
-  await waitFor(`Port_Binding ${port.id} claimed by ${CHASSIS}`, async () => (await sbctl('--bare', '--columns=chassis', 'find', 'Port_Binding', `logical_port=${port.id}`)).trim(), 30_000)
+  await vsctl(
+    'add-port',
+    BRIDGE,
+    dev,
+    '--',
+    'set',
+    'Interface',
+    dev,
+    `external_ids:iface-id=${port.id}`,
+    `external_ids:attached-mac=${mac}`,
+    'external_ids:iface-status=active',
+    `external_ids:vm-uuid=${vmDeviceId(n)}`,
+  )
+  await waitFor(
+    `Port_Binding ${port.id} claimed by ${CHASSIS}`,
+    async () => (await sbctl('--bare', '--columns=chassis', 'find', 'Port_Binding', `logical_port=${port.id}`)).trim(),
+    30_000,
+  )
   const bind = Date.now() - t0
   let metadata: number | null = null
   if (expectMetadata) {
@@ -448,7 +501,18 @@ export async function createVm(n: number, networkId: string, opts: {expectMetada
   const t1 = Date.now()
   const lease = await dhcp(n)
   if (!lease && (opts.requireLease ?? true)) throw new Error(`${ns} got no DHCP lease; see ${leaseFile(n)}`)
-  return {deviceId: vmDeviceId(n), ip: port.fixed_ips[0]?.ip_address ?? '', lease, link: dev, mac, ms: {bind, dhcp: Date.now() - t1, metadata}, n, namespace: ns, networkId, port}
+  return {
+    deviceId: vmDeviceId(n),
+    ip: port.fixed_ips[0]?.ip_address ?? '',
+    lease,
+    link: dev,
+    mac,
+    ms: {bind, dhcp: Date.now() - t1, metadata},
+    n,
+    namespace: ns,
+    networkId,
+    port,
+  }
 }
 
 /** unplug VM n from br-int, delete its link and namespace and its Neutron port (by name); idempotent */
@@ -496,7 +560,24 @@ export async function vmCurl(n: number, path = '/openstack', opts: {maxTimeS?: n
   if (!/^qmovn-vm\d+$/.test(ns) || !namespaceExists(ns)) throw new Error(`vmCurl: refusing: ${ns} is not an existing VM namespace`)
   if (!path.startsWith('/')) throw new Error(`vmCurl: path must start with /: ${path}`)
   const marker = '\n__qmovn_http_code__'
-  const r = await run('ip', ['netns', 'exec', ns, 'curl', '-sS', '-m', String(opts.maxTimeS ?? 5), '--connect-timeout', '3', '-w', `${marker}%{http_code}`, `http://169.254.169.254${path}`], {timeoutMs: 20_000})
+  const r = await run(
+    'ip',
+    [
+      'netns',
+      'exec',
+      ns,
+      'curl',
+      '-sS',
+      '-m',
+      String(opts.maxTimeS ?? 5),
+      '--connect-timeout',
+      '3',
+      '-w',
+      `${marker}%{http_code}`,
+      `http://169.254.169.254${path}`,
+    ],
+    {timeoutMs: 20_000},
+  )
   const i = r.stdout.lastIndexOf(marker)
   const code = i >= 0 ? Number(r.stdout.slice(i + marker.length).trim()) : 0
   return {body: i >= 0 ? r.stdout.slice(0, i) : r.stdout, curlExit: r.code, ...(code > 0 ? {status: code} : {})}
@@ -505,7 +586,12 @@ export async function vmCurl(n: number, path = '/openstack', opts: {maxTimeS?: n
 /** poll vmCurl until it answers `status`; answers the ms it took */
 export async function waitForVmStatus(n: number, status: number, timeoutMs = 60_000): Promise<number> {
   const t0 = Date.now()
-  await waitFor(`${vmNamespace(n)} to get ${status} from 169.254.169.254`, async () => (await vmCurl(n, '/openstack', {maxTimeS: 3})).status === status, timeoutMs, 300)
+  await waitFor(
+    `${vmNamespace(n)} to get ${status} from 169.254.169.254`,
+    async () => (await vmCurl(n, '/openstack', {maxTimeS: 3})).status === status,
+    timeoutMs,
+    300,
+  )
   return Date.now() - t0
 }
 

@@ -58,7 +58,10 @@ else if (!up) console.warn(`ovn harness self-test skipped: the harness is not ru
 
 /** the IPv4 addresses of the root namespace, "dev addr/prefix" */
 function rootIPv4(): string[] {
-  const links = JSON.parse(execFileSync('ip', ['-j', '-4', 'addr', 'show'], {encoding: 'utf8'})) as {ifname: string; addr_info?: {local: string; prefixlen: number}[]}[]
+  const links = JSON.parse(execFileSync('ip', ['-j', '-4', 'addr', 'show'], {encoding: 'utf8'})) as {
+    ifname: string
+    addr_info?: {local: string; prefixlen: number}[]
+  }[]
   return links.flatMap((l) => (l.addr_info ?? []).map((a) => `${l.ifname} ${a.local}/${a.prefixlen}`)).sort()
 }
 
@@ -150,7 +153,9 @@ describe.skipIf(!up)('ovn harness (real OVS userspace datapath, OVN, neutron-ser
     await startAgent()
     expect(agentPid()).not.toBeNull()
     const ms = await waitForVmStatus(VM, 200, 60_000)
-    console.info(`agent started (registered) in ${Date.now() - t0 - ms} ms; the VM got 200 again ${ms} ms later; haproxy ${haproxyBefore} -> ${haproxyPid(net)}`)
+    console.info(
+      `agent started (registered) in ${Date.now() - t0 - ms} ms; the VM got 200 again ${ms} ms later; haproxy ${haproxyBefore} -> ${haproxyPid(net)}`,
+    )
     expect((await agents()).find((a) => a.agent_type === 'OVN Metadata agent')?.alive).toBe(true)
   })
 

@@ -9,7 +9,20 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {cliAsync} from '../helpers/cli.js'
 import {type RootSshd, rootSshd} from '../helpers/sshd.js'
-import {API_URL, CHASSIS_HOST, createNetwork, createVm, deleteNetwork, deleteVm, haproxyPid, killHaproxy, ready, restoreHealthy, vmCurl, waitFor} from './env.js'
+import {
+  API_URL,
+  CHASSIS_HOST,
+  createNetwork,
+  createVm,
+  deleteNetwork,
+  deleteVm,
+  haproxyPid,
+  killHaproxy,
+  ready,
+  restoreHealthy,
+  vmCurl,
+  waitFor,
+} from './env.js'
 
 const isRoot = process.getuid?.() === 0
 let notReady = ''
@@ -24,7 +37,23 @@ describe.skipIf(!harness)('diagnose --hosts-from-api on a real ML2/OVN chassis, 
   let net = ''
   let sshd: RootSshd | undefined
   const diagnose = (...extra: string[]) =>
-    cliAsync(['diagnose', net, '--hosts-from-api', '--os-auth-type', 'none', '--os-endpoint', API_URL, '--ssh-config', sshd!.sshConfig, '--remote-command', sshd!.remoteCommand, ...extra], {env: {OS_CLOUD: ''}})
+    cliAsync(
+      [
+        'diagnose',
+        net,
+        '--hosts-from-api',
+        '--os-auth-type',
+        'none',
+        '--os-endpoint',
+        API_URL,
+        '--ssh-config',
+        sshd!.sshConfig,
+        '--remote-command',
+        sshd!.remoteCommand,
+        ...extra,
+      ],
+      {env: {OS_CLOUD: ''}},
+    )
 
   beforeAll(async () => {
     net = (await createNetwork(`qm-ovn-hfa-${tag}`, {cidr: '172.17.17.0/24', gateway: null})).networkId

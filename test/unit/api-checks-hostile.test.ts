@@ -20,7 +20,12 @@ function withApi(bodies: {network?: string; subnets?: string; ports?: string; ag
     host: 'lab-host',
     hostFrom: '--agent-host',
     records: [
-      {body: bodies.network ?? JSON.stringify({network: {admin_state_up: true, id: n, name: 'net1', status: 'ACTIVE'}}), method: 'GET', path: `/networks/${n}`, status: 200},
+      {
+        body: bodies.network ?? JSON.stringify({network: {admin_state_up: true, id: n, name: 'net1', status: 'ACTIVE'}}),
+        method: 'GET',
+        path: `/networks/${n}`,
+        status: 200,
+      },
       {body: bodies.subnets ?? JSON.stringify({subnets: []}), method: 'GET', path: `/subnets?network_id=${n}`, status: 200},
       {body: bodies.ports ?? JSON.stringify({ports: []}), method: 'GET', path: `/ports?network_id=${n}`, status: 200},
       {body: bodies.agents ?? JSON.stringify({agents: []}), method: 'GET', path: `/networks/${n}/dhcp-agents`, status: 200},

@@ -55,13 +55,20 @@ beforeAll(async () => {
     }
     if (req.method === 'GET' && req.url?.startsWith('/v2.0/networks?name=0000')) return send(200, {networks: []})
     if (req.method === 'GET' && req.url === '/v2.0/networks?name=twins') {
-      return send(200, {networks: [{id: 'aaaaaaaa-0000-0000-0000-000000000001', name: 'twins'}, {id: 'aaaaaaaa-0000-0000-0000-000000000002', name: 'twins'}]})
+      return send(200, {
+        networks: [
+          {id: 'aaaaaaaa-0000-0000-0000-000000000001', name: 'twins'},
+          {id: 'aaaaaaaa-0000-0000-0000-000000000002', name: 'twins'},
+        ],
+      })
     }
     if (req.method === 'POST' && req.url === '/v2.0/subnets') {
       const s = JSON.parse(text).subnet
       if (s.network_id !== NET) return send(404, {QuantumError: `Network ${s.network_id} could not be found`})
       if (s.cidr === '10.9.9.0/24') {
-        return send(400, {QuantumError: `Invalid input for operation: Requested subnet with cidr: 10.9.9.0/24 for network: ${NET} overlaps with another subnet.`})
+        return send(400, {
+          QuantumError: `Invalid input for operation: Requested subnet with cidr: 10.9.9.0/24 for network: ${NET} overlaps with another subnet.`,
+        })
       }
       return send(201, {
         subnet: {
@@ -103,7 +110,9 @@ describe('Grizzly: Keystone v2.0 and Quantum (replayed)', () => {
     expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual(['POST /v2.0/tokens', 'GET /v2.0/networks?name=net1', 'POST /v2.0/subnets', 'GET /v2.0/agents'])
     expect(JSON.parse(seen[0].body)).toEqual({auth: {passwordCredentials: {password: PASSWORD, username: 'admin'}, tenantName: 'demo'}})
     expect(seen[2].body).toContain('"gateway_ip":null')
-    expect(JSON.parse(seen[2].body)).toEqual({subnet: {cidr: '172.17.17.0/24', enable_dhcp: true, gateway_ip: null, ip_version: 4, name: 'sub1', network_id: NET}})
+    expect(JSON.parse(seen[2].body)).toEqual({
+      subnet: {cidr: '172.17.17.0/24', enable_dhcp: true, gateway_ip: null, ip_version: 4, name: 'sub1', network_id: NET},
+    })
   })
 
   it('-f value -c id prints the bare id for scripts', async () => {
@@ -114,7 +123,9 @@ describe('Grizzly: Keystone v2.0 and Quantum (replayed)', () => {
   it('a QuantumError overlap becomes one line with the HTTP status, exit 1', async () => {
     const r = await cliAsync(['subnet', 'create', 'net1', '10.9.9.0/24', '--json'], {env: env()})
     expect(r.status).toBe(1)
-    expect(r.json.error.message).toBe(`creating a subnet on net1: HTTP 400: Invalid input for operation: Requested subnet with cidr: 10.9.9.0/24 for network: ${NET} overlaps with another subnet.`)
+    expect(r.json.error.message).toBe(
+      `creating a subnet on net1: HTTP 400: Invalid input for operation: Requested subnet with cidr: 10.9.9.0/24 for network: ${NET} overlaps with another subnet.`,
+    )
   })
 
   it('a name that matches two networks is exit 2 listing them', async () => {
@@ -170,7 +181,9 @@ describe('Grizzly: Keystone v2.0 and Quantum (replayed)', () => {
 
   it('a token plus an endpoint skips Keystone', async () => {
     seen.length = 0
-    const r = await cliAsync(['subnet', 'create', 'net1', '172.17.17.0/24', '--json', '--os-token', 'grizzly-token-0123456789abcdef', '--os-endpoint', base], {env: {}})
+    const r = await cliAsync(['subnet', 'create', 'net1', '172.17.17.0/24', '--json', '--os-token', 'grizzly-token-0123456789abcdef', '--os-endpoint', base], {
+      env: {},
+    })
     expect(r.status).toBe(0)
     expect(r.json.gateway_ip).toBeNull()
     expect(seen.map((s) => s.url)).toEqual(['/v2.0/networks?name=net1', '/v2.0/subnets', '/v2.0/agents'])

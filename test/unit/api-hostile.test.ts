@@ -70,7 +70,9 @@ beforeAll(async () => {
     // Keystone scenarios
     if (scenario === 'ks-ansi') return send(401, JSON.stringify({error: {code: 401, message: `${ESCAPES} ${'x'.repeat(3000)}`, title: 'Unauthorized'}}))
     if (scenario === 'ks-badcat') {
-      return send(201, JSON.stringify({token: {catalog: [null, 7, {endpoints: [null, {interface: 'public', url: 'file:///etc/shadow'}], type: 'network'}]}}), {'X-Subject-Token': 'tok'})
+      return send(201, JSON.stringify({token: {catalog: [null, 7, {endpoints: [null, {interface: 'public', url: 'file:///etc/shadow'}], type: 'network'}]}}), {
+        'X-Subject-Token': 'tok',
+      })
     }
     if (scenario === 'ks-disc') return send(300, JSON.stringify({versions: {values: [null, {id: 3, links: 'x'}, 'v3']}}))
     if (scenario === 'ks2-badtoken') return send(200, JSON.stringify({access: {serviceCatalog: [], token: {id: 'tok\r\nX-Evil: 1'}}}))
@@ -91,7 +93,10 @@ beforeAll(async () => {
         res.writeHead(409, {'Content-Type': 'application/json'})
         return stream(res, 'huge-409', 600 * 1024 * 1024)
       case 'deep':
-        return send(201, `{"subnet": {"id": "${SUB}", "network_id": "${NET}", "cidr": "172.17.17.0/24", "gateway_ip": null, "x": ${'['.repeat(100_000)}${']'.repeat(100_000)}}}`)
+        return send(
+          201,
+          `{"subnet": {"id": "${SUB}", "network_id": "${NET}", "cidr": "172.17.17.0/24", "gateway_ip": null, "x": ${'['.repeat(100_000)}${']'.repeat(100_000)}}}`,
+        )
       case 'deep-top':
         return send(201, `${'['.repeat(100_000)}${']'.repeat(100_000)}`)
       case 'badjson':
@@ -155,7 +160,10 @@ interface Run {
 function run(args: string[], env: NodeJS.ProcessEnv = {}, killMs = 25_000): Promise<Run> {
   return new Promise((resolve, reject) => {
     const started = Date.now()
-    const child = spawn(process.execPath, [BIN, ...args], {env: {...process.env, NO_COLOR: '1', OS_AUTH_URL: '', OS_CLOUD: '', ...env}, stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: {...process.env, NO_COLOR: '1', OS_AUTH_URL: '', OS_CLOUD: '', ...env},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
@@ -173,7 +181,8 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}, killMs = 25_000): Prom
   })
 }
 
-const create = (scenario: string, ...more: string[]) => run(['subnet', 'create', NET, '172.17.17.0/24', '--os-auth-type', 'none', '--os-endpoint', `${base}/${scenario}`, ...more])
+const create = (scenario: string, ...more: string[]) =>
+  run(['subnet', 'create', NET, '172.17.17.0/24', '--os-auth-type', 'none', '--os-endpoint', `${base}/${scenario}`, ...more])
 
 /** What every error path must look like: one line, our prefix, no stack, no JS error names. */
 function oneCleanLine(r: Run) {
@@ -187,7 +196,9 @@ describe('answers too large are not read past 8 MB', () => {
     const r = await create('huge')
     expect(r.status).toBe(3)
     oneCleanLine(r)
-    expect(r.stderr).toContain('answered HTTP 201 but its body passed the 8 MB limit: stopped reading; the subnet may have been created (id c0ffee00-1111-4222-8333-444444444444)')
+    expect(r.stderr).toContain(
+      'answered HTTP 201 but its body passed the 8 MB limit: stopped reading; the subnet may have been created (id c0ffee00-1111-4222-8333-444444444444)',
+    )
     expect(r.stderr).toContain(`openstack subnet list --network ${NET}`)
     expect(r.ms).toBeLessThan(10_000)
     // the server could not push much more than the cap (plus socket buffers) before the client hung up
@@ -197,10 +208,14 @@ describe('answers too large are not read past 8 MB', () => {
   it('peak memory stays modest on the 600 MB answer (GNU time, max RSS)', async () => {
     // through /usr/bin/time (no shell): its RSS line ends stderr
     const t = await new Promise<{stderr: string; status: number | null}>((resolve) => {
-      const child = spawn('/usr/bin/time', ['-f', 'maxrss %M', process.execPath, BIN, 'subnet', 'create', NET, '172.17.17.0/24', '--os-auth-type', 'none', '--os-endpoint', `${base}/huge`], {
-        env: {...process.env, NO_COLOR: '1'},
-        stdio: ['ignore', 'ignore', 'pipe'],
-      })
+      const child = spawn(
+        '/usr/bin/time',
+        ['-f', 'maxrss %M', process.execPath, BIN, 'subnet', 'create', NET, '172.17.17.0/24', '--os-auth-type', 'none', '--os-endpoint', `${base}/huge`],
+        {
+          env: {...process.env, NO_COLOR: '1'},
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      )
       let stderr = ''
       child.stderr.on('data', (d) => (stderr += d))
       const timer = setTimeout(() => child.kill('SIGKILL'), 25_000)
@@ -217,7 +232,9 @@ describe('answers too large are not read past 8 MB', () => {
     const r = await create('huge-announced')
     expect(r.status).toBe(3)
     oneCleanLine(r)
-    expect(r.stderr).toContain('answered HTTP 201 but announced a 2147483648-byte body, over the 8 MB limit: not read; the subnet may have been created (its id is not known)')
+    expect(r.stderr).toContain(
+      'answered HTTP 201 but announced a 2147483648-byte body, over the 8 MB limit: not read; the subnet may have been created (its id is not known)',
+    )
   })
 
   it('a huge error answer is exit 3 and says nothing of a created subnet', async () => {
@@ -295,7 +312,12 @@ describe('server text is printed clean and short', () => {
   })
 
   it('a Keystone 401 with escapes: one clean line, exit 3', async () => {
-    const r = await run(['subnet', 'create', NET, '172.17.17.0/24'], {OS_AUTH_URL: `${base}/ks-ansi/v3`, OS_PASSWORD: 'p', OS_PROJECT_NAME: 'demo', OS_USERNAME: 'u'})
+    const r = await run(['subnet', 'create', NET, '172.17.17.0/24'], {
+      OS_AUTH_URL: `${base}/ks-ansi/v3`,
+      OS_PASSWORD: 'p',
+      OS_PROJECT_NAME: 'demo',
+      OS_USERNAME: 'u',
+    })
     expect(r.status).toBe(3)
     oneCleanLine(r)
     expect(r.stderr).toContain('authentication failed at')
@@ -303,7 +325,12 @@ describe('server text is printed clean and short', () => {
   })
 
   it('a catalog with null entries and a file:// network URL: exit 3 naming it, no TypeError', async () => {
-    const r = await run(['subnet', 'create', NET, '172.17.17.0/24'], {OS_AUTH_URL: `${base}/ks-badcat/v3`, OS_PASSWORD: 'p', OS_PROJECT_NAME: 'demo', OS_USERNAME: 'u'})
+    const r = await run(['subnet', 'create', NET, '172.17.17.0/24'], {
+      OS_AUTH_URL: `${base}/ks-badcat/v3`,
+      OS_PASSWORD: 'p',
+      OS_PROJECT_NAME: 'demo',
+      OS_USERNAME: 'u',
+    })
     expect(r.status).toBe(3)
     oneCleanLine(r)
     expect(r.stderr).toContain('quantum-meta: the catalog\'s public network endpoint is not an http(s) URL: "file:///etc/shadow"')
@@ -328,7 +355,7 @@ describe('server text is printed clean and short', () => {
     expect(r.ms).toBeLessThan(8000)
   })
 
-  it('escape sequences in a created subnet\'s fields never reach the terminal', async () => {
+  it("escape sequences in a created subnet's fields never reach the terminal", async () => {
     const r = await create('escname')
     expect(r.status).toBe(0)
     expect(r.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/)
@@ -353,11 +380,31 @@ describe('slow answers', () => {
 describe('--debug never prints userinfo', () => {
   it('an endpoint URL with user:password@ shows ***@ in every debug line and message', async () => {
     const port = new URL(base).port
-    const r = await run(['subnet', 'create', NET, '172.17.17.0/24', '--debug', '--os-auth-type', 'none', '--os-endpoint', `http://alice:s3cr3t-pw@127.0.0.1:${port}/ok`])
+    const r = await run([
+      'subnet',
+      'create',
+      NET,
+      '172.17.17.0/24',
+      '--debug',
+      '--os-auth-type',
+      'none',
+      '--os-endpoint',
+      `http://alice:s3cr3t-pw@127.0.0.1:${port}/ok`,
+    ])
     expect(r.status).toBe(0)
     expect(r.stderr).toMatch(/debug: POST http:\/\/\*\*\*@127\.0\.0\.1:\d+\/ok\/v2\.0\/subnets -> 201/)
     expect(r.stdout + r.stderr).not.toMatch(/s3cr3t-pw|alice/)
-    const bad = await run(['subnet', 'create', NET, '172.17.17.0/24', '--debug', '--os-auth-type', 'none', '--os-endpoint', `http://alice:s3cr3t-pw@127.0.0.1:${port}/ansi`])
+    const bad = await run([
+      'subnet',
+      'create',
+      NET,
+      '172.17.17.0/24',
+      '--debug',
+      '--os-auth-type',
+      'none',
+      '--os-endpoint',
+      `http://alice:s3cr3t-pw@127.0.0.1:${port}/ansi`,
+    ])
     expect(bad.status).toBe(1)
     expect(bad.stdout + bad.stderr).not.toMatch(/s3cr3t-pw|alice/)
   })
@@ -379,7 +426,9 @@ describe('section 8: bad input is refused locally, exit 2, nothing sent', () => 
   it('--os-auth-type bogus names the type and the supported ones, not a missing OS_AUTH_URL', async () => {
     const r = await run(['subnet', 'create', NET, '172.17.17.0/24', '--os-auth-type', 'bogus'])
     expect(r.status).toBe(2)
-    expect(r.stderr).toBe('quantum-meta: --os-auth-type: unsupported auth type "bogus"; supported: password, v3password, v2password, token, v3token, v2token, none, noauth\n')
+    expect(r.stderr).toBe(
+      'quantum-meta: --os-auth-type: unsupported auth type "bogus"; supported: password, v3password, v2password, token, v3token, v2token, none, noauth\n',
+    )
     const env = await run(['subnet', 'create', NET, '172.17.17.0/24'], {OS_AUTH_TYPE: 'v3applicationcredential', OS_AUTH_URL: `${base}/ok/v3`})
     expect(env.status).toBe(2)
     expect(env.stderr).toMatch(/^quantum-meta: OS_AUTH_TYPE: unsupported auth type "v3applicationcredential"; supported: password/)
@@ -406,15 +455,52 @@ describe('section 8: bad input is refused locally, exit 2, nothing sent', () => 
 
   it('two overlapping pools are refused; good pools and routes (nexthop= or gateway=) are sent as Neutron wants them', async () => {
     const clash = await create('ok', '--allocation-pool', 'start=172.17.17.10,end=172.17.17.20', '--allocation-pool', 'start=172.17.17.20,end=172.17.17.30')
-    expect([clash.status, clash.stderr]).toEqual([2, 'quantum-meta: --allocation-pool start=172.17.17.20,end=172.17.17.30 overlaps --allocation-pool start=172.17.17.10,end=172.17.17.20\n'])
+    expect([clash.status, clash.stderr]).toEqual([
+      2,
+      'quantum-meta: --allocation-pool start=172.17.17.20,end=172.17.17.30 overlaps --allocation-pool start=172.17.17.10,end=172.17.17.20\n',
+    ])
     seen.length = 0
-    const ok = await create('ok', '--allocation-pool', 'start=172.17.17.10,end=172.17.17.20', '--host-route', 'destination=10.0.0.0/8,nexthop=172.17.17.1', '--host-route', 'destination=192.0.2.0/24,gateway=172.17.17.2')
+    const ok = await create(
+      'ok',
+      '--allocation-pool',
+      'start=172.17.17.10,end=172.17.17.20',
+      '--host-route',
+      'destination=10.0.0.0/8,nexthop=172.17.17.1',
+      '--host-route',
+      'destination=192.0.2.0/24,gateway=172.17.17.2',
+    )
     expect(ok.status).toBe(0)
     // the POST, then (a gateway-less IPv4 subnet with DHCP) the agent list that tells whether the cloud is ML2/OVN
     expect(seen.map((s) => s.method)).toEqual(['POST', 'GET'])
-    const v6 = await run(['subnet', 'create', NET, '2001:db8:1::/64', '--ip-version', '6', '--os-auth-type', 'none', '--os-endpoint', `${base}/ok`, '--allocation-pool', 'start=2001:db8:1::10,end=2001:db8:1::ffff'])
+    const v6 = await run([
+      'subnet',
+      'create',
+      NET,
+      '2001:db8:1::/64',
+      '--ip-version',
+      '6',
+      '--os-auth-type',
+      'none',
+      '--os-endpoint',
+      `${base}/ok`,
+      '--allocation-pool',
+      'start=2001:db8:1::10,end=2001:db8:1::ffff',
+    ])
     expect(v6.status).toBe(0)
-    const v6out = await run(['subnet', 'create', NET, '2001:db8:1::/64', '--ip-version', '6', '--os-auth-type', 'none', '--os-endpoint', `${base}/ok`, '--allocation-pool', 'start=2001:db8:1::10,end=2001:db8:2::1'])
+    const v6out = await run([
+      'subnet',
+      'create',
+      NET,
+      '2001:db8:1::/64',
+      '--ip-version',
+      '6',
+      '--os-auth-type',
+      'none',
+      '--os-endpoint',
+      `${base}/ok`,
+      '--allocation-pool',
+      'start=2001:db8:1::10,end=2001:db8:2::1',
+    ])
     expect(v6out.status).toBe(2)
     expect(v6out.stderr).toContain('is not inside 2001:db8:1::/64')
   })
@@ -434,7 +520,11 @@ describe('--os-cacert must name a readable regular file', () => {
         [join(dir, 'empty.pem'), 'no PEM certificate in it (-----BEGIN CERTIFICATE-----)'],
       ]
       for (const [path, why] of cases) {
-        const r = await run(['subnet', 'create', NET, '172.17.17.0/24', '--os-auth-type', 'none', '--os-endpoint', 'https://127.0.0.1:9/', '--os-cacert', path], {}, 10_000)
+        const r = await run(
+          ['subnet', 'create', NET, '172.17.17.0/24', '--os-auth-type', 'none', '--os-endpoint', 'https://127.0.0.1:9/', '--os-cacert', path],
+          {},
+          10_000,
+        )
         expect(r.status).toBe(2)
         expect(r.stderr).toBe(`quantum-meta: CA bundle ${path} (--os-cacert, OS_CACERT or cacert in clouds.yaml): ${why}\n`)
       }

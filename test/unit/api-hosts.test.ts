@@ -23,14 +23,25 @@ const AGENTS = fixture('zed-basic-dhcp-agents.json')
 const DHCP_PORTS = fixture('zed-basic-dhcp-port.json')
 const VM_PORT = JSON.parse(fixture('zed-vm1-port.json')).port
 
-const rec = (path: string, status: number, body: unknown): ApiRecord => ({body: typeof body === 'string' ? body : JSON.stringify(body), method: 'GET', path, status})
+const rec = (path: string, status: number, body: unknown): ApiRecord => ({
+  body: typeof body === 'string' ? body : JSON.stringify(body),
+  method: 'GET',
+  path,
+  status,
+})
 const answers = (o: {network?: [number, unknown]; ports?: [number, unknown]; agents?: [number, unknown]} = {}): ApiRecord[] => [
   rec(P.network(NET), ...(o.network ?? [200, {network: {id: NET, name: 'qm-isolated'}}])),
   rec(P.subnets(NET), 200, {subnets: []}),
   rec(P.ports(NET), ...(o.ports ?? [200, DHCP_PORTS])),
   rec(P.agents(NET), ...(o.agents ?? [200, AGENTS])),
 ]
-const agent = (host: unknown, extra: Record<string, unknown> = {}) => ({agent_type: 'DHCP agent', alive: true, host, id: '11111111-2222-4333-8444-555555555555', ...extra})
+const agent = (host: unknown, extra: Record<string, unknown> = {}) => ({
+  agent_type: 'DHCP agent',
+  alive: true,
+  host,
+  id: '11111111-2222-4333-8444-555555555555',
+  ...extra,
+})
 
 describe('hostsFromAnswers', () => {
   it("real Zed answers: the DHCP agent's host, alive, with its agent id; not OVN", () => {
@@ -60,10 +71,16 @@ describe('hostsFromAnswers', () => {
         {...VM_PORT, 'binding:host_id': '', id: 'eeeeeeee-2222-4333-8444-555555555555'},
       ],
     }
-    const r = hostsFromAnswers(NET, answers({agents: [404, '{"NeutronError": {"type": "HTTPNotFound", "message": "The resource could not be found.", "detail": ""}}'], ports: [200, ports]}))
+    const r = hostsFromAnswers(
+      NET,
+      answers({agents: [404, '{"NeutronError": {"type": "HTTPNotFound", "message": "The resource could not be found.", "detail": ""}}'], ports: [200, ports]}),
+    )
     expect(r.ovn).toBe(true)
     expect(r.hosts.map((h) => h.host)).toEqual(['compute1', 'compute2'])
-    expect(r.hosts[0].why).toEqual(['chassis of port aaaaaaaa-2222-4333-8444-555555555555 (compute:nova)', 'chassis of port bbbbbbbb-2222-4333-8444-555555555555 (compute:nova)'])
+    expect(r.hosts[0].why).toEqual([
+      'chassis of port aaaaaaaa-2222-4333-8444-555555555555 (compute:nova)',
+      'chassis of port bbbbbbbb-2222-4333-8444-555555555555 (compute:nova)',
+    ])
   })
 
   it('a host name that is not a plain name never reaches ssh: an option, user@, blanks, escapes; it is a row saying why', () => {
@@ -93,9 +110,17 @@ describe('hostsFromAnswers', () => {
     expect(err({agents: [200, '<html>gateway timeout</html>']}).exit).toBe(3)
     expect(err({agents: [200, {agents: 'lab-host'}]}).message).toMatch(/not a "agents" list$/)
     expect(err({ports: [500, 'oops']}).exit).toBe(3)
-    expect(err({agents: [403, '{"NeutronError": {"message": "rule:get_dhcp-agents is disallowed by policy"}}']}).message).toMatch(/^authentication\/authorization failed: .*HTTP 403/)
-    expect(err({agents: [200, {agents: []}]})).toMatchObject({exit: 3, message: `the API lists no DHCP agent hosting network ${NET}: no host serves its metadata`})
-    expect(err({agents: [404, '']})).toMatchObject({exit: 3, message: `the API lists no DHCP agent hosting network ${NET} (no DHCP agent scheduler here): no host serves its metadata`})
+    expect(err({agents: [403, '{"NeutronError": {"message": "rule:get_dhcp-agents is disallowed by policy"}}']}).message).toMatch(
+      /^authentication\/authorization failed: .*HTTP 403/,
+    )
+    expect(err({agents: [200, {agents: []}]})).toMatchObject({
+      exit: 3,
+      message: `the API lists no DHCP agent hosting network ${NET}: no host serves its metadata`,
+    })
+    expect(err({agents: [404, '']})).toMatchObject({
+      exit: 3,
+      message: `the API lists no DHCP agent hosting network ${NET} (no DHCP agent scheduler here): no host serves its metadata`,
+    })
   })
 })
 
@@ -126,7 +151,9 @@ describe('hostsFromAgents (diagnose --all --hosts-from-api)', () => {
     ])
     expect(r.hosts[1].why[0]).toMatch(/^DHCP agent .* \(not alive\)$/)
     expect(r.refused.map((x) => x.host)).toEqual(['"$(reboot)"'])
-    expect(() => hostsFromAgents(agents({agents: [{...agent('net1'), binary: 'neutron-l3-agent'}]}))).toThrow('the API lists no DHCP agent and no OVN metadata agent: no host serves metadata')
+    expect(() => hostsFromAgents(agents({agents: [{...agent('net1'), binary: 'neutron-l3-agent'}]}))).toThrow(
+      'the API lists no DHCP agent and no OVN metadata agent: no host serves metadata',
+    )
     expect(() => hostsFromAgents(agents('[]'))).toThrow(/not a "agents" list/)
   })
 })
@@ -134,19 +161,41 @@ describe('hostsFromAgents (diagnose --all --hosts-from-api)', () => {
 describe('the table', () => {
   it('says why the API lists each host, at most LISTED_SHOWN reasons (a chassis of a big OVN network has one per VM), then how many more', () => {
     const why = Array.from({length: LISTED_SHOWN + 4}, (_, i) => `chassis of port ${i}`)
-    const text = renderFleet({cross: [], healthy: false, hosts: [{error: 'ssh: timeout', findings: [], host: 'compute1', listed: why, reachable: false}, {error: 'x', findings: [], host: 'net9', reachable: false}], network: NET})
+    const text = renderFleet({
+      cross: [],
+      healthy: false,
+      hosts: [
+        {error: 'ssh: timeout', findings: [], host: 'compute1', listed: why, reachable: false},
+        {error: 'x', findings: [], host: 'net9', reachable: false},
+      ],
+      network: NET,
+    })
     expect(text).toContain(`the API lists:\n  compute1: chassis of port 0; chassis of port 1; chassis of port 2; and 4 more\n`)
     expect(text).not.toMatch(/ {2}net9:/)
   })
 })
 
 describe('withApiAnswers', () => {
-  const snap = (host: string, api?: unknown): Snapshot => ({format: 'quantum-meta-snapshot/1', host, networks: [{network: NET, ...(api ? {api} : {})} as never], takenAt: '2026-11-24T00:00:00Z', tool: 't'}) as Snapshot
+  const snap = (host: string, api?: unknown): Snapshot =>
+    ({
+      format: 'quantum-meta-snapshot/1',
+      host,
+      networks: [{network: NET, ...(api ? {api} : {})} as never],
+      takenAt: '2026-11-24T00:00:00Z',
+      tool: 't',
+    }) as Snapshot
 
   it("a listed host without API answers gets the operator's, a host's own answers are kept, a refused name is a row", () => {
     const api = hostsFromAnswers(NET, answers({agents: [200, {agents: [agent('net1'), agent('net2'), agent('bad host')]}]}))
     const own = {host: 'net2', hostFrom: 'host in /etc/neutron/neutron.conf', records: []}
-    const out = withApiAnswers([{host: 'net1', snapshot: snap('net1')}, {host: 'net2', snapshot: snap('net2', own)}, {error: 'ssh: timeout', host: 'extra'}], api)
+    const out = withApiAnswers(
+      [
+        {host: 'net1', snapshot: snap('net1')},
+        {host: 'net2', snapshot: snap('net2', own)},
+        {error: 'ssh: timeout', host: 'extra'},
+      ],
+      api,
+    )
     expect(out.map((i) => [i.host, i.listed?.length ?? 0, i.error ?? null])).toEqual([
       ['net1', 1, null],
       ['net2', 1, null],
@@ -171,9 +220,16 @@ describe('diagnose --hosts-from-api through the built CLI', () => {
       seen.push(req.url ?? '')
       const [, scenario, ...rest] = (req.url ?? '').split('/')
       const path = `/${rest.join('/')}`
-      const json = (status: number, body: unknown) => res.writeHead(status, {'content-type': 'application/json'}).end(typeof body === 'string' ? body : JSON.stringify(body))
+      const json = (status: number, body: unknown) =>
+        res.writeHead(status, {'content-type': 'application/json'}).end(typeof body === 'string' ? body : JSON.stringify(body))
       if (scenario === 'garbage') return json(200, '\u001b[2J<html>not neutron</html>')
-      if (path === '/v2.0/agents') return json(200, {agents: [{...agent('qm-closed'), binary: 'neutron-dhcp-agent'}, {...agent('lb'), binary: 'neutron-linuxbridge-agent'}]})
+      if (path === '/v2.0/agents')
+        return json(200, {
+          agents: [
+            {...agent('qm-closed'), binary: 'neutron-dhcp-agent'},
+            {...agent('lb'), binary: 'neutron-linuxbridge-agent'},
+          ],
+        })
       if (path === `/v2.0/networks/${NET}`) return json(200, {network: {id: NET}})
       if (path.startsWith('/v2.0/subnets')) return json(200, {subnets: []})
       if (path.startsWith('/v2.0/ports')) return json(200, {ports: []})
@@ -202,7 +258,23 @@ describe('diagnose --hosts-from-api through the built CLI', () => {
   })
 
   const run = (scenario: string, extra: string[] = []) =>
-    cliAsync(['diagnose', NET, '--hosts-from-api', '--os-auth-type', 'none', '--os-endpoint', `${base}/${scenario}`, '--connect-timeout', '2', '--ssh-config', sshConfig, ...extra], {env: {OS_CLOUD: ''}})
+    cliAsync(
+      [
+        'diagnose',
+        NET,
+        '--hosts-from-api',
+        '--os-auth-type',
+        'none',
+        '--os-endpoint',
+        `${base}/${scenario}`,
+        '--connect-timeout',
+        '2',
+        '--ssh-config',
+        sshConfig,
+        ...extra,
+      ],
+      {env: {OS_CLOUD: ''}},
+    )
 
   it('a server answering garbage: exit 3, one line, nothing of its escapes', async () => {
     const r = await run('garbage')
@@ -233,7 +305,23 @@ describe('diagnose --hosts-from-api through the built CLI', () => {
   })
 
   it('--all: every host of a DHCP or OVN metadata agent, asked for every network it serves', async () => {
-    const r = await cliAsync(['diagnose', '--all', '--hosts-from-api', '--os-auth-type', 'none', '--os-endpoint', `${base}/all`, '--connect-timeout', '2', '--ssh-config', sshConfig, '--json'], {env: {OS_CLOUD: ''}})
+    const r = await cliAsync(
+      [
+        'diagnose',
+        '--all',
+        '--hosts-from-api',
+        '--os-auth-type',
+        'none',
+        '--os-endpoint',
+        `${base}/all`,
+        '--connect-timeout',
+        '2',
+        '--ssh-config',
+        sshConfig,
+        '--json',
+      ],
+      {env: {OS_CLOUD: ''}},
+    )
     expect(r.status).toBe(3)
     expect(r.json.hosts).toEqual([{error: expect.stringMatching(/Connection refused$/), host: 'qm-closed', networks: [], reachable: false}])
   })

@@ -82,7 +82,11 @@ describe('quantum-meta autocomplete (bash)', () => {
     const z = cli(['autocomplete', 'script', 'zsh'], {env})
     expect(z.status).toBe(0)
     expect(z.stdout).toMatch(/QUANTUM_META_AC_ZSH_SETUP_PATH=\S+\/\.cache\/quantum-meta\/autocomplete\/zsh_setup/)
-    const r = spawnSync('zsh', ['-f', '-c', `${z.stdout}\nprint -r -- "comp=\${_comps[quantum-meta]}"; whence -w _quantum-meta`], {encoding: 'utf8', env: {...process.env, ...env}, timeout: 30_000})
+    const r = spawnSync('zsh', ['-f', '-c', `${z.stdout}\nprint -r -- "comp=\${_comps[quantum-meta]}"; whence -w _quantum-meta`], {
+      encoding: 'utf8',
+      env: {...process.env, ...env},
+      timeout: 30_000,
+    })
     expect(r.error).toBeUndefined()
     expect(r.stdout).toBe('comp=_quantum-meta\n_quantum-meta: function\n')
     const file = join(home, '.cache/quantum-meta/autocomplete/functions/zsh/_quantum-meta')

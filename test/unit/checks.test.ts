@@ -61,7 +61,14 @@ describe('the registry', () => {
   })
 
   it('a crashing check becomes one failing finding; what needs it is skipped', () => {
-    const boom: Check = {id: 'x.boom', needs: [], title: 'boom', run: () => {throw new Error('kaput')}}
+    const boom: Check = {
+      id: 'x.boom',
+      needs: [],
+      title: 'boom',
+      run: () => {
+        throw new Error('kaput')
+      },
+    }
     const after: Check = {id: 'x.after', needs: ['x.boom'], title: 'after', run: () => ({evidence: [], status: 'pass', summary: 'never'})}
     const fs = runChecks(seed(), {probe: false}, undefined, [boom, after])
     expect(fs[0]).toMatchObject({id: 'x.boom', status: 'fail', summary: 'check crashed: kaput'})
@@ -157,7 +164,9 @@ describe('the real Grizzly node (seed transcript)', () => {
     ev.namespaces.stdout = `ovnmeta-${ev.network} (id: 3)\n`
     const f = byId(diagnose(ev).findings, 'namespace.exists')
     expect(f.status).toBe('fail')
-    expect(f.summary).toMatch(/this is ML2\/OVN, where neutron-ovn-metadata-agent \(2025\.2 on: neutron-ovn-agent with the metadata extension\) serves metadata/)
+    expect(f.summary).toMatch(
+      /this is ML2\/OVN, where neutron-ovn-metadata-agent \(2025\.2 on: neutron-ovn-agent with the metadata extension\) serves metadata/,
+    )
   })
 
   it('metadata address removed: namespace.metadata-address fails with the ip command to paste', () => {
@@ -187,7 +196,7 @@ describe('the real Neutron Zed node', () => {
     expect(byId(r.findings, 'dnsmasq.running').status).toBe('pass')
   })
 
-  it('reads `ss -ltnp` as well as netstat in a hand-made snapshot (the Zed node\'s own ss output)', () => {
+  it("reads `ss -ltnp` as well as netstat in a hand-made snapshot (the Zed node's own ss output)", () => {
     const ev = zed()
     ev.sockets = {argv: ['ip', 'netns', 'exec', ev.namespace, 'ss', '-ltnp'], exitCode: 0, stderr: '', stdout: zedFile('ss-ltnp.txt')}
     const f = byId(diagnose(ev).findings, 'proxy.listening')
@@ -197,7 +206,10 @@ describe('the real Neutron Zed node', () => {
 
   it('warns when the 249 line is missing on a Neutron layout', () => {
     const ev = zed()
-    ev.opts.content = ev.opts.content!.split('\n').filter((l) => !/,249,/.test(l)).join('\n')
+    ev.opts.content = ev.opts
+      .content!.split('\n')
+      .filter((l) => !/,249,/.test(l))
+      .join('\n')
     const f = byId(diagnose(ev).findings, 'opts.metadata-route')
     expect(f.status).toBe('warn')
     expect(f.summary).toMatch(/option 249 twin is missing/)
@@ -217,14 +229,22 @@ describe('the real Neutron Zed node', () => {
     const r = diagnose(ev)
     const f = byId(r.findings, 'proxy.upstream')
     expect(f.status).toBe('warn')
-    expect(f.summary).toBe('something listens on /var/lib/neutron/metadata_proxy but left its accept queue full for 1004 ms (EAGAIN): the metadata agent is overloaded or hung, and instances wait or get 503 from haproxy')
+    expect(f.summary).toBe(
+      'something listens on /var/lib/neutron/metadata_proxy but left its accept queue full for 1004 ms (EAGAIN): the metadata agent is overloaded or hung, and instances wait or get 503 from haproxy',
+    )
     expect(r.healthy).toBe(true)
     // refused is the one that means nobody listens
     ev.upstreamSocket = {connect: 'ECONNREFUSED', path: '/var/lib/neutron/metadata_proxy', state: 'present', type: 'socket'}
-    expect(byId(diagnose(ev).findings, 'proxy.upstream')).toMatchObject({status: 'fail', summary: 'nothing accepts connections on /var/lib/neutron/metadata_proxy (ECONNREFUSED): instances get 503 from haproxy'})
+    expect(byId(diagnose(ev).findings, 'proxy.upstream')).toMatchObject({
+      status: 'fail',
+      summary: 'nothing accepts connections on /var/lib/neutron/metadata_proxy (ECONNREFUSED): instances get 503 from haproxy',
+    })
     // accepted after a wait: healthy, and the wait is in the evidence
     ev.upstreamSocket = {busyMs: 200, connect: 'ok', path: '/var/lib/neutron/metadata_proxy', state: 'present', type: 'socket'}
-    expect(byId(diagnose(ev).findings, 'proxy.upstream')).toMatchObject({evidence: ['/var/lib/neutron/metadata_proxy: socket, connect: ok after 200 ms of EAGAIN (accept queue full)'], status: 'pass'})
+    expect(byId(diagnose(ev).findings, 'proxy.upstream')).toMatchObject({
+      evidence: ['/var/lib/neutron/metadata_proxy: socket, connect: ok after 200 ms of EAGAIN (accept queue full)'],
+      status: 'pass',
+    })
   })
 
   it('with the real API answers: hosted here, isolated, and the DHCP port is the opts next hop', () => {
@@ -300,17 +320,20 @@ describe('the real Neutron Zed node', () => {
 // A real Neutron 21.0.0 node with three IPv4 subnets on one network (two gateway-less, one with a
 // gateway and no router), taken with `quantum-meta collect` on the project's harness node
 // (scripts/openstack-up.sh); see test/fixtures/node/SOURCES.md section 4.
-describe('the project\'s real Neutron harness node (test/fixtures/node/harness)', () => {
+describe("the project's real Neutron harness node (test/fixtures/node/harness)", () => {
   const MULTI_NET = '7f9a59b3-6a7f-43f8-89c3-dd006fdbb49a'
   const multi = (): NetworkEvidence =>
     (JSON.parse(readFileSync(new URL('../fixtures/node/harness/multi-subnet.snapshot.json', import.meta.url), 'utf8')) as Snapshot).networks[0]
   /** the opts file without the 121 and 249 lines of one subnet, as the agent writes it when that subnet's address was not on the device */
   const dropRoutesOf = (ev: NetworkEvidence, subnet: string) => {
-    ev.opts.content = ev.opts.content!.split('\n').filter((l) => !(l.startsWith(`tag:subnet-${subnet}`) && /classless-static-route|,249,/.test(l))).join('\n')
+    ev.opts.content = ev.opts
+      .content!.split('\n')
+      .filter((l) => !(l.startsWith(`tag:subnet-${subnet}`) && /classless-static-route|,249,/.test(l)))
+      .join('\n')
     return ev
   }
 
-  it('is healthy, and the route of every subnet goes via that subnet\'s own DHCP address', () => {
+  it("is healthy, and the route of every subnet goes via that subnet's own DHCP address", () => {
     const ev = multi()
     expect(ev.network).toBe(MULTI_NET)
     const r = diagnose(ev)
@@ -321,12 +344,14 @@ describe('the project\'s real Neutron harness node (test/fixtures/node/harness)'
     for (const hop of ['198.51.100.1', '203.0.113.1', '172.17.17.2']) expect(f.summary).toContain(hop)
   })
 
-  it('one gateway-less subnet without its route fails, naming that subnet and its address (another subnet\'s route does not help it)', () => {
+  it("one gateway-less subnet without its route fails, naming that subnet and its address (another subnet's route does not help it)", () => {
     const r = diagnose(dropRoutesOf(multi(), '272f3433-9497-406a-bbe1-791202b56b35'))
     expect(r.healthy).toBe(false)
     const f = byId(r.findings, 'opts.metadata-route')
     expect(f.status).toBe('fail')
-    expect(f.summary).toMatch(/^203\.0\.113\.0\/24 \(tag subnet-272f3433-9497-406a-bbe1-791202b56b35\) has no 169\.254\.169\.254 route, though its DHCP address 203\.0\.113\.1 is on ns-/)
+    expect(f.summary).toMatch(
+      /^203\.0\.113\.0\/24 \(tag subnet-272f3433-9497-406a-bbe1-791202b56b35\) has no 169\.254\.169\.254 route, though its DHCP address 203\.0\.113\.1 is on ns-/,
+    )
     expect(f.fix).toMatch(/^systemctl restart neutron-dhcp-agent/)
     expect(f.fix).toContain("'tag:subnet-272f3433-9497-406a-bbe1-791202b56b35,option:classless-static-route,169.254.169.254/32,203.0.113.1'")
   })
@@ -343,7 +368,9 @@ describe('the project\'s real Neutron harness node (test/fixtures/node/harness)'
     const f = byId(diagnose(ev).findings, 'opts.metadata-route')
     expect(f.status).toBe('pass')
     expect(f.summary).toMatch(/on each of 2 subnets/)
-    expect(f.evidence.join('\n')).toMatch(/tag subnet-f53be717-e136-4a19-a680-0ccb68f72686: 169\.254\.169\.254 via 172\.17\.17\.1 \(not this DHCP port: a router serves/)
+    expect(f.evidence.join('\n')).toMatch(
+      /tag subnet-f53be717-e136-4a19-a680-0ccb68f72686: 169\.254\.169\.254 via 172\.17\.17\.1 \(not this DHCP port: a router serves/,
+    )
   })
 
   it('a network whose router holds the gateway (real node, no API): the route goes via the router, not a stale opts', () => {
@@ -357,11 +384,17 @@ describe('the project\'s real Neutron harness node (test/fixtures/node/harness)'
     expect(f.fix).toContain('quantum-meta enable --force-metadata --restart')
     // the agent ran no proxy for it, as it should: that is no second broken link, and a probe
     // from the qdhcp namespace (refused) says nothing about the router's proxy
-    expect(byId(r.findings, 'proxy.running')).toMatchObject({status: 'skip', summary: expect.stringMatching(/^no metadata proxy, as expected: opts routes 169\.254\.169\.254 via the subnet gateway/)})
+    expect(byId(r.findings, 'proxy.running')).toMatchObject({
+      status: 'skip',
+      summary: expect.stringMatching(/^no metadata proxy, as expected: opts routes 169\.254\.169\.254 via the subnet gateway/),
+    })
     expect(byId(r.findings, 'proxy.listening').status).toBe('skip')
     expect(r.findings.filter((x) => x.status === 'fail').map((x) => x.id)).toEqual(['opts.metadata-route'])
     ev.probe = {argv: ['ip', 'netns', 'exec', ev.namespace, 'GET', 'http://169.254.169.254/'], error: 'refused', ms: 3, url: 'http://169.254.169.254/'}
-    expect(byId(diagnose(ev, true).findings, 'probe.http')).toMatchObject({status: 'skip', summary: expect.stringMatching(/\(refused\), as expected: the router serves metadata/)})
+    expect(byId(diagnose(ev, true).findings, 'probe.http')).toMatchObject({
+      status: 'skip',
+      summary: expect.stringMatching(/\(refused\), as expected: the router serves metadata/),
+    })
     // the same network with its route pointing at the DHCP port (isolated): a missing proxy is a failure again
     ev.opts.content = ev.opts.content!.replaceAll('169.254.169.254/32,10.31.0.1', '169.254.169.254/32,10.31.0.2')
     expect(byId(diagnose(ev).findings, 'proxy.running').status).toBe('fail')
@@ -369,7 +402,10 @@ describe('the project\'s real Neutron harness node (test/fixtures/node/harness)'
 
   it('the 249 twin missing on one subnet only: a warning naming that tag', () => {
     const ev = multi()
-    ev.opts.content = ev.opts.content!.split('\n').filter((l) => !l.startsWith('tag:subnet-c6fbbcce-aee8-42b1-9543-dc01b74f837e,249,')).join('\n')
+    ev.opts.content = ev.opts
+      .content!.split('\n')
+      .filter((l) => !l.startsWith('tag:subnet-c6fbbcce-aee8-42b1-9543-dc01b74f837e,249,'))
+      .join('\n')
     const f = byId(diagnose(ev).findings, 'opts.metadata-route')
     expect(f.status).toBe('warn')
     expect(f.summary).toMatch(/249 twin is missing on tag subnet-c6fbbcce-aee8-42b1-9543-dc01b74f837e \(/)
@@ -390,7 +426,10 @@ describe('config.agent-restarted', () => {
   const check = (ev: NetworkEvidence) => byId(diagnose(ev).findings, 'config.agent-restarted')
 
   it('passes when the running agent reads the file and started after its last change', () => {
-    expect(check(withAgents([AGENT]))).toMatchObject({status: 'pass', summary: 'neutron-dhcp-agent (pid 4904) reads /etc/neutron/dhcp_agent.ini and started after its last change'})
+    expect(check(withAgents([AGENT]))).toMatchObject({
+      status: 'pass',
+      summary: 'neutron-dhcp-agent (pid 4904) reads /etc/neutron/dhcp_agent.ini and started after its last change',
+    })
   })
 
   it('warns, with the restart to paste, when the file changed after the agent started', () => {
@@ -398,14 +437,18 @@ describe('config.agent-restarted', () => {
     expect(r.healthy).toBe(true) // a warning: the links below say whether the running state is wrong
     const f = byId(r.findings, 'config.agent-restarted')
     expect(f.status).toBe('warn')
-    expect(f.summary).toBe('/etc/neutron/dhcp_agent.ini changed at 2026-11-23T22:00:00.000Z, after the DHCP agent (pid 4904) started at 2026-11-23T21:33:43.850Z: the running agent has not read that change')
+    expect(f.summary).toBe(
+      '/etc/neutron/dhcp_agent.ini changed at 2026-11-23T22:00:00.000Z, after the DHCP agent (pid 4904) started at 2026-11-23T21:33:43.850Z: the running agent has not read that change',
+    )
     expect(f.fix).toBe('systemctl restart neutron-dhcp-agent')
   })
 
   it('warns when no running agent reads the judged file, naming the file it does read', () => {
     const f = check(withAgents([AGENT], undefined, '/root/dhcp_agent.ini'))
     expect(f.status).toBe('warn')
-    expect(f.summary).toMatch(/^no running DHCP agent reads \/root\/dhcp_agent\.ini \(pid 4904 reads \/etc\/neutron\/neutron\.conf, \/etc\/neutron\/dhcp_agent\.ini\)/)
+    expect(f.summary).toMatch(
+      /^no running DHCP agent reads \/root\/dhcp_agent\.ini \(pid 4904 reads \/etc\/neutron\/neutron\.conf, \/etc\/neutron\/dhcp_agent\.ini\)/,
+    )
     expect(f.fix).toMatch(/--config-file \/etc\/neutron\/dhcp_agent\.ini/)
   })
 
@@ -442,14 +485,20 @@ describe('metadata-agent.config', () => {
     expect(MD_INI).toContain('metadata_proxy_shared_secret = <redacted>')
     const f = check(withMd(MD_INI))
     expect(f.status).toBe('pass')
-    expect(f.summary).toBe('the metadata agent listens on /var/lib/neutron/metadata_proxy (where the proxy forwards), asks Nova at 127.0.0.1:8775, signs with a shared secret')
+    expect(f.summary).toBe(
+      'the metadata agent listens on /var/lib/neutron/metadata_proxy (where the proxy forwards), asks Nova at 127.0.0.1:8775, signs with a shared secret',
+    )
   })
 
   it('a socket path that differs from where the proxy forwards fails: 503 for instances', () => {
     const f = check(withMd(MD_INI.replace('[DEFAULT]\n', '[DEFAULT]\nmetadata_proxy_socket = /run/neutron/metadata_proxy\n')))
     expect(f.status).toBe('fail')
-    expect(f.summary).toMatch(/^the metadata agent listens on \/run\/neutron\/metadata_proxy, but the proxy forwards to \/var\/lib\/neutron\/metadata_proxy: instances get 503/)
-    expect(f.fix).toBe('set metadata_proxy_socket = /var/lib/neutron/metadata_proxy in [DEFAULT] of /etc/neutron/metadata_agent.ini, then systemctl restart neutron-metadata-agent')
+    expect(f.summary).toMatch(
+      /^the metadata agent listens on \/run\/neutron\/metadata_proxy, but the proxy forwards to \/var\/lib\/neutron\/metadata_proxy: instances get 503/,
+    )
+    expect(f.fix).toBe(
+      'set metadata_proxy_socket = /var/lib/neutron/metadata_proxy in [DEFAULT] of /etc/neutron/metadata_agent.ini, then systemctl restart neutron-metadata-agent',
+    )
   })
 
   it('a state_path of its own moves the default socket too ($state_path is interpolated)', () => {
@@ -466,7 +515,8 @@ describe('metadata-agent.config', () => {
   })
 
   it('synthetic Grizzly file: nova_metadata_ip is right there, and an empty secret warns', () => {
-    const grizzly = '[DEFAULT]\nauth_url = http://localhost:35357/v2.0\nadmin_password = <redacted>\nnova_metadata_ip = 10.0.0.5\nmetadata_proxy_shared_secret =\n'
+    const grizzly =
+      '[DEFAULT]\nauth_url = http://localhost:35357/v2.0\nadmin_password = <redacted>\nnova_metadata_ip = 10.0.0.5\nmetadata_proxy_shared_secret =\n'
     const f = check(withMd(grizzly, 'quantum'))
     expect(f.status).toBe('warn')
     expect(f.summary).toMatch(/^no metadata_proxy_shared_secret: Nova must have an empty one too \(else 403\)/)
@@ -488,35 +538,66 @@ describe('config.metadata-enabled with the files the running agent reads', () =>
   const withConfigs = (own: string, configs: {path: string; content: string}[], cmdline = AGENT_CMD) => {
     const ev = zed()
     ev.config = {content: own, path: '/etc/neutron/dhcp_agent.ini', state: 'present'}
-    ev.agents = [{cmdline, configs: configs.map((c) => ({...c, state: 'present' as const})), pid: 4904, sameMountNamespace: true, startedAt: '2026-11-23T21:33:43.850Z'}]
+    ev.agents = [
+      {cmdline, configs: configs.map((c) => ({...c, state: 'present' as const})), pid: 4904, sameMountNamespace: true, startedAt: '2026-11-23T21:33:43.850Z'},
+    ]
     return ev
   }
   const check = (ev: NetworkEvidence) => byId(diagnose(ev).findings, 'config.metadata-enabled')
 
   it('force_metadata = True in neutron.conf (read first) serves metadata although dhcp_agent.ini says False', () => {
-    const f = check(withConfigs(OFF, [
-      {content: '[DEFAULT]\n\n\nforce_metadata = True\n', path: '/etc/neutron/neutron.conf'},
-      {content: OFF, path: '/etc/neutron/dhcp_agent.ini'},
-    ]))
+    const f = check(
+      withConfigs(OFF, [
+        {content: '[DEFAULT]\n\n\nforce_metadata = True\n', path: '/etc/neutron/neutron.conf'},
+        {content: OFF, path: '/etc/neutron/dhcp_agent.ini'},
+      ]),
+    )
     expect(f.status).toBe('pass')
-    expect(f.summary).toBe('force_metadata = True (/etc/neutron/neutron.conf:4): every network gets a metadata proxy (the agent reads /etc/neutron/neutron.conf, /etc/neutron/dhcp_agent.ini; later files win)')
+    expect(f.summary).toBe(
+      'force_metadata = True (/etc/neutron/neutron.conf:4): every network gets a metadata proxy (the agent reads /etc/neutron/neutron.conf, /etc/neutron/dhcp_agent.ini; later files win)',
+    )
   })
 
   it('synthetic RDO-style --config-dir: a conf.d file read after dhcp_agent.ini turns it off, and the fix names that file', () => {
-    const cmd = ['/usr/bin/python3', '/usr/bin/neutron-dhcp-agent', '--config-file', '/etc/neutron/neutron.conf', '--config-file', '/etc/neutron/dhcp_agent.ini', '--config-dir', '/etc/neutron/conf.d/neutron-dhcp-agent', ''].join('\0')
+    const cmd = [
+      '/usr/bin/python3',
+      '/usr/bin/neutron-dhcp-agent',
+      '--config-file',
+      '/etc/neutron/neutron.conf',
+      '--config-file',
+      '/etc/neutron/dhcp_agent.ini',
+      '--config-dir',
+      '/etc/neutron/conf.d/neutron-dhcp-agent',
+      '',
+    ].join('\0')
     const on = '[DEFAULT]\nenable_isolated_metadata = True\n'
-    const f = check(withConfigs(on, [
-      {content: '[DEFAULT]\n', path: '/etc/neutron/neutron.conf'},
-      {content: on, path: '/etc/neutron/dhcp_agent.ini'},
-      {content: '[DEFAULT]\nenable_isolated_metadata = false\n', path: '/etc/neutron/conf.d/neutron-dhcp-agent/90-override.conf'},
-    ], cmd))
+    const f = check(
+      withConfigs(
+        on,
+        [
+          {content: '[DEFAULT]\n', path: '/etc/neutron/neutron.conf'},
+          {content: on, path: '/etc/neutron/dhcp_agent.ini'},
+          {content: '[DEFAULT]\nenable_isolated_metadata = false\n', path: '/etc/neutron/conf.d/neutron-dhcp-agent/90-override.conf'},
+        ],
+        cmd,
+      ),
+    )
     expect(f.status).toBe('fail')
-    expect(f.summary).toMatch(/^enable_isolated_metadata = false \(\/etc\/neutron\/conf\.d\/neutron-dhcp-agent\/90-override\.conf:2\) and force_metadata is off/)
-    expect(f.fix).toBe('set enable_isolated_metadata = True in [DEFAULT] of /etc/neutron/conf.d/neutron-dhcp-agent/90-override.conf (it overrides /etc/neutron/dhcp_agent.ini), then systemctl restart neutron-dhcp-agent')
+    expect(f.summary).toMatch(
+      /^enable_isolated_metadata = false \(\/etc\/neutron\/conf\.d\/neutron-dhcp-agent\/90-override\.conf:2\) and force_metadata is off/,
+    )
+    expect(f.fix).toBe(
+      'set enable_isolated_metadata = True in [DEFAULT] of /etc/neutron/conf.d/neutron-dhcp-agent/90-override.conf (it overrides /etc/neutron/dhcp_agent.ini), then systemctl restart neutron-dhcp-agent',
+    )
   })
 
   it('other files that set nothing leave the verdict to dhcp_agent.ini, worded as before', () => {
-    const f = check(withConfigs(OFF, [{content: '[DEFAULT]\n', path: '/etc/neutron/neutron.conf'}, {content: OFF, path: '/etc/neutron/dhcp_agent.ini'}]))
+    const f = check(
+      withConfigs(OFF, [
+        {content: '[DEFAULT]\n', path: '/etc/neutron/neutron.conf'},
+        {content: OFF, path: '/etc/neutron/dhcp_agent.ini'},
+      ]),
+    )
     expect(f.status).toBe('fail')
     expect(f.fix).toMatch(/^quantum-meta enable --config-file \/etc\/neutron\/dhcp_agent\.ini --restart/)
   })

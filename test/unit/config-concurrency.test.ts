@@ -54,7 +54,11 @@ describe('concurrent runs on one file', () => {
       seen.push(e.json.backup, d.json.backup)
     }
     expect(new Set(seen).size).toBe(10)
-    expect(readdirSync(dir).filter((f) => f.includes('.qm-backup-')).sort()).toEqual(seen.map((s) => s.slice(dir.length + 1)).sort())
+    expect(
+      readdirSync(dir)
+        .filter((f) => f.includes('.qm-backup-'))
+        .sort(),
+    ).toEqual(seen.map((s) => s.slice(dir.length + 1)).sort())
     // and started together rather than one after the other
     const [e, d] = await Promise.all([cliAsync(['enable', '--config-file', p, '--json']), cliAsync(['disable', '--config-file', p, '--json'])])
     expect([e.status, d.status]).toEqual([0, 0])

@@ -51,7 +51,9 @@ describe.skipIf(!isRoot)('a full disk never cuts the config short (real 64 KiB t
     const p = setup(0)
     const r = cli(['enable', '--config-file', p, '--no-backup'])
     expect(r.status).toBe(0)
-    expect(readFileSync(p, 'utf8')).toBe(CONFIG.replace('# enable_isolated_metadata = False\n', '# enable_isolated_metadata = False\nenable_isolated_metadata = True\n'))
+    expect(readFileSync(p, 'utf8')).toBe(
+      CONFIG.replace('# enable_isolated_metadata = False\n', '# enable_isolated_metadata = False\nenable_isolated_metadata = True\n'),
+    )
     expect(readdirSync(mnt).sort()).toEqual(['c.ini', 'fill'])
   })
 

@@ -114,7 +114,9 @@ function rest(text: string): string[] {
     .map((l) => l.replace(/\r?\n$/, ''))
 }
 function meaningOfOthers(text: string) {
-  return parseIni(text).assignments.filter((a) => !TARGET.test(`${a.key}=`)).map((a) => [a.section, a.key, a.value])
+  return parseIni(text)
+    .assignments.filter((a) => !TARGET.test(`${a.key}=`))
+    .map((a) => [a.section, a.key, a.value])
 }
 
 describe('properties of enable/disable on generated ini files', () => {

@@ -30,14 +30,18 @@ describe('1 MB of whitespace in one line parses and edits in linear time', () =>
     ['a continuation line of spaces', `[DEFAULT]\nx = 1\n${spaces}y${spaces}\n`],
     ['CRLF after spaces', `[DEFAULT]\r\nx = 1${spaces}\r\n`],
     ['separators', `[DEFAULT]\nx${'= '.repeat(MB / 2)}\n`],
-  ])('%s', (_name, text) => {
-    const parsed = timed(() => parseIni(text))
-    expect(parsed.ms).toBeLessThan(1000)
-    const edited = timed(() => applySettings(text, enableWanted({forceMetadata: true, metadataNetwork: true, rootHelper: 'sudo'})))
-    expect(edited.ms).toBeLessThan(1000)
-    const off = timed(() => applySettings(edited.value.text, disableWanted()))
-    expect(off.ms).toBeLessThan(1000)
-  }, 10_000)
+  ])(
+    '%s',
+    (_name, text) => {
+      const parsed = timed(() => parseIni(text))
+      expect(parsed.ms).toBeLessThan(1000)
+      const edited = timed(() => applySettings(text, enableWanted({forceMetadata: true, metadataNetwork: true, rootHelper: 'sudo'})))
+      expect(edited.ms).toBeLessThan(1000)
+      const off = timed(() => applySettings(edited.value.text, disableWanted()))
+      expect(off.ms).toBeLessThan(1000)
+    },
+    10_000,
+  )
 
   it('a line of spaces is blank to oslo.config, trailing whitespace is not part of a value', () => {
     const p = parseIni(`[DEFAULT]\nx = 1\n${spaces}\n`)
@@ -50,7 +54,29 @@ describe('1 MB of whitespace in one line parses and edits in linear time', () =>
 
 // characters that are odd in an ini file: controls, quotes, separators, brackets, BOM, Latin-1, astral
 const oddChar = fc.oneof(
-  fc.constantFrom(' ', '\t', '\r', '\u000b', '\u000c', '\u0085', '\u00a0', '\u2028', '\ufeff', '\u001b', '\u0000', '=', ':', '[', ']', '#', ';', '"', "'", '\u00e9', '\u{1f600}'),
+  fc.constantFrom(
+    ' ',
+    '\t',
+    '\r',
+    '\u000b',
+    '\u000c',
+    '\u0085',
+    '\u00a0',
+    '\u2028',
+    '\ufeff',
+    '\u001b',
+    '\u0000',
+    '=',
+    ':',
+    '[',
+    ']',
+    '#',
+    ';',
+    '"',
+    "'",
+    '\u00e9',
+    '\u{1f600}',
+  ),
   fc.string({maxLength: 3, unit: 'grapheme-ascii'}),
 )
 const oddLine = fc.array(oddChar, {maxLength: 30}).map((cs) => cs.join(''))
@@ -91,7 +117,9 @@ const KEYS = ['enable_isolated_metadata', 'force_metadata', 'enable_metadata_net
 const line = fc.oneof(
   fc.constantFrom('[DEFAULT]', '[AGENT]', '', '   '),
   fc.tuple(fc.constantFrom('#', ';', '# ', '#'), fc.constantFrom(...KEYS), fc.constantFrom(' = False', '=true', ': x'), oddLine).map((p) => p.join('')),
-  fc.tuple(fc.constantFrom(...KEYS), fc.constantFrom(' = ', '=', ' : ', '\t=\t'), fc.constantFrom('True', 'False', 'no', '"yes"', 'sudo', '1 # note')).map((p) => p.join('')),
+  fc
+    .tuple(fc.constantFrom(...KEYS), fc.constantFrom(' = ', '=', ' : ', '\t=\t'), fc.constantFrom('True', 'False', 'no', '"yes"', 'sudo', '1 # note'))
+    .map((p) => p.join('')),
   fc.tuple(fc.constantFrom('  ', '\t'), oddLine).map((p) => p.join('')),
   oddLine.map((s) => `# ${s}`),
 )

@@ -12,7 +12,10 @@ import {apiError} from '../../src/openstack/neutron.js'
 import {errorText} from '../../src/openstack/neutron-errors.js'
 
 const ENV = {OS_AUTH_URL: 'http://env:5000/v3', OS_PASSWORD: 'envpw', OS_PROJECT_NAME: 'envproj', OS_USERNAME: 'envuser'}
-const CLOUD = {entry: {auth: {auth_url: 'http://cloud:5000/v3', password: 'cloudpw', project_name: 'cloudproj', username: 'clouduser'}, region_name: 'R2'}, name: 'prod'}
+const CLOUD = {
+  entry: {auth: {auth_url: 'http://cloud:5000/v3', password: 'cloudpw', project_name: 'cloudproj', username: 'clouduser'}, region_name: 'R2'},
+  name: 'prod',
+}
 
 describe('credentials', () => {
   it('a flag beats the environment, which beats clouds.yaml', () => {
@@ -36,9 +39,13 @@ describe('credentials', () => {
   })
 
   it('an auth type outside the supported ones is exit 2 naming where it came from, never read as password', () => {
-    expect(() => resolveCredentials({'os-auth-type': 'bogus'}, {})).toThrow('--os-auth-type: unsupported auth type "bogus"; supported: password, v3password, v2password, token, v3token, v2token, none, noauth')
+    expect(() => resolveCredentials({'os-auth-type': 'bogus'}, {})).toThrow(
+      '--os-auth-type: unsupported auth type "bogus"; supported: password, v3password, v2password, token, v3token, v2token, none, noauth',
+    )
     expect(() => resolveCredentials({}, {...ENV, OS_AUTH_TYPE: 'v3oidcpassword'})).toThrow(/^OS_AUTH_TYPE: unsupported auth type "v3oidcpassword"/)
-    expect(() => resolveCredentials({}, {}, {entry: {...CLOUD.entry, auth_type: 'v3applicationcredential'}, name: 'prod'})).toThrow(/^auth_type of cloud prod in clouds.yaml: unsupported/)
+    expect(() => resolveCredentials({}, {}, {entry: {...CLOUD.entry, auth_type: 'v3applicationcredential'}, name: 'prod'})).toThrow(
+      /^auth_type of cloud prod in clouds.yaml: unsupported/,
+    )
     expect(resolveCredentials({'os-auth-type': 'v3password'}, ENV).authType).toBe('password')
     expect(resolveCredentials({'os-auth-type': 'v3token'}, {OS_ENDPOINT: 'http://q:9696', OS_TOKEN: 't'}).authType).toBe('token')
     expect(resolveCredentials({'os-auth-type': 'noauth'}, {OS_ENDPOINT: 'http://q:9696'}).authType).toBe('none')
@@ -47,7 +54,10 @@ describe('credentials', () => {
   it('clouds.yaml verify: false means insecure; secure.yaml is merged over the cloud', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'qm-clouds-'))
     try {
-      writeFileSync(join(dir, 'clouds.yaml'), 'clouds:\n  lab:\n    auth:\n      auth_url: http://127.0.0.1:5000/v3\n      username: admin\n      project_name: admin\n    region_name: RegionOne\n    verify: false\n')
+      writeFileSync(
+        join(dir, 'clouds.yaml'),
+        'clouds:\n  lab:\n    auth:\n      auth_url: http://127.0.0.1:5000/v3\n      username: admin\n      project_name: admin\n    region_name: RegionOne\n    verify: false\n',
+      )
       writeFileSync(join(dir, 'secure.yaml'), 'clouds:\n  lab:\n    auth:\n      password: s3cret\n')
       const cloud = await loadCloud('lab', {}, dir)
       const c = resolveCredentials({}, {}, cloud)
@@ -88,10 +98,17 @@ describe('catalog and errors', () => {
 
   it('reads both error bodies and maps statuses to exit codes', () => {
     expect(errorText('{"QuantumError": "Network abc could not be found"}')).toBe('Network abc could not be found')
-    expect(errorText('{"NeutronError": {"type": "NetworkNotFound", "message": "Network x could not be found.", "detail": ""}}')).toBe('NetworkNotFound: Network x could not be found.')
-    expect(apiError({status: 401, text: '{"error": {"message": "The request you have made requires authentication."}}'}, 'GET /networks')).toMatchObject({exit: 3})
+    expect(errorText('{"NeutronError": {"type": "NetworkNotFound", "message": "Network x could not be found.", "detail": ""}}')).toBe(
+      'NetworkNotFound: Network x could not be found.',
+    )
+    expect(apiError({status: 401, text: '{"error": {"message": "The request you have made requires authentication."}}'}, 'GET /networks')).toMatchObject({
+      exit: 3,
+    })
     expect(apiError({status: 404, text: '{}'}, 'x')).toMatchObject({exit: 2})
-    expect(apiError({status: 409, text: '{"NeutronError": {"type": "OverQuota", "message": "Quota exceeded for resources: [\'subnet\'].", "detail": ""}}'}, 'x').exit).toBe(1)
+    expect(
+      apiError({status: 409, text: '{"NeutronError": {"type": "OverQuota", "message": "Quota exceeded for resources: [\'subnet\'].", "detail": ""}}'}, 'x')
+        .exit,
+    ).toBe(1)
     expect(apiError({status: 503, text: '<html><body>Service Unavailable</body></html>'}, 'x').message).toBe('x: HTTP 503: Service Unavailable')
   })
 })

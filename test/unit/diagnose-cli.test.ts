@@ -13,11 +13,27 @@ describe('diagnose --snapshot (the README example)', () => {
   it('the real Grizzly node is healthy: exit 0, a table in chain order', () => {
     const r = cli(['diagnose', NET, '--snapshot', SNAP])
     expect(r.status).toBe(0)
-    const rows = r.stdout.split('\n').filter((l) => /^│ (ok|skip|WARN|FAIL)/.test(l)).map((l) => l.split('│')[2].trim())
+    const rows = r.stdout
+      .split('\n')
+      .filter((l) => /^│ (ok|skip|WARN|FAIL)/.test(l))
+      .map((l) => l.split('│')[2].trim())
     expect(rows).toEqual([
-      'config.metadata-enabled', 'config.agent-restarted', 'api.network', 'api.subnet-isolated', 'api.dhcp-agents', 'namespace.exists', 'namespace.dhcp-address',
-      'namespace.metadata-address', 'dnsmasq.running', 'opts.metadata-route', 'api.dhcp-port', 'proxy.running', 'proxy.listening',
-      'proxy.upstream', 'metadata-agent.config', 'probe.http',
+      'config.metadata-enabled',
+      'config.agent-restarted',
+      'api.network',
+      'api.subnet-isolated',
+      'api.dhcp-agents',
+      'namespace.exists',
+      'namespace.dhcp-address',
+      'namespace.metadata-address',
+      'dnsmasq.running',
+      'opts.metadata-route',
+      'api.dhcp-port',
+      'proxy.running',
+      'proxy.listening',
+      'proxy.upstream',
+      'metadata-agent.config',
+      'probe.http',
     ])
     expect(r.stdout).toMatch(/healthy: no link of the metadata chain is broken/)
   })
@@ -26,7 +42,11 @@ describe('diagnose --snapshot (the README example)', () => {
     const r = cli(['diagnose', NET, '--snapshot', SNAP, '--json'])
     expect(r.status).toBe(0)
     expect(r.json).toMatchObject({healthy: true, layout: 'quantum', network: NET})
-    expect(r.json.findings[9]).toMatchObject({evidence: [expect.stringContaining('tag:tag0,option:classless-static-route,169.254.169.254/32,172.17.17.1')], id: 'opts.metadata-route', status: 'pass'})
+    expect(r.json.findings[9]).toMatchObject({
+      evidence: [expect.stringContaining('tag:tag0,option:classless-static-route,169.254.169.254/32,172.17.17.1')],
+      id: 'opts.metadata-route',
+      status: 'pass',
+    })
     expect(r.stderr).toBe('')
   })
 
@@ -71,8 +91,21 @@ describe('diagnose input checks', () => {
     expect(ovn).toBeGreaterThan(16)
     expect(lines[ovn + 1]).toMatch(/^ {2}ovn\.agent-config\s/)
     expect(lines.filter((l) => /^ {2}ovn\./.test(l)).map((l) => l.trim().split(/\s+/)[0])).toEqual([
-      'ovn.agent-config', 'ovn.agent-running', 'ovn.chassis', 'ovn.agent-registered', 'ovn.metadata-port', 'ovn.dhcp-route', 'ovn.local-vif',
-      'ovn.namespace', 'ovn.namespace-addresses', 'ovn.br-int-port', 'ovn.haproxy', 'ovn.haproxy-config', 'ovn.haproxy-listening', 'ovn.upstream-socket', 'ovn.probe',
+      'ovn.agent-config',
+      'ovn.agent-running',
+      'ovn.chassis',
+      'ovn.agent-registered',
+      'ovn.metadata-port',
+      'ovn.dhcp-route',
+      'ovn.local-vif',
+      'ovn.namespace',
+      'ovn.namespace-addresses',
+      'ovn.br-int-port',
+      'ovn.haproxy',
+      'ovn.haproxy-config',
+      'ovn.haproxy-listening',
+      'ovn.upstream-socket',
+      'ovn.probe',
     ])
     const json = cli(['diagnose', '--list-checks', '--json']).json
     expect(json.checks.filter((c: {chain: string}) => c.chain === 'dhcp-agent')).toHaveLength(16)

@@ -1,7 +1,20 @@
 // `quantum-meta enable` / `disable` through the built binary, on real files in temp directories.
 // Fixtures: test/fixtures/config/SOURCES.md says where each file came from.
 import {spawnSync} from 'node:child_process'
-import {chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
+import {
+  chmodSync,
+  chownSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
@@ -96,7 +109,8 @@ describe('enable on hand-written variants', () => {
 
   it('CRLF, a UTF-8 BOM, no trailing newline, key=value and tabs are all kept', () => {
     // (the tab-indented line continues interface_driver's value, as oslo.config reads it)
-    const original = '\uFEFF[DEFAULT]\r\ninterface_driver=linuxbridge\r\n\tdebug=True\r\ndhcp_driver=dnsmasq\r\n#enable_isolated_metadata=false\r\nforce_metadata\t=\tFalse'
+    const original =
+      '\uFEFF[DEFAULT]\r\ninterface_driver=linuxbridge\r\n\tdebug=True\r\ndhcp_driver=dnsmasq\r\n#enable_isolated_metadata=false\r\nforce_metadata\t=\tFalse'
     const p = file(original)
     expect(cli(['enable', '--config-file', p]).status).toBe(0)
     const bytes = readFileSync(p)

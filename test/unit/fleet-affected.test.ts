@@ -19,7 +19,11 @@ const VM2 = {device: '66666666-7777-4888-9999-aaaaaaaaaaaa', ip: '198.51.100.23'
 const API = {
   agents: ['net1', 'net2', 'net3'],
   instances: [VM1, VM2],
-  ports: [{host: 'net1', ip: '198.51.100.1'}, {host: 'net2', ip: '198.51.100.2'}, {host: 'net3', ip: '198.51.100.3'}],
+  ports: [
+    {host: 'net1', ip: '198.51.100.1'},
+    {host: 'net2', ip: '198.51.100.2'},
+    {host: 'net3', ip: '198.51.100.3'},
+  ],
 }
 const input = (spec: HostSpec, broken = false): HostInput => {
   const snapshot = hostSnapshot(spec)
@@ -40,12 +44,23 @@ const three = (leases = LEASES) =>
 describe('HostReport.affected', () => {
   it('the broken host lists the two instances that leased from it, with port and device; healthy hosts list none', () => {
     const r = three()
-    expect(r.hosts.map((h) => [h.host, h.healthy])).toEqual([['net1', true], ['net2', false], ['net3', true]])
+    expect(r.hosts.map((h) => [h.host, h.healthy])).toEqual([
+      ['net1', true],
+      ['net2', false],
+      ['net3', true],
+    ])
     expect(r.hosts[0].affected).toBeUndefined() // healthy, though it holds the same lease file
     expect(r.hosts[2].affected).toBeUndefined()
     expect(r.hosts[1].affected).toEqual([
       {device: VM2.device, deviceOwner: 'compute:nova', hostname: 'host-198-51-100-23', ip: VM2.ip, mac: VM2.mac, port: 'cb23e312-84d0-4027-8dbf-932acebb37a1'},
-      {device: VM1.device, deviceOwner: 'compute:nova', hostname: 'host-198-51-100-149', ip: VM1.ip, mac: VM1.mac, port: 'cb23e312-84d0-4027-8dbf-932acebb37a0'},
+      {
+        device: VM1.device,
+        deviceOwner: 'compute:nova',
+        hostname: 'host-198-51-100-149',
+        ip: VM1.ip,
+        mac: VM1.mac,
+        port: 'cb23e312-84d0-4027-8dbf-932acebb37a0',
+      },
     ])
     const text = renderFleet(r)
     expect(text).toContain('2 instances leased from this host:')
@@ -60,8 +75,13 @@ describe('HostReport.affected', () => {
     const failures = [...xml.matchAll(/<failure [^>]*>([^<]*)<\/failure>/g)].map((m) => m[1])
     const withInstances = failures.filter((f) => f.includes('instances leased from this host'))
     expect(withInstances).toHaveLength(1)
-    expect(withInstances[0]).toContain(`2 instances leased from this host:\n  ${VM2.mac} ${VM2.ip} host-198-51-100-23 port cb23e312-84d0-4027-8dbf-932acebb37a1 device ${VM2.device} (compute:nova)`)
-    const r = spawnSync('xmllint', ['--noout', '--schema', fileURLToPath(new URL('../fixtures/junit/junit-10.xsd', import.meta.url)), '-'], {encoding: 'utf8', input: xml})
+    expect(withInstances[0]).toContain(
+      `2 instances leased from this host:\n  ${VM2.mac} ${VM2.ip} host-198-51-100-23 port cb23e312-84d0-4027-8dbf-932acebb37a1 device ${VM2.device} (compute:nova)`,
+    )
+    const r = spawnSync('xmllint', ['--noout', '--schema', fileURLToPath(new URL('../fixtures/junit/junit-10.xsd', import.meta.url)), '-'], {
+      encoding: 'utf8',
+      input: xml,
+    })
     expect(r.status, r.stderr).toBe(0)
   })
 
@@ -87,7 +107,10 @@ describe('HostReport.affected', () => {
   })
 
   it('the text shows at most AFFECTED_SHOWN, then how many more', () => {
-    const many = Array.from({length: AFFECTED_SHOWN + 7}, (_, i) => `1795622418 fa:16:3e:00:01:${i.toString(16).padStart(2, '0')} 198.51.100.${i + 10} * *`).join('\n')
+    const many = Array.from(
+      {length: AFFECTED_SHOWN + 7},
+      (_, i) => `1795622418 fa:16:3e:00:01:${i.toString(16).padStart(2, '0')} 198.51.100.${i + 10} * *`,
+    ).join('\n')
     const r = three(many)
     expect(r.hosts[1].affected).toHaveLength(AFFECTED_SHOWN + 7)
     const text = renderFleet(r)

@@ -20,7 +20,16 @@ const file = (snap: Snapshot | string) => {
 const host = (spec: HostSpec) => file(hostSnapshot(spec))
 const args = (...paths: string[]) => paths.flatMap((p) => ['--snapshot', p])
 /** the table's data rows: [host, status, text] */
-const rows = (out: string) => out.split('\n').filter((l) => /^│ \S/.test(l) && !/^│ host /.test(l)).map((l) => l.split('│').slice(1, 4).map((c) => c.trim()))
+const rows = (out: string) =>
+  out
+    .split('\n')
+    .filter((l) => /^│ \S/.test(l) && !/^│ host /.test(l))
+    .map((l) =>
+      l
+        .split('│')
+        .slice(1, 4)
+        .map((c) => c.trim()),
+    )
 
 describe('diagnose NET with several --snapshot files', () => {
   it('two healthy hosts: one row each, exit 0', () => {
@@ -63,7 +72,12 @@ describe('diagnose NET with several --snapshot files', () => {
   })
 
   it('--json: {network, healthy, hosts: [{host, reachable, layout, backend, healthy, findings}], cross}', () => {
-    const r = cli(['diagnose', ZED_NET, '--json', ...args(host({host: 'net1', ip: '198.51.100.1'}), host({host: 'net2', ip: '198.51.100.2', optsVia: '198.51.100.1'}))])
+    const r = cli([
+      'diagnose',
+      ZED_NET,
+      '--json',
+      ...args(host({host: 'net1', ip: '198.51.100.1'}), host({host: 'net2', ip: '198.51.100.2', optsVia: '198.51.100.1'})),
+    ])
     expect(r.status).toBe(1)
     expect(r.stderr).toBe('')
     expect(Object.keys(r.json).sort()).toEqual(['cross', 'healthy', 'hosts', 'network'])

@@ -38,8 +38,30 @@ describe('ssh transport, offline', () => {
   })
 
   it("ssh's argv: BatchMode and ConnectTimeout first (ssh keeps the first value), -F, -o each, -- before DEST", () => {
-    expect(sshArgv('net1', ['quantum-meta', 'collect', NET], {...opts, connectTimeoutS: 7, sshConfig: '/x/ssh_config', sshOptions: ['ProxyJump=bastion', 'User=ops']})).toEqual([
-      '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=7', '-F', '/x/ssh_config', '-o', 'ProxyJump=bastion', '-o', 'User=ops', '-T', '--', 'net1', 'quantum-meta', 'collect', NET,
+    expect(
+      sshArgv('net1', ['quantum-meta', 'collect', NET], {
+        ...opts,
+        connectTimeoutS: 7,
+        sshConfig: '/x/ssh_config',
+        sshOptions: ['ProxyJump=bastion', 'User=ops'],
+      }),
+    ).toEqual([
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'ConnectTimeout=7',
+      '-F',
+      '/x/ssh_config',
+      '-o',
+      'ProxyJump=bastion',
+      '-o',
+      'User=ops',
+      '-T',
+      '--',
+      'net1',
+      'quantum-meta',
+      'collect',
+      NET,
     ])
   })
 
@@ -63,7 +85,9 @@ describe('ssh transport, offline', () => {
   })
 
   it("keeps ssh's last stderr line, printable", () => {
-    expect(lastLine('Warning: something\r\nssh: connect to host 10.0.0.9 port 22: Connection timed out\r\n\n')).toBe('ssh: connect to host 10.0.0.9 port 22: Connection timed out')
+    expect(lastLine('Warning: something\r\nssh: connect to host 10.0.0.9 port 22: Connection timed out\r\n\n')).toBe(
+      'ssh: connect to host 10.0.0.9 port 22: Connection timed out',
+    )
     expect(lastLine('bad\u001b[31mcolour')).toBe('bad?[31mcolour')
     expect(lastLine('')).toBe('')
   })

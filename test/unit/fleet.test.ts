@@ -16,7 +16,13 @@ const cross = (fs: Finding[], id: string) => {
   return f
 }
 const judge = (...inputs: HostInput[]) => judgeFleet(ZED_NET, inputs, {probe: false})
-const API = {agents: ['net1', 'net2'], ports: [{host: 'net1', ip: '198.51.100.1'}, {host: 'net2', ip: '198.51.100.2'}]}
+const API = {
+  agents: ['net1', 'net2'],
+  ports: [
+    {host: 'net1', ip: '198.51.100.1'},
+    {host: 'net2', ip: '198.51.100.2'},
+  ],
+}
 
 describe('judgeFleet', () => {
   it('two healthy agents, each routing via its own DHCP port: healthy, exit 0', () => {
@@ -62,7 +68,10 @@ describe('judgeFleet', () => {
   })
 
   it('--check narrows every host to those links, and leaves out the cross-host findings', () => {
-    const r = judgeFleet(ZED_NET, [input({host: 'net1', ip: '198.51.100.1'}), input({host: 'net2', ip: '198.51.100.2', optsVia: '198.51.100.1'})], {only: ['proxy.running'], probe: false})
+    const r = judgeFleet(ZED_NET, [input({host: 'net1', ip: '198.51.100.1'}), input({host: 'net2', ip: '198.51.100.2', optsVia: '198.51.100.1'})], {
+      only: ['proxy.running'],
+      probe: false,
+    })
     expect(r.hosts.map((h) => h.findings.map((f) => f.id))).toEqual([['proxy.running'], ['proxy.running']])
     expect(r.cross).toEqual([])
   })
@@ -75,11 +84,13 @@ describe('cross.opts-own-port', () => {
     expect(f.status).toBe('fail')
     expect(f.summary).toMatch(/^net2 routes 169\.254\.169\.254 via 198\.51\.100\.1, the DHCP port of net1: copied or stale opts/)
     expect(f.fix).toBe('on net2: systemctl restart neutron-dhcp-agent   (the agent rewrites opts from its own port)')
-    expect(f.evidence).toContain('net2: DHCP port IP 198.51.100.2; /var/lib/neutron/dhcp/debe22fb-0d6c-4b70-9763-b422a9442bb1/opts: 169.254.169.254/32 via 198.51.100.1')
+    expect(f.evidence).toContain(
+      'net2: DHCP port IP 198.51.100.2; /var/lib/neutron/dhcp/debe22fb-0d6c-4b70-9763-b422a9442bb1/opts: 169.254.169.254/32 via 198.51.100.1',
+    )
     expect(fleetExitCode(r)).toBe(1)
   })
 
-  it('the API ports name the owner of a next hop no inspected namespace holds (the agent host name mapped to the operator\'s)', () => {
+  it("the API ports name the owner of a next hop no inspected namespace holds (the agent host name mapped to the operator's)", () => {
     // net3 is not inspected; its port is in the API. net2's opts still point at it (the port moved)
     const api = {agents: ['net1', 'net2'], ports: [...API.ports, {host: 'net3', ip: '198.51.100.3'}]}
     const r = judge(input({api, host: 'net1', ip: '198.51.100.1'}), input({api, host: 'net2', ip: '198.51.100.2', optsVia: '198.51.100.3'}))
@@ -89,7 +100,7 @@ describe('cross.opts-own-port', () => {
     expect(f.evidence).toContain('API: DHCP port cdca02dc-a83e-410a-b71e-0a67211c5d92 on net3: 198.51.100.3')
   })
 
-  it('a next hop nobody holds is left to the host\'s own opts check (not a cross-host finding)', () => {
+  it("a next hop nobody holds is left to the host's own opts check (not a cross-host finding)", () => {
     const r = judge(input({host: 'net1', ip: '198.51.100.1'}), input({host: 'net2', ip: '198.51.100.2', optsVia: '198.51.100.9'}))
     expect(cross(r.cross, 'cross.opts-own-port').status).toBe('pass')
     expect(r.hosts[1].findings.find((f) => f.status === 'fail')?.id).toBe('opts.metadata-route')
@@ -105,12 +116,20 @@ describe('cross.agents-api', () => {
 
   it('a listed host without the namespace, and a namespace on a host the API does not list', () => {
     const api = {agents: ['net1', 'net2'], ports: API.ports}
-    const r = judge(input({api, host: 'net1', ip: '198.51.100.1'}), input({api, host: 'net2', ip: '198.51.100.2', noNamespace: true}), input({host: 'net3', ip: '198.51.100.3'}))
+    const r = judge(
+      input({api, host: 'net1', ip: '198.51.100.1'}),
+      input({api, host: 'net2', ip: '198.51.100.2', noNamespace: true}),
+      input({host: 'net3', ip: '198.51.100.3'}),
+    )
     const f = cross(r.cross, 'cross.agents-api')
     expect(f.status).toBe('fail')
     expect(f.summary).toContain('the API lists net2 as hosting the network, but it has no qdhcp-debe22fb-0d6c-4b70-9763-b422a9442bb1')
-    expect(f.summary).toContain('net3 has qdhcp-debe22fb-0d6c-4b70-9763-b422a9442bb1, but the API does not list it among the network\'s DHCP agents: a stale namespace')
-    expect(f.fix).toMatch(/^on net2: systemctl restart neutron-dhcp-agent .*; on net3: neutron-netns-cleanup, or ip netns delete qdhcp-debe22fb-0d6c-4b70-9763-b422a9442bb1/)
+    expect(f.summary).toContain(
+      "net3 has qdhcp-debe22fb-0d6c-4b70-9763-b422a9442bb1, but the API does not list it among the network's DHCP agents: a stale namespace",
+    )
+    expect(f.fix).toMatch(
+      /^on net2: systemctl restart neutron-dhcp-agent .*; on net3: neutron-netns-cleanup, or ip netns delete qdhcp-debe22fb-0d6c-4b70-9763-b422a9442bb1/,
+    )
   })
 
   it('an agent the API lists that was not inspected is a warning naming it', () => {
@@ -130,7 +149,9 @@ describe('cross.ipv6-metadata', () => {
     const r = judge(input({host: 'net1', ip: '198.51.100.1', ipv6: 'holds'}), input({host: 'net2', ip: '198.51.100.2', ipv6: 'dadfailed'}))
     const f = cross(r.cross, 'cross.ipv6-metadata')
     expect(f.status).toBe('pass')
-    expect(f.summary).toBe('net1 holds fe80::a9fe:a9fe; net2 failed duplicate address detection for it and serves metadata over IPv4 only: expected with several DHCP agents')
+    expect(f.summary).toBe(
+      'net1 holds fe80::a9fe:a9fe; net2 failed duplicate address detection for it and serves metadata over IPv4 only: expected with several DHCP agents',
+    )
     expect(fleetExitCode(r)).toBe(0)
   })
 
@@ -151,13 +172,19 @@ describe('cross.ipv6-metadata', () => {
     subnets.body = JSON.stringify(doc)
     const f = cross(judge({host: 'net1', snapshot: a}, {host: 'net2', snapshot: b}).cross, 'cross.ipv6-metadata')
     expect(f.status).toBe('fail')
-    expect(f.summary).toBe('the network has an IPv6 subnet (2001:db8::/64, from the API) but no host holds fe80::a9fe:a9fe: IPv6-only instances get no metadata')
+    expect(f.summary).toBe(
+      'the network has an IPv6 subnet (2001:db8::/64, from the API) but no host holds fe80::a9fe:a9fe: IPv6-only instances get no metadata',
+    )
   })
 
   it('the ip parsers record dadfailed from text and JSON', () => {
     const text = parseIpAddr('2: tap1: <UP> mtu 1500\n    inet6 fe80::a9fe:a9fe/64 scope link dadfailed tentative \n')
     expect(text[0].addresses[0]).toMatchObject({dadfailed: true, local: 'fe80::a9fe:a9fe'})
-    const json = parseIpAddr(JSON.stringify([{addr_info: [{dadfailed: true, family: 'inet6', local: 'fe80::a9fe:a9fe', prefixlen: 64, scope: 'link', tentative: true}], ifname: 'tap1'}]))
+    const json = parseIpAddr(
+      JSON.stringify([
+        {addr_info: [{dadfailed: true, family: 'inet6', local: 'fe80::a9fe:a9fe', prefixlen: 64, scope: 'link', tentative: true}], ifname: 'tap1'},
+      ]),
+    )
     expect(json[0].addresses[0].dadfailed).toBe(true)
     expect(parseIpAddr('2: tap1: <UP> mtu 1500\n    inet6 fe80::a9fe:a9fe/64 scope link \n')[0].addresses[0].dadfailed).toBeUndefined()
   })
@@ -180,9 +207,20 @@ describe('judgeFleetAll (diagnose --all --host)', () => {
     const r = judgeFleetAll([withOther({host: 'net1', ip: '198.51.100.1'}), input({host: 'net2', ip: '198.51.100.2'}), gone], {probe: false})
     expect(r.networks.map((n) => n.network)).toEqual([OTHER, ZED_NET].sort())
     const byNet = Object.fromEntries(r.networks.map((n) => [n.network, n.hosts.map((h) => [h.host, h.reachable])]))
-    expect(byNet[OTHER]).toEqual([['net1', true], ['net4', false]])
-    expect(byNet[ZED_NET]).toEqual([['net1', true], ['net2', true], ['net4', false]])
-    expect(r.hosts.map((h) => [h.host, h.reachable, h.networks.length])).toEqual([['net1', true, 2], ['net2', true, 1], ['net4', false, 0]])
+    expect(byNet[OTHER]).toEqual([
+      ['net1', true],
+      ['net4', false],
+    ])
+    expect(byNet[ZED_NET]).toEqual([
+      ['net1', true],
+      ['net2', true],
+      ['net4', false],
+    ])
+    expect(r.hosts.map((h) => [h.host, h.reachable, h.networks.length])).toEqual([
+      ['net1', true, 2],
+      ['net2', true, 1],
+      ['net4', false, 0],
+    ])
   })
 
   it('exit: the worst over the networks (1 over 3); healthy only when every network is', () => {
@@ -220,7 +258,10 @@ describe('renderFleetAll', () => {
     snap.networks.push(ev)
     const empty = hostSnapshot({host: 'net3', ip: '198.51.100.3'})
     empty.networks = []
-    const r = judgeFleetAll([{host: 'net1', snapshot: snap}, input({host: 'net2', ip: '198.51.100.2'}), {host: 'net3', snapshot: empty}, {error: 'Connection refused', host: 'net4'}], {probe: false})
+    const r = judgeFleetAll(
+      [{host: 'net1', snapshot: snap}, input({host: 'net2', ip: '198.51.100.2'}), {host: 'net3', snapshot: empty}, {error: 'Connection refused', host: 'net4'}],
+      {probe: false},
+    )
     const text = renderFleetAll(r)
     const heads = text.split('\n').filter((l) => l.startsWith('network '))
     expect(heads).toEqual([`network ${OTHER} on 2 hosts`, `network ${ZED_NET} on 3 hosts`])

@@ -59,7 +59,9 @@ describe('diagnose NET with several --snapshot files, as JUnit', () => {
     expect(xpath(r.stdout, `//testcase[@classname="net2.${ZED_NET}"][@name="opts.metadata-route"]/failure/@message`)).toMatch(/198\.51\.100\.1/)
     expect(xpath(r.stdout, `//testcase[@classname="net2.${ZED_NET}"][@name="proxy.upstream"]/failure/@message`)).toMatch(/ECONNREFUSED/)
     expect(xpath(r.stdout, `//testcase[@classname="cross.${ZED_NET}"][failure]/@name`)).toBe('cross.opts-own-port')
-    expect(xpath(r.stdout, `//testcase[@classname="cross.${ZED_NET}"]/failure/@message`)).toMatch(/^net2 routes 169\.254\.169\.254 via 198\.51\.100\.1, the DHCP port of net1/)
+    expect(xpath(r.stdout, `//testcase[@classname="cross.${ZED_NET}"]/failure/@message`)).toMatch(
+      /^net2 routes 169\.254\.169\.254 via 198\.51\.100\.1, the DHCP port of net1/,
+    )
     // totals: the sums of the suites
     const sum = (a: string) => [1, 2, 3, 4].reduce((s, i) => s + Number(xpath(r.stdout, `//testsuite[${i}]/@${a}`)), 0)
     expect(Number(xpath(r.stdout, '/testsuites/@tests'))).toBe(sum('tests'))
@@ -82,7 +84,7 @@ describe('diagnose NET with several --snapshot files, as JUnit', () => {
     expect(xpath(readFileSync(f, 'utf8'), '/testsuites/@failures')).toBe('0')
   })
 
-  it('--host over ssh: a host that cannot be reached is one failing host.reachable with ssh\'s own message; exit 3', async () => {
+  it("--host over ssh: a host that cannot be reached is one failing host.reachable with ssh's own message; exit 3", async () => {
     // a loopback port nothing listens on: bind one, note it, close it
     const {createServer} = await import('node:net')
     const srv = createServer()
@@ -90,7 +92,23 @@ describe('diagnose NET with several --snapshot files, as JUnit', () => {
     const port = (srv.address() as {port: number}).port
     await new Promise((resolve) => srv.close(resolve))
     const home = join(dir, 'home')
-    const r = cli(['diagnose', ZED_NET, '--host', '127.0.0.1', '--ssh-option', `Port=${port}`, '--ssh-option', 'UserKnownHostsFile=/dev/null', '--connect-timeout', '5', '--format', 'junit'], {env: {HOME: home}})
+    const r = cli(
+      [
+        'diagnose',
+        ZED_NET,
+        '--host',
+        '127.0.0.1',
+        '--ssh-option',
+        `Port=${port}`,
+        '--ssh-option',
+        'UserKnownHostsFile=/dev/null',
+        '--connect-timeout',
+        '5',
+        '--format',
+        'junit',
+      ],
+      {env: {HOME: home}},
+    )
     expect(r.status).toBe(3)
     expect(validate(r.stdout)).toBe(true)
     expect(xpath(r.stdout, '//testsuite/@name')).toBe(`quantum-meta 127.0.0.1 ${ZED_NET}`)

@@ -87,7 +87,9 @@ describe('diagnose --format junit (the built binary)', () => {
     expect(attr(r.stdout, '//failure/@message')).toBe('no classless-static-route (121) line in opts: instances get no route to 169.254.169.254')
     const text = xpath(r.stdout, '//failure')
     expect(text).toMatch(/opts:1: tag:tag0,option:router\n/)
-    expect(text).toMatch(/\nfix: printf '\\n%s' 'tag:tag0,option:classless-static-route,169\.254\.169\.254\/32,172\.17\.17\.1' >> \S+\/opts && kill -HUP 27348 /)
+    expect(text).toMatch(
+      /\nfix: printf '\\n%s' 'tag:tag0,option:classless-static-route,169\.254\.169\.254\/32,172\.17\.17\.1' >> \S+\/opts && kill -HUP 27348 /,
+    )
   })
 
   it('a warning passes, with WARN and the summary in <system-out>', () => {
@@ -235,7 +237,7 @@ describe('diagnose --junit FILE', () => {
 describe('the renderer on its own', () => {
   it('escapes for both places and drops what XML 1.0 cannot carry', () => {
     expect(escText(HOSTILE)).toBe('a&lt;b&gt;&amp;c"d\'e ]]&gt; fgh[31mijk&#13;\nl\tm')
-    expect(escAttr(HOSTILE)).toBe('a&lt;b&gt;&amp;c&quot;d\'e ]]&gt; fgh[31mijk&#13;&#10;l&#9;m')
+    expect(escAttr(HOSTILE)).toBe("a&lt;b&gt;&amp;c&quot;d'e ]]&gt; fgh[31mijk&#13;&#10;l&#9;m")
     expect(escText('x'.repeat(MAX_TEXT + 10))).toBe(`${'x'.repeat(MAX_TEXT)}… (cut, ${MAX_TEXT + 10} characters)`)
   })
 
@@ -261,7 +263,15 @@ describe('the renderer on its own', () => {
       {evidence: ['ps: no haproxy <defunct> & co'], fix: 'systemctl restart neutron-dhcp-agent', id: 'proxy.running', status: 'fail', summary: 'no proxy'},
     ]
     const fleet: FleetReport = {
-      cross: [{evidence: ['net2 opts: via 198.51.100.3'], fix: 'rm the opts', id: 'cross.opts-route-host', status: 'fail', summary: "net2's route goes via net1's port IP"}],
+      cross: [
+        {
+          evidence: ['net2 opts: via 198.51.100.3'],
+          fix: 'rm the opts',
+          id: 'cross.opts-route-host',
+          status: 'fail',
+          summary: "net2's route goes via net1's port IP",
+        },
+      ],
       healthy: false,
       hosts: [
         {backend: 'dhcp-agent', findings: ok, healthy: true, host: 'net1', layout: 'neutron', reachable: true},
@@ -273,7 +283,11 @@ describe('the renderer on its own', () => {
     const xml = junitOfFleet(fleet)
     expect(validate(xml)).toMatchObject({ok: true})
     expect(count(xml, '//testsuite')).toBe(4)
-    expect([1, 2, 3].map((i) => attr(xml, `//testsuite[${i}]/@name`))).toEqual([`quantum-meta net1 ${NET}`, `quantum-meta net2 ${NET}`, `quantum-meta net3 ${NET}`])
+    expect([1, 2, 3].map((i) => attr(xml, `//testsuite[${i}]/@name`))).toEqual([
+      `quantum-meta net1 ${NET}`,
+      `quantum-meta net2 ${NET}`,
+      `quantum-meta net3 ${NET}`,
+    ])
     expect(attr(xml, '//testsuite[3]/testcase/@name')).toBe('host.reachable')
     expect(attr(xml, '//testsuite[3]/testcase/@classname')).toBe(`net3.${NET}`)
     expect(attr(xml, '//testsuite[3]/testcase/failure/@message')).toBe('ssh: connect to host net3 port 22: Connection refused')

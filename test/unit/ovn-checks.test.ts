@@ -43,7 +43,9 @@ describe('OVN snapshots from a real chassis, judged anywhere', () => {
     expect(r.status).toBe(0)
     expect(r.stdout).toMatch(/^network [0-9a-f-]{36} \(ML2\/OVN\)/)
     expect(byId(fs, 'ovn.agent-config').evidence).toContainEqual(
-      expect.stringMatching(/^metadata_proxy_shared_secret: set \(value not shown\) \(\/etc\/qm-ovn\/neutron_ovn_metadata_agent\.ini:\d+ \[DEFAULT\] metadata_proxy_shared_secret\)$/),
+      expect.stringMatching(
+        /^metadata_proxy_shared_secret: set \(value not shown\) \(\/etc\/qm-ovn\/neutron_ovn_metadata_agent\.ini:\d+ \[DEFAULT\] metadata_proxy_shared_secret\)$/,
+      ),
     )
   })
 
@@ -62,7 +64,9 @@ describe('OVN snapshots from a real chassis, judged anywhere', () => {
     expect(firstBroken(fs)!.fix).toMatch(/^systemctl start neutron-ovn-metadata-agent/)
     expect(byId(fs, 'ovn.upstream-socket')).toMatchObject({status: 'fail'})
     // where the connections came from when no agent runs: the running parts, said so
-    expect(byId(fs, 'ovn.agent-config').evidence.join('\n')).toMatch(/ovsdb_connection = unix:\/run\/qm-ovn\/openvswitch\/db\.sock \(.*ovn-controller pid \d+ command line, as no agent runs\)/)
+    expect(byId(fs, 'ovn.agent-config').evidence.join('\n')).toMatch(
+      /ovsdb_connection = unix:\/run\/qm-ovn\/openvswitch\/db\.sock \(.*ovn-controller pid \d+ command line, as no agent runs\)/,
+    )
   })
 
   it('namespace deleted under a live haproxy: a warning naming the orphan pid (it still answers), not a failure', () => {
@@ -158,7 +162,8 @@ describe('OVN faults, one piece of the real healthy evidence changed', () => {
   it('the metadata veth in OVS with an error, or with another MAC than the port: named', () => {
     const ev = healthy()
     editTable(ev.ovn!.ovs, 1, (t) => {
-      for (const r of t.data) if (JSON.stringify(r[col(t, 'external_ids')]).includes('iface-id')) r[col(t, 'error')] = 'could not open network device tapx (No such device)'
+      for (const r of t.data)
+        if (JSON.stringify(r[col(t, 'external_ids')]).includes('iface-id')) r[col(t, 'error')] = 'could not open network device tapx (No such device)'
     })
     // the VM's own port carries an iface-id too: the metadata port's is the one judged
     const f = byId(judge(ev).findings, 'ovn.br-int-port')

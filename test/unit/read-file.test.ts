@@ -42,7 +42,12 @@ afterAll(() => rmSync(dir, {force: true, recursive: true}))
 
 describe('the reader', () => {
   it('refuses a FIFO, a symlink to one, a directory and a device without blocking, names what it is', async () => {
-    for (const [path, what] of [[fifo, 'a FIFO'], [join(dir, 'fifo-link'), 'a FIFO'], [dir, 'a directory'], ['/dev/zero', 'a character device']]) {
+    for (const [path, what] of [
+      [fifo, 'a FIFO'],
+      [join(dir, 'fifo-link'), 'a FIFO'],
+      [dir, 'a directory'],
+      ['/dev/zero', 'a character device'],
+    ]) {
       const r = await readRegularFile(path, 1024)
       expect(r).toMatchObject({kind: 'not-regular', ok: false, reason: `is ${what}, not a regular file`})
       expect(readRegularFileSync(path, 1024)).toMatchObject({kind: 'not-regular', ok: false})
@@ -113,7 +118,10 @@ describe('clouds.yaml and secure.yaml', () => {
   it('OS_CLIENT_SECURE_FILE naming a FIFO is exit 2 at once', () => {
     const clouds = join(dir, 'clouds.yaml')
     writeFileSync(clouds, 'clouds:\n  lab:\n    auth:\n      auth_url: http://127.0.0.1:1/v3\n      username: u\n      project_name: p\n')
-    const r = run(['subnet', 'create', 'net1', '10.0.0.0/24', '--os-cloud', 'lab'], {cwd: dir, env: {OS_CLIENT_CONFIG_FILE: clouds, OS_CLIENT_SECURE_FILE: join(dir, 'fifo-link')}})
+    const r = run(['subnet', 'create', 'net1', '10.0.0.0/24', '--os-cloud', 'lab'], {
+      cwd: dir,
+      env: {OS_CLIENT_CONFIG_FILE: clouds, OS_CLIENT_SECURE_FILE: join(dir, 'fifo-link')},
+    })
     expect(r.status).toBe(2)
     expect(r.stderr).toMatch(/fifo-link: is a FIFO, not a regular file/)
   })

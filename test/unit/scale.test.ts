@@ -69,17 +69,26 @@ describe('readProcTable: one kernel walk, the whole table', () => {
   // its own listeners and the shape, not byte equality with a second read (connections come and go)
   it('a TCP table larger than one page (60 listeners on 127.0.0.1) is read to its end', async () => {
     const servers = await Promise.all(
-      Array.from({length: 60}, () => new Promise<ReturnType<typeof createServer>>((resolve) => {
-        const s = createServer()
-        s.listen(0, '127.0.0.1', () => resolve(s))
-      })),
+      Array.from(
+        {length: 60},
+        () =>
+          new Promise<ReturnType<typeof createServer>>((resolve) => {
+            const s = createServer()
+            s.listen(0, '127.0.0.1', () => resolve(s))
+          }),
+      ),
     )
     try {
       const text = (await readProcTable('/proc/self/net/tcp'))!
       expect(text.length).toBeGreaterThan(4096)
       expect(text.startsWith('  sl  local_address')).toBe(true)
       expect(text.endsWith('\n')).toBe(true)
-      const listening = new Set(text.split('\n').filter((l) => / 0A /.test(l)).map((l) => parseInt(l.trim().split(/\s+/)[1].split(':')[1], 16)))
+      const listening = new Set(
+        text
+          .split('\n')
+          .filter((l) => / 0A /.test(l))
+          .map((l) => parseInt(l.trim().split(/\s+/)[1].split(':')[1], 16)),
+      )
       for (const s of servers) expect(listening.has((s.address() as {port: number}).port)).toBe(true)
       const lines = text.split('\n').length
       const again = readFileSync('/proc/self/net/tcp', 'utf8').split('\n').length

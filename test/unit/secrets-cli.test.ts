@@ -81,7 +81,10 @@ describe.skipIf(!isRoot)('collect: no planted secret in the snapshot, on stdout 
       ].join('\n'),
     )
     // the agent's own config files (cut down to the switches, but a switch may hold anything)
-    writeFileSync(join(dir, 'neutron.conf'), `[DEFAULT]\ntransport_url = rabbit://u:${M(16)}@h/\nforce_metadata = http://u:${M(17)}@h/\n[database]\npassword = ${M(18)}\n`)
+    writeFileSync(
+      join(dir, 'neutron.conf'),
+      `[DEFAULT]\ntransport_url = rabbit://u:${M(16)}@h/\nforce_metadata = http://u:${M(17)}@h/\n[database]\npassword = ${M(18)}\n`,
+    )
     writeFileSync(join(dir, 'conf.d', '10-secret.conf'), `[DEFAULT]\nenable_metadata_network = False\nmetadata_proxy_shared_secret = ${M(19)}\n`)
     writeFileSync(
       join(state, 'ns-metadata-proxy', `${NET}.conf`),
@@ -101,7 +104,15 @@ describe.skipIf(!isRoot)('collect: no planted secret in the snapshot, on stdout 
       ].join('\n'),
     )
     writeFileSync(join(state, 'dhcp', NET, 'opts'), `tag:tag0,option:classless-static-route,169.254.169.254/32,10.0.0.2\n# http://u:${M(24)}@h/\n`)
-    const agent = fake('/usr/bin/neutron-dhcp-agent', ['--config-file', join(dir, 'neutron.conf'), '--config-dir', join(dir, 'conf.d'), '--os-password', M(30), `--transport-url=rabbit://u:${M(31)}@h/`])
+    const agent = fake('/usr/bin/neutron-dhcp-agent', [
+      '--config-file',
+      join(dir, 'neutron.conf'),
+      '--config-dir',
+      join(dir, 'conf.d'),
+      '--os-password',
+      M(30),
+      `--transport-url=rabbit://u:${M(31)}@h/`,
+    ])
     const dnsmasq = fake('dnsmasq', ['--no-hosts', `--dhcp-optsfile=${state}/dhcp/${NET}/opts`, `--password=${M(32)}`])
     const haproxy = fake('haproxy', ['-f', `${state}/ns-metadata-proxy/${NET}.conf`, '--secret', M(33)])
     await new Promise((r) => setTimeout(r, 300))
@@ -136,7 +147,12 @@ describe.skipIf(!isRoot)('collect: no planted secret in the snapshot, on stdout 
     const r = cli(['collect', NET, ...flags(), '--output', out])
     expect(r.status).toBe(0)
     expect(leaked(readFileSync(out, 'utf8') + r.stdout + r.stderr)).toEqual([])
-    for (const args of [['diagnose', NET, '--snapshot', out], ['diagnose', NET, '--snapshot', out, '--json'], ['diagnose', NET, ...flags()], ['diagnose', NET, ...flags(), '--json', '--debug']]) {
+    for (const args of [
+      ['diagnose', NET, '--snapshot', out],
+      ['diagnose', NET, '--snapshot', out, '--json'],
+      ['diagnose', NET, ...flags()],
+      ['diagnose', NET, ...flags(), '--json', '--debug'],
+    ]) {
       const d = cli(args)
       expect(d.stderr, args.join(' ')).not.toMatch(/internal error/)
       expect(leaked(d.stdout + d.stderr), args.join(' ')).toEqual([])
@@ -209,7 +225,21 @@ describe('an auth URL with userinfo is never quoted with its password (messages 
 
   it('subnet create, human and --json: exit 3, the URL shown with its userinfo hidden (***@)', async () => {
     for (const json of [[], ['--json']]) {
-      const r = await cliAsync(['subnet', 'create', 'net', '10.0.0.0/24', '--os-auth-url', url, '--os-username', 'u', '--os-password', M(61), '--os-project-name', 'p', ...json])
+      const r = await cliAsync([
+        'subnet',
+        'create',
+        'net',
+        '10.0.0.0/24',
+        '--os-auth-url',
+        url,
+        '--os-username',
+        'u',
+        '--os-password',
+        M(61),
+        '--os-project-name',
+        'p',
+        ...json,
+      ])
       expect(r.status).toBe(3)
       expect(r.stdout + r.stderr).toMatch(/authentication failed at http:\/\/\*\*\*@127\.0\.0\.1/)
       expect(leaked(r.stdout + r.stderr)).toEqual([])

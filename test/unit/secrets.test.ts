@@ -105,7 +105,9 @@ describe('redactIniSecrets', () => {
           return
         }
         const after = parseIni(out)
-        expect(after.assignments.map((a) => [a.section, a.key, a.line, a.endLine])).toEqual(before.assignments.map((a) => [a.section, a.key, a.line, a.endLine]))
+        expect(after.assignments.map((a) => [a.section, a.key, a.line, a.endLine])).toEqual(
+          before.assignments.map((a) => [a.section, a.key, a.line, a.endLine]),
+        )
         // a MARKER is left only where it is not a secret's: a plain continuation of a non-secret key
         for (const [i, line] of out.split('\n').entries()) {
           if (!line.includes('MARKER')) continue
@@ -119,7 +121,15 @@ describe('redactIniSecrets', () => {
 
   it('linear time: 1 MB lines of spaces, of URL starts, of "=" and of "@" take well under a second each', () => {
     const mb = 1 << 20
-    for (const line of [`a = ${' '.repeat(mb)}x`, `password = ${' '.repeat(mb)}`, '://'.repeat(mb / 3), `x://${'a:'.repeat(mb / 2)}`, '@'.repeat(mb), `#${'='.repeat(mb)}`, ` ${'a'.repeat(mb)}`]) {
+    for (const line of [
+      `a = ${' '.repeat(mb)}x`,
+      `password = ${' '.repeat(mb)}`,
+      '://'.repeat(mb / 3),
+      `x://${'a:'.repeat(mb / 2)}`,
+      '@'.repeat(mb),
+      `#${'='.repeat(mb)}`,
+      ` ${'a'.repeat(mb)}`,
+    ]) {
       const t0 = performance.now()
       redactIniSecrets(`[DEFAULT]\n${line}\n`)
       redactHaproxyConfig(line)
@@ -157,14 +167,28 @@ describe('redactHaproxyConfig', () => {
     const out = redactHaproxyConfig(conf)
     for (const s of ['HAPW1', 'HAPW2', 'HAPW3', 'HAPW4', 'HAPW5']) expect(out, s).not.toContain(s)
     expect(out).toContain('    user admin insecure-password <redacted>\n')
-    expect(out).toContain('    server metadata /var/lib/neutron/metadata_proxy\n    http-request set-header X-Neutron-Network-ID 01cce415-8e2b-4096-92b5-7acc67163d79\n')
+    expect(out).toContain(
+      '    server metadata /var/lib/neutron/metadata_proxy\n    http-request set-header X-Neutron-Network-ID 01cce415-8e2b-4096-92b5-7acc67163d79\n',
+    )
     expect(out).toContain('    user        neutron\n')
   })
 })
 
 describe('redactCmdline', () => {
   it('secret flags and name=value, URL passwords; the argument count and the config files stay', () => {
-    const cmd = ['/usr/bin/python3', '/usr/bin/neutron-dhcp-agent', '--config-file', '/etc/neutron/neutron.conf', '--os-password', 'CM1', '--token=CM2', 'secret=CM3', '--transport-url=rabbit://u:CM4@h/', '--config-file=/etc/neutron/dhcp_agent.ini', ''].join('\0')
+    const cmd = [
+      '/usr/bin/python3',
+      '/usr/bin/neutron-dhcp-agent',
+      '--config-file',
+      '/etc/neutron/neutron.conf',
+      '--os-password',
+      'CM1',
+      '--token=CM2',
+      'secret=CM3',
+      '--transport-url=rabbit://u:CM4@h/',
+      '--config-file=/etc/neutron/dhcp_agent.ini',
+      '',
+    ].join('\0')
     const out = redactCmdline(cmd)
     for (const s of ['CM1', 'CM2', 'CM3', 'CM4']) expect(out, s).not.toContain(s)
     expect(out.split('\0')).toHaveLength(cmd.split('\0').length)
@@ -179,7 +203,8 @@ describe('redactCmdline', () => {
 
 describe('keepOnlyKeys (what collect keeps of the other files the DHCP agent reads)', () => {
   it('keeps headers and the named switches (with their continuation lines, as oslo reads them) on their own line numbers, blanks the rest', () => {
-    const conf = '[DEFAULT]\ntransport_url = rabbit://neutron:s3cr3t@10.0.0.5:5672/\nforce_metadata = True\n  continued\n[database]\nconnection = mysql+pymysql://neutron:pw@db/neutron\n'
+    const conf =
+      '[DEFAULT]\ntransport_url = rabbit://neutron:s3cr3t@10.0.0.5:5672/\nforce_metadata = True\n  continued\n[database]\nconnection = mysql+pymysql://neutron:pw@db/neutron\n'
     const kept = keepOnlyKeys(conf, ['force_metadata', 'enable_isolated_metadata'])
     expect(kept).toBe('[DEFAULT]\n\nforce_metadata = True\n  continued\n[database]\n\n')
     expect(kept.split('\n')).toHaveLength(conf.split('\n').length)

@@ -25,10 +25,18 @@ describe('serverText', () => {
 
   it('never leaves a control character, whatever the input (property)', () => {
     fc.assert(
-      fc.property(fc.string({unit: fc.oneof(fc.constantFrom('\u001b', '[', ']', '\u0007', '\u009b', '\u009d', '\\', ';', '\r', '\n', '\u202e'), fc.integer({max: 0x2fff, min: 0}).map((c) => String.fromCharCode(c)))}), (s) => {
-        expect(serverText(s)).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/)
-        expect(stripControls(s)).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/)
-      }),
+      fc.property(
+        fc.string({
+          unit: fc.oneof(
+            fc.constantFrom('\u001b', '[', ']', '\u0007', '\u009b', '\u009d', '\\', ';', '\r', '\n', '\u202e'),
+            fc.integer({max: 0x2fff, min: 0}).map((c) => String.fromCharCode(c)),
+          ),
+        }),
+        (s) => {
+          expect(serverText(s)).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/)
+          expect(stripControls(s)).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/)
+        },
+      ),
     )
   })
 
@@ -61,7 +69,17 @@ describe('ids, URLs, depth', () => {
   it('isUuid: only the 8-4-4-4-12 hex form', () => {
     expect(isUuid('01cce415-8e2b-4096-92b5-7acc67163d79')).toBe(true)
     expect(isUuid('01CCE415-8E2B-4096-92B5-7ACC67163D79')).toBe(true)
-    for (const bad of ['../../..', '01cce415-8e2b-4096-92b5-7acc67163d79/..', '-rf', '', ' 01cce415-8e2b-4096-92b5-7acc67163d79', '01cce415-8e2b-4096-92b5-7acc67163d79\n', 42, null, undefined]) {
+    for (const bad of [
+      '../../..',
+      '01cce415-8e2b-4096-92b5-7acc67163d79/..',
+      '-rf',
+      '',
+      ' 01cce415-8e2b-4096-92b5-7acc67163d79',
+      '01cce415-8e2b-4096-92b5-7acc67163d79\n',
+      42,
+      null,
+      undefined,
+    ]) {
       expect(isUuid(bad)).toBe(false)
     }
   })

@@ -117,11 +117,23 @@ describe('a wrong field is exit 2 naming it, never exit 3', () => {
     ['pid -1 (kill -HUP -1 signals every process)', (d) => (d.networks[0].processes[0].pid = -1), 'networks[0].processes[0].pid: must be a pid (0 or more)'],
     ['a fractional pid', (d) => (d.networks[0].processes[0].pid = 1.5), 'networks[0].processes[0].pid: must be an integer'],
     ['opts content a number', (d) => (d.networks[0].opts.content = 7), 'networks[0].opts.content: expected a string, got a number'],
-    ['an unknown file state', (d) => (d.networks[0].opts.state = 'gone'), 'networks[0].opts.state: expected "present" or "missing" or "error" or "not-collected", got "gone"'],
+    [
+      'an unknown file state',
+      (d) => (d.networks[0].opts.state = 'gone'),
+      'networks[0].opts.state: expected "present" or "missing" or "error" or "not-collected", got "gone"',
+    ],
     ['exitCode as text', (d) => (d.networks[0].namespaces.exitCode = '0'), 'networks[0].namespaces.exitCode: expected a number, got a string'],
     ['a missing config record', (d) => delete d.networks[0].config, 'networks[0].config: required'],
-    ['a path-shaped network id', (d) => (d.networks[0].network = '../../../etc'), 'networks[0].network: must be a UUID like 01cce415-8e2b-4096-92b5-7acc67163d79'],
-    ['a namespace with a shell command', (d) => (d.networks[0].namespace = 'qdhcp-x; reboot'), 'networks[0].namespace: must be qdhcp-<network UUID> or ovnmeta-<network UUID>'],
+    [
+      'a path-shaped network id',
+      (d) => (d.networks[0].network = '../../../etc'),
+      'networks[0].network: must be a UUID like 01cce415-8e2b-4096-92b5-7acc67163d79',
+    ],
+    [
+      'a namespace with a shell command',
+      (d) => (d.networks[0].namespace = 'qdhcp-x; reboot'),
+      'networks[0].namespace: must be qdhcp-<network UUID> or ovnmeta-<network UUID>',
+    ],
     [
       "another network's namespace",
       (d) => (d.networks[0].namespace = 'qdhcp-11111111-2222-3333-4444-555555555555'),
@@ -142,7 +154,13 @@ describe('a wrong field is exit 2 naming it, never exit 3', () => {
 
   it('odd values the collector can write still read: an empty agent config path, pid 0, a path with an escape (shown escaped)', () => {
     const doc = seed()
-    doc.networks[0].agents = [{cmdline: 'neutron-dhcp-agent\0--config-file=\0', configs: [{error: "relative to the agent's working directory", path: '', state: 'not-collected'}], pid: 4242}]
+    doc.networks[0].agents = [
+      {
+        cmdline: 'neutron-dhcp-agent\0--config-file=\0',
+        configs: [{error: "relative to the agent's working directory", path: '', state: 'not-collected'}],
+        pid: 4242,
+      },
+    ]
     doc.networks[0].processes[1].pid = 0
     doc.networks[0].processes[1].alive = false
     doc.networks[0].dnsmasqPidFile = {path: '/x\u001b[2J', state: 'present', content: 'not a pid'}
@@ -160,7 +178,17 @@ describe('a wrong field is exit 2 naming it, never exit 3', () => {
       leaves.push(path)
     }
     walk(base, [])
-    const value = fc.oneof(fc.constant(null), fc.integer(), fc.double(), fc.string(), fc.boolean(), fc.constant([]), fc.constant({}), fc.array(fc.constant(null)), fc.constant(undefined))
+    const value = fc.oneof(
+      fc.constant(null),
+      fc.integer(),
+      fc.double(),
+      fc.string(),
+      fc.boolean(),
+      fc.constant([]),
+      fc.constant({}),
+      fc.array(fc.constant(null)),
+      fc.constant(undefined),
+    )
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.constantFrom(...leaves), value), {maxLength: 4, minLength: 1}), (edits) => {
         const doc = structuredClone(base)

@@ -24,7 +24,16 @@ const copy = (from = HEALTHY) => {
   return dir
 }
 /** the fleet table's data rows: [host, status, text] */
-const rows = (out: string) => out.split('\n').filter((l) => /^│ \S/.test(l) && !/^│ host /.test(l)).map((l) => l.split('│').slice(1, 4).map((c) => c.trim()))
+const rows = (out: string) =>
+  out
+    .split('\n')
+    .filter((l) => /^│ \S/.test(l) && !/^│ host /.test(l))
+    .map((l) =>
+      l
+        .split('│')
+        .slice(1, 4)
+        .map((c) => c.trim()),
+    )
 /** one line on stderr, nothing on stdout */
 const oneLine = (r: {stderr: string; stdout: string}) => {
   expect(r.stdout).toBe('')
@@ -89,7 +98,11 @@ describe('diagnose --sosreport DIR', () => {
     const r = cli(['diagnose', NET, '--sosreport', HEALTHY, '--sosreport', DEAD])
     expect(r.status).toBe(1)
     expect(r.stdout).toMatch(new RegExp(`^network ${NET} on 2 hosts\n`))
-    expect(rows(r.stdout).filter((x) => x[0] !== '').map((x) => [x[0], x[1]])).toEqual([
+    expect(
+      rows(r.stdout)
+        .filter((x) => x[0] !== '')
+        .map((x) => [x[0], x[1]]),
+    ).toEqual([
       ['net1', 'WARN'],
       ['net2', 'FAIL'],
     ])
@@ -148,7 +161,9 @@ describe('diagnose --sosreport DIR', () => {
     expect(oneLine(probe)).toBe('quantum-meta: --probe sends a GET from inside the namespace on this node: a sosreport has none to send from (drop --probe)')
     const all = cli(['diagnose', '--all', '--sosreport', HEALTHY])
     expect(all.status).toBe(2)
-    expect(oneLine(all)).toBe('quantum-meta: --sosreport reads sosreports, not this node or hosts over ssh: drop --all (one directory gives every network it shows)')
+    expect(oneLine(all)).toBe(
+      'quantum-meta: --sosreport reads sosreports, not this node or hosts over ssh: drop --all (one directory gives every network it shows)',
+    )
     const host = cli(['diagnose', NET, '--host', 'net1', '--sosreport', HEALTHY, '--json'])
     expect(host.status).toBe(2)
     expect(host.json.error).toMatchObject({code: 'usage', exit: 2})
@@ -161,12 +176,18 @@ describe('diagnose --sosreport on bad input', () => {
     mkdirSync(empty)
     const r = cli(['diagnose', '--sosreport', empty])
     expect(r.status).toBe(2)
-    expect(oneLine(r)).toBe(`quantum-meta: ${empty} is not a sosreport: it has no sos_commands/ (give the sosreport-HOST-... directory \`sos report\` made, extracted)`)
+    expect(oneLine(r)).toBe(
+      `quantum-meta: ${empty} is not a sosreport: it has no sos_commands/ (give the sosreport-HOST-... directory \`sos report\` made, extracted)`,
+    )
     const tarball = join(tmp, 'sosreport-net1-2026-11-24-abcdef.tar.xz')
     writeFileSync(tarball, '')
     const t = cli(['diagnose', '--sosreport', tarball, '--json'])
     expect(t.status).toBe(2)
-    expect(t.json.error).toEqual({code: 'sosreport-tarball', exit: 2, message: `${tarball} is a sosreport tarball: extract it first (tar xf ${tarball}) and give the directory it makes`})
+    expect(t.json.error).toEqual({
+      code: 'sosreport-tarball',
+      exit: 2,
+      message: `${tarball} is a sosreport tarball: extract it first (tar xf ${tarball}) and give the directory it makes`,
+    })
   })
 
   it('a sosreport showing no network: exit 2', () => {
@@ -185,7 +206,9 @@ describe('diagnose --sosreport on bad input', () => {
     symlinkSync(secret, join(link, 'etc/neutron/metadata_agent.ini'))
     const l = cli(['diagnose', '--sosreport', link])
     expect(l.status).toBe(2)
-    expect(oneLine(l)).toBe(`quantum-meta: ${join(link, 'etc/neutron/metadata_agent.ini')} leads out of the sosreport (to ${secret}): refused, a sosreport is read only inside itself`)
+    expect(oneLine(l)).toBe(
+      `quantum-meta: ${join(link, 'etc/neutron/metadata_agent.ini')} leads out of the sosreport (to ${secret}): refused, a sosreport is read only inside itself`,
+    )
 
     const fifo = copy()
     rmSync(join(fifo, 'sos_commands/process/ps_auxwww'))

@@ -56,12 +56,16 @@ describe('readSosreport on the real sos 4.0 reports', () => {
     expect(ev.namespaces.argv).toEqual(['ip', 'netns'])
     expect(ev.addresses?.argv).toEqual(['ip', 'netns', 'exec', NS, 'ip', 'address', 'show'])
     expect(ev.sockets?.argv).toEqual(['ip', 'netns', 'exec', NS, 'netstat', '-W', '-neopa'])
-    expect(ev.processes.map((p) => [p.role, p.pid, p.alive])).toEqual([
-      ['dnsmasq', 88],
-      ['proxy', 92],
-    ].map((x) => [...x, true]))
+    expect(ev.processes.map((p) => [p.role, p.pid, p.alive])).toEqual(
+      [
+        ['dnsmasq', 88],
+        ['proxy', 92],
+      ].map((x) => [...x, true]),
+    )
     expect(ev.agents).toEqual([]) // ps shows no neutron-dhcp-agent on a rig node
-    expect(runChecks(ev, {probe: false}).find((f) => f.id === 'config.agent-restarted')?.evidence).toEqual(['sos_commands/process/ps_auxwww: no process runs neutron-dhcp-agent or quantum-dhcp-agent'])
+    expect(runChecks(ev, {probe: false}).find((f) => f.id === 'config.agent-restarted')?.evidence).toEqual([
+      'sos_commands/process/ps_auxwww: no process runs neutron-dhcp-agent or quantum-dhcp-agent',
+    ])
     expect(ev.upstreamSocket).toEqual({path: '/var/lib/neutron/metadata_proxy', state: 'present', type: 'socket'})
     expect(checkSnapshot(JSON.parse(JSON.stringify(snapshot))).ok).toBe(true)
   })
@@ -69,7 +73,18 @@ describe('readSosreport on the real sos 4.0 reports', () => {
   it('the healthy node passes every link it has evidence for; the dead haproxy fails proxy.running naming the pid file', async () => {
     const good = await verdicts(HEALTHY)
     expect(Object.values(good).filter((f) => f.status === 'fail')).toEqual([])
-    expect(['namespace.exists', 'namespace.dhcp-address', 'namespace.metadata-address', 'dnsmasq.running', 'opts.metadata-route', 'proxy.running', 'proxy.listening', 'proxy.upstream'].map((id) => good[id].status)).toEqual(Array(8).fill('pass'))
+    expect(
+      [
+        'namespace.exists',
+        'namespace.dhcp-address',
+        'namespace.metadata-address',
+        'dnsmasq.running',
+        'opts.metadata-route',
+        'proxy.running',
+        'proxy.listening',
+        'proxy.upstream',
+      ].map((id) => good[id].status),
+    ).toEqual(Array(8).fill('pass'))
     expect(good['proxy.listening'].evidence.join('\n')).toContain(`ip netns exec ${NS} netstat -W -neopa: tcp 169.254.169.254:80 LISTEN inode`)
     const bad = await verdicts(DEAD)
     expect(bad['proxy.running'].status).toBe('fail')
@@ -89,7 +104,10 @@ describe('readSosreport on the real sos 4.0 reports', () => {
 
   it('secrets anywhere it reads: the agent config, a process command line, an agent its config files', async () => {
     const dir = copy()
-    appendFileSync(join(dir, 'etc/neutron/dhcp_agent.ini'), '\n[database]\nconnection = mysql+pymysql://neutron:db-pw-1@db/neutron\nadmin_password = adm-pw-2\n')
+    appendFileSync(
+      join(dir, 'etc/neutron/dhcp_agent.ini'),
+      '\n[database]\nconnection = mysql+pymysql://neutron:db-pw-1@db/neutron\nadmin_password = adm-pw-2\n',
+    )
     const ps = join(dir, 'sos_commands/process/ps_auxwww')
     const text = readFileSync(ps, 'utf8').replace(/(--pid-file=\S+)/, '$1 --auth-password=ps-pw-3')
     writeFileSync(
@@ -150,14 +168,17 @@ describe('what the sosreport lacks: skipped with the reason, never a verdict', (
     rmSync(join(dir, 'sos_commands/networking'), {recursive: true})
     const {snapshot} = await read(dir)
     expect(snapshot.networks.map((e) => e.network)).toEqual([NET])
-    expect(snapshot.networks[0].upstreamSocket).toMatchObject({error: 'not in the sosreport: no netstat or ss of the root namespace to tell whether anything listens on it', state: 'not-collected'})
+    expect(snapshot.networks[0].upstreamSocket).toMatchObject({
+      error: 'not in the sosreport: no netstat or ss of the root namespace to tell whether anything listens on it',
+      state: 'not-collected',
+    })
     const v = await verdicts(dir)
     expect(v['namespace.exists']).toMatchObject({status: 'skip', summary: '`ip netns`: not in the sosreport: its networking plugin did not run'})
     expect(v['proxy.upstream'].status).toBe('skip')
     expect(Object.values(v).filter((f) => f.status === 'fail')).toEqual([])
   })
 
-  it("the namespace listed but its ip address show not collected: namespace.dhcp-address skips", async () => {
+  it('the namespace listed but its ip address show not collected: namespace.dhcp-address skips', async () => {
     const dir = copy()
     rmSync(join(dir, `sos_commands/networking/ip_netns_exec_${NS}_ip_address_show`))
     const v = await verdicts(dir)
@@ -169,10 +190,18 @@ describe('what the sosreport lacks: skipped with the reason, never a verdict', (
   it('nothing listens on the metadata socket in the root netstat: proxy.upstream fails saying where it looked', async () => {
     const dir = copy()
     const f = join(dir, 'sos_commands/networking/netstat_-W_-neopa')
-    writeFileSync(f, readFileSync(f, 'utf8').split('\n').filter((l) => !l.includes('/var/lib/neutron/metadata_proxy')).join('\n'))
+    writeFileSync(
+      f,
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .filter((l) => !l.includes('/var/lib/neutron/metadata_proxy'))
+        .join('\n'),
+    )
     const v = await verdicts(dir)
     expect(v['proxy.upstream'].status).toBe('fail')
-    expect(v['proxy.upstream'].summary).toBe("nothing accepts connections on /var/lib/neutron/metadata_proxy (no listener in the sosreport's netstat -W -neopa): instances get 503 from haproxy")
+    expect(v['proxy.upstream'].summary).toBe(
+      "nothing accepts connections on /var/lib/neutron/metadata_proxy (no listener in the sosreport's netstat -W -neopa): instances get 503 from haproxy",
+    )
   })
 })
 
@@ -193,9 +222,15 @@ describe("the root namespace's ss -peaonmi (when sos kept ss, not netstat)", () 
       await new Promise((ok) => server.close(ok))
     }
     expect(readFileSync(ss, 'utf8')).toMatch(new RegExp(`^u_str +LISTEN .* ${sock} `, 'm'))
-    expect((await verdicts(dir))['proxy.upstream']).toMatchObject({status: 'pass', summary: `the metadata agent socket ${sock} exists (no connection to it is recorded in the evidence)`})
+    expect((await verdicts(dir))['proxy.upstream']).toMatchObject({
+      status: 'pass',
+      summary: `the metadata agent socket ${sock} exists (no connection to it is recorded in the evidence)`,
+    })
     writeFileSync(ss, execFileSync('ss', ['-peaonmi'], {encoding: 'utf8', maxBuffer: 64 << 20}))
-    expect((await verdicts(dir))['proxy.upstream']).toMatchObject({status: 'fail', summary: `nothing accepts connections on ${sock} (no listener in the sosreport's ss -peaonmi): instances get 503 from haproxy`})
+    expect((await verdicts(dir))['proxy.upstream']).toMatchObject({
+      status: 'fail',
+      summary: `nothing accepts connections on ${sock} (no listener in the sosreport's ss -peaonmi): instances get 503 from haproxy`,
+    })
   })
 })
 
@@ -203,7 +238,9 @@ describe('hostile sosreports', () => {
   it('not a sosreport, a plain file, a tarball: exit 2 naming it', async () => {
     const empty = join(tmp, 'empty')
     mkdirSync(empty)
-    expect((await refusal(empty)).message).toBe(`${empty} is not a sosreport: it has no sos_commands/ (give the sosreport-HOST-... directory \`sos report\` made, extracted)`)
+    expect((await refusal(empty)).message).toBe(
+      `${empty} is not a sosreport: it has no sos_commands/ (give the sosreport-HOST-... directory \`sos report\` made, extracted)`,
+    )
     const noVersion = copy()
     rmSync(join(noVersion, 'version.txt'))
     expect((await refusal(noVersion)).message).toContain('it has no version.txt')
@@ -211,7 +248,9 @@ describe('hostile sosreports', () => {
     writeFileSync(tarball, 'not really')
     const e = await refusal(tarball)
     expect([e.exit, e.message]).toEqual([2, `${tarball} is a sosreport tarball: extract it first (tar xf ${tarball}) and give the directory it makes`])
-    expect((await refusal(join(HEALTHY, 'version.txt'))).message).toBe(`${join(HEALTHY, 'version.txt')} is not a directory: --sosreport takes an extracted sosreport (the sosreport-HOST-... directory)`)
+    expect((await refusal(join(HEALTHY, 'version.txt'))).message).toBe(
+      `${join(HEALTHY, 'version.txt')} is not a directory: --sosreport takes an extracted sosreport (the sosreport-HOST-... directory)`,
+    )
     // a real xz-compressed tar under a name that does not say so: told by its first bytes
     const renamed = join(tmp, 'sosreport-net1-download')
     execFileSync('tar', ['cJf', renamed, '-C', FIXTURES, 'healthy/version.txt'])
@@ -230,7 +269,9 @@ describe('hostile sosreports', () => {
     symlinkSync(outside, join(dir, 'etc/neutron/dhcp_agent.ini'))
     const e = await refusal(dir)
     expect(e.exit).toBe(2)
-    expect(e.message).toBe(`${join(dir, 'etc/neutron/dhcp_agent.ini')} leads out of the sosreport (to ${outside}): refused, a sosreport is read only inside itself`)
+    expect(e.message).toBe(
+      `${join(dir, 'etc/neutron/dhcp_agent.ini')} leads out of the sosreport (to ${outside}): refused, a sosreport is read only inside itself`,
+    )
     // a relative one climbing out, through a directory
     const dir2 = copy()
     rmSync(join(dir2, 'var/lib/neutron/dhcp'), {recursive: true})

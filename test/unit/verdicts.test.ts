@@ -55,8 +55,20 @@ describe('config.agent-restarted: when the agent started', () => {
     expect(parseUptime('350735.47 234388.90\n')).toBe(350735.47)
     expect(parseUptime('')).toBeUndefined()
     expect(parseUptime('garbage')).toBeUndefined()
-    expect(readBootTimeMs(() => '100.25 3.00\n', () => 1_000_000)).toBe(1_000_000 - 100_250)
-    expect(readBootTimeMs(() => { throw new Error('ENOENT') }, () => 0)).toBeUndefined()
+    expect(
+      readBootTimeMs(
+        () => '100.25 3.00\n',
+        () => 1_000_000,
+      ),
+    ).toBe(1_000_000 - 100_250)
+    expect(
+      readBootTimeMs(
+        () => {
+          throw new Error('ENOENT')
+        },
+        () => 0,
+      ),
+    ).toBeUndefined()
   })
 
   it('USER_HZ is what this machine says (getconf CLK_TCK)', () => {
@@ -70,7 +82,7 @@ describe('config.agent-restarted: when the agent started', () => {
     return byId(diagnoseEvidence(ev, {probe: false}).findings, 'config.agent-restarted')
   }
 
-  it('a start up to 50 ms before the write is within the clocks\' error: the agent has read the file', () => {
+  it("a start up to 50 ms before the write is within the clocks' error: the agent has read the file", () => {
     const f = withAgentStartedAt('2026-11-23T21:33:43.720Z', '2026-11-23T21:33:43.750Z')
     expect(f.status).toBe('pass')
     expect(f.summary).toBe(
@@ -86,7 +98,9 @@ describe('config.agent-restarted: when the agent started', () => {
   it('a start more than 50 ms before the write is still "has not read that change"', () => {
     const f = withAgentStartedAt('2026-11-23T21:33:43.699Z', '2026-11-23T21:33:43.750Z')
     expect(f.status).toBe('warn')
-    expect(f.summary).toMatch(/changed at 2026-11-23T21:33:43\.750Z, after the DHCP agent \(pid 4904\) started at 2026-11-23T21:33:43\.699Z: the running agent has not read that change$/)
+    expect(f.summary).toMatch(
+      /changed at 2026-11-23T21:33:43\.750Z, after the DHCP agent \(pid 4904\) started at 2026-11-23T21:33:43\.699Z: the running agent has not read that change$/,
+    )
     expect(f.fix).toBe('systemctl restart neutron-dhcp-agent')
   })
 
@@ -138,7 +152,9 @@ describe('config.agent-restarted: when the agent started', () => {
       const d = await cliAsync(['diagnose', ZED_NET, '--snapshot', snapPath, '--check', 'config.agent-restarted', '--json'])
       const f = d.json.findings[0]
       expect(f).toMatchObject({id: 'config.agent-restarted', status: 'pass'})
-      expect(f.summary).toMatch(new RegExp(`^neutron-dhcp-agent \\(pid [\\d, ]*${agent.pid}[\\d, ]*\\) reads ${ini.replaceAll('.', '\\.')} and started (after|with) its last change`))
+      expect(f.summary).toMatch(
+        new RegExp(`^neutron-dhcp-agent \\(pid [\\d, ]*${agent.pid}[\\d, ]*\\) reads ${ini.replaceAll('.', '\\.')} and started (after|with) its last change`),
+      )
     } finally {
       agent?.kill()
       rmSync(dir, {force: true, recursive: true})
@@ -156,7 +172,13 @@ describe('probe.http: whose 503 it is', () => {
     const ev = zed()
     if (md) ev.metadataAgentConfig = {content: MD_INI, path: '/etc/neutron/metadata_agent.ini', state: 'present'}
     // as collect records it: the first 500 characters of the body
-    ev.probe = {argv: ['ip', 'netns', 'exec', ev.namespace, 'GET', 'http://169.254.169.254/'], ms: 4, url: 'http://169.254.169.254/', ...p, body: p.body?.slice(0, 500)}
+    ev.probe = {
+      argv: ['ip', 'netns', 'exec', ev.namespace, 'GET', 'http://169.254.169.254/'],
+      ms: 4,
+      url: 'http://169.254.169.254/',
+      ...p,
+      body: p.body?.slice(0, 500),
+    }
     return byId(diagnoseEvidence(ev, {probe: true}).findings, 'probe.http')
   }
   const NS = `qdhcp-${ZED_NET}`
@@ -164,9 +186,13 @@ describe('probe.http: whose 503 it is', () => {
   it("haproxy's own 503 (No server is available): the proxy cannot reach the metadata agent's socket", () => {
     const f = probeWith(answer('haproxy-no-server-503.json'))
     expect(f.status).toBe('fail')
-    expect(f.summary).toBe(`GET http://169.254.169.254/ from inside ${NS}: 503: haproxy has no server: the proxy cannot reach the metadata agent's socket (the agent is down or its socket path differs)`)
+    expect(f.summary).toBe(
+      `GET http://169.254.169.254/ from inside ${NS}: 503: haproxy has no server: the proxy cannot reach the metadata agent's socket (the agent is down or its socket path differs)`,
+    )
     expect(f.evidence).toContain('body: "503 Service Unavailable No server is available to handle this request."')
-    expect(f.fix).toBe('systemctl restart neutron-metadata-agent    (and see proxy.upstream and metadata-agent.config: the socket haproxy forwards to must be the one the agent listens on)')
+    expect(f.fix).toBe(
+      'systemctl restart neutron-metadata-agent    (and see proxy.upstream and metadata-agent.config: the socket haproxy forwards to must be the one the agent listens on)',
+    )
   })
 
   it.each(['agent-nova-unreachable-503-neutron-25.json', 'agent-nova-unreachable-503-neutron-27.json'])(
@@ -189,13 +215,15 @@ describe('probe.http: whose 503 it is', () => {
       const f = probeWith({body, status: 503}, false)
       expect(f.status).toBe('fail')
       expect(f.summary).toBe(
-        `GET http://169.254.169.254/ from inside ${NS}: 503: ${body === undefined ? 'no body recorded' : 'a body neither haproxy\'s nor the metadata agent\'s'}: either haproxy has no server (the metadata agent is down or its socket path differs), or the metadata agent (Neutron 24.0.1 on) cannot reach Nova's metadata API (nova_metadata_host / nova_metadata_port) or passes on Nova's own 503`,
+        `GET http://169.254.169.254/ from inside ${NS}: 503: ${body === undefined ? 'no body recorded' : "a body neither haproxy's nor the metadata agent's"}: either haproxy has no server (the metadata agent is down or its socket path differs), or the metadata agent (Neutron 24.0.1 on) cannot reach Nova's metadata API (nova_metadata_host / nova_metadata_port) or passes on Nova's own 503`,
       )
     }
   })
 
   it('the 500 reading is kept for older releases (Grizzly proxy, agents before 24.0.1)', () => {
-    expect(probeWith({status: 500}).summary).toMatch(/: 500: the metadata agent cannot reach Nova \(nova_metadata_host \/ a leftover nova_metadata_ip\), or the Grizzly proxy cannot reach the agent$/)
+    expect(probeWith({status: 500}).summary).toMatch(
+      /: 500: the metadata agent cannot reach Nova \(nova_metadata_host \/ a leftover nova_metadata_ip\), or the Grizzly proxy cannot reach the agent$/,
+    )
   })
 
   it('control characters and escapes in a body do not reach the evidence', () => {
@@ -210,9 +238,15 @@ describe('metadata-agent.config: what instances get when the agent cannot reach 
   it('a leftover nova_metadata_ip names 500 (before Neutron 24.0.1) and 503 (from it on)', () => {
     const MD_INI = readFileSync(new URL('../fixtures/node/harness/metadata_agent.ini', import.meta.url), 'utf8')
     const ev = zed()
-    ev.metadataAgentConfig = {content: MD_INI.replace('nova_metadata_host = 127.0.0.1', 'nova_metadata_ip = 192.0.2.10'), path: '/etc/neutron/metadata_agent.ini', state: 'present'}
+    ev.metadataAgentConfig = {
+      content: MD_INI.replace('nova_metadata_host = 127.0.0.1', 'nova_metadata_ip = 192.0.2.10'),
+      path: '/etc/neutron/metadata_agent.ini',
+      state: 'present',
+    }
     const f = byId(diagnoseEvidence(ev, {probe: false}).findings, 'metadata-agent.config')
     expect(f.status).toBe('warn')
-    expect(f.summary).toMatch(/^nova_metadata_ip = 192\.0\.2\.10 is ignored since Queens \(12\.0\.0\): the agent asks Nova at 127\.0\.0\.1 \(instances get 500, or 503 from Neutron 24\.0\.1 on, unless Nova runs here\)/)
+    expect(f.summary).toMatch(
+      /^nova_metadata_ip = 192\.0\.2\.10 is ignored since Queens \(12\.0\.0\): the agent asks Nova at 127\.0\.0\.1 \(instances get 500, or 503 from Neutron 24\.0\.1 on, unless Nova runs here\)/,
+    )
   })
 })

@@ -48,7 +48,7 @@ export function record(ev: NetworkEvidence, path: string) {
 /** The objects of a 200 answer's list `key`; undefined when there is no such list. */
 export function list(ev: NetworkEvidence, path: string, key: string): Obj[] | undefined {
   const r = record(ev, path)
-  if (!r || r.status !== 200 || typeof r.body !== 'string') return undefined
+  if (r?.status !== 200 || typeof r.body !== 'string') return undefined
   let doc: unknown
   try {
     doc = JSON.parse(r.body)
@@ -88,8 +88,7 @@ export const P = {
   subnets: (n: string) => `/subnets?network_id=${n}`,
 }
 
-const noApi = (ev: NetworkEvidence) =>
-  !ev.api ? skip('no API credentials (OS_AUTH_URL, OS_CLOUD, --os-*); --no-api skips these checks') : undefined
+const noApi = (ev: NetworkEvidence) => (!ev.api ? skip('no API credentials (OS_AUTH_URL, OS_CLOUD, --os-*); --no-api skips these checks') : undefined)
 
 export const apiNetwork: Check = {
   id: 'api.network',
@@ -101,7 +100,12 @@ export const apiNetwork: Check = {
     if (ev.api!.error) return warn(`could not ask the API: ${ev.api!.error}`, [], 'check the OS_* credentials, or pass --no-api')
     const r = record(ev, P.network(ev.network))
     if (!r) return skip('the network was not queried')
-    if (r.status === 404) return fail(`the API has no network ${ev.network}: the namespace is a leftover`, [`GET /v2.0${r.path}: 404`], `neutron-netns-cleanup, or ip netns delete qdhcp-${ev.network} if nothing runs in it`)
+    if (r.status === 404)
+      return fail(
+        `the API has no network ${ev.network}: the namespace is a leftover`,
+        [`GET /v2.0${r.path}: 404`],
+        `neutron-netns-cleanup, or ip netns delete qdhcp-${ev.network} if nothing runs in it`,
+      )
     if (r.status !== 200) return warn(`GET /v2.0${r.path} answered ${r.status}`, [text(r.body, 200)])
     let doc: unknown
     try {
@@ -113,7 +117,8 @@ export const apiNetwork: Check = {
     const raw = doc.network
     const net = {admin_state_up: raw.admin_state_up, name: optText(raw.name), status: optText(raw.status, 40)}
     const line = `GET /v2.0${r.path}: name ${net.name ?? ''}, admin_state_up ${String(net.admin_state_up)}, status ${net.status ?? '?'}`
-    if (net.admin_state_up === false) return fail(`network ${net.name ?? ev.network} is administratively down`, [line], `openstack network set --enable ${ev.network}`)
+    if (net.admin_state_up === false)
+      return fail(`network ${net.name ?? ev.network} is administratively down`, [line], `openstack network set --enable ${ev.network}`)
     return pass(`network ${net.name || ev.network} exists and is up`, [line])
   },
 }
@@ -136,19 +141,37 @@ export const apiSubnetIsolated: Check = {
     const ports = list(ev, P.ports(ev.network), 'ports')?.map(readPort)
     if (!subnets) return skip('the subnets could not be read')
     const dhcp4 = subnets.filter((s) => s.enable_dhcp && s.ip_version === 4)
-    if (dhcp4.length === 0) return fail('the network has no DHCP-enabled IPv4 subnet: there is nothing to serve option 121 on', subnets.map((s) => `${s.cidr} enable_dhcp ${s.enable_dhcp}`), `quantum-meta subnet create ${ev.network} <CIDR>`)
-    const routerIps = new Set((ports ?? []).filter((p) => ROUTER_OWNERS.has(p.device_owner ?? '')).flatMap((p) => (p.fixed_ips ?? []).map((f) => `${f.subnet_id} ${f.ip_address}`)))
+    if (dhcp4.length === 0)
+      return fail(
+        'the network has no DHCP-enabled IPv4 subnet: there is nothing to serve option 121 on',
+        subnets.map((s) => `${s.cidr} enable_dhcp ${s.enable_dhcp}`),
+        `quantum-meta subnet create ${ev.network} <CIDR>`,
+      )
+    const routerIps = new Set(
+      (ports ?? []).filter((p) => ROUTER_OWNERS.has(p.device_owner ?? '')).flatMap((p) => (p.fixed_ips ?? []).map((f) => `${f.subnet_id} ${f.ip_address}`)),
+    )
     const grizzly = ev.layout === 'quantum'
     // Grizzly/Havana: isolated = no gateway. Juno on: no router port holds the gateway IP.
     const isolated = (s: Subnet) => (grizzly ? s.gateway_ip === null : s.gateway_ip === null || !routerIps.has(`${s.id} ${s.gateway_ip}`))
-    const evidence = dhcp4.map((s) => `${s.cidr} (${s.id}): gateway_ip ${s.gateway_ip === undefined ? 'missing' : (s.gateway_ip ?? 'null')}${s.gateway_ip && routerIps.has(`${s.id} ${s.gateway_ip}`) ? ', held by a router interface' : ''}`)
+    const evidence = dhcp4.map(
+      (s) =>
+        `${s.cidr} (${s.id}): gateway_ip ${s.gateway_ip === undefined ? 'missing' : (s.gateway_ip ?? 'null')}${s.gateway_ip && routerIps.has(`${s.id} ${s.gateway_ip}`) ? ', held by a router interface' : ''}`,
+    )
     const good = dhcp4.filter(isolated)
-    if (good.length > 0) return pass(`${good.map((s) => s.cidr).join(', ')} ${good.length === 1 ? 'is' : 'are'} isolated (${grizzly ? 'no gateway' : 'no router port on the gateway'})`, evidence)
+    if (good.length > 0)
+      return pass(
+        `${good.map((s) => s.cidr).join(', ')} ${good.length === 1 ? 'is' : 'are'} isolated (${grizzly ? 'no gateway' : 'no router port on the gateway'})`,
+        evidence,
+      )
     if (forceMetadata(ev)) return pass('no subnet is isolated, but force_metadata = True serves metadata anyway', evidence)
     return fail(
-      grizzly ? 'every DHCP subnet has a gateway: Grizzly serves metadata only on subnets without one' : 'a router holds the gateway of every DHCP subnet: the router serves metadata, not the DHCP agent',
+      grizzly
+        ? 'every DHCP subnet has a gateway: Grizzly serves metadata only on subnets without one'
+        : 'a router holds the gateway of every DHCP subnet: the router serves metadata, not the DHCP agent',
       evidence,
-      grizzly ? `quantum-meta subnet create ${ev.network} <CIDR>   (a gateway-less subnet)` : 'use the router\'s metadata proxy, detach the router, or set force_metadata: quantum-meta enable --force-metadata --restart',
+      grizzly
+        ? `quantum-meta subnet create ${ev.network} <CIDR>   (a gateway-less subnet)`
+        : "use the router's metadata proxy, detach the router, or set force_metadata: quantum-meta enable --force-metadata --restart",
     )
   },
 }
@@ -179,7 +202,12 @@ export const apiDhcpAgents: Check = {
           : `openstack network agent add network --dhcp <agent-id> ${ev.network}`,
       )
     }
-    if (!mine.alive) return fail(`the DHCP agent on ${host} is not alive (no report to the server)`, evidence, `${restartAgent(ev.layout)}; check its connection to the message queue`)
+    if (!mine.alive)
+      return fail(
+        `the DHCP agent on ${host} is not alive (no report to the server)`,
+        evidence,
+        `${restartAgent(ev.layout)}; check its connection to the message queue`,
+      )
     return pass(`hosted by the live DHCP agent on ${host}${elsewhere}`, evidence)
   },
 }
@@ -194,10 +222,19 @@ export const apiDhcpPort: Check = {
     const dhcp = ports.filter((p) => p.device_owner === 'network:dhcp')
     const here = dhcp.filter((p) => !p['binding:host_id'] || p['binding:host_id'] === ev.api!.host)
     const ips = (here.length > 0 ? here : dhcp).flatMap((p) => (p.fixed_ips ?? []).map((f) => f.ip_address))
-    const hops = parseOpts(ev.opts.content ?? '').filter(isClasslessRoute).flatMap(metadataHops)
-    const evidence = [...dhcp.map((p) => `DHCP port ${p.id} on ${p['binding:host_id'] || '?'}: ${(p.fixed_ips ?? []).map((f) => f.ip_address).join(', ')}`), `opts next hop: ${hops.join(', ')}`]
+    const hops = parseOpts(ev.opts.content ?? '')
+      .filter(isClasslessRoute)
+      .flatMap(metadataHops)
+    const evidence = [
+      ...dhcp.map((p) => `DHCP port ${p.id} on ${p['binding:host_id'] || '?'}: ${(p.fixed_ips ?? []).map((f) => f.ip_address).join(', ')}`),
+      `opts next hop: ${hops.join(', ')}`,
+    ]
     if (dhcp.length === 0) return fail('the API has no DHCP port on this network', evidence, restartAgent(ev.layout))
     if (hops.some((h) => ips.includes(h))) return pass(`the opts next hop ${hops.find((h) => ips.includes(h))} is this host's DHCP port`, evidence)
-    return fail(`the opts route points at ${hops.join(', ')}, but the DHCP port here has ${ips.join(', ')}: stale opts`, evidence, `${restartAgent(ev.layout)}   (it rewrites opts from the port)`)
+    return fail(
+      `the opts route points at ${hops.join(', ')}, but the DHCP port here has ${ips.join(', ')}: stale opts`,
+      evidence,
+      `${restartAgent(ev.layout)}   (it rewrites opts from the port)`,
+    )
   },
 }

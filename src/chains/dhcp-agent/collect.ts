@@ -10,17 +10,23 @@ import {BOOL_KEYS} from '../../config/dhcp-agent.js'
 import {keepOnlyKeys, redactEvidence, redactIniSecrets} from '../../config/secrets.js'
 import {cannotError} from '../../errors.js'
 import {type LayoutName, QDHCP_NAMESPACE} from '../../layout.js'
-import {debug} from '../../output.js'
 import {type AgentArgs, parseAgentCmdline, procStartTicks} from '../../parse/agent.js'
 import {parseHaproxyConfig} from '../../parse/haproxy.js'
 import {parseNetnsList} from '../../parse/netns.js'
 import {addressesOf, namespaceListed} from '../../node/namespaces.js'
 import {probeFromNamespace} from '../../node/probe.js'
 import {command, fileRecord, pidOf, processRecord, readOr, readProcSync} from '../../node/records.js'
-import {run} from '../../system/exec.js'
 import {readBootTimeMs, startedAtMs} from '../../node/proc-clock.js'
-import {readRegularFile, refuseIrregular, TEXT_FILE_MAX_BYTES} from '../../system/read-file.js'
-import {type AgentRecord, type CommandRecord, type FileRecord, type NetworkEvidence, type ProcessRecord, type Snapshot, SNAPSHOT_FORMAT} from '../../evidence/evidence.js'
+import {refuseIrregular, TEXT_FILE_MAX_BYTES} from '../../system/read-file.js'
+import {
+  type AgentRecord,
+  type CommandRecord,
+  type FileRecord,
+  type NetworkEvidence,
+  type ProcessRecord,
+  type Snapshot,
+  SNAPSHOT_FORMAT,
+} from '../../evidence/evidence.js'
 
 export interface NodeContext {
   layout: LayoutName
@@ -107,7 +113,10 @@ export async function collectNetwork(
   ev.processes = procs.filter((p): p is ProcessRecord => p !== undefined)
   if (agents) ev.agents = agents
   if (!present) return ev
-  ev.namespaceInode = await stat(`/run/netns/${ns}`).then((s) => `net:[${s.ino}]`, () => undefined)
+  ev.namespaceInode = await stat(`/run/netns/${ns}`).then(
+    (s) => `net:[${s.ino}]`,
+    () => undefined,
+  )
   ev.addresses = prefetched ?? (await command('ip', ['-j', '-n', ns, 'addr', 'show']))
   if (ev.addresses.exitCode !== 0 && !ev.addresses.error) {
     // iproute2 before 4.13 has no -j (Grizzly-era nodes): the classic form
@@ -152,7 +161,13 @@ async function agentConfigs(sources: AgentArgs['sources']): Promise<FileRecord[]
   const files: string[] = []
   for (const s of sources) {
     if (s.kind === 'file') files.push(s.path)
-    else files.push(...(await readdir(s.path).catch(() => [] as string[])).filter((n) => n.endsWith('.conf')).sort().map((n) => join(s.path, n)))
+    else
+      files.push(
+        ...(await readdir(s.path).catch(() => [] as string[]))
+          .filter((n) => n.endsWith('.conf'))
+          .sort()
+          .map((n) => join(s.path, n)),
+      )
   }
   return Promise.all(
     files.map(async (path): Promise<FileRecord> => {
@@ -207,7 +222,8 @@ export async function collectMany(
 }
 
 export async function requireInspectable(statePath: string): Promise<void> {
-  if (process.getuid?.() !== 0) throw cannotError('not-root', 'diagnose inspects namespaces and other users\' processes: run it as root (or diagnose a snapshot with --snapshot)')
+  if (process.getuid?.() !== 0)
+    throw cannotError('not-root', "diagnose inspects namespaces and other users' processes: run it as root (or diagnose a snapshot with --snapshot)")
   try {
     await readdir(statePath)
   } catch (error) {

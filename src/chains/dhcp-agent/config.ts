@@ -17,13 +17,18 @@ export const configMetadataEnabled: Check = {
     const fix = `quantum-meta enable --config-file ${shq(file.path)} --restart`
     if (file.state === 'not-collected') return notJudged(notInEvidence(file))
     if (file.state !== 'present' || file.content === undefined) {
-      return fail(`cannot read the agent config ${file.path} (${file.state === 'missing' ? 'no such file' : file.error ?? file.state})`, [], `pass the agent's dhcp_agent.ini with --config-file`)
+      return fail(
+        `cannot read the agent config ${file.path} (${file.state === 'missing' ? 'no such file' : (file.error ?? file.state)})`,
+        [],
+        `pass the agent's dhcp_agent.ini with --config-file`,
+      )
     }
     let ini
     try {
       ini = parseIni(file.content)
     } catch (error) {
-      if (error instanceof IniSyntaxError) return fail(`oslo.config cannot read ${file.path}: ${error.message}; the agent does not start`, [], `fix ${file.path} line ${error.lineNumber}`)
+      if (error instanceof IniSyntaxError)
+        return fail(`oslo.config cannot read ${file.path}: ${error.message}; the agent does not start`, [], `fix ${file.path} line ${error.lineNumber}`)
       throw error
     }
     const s = readSettings(ini)
@@ -31,7 +36,14 @@ export const configMetadataEnabled: Check = {
     if (merged) return merged
     const v = metadataVerdict(s)
     const lines = [s.enable_isolated_metadata.line, s.force_metadata.line, s.enable_metadata_network.line].filter((n): n is number => n !== undefined)
-    const evidence = lines.length > 0 ? quoteLines(file.path, file.content, lines.sort((a, b) => a - b)) : [`${file.path}: no enable_isolated_metadata or force_metadata line in [DEFAULT]`]
+    const evidence =
+      lines.length > 0
+        ? quoteLines(
+            file.path,
+            file.content,
+            lines.sort((a, b) => a - b),
+          )
+        : [`${file.path}: no enable_isolated_metadata or force_metadata line in [DEFAULT]`]
     if (v.valid && v.serves) return pass(v.reason, evidence)
     return fail(v.reason, evidence, `${fix}    (then the ${LAYOUTS[ev.layout].dhcpAgentService} restart re-creates the proxy and opts)`)
   },
@@ -83,11 +95,17 @@ function mergedWithAgentFiles(ev: NetworkEvidence, own: AgentSettings): Omit<Fin
     }
   }
   if (!foreign) return undefined
-  const at = (k: BoolKey) => (merged[k].line === undefined ? `${k} is not set (default False)` : `${k} = ${merged[k].raw} (${merged[k].path}:${merged[k].line})`)
+  const at = (k: BoolKey) =>
+    merged[k].line === undefined ? `${k} is not set (default False)` : `${k} = ${merged[k].raw} (${merged[k].path}:${merged[k].line})`
   const evidence = BOOL_KEYS.filter((k) => merged[k].line !== undefined).flatMap((k) => quoteLines(merged[k].path, merged[k].content, [merged[k].line!]))
   const order = `the agent reads ${configs.map((c) => c.path).join(', ')}; later files win`
   const bad = BOOL_KEYS.find((k) => merged[k].value === null)
-  if (bad) return fail(`${at(bad)} is not a boolean oslo.config accepts: the agent will refuse to start (${order})`, evidence, `fix ${merged[bad].path} line ${merged[bad].line}`)
+  if (bad)
+    return fail(
+      `${at(bad)} is not a boolean oslo.config accepts: the agent will refuse to start (${order})`,
+      evidence,
+      `fix ${merged[bad].path} line ${merged[bad].line}`,
+    )
   if (merged.force_metadata.value) return pass(`${at('force_metadata')}: every network gets a metadata proxy (${order})`, evidence)
   if (merged.enable_isolated_metadata.value) return pass(`${at('enable_isolated_metadata')} (${order})`, evidence)
   const decisive = merged.enable_isolated_metadata
@@ -130,8 +148,7 @@ export const configAgentRestarted: Check = {
     }
     const file = ev.config
     const {agents, readers} = agentsReading(ev)
-    const line = (a: (typeof agents)[number]) =>
-      `pid ${a.pid}${a.startedAt ? ` started ${a.startedAt}` : ''}: ${clip(a.cmdline.replaceAll('\0', ' ').trim())}`
+    const line = (a: (typeof agents)[number]) => `pid ${a.pid}${a.startedAt ? ` started ${a.startedAt}` : ''}: ${clip(a.cmdline.replaceAll('\0', ' ').trim())}`
     if (readers.length === 0 && agents.some((a) => a.sameMountNamespace === false)) {
       const boxed = agents.filter((a) => a.sameMountNamespace === false)
       return skip(
@@ -145,7 +162,9 @@ export const configAgentRestarted: Check = {
       return warn(
         `no running DHCP agent reads ${file.path} (${reads}): what it says does not reach the agent`,
         agents.map(line),
-        other ? `quantum-meta diagnose ${ev.network} --config-file ${other}    (judge the file the agent reads)` : `start the agent with --config-file ${file.path}`,
+        other
+          ? `quantum-meta diagnose ${ev.network} --config-file ${other}    (judge the file the agent reads)`
+          : `start the agent with --config-file ${file.path}`,
       )
     }
     if (file.mtime === undefined) return skip(`${file.path} was not read, so its age is unknown`, readers.map(line))
@@ -160,7 +179,8 @@ export const configAgentRestarted: Check = {
       )
     }
     const close = Math.max(0, ...readers.map((a) => (a.startedAt === undefined ? 0 : changed - Date.parse(a.startedAt))))
-    const when = close > 0 ? `with its last change (${close} ms before it, within the ${START_TOLERANCE_MS} ms the two clocks can differ)` : 'after its last change'
+    const when =
+      close > 0 ? `with its last change (${close} ms before it, within the ${START_TOLERANCE_MS} ms the two clocks can differ)` : 'after its last change'
     return pass(`${service} (pid ${readers.map((a) => a.pid).join(', ')}) reads ${file.path} and started ${when}`, evidence)
   },
 }

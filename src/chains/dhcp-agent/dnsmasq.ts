@@ -26,11 +26,14 @@ export const dnsmasqRunning: Check = {
       evidence.push(`pid ${proc.pid} network namespace ${proc.netns}, ${ev.namespace} is ${ev.namespaceInode}`)
       return fail(`dnsmasq pid ${proc.pid} runs outside ${ev.namespace}`, evidence, fix)
     }
-    if (args.length > 0 && !/dnsmasq/.test(args[0])) return fail(`pid ${proc.pid} from ${proc.from} is ${clip(args[0])}, not dnsmasq (stale pid file)`, evidence, fix)
+    if (args.length > 0 && !/dnsmasq/.test(args[0]))
+      return fail(`pid ${proc.pid} from ${proc.from} is ${clip(args[0])}, not dnsmasq (stale pid file)`, evidence, fix)
     const parsed = parseDnsmasqArgs(args.slice(1))
     if (parsed.optsFile !== ev.opts.path) {
       return fail(
-        parsed.optsFile ? `dnsmasq pid ${proc.pid} reads ${clip(parsed.optsFile)}, not this network's ${ev.opts.path}` : `dnsmasq pid ${proc.pid} has no --dhcp-optsfile`,
+        parsed.optsFile
+          ? `dnsmasq pid ${proc.pid} reads ${clip(parsed.optsFile)}, not this network's ${ev.opts.path}`
+          : `dnsmasq pid ${proc.pid} has no --dhcp-optsfile`,
         evidence,
         fix,
       )

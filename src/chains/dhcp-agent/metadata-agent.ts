@@ -25,13 +25,20 @@ export const metadataAgentConfig: Check = {
     const file = ev.metadataAgentConfig
     if (!file || file.state === 'not-collected') return skip('metadata_agent.ini was not collected (a transcript or an older snapshot)')
     if (file.state !== 'present' || file.content === undefined) {
-      return skip(`no ${file.path} (${file.state === 'missing' ? 'no such file' : file.error ?? file.state}): the metadata agent's config is elsewhere, or this node runs none`)
+      return skip(
+        `no ${file.path} (${file.state === 'missing' ? 'no such file' : (file.error ?? file.state)}): the metadata agent's config is elsewhere, or this node runs none`,
+      )
     }
     let ini
     try {
       ini = parseIni(file.content)
     } catch (error) {
-      if (error instanceof IniSyntaxError) return fail(`oslo.config cannot read ${file.path}: ${error.message}; the metadata agent does not start`, [], `fix ${file.path} line ${error.lineNumber}`)
+      if (error instanceof IniSyntaxError)
+        return fail(
+          `oslo.config cannot read ${file.path}: ${error.message}; the metadata agent does not start`,
+          [],
+          `fix ${file.path} line ${error.lineNumber}`,
+        )
       throw error
     }
     const get = (key: string) => effective(ini, 'DEFAULT', key)
@@ -65,17 +72,29 @@ export const metadataAgentConfig: Check = {
     if (ev.layout === 'quantum') {
       nova = `${ip?.value || '127.0.0.1'}:${port}`
       evidence.push(at('nova_metadata_ip'))
-      if (host && !ip) warnings.push({fix: `rename it to nova_metadata_ip in ${file.path}, then ${restart}`, summary: `nova_metadata_host is set, but this release reads nova_metadata_ip: the agent asks Nova at 127.0.0.1 (instances get 500 unless Nova runs here)`})
+      if (host && !ip)
+        warnings.push({
+          fix: `rename it to nova_metadata_ip in ${file.path}, then ${restart}`,
+          summary: `nova_metadata_host is set, but this release reads nova_metadata_ip: the agent asks Nova at 127.0.0.1 (instances get 500 unless Nova runs here)`,
+        })
     } else {
       nova = `${host?.value || '127.0.0.1'}:${port}`
       evidence.push(at('nova_metadata_host'), ...(ip ? [at('nova_metadata_ip')] : []))
-      if (ip && !host) warnings.push({fix: `rename it to nova_metadata_host in ${file.path}, then ${restart}`, summary: `nova_metadata_ip = ${ip.value} is ignored since Queens (12.0.0): the agent asks Nova at 127.0.0.1 (instances get 500, or 503 from Neutron 24.0.1 on, unless Nova runs here)`})
+      if (ip && !host)
+        warnings.push({
+          fix: `rename it to nova_metadata_host in ${file.path}, then ${restart}`,
+          summary: `nova_metadata_ip = ${ip.value} is ignored since Queens (12.0.0): the agent asks Nova at 127.0.0.1 (instances get 500, or 503 from Neutron 24.0.1 on, unless Nova runs here)`,
+        })
     }
 
     // 3. the shared secret (its value is never collected, only whether it is set)
     const secret = get('metadata_proxy_shared_secret')
     const secretSet = secret !== undefined && secret.value !== ''
-    evidence.push(secret ? `${file.path}:${secret.line + 1}: metadata_proxy_shared_secret = ${secretSet ? REDACTED : '(empty)'}` : `${file.path}: no metadata_proxy_shared_secret (empty)`)
+    evidence.push(
+      secret
+        ? `${file.path}:${secret.line + 1}: metadata_proxy_shared_secret = ${secretSet ? REDACTED : '(empty)'}`
+        : `${file.path}: no metadata_proxy_shared_secret (empty)`,
+    )
     if (!secretSet) {
       warnings.push({
         fix: `set metadata_proxy_shared_secret in ${file.path} and the same value in nova.conf ([neutron] metadata_proxy_shared_secret), then restart both`,

@@ -1,4 +1,17 @@
-import {METADATA_IP, clip, dhcpDevice, dnsmasqArgs, namespaceLine, namespaceList, namespaceListHas, plural, ran, restartAgent as restart, sameSubnet, shq} from '../../checks/derive.js'
+import {
+  METADATA_IP,
+  clip,
+  dhcpDevice,
+  dnsmasqArgs,
+  namespaceLine,
+  namespaceList,
+  namespaceListHas,
+  plural,
+  ran,
+  restartAgent as restart,
+  sameSubnet,
+  shq,
+} from '../../checks/derive.js'
 import {backendOfNetwork, OVN_METADATA, ovnMetadataNamespace} from '../../layout.js'
 import {type Check, fail, notJudged, pass, warn} from '../../checks/types.js'
 
@@ -9,7 +22,12 @@ export const namespaceExists: Check = {
   run(ev) {
     if (ev.namespaces.notCollected !== undefined) return notJudged(`\`${ran(ev.namespaces)}\`: ${ev.namespaces.notCollected}`)
     const list = namespaceList(ev)
-    if (!list) return fail(`\`${ran(ev.namespaces)}\` failed: ${clip(ev.namespaces.stderr.trim() || ev.namespaces.error || 'no output')}`, [], 'run as root on the network node')
+    if (!list)
+      return fail(
+        `\`${ran(ev.namespaces)}\` failed: ${clip(ev.namespaces.stderr.trim() || ev.namespaces.error || 'no output')}`,
+        [],
+        'run as root on the network node',
+      )
     const line = namespaceLine(ev, ev.namespace)
     if (line) return pass(`${ev.namespace} exists`, [`${ran(ev.namespaces)}: ${line.trim()}`])
     if (backendOfNetwork(ev, (ns) => namespaceListHas(ev, ns)) === 'ovn') {
@@ -36,10 +54,19 @@ export const namespaceDhcpAddress: Check = {
     if (ev.addresses?.notCollected !== undefined) return notJudged(`\`${ran(ev.addresses)}\`: ${ev.addresses.notCollected}`)
     const dev = dhcpDevice(ev)
     const cmd = ev.addresses ? ran(ev.addresses) : 'ip addr'
-    if (!dev) return fail(`no DHCP device (tap… or ns-…) in ${ev.namespace}`, [`${cmd}: ${clip(ev.addresses?.stdout.trim() || ev.addresses?.stderr.trim() || 'no output')}`], restart(ev.layout))
+    if (!dev)
+      return fail(
+        `no DHCP device (tap… or ns-…) in ${ev.namespace}`,
+        [`${cmd}: ${clip(ev.addresses?.stdout.trim() || ev.addresses?.stderr.trim() || 'no output')}`],
+        restart(ev.layout),
+      )
     const evidence = dev.iface.addresses.filter((a) => a.family === 'inet').map((a) => `${cmd}: ${dev.iface.ifname} inet ${a.local}/${a.prefixlen}`)
     if (dev.iface.flags.length > 0 && !dev.iface.up) {
-      return fail(`${dev.iface.ifname} is down`, [`${cmd}: ${dev.iface.ifname} <${dev.iface.flags.join(',')}>`], `ip netns exec ${ev.namespace} ip link set ${dev.iface.ifname} up    (or ${restart(ev.layout)})`)
+      return fail(
+        `${dev.iface.ifname} is down`,
+        [`${cmd}: ${dev.iface.ifname} <${dev.iface.flags.join(',')}>`],
+        `ip netns exec ${ev.namespace} ip link set ${dev.iface.ifname} up    (or ${restart(ev.layout)})`,
+      )
     }
     if (dev.ipv4.length === 0) return fail(`${dev.iface.ifname} has no IPv4 address of the network`, evidence, restart(ev.layout))
     // each IPv4 range dnsmasq serves needs an address of that subnet on the device

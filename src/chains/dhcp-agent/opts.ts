@@ -1,5 +1,18 @@
 import {type OptsLine, isClasslessRoute, isRouterOption, isWin2k3Route, parseOpts} from '../../parse/opts.js'
-import {METADATA_IP, clip, dhcpDevice, dnsmasqArgs, metadataHops, notInEvidence, processOf, restartAgent, routedMetadata, sameSubnet, shq, sq} from '../../checks/derive.js'
+import {
+  METADATA_IP,
+  clip,
+  dhcpDevice,
+  dnsmasqArgs,
+  metadataHops,
+  notInEvidence,
+  processOf,
+  restartAgent,
+  routedMetadata,
+  sameSubnet,
+  shq,
+  sq,
+} from '../../checks/derive.js'
 import {type Check, fail, notJudged, pass, warn} from '../../checks/types.js'
 
 export const optsMetadataRoute: Check = {
@@ -15,7 +28,9 @@ export const optsMetadataRoute: Check = {
     const ips = dev.ipv4.map((a) => a.local)
     // the tag of the range each device address serves, for the line to paste
     const tagFor = (ip: string) => ranges.find((r) => sameSubnet(ip, r.network, dev.ipv4.find((a) => a.local === ip)!.prefixlen))?.tag
-    const want = ips.map((ip) => `tag:${tagFor(ip) ?? (ev.layout === 'quantum' ? 'tag0' : 'subnet-<SUBNET-ID>')},option:classless-static-route,${METADATA_IP}/32,${ip}`)
+    const want = ips.map(
+      (ip) => `tag:${tagFor(ip) ?? (ev.layout === 'quantum' ? 'tag0' : 'subnet-<SUBNET-ID>')},option:classless-static-route,${METADATA_IP}/32,${ip}`,
+    )
     const pid = processOf(ev, 'dnsmasq')?.pid
     const hup = pid ? ` && kill -HUP ${pid}` : ''
     // instances keep the lease they have: the new route reaches them at renewal (half the lease time)
@@ -24,7 +39,7 @@ export const optsMetadataRoute: Check = {
 
     if (file.state === 'not-collected') return notJudged(notInEvidence(file))
     if (file.state !== 'present' || file.content === undefined) {
-      return fail(`no opts file ${file.path}`, [`${file.path}: ${file.state === 'missing' ? 'no such file' : file.error ?? file.state}`], restart)
+      return fail(`no opts file ${file.path}`, [`${file.path}: ${file.state === 'missing' ? 'no such file' : (file.error ?? file.state)}`], restart)
     }
     const lines = parseOpts(file.content).filter((o) => !o.ipv6)
     const routes = lines.filter(isClasslessRoute)
@@ -92,7 +107,7 @@ export const optsMetadataRoute: Check = {
       const router = tagged.find(isRouterOption)
       // no gateway (an empty option:router) means isolated by every release's rule; on the Ussuri+
       // layout (subnet-<uuid> tags) a routed subnet still gets a route, via its gateway
-      const mustHave = (router !== undefined && router.values.every((v) => v === '')) || r.tag?.startsWith('subnet-') === true
+      const mustHave = router?.values.every((v) => v === '') || r.tag?.startsWith('subnet-') === true
       return [{hops, ip: addr.local, label: `${r.network}/${addr.prefixlen} (tag ${r.tag ?? '(none)'})`, mustHave, tag: r.tag}]
     })
     const missing = subnets.filter((x) => x.mustHave && x.hops.length === 0)
@@ -119,9 +134,14 @@ export const optsMetadataRoute: Check = {
         )
       }
     }
-    const via = (o: OptsLine) => `${metadataHops(o).filter((h) => ips.includes(h)).join(', ')} on tag ${o.tag ?? '(none)'}`
+    const via = (o: OptsLine) =>
+      `${metadataHops(o)
+        .filter((h) => ips.includes(h))
+        .join(', ')} on tag ${o.tag ?? '(none)'}`
     return pass(
-      goodTagged.length === 1 ? `${METADATA_IP}/32 via ${via(goodTagged[0])}` : `${METADATA_IP}/32 on each of ${goodTagged.length} subnets: via ${goodTagged.map(via).join('; ')}`,
+      goodTagged.length === 1
+        ? `${METADATA_IP}/32 via ${via(goodTagged[0])}`
+        : `${METADATA_IP}/32 on each of ${goodTagged.length} subnets: via ${goodTagged.map(via).join('; ')}`,
       [...evidence, ...notes],
     )
   },

@@ -60,9 +60,10 @@ export const probeHttp: Check = {
     if (!ctx.probe || !ev.probe) return skip('not run (add --probe to send one GET from inside the namespace)')
     const p = ev.probe
     if (p.status === undefined && routedMetadata(ev) && !processOf(ev, 'proxy')) {
-      return skip(`no answer from inside ${ev.namespace} (${p.error}), as expected: the router serves metadata for this network, not the DHCP port (see opts.metadata-route)`, [
-        `${p.argv.join(' ')}: ${p.error}`,
-      ])
+      return skip(
+        `no answer from inside ${ev.namespace} (${p.error}), as expected: the router serves metadata for this network, not the DHCP port (see opts.metadata-route)`,
+        [`${p.argv.join(' ')}: ${p.error}`],
+      )
     }
     const text = p.body === undefined ? undefined : bodyText(p.body) || undefined
     const evidence = [`${p.argv.join(' ')}: ${p.status === undefined ? p.error : `HTTP ${p.status}`}${p.ms === undefined ? '' : ` in ${p.ms} ms`}`]
@@ -71,12 +72,16 @@ export const probeHttp: Check = {
     if (p.status === 404) {
       return pass(`GET from inside ${ev.namespace} answered 404: proxy and metadata agent answer (the namespace's own address is no instance's port)`, evidence)
     }
-    const key = p.status === undefined ? p.error ?? 'error' : String(p.status)
+    const key = p.status === undefined ? (p.error ?? 'error') : String(p.status)
     if (p.status === 503) {
       const r = read503(ev, text)
       return fail(`GET http://${METADATA_IP}/ from inside ${ev.namespace}: 503: ${r.why}`, evidence, r.fix)
     }
-    const why = MEANING[key] ?? (p.status === undefined ? p.error ?? 'no answer' : `HTTP ${p.status}`)
-    return fail(`GET http://${METADATA_IP}/ from inside ${ev.namespace}: ${key}: ${why}`, evidence, 'see the failing links above; for 403/500 compare metadata_agent.ini with nova.conf [neutron]')
+    const why = MEANING[key] ?? (p.status === undefined ? (p.error ?? 'no answer') : `HTTP ${p.status}`)
+    return fail(
+      `GET http://${METADATA_IP}/ from inside ${ev.namespace}: ${key}: ${why}`,
+      evidence,
+      'see the failing links above; for 403/500 compare metadata_agent.ini with nova.conf [neutron]',
+    )
   },
 }

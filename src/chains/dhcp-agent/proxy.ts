@@ -1,6 +1,16 @@
 import type {Socket} from '../../parse/sockets.js'
 import {proxySockets} from '../../checks/sockets.js'
-import {METADATA_IP, clip, notInEvidence, processArgs, processOf, restartAgent, restartMetadataAgent, routedMetadata, upstreamDownAnswer} from '../../checks/derive.js'
+import {
+  METADATA_IP,
+  clip,
+  notInEvidence,
+  processArgs,
+  processOf,
+  restartAgent,
+  restartMetadataAgent,
+  routedMetadata,
+  upstreamDownAnswer,
+} from '../../checks/derive.js'
 import {type Check, fail, notJudged, pass, skip, warn} from '../../checks/types.js'
 
 const proxyFix = (layout: 'neutron' | 'quantum') =>
@@ -16,7 +26,9 @@ export const proxyRunning: Check = {
     const proc = processOf(ev, 'proxy')
     const files = [ev.haproxyPidFile, ev.proxyPidFile].filter((f) => f.state !== 'not-collected')
     if (!proc && files.length === 0) return notJudged(notInEvidence(ev.haproxyPidFile))
-    const evidence = files.map((f) => `${f.path}: ${f.state === 'present' ? clip(f.content?.trim() ?? '') : f.state === 'error' ? f.error ?? 'unreadable' : 'no such file'}`)
+    const evidence = files.map(
+      (f) => `${f.path}: ${f.state === 'present' ? clip(f.content?.trim() ?? '') : f.state === 'error' ? (f.error ?? 'unreadable') : 'no such file'}`,
+    )
     if (!proc) {
       const routed = routedMetadata(ev)
       if (routed) {
@@ -37,7 +49,11 @@ export const proxyRunning: Check = {
     if (ev.namespaceInode && proc.netns && proc.netns !== ev.namespaceInode) {
       return fail(`the proxy pid ${proc.pid} runs outside ${ev.namespace}`, evidence, proxyFix(ev.layout))
     }
-    const name = args.find((a) => /ns-metadata-proxy|haproxy/.test(a))?.split('/').pop() ?? args[0]
+    const name =
+      args
+        .find((a) => /ns-metadata-proxy|haproxy/.test(a))
+        ?.split('/')
+        .pop() ?? args[0]
     return pass(`${name} pid ${proc.pid} runs for this network`, evidence)
   },
 }
@@ -51,7 +67,8 @@ export const proxyListening: Check = {
     const seen = proxySockets(ev, proc.pid)
     if (!seen) return skip('no socket table in the evidence')
     const on80 = seen.sockets.filter((s) => s.state === 'LISTEN' && s.localPort === 80)
-    const fmt = (s: Socket) => `${seen.source}: ${s.proto} ${s.localAddress}:${s.localPort} LISTEN${s.inode ? ` inode ${s.inode}` : ''}${s.pid ? ` ${s.pid}/${s.program ?? ''}` : ''}`
+    const fmt = (s: Socket) =>
+      `${seen.source}: ${s.proto} ${s.localAddress}:${s.localPort} LISTEN${s.inode ? ` inode ${s.inode}` : ''}${s.pid ? ` ${s.pid}/${s.program ?? ''}` : ''}`
     const mine = on80.filter((s) => seen.owned(s) && ['0.0.0.0', METADATA_IP, '::', '*', 'fe80::a9fe:a9fe'].includes(s.localAddress))
     if (mine.length > 0) return pass(`the proxy (pid ${proc.pid}) listens on ${mine.map((s) => `${s.localAddress}:80`).join(', ')}`, mine.map(fmt))
     if (on80.length > 0) {
@@ -74,7 +91,8 @@ export const proxyUpstream: Check = {
     const fix = `${restartMetadataAgent(ev.layout)}    (it creates ${sock.path}; the DHCP and metadata agents must agree on metadata_proxy_socket and state_path)`
     const answer = upstreamDownAnswer(ev.layout)
     if (sock.state === 'not-collected') return skip(notInEvidence(sock))
-    if (sock.state === 'missing') return fail(`the proxy forwards to ${sock.path}, which does not exist: instances get ${answer}`, [`${sock.path}: no such file`], fix)
+    if (sock.state === 'missing')
+      return fail(`the proxy forwards to ${sock.path}, which does not exist: instances get ${answer}`, [`${sock.path}: no such file`], fix)
     if (sock.state === 'error') return fail(`cannot inspect ${sock.path}: ${sock.error}`, [], fix)
     if (sock.type !== 'socket') return fail(`${sock.path} is a ${sock.type}, not a UNIX socket: instances get ${answer}`, [`${sock.path}: ${sock.type}`], fix)
     if (sock.connect === 'EAGAIN') {
@@ -85,7 +103,11 @@ export const proxyUpstream: Check = {
       )
     }
     if (sock.connect && sock.connect !== 'ok') {
-      return fail(`nothing accepts connections on ${sock.path} (${sock.connect}): instances get ${answer}`, [`${sock.path}: socket, connect: ${sock.connect}`], fix)
+      return fail(
+        `nothing accepts connections on ${sock.path} (${sock.connect}): instances get ${answer}`,
+        [`${sock.path}: socket, connect: ${sock.connect}`],
+        fix,
+      )
     }
     const busy = sock.busyMs === undefined ? '' : ` after ${sock.busyMs} ms of EAGAIN (accept queue full)`
     // no connect() in the evidence (an older snapshot; a sosreport, where a listener was seen in its netstat/ss):

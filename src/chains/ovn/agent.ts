@@ -17,7 +17,10 @@ export const ovnAgentConfig: Check = {
   run(ev) {
     const ovn = ovnOf(ev)
     const files = ovn.configs
-    const evidence = files.map((f) => `${f.path}: ${f.state === 'present' ? 'read' : f.state === 'error' ? f.error ?? 'unreadable' : f.state === 'missing' ? 'no such file' : f.error ?? f.state}`)
+    const evidence = files.map(
+      (f) =>
+        `${f.path}: ${f.state === 'present' ? 'read' : f.state === 'error' ? (f.error ?? 'unreadable') : f.state === 'missing' ? 'no such file' : (f.error ?? f.state)}`,
+    )
     const read = files.filter((f) => f.state === 'present')
     if (read.length === 0) {
       return fail(
@@ -44,7 +47,11 @@ export const ovnAgentConfig: Check = {
     )
     const unreadable = files.filter((f) => f.state === 'error')
     if (unreadable.length > 0) {
-      return fail(`cannot read ${unreadable.map((f) => f.path).join(', ')}: ${unreadable[0].error}`, evidence, `check the file's type and permissions (the agent reads it as root)`)
+      return fail(
+        `cannot read ${unreadable.map((f) => f.path).join(', ')}: ${unreadable[0].error}`,
+        evidence,
+        `check the file's type and permissions (the agent reads it as root)`,
+      )
     }
     if (agentUnit(ovn) === OVN_METADATA.agentServiceSince2025_2 && !(s.extensions ?? []).includes('metadata')) {
       const where = s.sources.extensions ?? `[agent] of ${read.at(-1)!.path}`
@@ -54,7 +61,8 @@ export const ovnAgentConfig: Check = {
         `add metadata to [agent] extensions in ${where}, then systemctl restart neutron-ovn-agent`,
       )
     }
-    const guess = ovn.agents.length === 0 ? ` (no agent runs to say which files it reads: these are the packaged paths; give --config-file if it reads others)` : ''
+    const guess =
+      ovn.agents.length === 0 ? ` (no agent runs to say which files it reads: these are the packaged paths; give --config-file if it reads others)` : ''
     if (s.secret !== 'set') {
       const where = s.sources.metadata_proxy_shared_secret ?? `[DEFAULT] of ${read.at(-1)!.path}`
       return warn(
@@ -100,15 +108,26 @@ export const ovnAgentRunning: Check = {
 export const ovnChassis: Check = {
   id: 'ovn.chassis',
   needs: [],
-  title: "the local OVSDB names this chassis (system-id, ovn-remote), the SB knows it, and ovn-controller runs",
+  title: 'the local OVSDB names this chassis (system-id, ovn-remote), the SB knows it, and ovn-controller runs',
   run(ev) {
     const ovn = ovnOf(ev)
     const o = ovsFacts(ovn)
     if (!o.ok) {
-      return fail(`cannot read the local Open_vSwitch DB at ${ovn.connections.ovs}: ${o.why}`, [ovn.ovs.argv.join(' ')], `check that ovsdb-server runs and that [ovs] ovsdb_connection in the agent's config is where it listens (now ${ovn.connections.ovs})`)
+      return fail(
+        `cannot read the local Open_vSwitch DB at ${ovn.connections.ovs}: ${o.why}`,
+        [ovn.ovs.argv.join(' ')],
+        `check that ovsdb-server runs and that [ovs] ovsdb_connection in the agent's config is where it listens (now ${ovn.connections.ovs})`,
+      )
     }
-    const evidence = [`Open_vSwitch external_ids: system-id=${o.value.systemId ?? '(none)'} ovn-remote=${o.value.ovnRemote ?? '(none)'} ovn-bridge=${o.value.ovnBridge}`]
-    if (!o.value.systemId) return fail('the Open_vSwitch row has no external_ids:system-id: ovn-controller cannot register this chassis', evidence, 'ovs-vsctl set Open_vSwitch . external_ids:system-id=<this chassis name>    (then restart ovn-controller)')
+    const evidence = [
+      `Open_vSwitch external_ids: system-id=${o.value.systemId ?? '(none)'} ovn-remote=${o.value.ovnRemote ?? '(none)'} ovn-bridge=${o.value.ovnBridge}`,
+    ]
+    if (!o.value.systemId)
+      return fail(
+        'the Open_vSwitch row has no external_ids:system-id: ovn-controller cannot register this chassis',
+        evidence,
+        'ovs-vsctl set Open_vSwitch . external_ids:system-id=<this chassis name>    (then restart ovn-controller)',
+      )
     const sb = sbFacts(ovn)
     if (!sb.ok) {
       return fail(
@@ -127,7 +146,11 @@ export const ovnChassis: Check = {
     }
     evidence.push(`SB Chassis ${ch.name} (${ch.uuid}), hostname ${ch.hostname ?? '?'}`)
     if (ovn.controllers.length === 0) {
-      return fail(`ovn-controller is not running on this node: ports are not bound or updated here and OVN's DHCP (pinctrl) does not answer`, evidence, 'systemctl start ovn-controller    (Debian: ovn-host)')
+      return fail(
+        `ovn-controller is not running on this node: ports are not bound or updated here and OVN's DHCP (pinctrl) does not answer`,
+        evidence,
+        'systemctl start ovn-controller    (Debian: ovn-host)',
+      )
     }
     evidence.push(...ovn.controllers.map((c) => `ovn-controller pid ${c.pid}`))
     return pass(`this node is chassis ${ch.name}, known to the SB; ovn-controller runs`, evidence)
@@ -137,7 +160,7 @@ export const ovnChassis: Check = {
 export const ovnAgentRegistered: Check = {
   id: 'ovn.agent-registered',
   needs: ['ovn.chassis'],
-  title: "the agent registered this chassis in the SB (Chassis_Private neutron:ovn-metadata-id) and keeps up with nb_cfg",
+  title: 'the agent registered this chassis in the SB (Chassis_Private neutron:ovn-metadata-id) and keeps up with nb_cfg',
   run(ev) {
     const ovn = ovnOf(ev)
     const o = ovsFacts(ovn)
@@ -149,9 +172,16 @@ export const ovnAgentRegistered: Check = {
     if (!priv) return fail(`the SB has no Chassis_Private row for ${name}`, [], `systemctl restart ovn-controller; then ${restartOvnAgent(ovn)}`)
     const id = priv.externalIds['neutron:ovn-metadata-id']
     const cfg = priv.externalIds['neutron:ovn-metadata-sb-cfg']
-    const evidence = [`Chassis_Private ${name}: neutron:ovn-metadata-id=${id ?? '(none)'} neutron:ovn-metadata-sb-cfg=${cfg ?? '(none)'} nb_cfg=${priv.nbCfg ?? '?'}`, `SB_Global nb_cfg=${sb.value.nbCfg ?? '?'}`]
+    const evidence = [
+      `Chassis_Private ${name}: neutron:ovn-metadata-id=${id ?? '(none)'} neutron:ovn-metadata-sb-cfg=${cfg ?? '(none)'} nb_cfg=${priv.nbCfg ?? '?'}`,
+      `SB_Global nb_cfg=${sb.value.nbCfg ?? '?'}`,
+    ]
     if (!id) {
-      return fail(`no metadata agent has registered on chassis ${name} (Chassis_Private has no neutron:ovn-metadata-id): Neutron counts it as having no OVN metadata agent`, evidence, restartOvnAgent(ovn))
+      return fail(
+        `no metadata agent has registered on chassis ${name} (Chassis_Private has no neutron:ovn-metadata-id): Neutron counts it as having no OVN metadata agent`,
+        evidence,
+        restartOvnAgent(ovn),
+      )
     }
     const lag = sb.value.nbCfg !== undefined && cfg !== undefined && /^\d+$/.test(cfg) ? sb.value.nbCfg - Number(cfg) : undefined
     if (lag !== undefined && lag > 1 && ovn.agents.length > 0) {
@@ -161,6 +191,9 @@ export const ovnAgentRegistered: Check = {
         `${restartOvnAgent(ovn)}    (look for SB connection errors in its log first)`,
       )
     }
-    return pass(`the metadata agent is registered on chassis ${name}${lag === undefined ? '' : lag <= 1 ? ' and up to date with nb_cfg' : ` (nb_cfg ${lag} behind while the agent is down)`}`, evidence)
+    return pass(
+      `the metadata agent is registered on chassis ${name}${lag === undefined ? '' : lag <= 1 ? ' and up to date with nb_cfg' : ` (nb_cfg ${lag} behind while the agent is down)`}`,
+      evidence,
+    )
   },
 }

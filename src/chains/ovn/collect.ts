@@ -41,9 +41,13 @@ export interface OvnShared {
   settings: OvnSettings
 }
 
-
 /** One pass over /proc: the OVN metadata agents (not their workers), ovn-controller and every haproxy. */
-async function scanProcesses(): Promise<{agents: AgentRecord[]; agentArgs: Map<number, string[]>; controllers: OvnShared['controllers']; haproxies: OvnShared['haproxies']}> {
+async function scanProcesses(): Promise<{
+  agents: AgentRecord[]
+  agentArgs: Map<number, string[]>
+  controllers: OvnShared['controllers']
+  haproxies: OvnShared['haproxies']
+}> {
   const pids = (await readdir('/proc').catch(() => [] as string[])).filter((n) => /^\d+$/.test(n))
   const found: {pid: number; cmdline: string; files: string[]}[] = []
   const controllers: OvnShared['controllers'] = []
@@ -105,11 +109,19 @@ async function configFiles(ctx: OvnContext, agents: AgentRecord[], agentArgs: Ma
   return [OVN_PATHS.agentConfigs[0]]
 }
 
-const exists = (p: string) => stat(p).then(() => true, () => false)
+const exists = (p: string) =>
+  stat(p).then(
+    () => true,
+    () => false,
+  )
 
 /** The server's ml2_conf.ini when this node has one (a controller, an all-in-one): it says ovn_metadata_enabled and ovn_nb_connection. */
 async function serverConfig(configs: readonly string[]): Promise<FileRecord | undefined> {
-  const candidates = [...configs.map((c) => join(dirname(c), 'ml2_conf.ini')), ...configs.map((c) => join(dirname(c), 'plugins', 'ml2', 'ml2_conf.ini')), OVN_PATHS.ml2Config]
+  const candidates = [
+    ...configs.map((c) => join(dirname(c), 'ml2_conf.ini')),
+    ...configs.map((c) => join(dirname(c), 'plugins', 'ml2', 'ml2_conf.ini')),
+    OVN_PATHS.ml2Config,
+  ]
   for (const c of [...new Set(candidates)]) {
     if (!(await exists(c))) continue
     const rec = await fileRecord(c)
@@ -129,7 +141,8 @@ export async function collectOvnShared(ctx: OvnContext): Promise<OvnShared> {
   if (server && settings.nb === undefined) {
     // a controller or all-in-one node: the server's ml2_conf.ini names the northbound DB
     const fromServer = ovnSettings([server], {})
-    if (fromServer.nb !== undefined) Object.assign(settings, {from: [...settings.from, ...fromServer.from.filter((f) => f.includes('ovn_nb'))], nb: fromServer.nb, nbSsl: fromServer.nbSsl})
+    if (fromServer.nb !== undefined)
+      Object.assign(settings, {from: [...settings.from, ...fromServer.from.filter((f) => f.includes('ovn_nb'))], nb: fromServer.nb, nbSsl: fromServer.nbSsl})
   }
   if (ctx.configFile === undefined && scan.agents.length === 0) fallBackToRunningParts(settings, scan, ctx)
   // a snapshot is passed around: of each config only the keys the checks read (and whether the secret
@@ -145,10 +158,17 @@ export async function collectOvnShared(ctx: OvnContext): Promise<OvnShared> {
  * the parts still running: the local OVSDB from ovn-controller's DATABASE argument, the state path
  * from a live haproxy's `-f STATE/ovn-metadata-proxy/NET.conf` (the SB from ovn-remote: collectOvnMany).
  */
-function fallBackToRunningParts(settings: OvnSettings, scan: {controllers: OvnShared['controllers']; haproxies: OvnShared['haproxies']}, ctx: OvnContext): void {
+function fallBackToRunningParts(
+  settings: OvnSettings,
+  scan: {controllers: OvnShared['controllers']; haproxies: OvnShared['haproxies']},
+  ctx: OvnContext,
+): void {
   if (!settings.sources.ovsdb_connection) {
     for (const c of scan.controllers) {
-      const db = c.cmdline.split('\0').slice(1).find((a) => !a.startsWith('-') && CONNECTION.test(a))
+      const db = c.cmdline
+        .split('\0')
+        .slice(1)
+        .find((a) => !a.startsWith('-') && CONNECTION.test(a))
       if (db) {
         settings.ovs = db
         settings.sources.ovsdb_connection = `ovn-controller pid ${c.pid} command line, as no agent runs`
@@ -164,7 +184,8 @@ function fallBackToRunningParts(settings: OvnSettings, scan: {controllers: OvnSh
       const conf = args[args.indexOf('-f') + 1] ?? ''
       const m = /^(\/.*)\/ovn-metadata-proxy\/[0-9a-f-]{36}\.conf$/.exec(conf)
       if (args.includes('-f') && m) {
-        if (!settings.sources.metadata_proxy_socket || settings.socket === join(settings.statePath, 'metadata_proxy')) settings.socket = join(m[1], 'metadata_proxy')
+        if (!settings.sources.metadata_proxy_socket || settings.socket === join(settings.statePath, 'metadata_proxy'))
+          settings.socket = join(m[1], 'metadata_proxy')
         settings.statePath = m[1]
         settings.sources.state_path = `haproxy pid ${h.pid} command line, as no agent runs`
         settings.from.push(`${settings.sources.state_path} for state_path`)
@@ -177,13 +198,28 @@ function fallBackToRunningParts(settings: OvnSettings, scan: {controllers: OvnSh
 const TIMEOUT = ['--timeout=5']
 
 async function ovsdbCommand(tool: string, db: string, ssl: string[], args: string[]): Promise<CommandRecord> {
-  if (!CONNECTION.test(db)) return {argv: [tool, `--db=${db}`, ...args], error: `not an OVSDB connection string: ${JSON.stringify(db.slice(0, 80))}`, exitCode: null, stderr: '', stdout: ''}
+  if (!CONNECTION.test(db))
+    return {
+      argv: [tool, `--db=${db}`, ...args],
+      error: `not an OVSDB connection string: ${JSON.stringify(db.slice(0, 80))}`,
+      exitCode: null,
+      stderr: '',
+      stdout: '',
+    }
   return command(tool, [`--db=${db}`, ...ssl, ...TIMEOUT, '--format=json', ...args])
 }
 
 /** ovs-vsctl: this node's Open_vSwitch row (system-id, ovn-remote, ovn-bridge) and its interfaces. */
 export const readOvs = (s: OvnSettings) =>
-  ovsdbCommand('ovs-vsctl', s.ovs, s.ovsSsl, ['list', 'Open_vSwitch', '.', '--', '--columns=name,external_ids,ofport,error,link_state,admin_state,mac_in_use', 'list', 'Interface'])
+  ovsdbCommand('ovs-vsctl', s.ovs, s.ovsSsl, [
+    'list',
+    'Open_vSwitch',
+    '.',
+    '--',
+    '--columns=name,external_ids,ofport,error,link_state,admin_state,mac_in_use',
+    'list',
+    'Interface',
+  ])
 
 const networkName = (network: string) => `external_ids:"neutron:network_name"=neutron-${network}`
 
@@ -223,7 +259,13 @@ export const readNb = (nb: string, ssl: string[], network: string) =>
 
 /** The networks with a port bound to this chassis: `find Port_Binding chassis=UUID` (for --all). */
 export async function localNetworks(s: OvnSettings, chassisUuid: string): Promise<{record: CommandRecord; networks: string[]}> {
-  const record = await ovsdbCommand('ovn-sbctl', s.sb, s.sbSsl, ['--no-leader-only', '--columns=logical_port,external_ids', 'find', 'Port_Binding', `chassis=${chassisUuid}`])
+  const record = await ovsdbCommand('ovn-sbctl', s.sb, s.sbSsl, [
+    '--no-leader-only',
+    '--columns=logical_port,external_ids',
+    'find',
+    'Port_Binding',
+    `chassis=${chassisUuid}`,
+  ])
   const {parseOvsdbOutput, mapOf} = await import('../../parse/ovsdb.js')
   const networks = new Set<string>()
   try {
@@ -266,9 +308,7 @@ export async function collectOvnNetwork(
   const proxy = pid === undefined ? undefined : await processRecord(pid, 'proxy', haproxyPidFile.path, true)
   // every haproxy naming this network, wherever it runs (the pid file's one among them)
   const haproxies = await Promise.all(
-    shared.haproxies
-      .filter((h) => h.cmdline.includes(network) && h.pid !== pid)
-      .map((h) => processRecord(h.pid, 'proxy', 'ps', false)),
+    shared.haproxies.filter((h) => h.cmdline.includes(network) && h.pid !== pid).map((h) => processRecord(h.pid, 'proxy', 'ps', false)),
   )
   const ev: NetworkEvidence = {
     backend: 'ovn',
@@ -298,7 +338,10 @@ export async function collectOvnNetwork(
     upstreamSocket,
   }
   if (!namespaceListed(namespaces, ns)) return ev
-  ev.namespaceInode = await stat(`/run/netns/${ns}`).then((st) => `net:[${st.ino}]`, () => undefined)
+  ev.namespaceInode = await stat(`/run/netns/${ns}`).then(
+    (st) => `net:[${st.ino}]`,
+    () => undefined,
+  )
   ev.addresses = prefetched ?? (await command('ip', ['-j', '-n', ns, 'addr', 'show']))
   if (ctx.probe) {
     const {probeFromNamespace} = await import('../../node/probe.js')
@@ -312,13 +355,8 @@ export function ovnmetaNetworks(names: readonly string[]): string[] {
   return names.filter((n) => OVNMETA_NAMESPACE.test(n)).map((n) => n.slice('ovnmeta-'.length).toLowerCase())
 }
 
-
 /** Every network of the run on this chassis (one, or --all: the ovnmeta namespaces and the networks with a VM bound here). */
-export async function collectOvnMany(
-  network: string | undefined,
-  ctx: OvnContext,
-  listNamespaces: () => Promise<CommandRecord>,
-): Promise<NetworkEvidence[]> {
+export async function collectOvnMany(network: string | undefined, ctx: OvnContext, listNamespaces: () => Promise<CommandRecord>): Promise<NetworkEvidence[]> {
   const {parseNetnsList} = await import('../../parse/netns.js')
   const [shared, listed] = await Promise.all([collectOvnShared(ctx), listNamespaces()])
   const ovs = await readOvs(shared.settings)
@@ -363,7 +401,13 @@ async function bound(s: OvnSettings, ovs: CommandRecord): Promise<string[]> {
     const [vs] = parseOvsdbOutput(ovs.stdout)[0]?.rows ?? []
     const systemId = strOf(mapOf(vs?.external_ids)['system-id'])
     if (systemId === undefined) return []
-    const rec = await ovsdbCommand('ovn-sbctl', s.sb, s.sbSsl, ['--no-leader-only', '--columns=_uuid,name', 'find', 'Chassis', `name=${JSON.stringify(systemId)}`])
+    const rec = await ovsdbCommand('ovn-sbctl', s.sb, s.sbSsl, [
+      '--no-leader-only',
+      '--columns=_uuid,name',
+      'find',
+      'Chassis',
+      `name=${JSON.stringify(systemId)}`,
+    ])
     const uuid = rec.exitCode === 0 ? strOf(parseOvsdbOutput(rec.stdout)[0]?.rows[0]?._uuid) : undefined
     return uuid === undefined ? [] : (await localNetworks(s, uuid)).networks
   } catch {

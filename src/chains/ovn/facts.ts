@@ -102,7 +102,15 @@ export function ovsFacts(ovn: OvnEvidence): Read<OvsFacts> | Unread {
       interfaces: ifaces.map((i) => {
         const ext = strMap(i.external_ids)
         const error = strOf(i.error)
-        return {adminState: strOf(i.admin_state), error, ifaceId: ext['iface-id'], linkState: strOf(i.link_state), mac: strOf(i.mac_in_use), name: String(strOf(i.name)), ofport: numOf(i.ofport)}
+        return {
+          adminState: strOf(i.admin_state),
+          error,
+          ifaceId: ext['iface-id'],
+          linkState: strOf(i.link_state),
+          mac: strOf(i.mac_in_use),
+          name: String(strOf(i.name)),
+          ofport: numOf(i.ofport),
+        }
       }),
       ovnBridge: ids['ovn-bridge'] ?? 'br-int',
       ovnRemote: ids['ovn-remote'],
@@ -118,7 +126,12 @@ export function sbFacts(ovn: OvnEvidence): Read<SbFacts> | Unread {
   return {
     ok: true,
     value: {
-      chassis: chassis.map((c) => ({hostname: strOf(c.hostname), name: String(strOf(c.name)), otherConfig: strMap(c.other_config), uuid: String(strOf(c._uuid))})),
+      chassis: chassis.map((c) => ({
+        hostname: strOf(c.hostname),
+        name: String(strOf(c.name)),
+        otherConfig: strMap(c.other_config),
+        uuid: String(strOf(c._uuid)),
+      })),
       chassisPrivate: priv.map((c) => ({externalIds: strMap(c.external_ids), name: String(strOf(c.name)), nbCfg: numOf(c.nb_cfg)})),
       nbCfg: numOf(global[0]?.nb_cfg),
       ports: ports.map((p) => ({
@@ -142,8 +155,19 @@ export function nbFacts(ovn: OvnEvidence): Read<NbFacts> | Unread {
   return {
     ok: true,
     value: {
-      dhcpOptions: opts.map((o) => ({cidr: String(strOf(o.cidr)), externalIds: strMap(o.external_ids), options: strMap(o.options), uuid: String(strOf(o._uuid))})),
-      ports: lsps.map((p) => ({dhcpv4Options: setOf(p.dhcpv4_options).map(String), externalIds: strMap(p.external_ids), name: String(strOf(p.name)), type: strOf(p.type) ?? '', uuid: String(strOf(p._uuid))})),
+      dhcpOptions: opts.map((o) => ({
+        cidr: String(strOf(o.cidr)),
+        externalIds: strMap(o.external_ids),
+        options: strMap(o.options),
+        uuid: String(strOf(o._uuid)),
+      })),
+      ports: lsps.map((p) => ({
+        dhcpv4Options: setOf(p.dhcpv4_options).map(String),
+        externalIds: strMap(p.external_ids),
+        name: String(strOf(p.name)),
+        type: strOf(p.type) ?? '',
+        uuid: String(strOf(p._uuid)),
+      })),
     },
   }
 }
@@ -155,7 +179,11 @@ export function localChassis(ovs: OvsFacts, sb: SbFacts) {
 
 /** The network's metadata ports: localport Port_Bindings owned by network:distributed (Neutron's OVN metadata port). */
 export function metadataPorts(sb: SbFacts): PortBinding[] {
-  return sb.ports.filter((p) => p.type === 'localport' && (p.externalIds['neutron:device_owner'] === 'network:distributed' || (p.externalIds['neutron:device_id'] ?? '').startsWith('ovnmeta-')))
+  return sb.ports.filter(
+    (p) =>
+      p.type === 'localport' &&
+      (p.externalIds['neutron:device_owner'] === 'network:distributed' || (p.externalIds['neutron:device_id'] ?? '').startsWith('ovnmeta-')),
+  )
 }
 
 /** `neutron:cidrs` of a port: `198.51.100.1/24 2001:db8::1/64` -> [{ip, prefixlen}] */

@@ -15,12 +15,12 @@ const respawn = (ev: NetworkEvidence) =>
 export const ovnHaproxy: Check = {
   id: 'ovn.haproxy',
   needs: ['ovn.namespace'],
-  title: "the haproxy of the pid file (STATE/external/pids/NET.pid.haproxy) is alive in the namespace",
+  title: 'the haproxy of the pid file (STATE/external/pids/NET.pid.haproxy) is alive in the namespace',
   run(ev) {
     const gone = namespaceGone(ev)
     if (gone) return gone
     const f = ev.haproxyPidFile
-    const evidence = [`${f.path}: ${f.state === 'present' ? clip(f.content?.trim() ?? '') : f.state === 'error' ? f.error ?? 'unreadable' : 'no such file'}`]
+    const evidence = [`${f.path}: ${f.state === 'present' ? clip(f.content?.trim() ?? '') : f.state === 'error' ? (f.error ?? 'unreadable') : 'no such file'}`]
     const proc = processOf(ev, 'proxy')
     const orphans = orphanHaproxies(ev)
     if (orphans.length > 0) {
@@ -31,12 +31,22 @@ export const ovnHaproxy: Check = {
       )
     }
     if (!proc) return fail(`no haproxy for this network (no pid in ${f.path}): instances get "connection refused"`, evidence, respawn(ev))
-    if (!proc.alive) return fail(`haproxy pid ${proc.pid} (from ${proc.from}) is not running: it died, and instances get "connection refused" until the agent respawns it`, evidence, respawn(ev))
+    if (!proc.alive)
+      return fail(
+        `haproxy pid ${proc.pid} (from ${proc.from}) is not running: it died, and instances get "connection refused" until the agent respawns it`,
+        evidence,
+        respawn(ev),
+      )
     const args = processArgs(proc) ?? []
     evidence.push(`pid ${proc.pid}: ${clip(args.join(' '), 300)}`)
-    if (!args.join(' ').includes(ev.network)) return fail(`pid ${proc.pid} from ${f.path} is not this network's haproxy (a stale pid file, the pid reused)`, evidence, respawn(ev))
+    if (!args.join(' ').includes(ev.network))
+      return fail(`pid ${proc.pid} from ${f.path} is not this network's haproxy (a stale pid file, the pid reused)`, evidence, respawn(ev))
     if (ev.namespaceInode && proc.netns && proc.netns !== ev.namespaceInode) {
-      return fail(`haproxy pid ${proc.pid} runs outside ${ev.namespace} (${proc.netns}, the namespace is ${ev.namespaceInode})`, evidence, `kill ${proc.pid}; ${restartOvnAgent(ev.ovn!)}`)
+      return fail(
+        `haproxy pid ${proc.pid} runs outside ${ev.namespace} (${proc.netns}, the namespace is ${ev.namespaceInode})`,
+        evidence,
+        `kill ${proc.pid}; ${restartOvnAgent(ev.ovn!)}`,
+      )
     }
     return pass(`haproxy pid ${proc.pid} runs in ${ev.namespace}`, evidence)
   },
@@ -56,15 +66,29 @@ export const ovnHaproxyConfig: Check = {
     if (used !== undefined && used !== conf.path && !(conf.realpath && used === conf.realpath)) {
       return warn(`haproxy pid ${proc.pid} runs ${used}, not the agent's ${conf.path}`, evidence, respawn(ev))
     }
-    if (conf.state !== 'present' || conf.content === undefined) return fail(`${conf.path}: ${conf.state === 'missing' ? 'no such file' : conf.error ?? conf.state}: the agent wrote no config for this network`, evidence, respawn(ev))
+    if (conf.state !== 'present' || conf.content === undefined)
+      return fail(
+        `${conf.path}: ${conf.state === 'missing' ? 'no such file' : (conf.error ?? conf.state)}: the agent wrote no config for this network`,
+        evidence,
+        respawn(ev),
+      )
     const cfg = parseHaproxyConfig(conf.content)
-    evidence.push(...cfg.binds.map((b) => `${conf.path}: bind ${b.address}:${b.port}`), ...cfg.servers.map((s) => `${conf.path}: server ${s.name} ${s.address}`), `${conf.path}: X-OVN-Network-ID ${cfg.networkId ?? '(none)'}`)
+    evidence.push(
+      ...cfg.binds.map((b) => `${conf.path}: bind ${b.address}:${b.port}`),
+      ...cfg.servers.map((s) => `${conf.path}: server ${s.name} ${s.address}`),
+      `${conf.path}: X-OVN-Network-ID ${cfg.networkId ?? '(none)'}`,
+    )
     const problems: string[] = []
     if (!cfg.binds.some((b) => b.address === METADATA_IP && b.port === 80)) problems.push(`binds no ${METADATA_IP}:80`)
     if (cfg.servers.length === 0) problems.push('has no server line')
     else if (cfg.servers[0].address !== ev.upstreamSocket.path) problems.push(`forwards to ${cfg.servers[0].address}, not ${ev.upstreamSocket.path}`)
     if (cfg.networkId !== undefined && cfg.networkId.toLowerCase() !== ev.network) problems.push(`sends X-OVN-Network-ID ${cfg.networkId}, another network`)
-    if (problems.length > 0) return fail(`${conf.path} ${problems.join('; ')}`, evidence, `${restartOvnAgent(ev.ovn!)}    (the agent rewrites the file; compare state_path and metadata_proxy_socket in its config)`)
+    if (problems.length > 0)
+      return fail(
+        `${conf.path} ${problems.join('; ')}`,
+        evidence,
+        `${restartOvnAgent(ev.ovn!)}    (the agent rewrites the file; compare state_path and metadata_proxy_socket in its config)`,
+      )
     return pass(`${conf.path}: ${METADATA_IP}:80 -> ${cfg.servers[0].address}`, evidence)
   },
 }
@@ -96,11 +120,26 @@ export const ovnUpstream: Check = {
     const fix = `${restartOvnAgent(ev.ovn!)}    (it creates ${sock.path})`
     const answer = `503 from haproxy ("${HAPROXY_NO_SERVER}")`
     if (sock.state === 'not-collected') return skip(`${sock.path} is not in the evidence`)
-    if (sock.state === 'missing') return fail(`haproxy forwards to ${sock.path}, which does not exist: ${unit} is down or uses another metadata_proxy_socket; instances get ${answer}`, [`${sock.path}: no such file`], fix)
+    if (sock.state === 'missing')
+      return fail(
+        `haproxy forwards to ${sock.path}, which does not exist: ${unit} is down or uses another metadata_proxy_socket; instances get ${answer}`,
+        [`${sock.path}: no such file`],
+        fix,
+      )
     if (sock.state === 'error') return fail(`cannot inspect ${sock.path}: ${sock.error}`, [], fix)
     if (sock.type !== 'socket') return fail(`${sock.path} is a ${sock.type}, not a UNIX socket: instances get ${answer}`, [`${sock.path}: ${sock.type}`], fix)
-    if (sock.connect === 'EAGAIN') return warn(`${sock.path}: the agent's accept queue stayed full for ${sock.busyMs ?? '?'} ms: it is overloaded or hung`, [`${sock.path}: connect: EAGAIN`], fix)
-    if (sock.connect && sock.connect !== 'ok') return fail(`nothing accepts connections on ${sock.path} (${sock.connect}): ${unit} is not serving, instances get ${answer}`, [`${sock.path}: socket, connect: ${sock.connect}`], fix)
+    if (sock.connect === 'EAGAIN')
+      return warn(
+        `${sock.path}: the agent's accept queue stayed full for ${sock.busyMs ?? '?'} ms: it is overloaded or hung`,
+        [`${sock.path}: connect: EAGAIN`],
+        fix,
+      )
+    if (sock.connect && sock.connect !== 'ok')
+      return fail(
+        `nothing accepts connections on ${sock.path} (${sock.connect}): ${unit} is not serving, instances get ${answer}`,
+        [`${sock.path}: socket, connect: ${sock.connect}`],
+        fix,
+      )
     return pass(`${sock.path} accepts connections`, [`${sock.path}: socket${sock.connect ? `, connect: ${sock.connect}` : ''}`])
   },
 }
@@ -110,15 +149,21 @@ export const ovnProbe: Check = {
   needs: ['ovn.namespace'],
   title: `with --probe: GET http://${METADATA_IP}/ from inside ovnmeta-NET answers`,
   run(ev, ctx) {
-    if (!ctx.probe || !ev.probe) return skip(namespaceGone(ev) ? `not run: ${ev.namespace} does not exist` : 'not run (add --probe to send one GET from inside the namespace)')
+    if (!ctx.probe || !ev.probe)
+      return skip(namespaceGone(ev) ? `not run: ${ev.namespace} does not exist` : 'not run (add --probe to send one GET from inside the namespace)')
     const p = ev.probe
     const text = p.body === undefined ? undefined : bodyText(p.body) || undefined
     const evidence = [`${p.argv.join(' ')}: ${p.status === undefined ? p.error : `HTTP ${p.status}`}${p.ms === undefined ? '' : ` in ${p.ms} ms`}`]
     if (text !== undefined && p.status !== 200) evidence.push(`body: ${JSON.stringify(clip(text, 200))}`)
     // the namespace's own address is no instance's: the agent finds no port for it and answers 404
     if (p.status === 200 || p.status === 404) return pass(`GET from inside ${ev.namespace} answered ${p.status}: haproxy and the agent answer`, evidence)
-    if (p.status === 503 && text?.includes(HAPROXY_NO_SERVER)) return fail(`GET from inside ${ev.namespace}: 503 from haproxy: it cannot reach the agent's socket`, evidence, restartOvnAgent(ev.ovn!))
-    const what = p.status === undefined ? p.error ?? 'no answer' : `HTTP ${p.status}`
-    return fail(`GET http://${METADATA_IP}/ from inside ${ev.namespace}: ${what}`, evidence, `see the failing links above; for 403/500 compare the agent's metadata_proxy_shared_secret and nova_metadata_host with nova.conf`)
+    if (p.status === 503 && text?.includes(HAPROXY_NO_SERVER))
+      return fail(`GET from inside ${ev.namespace}: 503 from haproxy: it cannot reach the agent's socket`, evidence, restartOvnAgent(ev.ovn!))
+    const what = p.status === undefined ? (p.error ?? 'no answer') : `HTTP ${p.status}`
+    return fail(
+      `GET http://${METADATA_IP}/ from inside ${ev.namespace}: ${what}`,
+      evidence,
+      `see the failing links above; for 403/500 compare the agent's metadata_proxy_shared_secret and nova_metadata_host with nova.conf`,
+    )
   },
 }

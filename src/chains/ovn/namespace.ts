@@ -16,7 +16,8 @@ export function orphanHaproxies(ev: NetworkEvidence): ProcessRecord[] {
 }
 
 /** For the checks inside the namespace: a skip when it is gone (ovn.namespace says why, and may only warn). */
-export const namespaceGone = (ev: NetworkEvidence) => (namespaceListHas(ev, ev.namespace) ? undefined : skip(`${ev.namespace} does not exist (see ovn.namespace)`))
+export const namespaceGone = (ev: NetworkEvidence) =>
+  namespaceListHas(ev, ev.namespace) ? undefined : skip(`${ev.namespace} does not exist (see ovn.namespace)`)
 
 const showProc = (p: ProcessRecord) => `pid ${p.pid} (${p.netns ?? 'netns ?'}): ${clip((processArgs(p) ?? []).join(' '), 200)}`
 
@@ -27,7 +28,12 @@ export const ovnNamespace: Check = {
   run(ev) {
     const ovn = ev.ovn!
     const list = namespaceList(ev)
-    if (!list) return fail(`\`${ran(ev.namespaces)}\` failed: ${clip(ev.namespaces.stderr.trim() || ev.namespaces.error || 'no output')}`, [], 'run as root on the chassis')
+    if (!list)
+      return fail(
+        `\`${ran(ev.namespaces)}\` failed: ${clip(ev.namespaces.stderr.trim() || ev.namespaces.error || 'no output')}`,
+        [],
+        'run as root on the chassis',
+      )
     const line = namespaceLine(ev, ev.namespace)
     const orphans = orphanHaproxies(ev)
     if (!line) {
@@ -69,17 +75,34 @@ export const ovnNamespaceAddresses: Check = {
     const all = interfaces(ev)
     const cmd = ev.addresses ? ran(ev.addresses) : 'ip addr'
     if (!all) return skip(`no address list of ${ev.namespace} in the evidence`)
-    const dev = all.find((i) => i.ifname !== 'lo' && i.addresses.some((a) => a.local === METADATA_IP)) ?? all.find((i) => /^tap/.test(i.ifname)) ?? all.find((i) => i.ifname !== 'lo')
+    const dev =
+      all.find((i) => i.ifname !== 'lo' && i.addresses.some((a) => a.local === METADATA_IP)) ??
+      all.find((i) => /^tap/.test(i.ifname)) ??
+      all.find((i) => i.ifname !== 'lo')
     const fix = `${restartOvnAgent(ev.ovn!)}    (it re-adds the addresses when it provisions the network)`
     if (!dev) return fail(`no device in ${ev.namespace} but lo: the agent's veth is gone`, [`${cmd}: ${clip(ev.addresses?.stdout.trim() ?? '', 200)}`], fix)
     const has = (ip: string) => dev.addresses.some((a) => a.local === ip)
     const evidence = [`${cmd}: ${dev.ifname} <${dev.flags.join(',')}> ${dev.addresses.map((a) => `${a.local}/${a.prefixlen}`).join(' ')}`]
-    if (dev.flags.length > 0 && !dev.up) return fail(`${dev.ifname} in ${ev.namespace} is down`, evidence, `ip netns exec ${ev.namespace} ip link set ${dev.ifname} up    (or ${restartOvnAgent(ev.ovn!)})`)
+    if (dev.flags.length > 0 && !dev.up)
+      return fail(
+        `${dev.ifname} in ${ev.namespace} is down`,
+        evidence,
+        `ip netns exec ${ev.namespace} ip link set ${dev.ifname} up    (or ${restartOvnAgent(ev.ovn!)})`,
+      )
     const missing = [...(has(METADATA_IP) ? [] : [`${METADATA_IP}/32`]), ...want.filter((c) => !has(c.ip)).map((c) => `${c.ip}/${c.prefixlen}`)]
-    if (missing.length > 0) return fail(`${dev.ifname} in ${ev.namespace} lacks ${missing.join(', ')}: ${has(METADATA_IP) ? 'instances cannot reach the metadata port' : 'haproxy cannot bind, or nothing answers on the metadata address'}`, evidence, fix)
+    if (missing.length > 0)
+      return fail(
+        `${dev.ifname} in ${ev.namespace} lacks ${missing.join(', ')}: ${has(METADATA_IP) ? 'instances cannot reach the metadata port' : 'haproxy cannot bind, or nothing answers on the metadata address'}`,
+        evidence,
+        fix,
+      )
     const mac = portMac(port)
     if (mac && dev.mac && dev.mac !== mac) {
-      return fail(`${dev.ifname} has MAC ${dev.mac}, the metadata port ${port.logicalPort} has ${mac}: instances' frames to the port's MAC never reach it`, [...evidence, `${cmd}: ${dev.ifname} link/ether ${dev.mac}`], fix)
+      return fail(
+        `${dev.ifname} has MAC ${dev.mac}, the metadata port ${port.logicalPort} has ${mac}: instances' frames to the port's MAC never reach it`,
+        [...evidence, `${cmd}: ${dev.ifname} link/ether ${dev.mac}`],
+        fix,
+      )
     }
     return pass(`${dev.ifname} holds ${METADATA_IP} and ${want.map((c) => c.ip).join(', ')}`, evidence)
   },
@@ -98,12 +121,23 @@ export const ovnBridgePort: Check = {
     const name = `tap${ev.network.slice(0, 10)}0`
     const fix = `${restartOvnAgent(ev.ovn!)}    (it plugs ${name} into ${o.value.ovnBridge} with iface-id=${port.logicalPort})`
     if (ifaces.length === 0) {
-      return fail(`no OVS interface carries iface-id=${port.logicalPort} (the metadata port): the namespace is cut off from ${o.value.ovnBridge}`, [`ovs-vsctl list Interface: ${o.value.interfaces.length} interfaces, none with that iface-id`], fix)
+      return fail(
+        `no OVS interface carries iface-id=${port.logicalPort} (the metadata port): the namespace is cut off from ${o.value.ovnBridge}`,
+        [`ovs-vsctl list Interface: ${o.value.interfaces.length} interfaces, none with that iface-id`],
+        fix,
+      )
     }
     const i = ifaces[0]
-    const evidence = ifaces.map((x) => `Interface ${x.name}: iface-id=${x.ifaceId} ofport=${x.ofport ?? '?'} link_state=${x.linkState ?? '?'} error=${x.error ?? '[]'}`)
+    const evidence = ifaces.map(
+      (x) => `Interface ${x.name}: iface-id=${x.ifaceId} ofport=${x.ofport ?? '?'} link_state=${x.linkState ?? '?'} error=${x.error ?? '[]'}`,
+    )
     if (i.error || (i.ofport !== undefined && i.ofport < 0)) return fail(`OVS cannot use ${i.name}: ${i.error ?? `ofport ${i.ofport}`}`, evidence, fix)
-    if (i.linkState === 'down') return fail(`${i.name} (the metadata port's veth on ${o.value.ovnBridge}) is down`, evidence, `ip link set ${i.name} up    (or ${restartOvnAgent(ev.ovn!)})`)
+    if (i.linkState === 'down')
+      return fail(
+        `${i.name} (the metadata port's veth on ${o.value.ovnBridge}) is down`,
+        evidence,
+        `ip link set ${i.name} up    (or ${restartOvnAgent(ev.ovn!)})`,
+      )
     const mac = portMac(port)
     if (ifaces.length > 1) return warn(`${ifaces.length} OVS interfaces carry the metadata port's iface-id`, evidence, fix)
     return pass(`${i.name} is on OVS with iface-id ${port.logicalPort}${mac ? ` (port MAC ${mac})` : ''}`, evidence)

@@ -20,12 +20,13 @@ function metadataEnabled(ev: NetworkEvidence): {value: boolean; where: string} |
   }
 }
 
-const REPAIR = 'neutron-ovn-db-sync-util --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/plugins/ml2/ml2_conf.ini --ovn-neutron_sync_mode repair'
+const REPAIR =
+  'neutron-ovn-db-sync-util --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/plugins/ml2/ml2_conf.ini --ovn-neutron_sync_mode repair'
 
 export const ovnMetadataPort: Check = {
   id: 'ovn.metadata-port',
   needs: ['ovn.chassis'],
-  title: "the network has exactly one metadata port (localport, network:distributed) with an IPv4 address",
+  title: 'the network has exactly one metadata port (localport, network:distributed) with an IPv4 address',
   run(ev) {
     const sb = sbFacts(ev.ovn!)
     if (!sb.ok) return skip(`the SB is not readable: ${sb.why}`)
@@ -38,13 +39,17 @@ export const ovnMetadataPort: Check = {
       )
     }
     const md = metadataPorts(sb.value)
-    const shown = (p: (typeof md)[number]) => `Port_Binding ${p.logicalPort}: type=${p.type} mac=${JSON.stringify(p.mac.join(' '))} neutron:cidrs=${JSON.stringify(p.externalIds['neutron:cidrs'] ?? '')}`
+    const shown = (p: (typeof md)[number]) =>
+      `Port_Binding ${p.logicalPort}: type=${p.type} mac=${JSON.stringify(p.mac.join(' '))} neutron:cidrs=${JSON.stringify(p.externalIds['neutron:cidrs'] ?? '')}`
     if (md.length === 0) {
       const enabled = metadataEnabled(ev)
       const why = enabled?.value === false ? ` (${enabled.where}: ovn_metadata_enabled is False, so the server makes none)` : ''
       return fail(
         `network ${ev.network} has no metadata port${why}: no haproxy anywhere serves it, and a subnet without a gateway gets no DHCP options at all (its VMs get no lease)`,
-        [`${ports.length} Port_Binding rows of the network, none of type localport owned by network:distributed`, ...(enabled ? [`ovn_metadata_enabled: ${enabled.value} (${enabled.where})`] : [])],
+        [
+          `${ports.length} Port_Binding rows of the network, none of type localport owned by network:distributed`,
+          ...(enabled ? [`ovn_metadata_enabled: ${enabled.value} (${enabled.where})`] : []),
+        ],
         enabled?.value === true
           ? `${REPAIR}    (the server has ovn_metadata_enabled = True now but made no port for this network, e.g. it was off when the network was created; repair creates the port and the DHCP options); then ${restartOvnAgent(ev.ovn!)}`
           : `set [ovn] ovn_metadata_enabled = True in the server's ml2_conf.ini and restart neutron-server; then ${REPAIR}    (it creates the port and the DHCP options); then ${restartOvnAgent(ev.ovn!)}`,
@@ -101,7 +106,13 @@ export function networkDhcpOptions(ev: NetworkEvidence, nb: {ports: {dhcpv4Optio
   const subnets = apiSubnetIds(ev)
   if (subnets) return nb.dhcpOptions.filter((o) => subnets.has(o.externalIds.subnet_id ?? ''))
   const sb = sbFacts(ev.ovn!)
-  const ips = sb.ok ? metadataPorts(sb.value).flatMap((p) => portCidrs(p).filter((c) => !c.v6).map((c) => c.ip)) : []
+  const ips = sb.ok
+    ? metadataPorts(sb.value).flatMap((p) =>
+        portCidrs(p)
+          .filter((c) => !c.v6)
+          .map((c) => c.ip),
+      )
+    : []
   const byCidr = new Map<string, DhcpOptionsRow[]>()
   for (const o of nb.dhcpOptions) if (ips.some((ip) => inCidr(ip, o.cidr))) byCidr.set(o.cidr, [...(byCidr.get(o.cidr) ?? []), o])
   return [...byCidr.values()].flatMap((rows) => {
@@ -110,7 +121,8 @@ export function networkDhcpOptions(ev: NetworkEvidence, nb: {ports: {dhcpv4Optio
   })
 }
 
-const routesViaMetadataPort = (o: DhcpOptionsRow, ips: string[]) => classlessRoutes(o.options.classless_static_route).some(([dest, hop]) => dest === `${METADATA_IP}/32` && ips.includes(hop))
+const routesViaMetadataPort = (o: DhcpOptionsRow, ips: string[]) =>
+  classlessRoutes(o.options.classless_static_route).some(([dest, hop]) => dest === `${METADATA_IP}/32` && ips.includes(hop))
 
 /** The ids of the network's subnets, when the API was asked (GET /subnets?network_id=). */
 function apiSubnetIds(ev: NetworkEvidence): Set<string> | undefined {
@@ -128,7 +140,10 @@ function apiSubnetIds(ev: NetworkEvidence): Set<string> | undefined {
 /** `{169.254.169.254/32,198.51.100.1, 0.0.0.0/0,198.51.100.254}` -> [[dest, hop], ...] */
 export function classlessRoutes(value: string | undefined): [string, string][] {
   if (!value) return []
-  const parts = value.replace(/^\{|\}$/g, '').split(',').map((p) => p.trim())
+  const parts = value
+    .replace(/^\{|\}$/g, '')
+    .split(',')
+    .map((p) => p.trim())
   const out: [string, string][] = []
   for (let i = 0; i + 1 < parts.length; i += 2) out.push([parts[i], parts[i + 1]])
   return out
@@ -158,14 +173,21 @@ export const ovnDhcpRoute: Check = {
     const sb = sbFacts(ev.ovn!)
     if (!sb.ok) return skip('the SB is not readable (see ovn.chassis)')
     const port = metadataPorts(sb.value)[0]
-    const ips = portCidrs(port).filter((c) => !c.v6).map((c) => c.ip)
+    const ips = portCidrs(port)
+      .filter((c) => !c.v6)
+      .map((c) => c.ip)
     const nb = nbFacts(ev.ovn!)
     if (!nb.ok) {
       const api = apiMetadataPort(ev)
       if (api) {
-        return pass(`the northbound DB is not readable here (${nb.why}); the API lists metadata port ${api.id} (${api.ips.join(', ')}), from which Neutron writes the route`, [`GET /ports?network_id=${ev.network}: network:distributed port ${api.id}`])
+        return pass(
+          `the northbound DB is not readable here (${nb.why}); the API lists metadata port ${api.id} (${api.ips.join(', ')}), from which Neutron writes the route`,
+          [`GET /ports?network_id=${ev.network}: network:distributed port ${api.id}`],
+        )
       }
-      return skip(`not checked: the northbound DB is not readable from this node (${nb.why}) and no API answer was collected (give --os-* credentials, or run it where ml2_conf.ini names ovn_nb_connection)`)
+      return skip(
+        `not checked: the northbound DB is not readable from this node (${nb.why}) and no API answer was collected (give --os-* credentials, or run it where ml2_conf.ini names ovn_nb_connection)`,
+      )
     }
     const rows = networkDhcpOptions(ev, nb.value).filter((o) => !o.cidr.includes(':'))
     if (rows.length === 0) {
@@ -175,7 +197,9 @@ export const ovnDhcpRoute: Check = {
         REPAIR,
       )
     }
-    const evidence = rows.map((o) => `NB DHCP_Options ${o.uuid} cidr ${o.cidr}: classless_static_route=${clip(o.options.classless_static_route ?? '(none)', 160)}`)
+    const evidence = rows.map(
+      (o) => `NB DHCP_Options ${o.uuid} cidr ${o.cidr}: classless_static_route=${clip(o.options.classless_static_route ?? '(none)', 160)}`,
+    )
     const bad = rows.filter((o) => !routesViaMetadataPort(o, ips))
     if (bad.length > 0) {
       return fail(
@@ -206,6 +230,9 @@ export const ovnLocalVif: Check = {
         [`${sb.value.ports.length} Port_Binding rows of the network; bound to ${o.value.systemId}: none`],
       )
     }
-    return pass(`${here.length} VM port${here.length === 1 ? '' : 's'} bound here: ${here.map((p) => p.logicalPort).join(', ')}`, here.map((p) => `Port_Binding ${p.logicalPort}: chassis ${ch!.name}, mac ${JSON.stringify(p.mac.join(' '))}`))
+    return pass(
+      `${here.length} VM port${here.length === 1 ? '' : 's'} bound here: ${here.map((p) => p.logicalPort).join(', ')}`,
+      here.map((p) => `Port_Binding ${p.logicalPort}: chassis ${ch!.name}, mac ${JSON.stringify(p.mac.join(' '))}`),
+    )
   },
 }

@@ -94,15 +94,26 @@ export function ovnSettings(files: readonly FileRecord[], given: {statePath?: st
     const v = lookup(section, key)
     return v ? [`--${flag}=${v}`] : []
   }
-  const sbSsl = sb.startsWith('ssl:') ? [...ssl('ovn', 'ovn_sb_private_key', 'private-key'), ...ssl('ovn', 'ovn_sb_certificate', 'certificate'), ...ssl('ovn', 'ovn_sb_ca_cert', 'ca-cert')] : []
-  const nbSsl = nb?.startsWith('ssl:') ? [...ssl('ovn', 'ovn_nb_private_key', 'private-key'), ...ssl('ovn', 'ovn_nb_certificate', 'certificate'), ...ssl('ovn', 'ovn_nb_ca_cert', 'ca-cert')] : []
-  const ovsSsl = ovs.startsWith('ssl:') ? [...ssl('ovs', 'ssl_key_file', 'private-key'), ...ssl('ovs', 'ssl_cert_file', 'certificate'), ...ssl('ovs', 'ssl_ca_cert_file', 'ca-cert')] : []
+  const sbSsl = sb.startsWith('ssl:')
+    ? [...ssl('ovn', 'ovn_sb_private_key', 'private-key'), ...ssl('ovn', 'ovn_sb_certificate', 'certificate'), ...ssl('ovn', 'ovn_sb_ca_cert', 'ca-cert')]
+    : []
+  const nbSsl = nb?.startsWith('ssl:')
+    ? [...ssl('ovn', 'ovn_nb_private_key', 'private-key'), ...ssl('ovn', 'ovn_nb_certificate', 'certificate'), ...ssl('ovn', 'ovn_nb_ca_cert', 'ca-cert')]
+    : []
+  const ovsSsl = ovs.startsWith('ssl:')
+    ? [...ssl('ovs', 'ssl_key_file', 'private-key'), ...ssl('ovs', 'ssl_cert_file', 'certificate'), ...ssl('ovs', 'ssl_ca_cert_file', 'ca-cert')]
+    : []
   const secretValue = dflt('metadata_proxy_shared_secret')
   const secret = secretValue === undefined ? 'unset' : /^(|""|''|<None>)$/.test(secretValue.trim()) ? 'empty' : 'set'
   const host = dflt('nova_metadata_host') ?? '127.0.0.1'
   const nova = `${dflt('nova_metadata_protocol') ?? 'http'}://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${dflt('nova_metadata_port') ?? '8775'}`
   const ext = lookup('agent', 'extensions')
-  const extensions = ext === undefined ? undefined : ext.split(',').map((e) => e.trim()).filter(Boolean)
+  const extensions =
+    ext === undefined
+      ? undefined
+      : ext
+          .split(',')
+          .map((e) => e.trim())
+          .filter(Boolean)
   return {extensions, from: [...new Set(from)], nb, nbSsl, nova, ovs, ovsSsl, sb, sbSsl, secret, socket, sources, statePath}
 }
-

@@ -1,5 +1,4 @@
 import * as Args from '@oclif/core/args'
-import * as Flags from '@oclif/core/flags'
 
 import {nodeFlags} from '../../node/flags.js'
 import {QmCommand} from '../../base-command.js'
@@ -30,7 +29,9 @@ in the NB DHCP_Options via the network's metadata port.`
     process.exitCode = f.status === 'pass' || f.status === 'warn' ? EXIT.OK : EXIT.FAILED
     if (!this.jsonEnabled()) {
       const {printable} = await import('../../render/findings.js')
-      process.stdout.write(`${f.status === 'pass' ? 'ok' : f.status.toUpperCase()}: ${printable(f.summary, 2000)}\n${f.evidence.map((e) => `    ${printable(e, 1000)}\n`).join('')}${f.fix ? `fix: ${printable(f.fix, 2000)}\n` : ''}`)
+      process.stdout.write(
+        `${f.status === 'pass' ? 'ok' : f.status.toUpperCase()}: ${printable(f.summary, 2000)}\n${f.evidence.map((e) => `    ${printable(e, 1000)}\n`).join('')}${f.fix ? `fix: ${printable(f.fix, 2000)}\n` : ''}`,
+      )
     }
     return {finding: f, network: netId}
   }

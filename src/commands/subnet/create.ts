@@ -38,7 +38,8 @@ network, 3 authentication failed or the API cannot be reached.`
     'ip-version': Flags.string({default: '4', description: 'IP version of the range', options: ['4', '6']}),
     name: Flags.string({description: 'subnet name', helpValue: 'NAME'}),
     wait: Flags.boolean({
-      description: "on this node: wait until the metadata route is in place (DHCP agent: the network's opts file; ML2/OVN: option 121 in the NB DHCP_Options, else the ovnmeta namespace here)",
+      description:
+        "on this node: wait until the metadata route is in place (DHCP agent: the network's opts file; ML2/OVN: option 121 in the NB DHCP_Options, else the ovnmeta namespace here)",
     }),
     'wait-timeout': Flags.integer({default: 90, description: 'seconds --wait waits (1 to 86400)', helpValue: 'SECONDS', max: 86_400, min: 1}),
   }

@@ -113,8 +113,7 @@ export function sweepLeftovers(): Promise<string[]> {
       await destroyRecorded(dir, data)
       removed.push(dir, ...data.namespaces)
     }
-    const claimedNow = (ns: string) =>
-      readManifests().some(({data}) => data !== null && ownerAlive(data) && data.namespaces.includes(ns))
+    const claimedNow = (ns: string) => readManifests().some(({data}) => data !== null && ownerAlive(data) && data.namespaces.includes(ns))
     for (const ns of await netnsList()) {
       // re-read the manifests before each delete: a concurrent run may have claimed it meanwhile
       if (RIG_NS.test(ns) && !claimed.has(ns) && !claimedNow(ns)) {

@@ -149,9 +149,7 @@ function python3(): string {
   throw new RigError('the rig needs /usr/bin/python3 (run scripts/install-test-deps.sh)')
 }
 
-const mac = () =>
-  'fa:16:3e:' +
-  [...randomBytes(3)].map((b) => b.toString(16).padStart(2, '0')).join(':')
+const mac = () => 'fa:16:3e:' + [...randomBytes(3)].map((b) => b.toString(16).padStart(2, '0')).join(':')
 
 function subnetBase(cidr: SubnetCidr): string {
   return cidr.split('/')[0]!.split('.').slice(0, 3).join('.')
@@ -180,7 +178,8 @@ function agentConfig(layout: Layout): string {
     try {
       text = readFileSync(join(FIXTURES, 'grizzly-quantum-2013.1.dhcp_agent.ini'), 'utf8')
     } catch {
-      text = '[DEFAULT]\ninterface_driver = quantum.agent.linux.interface.OVSInterfaceDriver\ndhcp_driver = quantum.agent.linux.dhcp.Dnsmasq\n# enable_isolated_metadata = False\n'
+      text =
+        '[DEFAULT]\ninterface_driver = quantum.agent.linux.interface.OVSInterfaceDriver\ndhcp_driver = quantum.agent.linux.dhcp.Dnsmasq\n# enable_isolated_metadata = False\n'
     }
     if (active.test(text)) return text.replace(active, 'enable_isolated_metadata = True')
     // below its commented default, as an operator following the seed would do
@@ -194,7 +193,9 @@ function agentConfig(layout: Layout): string {
   } catch {
     text = '[DEFAULT]\ninterface_driver = linuxbridge\nenable_isolated_metadata = True\n'
   }
-  return active.test(text) ? text.replace(active, 'enable_isolated_metadata = True') : text.replace(/^\[DEFAULT\]\s*$/m, '[DEFAULT]\nenable_isolated_metadata = True')
+  return active.test(text)
+    ? text.replace(active, 'enable_isolated_metadata = True')
+    : text.replace(/^\[DEFAULT\]\s*$/m, '[DEFAULT]\nenable_isolated_metadata = True')
 }
 
 /** The haproxy config Neutron (Zed) generates, verbatim shape; only user/group differ (no `neutron` user here). */
@@ -438,7 +439,12 @@ export async function buildNode(spec: NodeSpec): Promise<FakeNode> {
     // --- the metadata agent stand-in (root namespace, UNIX socket only) ---------------------------
     // argv like the real service's: `python /usr/bin/quantum-metadata-agent --config-file=…` (Grizzly),
     // `/usr/bin/python3 /usr/bin/neutron-metadata-agent --config-file=…` (Debian's Zed)
-    const metadataAgentArgv = [layout === 'quantum' ? 'python' : ctx.python, agentScript, `--config-file=${projectConfigFile}`, `--config-file=${metadataAgentConfigFile}`]
+    const metadataAgentArgv = [
+      layout === 'quantum' ? 'python' : ctx.python,
+      agentScript,
+      `--config-file=${projectConfigFile}`,
+      `--config-file=${metadataAgentConfigFile}`,
+    ]
     const agentLog = join(ctx.logDir, 'metadata-agent.log')
     const fd = openSync(agentLog, 'a')
     const agent = spawn(layout === 'quantum' ? join(binDir, 'python') : ctx.python, metadataAgentArgv.slice(1), {
@@ -627,7 +633,10 @@ async function applyFault(node: FakeNode, ctx: Ctx, kind: FaultKind): Promise<vo
       // the agent is not restarted: the running node stays as it was, only the file changes
       const text = readFileSync(node.configFile, 'utf8')
       const active = /^(\s*enable_isolated_metadata\s*=\s*).*$/m
-      writeFile(node.configFile, active.test(text) ? text.replace(active, 'enable_isolated_metadata = False') : `${text}\n[DEFAULT]\nenable_isolated_metadata = False\n`)
+      writeFile(
+        node.configFile,
+        active.test(text) ? text.replace(active, 'enable_isolated_metadata = False') : `${text}\n[DEFAULT]\nenable_isolated_metadata = False\n`,
+      )
       return
     }
     case 'namespace-missing': {

@@ -111,7 +111,23 @@ export async function runVm(s: VmSpec): Promise<VmResult> {
   log.push('--- ip -4 addr / ip route in the VM:', addr.stdout.trim(), routes.stdout.trim())
   const routeToMetadata = await metadataRoute(s)
 
-  const curlArgs = ['curl', '-q', '-v', '-sS', '--noproxy', '*', '--connect-timeout', String(CONNECT_TIMEOUT_S), '--max-time', String(MAX_TIME_S), '-o', s.bodyFile, '-w', '%{http_code}', 'http://169.254.169.254/']
+  const curlArgs = [
+    'curl',
+    '-q',
+    '-v',
+    '-sS',
+    '--noproxy',
+    '*',
+    '--connect-timeout',
+    String(CONNECT_TIMEOUT_S),
+    '--max-time',
+    String(MAX_TIME_S),
+    '-o',
+    s.bodyFile,
+    '-w',
+    '%{http_code}',
+    'http://169.254.169.254/',
+  ]
   const c = await inVm(s, curlArgs, (MAX_TIME_S + 5) * 1000)
   log.push(`$ ${curlArgs.join(' ')}   (exit ${c.code}, ${c.ms} ms)`, c.stderr.trim())
   let http: VmHttp

@@ -26,7 +26,16 @@ describe('parseAgentCmdline', () => {
   })
 
   it('synthetic: a NUL-separated Grizzly command line with --config-file= and --config-dir', () => {
-    const cmd = ['/usr/bin/python', '-u', '/usr/bin/quantum-dhcp-agent', '--config-file=/etc/quantum/quantum.conf', '--config-file', '/etc/quantum/dhcp_agent.ini', '--config-dir=/etc/quantum/dhcp.d', ''].join('\0')
+    const cmd = [
+      '/usr/bin/python',
+      '-u',
+      '/usr/bin/quantum-dhcp-agent',
+      '--config-file=/etc/quantum/quantum.conf',
+      '--config-file',
+      '/etc/quantum/dhcp_agent.ini',
+      '--config-dir=/etc/quantum/dhcp.d',
+      '',
+    ].join('\0')
     expect(parseAgentCmdline(cmd)).toEqual({
       configDirs: ['/etc/quantum/dhcp.d'],
       configFiles: ['/etc/quantum/quantum.conf', '/etc/quantum/dhcp_agent.ini'],

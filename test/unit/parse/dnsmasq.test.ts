@@ -58,9 +58,19 @@ describe('parseDnsmasqArgs', () => {
 
   it('synthetic: `--opt value` form, dnsmasq < 2.59 bare tag, empty --conf-file=, IPv6 range, short options', () => {
     const d = parseDnsmasqArgs([
-      '/usr/sbin/dnsmasq', '--no-hosts', '--interface', 'ns-12345678-9a', '--dhcp-optsfile', '/s/opts',
-      '--dhcp-range=tag0,10.0.0.0,static,120s', '--dhcp-range', 'set:subnet-b,2001:db8::,static,64,86400s',
-      '--conf-file=', '-x', '/s/pid', '--bogus',
+      '/usr/sbin/dnsmasq',
+      '--no-hosts',
+      '--interface',
+      'ns-12345678-9a',
+      '--dhcp-optsfile',
+      '/s/opts',
+      '--dhcp-range=tag0,10.0.0.0,static,120s',
+      '--dhcp-range',
+      'set:subnet-b,2001:db8::,static,64,86400s',
+      '--conf-file=',
+      '-x',
+      '/s/pid',
+      '--bogus',
     ])
     expect(d.interface).toBe('ns-12345678-9a')
     expect(d.optsFile).toBe('/s/opts')

@@ -86,10 +86,7 @@ describe('parseIpAddr: one-line form (ip -o)', () => {
   it('reads the Zed lab output (valid_lft tail cut by the lab) and marks flags unknown', () => {
     const itfs = parseIpAddr(fx('zed/basic-isolated/ip-4-o-addr-show.txt'))
     expect(itfs.map((i) => i.ifname)).toEqual(['lo', 'ns-cdca02dc-a8'])
-    expect(cidrs(fx('zed/basic-isolated/ip-4-o-addr-show.txt'), 'ns-cdca02dc-a8')).toEqual([
-      '198.51.100.1/24',
-      '169.254.169.254/32',
-    ])
+    expect(cidrs(fx('zed/basic-isolated/ip-4-o-addr-show.txt'), 'ns-cdca02dc-a8')).toEqual(['198.51.100.1/24', '169.254.169.254/32'])
     // ip -o addr prints no link flags: empty flags, so `up` says nothing
     expect(itfs[1].flags).toEqual([])
     expect(itfs[1].up).toBe(false)

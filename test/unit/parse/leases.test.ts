@@ -18,7 +18,7 @@ describe('parseLeases on real lease files', () => {
     })
   })
 
-  it('the real Zed node\'s lease of lab-vm1', () => {
+  it("the real Zed node's lease of lab-vm1", () => {
     expect(parseLeases(fx('zed-lab-vm1.leases')).leases).toEqual([
       {clientId: '01:fa:16:3e:7d:b3:b3', expiry: 1795455806, hostname: 'host-198-51-100-149', ip: '198.51.100.149', line: 1, mac: 'fa:16:3e:7d:b3:b3'},
     ])
@@ -48,7 +48,8 @@ describe('parseLeases on hostile or odd input', () => {
   })
 
   it('DHCPv6 lines after the `duid` line name no MAC: counted apart', () => {
-    const text = '1795622418 fa:16:3e:3c:51:0e 198.51.100.23 * *\nduid 00:01:00:01:2e:d6:1c:3a:fa:16:3e:04:4a:f7\n1795622418 1234 2001:db8::5 * 00:01:00:01:aa:bb\n'
+    const text =
+      '1795622418 fa:16:3e:3c:51:0e 198.51.100.23 * *\nduid 00:01:00:01:2e:d6:1c:3a:fa:16:3e:04:4a:f7\n1795622418 1234 2001:db8::5 * 00:01:00:01:aa:bb\n'
     const r = parseLeases(text)
     expect(r.leases.map((l) => l.ip)).toEqual(['198.51.100.23'])
     expect(r.ipv6).toBe(1)

@@ -49,8 +49,44 @@ const fns: [string, (t: string) => unknown][] = [
 ]
 
 // what a long line is made of, and what may come before and after it
-const UNITS = [' ', '\t', 'a', '1', '1 ', ':', '=', 'x=', ',', ',,1', '("', '\\', '#', '[', '{', '${', '/', '.', '-', '\0', '\n', '\r\n', 'users:(("', 'tag:', '1: ', 'inet ']
-const PREFIXES = ['', 'a=x', 'key = value', 'tag:tag0,option:classless-static-route,', '   1: lo: <LOOPBACK> mtu 65536', 'root 1 1 0 10:00 ? 00:00:00 ', '--dhcp-range=', '[DEFAULT]\nsecret = ']
+const UNITS = [
+  ' ',
+  '\t',
+  'a',
+  '1',
+  '1 ',
+  ':',
+  '=',
+  'x=',
+  ',',
+  ',,1',
+  '("',
+  '\\',
+  '#',
+  '[',
+  '{',
+  '${',
+  '/',
+  '.',
+  '-',
+  '\0',
+  '\n',
+  '\r\n',
+  'users:(("',
+  'tag:',
+  '1: ',
+  'inet ',
+]
+const PREFIXES = [
+  '',
+  'a=x',
+  'key = value',
+  'tag:tag0,option:classless-static-route,',
+  '   1: lo: <LOOPBACK> mtu 65536',
+  'root 1 1 0 10:00 ? 00:00:00 ',
+  '--dhcp-range=',
+  '[DEFAULT]\nsecret = ',
+]
 const SUFFIXES = ['', 'x', '=', ')', '"', '\n', 'y\n']
 
 function timed(fn: (t: string) => unknown, text: string): number {
@@ -68,11 +104,16 @@ describe('1 MB in one line parses in well under a second', () => {
         expect(timed(fn, text), JSON.stringify(unit)).toBeLessThan(LIMIT_MS)
       }
       fc.assert(
-        fc.property(fc.constantFrom(...PREFIXES), fc.array(fc.constantFrom(...UNITS), {maxLength: 2, minLength: 1}), fc.constantFrom(...SUFFIXES), (pre, unit, post) => {
-          const u = unit.join('')
-          const text = pre + u.repeat(Math.ceil(MB / u.length)) + post
-          expect(timed(fn, text)).toBeLessThan(LIMIT_MS)
-        }),
+        fc.property(
+          fc.constantFrom(...PREFIXES),
+          fc.array(fc.constantFrom(...UNITS), {maxLength: 2, minLength: 1}),
+          fc.constantFrom(...SUFFIXES),
+          (pre, unit, post) => {
+            const u = unit.join('')
+            const text = pre + u.repeat(Math.ceil(MB / u.length)) + post
+            expect(timed(fn, text)).toBeLessThan(LIMIT_MS)
+          },
+        ),
         {numRuns: 6},
       )
     })
@@ -111,7 +152,13 @@ describe('diagnose --snapshot with 1 MB lines in every field (through the built 
       writeFileSync(p, JSON.stringify(snap))
       for (const extra of [[], ['--json']]) {
         const t = Date.now()
-        const r = spawnSync(process.execPath, [`${ROOT}bin/run.js`, 'diagnose', '--snapshot', p, ...extra], {encoding: 'utf8', env: {...process.env, NO_COLOR: '1'}, killSignal: 'SIGKILL', maxBuffer: 64 * MB, timeout: 20_000})
+        const r = spawnSync(process.execPath, [`${ROOT}bin/run.js`, 'diagnose', '--snapshot', p, ...extra], {
+          encoding: 'utf8',
+          env: {...process.env, NO_COLOR: '1'},
+          killSignal: 'SIGKILL',
+          maxBuffer: 64 * MB,
+          timeout: 20_000,
+        })
         expect(r.status, r.stderr).toBe(1)
         expect(Date.now() - t).toBeLessThan(8000)
         // the human output cuts what it quotes

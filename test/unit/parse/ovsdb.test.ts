@@ -54,7 +54,15 @@ describe('parseOvsdbOutput on real ctl output', () => {
   })
 
   it('anything else is an OvsdbFormatError, never another throw; a map key named __proto__ stays data', () => {
-    for (const bad of ['nope', '{"data":[[1,2]],"headings":["a"]}', '{"data":[[["set",5]]],"headings":["a"]}', '{"data":[[["map",[[1]]]]],"headings":["a"]}', '[]', '{"headings":["a"]}', '{"data":[[{"x":1}]],"headings":["a"]}']) {
+    for (const bad of [
+      'nope',
+      '{"data":[[1,2]],"headings":["a"]}',
+      '{"data":[[["set",5]]],"headings":["a"]}',
+      '{"data":[[["map",[[1]]]]],"headings":["a"]}',
+      '[]',
+      '{"headings":["a"]}',
+      '{"data":[[{"x":1}]],"headings":["a"]}',
+    ]) {
       expect(() => parseOvsdbOutput(bad), bad).toThrow(OvsdbFormatError)
     }
     const [t] = parseOvsdbOutput('{"data":[[["map",[["__proto__","x"],["constructor","y"]]]]],"headings":["external_ids"]}')

@@ -64,7 +64,7 @@ describe('parsePsF', () => {
 
   it('synthetic: day-old STIME, day-long TIME, a kernel thread, and noise before the header', () => {
     const text = [
-      'warning: bad ps syntax, perhaps a bogus \'-\'?',
+      "warning: bad ps syntax, perhaps a bogus '-'?",
       'UID          PID    PPID  C STIME TTY          TIME CMD',
       'neutron     4462       1  0 Nov22 ?        1-02:03:04 haproxy -f /var/lib/neutron/ns-metadata-proxy/x.conf',
       'root           2       0  0  2024 ?        00:00:01 [kthreadd]',

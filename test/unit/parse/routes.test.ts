@@ -88,7 +88,8 @@ describe('parseIpRoute', () => {
   })
 
   it('synthetic: JSON multipath and broken JSON', () => {
-    const json = '[{"dst":"default","protocol":"static","flags":[],"nexthops":[{"gateway":"192.0.2.1","dev":"eth0","weight":1,"flags":[]},{"gateway":"192.0.2.2","dev":"eth1","weight":1,"flags":["onlink"]}]}]'
+    const json =
+      '[{"dst":"default","protocol":"static","flags":[],"nexthops":[{"gateway":"192.0.2.1","dev":"eth0","weight":1,"flags":[]},{"gateway":"192.0.2.2","dev":"eth1","weight":1,"flags":["onlink"]}]}]'
     expect(parseIpRoute(json)).toEqual([
       {destination: '0.0.0.0', dev: 'eth0', gateway: '192.0.2.1', prefixlen: 0},
       {destination: '0.0.0.0', dev: 'eth1', flags: 'onlink', gateway: '192.0.2.2', prefixlen: 0},

@@ -70,15 +70,35 @@ describe('parseSs', () => {
     const socks = parseSs(fx('zed/basic-isolated/ss-ltnp.txt'))
     const http = listenersOn(socks, 80)
     expect(http).toEqual([
-      {localAddress: '169.254.169.254', localPort: 80, pid: 12693, program: 'haproxy', proto: 'tcp', state: 'LISTEN', users: [{fd: 5, pid: 12693, program: 'haproxy'}]},
-      {device: 'ns-cdca02dc-a8', localAddress: 'fe80::a9fe:a9fe', localPort: 80, pid: 12693, program: 'haproxy', proto: 'tcp6', state: 'LISTEN', users: [{fd: 4, pid: 12693, program: 'haproxy'}]},
+      {
+        localAddress: '169.254.169.254',
+        localPort: 80,
+        pid: 12693,
+        program: 'haproxy',
+        proto: 'tcp',
+        state: 'LISTEN',
+        users: [{fd: 5, pid: 12693, program: 'haproxy'}],
+      },
+      {
+        device: 'ns-cdca02dc-a8',
+        localAddress: 'fe80::a9fe:a9fe',
+        localPort: 80,
+        pid: 12693,
+        program: 'haproxy',
+        proto: 'tcp6',
+        state: 'LISTEN',
+        users: [{fd: 4, pid: 12693, program: 'haproxy'}],
+      },
     ])
     expect(socks.find((s) => s.localAddress === '::1')?.proto).toBe('tcp6')
   })
 
   it('agrees with netstat of the same namespace on every IPv4 listener', () => {
     const key = (s: Socket) => `${s.localAddress}:${s.localPort}/${s.pid}/${s.program}`
-    const ss = parseSs(fx('zed/basic-isolated/ss-ltnp.txt')).filter((s) => s.proto === 'tcp').map(key).sort()
+    const ss = parseSs(fx('zed/basic-isolated/ss-ltnp.txt'))
+      .filter((s) => s.proto === 'tcp')
+      .map(key)
+      .sort()
     const ns = parseNetstat(fx('zed/basic-isolated/netstat-4-anpt.txt')).map(key).sort()
     expect(ss).toEqual(ns)
   })
@@ -144,11 +164,7 @@ describe('parseProcNetTcp', () => {
   it('decodes the little-endian hex address: FEA9FEA9:0050 is 169.254.169.254:80 LISTEN', () => {
     const socks = parseProcNetTcp(fx('buildhost/unshare/proc-pid-net-tcp.txt'), 'tcp')
     expect(socks[0]).toEqual({inode: 12_978, localAddress: '169.254.169.254', localPort: 80, proto: 'tcp', state: 'LISTEN', uid: 0})
-    expect(brief(socks)).toEqual([
-      'tcp 169.254.169.254:80 LISTEN -/-',
-      'tcp 169.254.169.254:80 ESTABLISHED -/-',
-      'tcp 169.254.169.254:51618 ESTABLISHED -/-',
-    ])
+    expect(brief(socks)).toEqual(['tcp 169.254.169.254:80 LISTEN -/-', 'tcp 169.254.169.254:80 ESTABLISHED -/-', 'tcp 169.254.169.254:51618 ESTABLISHED -/-'])
   })
 
   it('gives the same inode as `ss -ltne` for the same listener', () => {
