@@ -19,6 +19,25 @@ export const BACKENDS: readonly BackendName[] = ['dhcp-agent', 'ovn']
 /** What a network's evidence without a `backend` field (snapshots before it existed) was collected from. */
 export const DEFAULT_BACKEND: BackendName = 'dhcp-agent'
 
+/**
+ * How Neutron was installed on the node: where its files are and how its services are run
+ * (../deployments/ holds what each one means). packages: Debian/Ubuntu packages; rdo: RHEL/RDO packages.
+ */
+export type DeploymentName = 'packages' | 'rdo' | 'kolla' | 'tripleo' | 'edpm' | 'openstack-ansible' | 'openstack-helm' | 'charms' | 'snap'
+export const DEPLOYMENT_NAMES: readonly DeploymentName[] = [
+  'packages',
+  'rdo',
+  'kolla',
+  'tripleo',
+  'edpm',
+  'openstack-ansible',
+  'openstack-helm',
+  'charms',
+  'snap',
+]
+/** What a network's evidence without a `deployment` field (snapshots before it existed, sosreports) was collected on. */
+export const DEFAULT_DEPLOYMENT: DeploymentName = 'packages'
+
 export interface CommandRecord {
   argv: string[]
   exitCode: number | null
@@ -118,6 +137,10 @@ export interface NetworkEvidence {
   backend?: BackendName
   namespace: string
   layout: LayoutName
+  /** how Neutron is installed on the node (where files are, how services restart); absent in older snapshots: packages */
+  deployment?: DeploymentName
+  /** how the deployment was told: the flag, the sign seen on the node (an agent's cgroup or environment, a marker path), or the default */
+  deploymentFrom?: string
   statePath: string
   /** `ip netns list` */
   namespaces: CommandRecord
@@ -200,3 +223,5 @@ export interface Snapshot {
 
 /** The backend a network's evidence belongs to: its `backend` field, else the DHCP agent's (older snapshots). */
 export const backendOf = (ev: Pick<NetworkEvidence, 'backend'>): BackendName => ev.backend ?? DEFAULT_BACKEND
+/** The deployment a network's evidence was collected on: its `deployment` field, else packages (older snapshots). */
+export const deploymentOfEvidence = (ev: Pick<NetworkEvidence, 'deployment'>): DeploymentName => ev.deployment ?? DEFAULT_DEPLOYMENT

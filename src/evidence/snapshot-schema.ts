@@ -9,7 +9,7 @@
  */
 import * as v from 'valibot'
 
-import {BACKENDS, type NetworkEvidence, type Snapshot, SNAPSHOT_FORMAT} from './evidence.js'
+import {BACKENDS, DEPLOYMENT_NAMES, type NetworkEvidence, type Snapshot, SNAPSHOT_FORMAT} from './evidence.js'
 import {OVNMETA_NAMESPACE, QDHCP_NAMESPACE, UUID} from './ids.js'
 
 const kind = (x: unknown) =>
@@ -129,6 +129,9 @@ const networkEvidence = v.pipe(
     // absent in snapshots written before it existed: those are the DHCP agent's (backendOf)
     backend: v.optional(v.picklist(BACKENDS)),
     config: fileRecord,
+    // absent in snapshots written before it existed: those read as packages (deploymentOfEvidence)
+    deployment: v.optional(v.picklist(DEPLOYMENT_NAMES)),
+    deploymentFrom: v.optional(str),
     dnsmasqPidFile: fileRecord,
     haproxyConfig: fileRecord,
     haproxyPidFile: fileRecord,

@@ -1,0 +1,51 @@
+/**
+ * The signs of this node, read live: the agent processes in /proc (or the ones a collection already
+ * found), each one's cgroup and environment (root reads another user's environ; unreadable is left
+ * out), and the filesystem for marker paths.
+ */
+import {existsSync, readdirSync, readFileSync} from 'node:fs'
+
+import {type AgentProcess, agentProgram, type NodeSigns} from './detect.js'
+
+const read = (path: string): string | undefined => {
+  try {
+    return readFileSync(path, 'latin1')
+  } catch {
+    return undefined
+  }
+}
+
+/** Every agent process in /proc: one pass over the command lines. */
+function scanAgents(proc: string): {pid: number; cmdline: string}[] {
+  const out: {pid: number; cmdline: string}[] = []
+  let pids: string[]
+  try {
+    pids = readdirSync(proc)
+  } catch {
+    return out
+  }
+  for (const pid of pids) {
+    if (!/^\d+$/.test(pid)) continue
+    const cmdline = read(`${proc}/${pid}/cmdline`)
+    if (cmdline !== undefined && agentProgram(cmdline) !== undefined) out.push({cmdline, pid: Number(pid)})
+  }
+  return out
+}
+
+/**
+ * This node's signs. `known`: agent processes a collection already found (pid and cmdline), so /proc
+ * is not walked again; when it holds none (the agents are down, or nothing was collected) /proc is.
+ */
+export function liveSigns(known: {pid: number; cmdline: string}[] = [], proc = '/proc'): NodeSigns {
+  const found = known.length > 0 ? known : scanAgents(proc)
+  const seen = new Set<number>()
+  const agents: AgentProcess[] = []
+  for (const a of found) {
+    if (seen.has(a.pid)) continue
+    seen.add(a.pid)
+    // a recorded pid may have gone and been reused since: only the same command line is that agent
+    if (known.length > 0 && read(`${proc}/${a.pid}/cmdline`) !== a.cmdline) continue
+    agents.push({cgroup: read(`${proc}/${a.pid}/cgroup`), cmdline: a.cmdline, environ: read(`${proc}/${a.pid}/environ`), pid: a.pid})
+  }
+  return {agents, exists: existsSync}
+}
