@@ -15,11 +15,14 @@ export async function runConfigCommand(
 ): Promise<ApplyResult> {
   const mode: Mode = flags.check ? 'check' : flags['dry-run'] ? 'dry-run' : 'write'
   const {findDhcpAgentUnit, restartDhcpAgent} = await import('./system/service.js')
+  // which unit and how it restarts: told from the node (src/deployments/)
+  const [{detectDeployment}, {liveSigns}] = await Promise.all([import('./deployments/detect.js'), import('./deployments/live.js')])
+  const deployment = detectDeployment(liveSigns()).name
   const outcome = await applyAgentConfig(
-    {backup: flags.backup, wantServing, mode, path: agentConfigPath(flags['config-file']), restart: flags.restart, wanted},
+    {backup: flags.backup, deployment, wantServing, mode, path: agentConfigPath(flags['config-file']), restart: flags.restart, wanted},
     {
       async restart(unit) {
-        const target = await findDhcpAgentUnit(unit)
+        const target = await findDhcpAgentUnit(unit, deployment)
         await restartDhcpAgent(target)
         return target.unit
       },

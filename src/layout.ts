@@ -20,38 +20,25 @@ export interface Layout {
   configDir: string
   agentConfig: string
   statePath: string
-  /** systemd unit / SysV service of the DHCP agent */
-  dhcpAgentService: string
-  /** systemd unit / SysV service of the metadata agent (it owns STATE/metadata_proxy) */
-  metadataAgentService: string
 }
 
 export const LAYOUTS: Record<LayoutName, Layout> = {
   neutron: {
     agentConfig: '/etc/neutron/dhcp_agent.ini',
     configDir: '/etc/neutron',
-    dhcpAgentService: 'neutron-dhcp-agent',
-    metadataAgentService: 'neutron-metadata-agent',
     name: 'neutron',
     statePath: '/var/lib/neutron',
   },
   quantum: {
     agentConfig: '/etc/quantum/dhcp_agent.ini',
     configDir: '/etc/quantum',
-    dhcpAgentService: 'quantum-dhcp-agent',
-    metadataAgentService: 'quantum-metadata-agent',
     name: 'quantum',
     statePath: '/var/lib/quantum',
   },
 }
 
-/**
- * ML2/OVN has no DHCP agent: the agent that makes ovnmeta-NET and its haproxy serves metadata.
- * Its unit is neutron-ovn-metadata-agent (setup.cfg console script of the same name); Neutron
- * 27.0.0 (2025.2) deprecates it for neutron-ovn-agent with the "metadata" extension
- * (openstack/neutron releasenotes/notes/ovn-metadata-agent-deprecation-33d5e5acba902391.yaml).
- */
-export const OVN_METADATA = {agentService: 'neutron-ovn-metadata-agent', agentServiceSince2025_2: 'neutron-ovn-agent'} as const
+/** ML2/OVN's metadata agent programs: src/deployments/programs.ts (the services and their units: src/deployments/). */
+export {OVN_METADATA} from './deployments/programs.js'
 
 /**
  * Where an ML2/OVN chassis keeps things when no running agent says otherwise: the agent's ini as

@@ -8,7 +8,8 @@ import {type IfAddress, type Interface, parseIpAddr} from '../parse/ip-addr.js'
 import {netnsLineIndex, parseNetnsList} from '../parse/netns.js'
 import {type OptsLine, isClasslessRoute, isRouterOption, parseOpts, routePairs} from '../parse/opts.js'
 import {parseProcCmdline, parsePsF} from '../parse/processes.js'
-import {LAYOUTS, type LayoutName} from '../layout.js'
+import {restart, type Scope} from '../deployments/registry.js'
+import type {LayoutName} from '../layout.js'
 
 export const METADATA_IP = '169.254.169.254'
 
@@ -26,11 +27,11 @@ export const isLinkLocal4 = (ip: string) => sameSubnet(ip, '169.254.0.0', 16)
 
 export const ran = (c: CommandRecord) => c.argv.join(' ')
 
-/** The command that restarts this layout's DHCP agent (the fix for most node-side links). */
-export const restartAgent = (layout: LayoutName) => `systemctl restart ${LAYOUTS[layout].dhcpAgentService}`
+/** The command that restarts the DHCP agent where the evidence was taken (the fix for most node-side links): its deployment's. */
+export const restartAgent = (ev: Scope) => restart(ev, 'dhcp-agent')
 
-/** The command that restarts this layout's metadata agent. */
-export const restartMetadataAgent = (layout: LayoutName) => `systemctl restart ${LAYOUTS[layout].metadataAgentService}`
+/** The command that restarts the metadata agent where the evidence was taken. */
+export const restartMetadataAgent = (ev: Scope) => restart(ev, 'metadata-agent')
 
 /** What instances get when the proxy cannot reach the metadata agent's socket. */
 export const upstreamDownAnswer = (layout: LayoutName) => (layout === 'quantum' ? '500 from the Grizzly proxy' : '503 from haproxy')

@@ -3,7 +3,9 @@
  * then check, show or write them, and restart the agent when asked and needed.
  */
 import {EXIT, type ExitCode, cannotError, usageError} from '../errors.js'
-import {LAYOUTS, layoutOfConfig} from '../layout.js'
+import {restartHint, unitOf} from '../deployments/registry.js'
+import type {DeploymentName} from '../evidence/evidence.js'
+import {layoutOfConfig} from '../layout.js'
 import {type LoadedConfig, checkWritable, loadConfig, writeConfig} from './config-file.js'
 import {type AgentSettings, type MetadataVerdict, metadataVerdict, readSettings, settingsJson} from './dhcp-agent.js'
 import {type LineChange, type Wanted, applySettings} from './edit.js'
@@ -21,6 +23,8 @@ export interface ApplyRequest {
   restart: boolean
   /** success is the config serving isolated metadata (enable) or not (disable); decides exit 0 or 1 */
   wantServing: boolean
+  /** how Neutron is installed here (which unit, how it restarts); undefined: packages */
+  deployment?: DeploymentName
 }
 
 export interface ApplyResult {
@@ -42,6 +46,8 @@ export interface ApplyOutcome {
   verdict: MetadataVerdict
   /** --check that failed: whether running the same command (without --check) would make it pass */
   commandFixes?: boolean
+  /** the restart to tell the operator when it was not done (the deployment's command) */
+  restartHint: string
 }
 
 function parseOrExplain(path: string, text: string) {
@@ -102,7 +108,9 @@ export async function applyAgentConfig(req: ApplyRequest, deps: {restart: (unit:
     }
   }
   const after: AgentSettings = readSettings(edit.changed ? parseIni(edit.text) : before)
-  const unit = LAYOUTS[layoutOfConfig(cfg.target)].dhcpAgentService
+  const scope = {deployment: req.deployment, layout: layoutOfConfig(cfg.target)}
+  const unit = unitOf(scope, 'dhcp-agent')
+  const hint = restartHint(scope, 'dhcp-agent')
   const base = {
     backup: null,
     changes: edit.changes,
@@ -117,6 +125,7 @@ export async function applyAgentConfig(req: ApplyRequest, deps: {restart: (unit:
     return {
       commandFixes: !ok && edit.changed && then.valid && then.serves === req.wantServing,
       exit: ok ? EXIT.OK : EXIT.FAILED,
+      restartHint: hint,
       result: {
         ...base,
         changed: false,
@@ -136,6 +145,7 @@ export async function applyAgentConfig(req: ApplyRequest, deps: {restart: (unit:
   if (req.mode === 'dry-run') {
     return {
       exit,
+      restartHint: hint,
       result: {...base, changed: false, diff, restart: {...base.restart, needed: edit.changed}, settings: settingsJson(after), wouldChange: edit.changed},
       verdict,
     }
@@ -151,6 +161,7 @@ export async function applyAgentConfig(req: ApplyRequest, deps: {restart: (unit:
   }
   return {
     exit,
+    restartHint: hint,
     result: {...base, backup: backupPath, changed: edit.changed, diff, restart: {done, needed: edit.changed, unit: restartUnit}, settings: settingsJson(after)},
     verdict,
   }

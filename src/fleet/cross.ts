@@ -75,7 +75,7 @@ function optsOwnPort(hosts: HostEvidence[]): Finding | undefined {
   }
 
   const evidence: string[] = []
-  const wrong: {host: string; hop: string; other: string; layout: HostEvidence['ev']['layout']}[] = []
+  const wrong: {host: string; hop: string; other: string; ev: HostEvidence['ev']}[] = []
   let judged = 0
   for (const h of hosts) {
     if (h.ev.opts.state !== 'present' || h.ev.opts.content === undefined) {
@@ -89,7 +89,7 @@ function optsOwnPort(hosts: HostEvidence[]): Finding | undefined {
     judged++
     for (const hop of hops) {
       const other = owner.get(hop)
-      if (!mine.includes(hop) && other !== undefined && other !== h.host) wrong.push({host: h.host, hop, layout: h.ev.layout, other})
+      if (!mine.includes(hop) && other !== undefined && other !== h.host) wrong.push({ev: h.ev, host: h.host, hop, other})
     }
   }
   evidence.push(...apiLines)
@@ -100,7 +100,7 @@ function optsOwnPort(hosts: HostEvidence[]): Finding | undefined {
       'fail',
       `${what.join('; ')}: copied or stale opts (its instances depend on the other host's proxy)`,
       evidence,
-      wrong.map((w) => onHost(w.host, `${restartAgent(w.layout)}   (the agent rewrites opts from its own port)`)).join('; '),
+      wrong.map((w) => onHost(w.host, `${restartAgent(w.ev)}   (the agent rewrites opts from its own port)`)).join('; '),
     )
   }
   if (judged < 2)
@@ -135,7 +135,7 @@ function agentsApi(network: string, hosts: HostEvidence[]): Finding | undefined 
     if (!nsKnown) continue
     if (listed(h) && !hasNs) {
       problems.push(`the API lists ${name(h.host)} as hosting the network, but it has no ${h.ev.namespace}`)
-      fixes.push(onHost(h.host, `${restartAgent(h.ev.layout)}   (it resyncs the networks it hosts; see its log if the namespace does not come back)`))
+      fixes.push(onHost(h.host, `${restartAgent(h.ev)}   (it resyncs the networks it hosts; see its log if the namespace does not come back)`))
     }
     if (!listed(h) && hasNs) {
       problems.push(`${name(h.host)} has ${h.ev.namespace}, but the API does not list it among the network's DHCP agents: a stale namespace`)
@@ -209,7 +209,7 @@ function ipv6Metadata(hosts: HostEvidence[]): Finding | undefined {
       'fail',
       `the network has an IPv6 subnet (${v6}) but no host holds ${IPV6_METADATA_IP}: IPv6-only instances get no metadata`,
       evidence,
-      `${restartAgent(hosts[0].ev.layout)} on one DHCP agent host (Victoria and later add the address; each agent that fails DAD removes it)`,
+      `${restartAgent(hosts[0].ev)} on one DHCP agent host (Victoria and later add the address; each agent that fails DAD removes it)`,
     )
   }
   return finding('cross.ipv6-metadata', 'pass', `no host holds ${IPV6_METADATA_IP}, and the evidence shows no IPv6 subnet`, evidence)

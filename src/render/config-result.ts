@@ -34,10 +34,6 @@ export function renderConfigResult(o: ApplyOutcome, mode: Mode, restartRequested
   }
   out.push(o.exit === 0 ? `now: ${o.verdict.reason}` : c.red(`still wrong: ${o.verdict.reason}`))
   if (r.backup) out.push(`backup: ${r.backup}`)
-  out.push(
-    r.restart.done
-      ? c.green(`restarted ${r.restart.unit}`)
-      : c.yellow(`restart the DHCP agent to apply it: systemctl restart ${r.restart.unit}  (or: service ${r.restart.unit} restart)`),
-  )
+  out.push(r.restart.done ? c.green(`restarted ${r.restart.unit}`) : c.yellow(`restart the DHCP agent to apply it: ${o.restartHint}`))
   return {stderr: '', stdout: out.join('\n') + '\n'}
 }

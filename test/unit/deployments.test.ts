@@ -4,20 +4,23 @@
 // deployment: byte for byte today's on packages, the deployment's own elsewhere. The evidence is the
 // real Zed node's (test/fixtures/node/SOURCES.md) and the real OVN chassis's snapshots
 // (test/fixtures/ovn/snapshots/SOURCES.md), with only `deployment` changed.
-import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
+import type {Finding} from '../../src/checks/types.js'
 import {type ControlDeps, restartTarget} from '../../src/deployments/control.js'
 import {type AgentProcess, detectDeployment, type NodeSigns, pickDeployment} from '../../src/deployments/detect.js'
 import {liveSigns} from '../../src/deployments/live.js'
 import {alsoCommand, command, DEPLOYMENTS, reconfigure, restart, restartHint, unitOf} from '../../src/deployments/registry.js'
 import {SERVICES} from '../../src/deployments/types.js'
-import {DEPLOYMENT_NAMES, type DeploymentName, deploymentOfEvidence} from '../../src/evidence/evidence.js'
+import {diagnoseEvidence} from '../../src/diagnose/service.js'
+import {DEPLOYMENT_NAMES, type DeploymentName, deploymentOfEvidence, type NetworkEvidence, type Snapshot} from '../../src/evidence/evidence.js'
 import {checkSnapshot} from '../../src/evidence/snapshot-schema.js'
-import {zed} from '../helpers/zed-evidence.js'
+import {ZED_NET, zed} from '../helpers/zed-evidence.js'
 
+const byId = (fs: Finding[], id: string) => fs.find((f) => f.id === id)!
 const ID = '3f1c0b7e9a2d4c5b8e6f7a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d'
 
 // Agent command lines as /proc/PID/cmdline holds them: oslo's one-title form (a real Zed node's, see
@@ -211,6 +214,42 @@ describe('the commands a fix takes from the deployment', () => {
   })
 })
 
+describe('fixes read the deployment recorded in the evidence', () => {
+  const withDeployment = (ev: NetworkEvidence, deployment?: DeploymentName): NetworkEvidence => ({...ev, deployment})
+
+  it('the DHCP chain: packages byte for byte as before; kolla and TripleO their own restart', () => {
+    const dead = zed()
+    dead.processes = dead.processes.filter((p) => p.role !== 'proxy')
+    dead.haproxyPidFile = {path: dead.haproxyPidFile.path, state: 'missing'}
+    const fix = (d?: DeploymentName) => byId(diagnoseEvidence(withDeployment(dead, d), {probe: false}).findings, 'proxy.running').fix
+    expect(fix()).toBe(
+      'systemctl restart neutron-dhcp-agent    (a running agent respawns a dead haproxy within check_child_processes_interval, 60 s by default; if it stays down, check that haproxy is installed and the agent log)',
+    )
+    expect(fix('packages')).toBe(fix())
+    expect(fix('kolla')).toMatch(/^docker restart neutron_dhcp_agent {4}\(a running agent respawns/)
+    expect(fix('tripleo')).toMatch(/^systemctl restart tripleo_neutron_dhcp {4}\(/)
+    // the ML2/OVN hint asks the deployment for its status command
+    const ovn = zed()
+    ovn.namespaces.stdout = `ovnmeta-${ZED_NET} (id: 3)\n`
+    const hint = byId(diagnoseEvidence(withDeployment(ovn, 'kolla'), {probe: false}).findings, 'namespace.exists').fix
+    expect(hint).toBe(
+      'docker ps --all --filter name=neutron_ovn_metadata_agent    (2025.2 on: docker ps --all --filter name=neutron_ovn_agent; the qdhcp checks do not apply to OVN)',
+    )
+  })
+
+  it('the OVN chain: the stopped agent is started the deployment’s way', () => {
+    const ev = (JSON.parse(readFileSync(new URL('../fixtures/ovn/snapshots/agent-stopped.json', import.meta.url), 'utf8')) as Snapshot).networks[0]
+    const fix = (d?: DeploymentName) => byId(diagnoseEvidence(withDeployment(ev, d), {probe: false}).findings, 'ovn.agent-running').fix
+    expect(fix()).toBe(
+      'systemctl start neutron-ovn-metadata-agent    (kolla: docker start neutron_ovn_metadata_agent; then see its log for why it stopped: a lost SB connection is the usual one)',
+    )
+    expect(fix('snap')).toBe(
+      'snap start openstack-hypervisor.neutron-ovn-metadata-agent    (then see its log for why it stopped: a lost SB connection is the usual one)',
+    )
+    expect(fix('edpm')).toMatch(/^systemctl start edpm_ovn_metadata_agent {4}\(then see its log/)
+  })
+})
+
 describe('the snapshot field', () => {
   const doc = (extra: Record<string, unknown>) => {
     const ev = {...zed(), ...extra}
@@ -271,5 +310,22 @@ describe('enable --restart: the unit and argv the deployment gives', () => {
     const t = await restartTarget({deployment: 'kolla', layout: 'neutron'}, 'dhcp-agent', 'neutron_dhcp_agent', d)
     expect(t.argv).toEqual(['docker', 'restart', 'neutron_dhcp_agent'])
     expect(d.ran).toEqual([])
+  })
+})
+
+describe('no service-manager command outside src/deployments/', () => {
+  it('`systemctl` appears in no other source file', () => {
+    const src = new URL('../../src/', import.meta.url).pathname
+    const offenders: string[] = []
+    const walk = (dir: string) => {
+      for (const name of readdirSync(dir)) {
+        const path = join(dir, name)
+        if (statSync(path).isDirectory()) {
+          if (path !== join(src, 'deployments')) walk(path)
+        } else if (/systemctl/.test(readFileSync(path, 'utf8'))) offenders.push(path.slice(src.length))
+      }
+    }
+    walk(src)
+    expect(offenders).toEqual([])
   })
 })

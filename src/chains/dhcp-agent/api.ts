@@ -206,7 +206,7 @@ export const apiDhcpAgents: Check = {
       return fail(
         `the DHCP agent on ${host} is not alive (no report to the server)`,
         evidence,
-        `${restartAgent(ev.layout)}; check its connection to the message queue`,
+        `${restartAgent(ev)}; check its connection to the message queue`,
       )
     return pass(`hosted by the live DHCP agent on ${host}${elsewhere}`, evidence)
   },
@@ -229,12 +229,12 @@ export const apiDhcpPort: Check = {
       ...dhcp.map((p) => `DHCP port ${p.id} on ${p['binding:host_id'] || '?'}: ${(p.fixed_ips ?? []).map((f) => f.ip_address).join(', ')}`),
       `opts next hop: ${hops.join(', ')}`,
     ]
-    if (dhcp.length === 0) return fail('the API has no DHCP port on this network', evidence, restartAgent(ev.layout))
+    if (dhcp.length === 0) return fail('the API has no DHCP port on this network', evidence, restartAgent(ev))
     if (hops.some((h) => ips.includes(h))) return pass(`the opts next hop ${hops.find((h) => ips.includes(h))} is this host's DHCP port`, evidence)
     return fail(
       `the opts route points at ${hops.join(', ')}, but the DHCP port here has ${ips.join(', ')}: stale opts`,
       evidence,
-      `${restartAgent(ev.layout)}   (it rewrites opts from the port)`,
+      `${restartAgent(ev)}   (it rewrites opts from the port)`,
     )
   },
 }

@@ -2,7 +2,7 @@ import {posix} from 'node:path'
 
 import {type AgentSettings, BOOL_KEYS, type BoolKey, type BoolSetting, metadataVerdict, readSettings} from '../../config/dhcp-agent.js'
 import {IniSyntaxError, parseIni} from '../../config/oslo-ini.js'
-import {LAYOUTS} from '../../layout.js'
+import {command, programOf, unitOf} from '../../deployments/registry.js'
 import {parseAgentCmdline} from '../../parse/agent.js'
 import {clip, notInEvidence, quoteLines, restartAgent, shq} from '../../checks/derive.js'
 import type {NetworkEvidence} from '../../evidence/evidence.js'
@@ -45,7 +45,7 @@ export const configMetadataEnabled: Check = {
           )
         : [`${file.path}: no enable_isolated_metadata or force_metadata line in [DEFAULT]`]
     if (v.valid && v.serves) return pass(v.reason, evidence)
-    return fail(v.reason, evidence, `${fix}    (then the ${LAYOUTS[ev.layout].dhcpAgentService} restart re-creates the proxy and opts)`)
+    return fail(v.reason, evidence, `${fix}    (then the ${unitOf(ev, 'dhcp-agent')} restart re-creates the proxy and opts)`)
   },
 }
 
@@ -111,7 +111,7 @@ function mergedWithAgentFiles(ev: NetworkEvidence, own: AgentSettings): Omit<Fin
   const decisive = merged.enable_isolated_metadata
   const fix =
     decisive.line !== undefined && decisive.path !== ev.config.path
-      ? `set enable_isolated_metadata = True in [DEFAULT] of ${decisive.path} (it overrides ${ev.config.path}), then ${restartAgent(ev.layout)}`
+      ? `set enable_isolated_metadata = True in [DEFAULT] of ${decisive.path} (it overrides ${ev.config.path}), then ${restartAgent(ev)}`
       : `quantum-meta enable --config-file ${ev.config.path} --restart`
   return fail(`${at('enable_isolated_metadata')} and force_metadata is off: isolated metadata is not served (${order})`, evidence, fix)
 }
@@ -137,13 +137,13 @@ export const configAgentRestarted: Check = {
   needs: [],
   title: 'a running DHCP agent reads this config file and started after its last change (warns only)',
   run(ev) {
-    const service = LAYOUTS[ev.layout].dhcpAgentService
+    const service = programOf(ev, 'dhcp-agent')
     if (ev.agents === undefined) return skip('DHCP agent processes were not collected (a transcript or an older snapshot)')
     if (ev.agents.length === 0) {
       return warn(
         `no ${service} process on this node: nothing applies config changes, or respawns dnsmasq and the proxy when they die`,
         [`${ev.agentsFrom ?? '/proc'}: no process runs neutron-dhcp-agent or quantum-dhcp-agent`],
-        `systemctl start ${service}`,
+        command(ev, 'start', 'dhcp-agent'),
       )
     }
     const file = ev.config
@@ -175,7 +175,7 @@ export const configAgentRestarted: Check = {
       return warn(
         `${file.path} changed at ${file.mtime}, after the DHCP agent (pid ${stale.map((a) => a.pid).join(', ')}) started at ${stale[0].startedAt}: the running agent has not read that change`,
         evidence,
-        restartAgent(ev.layout),
+        restartAgent(ev),
       )
     }
     const close = Math.max(0, ...readers.map((a) => (a.startedAt === undefined ? 0 : changed - Date.parse(a.startedAt))))

@@ -7,7 +7,7 @@ export const dnsmasqRunning: Check = {
   needs: ['namespace.exists'],
   title: "dnsmasq from STATE/dhcp/NET/pid is alive, in the namespace, reading this network's opts",
   run(ev) {
-    const fix = `${restartAgent(ev.layout)}    (the agent respawns dnsmasq; check its log for the dnsmasq error)`
+    const fix = `${restartAgent(ev)}    (the agent respawns dnsmasq; check its log for the dnsmasq error)`
     const file = ev.dnsmasqPidFile
     const proc = processOf(ev, 'dnsmasq')
     if (file.state === 'not-collected' && !proc) return notJudged(notInEvidence(file))

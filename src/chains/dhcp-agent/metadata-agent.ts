@@ -47,7 +47,7 @@ export const metadataAgentConfig: Check = {
       return a ? `${file.path}:${a.line + 1}: ${key} = ${a.value}` : `${file.path}: no ${key} in [DEFAULT] (default used)`
     }
     const evidence: string[] = []
-    const restart = restartMetadataAgent(ev.layout)
+    const restart = restartMetadataAgent(ev)
 
     // 1. where the agent listens, against where the proxy forwards
     const statePath = get('state_path')?.value

@@ -14,6 +14,7 @@ import {
 } from '../../checks/derive.js'
 import {backendOfNetwork, OVN_METADATA, ovnMetadataNamespace} from '../../layout.js'
 import {type Check, fail, notJudged, pass, warn} from '../../checks/types.js'
+import {command} from '../../deployments/registry.js'
 
 export const namespaceExists: Check = {
   id: 'namespace.exists',
@@ -34,14 +35,14 @@ export const namespaceExists: Check = {
       return fail(
         `no ${ev.namespace}, but ${ovnMetadataNamespace(ev.network)}: this is ML2/OVN, where ${OVN_METADATA.agentService} (2025.2 on: ${OVN_METADATA.agentServiceSince2025_2} with the metadata extension) serves metadata and the DHCP agent's isolated metadata does not apply`,
         [`${ran(ev.namespaces)}: ${ovnMetadataNamespace(ev.network)}`],
-        `systemctl status ${OVN_METADATA.agentService}    (2025.2 on: systemctl status ${OVN_METADATA.agentServiceSince2025_2}; the qdhcp checks do not apply to OVN)`,
+        `${command(ev, 'status', 'ovn-metadata-agent')}    (2025.2 on: ${command(ev, 'status', 'ovn-agent')}; the qdhcp checks do not apply to OVN)`,
       )
     }
     const qdhcp = list.filter((n) => n.startsWith('qdhcp-'))
     return fail(
       `no namespace ${ev.namespace} on this host: its DHCP agent does not serve this network`,
       [`${ran(ev.namespaces)}: ${plural(qdhcp.length, 'qdhcp namespace')}, none for ${ev.network}`],
-      `openstack network agent list --network ${ev.network}    (run diagnose on the host listed there; if it is this one: ${restart(ev.layout)})`,
+      `openstack network agent list --network ${ev.network}    (run diagnose on the host listed there; if it is this one: ${restart(ev)})`,
     )
   },
 }
@@ -58,17 +59,17 @@ export const namespaceDhcpAddress: Check = {
       return fail(
         `no DHCP device (tap… or ns-…) in ${ev.namespace}`,
         [`${cmd}: ${clip(ev.addresses?.stdout.trim() || ev.addresses?.stderr.trim() || 'no output')}`],
-        restart(ev.layout),
+        restart(ev),
       )
     const evidence = dev.iface.addresses.filter((a) => a.family === 'inet').map((a) => `${cmd}: ${dev.iface.ifname} inet ${a.local}/${a.prefixlen}`)
     if (dev.iface.flags.length > 0 && !dev.iface.up) {
       return fail(
         `${dev.iface.ifname} is down`,
         [`${cmd}: ${dev.iface.ifname} <${dev.iface.flags.join(',')}>`],
-        `ip netns exec ${ev.namespace} ip link set ${dev.iface.ifname} up    (or ${restart(ev.layout)})`,
+        `ip netns exec ${ev.namespace} ip link set ${dev.iface.ifname} up    (or ${restart(ev)})`,
       )
     }
-    if (dev.ipv4.length === 0) return fail(`${dev.iface.ifname} has no IPv4 address of the network`, evidence, restart(ev.layout))
+    if (dev.ipv4.length === 0) return fail(`${dev.iface.ifname} has no IPv4 address of the network`, evidence, restart(ev))
     // each IPv4 range dnsmasq serves needs an address of that subnet on the device
     const ranges = (dnsmasqArgs(ev)?.ranges ?? []).filter((r) => /^\d+\.\d+\.\d+\.\d+$/.test(r.network))
     const uncovered = ranges.filter((r) => !dev.ipv4.some((a) => sameSubnet(a.local, r.network, a.prefixlen)))
@@ -76,7 +77,7 @@ export const namespaceDhcpAddress: Check = {
       return fail(
         `${dev.iface.ifname} has no address in ${uncovered.map((r) => r.network).join(', ')}, which dnsmasq serves`,
         [...evidence, ...uncovered.map((r) => `dnsmasq --dhcp-range=${r.raw}`)],
-        restart(ev.layout),
+        restart(ev),
       )
     }
     return pass(`${dev.iface.ifname} is up with ${dev.ipv4.map((a) => `${a.local}/${a.prefixlen}`).join(', ')}`, evidence)
@@ -96,7 +97,7 @@ export const namespaceMetadataAddress: Check = {
       return fail(
         `${METADATA_IP} is not on ${dev.iface.ifname}: the proxy cannot be reached (haproxy cannot even bind since Stein)`,
         dev.iface.addresses.filter((a) => a.family === 'inet').map((a) => `${cmd}: ${dev.iface.ifname} inet ${a.local}/${a.prefixlen}`),
-        `${restart(ev.layout)}    (the agent adds it at start; by hand: ${add})`,
+        `${restart(ev)}    (the agent adds it at start; by hand: ${add})`,
       )
     }
     const evidence = [`${cmd}: ${dev.iface.ifname} inet ${METADATA_IP}/${dev.metadata.prefixlen}`]

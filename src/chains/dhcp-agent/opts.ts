@@ -22,7 +22,7 @@ export const optsMetadataRoute: Check = {
   run(ev) {
     const dev = dhcpDevice(ev)!
     const file = ev.opts
-    const restart = restartAgent(ev.layout)
+    const restart = restartAgent(ev)
     const dnsmasq = dnsmasqArgs(ev)
     const ranges = (dnsmasq?.ranges ?? []).filter((r) => /^\d+\.\d+\.\d+\.\d+$/.test(r.network))
     const ips = dev.ipv4.map((a) => a.local)

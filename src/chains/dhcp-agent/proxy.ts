@@ -12,11 +12,12 @@ import {
   upstreamDownAnswer,
 } from '../../checks/derive.js'
 import {type Check, fail, notJudged, pass, skip, warn} from '../../checks/types.js'
+import type {Scope} from '../../deployments/registry.js'
 
-const proxyFix = (layout: 'neutron' | 'quantum') =>
-  layout === 'quantum'
-    ? 'systemctl restart quantum-dhcp-agent    (the agent respawns the proxy; before 2013.1.2 it needs root_helper in dhcp_agent.ini: quantum-meta enable --root-helper "sudo /usr/bin/quantum-rootwrap /etc/quantum/rootwrap.conf")'
-    : `${restartAgent(layout)}    (a running agent respawns a dead haproxy within check_child_processes_interval, 60 s by default; if it stays down, check that haproxy is installed and the agent log)`
+const proxyFix = (ev: Scope) =>
+  ev.layout === 'quantum'
+    ? `${restartAgent(ev)}    (the agent respawns the proxy; before 2013.1.2 it needs root_helper in dhcp_agent.ini: quantum-meta enable --root-helper "sudo /usr/bin/quantum-rootwrap /etc/quantum/rootwrap.conf")`
+    : `${restartAgent(ev)}    (a running agent respawns a dead haproxy within check_child_processes_interval, 60 s by default; if it stays down, check that haproxy is installed and the agent log)`
 
 export const proxyRunning: Check = {
   id: 'proxy.running',
@@ -38,16 +39,16 @@ export const proxyRunning: Check = {
           [...evidence, ...routed.map((o) => `${ev.opts.path}:${o.line}: ${clip(o.raw)}`)],
         )
       }
-      return fail(`no metadata proxy for this network (no pid file ${files.map((f) => f.path).join(' or ')})`, evidence, proxyFix(ev.layout))
+      return fail(`no metadata proxy for this network (no pid file ${files.map((f) => f.path).join(' or ')})`, evidence, proxyFix(ev))
     }
-    if (!proc.alive) return fail(`the metadata proxy pid ${proc.pid} (from ${proc.from}) is not running: it died`, evidence, proxyFix(ev.layout))
+    if (!proc.alive) return fail(`the metadata proxy pid ${proc.pid} (from ${proc.from}) is not running: it died`, evidence, proxyFix(ev))
     const args = processArgs(proc) ?? []
     evidence.push(`pid ${proc.pid}: ${clip(args.join(' '), 400)}`)
     if (!args.join(' ').includes(ev.network)) {
-      return fail(`pid ${proc.pid} from ${proc.from} is not this network's proxy (stale pid file)`, evidence, proxyFix(ev.layout))
+      return fail(`pid ${proc.pid} from ${proc.from} is not this network's proxy (stale pid file)`, evidence, proxyFix(ev))
     }
     if (ev.namespaceInode && proc.netns && proc.netns !== ev.namespaceInode) {
-      return fail(`the proxy pid ${proc.pid} runs outside ${ev.namespace}`, evidence, proxyFix(ev.layout))
+      return fail(`the proxy pid ${proc.pid} runs outside ${ev.namespace}`, evidence, proxyFix(ev))
     }
     const name =
       args
@@ -72,12 +73,12 @@ export const proxyListening: Check = {
     const mine = on80.filter((s) => seen.owned(s) && ['0.0.0.0', METADATA_IP, '::', '*', 'fe80::a9fe:a9fe'].includes(s.localAddress))
     if (mine.length > 0) return pass(`the proxy (pid ${proc.pid}) listens on ${mine.map((s) => `${s.localAddress}:80`).join(', ')}`, mine.map(fmt))
     if (on80.length > 0) {
-      return fail(`port 80 in the namespace is held by something other than the proxy pid ${proc.pid}`, on80.map(fmt), proxyFix(ev.layout))
+      return fail(`port 80 in the namespace is held by something other than the proxy pid ${proc.pid}`, on80.map(fmt), proxyFix(ev))
     }
     return fail(
       `the proxy pid ${proc.pid} listens on nothing at :80 (haproxy binds ${METADATA_IP}:80 since Stein: the address must be on the device)`,
       seen.sockets.filter((s) => s.state === 'LISTEN').map(fmt),
-      proxyFix(ev.layout),
+      proxyFix(ev),
     )
   },
 }
@@ -88,7 +89,7 @@ export const proxyUpstream: Check = {
   title: 'the UNIX socket the proxy forwards to exists and accepts connections',
   run(ev) {
     const sock = ev.upstreamSocket
-    const fix = `${restartMetadataAgent(ev.layout)}    (it creates ${sock.path}; the DHCP and metadata agents must agree on metadata_proxy_socket and state_path)`
+    const fix = `${restartMetadataAgent(ev)}    (it creates ${sock.path}; the DHCP and metadata agents must agree on metadata_proxy_socket and state_path)`
     const answer = upstreamDownAnswer(ev.layout)
     if (sock.state === 'not-collected') return skip(notInEvidence(sock))
     if (sock.state === 'missing')

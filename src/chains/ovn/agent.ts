@@ -2,8 +2,9 @@
 import type {NetworkEvidence, OvnEvidence} from '../../evidence/evidence.js'
 import {clip, plural} from '../../checks/derive.js'
 import {type Check, fail, pass, skip, warn} from '../../checks/types.js'
+import {alsoCommand, command, restart} from '../../deployments/registry.js'
 import {OVN_METADATA} from '../../layout.js'
-import {agentUnit, localChassis, ovsFacts, restartOvnAgent, sbFacts, settingsOf} from './facts.js'
+import {agentService, agentUnit, localChassis, ovsFacts, restartOvnAgent, sbFacts, settingsOf} from './facts.js'
 
 const ovnOf = (ev: NetworkEvidence): OvnEvidence => {
   if (!ev.ovn) throw new Error('no OVN evidence in this network (collected by an older quantum-meta?)')
@@ -58,7 +59,7 @@ export const ovnAgentConfig: Check = {
       return fail(
         `neutron-ovn-agent runs without its metadata extension ([agent] extensions = ${s.extensions?.join(',') || '(unset)'}): it makes no ovnmeta namespace and no haproxy`,
         [...evidence, `[agent] extensions = ${s.extensions?.join(',') ?? '(unset)'}${s.sources.extensions ? ` (${s.sources.extensions})` : ''}`],
-        `add metadata to [agent] extensions in ${where}, then systemctl restart neutron-ovn-agent`,
+        `add metadata to [agent] extensions in ${where}, then ${restart(ev, 'ovn-agent')}`,
       )
     }
     const guess =
@@ -68,7 +69,7 @@ export const ovnAgentConfig: Check = {
       return warn(
         `metadata_proxy_shared_secret is ${s.secret === 'empty' ? 'empty' : 'not set'}: the agent signs instance ids with an empty key, so Nova answers 403 unless its [neutron] metadata_proxy_shared_secret is empty too${guess}`,
         evidence,
-        `set metadata_proxy_shared_secret in ${where} to nova.conf's [neutron] metadata_proxy_shared_secret, then ${restartOvnAgent(ovn)}`,
+        `set metadata_proxy_shared_secret in ${where} to nova.conf's [neutron] metadata_proxy_shared_secret, then ${restartOvnAgent(ev)}`,
       )
     }
     return pass(`${plural(read.length, 'config file')} read: SB ${used.sb}, local OVSDB ${used.ovs}, state ${ev.statePath}${guess}`, evidence)
@@ -83,10 +84,11 @@ export const ovnAgentRunning: Check = {
     const ovn = ovnOf(ev)
     const unit = agentUnit(ovn)
     if (ovn.agents.length === 0) {
+      const also = alsoCommand(ev, 'start', agentService(ovn))
       return fail(
         `${unit} is not running on this node: haproxy has no one behind ${ev.upstreamSocket.path}, so instances get 503 ("No server is available to handle this request"), and no namespace is made for new VMs`,
         ['no neutron-ovn-metadata-agent or neutron-ovn-agent process in /proc'],
-        `systemctl start ${unit}    (kolla: docker start neutron_ovn_metadata_agent; then see its log for why it stopped: a lost SB connection is the usual one)`,
+        `${command(ev, 'start', agentService(ovn))}    (${also ? `${also}; ` : ''}then see its log for why it stopped: a lost SB connection is the usual one)`,
       )
     }
     const evidence = ovn.agents.map((a) => `pid ${a.pid}${a.startedAt ? `, started ${a.startedAt}` : ''}: ${clip(a.cmdline.replaceAll('\0', ' ').trim(), 200)}`)
@@ -97,7 +99,7 @@ export const ovnAgentRunning: Check = {
       return warn(
         `${unit} started before ${changed.map((f) => f.path).join(', ')} last changed: it still runs the old settings`,
         [...evidence, ...changed.map((f) => `${f.path}: modified ${f.mtime}`)],
-        restartOvnAgent(ovn),
+        restartOvnAgent(ev),
       )
     }
     const note = elsewhere.length > 0 ? ` (in another mount namespace, a container: its config paths are the container's)` : ''
@@ -141,7 +143,7 @@ export const ovnChassis: Check = {
       return fail(
         `the southbound DB has no Chassis named ${o.value.systemId}: ovn-controller on this node never registered (or was removed), so no port binds here`,
         [...evidence, `SB Chassis: ${sb.value.chassis.map((c) => c.name).join(', ') || '(none)'}`],
-        'systemctl restart ovn-controller    (and check that ovn-remote points at the SB the agent reads)',
+        `${restart(ev, 'ovn-controller')}    (and check that ovn-remote points at the SB the agent reads)`,
       )
     }
     evidence.push(`SB Chassis ${ch.name} (${ch.uuid}), hostname ${ch.hostname ?? '?'}`)
@@ -149,7 +151,7 @@ export const ovnChassis: Check = {
       return fail(
         `ovn-controller is not running on this node: ports are not bound or updated here and OVN's DHCP (pinctrl) does not answer`,
         evidence,
-        'systemctl start ovn-controller    (Debian: ovn-host)',
+        command(ev, 'start', 'ovn-controller'),
       )
     }
     evidence.push(...ovn.controllers.map((c) => `ovn-controller pid ${c.pid}`))
@@ -169,7 +171,7 @@ export const ovnAgentRegistered: Check = {
     const name = o.value.systemId!
     const priv = sb.value.chassisPrivate.find((c) => c.name === name)
     const unit = agentUnit(ovn)
-    if (!priv) return fail(`the SB has no Chassis_Private row for ${name}`, [], `systemctl restart ovn-controller; then ${restartOvnAgent(ovn)}`)
+    if (!priv) return fail(`the SB has no Chassis_Private row for ${name}`, [], `${restart(ev, 'ovn-controller')}; then ${restartOvnAgent(ev)}`)
     const id = priv.externalIds['neutron:ovn-metadata-id']
     const cfg = priv.externalIds['neutron:ovn-metadata-sb-cfg']
     const evidence = [
@@ -180,7 +182,7 @@ export const ovnAgentRegistered: Check = {
       return fail(
         `no metadata agent has registered on chassis ${name} (Chassis_Private has no neutron:ovn-metadata-id): Neutron counts it as having no OVN metadata agent`,
         evidence,
-        restartOvnAgent(ovn),
+        restartOvnAgent(ev),
       )
     }
     const lag = sb.value.nbCfg !== undefined && cfg !== undefined && /^\d+$/.test(cfg) ? sb.value.nbCfg - Number(cfg) : undefined
@@ -188,7 +190,7 @@ export const ovnAgentRegistered: Check = {
       return fail(
         `${unit} runs but stopped following the SB: it acknowledged nb_cfg ${cfg}, the SB is at ${sb.value.nbCfg} (${lag} behind): it no longer sees port bindings, so new VMs here get no namespace (and the API shows it dead)`,
         evidence,
-        `${restartOvnAgent(ovn)}    (look for SB connection errors in its log first)`,
+        `${restartOvnAgent(ev)}    (look for SB connection errors in its log first)`,
       )
     }
     return pass(

@@ -5,6 +5,8 @@
  * command that gave it, for the finding's evidence.
  */
 import type {CommandRecord, NetworkEvidence, OvnEvidence} from '../../evidence/evidence.js'
+import {restart} from '../../deployments/registry.js'
+import type {ServiceName} from '../../deployments/types.js'
 import {OVN_METADATA} from '../../layout.js'
 import {parseAgentCmdline, OVN_AGENT_PROGRAMS} from '../../parse/agent.js'
 import {mapOf, numOf, type OvsdbRow, OvsdbFormatError, parseOvsdbOutput, setOf, strOf} from '../../parse/ovsdb.js'
@@ -213,4 +215,9 @@ export function agentUnit(ovn: OvnEvidence): string {
   return OVN_METADATA.agentService
 }
 
-export const restartOvnAgent = (ovn: OvnEvidence) => `systemctl restart ${agentUnit(ovn)}`
+/** The agent's service: neutron-ovn-agent's when that is the agent (agentUnit), else neutron-ovn-metadata-agent's. */
+export const agentService = (ovn: OvnEvidence | undefined): ServiceName =>
+  ovn && agentUnit(ovn) === OVN_METADATA.agentServiceSince2025_2 ? 'ovn-agent' : 'ovn-metadata-agent'
+
+/** The command that restarts the OVN metadata agent where the evidence was taken: its deployment's. */
+export const restartOvnAgent = (ev: NetworkEvidence) => restart(ev, agentService(ev.ovn))

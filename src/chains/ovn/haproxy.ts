@@ -10,7 +10,7 @@ import {agentUnit, restartOvnAgent} from './facts.js'
 import {namespaceGone, orphanHaproxies} from './namespace.js'
 
 const respawn = (ev: NetworkEvidence) =>
-  `${restartOvnAgent(ev.ovn!)}    (a running agent respawns a dead haproxy within check_child_processes_interval, 60 s by default; a restart provisions it at once)`
+  `${restartOvnAgent(ev)}    (a running agent respawns a dead haproxy within check_child_processes_interval, 60 s by default; a restart provisions it at once)`
 
 export const ovnHaproxy: Check = {
   id: 'ovn.haproxy',
@@ -27,7 +27,7 @@ export const ovnHaproxy: Check = {
       return fail(
         `the network's haproxy runs outside ${ev.namespace} (pid ${orphans.map((p) => p.pid).join(', ')}, in a namespace deleted earlier): while it lives the agent starts no haproxy in the new ${ev.namespace}, so instances get "connection refused" or no answer`,
         [...evidence, ...orphans.map((p) => `pid ${p.pid} (${p.netns ?? 'netns ?'}): ${clip((processArgs(p) ?? []).join(' '), 200)}`)],
-        `kill ${orphans.map((p) => p.pid).join(' ')}; ${restartOvnAgent(ev.ovn!)}`,
+        `kill ${orphans.map((p) => p.pid).join(' ')}; ${restartOvnAgent(ev)}`,
       )
     }
     if (!proc) return fail(`no haproxy for this network (no pid in ${f.path}): instances get "connection refused"`, evidence, respawn(ev))
@@ -45,7 +45,7 @@ export const ovnHaproxy: Check = {
       return fail(
         `haproxy pid ${proc.pid} runs outside ${ev.namespace} (${proc.netns}, the namespace is ${ev.namespaceInode})`,
         evidence,
-        `kill ${proc.pid}; ${restartOvnAgent(ev.ovn!)}`,
+        `kill ${proc.pid}; ${restartOvnAgent(ev)}`,
       )
     }
     return pass(`haproxy pid ${proc.pid} runs in ${ev.namespace}`, evidence)
@@ -87,7 +87,7 @@ export const ovnHaproxyConfig: Check = {
       return fail(
         `${conf.path} ${problems.join('; ')}`,
         evidence,
-        `${restartOvnAgent(ev.ovn!)}    (the agent rewrites the file; compare state_path and metadata_proxy_socket in its config)`,
+        `${restartOvnAgent(ev)}    (the agent rewrites the file; compare state_path and metadata_proxy_socket in its config)`,
       )
     return pass(`${conf.path}: ${METADATA_IP}:80 -> ${cfg.servers[0].address}`, evidence)
   },
@@ -117,7 +117,7 @@ export const ovnUpstream: Check = {
   run(ev) {
     const sock = ev.upstreamSocket
     const unit = agentUnit(ev.ovn!)
-    const fix = `${restartOvnAgent(ev.ovn!)}    (it creates ${sock.path})`
+    const fix = `${restartOvnAgent(ev)}    (it creates ${sock.path})`
     const answer = `503 from haproxy ("${HAPROXY_NO_SERVER}")`
     if (sock.state === 'not-collected') return skip(`${sock.path} is not in the evidence`)
     if (sock.state === 'missing')
@@ -158,7 +158,7 @@ export const ovnProbe: Check = {
     // the namespace's own address is no instance's: the agent finds no port for it and answers 404
     if (p.status === 200 || p.status === 404) return pass(`GET from inside ${ev.namespace} answered ${p.status}: haproxy and the agent answer`, evidence)
     if (p.status === 503 && text?.includes(HAPROXY_NO_SERVER))
-      return fail(`GET from inside ${ev.namespace}: 503 from haproxy: it cannot reach the agent's socket`, evidence, restartOvnAgent(ev.ovn!))
+      return fail(`GET from inside ${ev.namespace}: 503 from haproxy: it cannot reach the agent's socket`, evidence, restartOvnAgent(ev))
     const what = p.status === undefined ? (p.error ?? 'no answer') : `HTTP ${p.status}`
     return fail(
       `GET http://${METADATA_IP}/ from inside ${ev.namespace}: ${what}`,

@@ -26,7 +26,6 @@ export const ovnNamespace: Check = {
   needs: ['ovn.local-vif'],
   title: 'the ovnmeta-NET namespace exists (a real namespace, not a stale /run/netns entry)',
   run(ev) {
-    const ovn = ev.ovn!
     const list = namespaceList(ev)
     if (!list)
       return fail(
@@ -41,20 +40,20 @@ export const ovnNamespace: Check = {
         return warn(
           `${ev.namespace} was deleted, but its haproxy (pid ${orphans.map((p) => p.pid).join(', ')}) lives on in the deleted namespace and still answers instances: at the agent's next restart or resync it re-creates ${ev.namespace} without a haproxy (it sees this one alive), and metadata stops`,
           orphans.map(showProc),
-          `kill ${orphans.map((p) => p.pid).join(' ')}; ${restartOvnAgent(ovn)}    (the agent re-creates ${ev.namespace} with a new haproxy)`,
+          `kill ${orphans.map((p) => p.pid).join(' ')}; ${restartOvnAgent(ev)}    (the agent re-creates ${ev.namespace} with a new haproxy)`,
         )
       }
       return fail(
         `no ${ev.namespace} on this chassis although a VM of the network is bound here: its instances' metadata requests go unanswered (ARP for the metadata port's address fails)`,
         [`${ran(ev.namespaces)}: no ${ev.namespace}`],
-        `${restartOvnAgent(ovn)}    (the agent provisions a namespace at start, on a resync, or when a VM port binds here)`,
+        `${restartOvnAgent(ev)}    (the agent provisions a namespace at start, on a resync, or when a VM port binds here)`,
       )
     }
     if (ev.addresses && ev.addresses.exitCode !== 0) {
       return fail(
         `${ev.namespace} is listed but cannot be entered (${clip(ev.addresses.stderr.trim() || ev.addresses.error || 'no output', 120)}): a stale /run/netns entry`,
         [`${ran(ev.addresses)}: exit ${ev.addresses.exitCode}`],
-        `ip netns del ${ev.namespace}; ${restartOvnAgent(ovn)}`,
+        `ip netns del ${ev.namespace}; ${restartOvnAgent(ev)}`,
       )
     }
     return pass(`${ev.namespace} exists`, [`${ran(ev.namespaces)}: ${line.trim()}`])
@@ -79,7 +78,7 @@ export const ovnNamespaceAddresses: Check = {
       all.find((i) => i.ifname !== 'lo' && i.addresses.some((a) => a.local === METADATA_IP)) ??
       all.find((i) => /^tap/.test(i.ifname)) ??
       all.find((i) => i.ifname !== 'lo')
-    const fix = `${restartOvnAgent(ev.ovn!)}    (it re-adds the addresses when it provisions the network)`
+    const fix = `${restartOvnAgent(ev)}    (it re-adds the addresses when it provisions the network)`
     if (!dev) return fail(`no device in ${ev.namespace} but lo: the agent's veth is gone`, [`${cmd}: ${clip(ev.addresses?.stdout.trim() ?? '', 200)}`], fix)
     const has = (ip: string) => dev.addresses.some((a) => a.local === ip)
     const evidence = [`${cmd}: ${dev.ifname} <${dev.flags.join(',')}> ${dev.addresses.map((a) => `${a.local}/${a.prefixlen}`).join(' ')}`]
@@ -87,7 +86,7 @@ export const ovnNamespaceAddresses: Check = {
       return fail(
         `${dev.ifname} in ${ev.namespace} is down`,
         evidence,
-        `ip netns exec ${ev.namespace} ip link set ${dev.ifname} up    (or ${restartOvnAgent(ev.ovn!)})`,
+        `ip netns exec ${ev.namespace} ip link set ${dev.ifname} up    (or ${restartOvnAgent(ev)})`,
       )
     const missing = [...(has(METADATA_IP) ? [] : [`${METADATA_IP}/32`]), ...want.filter((c) => !has(c.ip)).map((c) => `${c.ip}/${c.prefixlen}`)]
     if (missing.length > 0)
@@ -119,7 +118,7 @@ export const ovnBridgePort: Check = {
     const port = metadataPorts(sb.value)[0]
     const ifaces = o.value.interfaces.filter((i) => i.ifaceId === port.logicalPort)
     const name = `tap${ev.network.slice(0, 10)}0`
-    const fix = `${restartOvnAgent(ev.ovn!)}    (it plugs ${name} into ${o.value.ovnBridge} with iface-id=${port.logicalPort})`
+    const fix = `${restartOvnAgent(ev)}    (it plugs ${name} into ${o.value.ovnBridge} with iface-id=${port.logicalPort})`
     if (ifaces.length === 0) {
       return fail(
         `no OVS interface carries iface-id=${port.logicalPort} (the metadata port): the namespace is cut off from ${o.value.ovnBridge}`,
@@ -133,11 +132,7 @@ export const ovnBridgePort: Check = {
     )
     if (i.error || (i.ofport !== undefined && i.ofport < 0)) return fail(`OVS cannot use ${i.name}: ${i.error ?? `ofport ${i.ofport}`}`, evidence, fix)
     if (i.linkState === 'down')
-      return fail(
-        `${i.name} (the metadata port's veth on ${o.value.ovnBridge}) is down`,
-        evidence,
-        `ip link set ${i.name} up    (or ${restartOvnAgent(ev.ovn!)})`,
-      )
+      return fail(`${i.name} (the metadata port's veth on ${o.value.ovnBridge}) is down`, evidence, `ip link set ${i.name} up    (or ${restartOvnAgent(ev)})`)
     const mac = portMac(port)
     if (ifaces.length > 1) return warn(`${ifaces.length} OVS interfaces carry the metadata port's iface-id`, evidence, fix)
     return pass(`${i.name} is on OVS with iface-id ${port.logicalPort}${mac ? ` (port MAC ${mac})` : ''}`, evidence)

@@ -51,8 +51,8 @@ export const ovnMetadataPort: Check = {
           ...(enabled ? [`ovn_metadata_enabled: ${enabled.value} (${enabled.where})`] : []),
         ],
         enabled?.value === true
-          ? `${REPAIR}    (the server has ovn_metadata_enabled = True now but made no port for this network, e.g. it was off when the network was created; repair creates the port and the DHCP options); then ${restartOvnAgent(ev.ovn!)}`
-          : `set [ovn] ovn_metadata_enabled = True in the server's ml2_conf.ini and restart neutron-server; then ${REPAIR}    (it creates the port and the DHCP options); then ${restartOvnAgent(ev.ovn!)}`,
+          ? `${REPAIR}    (the server has ovn_metadata_enabled = True now but made no port for this network, e.g. it was off when the network was created; repair creates the port and the DHCP options); then ${restartOvnAgent(ev)}`
+          : `set [ovn] ovn_metadata_enabled = True in the server's ml2_conf.ini and restart neutron-server; then ${REPAIR}    (it creates the port and the DHCP options); then ${restartOvnAgent(ev)}`,
       )
     }
     if (md.length > 1) {
