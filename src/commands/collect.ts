@@ -6,6 +6,7 @@ import {liveFlags, nodeFlags} from '../node/flags.js'
 import {openstackFlags} from '../openstack/flags.js'
 import {QmCommand} from '../base-command.js'
 import {cannotError, usageError} from '../errors.js'
+import type {DeploymentName} from '../evidence/evidence.js'
 import {checkNetId, nodePaths} from '../layout.js'
 
 export default class Collect extends QmCommand {
@@ -40,6 +41,7 @@ Diagnose it anywhere later with \`quantum-meta diagnose <net-id> --snapshot FILE
       agentHost: flags['agent-host'],
       api: flags.api,
       backend: flags.backend as 'dhcp-agent' | 'ovn' | undefined,
+      deployment: flags.deployment as DeploymentName | undefined,
       given: {configFile: flags['config-file'], statePath: flags['state-path']},
       network: netId,
       os: flags,

@@ -175,6 +175,7 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
         agentHost: flags['agent-host'],
         api: flags.api,
         backend: flags.backend as 'dhcp-agent' | 'ovn' | undefined,
+        deployment: flags.deployment as import('../evidence/evidence.js').DeploymentName | undefined,
         given: {configFile: flags['config-file'], statePath: flags['state-path']},
         os: flags,
         paths: nodePaths({configFile: flags['config-file'], metadataAgentConfig: flags['metadata-agent-config'], statePath: flags['state-path']}),

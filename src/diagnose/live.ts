@@ -1,7 +1,7 @@
 /** The whole live collection for diagnose and collect: node evidence, plus the API's when credentials exist. */
 import {existsSync, readdirSync, readFileSync} from 'node:fs'
 
-import type {BackendName, NetworkEvidence, Snapshot} from '../evidence/evidence.js'
+import type {BackendName, DeploymentName, NetworkEvidence, Snapshot} from '../evidence/evidence.js'
 import {SNAPSHOT_FORMAT} from '../evidence/evidence.js'
 import {isOvnAgentConfig, LAYOUTS, type NodePaths, OVN_PATHS} from '../layout.js'
 import type {OsFlags} from '../openstack/credentials.js'
@@ -16,6 +16,8 @@ export interface LiveRequest {
   given?: {configFile?: string; statePath?: string}
   /** --backend: which chain serves the network(s) here; undefined: told from the node */
   backend?: BackendName
+  /** --deployment: how Neutron is installed here (src/deployments/); undefined: told from the node */
+  deployment?: DeploymentName
   probe: boolean
   /** the --os-* flags; the API is asked only when `api` and credentials are present */
   os: OsFlags
@@ -85,6 +87,11 @@ export async function collectLive(req: LiveRequest): Promise<Snapshot> {
     networks = list ? qdhcpNetworks(list) : [req.network!]
     snap = await collectMany(networks, ctx, {batch: Boolean(list), listed: list, tool: req.tool})
   }
+  // how Neutron is installed here: --deployment, else the signs of the agents just found (their cgroup,
+  // environment, path) and the marker paths; recorded in each network's evidence, which its fixes read
+  const [{pickDeployment}, {liveSigns}] = await Promise.all([import('../deployments/detect.js'), import('../deployments/live.js')])
+  const told = pickDeployment(req.deployment, () => liveSigns(snap.networks.flatMap((ev) => [...(ev.agents ?? []), ...(ev.ovn?.agents ?? [])])))
+  for (const ev of snap.networks) Object.assign(ev, {deployment: told.name, deploymentFrom: told.from})
   const {hasCredentials} = await import('../openstack/credentials.js')
   if (req.api && networks.length > 0 && hasCredentials(req.os, process.env)) {
     const api = await import('../node/api.js')

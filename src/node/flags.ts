@@ -1,5 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 
+import {DEPLOYMENT_NAMES} from '../evidence/evidence.js'
+
 /** Where the agent's files are on this node: shared by diagnose, collect and opts verify. */
 export const nodeFlags = {
   'config-file': Flags.string({
@@ -16,6 +18,12 @@ export const liveFlags = {
     description: "which chain serves metadata here: dhcp-agent (qdhcp namespaces) or ovn (ML2/OVN's ovnmeta namespaces) [default: told from the node]",
     helpValue: 'NAME',
     options: ['dhcp-agent', 'ovn'],
+  }),
+  deployment: Flags.string({
+    description:
+      "how Neutron is installed on this node, for the paths and the restart commands in fixes: packages (Debian/Ubuntu), rdo (RHEL/RDO), kolla, tripleo, edpm, openstack-ansible, openstack-helm, charms or snap [default: told from the node: the agents' cgroup and environment, marker paths; else packages]",
+    helpValue: 'NAME',
+    options: [...DEPLOYMENT_NAMES],
   }),
   'agent-host': Flags.string({
     description: "the DHCP agent's host name as the API knows it [default: host in the agent config, else the hostname]",
