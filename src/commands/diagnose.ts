@@ -5,8 +5,9 @@ import {liveFlags, nodeFlags} from '../node/flags.js'
 import {openstackFlags} from '../openstack/flags.js'
 import {QmCommand} from '../base-command.js'
 import {ALL_CHECKS, CHAINS} from '../chains/registry.js'
+import {liveRequest, toolName} from '../diagnose/live-request.js'
 import {EXIT, usageError} from '../errors.js'
-import {checkNetId, nodePaths} from '../layout.js'
+import {checkNetId} from '../layout.js'
 
 /** where the JUnit XML goes: stdout (--format junit) and/or a file (--junit, checked before diagnosing) */
 interface JunitOut {
@@ -171,15 +172,7 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
     const [svc, render] = await Promise.all([import('../diagnose/service.js'), import('../render/findings.js')])
     const {host, many, reports, takenAt} = await svc.diagnose({
       all: Boolean(flags.all),
-      live: {
-        agentHost: flags['agent-host'],
-        api: flags.api,
-        backend: flags.backend as 'dhcp-agent' | 'ovn' | undefined,
-        given: {configFile: flags['config-file'], statePath: flags['state-path']},
-        os: flags,
-        paths: nodePaths({configFile: flags['config-file'], metadataAgentConfig: flags['metadata-agent-config'], statePath: flags['state-path']}),
-        tool: `quantum-meta/${this.config.version}`,
-      },
+      live: liveRequest(flags, this.config),
       network: netId,
       only,
       probe: flags.probe,
@@ -255,7 +248,7 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
   private async readSosreport(dir: string): Promise<import('../evidence/evidence.js').Snapshot> {
     const {readSosreport} = await import('../fleet/sosreport.js')
     const {checkSnapshot} = await import('../evidence/snapshot-schema.js')
-    const {snapshot} = await readSosreport(dir, {tool: `quantum-meta/${this.config.version}`})
+    const {snapshot} = await readSosreport(dir, {tool: toolName(this.config)})
     if (snapshot.networks.length === 0)
       throw usageError(
         'not-in-sosreport',
