@@ -4,10 +4,10 @@ import * as Flags from '@oclif/core/flags'
 import {liveFlags, nodeFlags} from '../node/flags.js'
 import {openstackFlags} from '../openstack/flags.js'
 import {QmCommand} from '../base-command.js'
-import {ALL_CHECKS, CHAINS} from '../chains/registry.js'
+import {CHAINS} from '../chains/registry.js'
 import {liveRequest, toolName} from '../diagnose/live-request.js'
+import {planDiagnose} from '../diagnose/plan.js'
 import {EXIT, usageError} from '../errors.js'
-import {checkNetId} from '../layout.js'
 
 /** where the JUnit XML goes: stdout (--format junit) and/or a file (--junit, checked before diagnosing) */
 interface JunitOut {
@@ -103,10 +103,8 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
 
   public async run(): Promise<unknown> {
     const {args, flags} = await this.parse(Diagnose)
-    if (flags.format === 'junit' && this.jsonEnabled())
-      throw usageError('usage', '--format junit and --json both name what stdout is: give one (--junit FILE writes the XML beside --json)')
-    if (flags.format === 'junit' && flags['list-checks']) throw usageError('usage', '--list-checks prints the list of checks, not JUnit: drop --format junit')
-    if (flags['list-checks']) {
+    const plan = planDiagnose(flags, args, this.jsonEnabled())
+    if (plan.kind === 'list-checks') {
       const list = CHAINS.flatMap((chain) => chain.checks.map((c) => ({chain: chain.backend, id: c.id, needs: c.needs, title: c.title})))
       if (!this.jsonEnabled()) {
         for (const chain of CHAINS) {
@@ -116,67 +114,41 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
       }
       return {checks: list}
     }
-    const only = flags.check
-    for (const id of only ?? []) {
-      if (!ALL_CHECKS.some((c) => c.id === id)) throw usageError('unknown-check', `unknown check ${JSON.stringify(id)} (see --list-checks)`)
-    }
-    const snapshots = flags.snapshot ?? []
-    if (snapshots.includes('')) throw usageError('usage', '--snapshot: the path is empty (give the file `quantum-meta collect` wrote)')
-    const sosreports = flags.sosreport ?? []
-    const netId = args['net-id'] === undefined ? undefined : checkNetId(args['net-id'])
-    if (sosreports.length > 0 && (flags.all || (flags.host ?? []).length > 0 || flags['hosts-from-api']))
-      throw usageError(
-        'usage',
-        `--sosreport reads sosreports, not this node or hosts over ssh: drop ${flags.all ? '--all' : flags['hosts-from-api'] ? '--hosts-from-api' : '--host'} (one directory gives every network it shows)`,
-      )
-    if (sosreports.length > 0 && flags.probe)
-      throw usageError('usage', '--probe sends a GET from inside the namespace on this node: a sosreport has none to send from (drop --probe)')
-    if (!flags.all && netId === undefined && snapshots.length === 0 && sosreports.length === 0)
-      throw usageError('usage', 'give a network id, or --all (see --help)')
-    if (flags.all && netId !== undefined) throw usageError('usage', 'give a network id or --all, not both')
+    const {only, probe, source} = plan
     // a bad --junit path fails now, not after a diagnosis that may take a while
     const {checkReportPath, writeReportAtomic} = await import('../system/write-report.js')
     const junitTarget = flags.junit === undefined ? undefined : await checkReportPath('--junit', flags.junit)
     const junitOut: JunitOut = {path: flags.junit, stdout: flags.format === 'junit', target: junitTarget, write: writeReportAtomic}
-    const hosts = (flags.host ?? []).flatMap((h) => h.split(','))
-    const sshOnly = (['ssh-config', 'ssh-option', 'remote-command', 'parallel', 'connect-timeout', 'host-timeout'] as const).filter(
-      (f) => flags[f] !== undefined,
-    )
-    const fromApi = flags['hosts-from-api']
-    if (hosts.length > 0 && snapshots.length > 0) throw usageError('usage', 'give --host (ask the hosts over ssh) or --snapshot (files), not both')
-    if (fromApi && snapshots.length > 0) throw usageError('usage', 'give --hosts-from-api (ask the hosts over ssh) or --snapshot (files), not both')
-    if (fromApi && !flags.api) throw usageError('usage', '--hosts-from-api asks the API: drop --no-api')
-    if (hosts.length === 0 && !fromApi && sshOnly.length > 0)
-      throw usageError('usage', `--${sshOnly[0]} goes with --host or --hosts-from-api (diagnose over ssh)`)
-    if (hosts.length > 0 || fromApi) {
+    if (source.kind === 'ssh') {
       const {SSH_DEFAULTS} = await import('../fleet/ssh.js')
+      const {ssh} = source
       return this.overSsh(
-        netId,
-        hosts,
+        source.network,
+        source.hosts,
         {
-          connectTimeoutS: flags['connect-timeout'] ?? SSH_DEFAULTS.connectTimeoutS,
-          hostTimeoutS: flags['host-timeout'] ?? SSH_DEFAULTS.hostTimeoutS,
-          parallel: flags.parallel ?? SSH_DEFAULTS.parallel,
-          remoteCommand: flags['remote-command'] ?? SSH_DEFAULTS.remoteCommand,
-          sshConfig: flags['ssh-config'],
-          sshOptions: flags['ssh-option'] ?? [],
+          connectTimeoutS: ssh.connectTimeoutS ?? SSH_DEFAULTS.connectTimeoutS,
+          hostTimeoutS: ssh.hostTimeoutS ?? SSH_DEFAULTS.hostTimeoutS,
+          parallel: ssh.parallel ?? SSH_DEFAULTS.parallel,
+          remoteCommand: ssh.remoteCommand ?? SSH_DEFAULTS.remoteCommand,
+          sshConfig: ssh.sshConfig,
+          sshOptions: ssh.sshOptions,
         },
-        {only, probe: flags.probe},
+        {only, probe},
         junitOut,
-        fromApi ? flags : undefined,
+        source.api,
       )
     }
-    if (snapshots.length + sosreports.length > 1) return this.fleet(netId, snapshots, {only, probe: flags.probe}, junitOut, sosreports)
-    if (sosreports.length === 1) return this.sosreport(netId, sosreports[0], {only, probe: flags.probe}, flags.format === 'junit', junitOut)
+    if (source.kind === 'files') return this.fleet(source.network, source.snapshots, {only, probe}, junitOut, source.sosreports)
+    if (source.kind === 'sosreport') return this.sosreport(source.network, source.dir, {only, probe}, flags.format === 'junit', junitOut)
 
     const [svc, render] = await Promise.all([import('../diagnose/service.js'), import('../render/findings.js')])
     const {host, many, reports, takenAt} = await svc.diagnose({
-      all: Boolean(flags.all),
+      all: source.kind === 'live' && source.network === undefined,
       live: liveRequest(flags, this.config),
-      network: netId,
+      network: source.network,
       only,
-      probe: flags.probe,
-      snapshot: snapshots[0],
+      probe,
+      snapshot: source.kind === 'snapshot' ? source.path : undefined,
     })
     const junit = flags.format === 'junit' || junitTarget ? (await import('../render/junit.js')).junitOfReports(host, reports, takenAt) : undefined
     if (junitTarget && junit !== undefined) await writeReportAtomic('--junit', flags.junit!, junitTarget, junit)
@@ -193,8 +165,6 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
     apiFlags?: import('../openstack/credentials.js').OsFlags,
   ): Promise<unknown> {
     const [transport, fleet, render] = await Promise.all([import('../fleet/ssh.js'), import('../fleet/fleet.js'), import('../render/fleet.js')])
-    const dup = given.find((h, i) => given.indexOf(h) !== i)
-    if (dup !== undefined) throw usageError('duplicate-host', `--host ${JSON.stringify(dup)} is given twice`)
     // progress on stderr while hosts answer: on a terminal only, never under --json
     const progress = !this.jsonEnabled() && process.stderr.isTTY
     // --hosts-from-api: the API's hosts first, then any --host it does not name
@@ -264,17 +234,12 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
 
   /** Several --snapshot files and --sosreport directories: one host each (its `host` field, a sosreport's hostname), judged together. */
   private async fleet(
-    netId: string | undefined,
+    netId: string,
     paths: string[],
     opts: {only?: string[]; probe: boolean},
     junitOut: JunitOut,
     sosreports: string[] = [],
   ): Promise<unknown> {
-    if (netId === undefined)
-      throw usageError(
-        'usage',
-        `several ${sosreports.length === 0 ? '--snapshot files' : 'snapshots and sosreports'} are several hosts of one network: give its network id`,
-      )
     const [svc, fleet, render] = await Promise.all([import('../diagnose/service.js'), import('../fleet/fleet.js'), import('../render/fleet.js')])
     const inputs: import('../fleet/types.js').HostInput[] = []
     const seen = new Map<string, string>()
