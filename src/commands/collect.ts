@@ -7,6 +7,7 @@ import {openstackFlags} from '../openstack/flags.js'
 import {QmCommand} from '../base-command.js'
 import {liveRequest} from '../diagnose/live-request.js'
 import {cannotError, usageError} from '../errors.js'
+import type {Snapshot} from '../evidence/evidence.js'
 import {checkNetId} from '../layout.js'
 
 export default class Collect extends QmCommand {
@@ -31,7 +32,7 @@ Diagnose it anywhere later with \`quantum-meta diagnose <net-id> --snapshot FILE
     probe: Flags.boolean({description: 'include one GET of http://169.254.169.254/ from inside the namespace'}),
   }
 
-  public async run(): Promise<unknown> {
+  public async run(): Promise<Snapshot | {output: string}> {
     const {args, flags} = await this.parse(Collect)
     if (flags.all && args['net-id'] !== undefined) throw usageError('usage', 'give a network id or --all, not both')
     if (!flags.all && args['net-id'] === undefined) throw usageError('usage', 'give a network id, or --all (see --help)')
