@@ -79,11 +79,12 @@ export function isUuid(v: unknown): v is string {
 
 /** A network id must be a UUID before it becomes a namespace name, a path or an argument. */
 export function checkNetId(value: string): string {
-  if (!UUID.test(value)) {
-    throw usageError('bad-net-id', `network id must be a UUID like 01cce415-8e2b-4096-92b5-7acc67163d79, got ${JSON.stringify(value.slice(0, 80))}`)
-  }
+  if (!UUID.test(value)) throw usageError('bad-net-id', netIdProblem(value))
   return value.toLowerCase()
 }
+
+/** The message of checkNetId's error (diagnose's flag rules name it in their table). */
+export const netIdProblem = (value: string) => `network id must be a UUID like 01cce415-8e2b-4096-92b5-7acc67163d79, got ${JSON.stringify(value.slice(0, 80))}`
 
 export interface NodePaths {
   layout: LayoutName

@@ -5,9 +5,10 @@ import {writeFile} from 'node:fs/promises'
 import {liveFlags, nodeFlags} from '../node/flags.js'
 import {openstackFlags} from '../openstack/flags.js'
 import {QmCommand} from '../base-command.js'
+import {liveRequest} from '../diagnose/live-request.js'
 import {cannotError, usageError} from '../errors.js'
-import type {DeploymentName} from '../evidence/evidence.js'
-import {checkNetId, nodePaths} from '../layout.js'
+import type {Snapshot} from '../evidence/evidence.js'
+import {checkNetId} from '../layout.js'
 
 export default class Collect extends QmCommand {
   static args = {'net-id': Args.string({description: 'the network UUID (or --all)', required: false})}
@@ -31,24 +32,13 @@ Diagnose it anywhere later with \`quantum-meta diagnose <net-id> --snapshot FILE
     probe: Flags.boolean({description: 'include one GET of http://169.254.169.254/ from inside the namespace'}),
   }
 
-  public async run(): Promise<unknown> {
+  public async run(): Promise<Snapshot | {output: string}> {
     const {args, flags} = await this.parse(Collect)
     if (flags.all && args['net-id'] !== undefined) throw usageError('usage', 'give a network id or --all, not both')
     if (!flags.all && args['net-id'] === undefined) throw usageError('usage', 'give a network id, or --all (see --help)')
     const netId = flags.all ? undefined : checkNetId(args['net-id']!)
     const {collectLive} = await import('../diagnose/live.js')
-    const snap = await collectLive({
-      agentHost: flags['agent-host'],
-      api: flags.api,
-      backend: flags.backend as 'dhcp-agent' | 'ovn' | undefined,
-      deployment: flags.deployment as DeploymentName | undefined,
-      given: {configFile: flags['config-file'], statePath: flags['state-path']},
-      network: netId,
-      os: flags,
-      paths: nodePaths({configFile: flags['config-file'], metadataAgentConfig: flags['metadata-agent-config'], statePath: flags['state-path']}),
-      probe: flags.probe,
-      tool: `quantum-meta/${this.config.version}`,
-    })
+    const snap = await collectLive({...liveRequest(flags, this.config), network: netId, probe: flags.probe})
     if (flags.output) {
       await writeFile(flags.output, JSON.stringify(snap, null, 2) + '\n', {mode: 0o600}).catch((error: NodeJS.ErrnoException) => {
         throw cannotError('output-unwritable', `${flags.output}: ${error.code ?? error.message}`)

@@ -13,32 +13,20 @@ import type {LiveRequest} from './live.js'
 
 export type {NetworkReport} from '../checks/types.js'
 
-export interface DiagnoseRequest {
-  /** a snapshot file to judge instead of this node */
-  snapshot?: string
-  /** one network (a checked UUID); undefined: --all live, or every network of the snapshot */
+export interface LiveDiagnoseRequest {
+  /** one network (a checked UUID); undefined: every network this node serves (--all) */
   network?: string
-  all: boolean
   only?: string[]
   probe: boolean
-  /** how to collect on this node (paths, API): used when there is no snapshot */
+  /** how to collect on this node (paths, API) */
   live: Omit<LiveRequest, 'network' | 'probe'>
 }
 
-/**
- * `diagnose`: a snapshot's networks or this node's, judged; `many` when the answer is a list; `host`
- * and `takenAt` the snapshot's (live: this node's hostname, now).
- */
-export async function diagnose(req: DiagnoseRequest): Promise<{reports: NetworkReport[]; many: boolean; host: string; takenAt: string}> {
-  const opts = {only: req.only, probe: req.probe}
-  if (req.snapshot) {
-    const snap = await readSnapshot(req.snapshot)
-    const picked = pickNetworks(req.snapshot, snap, req.network)
-    return {host: snap.host, many: !req.network && picked.length > 1, reports: picked.map((ev) => diagnoseEvidence(ev, opts)), takenAt: snap.takenAt}
-  }
+/** `diagnose` of this node: its networks (one, or every one with --all) collected and judged; `host` its hostname, `takenAt` now. */
+export async function diagnoseLive(req: LiveDiagnoseRequest): Promise<{reports: NetworkReport[]; host: string; takenAt: string}> {
   const {collectLive} = await import('./live.js')
-  const snap = await collectLive({...req.live, network: req.all ? undefined : req.network, probe: req.probe})
-  return {host: snap.host, many: req.all, reports: snap.networks.map((ev) => diagnoseEvidence(ev, opts)), takenAt: snap.takenAt}
+  const snap = await collectLive({...req.live, network: req.network, probe: req.probe})
+  return {host: snap.host, reports: snap.networks.map((ev) => diagnoseEvidence(ev, {only: req.only, probe: req.probe})), takenAt: snap.takenAt}
 }
 
 export function diagnoseEvidence(ev: NetworkEvidence, opts: {probe: boolean; only?: string[]}): NetworkReport {

@@ -4,7 +4,6 @@
  * with its error; findings only several hosts reveal come from cross.ts.
  */
 import type {Finding} from '../checks/types.js'
-import {EXIT, type ExitCode} from '../errors.js'
 import type {NetworkEvidence} from '../evidence/evidence.js'
 import {diagnoseEvidence} from '../diagnose/service.js'
 
@@ -63,13 +62,8 @@ export function judgeFleet(network: string, inputs: HostInput[], opts: {probe: b
   return {cross, healthy, hosts, network}
 }
 
-/** 1 when a reachable host has a broken link or a cross finding fails; 3 when a host could not be inspected (and none is broken); else 0. */
-export function fleetExitCode(report: FleetReport): ExitCode {
-  if (report.hosts.some((h) => h.reachable && h.healthy === false) || report.cross.some((f) => f.status === 'fail')) return EXIT.FAILED
-  // a host not inspected, or one whose evidence left links unjudged (a sosreport without a plugin)
-  if (report.hosts.some((h) => !h.reachable || (h.unjudged && h.unjudged.length > 0))) return EXIT.CANNOT
-  return EXIT.OK
-}
+/** The exit codes of a fleet's verdicts: one rule for every diagnose result, in diagnose/exit.ts. */
+export {fleetAllExitCode, fleetExitCode} from '../diagnose/exit.js'
 
 /** What one host gave to `diagnose --all --host`: reachable or not, and the networks its snapshot holds. */
 export interface FleetHostSummary {
@@ -109,12 +103,4 @@ export function judgeFleetAll(inputs: HostInput[], opts: {probe: boolean; only?:
         : {error: i.error ?? 'no evidence from this host', host: i.host, networks: [], reachable: false},
   )
   return {healthy: networks.every((n) => n.healthy), hosts, networks}
-}
-
-/** The worst over the networks (1 before 3, as fleetExitCode); with no network at all, 3 when a host could not be inspected, else 0. */
-export function fleetAllExitCode(report: FleetAllReport): ExitCode {
-  const codes = report.networks.map((n) => fleetExitCode(n))
-  if (codes.includes(EXIT.FAILED)) return EXIT.FAILED
-  if (codes.includes(EXIT.CANNOT) || report.hosts.some((h) => !h.reachable)) return EXIT.CANNOT
-  return EXIT.OK
 }

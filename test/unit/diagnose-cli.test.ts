@@ -114,4 +114,15 @@ describe('diagnose input checks', () => {
   it('a snapshot that is not one is exit 2', () => {
     expect(cli(['diagnose', NET, '--snapshot', `${ROOT}package.json`]).status).toBe(2)
   })
+
+  it('every flag rule is checked before the --junit path is looked at: a usage mistake is named first (exit 2)', () => {
+    // the rules are src/diagnose/plan.ts's table (tested alone in diagnose-plan.test.ts); here, through the binary
+    const nodir = join(tmpdir(), `qm-no-such-dir-${process.pid}`, 'r.xml')
+    const r = cli(['diagnose', NET, '--host', 'net1', '--snapshot', SNAP, '--junit', nodir])
+    expect([r.status, r.stdout, r.stderr]).toEqual([2, '', 'quantum-meta: give --host (ask the hosts over ssh) or --snapshot (files), not both\n'])
+    // alone, the path is still refused before anything is diagnosed (exit 3: its directory is missing)
+    const alone = cli(['diagnose', NET, '--snapshot', SNAP, '--junit', nodir])
+    expect(alone.status).toBe(3)
+    expect(alone.stderr).toMatch(/^quantum-meta: --junit .*r\.xml: cannot write in /)
+  })
 })

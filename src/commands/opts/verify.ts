@@ -2,6 +2,7 @@ import * as Args from '@oclif/core/args'
 
 import {nodeFlags} from '../../node/flags.js'
 import {QmCommand} from '../../base-command.js'
+import type {Finding} from '../../checks/types.js'
 import {EXIT} from '../../errors.js'
 import {checkNetId, nodePaths} from '../../layout.js'
 
@@ -20,7 +21,7 @@ in the NB DHCP_Options via the network's metadata port.`
     ...nodeFlags,
   }
 
-  public async run(): Promise<unknown> {
+  public async run(): Promise<{finding: Finding; network: string}> {
     const {args, flags} = await this.parse(OptsVerify)
     const netId = checkNetId(args['net-id'])
     const paths = nodePaths({configFile: flags['config-file'], statePath: flags['state-path']})

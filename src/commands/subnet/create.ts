@@ -44,7 +44,8 @@ network, 3 authentication failed or the API cannot be reached.`
     'wait-timeout': Flags.integer({default: 90, description: 'seconds --wait waits (1 to 86400)', helpValue: 'SECONDS', max: 86_400, min: 1}),
   }
 
-  public async run(): Promise<unknown> {
+  /** the subnet the server created (--json, -f json: only the -c columns) */
+  public async run(): Promise<Record<string, unknown>> {
     const {args, flags} = await this.parse(SubnetCreate)
     const ipVersion = flags['ip-version'] === '6' ? 6 : 4
     const req = {

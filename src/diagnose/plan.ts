@@ -1,0 +1,214 @@
+/**
+ * `diagnose`, step 1 of 3 (plan, run, emit): from the flags and the argument to a DiagnosePlan, which
+ * source to judge and what to print. Pure: no file read, no process, no clock. The flag rules are one
+ * table, checked in order; the first one broken is the usage error (exit 2) the operator sees.
+ */
+import {ALL_CHECKS} from '../chains/registry.js'
+import {usageError} from '../errors.js'
+import type {OsFlags} from '../openstack/credentials.js'
+import {checkNetId, isUuid, netIdProblem} from '../layout.js'
+
+/** The flags of `diagnose` that choose the source and the output (the parsed oclif flags fit it). */
+export interface DiagnoseFlags extends OsFlags {
+  all?: boolean
+  api: boolean
+  check?: string[]
+  'connect-timeout'?: number
+  format: string
+  host?: string[]
+  'host-timeout'?: number
+  'hosts-from-api'?: boolean
+  junit?: string
+  'list-checks'?: boolean
+  parallel?: number
+  probe?: boolean
+  'remote-command'?: string
+  snapshot?: string[]
+  sosreport?: string[]
+  'ssh-config'?: string
+  'ssh-option'?: string[]
+}
+
+/** The flags that only mean something over ssh, in the order the rule names the first one given. */
+export const SSH_ONLY_FLAGS = ['ssh-config', 'ssh-option', 'remote-command', 'parallel', 'connect-timeout', 'host-timeout'] as const
+
+/** What the rules read: the command line in the terms they speak. */
+export interface Given {
+  /** --json */
+  json: boolean
+  /** --format junit */
+  junitStdout: boolean
+  listChecks: boolean
+  /** the first --check that names no check */
+  unknownCheck?: string
+  snapshots: string[]
+  sosreports: string[]
+  /** the <net-id> argument as typed */
+  netId?: string
+  all: boolean
+  /** --host values, split at commas */
+  hosts: string[]
+  /** the first --host given twice */
+  duplicateHost?: string
+  fromApi: boolean
+  /** --api (false: --no-api) */
+  api: boolean
+  probe: boolean
+  /** the ssh-only flags given (SSH_ONLY_FLAGS order) */
+  sshOnly: string[]
+}
+
+export interface UsageRule {
+  /** the command line breaks the rule */
+  when: (g: Given) => boolean
+  code: string
+  message: string | ((g: Given) => string)
+  /** checked with --list-checks too (every other rule only when diagnosing: --list-checks lists and exits) */
+  listing?: true
+}
+
+/** The flag rules, in the order the CLI checks them. */
+export const USAGE_RULES: readonly UsageRule[] = [
+  {
+    code: 'usage',
+    listing: true,
+    message: '--format junit and --json both name what stdout is: give one (--junit FILE writes the XML beside --json)',
+    when: (g) => g.junitStdout && g.json,
+  },
+  {
+    code: 'usage',
+    listing: true,
+    message: '--list-checks prints the list of checks, not JUnit: drop --format junit',
+    when: (g) => g.junitStdout && g.listChecks,
+  },
+  {code: 'unknown-check', message: (g) => `unknown check ${JSON.stringify(g.unknownCheck)} (see --list-checks)`, when: (g) => g.unknownCheck !== undefined},
+  {code: 'usage', message: '--snapshot: the path is empty (give the file `quantum-meta collect` wrote)', when: (g) => g.snapshots.includes('')},
+  {code: 'bad-net-id', message: (g) => netIdProblem(g.netId ?? ''), when: (g) => g.netId !== undefined && !isUuid(g.netId)},
+  {
+    code: 'usage',
+    message: (g) =>
+      `--sosreport reads sosreports, not this node or hosts over ssh: drop ${g.all ? '--all' : g.fromApi ? '--hosts-from-api' : '--host'} (one directory gives every network it shows)`,
+    when: (g) => g.sosreports.length > 0 && (g.all || g.hosts.length > 0 || g.fromApi),
+  },
+  {
+    code: 'usage',
+    message: '--probe sends a GET from inside the namespace on this node: a sosreport has none to send from (drop --probe)',
+    when: (g) => g.sosreports.length > 0 && g.probe,
+  },
+  {
+    code: 'usage',
+    message: 'give a network id, or --all (see --help)',
+    when: (g) => !g.all && g.netId === undefined && g.snapshots.length === 0 && g.sosreports.length === 0,
+  },
+  {code: 'usage', message: 'give a network id or --all, not both', when: (g) => g.all && g.netId !== undefined},
+  {code: 'usage', message: 'give --host (ask the hosts over ssh) or --snapshot (files), not both', when: (g) => g.hosts.length > 0 && g.snapshots.length > 0},
+  {
+    code: 'usage',
+    message: 'give --hosts-from-api (ask the hosts over ssh) or --snapshot (files), not both',
+    when: (g) => g.fromApi && g.snapshots.length > 0,
+  },
+  {code: 'usage', message: '--hosts-from-api asks the API: drop --no-api', when: (g) => g.fromApi && !g.api},
+  {
+    code: 'usage',
+    message: (g) => `--${g.sshOnly[0]} goes with --host or --hosts-from-api (diagnose over ssh)`,
+    when: (g) => g.hosts.length === 0 && !g.fromApi && g.sshOnly.length > 0,
+  },
+  {code: 'duplicate-host', message: (g) => `--host ${JSON.stringify(g.duplicateHost)} is given twice`, when: (g) => g.duplicateHost !== undefined},
+  {
+    code: 'usage',
+    message: (g) =>
+      `several ${g.sosreports.length === 0 ? '--snapshot files' : 'snapshots and sosreports'} are several hosts of one network: give its network id`,
+    when: (g) => g.snapshots.length + g.sosreports.length > 1 && g.netId === undefined,
+  },
+]
+
+/** --host and --hosts-from-api: the ssh settings given (undefined: ssh.ts's default). */
+export interface SshFlags {
+  sshConfig?: string
+  sshOptions: string[]
+  remoteCommand?: string
+  parallel?: number
+  connectTimeoutS?: number
+  hostTimeoutS?: number
+}
+
+/** Where the evidence comes from. `network` undefined: every network the source holds (--all live). */
+export type DiagnoseSource =
+  /** this node: one network, or (undefined) every network it serves, --all */
+  | {kind: 'live'; network?: string}
+  /** one snapshot file (collect's) */
+  | {kind: 'snapshot'; path: string; network?: string}
+  /** one extracted sosreport directory */
+  | {kind: 'sosreport'; dir: string; network?: string}
+  /** several files, one host each: snapshots, sosreports or a mix, judged together */
+  | {kind: 'files'; network: string; snapshots: string[]; sosreports: string[]}
+  /** hosts over ssh: --host, and with --hosts-from-api the API's hosts first (`api`: the --os-* flags) */
+  | {kind: 'ssh'; network?: string; hosts: string[]; api?: OsFlags; ssh: SshFlags}
+
+/** What stdout shows: the table, or JUnit XML; under --json only run()'s document. */
+export interface DiagnoseOutput {
+  format: 'table' | 'junit'
+  json: boolean
+  /** --junit FILE: the XML written there too */
+  junitFile?: string
+}
+
+export type DiagnosePlan =
+  | {kind: 'list-checks'; output: DiagnoseOutput}
+  | {kind: 'diagnose'; source: DiagnoseSource; only?: string[]; probe: boolean; output: DiagnoseOutput}
+
+export function givenOf(flags: DiagnoseFlags, netId: string | undefined, json: boolean): Given {
+  const hosts = (flags.host ?? []).flatMap((h) => h.split(','))
+  return {
+    all: Boolean(flags.all),
+    api: flags.api,
+    duplicateHost: hosts.find((h, i) => hosts.indexOf(h) !== i),
+    fromApi: Boolean(flags['hosts-from-api']),
+    hosts,
+    json,
+    junitStdout: flags.format === 'junit',
+    listChecks: Boolean(flags['list-checks']),
+    netId,
+    probe: Boolean(flags.probe),
+    snapshots: flags.snapshot ?? [],
+    sosreports: flags.sosreport ?? [],
+    sshOnly: SSH_ONLY_FLAGS.filter((f) => flags[f] !== undefined),
+    unknownCheck: (flags.check ?? []).find((id) => !ALL_CHECKS.some((c) => c.id === id)),
+  }
+}
+
+/** The first rule the command line breaks (--list-checks: only the rules marked `listing`). */
+export function brokenRule(g: Given): UsageRule | undefined {
+  return USAGE_RULES.find((r) => (r.listing || !g.listChecks) && r.when(g))
+}
+
+/** The plan for a command line, or the usage error (exit 2) of the first rule it breaks. */
+export function planDiagnose(flags: DiagnoseFlags, args: {'net-id'?: string}, json: boolean): DiagnosePlan {
+  const g = givenOf(flags, args['net-id'], json)
+  const broken = brokenRule(g)
+  if (broken) throw usageError(broken.code, typeof broken.message === 'string' ? broken.message : broken.message(g))
+  if (g.listChecks) return {kind: 'list-checks', output: {format: 'table', json}}
+  const output: DiagnoseOutput = {format: g.junitStdout ? 'junit' : 'table', json, junitFile: flags.junit}
+  return {kind: 'diagnose', only: flags.check, output, probe: g.probe, source: sourceOf(g, flags)}
+}
+
+function sourceOf(g: Given, flags: DiagnoseFlags): DiagnoseSource {
+  const network = g.netId === undefined ? undefined : checkNetId(g.netId)
+  if (g.hosts.length > 0 || g.fromApi) {
+    const ssh: SshFlags = {
+      connectTimeoutS: flags['connect-timeout'],
+      hostTimeoutS: flags['host-timeout'],
+      parallel: flags.parallel,
+      remoteCommand: flags['remote-command'],
+      sshConfig: flags['ssh-config'],
+      sshOptions: flags['ssh-option'] ?? [],
+    }
+    return {api: g.fromApi ? flags : undefined, hosts: g.hosts, kind: 'ssh', network, ssh}
+  }
+  // several files without a network id broke the last rule
+  if (g.snapshots.length + g.sosreports.length > 1) return {kind: 'files', network: network!, snapshots: g.snapshots, sosreports: g.sosreports}
+  if (g.sosreports.length === 1) return {dir: g.sosreports[0], kind: 'sosreport', network}
+  if (g.snapshots.length === 1) return {kind: 'snapshot', network, path: g.snapshots[0]}
+  // --all, or one network (a rule wants one of them)
+  return {kind: 'live', network}
+}
