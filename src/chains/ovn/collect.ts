@@ -15,7 +15,7 @@ import type {AgentRecord, CommandRecord, FileRecord, NetworkEvidence} from '../.
 import {OVNMETA_NAMESPACE, UUID} from '../../evidence/ids.js'
 import {OVN_PATHS, ovnMetadataNamespace} from '../../layout.js'
 import {parseAgentCmdline, procStartTicks, OVN_AGENT_PROGRAMS} from '../../parse/agent.js'
-import {parseHaproxyConfig} from '../../parse/haproxy.js'
+import {upstreamSocketPath} from '../../parse/haproxy.js'
 import {readBootTimeMs, startedAtMs} from '../../node/proc-clock.js'
 import {namespaceListed} from '../../node/namespaces.js'
 import {command, fileRecord, pidOf, processRecord, readOr, readProcSync} from '../../node/records.js'
@@ -301,9 +301,7 @@ export async function collectOvnNetwork(
     fileRecord(join(state, 'external', 'pids', `${network}.pid.haproxy`)),
     fileRecord(join(state, 'ovn-metadata-proxy', `${network}.conf`)),
   ])
-  const server = haproxyConfig.content ? parseHaproxyConfig(haproxyConfig.content).servers[0]?.address : undefined
-  const upstreamPath = server?.startsWith('/') ? server : s.socket
-  const upstreamSocket = await fileRecord(upstreamPath, {connect: true, read: false})
+  const upstreamSocket = await fileRecord(upstreamSocketPath(haproxyConfig.content, s.socket), {connect: true, read: false})
   const pid = pidOf(haproxyPidFile)
   const proxy = pid === undefined ? undefined : await processRecord(pid, 'proxy', haproxyPidFile.path, true)
   // every haproxy naming this network, wherever it runs (the pid file's one among them)
