@@ -174,12 +174,31 @@ async function dhcpAgents(view: NodeView): Promise<{agents: AgentRecord[]; from?
   return {agents, from: list.from}
 }
 
-/** What an agent's --config-file/--config-dir hold of the isolated-metadata switches, in oslo's order. */
+/**
+ * What the agents' --config-file/--config-dir hold of the isolated-metadata switches, in oslo's order:
+ * each file read and cut down once per run, however many agents (or ps lines) name it.
+ */
 function agentConfigReader(view: NodeView): (sources: AgentArgs['sources']) => Promise<FileRecord[]> {
-  const file = async (path: string) => {
-    const rec = await view.readFile(path, {resolve: true})
-    if (rec.content !== undefined) rec.content = keepOnlyKeys(rec.content, BOOL_KEYS)
-    return rec
+  const files = new Map<string, Promise<FileRecord>>()
+  const dirs = new Map<string, Promise<string[]>>()
+  const file = (path: string) => {
+    let p = files.get(path)
+    if (!p) {
+      p = view.readFile(path, {resolve: true}).then((rec) => {
+        if (rec.content !== undefined) rec.content = keepOnlyKeys(rec.content, BOOL_KEYS)
+        return rec
+      })
+      files.set(path, p)
+    }
+    return p
+  }
+  const dir = (path: string) => {
+    let p = dirs.get(path)
+    if (!p) {
+      p = view.list(path).then((names) => names.filter((n) => n.endsWith('.conf')).map((n) => join(path, n)))
+      dirs.set(path, p)
+    }
+    return p
   }
   return async (sources) => {
     const out: Promise<FileRecord>[] = []
@@ -187,7 +206,7 @@ function agentConfigReader(view: NodeView): (sources: AgentArgs['sources']) => P
       // a relative path is relative to the agent's working directory, not ours
       if (!s.path.startsWith('/')) out.push(Promise.resolve({error: "relative to the agent's working directory", path: s.path, state: 'not-collected'}))
       else if (s.kind === 'file') out.push(file(s.path))
-      else for (const name of (await view.list(s.path)).filter((n) => n.endsWith('.conf'))) out.push(file(join(s.path, name)))
+      else for (const path of await dir(s.path)) out.push(file(path))
     }
     return Promise.all(out)
   }

@@ -5,17 +5,26 @@
  * A sosreport is untrusted input:
  *   - every file is read through the bounded regular-file reader (a FIFO or device is refused, never
  *     opened; a file over its cap is refused);
- *   - a symlink is followed only while it stays inside the sosreport (one leading out is bad input, exit 2).
+ *   - a symlink is followed only while it stays inside the sosreport (one leading out is bad input, exit 2);
+ *   - each file is read once, however many times the report names it (a process list naming the same
+ *     config a thousand times reads it once), and the whole report is read up to SOS_TOTAL_MAX_BYTES;
+ *   - a path from the report is shown in a message with its control characters escaped (\x1b), so a
+ *     name cannot set the terminal's title or clear its screen.
  */
 import {constants, type Stats} from 'node:fs'
 import {lstat, open, readdir, realpath, stat} from 'node:fs/promises'
 import {basename, join} from 'node:path'
 
 import {cannotError, describeSystemError, usageError} from '../../errors.js'
-import {MiB, readError, readRegularFile, TEXT_FILE_MAX_BYTES} from '../../system/read-file.js'
+import {formatBytes, MiB, readError, readRegularFile, TEXT_FILE_MAX_BYTES} from '../../system/read-file.js'
 
 /** A command's output kept by sos (ps and netstat of a big node run to megabytes): at most this much is read. */
 export const SOS_OUTPUT_MAX_BYTES = 16 * MiB
+/**
+ * At most this much is read from one sosreport, all files together (each once): a node with thousands
+ * of networks needs a few tens of MiB; a report that asks for more is bad input, refused at once.
+ */
+export const SOS_TOTAL_MAX_BYTES = 256 * MiB
 /** At most this many entries of a directory are listed (var/lib/neutron/dhcp, a --config-dir). */
 const MAX_ENTRIES = 20_000
 
@@ -54,18 +63,32 @@ async function looksArchived(path: string): Promise<boolean> {
   }
 }
 
-/** The sosreport directory, read only inside itself. */
+/** A path as a message may show it: C0/C1 control characters and DEL as \xNN (never sent to the terminal raw). */
+export function shown(path: string): string {
+  return path.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+}
+
+interface Loaded {
+  text: string
+  bytes: number
+}
+
+/** The sosreport directory, read only inside itself, each file once, all of it up to SOS_TOTAL_MAX_BYTES. */
 export class SosDir {
   private readonly resolved = new Map<string, Promise<string | undefined>>()
+  private readonly loaded = new Map<string, Promise<Loaded>>()
+  private readonly listed = new Map<string, Promise<string[]>>()
+  /** bytes read so far, every file counted once */
+  private total = 0
 
   constructor(
     readonly given: string,
     readonly root: string,
   ) {}
 
-  /** `DIR/rel` as the operator would find it (messages name it so). */
+  /** `DIR/rel` as the operator would find it (messages name it so, control characters escaped). */
   name(rel: string): string {
-    return join(this.given, rel)
+    return shown(join(this.given, rel))
   }
 
   /**
@@ -92,7 +115,7 @@ export class SosDir {
       throw cannotError('sosreport-unreadable', `${this.name(rel)}: ${describeSystemError(error)}`)
     }
     if (real !== this.root && !real.startsWith(`${this.root}/`)) {
-      throw usageError('sosreport-symlink', `${this.name(rel)} leads out of the sosreport (to ${real}): refused, a sosreport is read only inside itself`)
+      throw usageError('sosreport-symlink', `${this.name(rel)} leads out of the sosreport (to ${shown(real)}): refused, a sosreport is read only inside itself`)
     }
     return real
   }
@@ -101,10 +124,52 @@ export class SosDir {
   async read(rel: string, maxBytes = TEXT_FILE_MAX_BYTES): Promise<string | undefined> {
     const real = await this.resolve(rel)
     if (real === undefined) return undefined
-    const r = await readRegularFile(real, maxBytes)
-    if (r.ok) return r.text
-    if (r.kind === 'missing') return undefined
-    throw readError(this.name(rel), r, 'sosreport-unreadable')
+    let p = this.loaded.get(real)
+    if (!p) {
+      p = this.load(rel, real, maxBytes)
+      // a missing file is not kept: the next ask looks again (it may be there then)
+      p.catch(() => this.loaded.delete(real))
+      this.loaded.set(real, p)
+    }
+    let got: Loaded
+    try {
+      got = await p
+    } catch (error) {
+      if (error === MISSING) return undefined
+      throw error
+    }
+    // read before under a larger cap (a command output's), asked now as a file of a smaller one
+    if (got.bytes > maxBytes) throw usageError('file-too-large', `${this.name(rel)}: larger than ${formatBytes(maxBytes)}, the most read from such a file`)
+    return got.text
+  }
+
+  private async load(rel: string, real: string, maxBytes: number): Promise<Loaded> {
+    let st: Stats | undefined
+    try {
+      st = await stat(real)
+    } catch {
+      // left to the reader, which says why
+    }
+    // what a read will take is counted before it starts: reads run side by side, each sees the others'
+    const reserved = st?.isFile() && st.size <= maxBytes ? st.size : 0
+    if (this.total + reserved > SOS_TOTAL_MAX_BYTES) throw this.overBudget(rel)
+    this.total += reserved
+    const r = await readRegularFile(real, maxBytes, st)
+    this.total -= reserved
+    if (!r.ok) {
+      if (r.kind === 'missing') throw MISSING
+      throw readError(this.name(rel), r, 'sosreport-unreadable')
+    }
+    this.total += r.stat.size
+    if (this.total > SOS_TOTAL_MAX_BYTES) throw this.overBudget(rel)
+    return {bytes: r.stat.size, text: r.text}
+  }
+
+  private overBudget(rel: string) {
+    return usageError(
+      'sosreport-too-large',
+      `${shown(this.given)}: more than ${formatBytes(SOS_TOTAL_MAX_BYTES)} to read (at ${this.name(rel)}), the most read from one sosreport`,
+    )
   }
 
   async isDir(rel: string): Promise<boolean> {
@@ -116,8 +181,13 @@ export class SosDir {
   /** The names in a directory of the sosreport, sorted (none when it is not there). */
   async list(rel: string): Promise<string[]> {
     const real = await this.resolve(rel)
-    if (real === undefined || !(await stat(real)).isDirectory()) return []
-    return (await readdir(real)).slice(0, MAX_ENTRIES).sort()
+    if (real === undefined) return []
+    let p = this.listed.get(real)
+    if (!p) {
+      p = (async () => ((await stat(real)).isDirectory() ? (await readdir(real)).slice(0, MAX_ENTRIES).sort() : []))()
+      this.listed.set(real, p)
+    }
+    return p
   }
 
   /** When the report was taken: sos_reports/manifest.json's start_time, else version.txt's mtime. */
@@ -127,6 +197,9 @@ export class SosDir {
     return started ? `${started[1]}T${started[2]}` : (await stat(join(this.root, 'version.txt'))).mtime.toISOString()
   }
 }
+
+/** A missing file, inside the reader (a sosreport without it is an answer, not an error). */
+const MISSING = Symbol('missing')
 
 /**
  * Open DIR as a sosreport: an existing directory with sos_commands/ and version.txt. A tarball, a
@@ -139,12 +212,12 @@ export async function openSosreport(dir: string): Promise<{sos: SosDir; info: Om
   try {
     st = await stat(dir)
   } catch (error) {
-    throw cannotError('sosreport-unreadable', `${dir}: ${describeSystemError(error)}`)
+    throw cannotError('sosreport-unreadable', `${shown(dir)}: ${describeSystemError(error)}`)
   }
   if (!st.isDirectory()) {
     if (st.isFile() && (TARBALL.test(dir) || (await looksArchived(dir))))
-      throw usageError('sosreport-tarball', `${dir} is a sosreport tarball: extract it first (tar xf ${dir}) and give the directory it makes`)
-    throw usageError('not-a-sosreport', `${dir} is not a directory: --sosreport takes an extracted sosreport (the sosreport-HOST-... directory)`)
+      throw usageError('sosreport-tarball', `${shown(dir)} is a sosreport tarball: extract it first (tar xf ${shown(dir)}) and give the directory it makes`)
+    throw usageError('not-a-sosreport', `${shown(dir)} is not a directory: --sosreport takes an extracted sosreport (the sosreport-HOST-... directory)`)
   }
   const sos = new SosDir(dir, await realpath(dir))
   const commands = await sos.isDir('sos_commands')
@@ -153,7 +226,7 @@ export async function openSosreport(dir: string): Promise<{sos: SosDir; info: Om
   if (!commands || !versionFile?.isFile()) {
     throw usageError(
       'not-a-sosreport',
-      `${dir} is not a sosreport: it has no ${commands ? 'version.txt' : 'sos_commands/'} (give the sosreport-HOST-... directory \`sos report\` made, extracted)`,
+      `${shown(dir)} is not a sosreport: it has no ${commands ? 'version.txt' : 'sos_commands/'} (give the sosreport-HOST-... directory \`sos report\` made, extracted)`,
     )
   }
   const versionText = await sos.read('version.txt')
