@@ -96,3 +96,13 @@ function parseBindAddress(spec: string): {address: string; port: number} | undef
   if (port === undefined || port > 65_535) return undefined
   return {address: address === '' ? '*' : address.toLowerCase(), port}
 }
+
+/**
+ * Where Neutron's metadata haproxy forwards: the UNIX socket of the config's first `server` line, else
+ * `fallback` (the agent's own default: STATE/metadata_proxy for the DHCP agent's proxy, the OVN agent's
+ * metadata_proxy_socket). A `server` at a TCP address is not a socket: the fallback then too.
+ */
+export function upstreamSocketPath(configText: string | undefined, fallback: string): string {
+  const server = configText ? parseHaproxyConfig(configText).servers[0]?.address : undefined
+  return server?.startsWith('/') ? server : fallback
+}

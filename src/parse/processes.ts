@@ -111,3 +111,31 @@ export function parseProcCmdline(raw: string): string[] {
   while (parts.length > 0 && parts.at(-1) === '') parts.pop()
   return parts
 }
+
+/** One process of a `ps auxwww` list, with the line it came from. */
+export interface PsRow {
+  pid: number
+  user?: string
+  /** the arguments as ps printed them, joined by one space */
+  command: string
+  /** the line verbatim (what a ProcessRecord's `ps` holds under the header) */
+  line: string
+}
+
+/**
+ * `ps auxwww` (a sosreport's process list) by pid: each process's line and its command, the first
+ * line of a repeated pid kept, and the header line (empty when the text has none: then no process).
+ */
+export function psTable(text: string): {header: string; byPid: Map<number, PsRow>} {
+  const lines = text.split('\n')
+  const at = lines.findIndex((l) => /^\s*USER\s+PID\s+%CPU/.test(l))
+  const byPid = new Map<number, PsRow>()
+  if (at < 0) return {byPid, header: ''}
+  const header = lines[at]
+  for (const line of lines.slice(at + 1)) {
+    // one line at a time under its header: the line kept is exactly the one parsed
+    const p = parsePsF(`${header}\n${line}`)[0]
+    if (p && !byPid.has(p.pid)) byPid.set(p.pid, {command: p.args.join(' '), line, pid: p.pid, user: p.user})
+  }
+  return {byPid, header}
+}

@@ -254,3 +254,19 @@ export function socketInodesFromFdLinks(links: string[]): number[] {
   }
   return [...seen]
 }
+
+/**
+ * Listening UNIX sockets by path, each with its line: from `netstat -neopa` (`unix ... LISTENING ... PATH`)
+ * or `ss -peaonmi` (`u_str LISTEN ... PATH`). Abstract sockets (`@name`) and unnamed ones are left out.
+ */
+export function unixListeners(text: string): Map<string, string> {
+  const out = new Map<string, string>()
+  for (const line of text.split('\n')) {
+    const t = line.trim().split(/\s+/)
+    let path: string | undefined
+    if (t[0] === 'unix' && t.includes('LISTENING')) path = t.at(-1)
+    else if (t[0] === 'u_str' && t[1] === 'LISTEN') path = t[4]
+    if (path?.startsWith('/') && !out.has(path)) out.set(path, line.trim())
+  }
+  return out
+}

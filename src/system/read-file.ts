@@ -10,7 +10,7 @@
  *   while read, or one whose size stat reports as 0 (/proc), is still bounded.
  */
 import {closeSync, constants, fstatSync, openSync, readSync, type Stats, statSync} from 'node:fs'
-import {open, stat} from 'node:fs/promises'
+import {lstat, open, stat} from 'node:fs/promises'
 
 import {cannotError, describeSystemError, type QmError, usageError} from '../errors.js'
 
@@ -69,17 +69,20 @@ const decode = (chunks: Buffer[], total: number) => Buffer.concat(chunks, total)
  */
 const EMPTY: ReadResult = {code: 'ENOENT', kind: 'missing', ok: false, reason: 'an empty path names no file'}
 
-export async function readRegularFile(path: string, maxBytes: number, lstatOfPath?: Stats): Promise<ReadResult> {
+export async function readRegularFile(path: string, maxBytes: number, lstatOfPath?: Stats, opts: {noFollow?: boolean} = {}): Promise<ReadResult> {
   if (path === '') return EMPTY
   try {
     // an lstat the caller already took is the stat when the path is no symlink (one syscall less per file)
-    const before = lstatOfPath && !lstatOfPath.isSymbolicLink() ? lstatOfPath : await stat(path)
+    const before = lstatOfPath && !lstatOfPath.isSymbolicLink() ? lstatOfPath : await (opts.noFollow ? lstat(path) : stat(path))
     if (!before.isFile()) return notRegular(before)
     if (before.size > maxBytes) return tooLarge(maxBytes)
-    const fh = await open(path, FLAGS)
+    // noFollow: the path was resolved by the caller (sources/rooted.ts): a symlink put there since is not followed
+    const fh = await open(path, opts.noFollow ? FLAGS | constants.O_NOFOLLOW : FLAGS)
     try {
       const st = await fh.stat()
       if (!st.isFile()) return notRegular(st)
+      if (opts.noFollow && (st.dev !== before.dev || st.ino !== before.ino))
+        return {code: 'ECHANGED', kind: 'unreadable', ok: false, reason: 'replaced while it was being read'}
       const chunks: Buffer[] = []
       let total = 0
       for (;;) {

@@ -7,6 +7,7 @@ import {afterAll, describe, expect, it} from 'vitest'
 
 import {collectNetwork, type NodeShared} from '../../src/chains/dhcp-agent/collect.js'
 import type {CommandRecord} from '../../src/evidence/evidence.js'
+import {LiveView} from '../../src/sources/live.js'
 import {TEXT_FILE_MAX_BYTES} from '../../src/system/read-file.js'
 
 const NET = 'debe22fb-0d6c-4b70-9763-b422a9442bb1'
@@ -14,7 +15,7 @@ const root = mkdtempSync(join(tmpdir(), 'qm-leases-'))
 afterAll(() => rmSync(root, {force: true, recursive: true}))
 const none: CommandRecord = {argv: ['ip', 'netns', 'list'], exitCode: 0, stderr: '', stdout: ''}
 const shared = (): NodeShared => ({config: {path: '/x', state: 'missing'}, metadataAgentConfig: {path: '/y', state: 'missing'}, upstreams: new Map()})
-const collect = (state: string) => collectNetwork(NET, {configFile: '/x', layout: 'neutron', probe: false, statePath: state}, none, shared())
+const collect = (state: string) => collectNetwork(new LiveView(), NET, {configFile: '/x', layout: 'neutron', probe: false, statePath: state}, none, shared())
 
 describe('collectNetwork: the lease file', () => {
   it('is recorded verbatim', async () => {

@@ -1,4 +1,4 @@
-// src/fleet/sosreport.ts on the real sos 4.0 reports of test/fixtures/sosreport/ (SOURCES.md there),
+// src/diagnose/sosreport.ts (the sosreport view under the DHCP collector) on the real sos 4.0 reports of test/fixtures/sosreport/ (SOURCES.md there),
 // and on copies of them made hostile or incomplete.
 import {execFileSync} from 'node:child_process'
 import {appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync} from 'node:fs'

@@ -1,32 +1,30 @@
 /**
- * The DHCP agent chain's collector. Collect evidence on this network node: one `ip` call per namespace, everything else read from
- * files and /proc (no `ip netns exec … netstat -p` per namespace: that scans every process's fds).
+ * The DHCP agent chain's collector, written once against a NodeView (src/sources/view.ts): this node
+ * (collectMany), a sosreport (diagnose/sosreport.ts) or a node's files under another root read the same
+ * six state files per network, the same agents and the same upstream socket. What differs by source is
+ * the view's: on this node, one `ip` call for every namespace's addresses, everything else read from files
+ * and /proc (no `ip netns exec … netstat -p` per namespace: that scans every process's fds); in a
+ * sosreport, the outputs sos kept.
  */
-import {readdir, readlink, stat} from 'node:fs/promises'
+import {readdir} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import {dirname, join} from 'node:path'
 
 import {BOOL_KEYS} from '../../config/dhcp-agent.js'
 import {keepOnlyKeys, redactEvidence, redactIniSecrets} from '../../config/secrets.js'
 import {cannotError} from '../../errors.js'
-import {type LayoutName, QDHCP_NAMESPACE} from '../../layout.js'
-import {type AgentArgs, parseAgentCmdline, procStartTicks} from '../../parse/agent.js'
-import {parseHaproxyConfig} from '../../parse/haproxy.js'
+import type {AgentRecord, CommandRecord, FileRecord, NetworkEvidence, Snapshot} from '../../evidence/evidence.js'
+import {SNAPSHOT_FORMAT} from '../../evidence/evidence.js'
+import {type LayoutName, QDHCP_NAMESPACE, UUID} from '../../layout.js'
+import {namespaceListed} from '../../node/namespaces.js'
+import {pidOf} from '../../node/records.js'
+import {type AgentArgs, parseAgentCmdline} from '../../parse/agent.js'
+import {upstreamSocketPath} from '../../parse/haproxy.js'
 import {parseNetnsList} from '../../parse/netns.js'
-import {addressesOf, namespaceListed} from '../../node/namespaces.js'
-import {probeFromNamespace} from '../../node/probe.js'
-import {command, fileRecord, pidOf, processRecord, readOr, readProcSync} from '../../node/records.js'
-import {readBootTimeMs, startedAtMs} from '../../node/proc-clock.js'
+import {LiveView} from '../../sources/live.js'
+import {type NodeView, notTold} from '../../sources/view.js'
+import {mapBounded} from '../../system/pool.js'
 import {refuseIrregular, TEXT_FILE_MAX_BYTES} from '../../system/read-file.js'
-import {
-  type AgentRecord,
-  type CommandRecord,
-  type FileRecord,
-  type NetworkEvidence,
-  type ProcessRecord,
-  type Snapshot,
-  SNAPSHOT_FORMAT,
-} from '../../evidence/evidence.js'
 
 export interface NodeContext {
   layout: LayoutName
@@ -42,49 +40,59 @@ export interface NodeShared {
   config: FileRecord
   metadataAgentConfig: FileRecord
   agents?: AgentRecord[]
+  /** where a recorded process list came from (the agents were found in it) */
+  agentsFrom?: string
   /** the metadata agent's socket, by path: every proxy of a node forwards to the same one, so it is connected to once per run */
   upstreams: Map<string, Promise<FileRecord>>
 }
 
-export async function collectShared(ctx: NodeContext, agents = true): Promise<NodeShared> {
-  const metadataAgentConfigPath = ctx.metadataAgentConfig ?? join(dirname(ctx.configFile), 'metadata_agent.ini')
-  // the operator named these (or their defaults): a FIFO, device or directory there is bad input, exit 2
-  await Promise.all([refuseIrregular(ctx.configFile, TEXT_FILE_MAX_BYTES), refuseIrregular(metadataAgentConfigPath, TEXT_FILE_MAX_BYTES)])
+const metadataAgentConfigOf = (ctx: NodeContext) => ctx.metadataAgentConfig ?? join(dirname(ctx.configFile), 'metadata_agent.ini')
+
+export async function collectShared(view: NodeView, ctx: NodeContext, agents = true): Promise<NodeShared> {
   const [config, metadataAgentConfig, found] = await Promise.all([
-    fileRecord(ctx.configFile, {read: true, resolve: true}),
-    fileRecord(metadataAgentConfigPath),
-    agents ? findDhcpAgents() : undefined,
+    view.readFile(ctx.configFile, {resolve: true}),
+    view.readFile(metadataAgentConfigOf(ctx)),
+    agents ? dhcpAgents(view) : undefined,
   ])
   // a snapshot is passed around: no secret value of either file is kept (line numbers are)
   for (const rec of [config, metadataAgentConfig]) if (rec.content !== undefined) rec.content = redactIniSecrets(rec.content)
-  return {agents: found, config, metadataAgentConfig, upstreams: new Map()}
+  const shared: NodeShared = {agents: found?.agents, config, metadataAgentConfig, upstreams: new Map()}
+  if (found?.from !== undefined) shared.agentsFrom = found.from
+  return shared
+}
+
+/** The metadata agent's socket: connected to once per path and run (a copy per network). */
+async function upstream(view: NodeView, shared: NodeShared, path: string): Promise<FileRecord> {
+  let p = shared.upstreams.get(path)
+  if (!p) {
+    p = view.connect ? view.connect(path) : Promise.resolve({error: 'this source cannot tell whether anything listens on it', path, state: 'not-collected'})
+    shared.upstreams.set(path, p)
+  }
+  return {...(await p)}
 }
 
 /** Everything about one network. `namespaces` is the shared `ip netns list` record. */
 export async function collectNetwork(
+  view: NodeView,
   network: string,
   ctx: NodeContext,
   namespaces: CommandRecord,
   shared: NodeShared,
-  prefetched?: CommandRecord,
 ): Promise<NetworkEvidence> {
   const {config, metadataAgentConfig, agents} = shared
   const ns = `qdhcp-${network}`
   const state = ctx.statePath
   const present = namespaceListed(namespaces, ns)
   const [opts, leases, dnsmasqPidFile, proxyPidFile, haproxyPidFile, haproxyConfig] = await Promise.all([
-    fileRecord(join(state, 'dhcp', network, 'opts')),
-    // the instances that leased from this host (fleet reports name them when this host's chain is broken); bounded by fileRecord
-    fileRecord(join(state, 'dhcp', network, 'leases')),
-    fileRecord(join(state, 'dhcp', network, 'pid')),
-    fileRecord(join(state, 'external', 'pids', `${network}.pid`)),
-    fileRecord(join(state, 'external', 'pids', `${network}.pid.haproxy`)),
-    fileRecord(join(state, 'ns-metadata-proxy', `${network}.conf`)),
+    view.readFile(join(state, 'dhcp', network, 'opts')),
+    // the instances that leased from this host (fleet reports name them when this host's chain is broken); bounded by the view
+    view.readFile(join(state, 'dhcp', network, 'leases')),
+    view.readFile(join(state, 'dhcp', network, 'pid')),
+    view.readFile(join(state, 'external', 'pids', `${network}.pid`)),
+    view.readFile(join(state, 'external', 'pids', `${network}.pid.haproxy`)),
+    view.readFile(join(state, 'ns-metadata-proxy', `${network}.conf`)),
   ])
-  const server = haproxyConfig.content ? parseHaproxyConfig(haproxyConfig.content).servers[0]?.address : undefined
-  const upstreamPath = server?.startsWith('/') ? server : join(state, 'metadata_proxy')
-  if (!shared.upstreams.has(upstreamPath)) shared.upstreams.set(upstreamPath, fileRecord(upstreamPath, {connect: true, read: false}))
-  const upstreamSocket = {...(await shared.upstreams.get(upstreamPath)!)}
+  const upstreamSocket = await upstream(view, shared, upstreamSocketPath(haproxyConfig.content, join(state, 'metadata_proxy')))
   const ev: NetworkEvidence = {
     backend: 'dhcp-agent',
     config,
@@ -103,81 +111,105 @@ export async function collectNetwork(
     statePath: state,
     upstreamSocket,
   }
+  // the pids in the pid files: haproxy's own pid file first, else Grizzly's proxy's
   const dnsmasqPid = pidOf(dnsmasqPidFile)
   const proxyFile = pidOf(haproxyPidFile) === undefined ? proxyPidFile : haproxyPidFile
   const proxyPid = pidOf(proxyFile)
-  const procs = await Promise.all([
-    dnsmasqPid === undefined ? undefined : processRecord(dnsmasqPid, 'dnsmasq', dnsmasqPidFile.path, false),
-    proxyPid === undefined ? undefined : processRecord(proxyPid, 'proxy', proxyFile.path, true),
+  const [dnsmasq, proxy] = await Promise.all([
+    dnsmasqPid === undefined ? undefined : view.process(dnsmasqPid, 'dnsmasq', dnsmasqPidFile.path, {sockets: false}),
+    proxyPid === undefined ? undefined : view.process(proxyPid, 'proxy', proxyFile.path, {sockets: true}),
   ])
-  ev.processes = procs.filter((p): p is ProcessRecord => p !== undefined)
-  if (agents) ev.agents = agents
-  if (!present) return ev
-  ev.namespaceInode = await stat(`/run/netns/${ns}`).then(
-    (s) => `net:[${s.ino}]`,
-    () => undefined,
-  )
-  ev.addresses = prefetched ?? (await command('ip', ['-j', '-n', ns, 'addr', 'show']))
-  if (ev.addresses.exitCode !== 0 && !ev.addresses.error) {
-    // iproute2 before 4.13 has no -j (Grizzly-era nodes): the classic form
-    ev.addresses = await command('ip', ['netns', 'exec', ns, 'ip', 'addr', 'show'])
+  for (const [found, files] of [
+    [dnsmasq, [dnsmasqPidFile]],
+    [proxy, [haproxyPidFile, proxyPidFile]],
+  ] as const) {
+    if (found === undefined) continue
+    if (!notTold(found)) {
+      ev.processes.push(found)
+      continue
+    }
+    // the source cannot tell whether the pid runs: a pid file alone says nothing, it is not judged
+    // (for the proxy, neither is its other pid file, Grizzly's or haproxy's)
+    for (const f of files) Object.assign(f, {content: undefined, error: found.notCollected, state: 'not-collected'})
   }
-  if (ctx.probe) ev.probe = await probeFromNamespace(ns)
+  if (agents) {
+    ev.agents = agents
+    if (shared.agentsFrom !== undefined) ev.agentsFrom = shared.agentsFrom
+  }
+  if (!present) return ev
+  if (view.namespaceInode) ev.namespaceInode = await view.namespaceInode(ns)
+  ev.addresses = (await view.command('netns-addresses', ['ip', '-j', '-n', ns, 'addr', 'show'], {ns})) ?? notCollected(['ip', '-j', '-n', ns, 'addr', 'show'])
+  const sockets = await view.command('netns-sockets', ['ip', 'netns', 'exec', ns, 'netstat', '-W', '-neopa'], {ns})
+  if (sockets) ev.sockets = sockets
+  if (ctx.probe && view.probe) ev.probe = await view.probe(ns)
   return ev
 }
 
+const notCollected = (argv: string[]): CommandRecord => ({argv, exitCode: null, notCollected: 'this source has no such output', stderr: '', stdout: ''})
+
 /**
- * The DHCP agent processes: one pass over every /proc/PID/cmdline (a few ms for a few hundred processes).
- * Start times: starttime ticks on the boot clock, placed on the wall clock by /proc/uptime (proc-clock.ts).
+ * The DHCP agent processes, in the view's process list (one pass over /proc on this node; ps in a
+ * sosreport): undefined when the source has no process list. Each with its start time and mount
+ * namespace where the view tells them, and the files it reads.
  */
-export async function findDhcpAgents(): Promise<AgentRecord[]> {
-  const pids = (await readdir('/proc').catch(() => [] as string[])).filter((n) => /^\d+$/.test(n))
-  // read in one synchronous loop: ~40 us each, against ~250 us through the thread pool (2000
-  // processes on a node with 1000 namespaces: 80 ms instead of 540 ms)
-  const cmdlines = pids.map((pid) => readProcSync(`/proc/${pid}/cmdline`))
-  const found = pids.flatMap((pid, i) => {
-    const cmdline = cmdlines[i]
-    const args = cmdline?.includes('dhcp-agent') ? parseAgentCmdline(cmdline) : undefined
-    return cmdline && args ? [{args, cmdline, pid: Number(pid)}] : []
+async function dhcpAgents(view: NodeView): Promise<{agents: AgentRecord[]; from?: string} | undefined> {
+  const list = await view.processes()
+  if (list.notCollected !== undefined) return undefined
+  const found = list.entries.flatMap(({cmdline, pid}) => {
+    const args = cmdline.includes('dhcp-agent') ? parseAgentCmdline(cmdline) : undefined
+    return args ? [{args, cmdline, pid}] : []
   })
-  if (found.length === 0) return []
-  const boot = readBootTimeMs()
-  const mine = await readlink('/proc/self/ns/mnt').catch(() => undefined)
-  return Promise.all(
-    found.map(async ({args, ...a}): Promise<AgentRecord> => {
-      const rec: AgentRecord = {...a}
-      const ticks = procStartTicks((await readOr(`/proc/${a.pid}/stat`)) ?? '')
-      if (boot !== undefined && ticks !== undefined) rec.startedAt = new Date(startedAtMs(boot, ticks)).toISOString()
-      const mnt = await readlink(`/proc/${a.pid}/ns/mnt`).catch(() => undefined)
-      if (mine !== undefined && mnt !== undefined) rec.sameMountNamespace = mnt === mine
-      if (rec.sameMountNamespace !== false) rec.configs = await agentConfigs(args.sources)
+  const configs = agentConfigReader(view)
+  const agents = await Promise.all(
+    found.map(async ({args, cmdline, pid}): Promise<AgentRecord> => {
+      const rec: AgentRecord = {cmdline, pid}
+      const details = view.processDetails ? await view.processDetails(pid) : {}
+      if (details.startedAt !== undefined) rec.startedAt = details.startedAt
+      if (details.sameMountNamespace !== undefined) rec.sameMountNamespace = details.sameMountNamespace
+      // an agent in another mount namespace (a container) reads files that are not this view's
+      if (rec.sameMountNamespace !== false) rec.configs = await configs(args.sources)
       return rec
     }),
   )
+  return {agents, from: list.from}
 }
 
-/** What the agent's --config-file/--config-dir hold of the isolated-metadata switches, in oslo's order. */
-async function agentConfigs(sources: AgentArgs['sources']): Promise<FileRecord[]> {
-  const files: string[] = []
-  for (const s of sources) {
-    if (s.kind === 'file') files.push(s.path)
-    else
-      files.push(
-        ...(await readdir(s.path).catch(() => [] as string[]))
-          .filter((n) => n.endsWith('.conf'))
-          .sort()
-          .map((n) => join(s.path, n)),
-      )
+/**
+ * What the agents' --config-file/--config-dir hold of the isolated-metadata switches, in oslo's order:
+ * each file read and cut down once per run, however many agents (or ps lines) name it.
+ */
+function agentConfigReader(view: NodeView): (sources: AgentArgs['sources']) => Promise<FileRecord[]> {
+  const files = new Map<string, Promise<FileRecord>>()
+  const dirs = new Map<string, Promise<string[]>>()
+  const file = (path: string) => {
+    let p = files.get(path)
+    if (!p) {
+      p = view.readFile(path, {resolve: true}).then((rec) => {
+        if (rec.content !== undefined) rec.content = keepOnlyKeys(rec.content, BOOL_KEYS)
+        return rec
+      })
+      files.set(path, p)
+    }
+    return p
   }
-  return Promise.all(
-    files.map(async (path): Promise<FileRecord> => {
+  const dir = (path: string) => {
+    let p = dirs.get(path)
+    if (!p) {
+      p = view.list(path).then((names) => names.filter((n) => n.endsWith('.conf')).map((n) => join(path, n)))
+      dirs.set(path, p)
+    }
+    return p
+  }
+  return async (sources) => {
+    const out: Promise<FileRecord>[] = []
+    for (const s of sources) {
       // a relative path is relative to the agent's working directory, not ours
-      if (!path.startsWith('/')) return {error: "relative to the agent's working directory", path, state: 'not-collected'}
-      const rec = await fileRecord(path, {read: true, resolve: true})
-      if (rec.content !== undefined) rec.content = keepOnlyKeys(rec.content, BOOL_KEYS)
-      return rec
-    }),
-  )
+      if (!s.path.startsWith('/')) out.push(Promise.resolve({error: "relative to the agent's working directory", path: s.path, state: 'not-collected'}))
+      else if (s.kind === 'file') out.push(file(s.path))
+      else for (const path of await dir(s.path)) out.push(file(path))
+    }
+    return Promise.all(out)
+  }
 }
 
 /** The network ids of the qdhcp-<uuid> namespaces in an `ip netns list` record. */
@@ -187,37 +219,61 @@ export function qdhcpNetworks(list: CommandRecord): string[] {
     .map((n) => n.slice('qdhcp-'.length).toLowerCase())
 }
 
+/** The network ids of the STATE/dhcp/<uuid> directories a view shows (a network the agent has state for). */
+export async function stateNetworks(view: NodeView, statePath: string): Promise<string[]> {
+  return (await view.list(join(statePath, 'dhcp'))).filter((n) => UUID.test(n)).map((n) => n.toLowerCase())
+}
+
+/**
+ * Every given network's evidence from one view: the shared records read once, then the networks a few
+ * at a time (one bounded pool), every secret redacted. `listed`: the `ip netns list` record when the
+ * caller has it; `batch`: fetch every namespace's addresses at once first (when the view can).
+ */
+export async function collectDhcpNetworks(
+  view: NodeView,
+  networks: readonly string[],
+  ctx: NodeContext,
+  opts: {limit?: number; listed?: CommandRecord | Promise<CommandRecord>; batch?: boolean; agents?: boolean} = {},
+): Promise<NetworkEvidence[]> {
+  const [namespaces, , shared] = await Promise.all([
+    opts.listed ?? netnsList(view),
+    opts.batch && view.prefetch
+      ? view.prefetch(
+          'netns-addresses',
+          networks.map((n) => `qdhcp-${n}`),
+        )
+      : undefined,
+    collectShared(view, ctx, opts.agents !== false),
+  ])
+  const out = await mapBounded(networks, opts.limit ?? 8, (network) => collectNetwork(view, network, ctx, namespaces, shared))
+  // no secret leaves the reader: every file and command line kept (records shared between networks once)
+  const redacted = new WeakSet<object>()
+  for (const ev of out) redactEvidence(ev, redacted)
+  return out
+}
+
+/** The view's `ip netns list`. */
+export async function netnsList(view: NodeView): Promise<CommandRecord> {
+  const argv = ['ip', 'netns', 'list']
+  return (await view.command('netns-list', argv)) ?? notCollected(argv)
+}
+
 export async function listNamespaces(): Promise<CommandRecord> {
-  const r = await command('ip', ['netns', 'list'])
+  const r = await netnsList(new LiveView())
   if (r.error) throw cannotError('ip-missing', `cannot run ip (iproute2): ${r.error}`)
   return r
 }
 
-/** Bounded concurrency: at most `limit` networks in flight (2 cores here; forks dominate). */
+/** This node's evidence of the given networks. Bounded concurrency: at most `limit` networks in flight (2 cores here; forks dominate). */
 export async function collectMany(
   networks: string[],
   ctx: NodeContext,
   opts: {limit?: number; listed?: CommandRecord; batch?: boolean; tool?: string; agents?: boolean} = {},
 ): Promise<Snapshot> {
-  const limit = opts.limit ?? 8
+  // the operator named these (or their defaults): a FIFO, device or directory there is bad input, exit 2
+  await Promise.all([refuseIrregular(ctx.configFile, TEXT_FILE_MAX_BYTES), refuseIrregular(metadataAgentConfigOf(ctx), TEXT_FILE_MAX_BYTES)])
   // --all: every namespace's addresses in a few processes (node/namespaces.ts); a namespace missing from them falls back to its own ip
-  const [namespaces, batch, shared] = await Promise.all([
-    opts.listed ?? listNamespaces(),
-    opts.batch ? addressesOf(networks.map((n) => `qdhcp-${n}`)) : new Map<string, CommandRecord>(),
-    collectShared(ctx, opts.agents !== false),
-  ])
-  const out: NetworkEvidence[] = new Array(networks.length)
-  let next = 0
-  const worker = async () => {
-    while (next < networks.length) {
-      const i = next++
-      out[i] = await collectNetwork(networks[i], ctx, namespaces, shared, batch.get(`qdhcp-${networks[i]}`))
-    }
-  }
-  await Promise.all(Array.from({length: Math.min(limit, networks.length)}, worker))
-  // no secret leaves the node: every file and command line kept (records shared between networks once)
-  const redacted = new WeakSet<object>()
-  for (const ev of out) redactEvidence(ev, redacted)
+  const out = await collectDhcpNetworks(new LiveView(), networks, ctx, {...opts, listed: opts.listed ?? listNamespaces()})
   return {format: SNAPSHOT_FORMAT, host: hostname(), networks: out, takenAt: new Date().toISOString(), tool: opts.tool ?? 'quantum-meta'}
 }
 

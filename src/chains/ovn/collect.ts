@@ -6,19 +6,21 @@
  * One ovs-vsctl per run, one ovn-sbctl and at most one ovn-nbctl per network (each ~5 ms against a
  * local DB). The ctl tools replicate the tables they read client-side even for `find`: on a very large
  * SB a JSON-RPC `select` with a `where` would move less (not measured here).
+ * Written against a NodeView (src/sources/view.ts): collectOvnMany reads this node through the live view.
  */
-import {readdir, readlink, stat} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 
 import {keepOnlyKeys, redactCmdline} from '../../config/secrets.js'
-import type {AgentRecord, CommandRecord, FileRecord, NetworkEvidence} from '../../evidence/evidence.js'
+import type {AgentRecord, CommandRecord, FileRecord, NetworkEvidence, ProcessRecord} from '../../evidence/evidence.js'
 import {OVNMETA_NAMESPACE, UUID} from '../../evidence/ids.js'
 import {OVN_PATHS, ovnMetadataNamespace} from '../../layout.js'
-import {parseAgentCmdline, procStartTicks, OVN_AGENT_PROGRAMS} from '../../parse/agent.js'
-import {parseHaproxyConfig} from '../../parse/haproxy.js'
-import {readBootTimeMs, startedAtMs} from '../../node/proc-clock.js'
+import {parseAgentCmdline, OVN_AGENT_PROGRAMS} from '../../parse/agent.js'
+import {upstreamSocketPath} from '../../parse/haproxy.js'
 import {namespaceListed} from '../../node/namespaces.js'
-import {command, fileRecord, pidOf, processRecord, readOr, readProcSync} from '../../node/records.js'
+import {pidOf} from '../../node/records.js'
+import {LiveView} from '../../sources/live.js'
+import {type NodeView, notTold, type ProcessDetails} from '../../sources/view.js'
+import {mapBounded} from '../../system/pool.js'
 import {refuseIrregular, TEXT_FILE_MAX_BYTES} from '../../system/read-file.js'
 import {CONNECTION, OVN_KEYS, ovnSettings, type OvnSettings} from './settings.js'
 
@@ -41,58 +43,51 @@ export interface OvnShared {
   settings: OvnSettings
 }
 
-/** One pass over /proc: the OVN metadata agents (not their workers), ovn-controller and every haproxy. */
-async function scanProcesses(): Promise<{
+/** One pass over the view's processes: the OVN metadata agents (not their workers), ovn-controller and every haproxy. */
+async function scanProcesses(view: NodeView): Promise<{
   agents: AgentRecord[]
   agentArgs: Map<number, string[]>
   controllers: OvnShared['controllers']
   haproxies: OvnShared['haproxies']
 }> {
-  const pids = (await readdir('/proc').catch(() => [] as string[])).filter((n) => /^\d+$/.test(n))
   const found: {pid: number; cmdline: string; files: string[]}[] = []
   const controllers: OvnShared['controllers'] = []
   const haproxies: OvnShared['haproxies'] = []
-  for (const p of pids) {
-    const cmdline = readProcSync(`/proc/${p}/cmdline`)
-    if (!cmdline) continue
+  for (const {cmdline, pid} of (await view.processes()).entries) {
     if (cmdline.includes('haproxy')) {
       const argv0 = cmdline.split('\0')[0].split('/').pop()
-      if (argv0 === 'haproxy') haproxies.push({cmdline, pid: Number(p)})
+      if (argv0 === 'haproxy') haproxies.push({cmdline, pid})
       continue
     }
     if (cmdline.includes('ovn-controller')) {
       const argv0 = cmdline.split('\0')[0].split(/[ /]/).filter(Boolean)
-      if (argv0.includes('ovn-controller')) controllers.push({cmdline, pid: Number(p)})
+      if (argv0.includes('ovn-controller')) controllers.push({cmdline, pid})
       continue
     }
     if (!cmdline.includes('neutron-ovn')) continue
     const args = parseAgentCmdline(cmdline, OVN_AGENT_PROGRAMS)
-    if (args) found.push({cmdline, files: args.configFiles, pid: Number(p)})
+    if (args) found.push({cmdline, files: args.configFiles, pid})
   }
   // the agent's metadata workers carry the same command line: keep the processes whose parent is not one of them
-  const ppid = async (pid: number) => Number(/^PPid:\s*(\d+)/m.exec((await readOr(`/proc/${pid}/status`)) ?? '')?.[1])
-  const parents = await Promise.all(found.map((f) => ppid(f.pid)))
+  const details = await Promise.all(found.map((f): Promise<ProcessDetails> => (view.processDetails ? view.processDetails(f.pid) : Promise.resolve({}))))
   const ids = new Set(found.map((f) => f.pid))
-  const main = found.filter((_, i) => !ids.has(parents[i]))
-  const boot = readBootTimeMs()
-  const mine = await readlink('/proc/self/ns/mnt').catch(() => undefined)
   const agentArgs = new Map<number, string[]>()
-  const agents = await Promise.all(
-    main.map(async (a): Promise<AgentRecord> => {
-      const rec: AgentRecord = {cmdline: a.cmdline, pid: a.pid}
-      const ticks = procStartTicks((await readOr(`/proc/${a.pid}/stat`)) ?? '')
-      if (boot !== undefined && ticks !== undefined) rec.startedAt = new Date(startedAtMs(boot, ticks)).toISOString()
-      const mnt = await readlink(`/proc/${a.pid}/ns/mnt`).catch(() => undefined)
-      if (mine !== undefined && mnt !== undefined) rec.sameMountNamespace = mnt === mine
-      agentArgs.set(a.pid, a.files)
-      return rec
-    }),
-  )
+  const agents: AgentRecord[] = []
+  found.forEach((a, i) => {
+    const d = details[i]
+    if (d.ppid !== undefined && ids.has(d.ppid)) return
+    const rec: AgentRecord = {cmdline: a.cmdline, pid: a.pid}
+    if (d.startedAt !== undefined) rec.startedAt = d.startedAt
+    if (d.sameMountNamespace !== undefined) rec.sameMountNamespace = d.sameMountNamespace
+    agentArgs.set(a.pid, a.files)
+    agents.push(rec)
+  })
   return {agentArgs, agents, controllers, haproxies}
 }
 
 /** The agent's config files: --config-file, else the running agent's own, else the packaged defaults that exist. */
-async function configFiles(ctx: OvnContext, agents: AgentRecord[], agentArgs: Map<number, string[]>): Promise<string[]> {
+async function configFiles(view: NodeView, ctx: OvnContext, agents: AgentRecord[], agentArgs: Map<number, string[]>): Promise<string[]> {
+  const exists = async (p: string) => (await view.stat(p)) !== undefined
   if (ctx.configFile !== undefined) {
     const beside = join(dirname(ctx.configFile), 'neutron.conf')
     // oslo order as Debian's init script: neutron.conf first is as common; the agent ini wins either way for its keys
@@ -109,34 +104,26 @@ async function configFiles(ctx: OvnContext, agents: AgentRecord[], agentArgs: Ma
   return [OVN_PATHS.agentConfigs[0]]
 }
 
-const exists = (p: string) =>
-  stat(p).then(
-    () => true,
-    () => false,
-  )
-
 /** The server's ml2_conf.ini when this node has one (a controller, an all-in-one): it says ovn_metadata_enabled and ovn_nb_connection. */
-async function serverConfig(configs: readonly string[]): Promise<FileRecord | undefined> {
+async function serverConfig(view: NodeView, configs: readonly string[]): Promise<FileRecord | undefined> {
   const candidates = [
     ...configs.map((c) => join(dirname(c), 'ml2_conf.ini')),
     ...configs.map((c) => join(dirname(c), 'plugins', 'ml2', 'ml2_conf.ini')),
     OVN_PATHS.ml2Config,
   ]
   for (const c of [...new Set(candidates)]) {
-    if (!(await exists(c))) continue
-    const rec = await fileRecord(c)
+    if ((await view.stat(c)) === undefined) continue
+    const rec = await view.readFile(c)
     if (rec.state === 'present') return rec
   }
   return undefined
 }
 
-export async function collectOvnShared(ctx: OvnContext): Promise<OvnShared> {
-  // the operator named it: a FIFO, device or directory there is bad input (exit 2), as on the DHCP chain
-  if (ctx.configFile !== undefined) await refuseIrregular(ctx.configFile, TEXT_FILE_MAX_BYTES)
-  const scan = await scanProcesses()
-  const paths = await configFiles(ctx, scan.agents, scan.agentArgs)
-  const configs = await Promise.all(paths.map((p) => fileRecord(p, {read: true, resolve: true})))
-  const server = await serverConfig(paths)
+export async function collectOvnShared(view: NodeView, ctx: OvnContext): Promise<OvnShared> {
+  const scan = await scanProcesses(view)
+  const paths = await configFiles(view, ctx, scan.agents, scan.agentArgs)
+  const configs = await Promise.all(paths.map((p) => view.readFile(p, {resolve: true})))
+  const server = await serverConfig(view, paths)
   const settings = ovnSettings(configs, {statePath: ctx.statePath})
   if (server && settings.nb === undefined) {
     // a controller or all-in-one node: the server's ml2_conf.ini names the northbound DB
@@ -197,7 +184,7 @@ function fallBackToRunningParts(
 
 const TIMEOUT = ['--timeout=5']
 
-async function ovsdbCommand(tool: string, db: string, ssl: string[], args: string[]): Promise<CommandRecord> {
+async function ovsdbCommand(view: NodeView, tool: string, db: string, ssl: string[], args: string[]): Promise<CommandRecord> {
   if (!CONNECTION.test(db))
     return {
       argv: [tool, `--db=${db}`, ...args],
@@ -206,12 +193,13 @@ async function ovsdbCommand(tool: string, db: string, ssl: string[], args: strin
       stderr: '',
       stdout: '',
     }
-  return command(tool, [`--db=${db}`, ...ssl, ...TIMEOUT, '--format=json', ...args])
+  const argv = [tool, `--db=${db}`, ...ssl, ...TIMEOUT, '--format=json', ...args]
+  return (await view.command('ovsdb', argv)) ?? {argv, exitCode: null, notCollected: 'this source has no OVSDB answers', stderr: '', stdout: ''}
 }
 
 /** ovs-vsctl: this node's Open_vSwitch row (system-id, ovn-remote, ovn-bridge) and its interfaces. */
-export const readOvs = (s: OvnSettings) =>
-  ovsdbCommand('ovs-vsctl', s.ovs, s.ovsSsl, [
+export const readOvs = (view: NodeView, s: OvnSettings) =>
+  ovsdbCommand(view, 'ovs-vsctl', s.ovs, s.ovsSsl, [
     'list',
     'Open_vSwitch',
     '.',
@@ -224,8 +212,8 @@ export const readOvs = (s: OvnSettings) =>
 const networkName = (network: string) => `external_ids:"neutron:network_name"=neutron-${network}`
 
 /** ovn-sbctl: the chassis rows, SB_Global's nb_cfg, and the network's Port_Bindings. */
-export const readSb = (s: OvnSettings, network: string) =>
-  ovsdbCommand('ovn-sbctl', s.sb, s.sbSsl, [
+export const readSb = (view: NodeView, s: OvnSettings, network: string) =>
+  ovsdbCommand(view, 'ovn-sbctl', s.sb, s.sbSsl, [
     '--no-leader-only',
     '--columns=_uuid,name,hostname,external_ids,other_config',
     'list',
@@ -245,8 +233,8 @@ export const readSb = (s: OvnSettings, network: string) =>
   ])
 
 /** ovn-nbctl: the network's Logical_Switch_Ports and the DHCP_Options rows. */
-export const readNb = (nb: string, ssl: string[], network: string) =>
-  ovsdbCommand('ovn-nbctl', nb, ssl, [
+export const readNb = (view: NodeView, nb: string, ssl: string[], network: string) =>
+  ovsdbCommand(view, 'ovn-nbctl', nb, ssl, [
     '--no-leader-only',
     '--columns=_uuid,name,type,addresses,dhcpv4_options,external_ids,up',
     'find',
@@ -258,8 +246,8 @@ export const readNb = (nb: string, ssl: string[], network: string) =>
   ])
 
 /** The networks with a port bound to this chassis: `find Port_Binding chassis=UUID` (for --all). */
-export async function localNetworks(s: OvnSettings, chassisUuid: string): Promise<{record: CommandRecord; networks: string[]}> {
-  const record = await ovsdbCommand('ovn-sbctl', s.sb, s.sbSsl, [
+export async function localNetworks(view: NodeView, s: OvnSettings, chassisUuid: string): Promise<{record: CommandRecord; networks: string[]}> {
+  const record = await ovsdbCommand(view, 'ovn-sbctl', s.sb, s.sbSsl, [
     '--no-leader-only',
     '--columns=logical_port,external_ids',
     'find',
@@ -284,32 +272,35 @@ export async function localNetworks(s: OvnSettings, chassisUuid: string): Promis
 
 /** Everything about one network on this chassis. `ovs` is shared by all networks of a run. */
 export async function collectOvnNetwork(
+  view: NodeView,
   network: string,
   ctx: OvnContext,
   namespaces: CommandRecord,
   shared: OvnShared,
   ovs: CommandRecord,
-  prefetched?: CommandRecord,
 ): Promise<NetworkEvidence> {
   const s = shared.settings
   const ns = ovnMetadataNamespace(network)
   const state = s.statePath
   const notCollected = (path: string): FileRecord => ({path, state: 'not-collected'})
   const [sb, nb, haproxyPidFile, haproxyConfig] = await Promise.all([
-    readSb(s, network),
-    s.nb ? readNb(s.nb, s.nbSsl, network) : undefined,
-    fileRecord(join(state, 'external', 'pids', `${network}.pid.haproxy`)),
-    fileRecord(join(state, 'ovn-metadata-proxy', `${network}.conf`)),
+    readSb(view, s, network),
+    s.nb ? readNb(view, s.nb, s.nbSsl, network) : undefined,
+    view.readFile(join(state, 'external', 'pids', `${network}.pid.haproxy`)),
+    view.readFile(join(state, 'ovn-metadata-proxy', `${network}.conf`)),
   ])
-  const server = haproxyConfig.content ? parseHaproxyConfig(haproxyConfig.content).servers[0]?.address : undefined
-  const upstreamPath = server?.startsWith('/') ? server : s.socket
-  const upstreamSocket = await fileRecord(upstreamPath, {connect: true, read: false})
+  const upstreamPath = upstreamSocketPath(haproxyConfig.content, s.socket)
+  const upstreamSocket = view.connect
+    ? await view.connect(upstreamPath)
+    : {error: 'this source cannot tell whether anything listens on it', path: upstreamPath, state: 'not-collected' as const}
   const pid = pidOf(haproxyPidFile)
-  const proxy = pid === undefined ? undefined : await processRecord(pid, 'proxy', haproxyPidFile.path, true)
+  const found = pid === undefined ? undefined : await view.process(pid, 'proxy', haproxyPidFile.path, {sockets: true})
+  const proxy = found === undefined || notTold(found) ? undefined : found
   // every haproxy naming this network, wherever it runs (the pid file's one among them)
-  const haproxies = await Promise.all(
-    shared.haproxies.filter((h) => h.cmdline.includes(network) && h.pid !== pid).map((h) => processRecord(h.pid, 'proxy', 'ps', false)),
+  const others = await Promise.all(
+    shared.haproxies.filter((h) => h.cmdline.includes(network) && h.pid !== pid).map((h) => view.process(h.pid, 'proxy', 'ps', {sockets: false})),
   )
+  const haproxies = others.filter((h): h is ProcessRecord => !notTold(h))
   const ev: NetworkEvidence = {
     backend: 'ovn',
     config: shared.configs.at(-1) ?? notCollected(OVN_PATHS.agentConfigs[0]),
@@ -338,15 +329,16 @@ export async function collectOvnNetwork(
     upstreamSocket,
   }
   if (!namespaceListed(namespaces, ns)) return ev
-  ev.namespaceInode = await stat(`/run/netns/${ns}`).then(
-    (st) => `net:[${st.ino}]`,
-    () => undefined,
-  )
-  ev.addresses = prefetched ?? (await command('ip', ['-j', '-n', ns, 'addr', 'show']))
-  if (ctx.probe) {
-    const {probeFromNamespace} = await import('../../node/probe.js')
-    ev.probe = await probeFromNamespace(ns)
+  if (view.namespaceInode) ev.namespaceInode = await view.namespaceInode(ns)
+  const argv = ['ip', '-j', '-n', ns, 'addr', 'show']
+  ev.addresses = (await view.command('netns-addresses', argv, {ns})) ?? {
+    argv,
+    exitCode: null,
+    notCollected: 'this source has no such output',
+    stderr: '',
+    stdout: '',
   }
+  if (ctx.probe && view.probe) ev.probe = await view.probe(ns)
   return ev
 }
 
@@ -357,9 +349,21 @@ export function ovnmetaNetworks(names: readonly string[]): string[] {
 
 /** Every network of the run on this chassis (one, or --all: the ovnmeta namespaces and the networks with a VM bound here). */
 export async function collectOvnMany(network: string | undefined, ctx: OvnContext, listNamespaces: () => Promise<CommandRecord>): Promise<NetworkEvidence[]> {
+  // the operator named it: a FIFO, device or directory there is bad input (exit 2), as on the DHCP chain
+  if (ctx.configFile !== undefined) await refuseIrregular(ctx.configFile, TEXT_FILE_MAX_BYTES)
+  return collectOvnNetworks(new LiveView(), network, ctx, listNamespaces())
+}
+
+/** Every network of the run in one view (one, or --all: the ovnmeta namespaces and the networks with a VM bound to this chassis). */
+export async function collectOvnNetworks(
+  view: NodeView,
+  network: string | undefined,
+  ctx: OvnContext,
+  namespaces: CommandRecord | Promise<CommandRecord>,
+): Promise<NetworkEvidence[]> {
   const {parseNetnsList} = await import('../../parse/netns.js')
-  const [shared, listed] = await Promise.all([collectOvnShared(ctx), listNamespaces()])
-  const ovs = await readOvs(shared.settings)
+  const [shared, listed] = await Promise.all([collectOvnShared(view, ctx), namespaces])
+  const ovs = await readOvs(view, shared.settings)
   const s = shared.settings
   if (ctx.configFile === undefined && shared.agents.length === 0 && !s.sources.ovn_sb_connection) {
     // no agent and no config saying where the SB is: where ovn-controller finds it (ovn-remote)
@@ -380,28 +384,23 @@ export async function collectOvnMany(network: string | undefined, ctx: OvnContex
     networks = [network]
   } else {
     const fromNamespaces = ovnmetaNetworks(parseNetnsList(listed.stdout))
-    const local = await bound(shared.settings, ovs)
+    const local = await bound(view, shared.settings, ovs)
     networks = [...new Set([...fromNamespaces, ...local])]
   }
-  const {addressesOf} = await import('../../node/namespaces.js')
   const present = networks.filter((n) => namespaceListed(listed, ovnMetadataNamespace(n)))
-  const batch = network === undefined ? await addressesOf(present.map(ovnMetadataNamespace)) : new Map<string, CommandRecord>()
-  const out: NetworkEvidence[] = []
+  if (network === undefined && view.prefetch) await view.prefetch('netns-addresses', present.map(ovnMetadataNamespace))
   // a few at a time: each is one ovn-sbctl (and ovn-nbctl) plus file reads
-  for (let i = 0; i < networks.length; i += 4) {
-    out.push(...(await Promise.all(networks.slice(i, i + 4).map((n) => collectOvnNetwork(n, ctx, listed, shared, ovs, batch.get(ovnMetadataNamespace(n)))))))
-  }
-  return out
+  return mapBounded(networks, 4, (n) => collectOvnNetwork(view, n, ctx, listed, shared, ovs))
 }
 
 /** The networks with a VM port bound to this chassis (the chassis named by the Open_vSwitch system-id). */
-async function bound(s: OvnSettings, ovs: CommandRecord): Promise<string[]> {
+async function bound(view: NodeView, s: OvnSettings, ovs: CommandRecord): Promise<string[]> {
   const {mapOf, parseOvsdbOutput, strOf} = await import('../../parse/ovsdb.js')
   try {
     const [vs] = parseOvsdbOutput(ovs.stdout)[0]?.rows ?? []
     const systemId = strOf(mapOf(vs?.external_ids)['system-id'])
     if (systemId === undefined) return []
-    const rec = await ovsdbCommand('ovn-sbctl', s.sb, s.sbSsl, [
+    const rec = await ovsdbCommand(view, 'ovn-sbctl', s.sb, s.sbSsl, [
       '--no-leader-only',
       '--columns=_uuid,name',
       'find',
@@ -409,7 +408,7 @@ async function bound(s: OvnSettings, ovs: CommandRecord): Promise<string[]> {
       `name=${JSON.stringify(systemId)}`,
     ])
     const uuid = rec.exitCode === 0 ? strOf(parseOvsdbOutput(rec.stdout)[0]?.rows[0]?._uuid) : undefined
-    return uuid === undefined ? [] : (await localNetworks(s, uuid)).networks
+    return uuid === undefined ? [] : (await localNetworks(view, s, uuid)).networks
   } catch {
     // unreadable OVSDB answers: the namespaces alone say which networks to look at (the checks say why)
     return []

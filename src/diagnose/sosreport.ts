@@ -1,0 +1,57 @@
+/**
+ * A sosreport (an extracted `sos report` directory) read as the evidence a live collect gives: the
+ * sosreport's view (src/sources/sosreport/) under the DHCP agent chain's own collector, the same one
+ * that reads this node. The result is a Snapshot, judged like one (`diagnose --sosreport`).
+ *
+ * What the sosreport lacks becomes evidence that says so ("not in the sosreport"): the checks that
+ * need it skip with that reason instead of judging an empty file. Every secret is redacted as the live
+ * collector does (sos's own masking is not relied on: sos 4.0 on Python 3.11 fails to mask
+ * /etc/neutron, see test/fixtures/sosreport/SOURCES.md).
+ */
+import {resolve} from 'node:path'
+
+import {collectDhcpNetworks, netnsList, qdhcpNetworks, stateNetworks} from '../chains/dhcp-agent/collect.js'
+import {type LayoutName, type Snapshot, SNAPSHOT_FORMAT} from '../evidence/evidence.js'
+import {LAYOUTS} from '../layout.js'
+import {hostOf, openSosreport, type SosreportInfo} from '../sources/sosreport/open.js'
+import {SosView} from '../sources/sosreport/view.js'
+
+export type {SosLayout, SosreportInfo} from '../sources/sosreport/open.js'
+
+export interface SosreportOptions {
+  /** the tool string recorded in the snapshot */
+  tool: string
+}
+
+/**
+ * Read a sosreport directory into a Snapshot of every DHCP network it shows (qdhcp namespaces and
+ * STATE/dhcp/NET directories), with its host and its sos version and layout.
+ */
+export async function readSosreport(dir: string, opts: SosreportOptions): Promise<{snapshot: Snapshot; info: SosreportInfo}> {
+  const {info: base, sos} = await openSosreport(dir)
+  const host = await hostOf(sos)
+  const info: SosreportInfo = {...base, host}
+  const view = new SosView(sos)
+  // Grizzly's names when the report has quantum's trees and not neutron's
+  const layoutName: LayoutName =
+    !(await sos.isDir('etc/neutron')) && ((await sos.isDir('etc/quantum')) || (await sos.isDir('var/lib/quantum'))) ? 'quantum' : 'neutron'
+  const layout = LAYOUTS[layoutName]
+  // the networks: qdhcp-<uuid> namespaces, and STATE/dhcp/<uuid> directories (sos may list fewer namespaces than the node had)
+  const listed = await netnsList(view)
+  const ids = [...new Set([...qdhcpNetworks(listed), ...(await stateNetworks(view, layout.statePath))])].sort()
+  const networks = await collectDhcpNetworks(
+    view,
+    ids,
+    {configFile: layout.agentConfig, layout: layoutName, probe: false, statePath: layout.statePath},
+    {listed},
+  )
+  const snapshot: Snapshot = {
+    format: SNAPSHOT_FORMAT,
+    host,
+    networks,
+    note: `read from sosreport ${resolve(dir)} (sos ${info.version ?? 'of unknown version'}, ${info.layout} layout)`,
+    takenAt: await sos.takenAt(),
+    tool: opts.tool,
+  }
+  return {info, snapshot}
+}
