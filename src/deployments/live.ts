@@ -27,24 +27,27 @@ function scanAgents(proc: string): {pid: number; cmdline: string}[] {
   for (const pid of pids) {
     if (!/^\d+$/.test(pid)) continue
     const cmdline = read(`${proc}/${pid}/cmdline`)
-    if (cmdline !== undefined && agentProgram(cmdline) !== undefined) out.push({cmdline, pid: Number(pid)})
+    // every program of SIGN_PROGRAMS ends in -agent, -server or is ovn-controller: the rest (dnsmasq,
+    // haproxy, one each per network) is passed over without being split
+    if (cmdline === undefined || !/-agent|-server|ovn-controller/.test(cmdline)) continue
+    if (agentProgram(cmdline) !== undefined) out.push({cmdline, pid: Number(pid)})
   }
   return out
 }
 
 /**
- * This node's signs. `known`: agent processes a collection already found (pid and cmdline), so /proc
- * is not walked again; when it holds none (the agents are down, or nothing was collected) /proc is.
+ * This node's signs. `known`: the agent processes a collection already looked for (pid and cmdline,
+ * maybe none: then the marker paths decide), so /proc is not walked again; undefined: walk /proc.
  */
-export function liveSigns(known: {pid: number; cmdline: string}[] = [], proc = '/proc'): NodeSigns {
-  const found = known.length > 0 ? known : scanAgents(proc)
+export function liveSigns(known?: {pid: number; cmdline: string}[], proc = '/proc'): NodeSigns {
+  const found = known ?? scanAgents(proc)
   const seen = new Set<number>()
   const agents: AgentProcess[] = []
   for (const a of found) {
     if (seen.has(a.pid)) continue
     seen.add(a.pid)
     // a recorded pid may have gone and been reused since: only the same command line is that agent
-    if (known.length > 0 && read(`${proc}/${a.pid}/cmdline`) !== a.cmdline) continue
+    if (known && read(`${proc}/${a.pid}/cmdline`) !== a.cmdline) continue
     agents.push({cgroup: read(`${proc}/${a.pid}/cgroup`), cmdline: a.cmdline, environ: read(`${proc}/${a.pid}/environ`), pid: a.pid})
   }
   return {agents, exists: existsSync}

@@ -87,10 +87,13 @@ export async function collectLive(req: LiveRequest): Promise<Snapshot> {
     networks = list ? qdhcpNetworks(list) : [req.network!]
     snap = await collectMany(networks, ctx, {batch: Boolean(list), listed: list, tool: req.tool})
   }
-  // how Neutron is installed here: --deployment, else the signs of the agents just found (their cgroup,
-  // environment, path) and the marker paths; recorded in each network's evidence, which its fixes read
+  // how Neutron is installed here: --deployment, else the signs of the agents the collection found (their
+  // cgroup, environment, path; /proc is walked again only when it looked for none) and the marker paths;
+  // recorded in each network's evidence, which its fixes read
   const [{pickDeployment}, {liveSigns}] = await Promise.all([import('../deployments/detect.js'), import('../deployments/live.js')])
-  const told = pickDeployment(req.deployment, () => liveSigns(snap.networks.flatMap((ev) => [...(ev.agents ?? []), ...(ev.ovn?.agents ?? [])])))
+  const looked = snap.networks.some((ev) => ev.agents !== undefined || ev.ovn !== undefined)
+  const found = snap.networks.flatMap((ev) => [...(ev.agents ?? []), ...(ev.ovn?.agents ?? []), ...(ev.ovn?.controllers ?? [])])
+  const told = pickDeployment(req.deployment, () => liveSigns(looked ? found : undefined))
   for (const ev of snap.networks) Object.assign(ev, {deployment: told.name, deploymentFrom: told.from})
   const {hasCredentials} = await import('../openstack/credentials.js')
   if (req.api && networks.length > 0 && hasCredentials(req.os, process.env)) {

@@ -133,7 +133,7 @@ describe('the deployment, told from the node', () => {
       put(900, {cgroup: '0::/init.scope\n', cmdline: '/sbin/init\0'})
       put(901, {cgroup: HOST_CGROUP, cmdline: DEBIAN_DHCP})
       mkdirSync(join(proc, 'self'))
-      const scanned = liveSigns([], proc)
+      const scanned = liveSigns(undefined, proc)
       expect(scanned.agents.map((a) => a.pid).sort()).toEqual([812, 901])
       expect(scanned.agents.find((a) => a.pid === 812)).toMatchObject({
         cgroup: `0::/system.slice/docker-${ID}.scope\n`,
@@ -149,6 +149,8 @@ describe('the deployment, told from the node', () => {
         proc,
       )
       expect(known.agents.map((a) => a.pid)).toEqual([812])
+      // a collection that looked and found none: /proc is not walked again, the marker paths decide
+      expect(liveSigns([], proc).agents).toEqual([])
     } finally {
       rmSync(proc, {force: true, recursive: true})
     }
