@@ -172,6 +172,11 @@ const networkEvidence = v.pipe(
     statePath: name,
     upstreamSocket: fileRecord,
   }),
+  // before the namespace rule: without its router part an l3-agent network's namespace cannot be told
+  v.forward(
+    v.check((n) => n.backend !== 'l3-agent' || n.router !== undefined, 'required for the l3-agent backend'),
+    ['router'],
+  ),
   v.forward(
     v.check(
       (n) => n.namespace.toLowerCase() === namespaceOf(n),
@@ -185,10 +190,6 @@ const networkEvidence = v.pipe(
   v.forward(
     v.check((n) => (n.backend ?? 'dhcp-agent') !== 'ovn' || n.ovn !== undefined, 'required for the ovn backend'),
     ['ovn'],
-  ),
-  v.forward(
-    v.check((n) => n.backend !== 'l3-agent' || n.router !== undefined, 'required for the l3-agent backend'),
-    ['router'],
   ),
 )
 

@@ -105,6 +105,20 @@ describe('the L3 agent chain on a real router (router-chain.md)', () => {
     expect(doc.ok).toBe(true)
   })
 
+  it("the snapshot schema: the router part is required for the l3-agent backend, its namespace is the router's, its id a UUID", () => {
+    const check = (edit: (ev: NetworkEvidence & Record<string, unknown>) => void) => {
+      const ev = healthy() as NetworkEvidence & Record<string, unknown>
+      edit(ev)
+      return checkSnapshot({format: 'quantum-meta-snapshot/1', host: 'h', networks: [ev], takenAt: 't', tool: 't'})
+    }
+    expect(check((ev) => delete ev.router)).toEqual({field: 'networks[0].router', ok: false, problem: 'required for the l3-agent backend'})
+    expect(check((ev) => (ev.namespace = `qdhcp-${NET}`))).toMatchObject({field: 'networks[0].namespace', ok: false})
+    expect(check((ev) => (ev.router!.id = '../../etc'))).toMatchObject({field: 'networks[0].router.id', ok: false})
+    // no router found: no namespace
+    expect(check((ev) => Object.assign(ev, {namespace: '', router: {...ev.router, id: undefined}}))).toMatchObject({ok: true})
+    expect(check((ev) => Object.assign(ev, {backend: 'dhcp-agent', namespace: ''}))).toMatchObject({field: 'networks[0].namespace', ok: false})
+  })
+
   it('the same rules read from nft (iptables-save showed nothing: rules only in nf_tables) judge the same', () => {
     const ev = healthy()
     ev.router!.rules = [
@@ -201,6 +215,7 @@ describe('the L3 agent chain on a real router (router-chain.md)', () => {
       summary: `nothing accepts connections on ${STATE}/metadata_proxy (ECONNREFUSED): instances get 503 from haproxy`,
     })
     expect(byId(r.findings, 'l3.probe').summary).toMatch(/503: haproxy has no server/)
+    expect(byId(r.findings, 'l3.probe').fix).toMatch(/^systemctl restart neutron-metadata-agent {4}\(and see l3\.upstream: /)
   })
 
   it('f: the L3 agent stopped (haproxy still serves): a warning only, exit-0 healthy as the instance still gets 200', () => {

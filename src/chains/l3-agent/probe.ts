@@ -28,7 +28,8 @@ export const l3Probe: Check = {
       )
     if (p.status === 503) {
       const r = read503(ev, text)
-      return fail(`GET ${p.url} inside ${ev.namespace}: 503: ${r.why}`, evidence, r.fix)
+      // the DHCP chain's reading of a 503, its link names swapped for this chain's
+      return fail(`GET ${p.url} inside ${ev.namespace}: 503: ${r.why}`, evidence, r.fix.replace('proxy.upstream and metadata-agent.config', 'l3.upstream'))
     }
     if (p.status === undefined && p.error?.startsWith('cannot probe')) return skip(p.error, evidence)
     const why: Record<string, string> = {
