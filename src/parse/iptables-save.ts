@@ -61,6 +61,9 @@ export interface Ruleset {
   unknown: number
 }
 
+/** A rule line longer than this is no rule iptables or nft print (theirs are under 1 KB): counted as unknown, not parsed. */
+export const MAX_RULE_LINE = 64 * 1024
+
 const BUILTIN = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'])
 export const isBuiltinChain = (name: string) => BUILTIN.has(name)
 
@@ -199,6 +202,10 @@ export function parseIptablesSave(text: string): Ruleset {
   let tableName = ''
   const lines = splitLines(text)
   for (let n = 0; n < lines.length; n++) {
+    if (lines[n].length > MAX_RULE_LINE) {
+      out.unknown++
+      continue
+    }
     const line = lines[n].trim()
     if (line === '') continue
     if (line.startsWith('#')) {

@@ -8,7 +8,7 @@
 //   	}
 //   }
 // Only the tables of one family are kept (`ip`: IPv4). One pass over the lines, each split once.
-import {type FwChain, type FwRule, type Mark, parseNumber, type Ruleset, tokenize} from './iptables-save.js'
+import {type FwChain, type FwRule, MAX_RULE_LINE, type Mark, parseNumber, type Ruleset, tokenize} from './iptables-save.js'
 import {splitLines, toInt} from './ip-util.js'
 
 const TARGETS: Record<string, string> = {accept: 'ACCEPT', drop: 'DROP', queue: 'QUEUE', reject: 'REJECT', return: 'RETURN'}
@@ -114,6 +114,10 @@ export function parseNftRuleset(text: string, family = 'ip'): Ruleset {
   let skipping = false
   const lines = splitLines(text)
   for (let n = 0; n < lines.length; n++) {
+    if (lines[n].length > MAX_RULE_LINE) {
+      out.unknown++
+      continue
+    }
     const line = lines[n].trim()
     if (line === '' || line.startsWith('#')) continue
     const opens = countOutsideQuotes(line, '{')

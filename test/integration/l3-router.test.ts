@@ -159,6 +159,9 @@ describe.skipIf(!ready)('the L3 agent chain, collected live from a router made o
     expect(r.json.findings.filter((f: {status: string}) => f.status !== 'pass').map((f: {id: string}) => f.id)).toEqual([])
     const probe = r.json.findings.find((f: {id: string}) => f.id === 'l3.probe')
     expect(probe.evidence[0]).toMatch(/GET http:\/\/127\.0\.0\.1:9697\/ \(SO_MARK 0x1\): HTTP 404/)
+    // --all: the networks of this node's routers (here: the DHCP opts of the state path whose gateway a qr- device holds)
+    const all = cli(['diagnose', '--all', '--backend', 'l3-agent', '--config-file', router.config, '--state-path', router.state, '--no-api', '--json'])
+    expect(all.json.networks.map((n: {network: string}) => n.network)).toEqual([router.network])
   })
 
   it('each fault: the instance breaks and diagnose names the link (proxy killed, redirect deleted, metadata agent stopped)', async () => {

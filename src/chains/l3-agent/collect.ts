@@ -107,6 +107,8 @@ interface L3Shared {
   /** the qrouter namespaces' addresses, read once (for finding a router by its qr- device) */
   routerAddresses: Map<string, CommandRecord>
   upstreams: Map<string, Promise<FileRecord>>
+  /** gateway address -> the routers here holding it (addressIndex), built on first use */
+  holders?: Promise<Map<string, {router: string; line: string}[]>>
   api?: {host: string; from: string; call: (path: string) => Promise<{method: string; path: string; status: number; body: string}>; error?: string}
 }
 
@@ -156,22 +158,37 @@ async function collectShared(req: LiveRequest, listNamespaces: () => Promise<Com
   return {agents: found.agents, api, configs, layout, metadataAgentConfig, namespaces, routerAddresses, settings, statePath, upstreams: new Map()}
 }
 
-/** The routers this node has, found by a qr- device holding a gateway IP, or (an HA backup) by keepalived.conf naming it. */
-async function routersHolding(shared: L3Shared, gateways: readonly string[]): Promise<{router: string; line: string}[]> {
-  const out: {router: string; line: string}[] = []
+/**
+ * Which router here holds each address: its qr- devices' IPv4 addresses, and for a router whose qr-
+ * devices hold none (an HA backup) the qr- addresses its keepalived.conf gives the master (read here,
+ * not kept: it may hold the VRRP password). Built once per run, so finding each network's router is a
+ * lookup (--all: networks x routers would be quadratic).
+ */
+async function addressIndex(shared: L3Shared): Promise<Map<string, {router: string; line: string}[]>> {
+  const index = new Map<string, {router: string; line: string}[]>()
+  const add = (address: string, router: string, line: string) => index.set(address, [...(index.get(address) ?? []), {line, router}])
   for (const [ns, rec] of shared.routerAddresses) {
     const router = ns.slice('qrouter-'.length).toLowerCase()
+    let held = 0
     for (const i of parseIpAddr(rec.stdout).filter((x) => x.ifname.startsWith('qr-'))) {
-      const a = i.addresses.find((x) => x.family === 'inet' && gateways.includes(x.local))
-      if (a) out.push({line: `${ns}: ${i.ifname} holds ${a.local}/${a.prefixlen}`, router})
+      for (const a of i.addresses.filter((x) => x.family === 'inet')) {
+        add(a.local, router, `${ns}: ${i.ifname} holds ${a.local}/${a.prefixlen}`)
+        held++
+      }
     }
-    if (out.some((o) => o.router === router)) continue
-    // a backup of an HA router holds no address: its keepalived.conf says which it would take (read here, not kept: it may hold the VRRP password)
+    if (held > 0) continue
     const conf = await fileRecord(join(shared.settings.haConfsPath.value, router, 'keepalived.conf'))
-    const held = conf.content === undefined ? [] : keepalivedAddresses(conf.content).filter((x) => gateways.includes(x.address) && x.dev?.startsWith('qr-'))
-    for (const x of held) out.push({line: `${conf.path}: ${x.address}/${x.prefixlen} dev ${x.dev} (keepalived holds it on the master)`, router})
+    for (const x of conf.content === undefined ? [] : keepalivedAddresses(conf.content).filter((k) => k.dev?.startsWith('qr-')))
+      add(x.address, router, `${conf.path}: ${x.address}/${x.prefixlen} dev ${x.dev} (keepalived holds it on the master)`)
   }
-  return out
+  return index
+}
+
+/** The routers here holding one of the gateways. */
+async function routersHolding(shared: L3Shared, gateways: readonly string[]): Promise<{router: string; line: string}[]> {
+  shared.holders ??= addressIndex(shared)
+  const index = await shared.holders
+  return gateways.flatMap((g) => index.get(g) ?? [])
 }
 
 const notCollected = (path: string): FileRecord => ({path, state: 'not-collected'})
