@@ -5,6 +5,7 @@
 import type {BackendName} from '../evidence/evidence.js'
 import type {Check} from '../checks/types.js'
 import {DHCP_AGENT_CHECKS} from './dhcp-agent/chain.js'
+import {L3_AGENT_CHECKS} from './l3-agent/chain.js'
 import {OVN_CHECKS} from './ovn/chain.js'
 
 export interface Chain {
@@ -22,6 +23,11 @@ export const CHAINS: readonly Chain[] = [
     title: "dhcp-agent: the DHCP agent's isolated metadata (qdhcp-NET namespace, dnsmasq, proxy, metadata agent)",
   },
   {backend: 'ovn', checks: OVN_CHECKS, title: 'ovn: ML2/OVN (neutron-ovn-metadata-agent, OVN DHCP, ovnmeta-NET namespace, haproxy)'},
+  {
+    backend: 'l3-agent',
+    checks: L3_AGENT_CHECKS,
+    title: "l3-agent: a router's metadata proxy (qrouter-ROUTER namespace, redirect to 9697, haproxy, metadata agent)",
+  },
 ]
 
 /** The chain that judges a backend's evidence; undefined when this version has none for it. */

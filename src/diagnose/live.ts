@@ -43,8 +43,9 @@ function running(programs: RegExp): boolean {
 
 /**
  * Which chain serves metadata here: --backend; else the --config-file's name (neutron_ovn_metadata_agent.ini
- * is OVN's); else the network's namespace (qdhcp- or ovnmeta-); else the agents' config files that
- * exist; else a running OVN metadata agent; else the DHCP agent's.
+ * is OVN's, l3_agent.ini the L3 agent's); else the network's namespace (qdhcp- or ovnmeta-), or with neither on
+ * a node with an l3_agent.ini the L3 agent's; else the agents' config files that exist; else a running OVN
+ * metadata agent; else the DHCP agent's.
  */
 export function nodeBackend(
   req: Pick<LiveRequest, 'backend' | 'given' | 'network'>,
@@ -52,10 +53,13 @@ export function nodeBackend(
   isRunning = running,
 ): BackendName {
   if (req.backend) return req.backend
-  if (req.given?.configFile !== undefined) return isOvnAgentConfig(req.given.configFile) ? 'ovn' : 'dhcp-agent'
+  if (req.given?.configFile !== undefined)
+    return isOvnAgentConfig(req.given.configFile) ? 'ovn' : /(^|\/)l3_agent\.ini$/.test(req.given.configFile) ? 'l3-agent' : 'dhcp-agent'
   if (req.network !== undefined) {
     if (exists(`/run/netns/qdhcp-${req.network}`)) return 'dhcp-agent'
     if (exists(`/run/netns/ovnmeta-${req.network}`)) return 'ovn'
+    // no namespace of its own here, on a node with an L3 agent: a router may serve it (the router's chain says)
+    if (exists('/etc/neutron/l3_agent.ini') || exists('/etc/quantum/l3_agent.ini')) return 'l3-agent'
   }
   const dhcp = exists(LAYOUTS.neutron.agentConfig) || exists(LAYOUTS.quantum.agentConfig)
   const ovn = OVN_PATHS.agentConfigs.some((p) => exists(p))
@@ -69,6 +73,7 @@ export function nodeBackend(
 
 export async function collectLive(req: LiveRequest): Promise<Snapshot> {
   const backend = nodeBackend(req)
+  if (backend === 'l3-agent') return (await import('../chains/l3-agent/collect.js')).collectL3Live(req, listNamespaces)
   let networks: string[]
   let evidence: NetworkEvidence[]
   let snap: Snapshot

@@ -13,9 +13,9 @@ export const SNAPSHOT_FORMAT = 'quantum-meta-snapshot/1'
 /** Where the paths say things live: Quantum (Grizzly) or Neutron (../layout.ts knows the paths). */
 export type LayoutName = 'neutron' | 'quantum'
 
-/** How Neutron serves metadata to this network: the DHCP agent's qdhcp namespace, or ML2/OVN's ovnmeta one. */
-export type BackendName = 'dhcp-agent' | 'ovn'
-export const BACKENDS: readonly BackendName[] = ['dhcp-agent', 'ovn']
+/** How Neutron serves metadata to this network: the DHCP agent's qdhcp namespace, ML2/OVN's ovnmeta one, or a router's qrouter one (the L3 agent). */
+export type BackendName = 'dhcp-agent' | 'ovn' | 'l3-agent'
+export const BACKENDS: readonly BackendName[] = ['dhcp-agent', 'ovn', 'l3-agent']
 /** What a network's evidence without a `backend` field (snapshots before it existed) was collected from. */
 export const DEFAULT_BACKEND: BackendName = 'dhcp-agent'
 
@@ -179,6 +179,33 @@ export interface NetworkEvidence {
   api?: ApiEvidence
   /** ML2/OVN only (backend 'ovn'): the chassis, its OVSDB rows and the agent */
   ovn?: OvnEvidence
+  /** the L3 agent only (backend 'l3-agent'): the router serving the network here and what the agent made for it */
+  router?: RouterEvidence
+}
+
+/**
+ * What an L3 agent node shows about a routed network: the router whose interface holds the subnet's
+ * gateway IP, and the agent's work for it. The namespace (qrouter-ROUTER, '' when no router was
+ * found), its addresses, the proxy's pid file, config and process, the metadata agent's socket and
+ * the API answers are in the common fields (`api` gains GET /routers/R and /routers/R/l3-agents).
+ */
+export interface RouterEvidence {
+  /** the router serving the network on this node (a UUID); absent when none was found */
+  id?: string
+  /** how `id` was found: a router interface port holding a gateway IP (API), or a qrouter namespace whose qr- device holds one */
+  foundBy?: 'api' | 'namespace'
+  /** the lines that show it, or where it was looked for when no router was found */
+  found: string[]
+  /** the L3 agent processes found in /proc; absent when not collected */
+  agents?: AgentRecord[]
+  /** the files the agent's settings are read from, in oslo.config's order (the running agent's --config-files, else the defaults), cut to the keys the checks read */
+  configs: FileRecord[]
+  /** inside the namespace: iptables-save, then (when it shows no L3 agent chain) the other iptables backend and `nft list ruleset` */
+  rules?: CommandRecord[]
+  /** keepalived's state for this router here, STATE/ha_confs/ROUTER/state (primary or master, backup, fault) */
+  haState?: FileRecord
+  /** STATE/ha_confs/ROUTER/keepalived.conf, not read (it may hold the VRRP password): present only for an HA router */
+  keepalived?: FileRecord
 }
 
 /**

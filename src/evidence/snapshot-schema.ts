@@ -10,7 +10,7 @@
 import * as v from 'valibot'
 
 import {BACKENDS, DEPLOYMENT_NAMES, type NetworkEvidence, type Snapshot, SNAPSHOT_FORMAT} from './evidence.js'
-import {OVNMETA_NAMESPACE, QDHCP_NAMESPACE, UUID} from './ids.js'
+import {OVNMETA_NAMESPACE, QDHCP_NAMESPACE, QROUTER_NAMESPACE, UUID} from './ids.js'
 
 const kind = (x: unknown) =>
   x === null
@@ -120,6 +120,21 @@ const ovnEvidence = record({
   serverConfig: v.optional(fileRecord),
 })
 
+const routerEvidence = record({
+  agents: v.optional(v.array(agentRecord)),
+  configs: v.array(fileRecord),
+  found: v.array(str),
+  foundBy: v.optional(v.picklist(['api', 'namespace'])),
+  haState: v.optional(fileRecord),
+  id: v.optional(v.pipe(v.string(), v.regex(UUID, 'must be a UUID like 7f81dddf-f7cf-4161-bbae-551f6b32b521'), v.toLowerCase())),
+  keepalived: v.optional(fileRecord),
+  rules: v.optional(v.array(commandRecord)),
+})
+
+/** The namespace a network's evidence must name: qdhcp-NET, ovnmeta-NET, or qrouter-ROUTER ('' when no router was found). */
+const namespaceOf = (n: {backend?: string; network: string; router?: {id?: string}}) =>
+  n.backend === 'l3-agent' ? (n.router?.id ? `qrouter-${n.router.id}` : '') : `${n.backend === 'ovn' ? 'ovnmeta' : 'qdhcp'}-${n.network}`
+
 const networkEvidence = v.pipe(
   record({
     addresses: v.optional(commandRecord),
@@ -141,7 +156,10 @@ const networkEvidence = v.pipe(
     metadataAgentConfig: v.optional(fileRecord),
     namespace: v.pipe(
       v.string(),
-      v.check((n) => QDHCP_NAMESPACE.test(n) || OVNMETA_NAMESPACE.test(n), 'must be qdhcp-<network UUID> or ovnmeta-<network UUID>'),
+      v.check(
+        (n) => QDHCP_NAMESPACE.test(n) || OVNMETA_NAMESPACE.test(n) || QROUTER_NAMESPACE.test(n) || n === '',
+        'must be qdhcp-<network UUID>, ovnmeta-<network UUID> or qrouter-<router UUID>',
+      ),
     ),
     namespaceInode: v.optional(str),
     namespaces: commandRecord,
@@ -151,15 +169,24 @@ const networkEvidence = v.pipe(
     probe: v.optional(probeRecord),
     processes: v.array(processRecord),
     proxyPidFile: fileRecord,
+    router: v.optional(routerEvidence),
     routes: v.optional(commandRecord),
     sockets: v.optional(commandRecord),
     statePath: name,
     upstreamSocket: fileRecord,
   }),
+  // before the namespace rule: without its router part an l3-agent network's namespace cannot be told
+  v.forward(
+    v.check((n) => n.backend !== 'l3-agent' || n.router !== undefined, 'required for the l3-agent backend'),
+    ['router'],
+  ),
   v.forward(
     v.check(
-      (n) => n.namespace.toLowerCase() === `${(n.backend ?? 'dhcp-agent') === 'ovn' ? 'ovnmeta' : 'qdhcp'}-${n.network}`,
-      (issue) => `${(issue.input as {namespace: string}).namespace} is not the namespace of network ${(issue.input as {network: string}).network}`,
+      (n) => n.namespace.toLowerCase() === namespaceOf(n),
+      (issue) =>
+        (issue.input as {backend?: string}).backend === 'l3-agent'
+          ? `${JSON.stringify((issue.input as {namespace: string}).namespace)} is not the namespace of the router the evidence names (qrouter-<router.id>, '' with no router)`
+          : `${(issue.input as {namespace: string}).namespace} is not the namespace of network ${(issue.input as {network: string}).network}`,
     ),
     ['namespace'],
   ),

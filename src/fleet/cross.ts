@@ -12,6 +12,7 @@
 import {dhcpDevice, interfaces, metadataHops, namespaceList, namespaceListHas, restartAgent, shq} from '../checks/derive.js'
 import type {Finding, Status} from '../checks/types.js'
 import {type Agent, list, P, type Port, readAgent, readPort, readSubnet, record} from '../chains/dhcp-agent/api.js'
+import {l3CrossFindings} from '../chains/l3-agent/cross.js'
 import {backendOf} from '../evidence/evidence.js'
 import {isClasslessRoute, parseOpts} from '../parse/opts.js'
 import {serverText} from '../openstack/server-text.js'
@@ -29,10 +30,11 @@ const name = (h: string) => serverText(h, 100)
 const onHost = (host: string, cmd: string) => `on ${shq(host)}: ${cmd}`
 
 export function crossFindings(network: string, hosts: HostEvidence[]): Finding[] {
+  const l3 = l3CrossFindings(hosts)
   const dhcp = hosts.filter((h) => backendOf(h.ev) === 'dhcp-agent')
-  if (dhcp.length === 0) return []
+  if (dhcp.length === 0) return l3
   const out = [optsOwnPort(dhcp), agentsApi(network, dhcp), ipv6Metadata(dhcp)]
-  return out.filter((f): f is Finding => f !== undefined)
+  return [...out.filter((f): f is Finding => f !== undefined), ...l3]
 }
 
 /** The DHCP ports the API answers recorded on any host (the same network: any host's answer will do, all are merged by port id). */

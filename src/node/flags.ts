@@ -15,9 +15,10 @@ export const nodeFlags = {
 /** diagnose and collect, which inspect the whole chain live: the metadata agent's config and the API */
 export const liveFlags = {
   backend: Flags.string({
-    description: "which chain serves metadata here: dhcp-agent (qdhcp namespaces) or ovn (ML2/OVN's ovnmeta namespaces) [default: told from the node]",
+    description:
+      "which chain serves metadata here: dhcp-agent (qdhcp namespaces), ovn (ML2/OVN's ovnmeta namespaces) or l3-agent (a router's qrouter namespace) [default: told from the node]",
     helpValue: 'NAME',
-    options: ['dhcp-agent', 'ovn'],
+    options: ['dhcp-agent', 'ovn', 'l3-agent'],
   }),
   deployment: Flags.string({
     description:

@@ -377,11 +377,20 @@ describe("the project's real Neutron harness node (test/fixtures/node/harness)",
     const ev = (JSON.parse(readFileSync(new URL('../fixtures/node/harness/routed.snapshot.json', import.meta.url), 'utf8')) as Snapshot).networks[0]
     expect(ev.network).toBe('4132cf98-3ed2-4dd2-96da-4c3cfb4adc9c')
     const r = diagnose(ev)
-    expect(r.findings.find((f) => f.status === 'fail')?.id).toBe('opts.metadata-route')
+    // a routed network is no broken DHCP link: no isolated-metadata route is expected there (force_metadata off)
+    expect(r.healthy).toBe(true)
     const f = byId(r.findings, 'opts.metadata-route')
-    expect(f.summary).toMatch(/^169\.254\.169\.254 goes via the subnet gateway 10\.31\.0\.1: a router holds it/)
-    expect(f.fix).not.toContain('printf') // pointing its instances at this DHCP port would take their metadata away
-    expect(f.fix).toContain('quantum-meta enable --force-metadata --restart')
+    expect(f.status).toBe('skip')
+    expect(f.summary).toMatch(/^169\.254\.169\.254 goes via the subnet gateway 10\.31\.0\.1: a router holds it, so the subnet is not isolated/)
+    expect(f.summary).toContain(`quantum-meta diagnose ${ev.network} --backend l3-agent`)
+    // with force_metadata on, every network's route must go via the DHCP port: the gateway route is stale
+    const forced = structuredClone(ev)
+    forced.config.content = forced.config.content!.replace('force_metadata = False', 'force_metadata = True')
+    const ff = byId(diagnose(forced).findings, 'opts.metadata-route')
+    expect(ff.status).toBe('fail')
+    expect(ff.summary).toMatch(/though force_metadata is on/)
+    expect(ff.fix).not.toContain('printf') // pointing its instances at this DHCP port would take their metadata away
+    expect(ff.fix).toContain('quantum-meta enable --force-metadata --restart')
     // the agent ran no proxy for it, as it should: that is no second broken link, and a probe
     // from the qdhcp namespace (refused) says nothing about the router's proxy
     expect(byId(r.findings, 'proxy.running')).toMatchObject({
@@ -389,7 +398,7 @@ describe("the project's real Neutron harness node (test/fixtures/node/harness)",
       summary: expect.stringMatching(/^no metadata proxy, as expected: opts routes 169\.254\.169\.254 via the subnet gateway/),
     })
     expect(byId(r.findings, 'proxy.listening').status).toBe('skip')
-    expect(r.findings.filter((x) => x.status === 'fail').map((x) => x.id)).toEqual(['opts.metadata-route'])
+    expect(r.findings.filter((x) => x.status === 'fail').map((x) => x.id)).toEqual([])
     ev.probe = {argv: ['ip', 'netns', 'exec', ev.namespace, 'GET', 'http://169.254.169.254/'], error: 'refused', ms: 3, url: 'http://169.254.169.254/'}
     expect(byId(diagnose(ev, true).findings, 'probe.http')).toMatchObject({
       status: 'skip',

@@ -132,7 +132,7 @@ describe('a wrong field is exit 2 naming it, never exit 3', () => {
     [
       'a namespace with a shell command',
       (d) => (d.networks[0].namespace = 'qdhcp-x; reboot'),
-      'networks[0].namespace: must be qdhcp-<network UUID> or ovnmeta-<network UUID>',
+      'networks[0].namespace: must be qdhcp-<network UUID>, ovnmeta-<network UUID> or qrouter-<router UUID>',
     ],
     [
       "another network's namespace",

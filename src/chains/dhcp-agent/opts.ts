@@ -13,7 +13,18 @@ import {
   shq,
   sq,
 } from '../../checks/derive.js'
-import {type Check, fail, notJudged, pass, warn} from '../../checks/types.js'
+import {type Check, fail, notJudged, pass, skip, warn} from '../../checks/types.js'
+import {readSettings} from '../../config/dhcp-agent.js'
+import {parseIni} from '../../config/oslo-ini.js'
+
+/** force_metadata in the agent config judged: then every network, routed or not, gets its route via the DHCP port. */
+function forceMetadata(ev: Parameters<Check['run']>[0]): boolean {
+  try {
+    return ev.config.content !== undefined && readSettings(parseIni(ev.config.content)).force_metadata.value === true
+  } catch {
+    return false
+  }
+}
 
 export const optsMetadataRoute: Check = {
   id: 'opts.metadata-route',
@@ -70,8 +81,13 @@ export const optsMetadataRoute: Check = {
       if (routedMetadata(ev)) {
         // Liberty+: a subnet whose gateway a router port holds is not isolated; the agent then
         // routes 169.254.169.254 via that gateway, and the router's metadata proxy answers
+        if (!forceMetadata(ev))
+          return skip(
+            `${METADATA_IP} goes via the subnet gateway ${hops.join(', ')}: a router holds it, so the subnet is not isolated and no route to this DHCP port is expected (force_metadata is off): the router serves metadata (quantum-meta diagnose ${ev.network} --backend l3-agent)`,
+            [...withMeta.map(quote), `${dev.iface.ifname}: ${ips.join(', ')}`],
+          )
         return fail(
-          `${METADATA_IP} goes via the subnet gateway ${hops.join(', ')}: a router holds it, so no subnet is isolated and the router (the L3 agent's metadata proxy), not this DHCP port, serves metadata`,
+          `${METADATA_IP} goes via the subnet gateway ${hops.join(', ')}, though force_metadata is on: every network's route should go via this DHCP port (a router holds the gateway, so the router's metadata proxy serves it meanwhile)`,
           [...withMeta.map(quote), `${dev.iface.ifname}: ${ips.join(', ')}`],
           `check the router's metadata proxy (qrouter namespace); if the router interface is gone, ${restart} (before Rocky the agent rewrites opts only then); to serve metadata from the DHCP port anyway: quantum-meta enable --force-metadata --restart`,
         )

@@ -30,7 +30,7 @@ function novaUrl(ev: NetworkEvidence): string | undefined {
 }
 
 /** Whose 503 this is, by its body: haproxy's (no server), the metadata agent's (no Nova), or unknown. */
-function read503(ev: NetworkEvidence, text: string | undefined): {why: string; fix: string} {
+export function read503(ev: NetworkEvidence, text: string | undefined): {why: string; fix: string} {
   const restart = restartMetadataAgent(ev)
   const ini = ev.metadataAgentConfig?.path ?? "the metadata agent's metadata_agent.ini"
   if (text?.includes(HAPROXY_NO_SERVER)) {

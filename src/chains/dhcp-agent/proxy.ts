@@ -1,17 +1,8 @@
 import type {Socket} from '../../parse/sockets.js'
 import {proxySockets} from '../../checks/sockets.js'
-import {
-  METADATA_IP,
-  clip,
-  notInEvidence,
-  processArgs,
-  processOf,
-  restartAgent,
-  restartMetadataAgent,
-  routedMetadata,
-  upstreamDownAnswer,
-} from '../../checks/derive.js'
-import {type Check, fail, notJudged, pass, skip, warn} from '../../checks/types.js'
+import {METADATA_IP, clip, notInEvidence, processArgs, processOf, restartAgent, routedMetadata} from '../../checks/derive.js'
+import {type Check, fail, notJudged, pass, skip} from '../../checks/types.js'
+import {upstreamFinding} from '../../checks/upstream.js'
 import type {Scope} from '../../deployments/registry.js'
 
 const proxyFix = (ev: Scope) =>
@@ -88,32 +79,6 @@ export const proxyUpstream: Check = {
   needs: ['namespace.exists'],
   title: 'the UNIX socket the proxy forwards to exists and accepts connections',
   run(ev) {
-    const sock = ev.upstreamSocket
-    const fix = `${restartMetadataAgent(ev)}    (it creates ${sock.path}; the DHCP and metadata agents must agree on metadata_proxy_socket and state_path)`
-    const answer = upstreamDownAnswer(ev.layout)
-    if (sock.state === 'not-collected') return skip(notInEvidence(sock))
-    if (sock.state === 'missing')
-      return fail(`the proxy forwards to ${sock.path}, which does not exist: instances get ${answer}`, [`${sock.path}: no such file`], fix)
-    if (sock.state === 'error') return fail(`cannot inspect ${sock.path}: ${sock.error}`, [], fix)
-    if (sock.type !== 'socket') return fail(`${sock.path} is a ${sock.type}, not a UNIX socket: instances get ${answer}`, [`${sock.path}: ${sock.type}`], fix)
-    if (sock.connect === 'EAGAIN') {
-      return warn(
-        `something listens on ${sock.path} but left its accept queue full for ${sock.busyMs ?? 'a'} ms (EAGAIN): the metadata agent is overloaded or hung, and instances wait or get ${answer}`,
-        [`${sock.path}: socket, connect: EAGAIN for ${sock.busyMs ?? '?'} ms`],
-        fix,
-      )
-    }
-    if (sock.connect && sock.connect !== 'ok') {
-      return fail(
-        `nothing accepts connections on ${sock.path} (${sock.connect}): instances get ${answer}`,
-        [`${sock.path}: socket, connect: ${sock.connect}`],
-        fix,
-      )
-    }
-    const busy = sock.busyMs === undefined ? '' : ` after ${sock.busyMs} ms of EAGAIN (accept queue full)`
-    // no connect() in the evidence (an older snapshot; a sosreport, where a listener was seen in its netstat/ss):
-    // the socket is there, whether it accepts connections is not known
-    if (!sock.connect) return pass(`the metadata agent socket ${sock.path} exists (no connection to it is recorded in the evidence)`, [`${sock.path}: socket`])
-    return pass(`the metadata agent socket ${sock.path} accepts connections${busy}`, [`${sock.path}: socket, connect: ${sock.connect}${busy}`])
+    return upstreamFinding(ev.upstreamSocket, ev, 'DHCP')
   },
 }

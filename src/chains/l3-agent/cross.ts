@@ -1,0 +1,49 @@
+/**
+ * What only several hosts of a routed network show: an HA router is served by exactly one keepalived
+ * master (cross.l3-ha-master). None: nothing serves the network's metadata; two: both answer for the
+ * gateway (split brain), and instances reach either.
+ */
+import {clip, shq} from '../../checks/derive.js'
+import type {Finding} from '../../checks/types.js'
+import {backendOf, type NetworkEvidence} from '../../evidence/evidence.js'
+import {serverText} from '../../openstack/server-text.js'
+import {haRole} from './facts.js'
+import {restartL3Agent} from './restart.js'
+
+export function l3CrossFindings(hosts: readonly {host: string; ev: NetworkEvidence}[]): Finding[] {
+  const byRouter = new Map<string, {host: string; ev: NetworkEvidence}[]>()
+  for (const h of hosts) {
+    const id = backendOf(h.ev) === 'l3-agent' ? h.ev.router?.id : undefined
+    if (id !== undefined) byRouter.set(id, [...(byRouter.get(id) ?? []), h])
+  }
+  const out: Finding[] = []
+  for (const [router, hs] of byRouter) {
+    const states = hs.map((h) => ({h, state: h.ev.router?.haState}))
+    const ha = states.filter((s) => s.state?.state === 'present' && s.state.content !== undefined)
+    if (ha.length === 0) continue
+    const role = (s: (typeof ha)[number]) => haRole(s.state!.content!)
+    const evidence = ha.map((s) => `${serverText(s.h.host, 100)}: ${s.state!.path}: ${clip(s.state!.content!.trim(), 40)}`)
+    const masters = ha.filter((s) => role(s) === 'master')
+    const id = 'cross.l3-ha-master'
+    if (masters.length === 1) {
+      out.push({evidence, id, status: 'pass', summary: `${serverText(masters[0].h.host, 100)} is the one master of HA router ${router}`})
+    } else if (masters.length === 0) {
+      out.push({
+        evidence,
+        fix: `on each host: ip netns exec qrouter-${router} ip link    (the ha- device must be up on the HA network; then ${restartL3Agent(hs[0].ev)})`,
+        id,
+        status: 'fail',
+        summary: `no host is the master of HA router ${router} (${ha.length} seen): none serves the network's metadata`,
+      })
+    } else {
+      out.push({
+        evidence,
+        fix: `on ${shq(masters[1].h.host)}: ${restartL3Agent(masters[1].h.ev)}    (keepalived there rejoins as backup once it hears the other master on the HA network)`,
+        id,
+        status: 'fail',
+        summary: `${masters.map((m) => serverText(m.h.host, 100)).join(' and ')} are all master of HA router ${router}: both hold the gateway (the HA network between them is cut)`,
+      })
+    }
+  }
+  return out
+}
