@@ -94,11 +94,7 @@ export const l3Namespace: Check = {
           `openstack network agent list --agent-type l3    (then: openstack network agent add router --l3 AGENT ${id})`,
         )
     }
-    return fail(
-      `no namespace ${ns} on this node: the router is not set up here`,
-      evidence,
-      `${restartL3Agent(ev)}    (its full sync re-creates the namespace)`,
-    )
+    return fail(`no namespace ${ns} on this node: the router is not set up here`, evidence, `${restartL3Agent(ev)}    (its full sync re-creates the namespace)`)
   },
 }
 
