@@ -6,8 +6,12 @@
  * ovn backend), a pid a whole number.
  * Unknown fields are ignored (a newer collector may add some); every field the current collector
  * writes is described, so every snapshot it writes reads back.
+ * What passes is redacted as collect redacts (config/secrets.ts): a snapshot from an older version, a
+ * hand edit or a hostile host over ssh prints no password in the table, --json or JUnit.
  */
 import * as v from 'valibot'
+
+import {redactEvidence} from '../config/secrets.js'
 
 import {BACKENDS, type NetworkEvidence, type Snapshot, SNAPSHOT_FORMAT} from './evidence.js'
 import {OVNMETA_NAMESPACE, QDHCP_NAMESPACE, UUID} from './ids.js'
@@ -225,10 +229,15 @@ function describeIssue(issue: v.BaseIssue<unknown>): string {
 
 export type SnapshotCheck = {ok: true; snapshot: Snapshot} | {ok: false; field: string; problem: string}
 
-/** Validate a parsed JSON document as a snapshot: the snapshot (ids lower-cased), or the first problem. */
+/** Validate a parsed JSON document as a snapshot: the snapshot (ids lower-cased, secrets redacted), or the first problem. */
 export function checkSnapshot(doc: unknown): SnapshotCheck {
   const r = v.safeParse(snapshot, doc, {abortEarly: true})
-  if (r.success) return {ok: true, snapshot: r.output}
+  if (r.success) {
+    // redacted on read, as the sosreport reader does: whoever wrote it, no secret in it is printed
+    const seen = new WeakSet<object>()
+    for (const ev of r.output.networks) redactEvidence(ev, seen)
+    return {ok: true, snapshot: r.output}
+  }
   const issue = r.issues[0]
   return {field: fieldPath(issue), ok: false, problem: describeIssue(issue)}
 }
