@@ -16,8 +16,9 @@
 import {spawn} from 'node:child_process'
 
 import {type Snapshot, SNAPSHOT_FORMAT} from '../evidence/evidence.js'
+import {redactUrlUserinfo} from '../config/secrets.js'
 import {usageError} from '../errors.js'
-import {debug} from '../output.js'
+import {debug, redact} from '../output.js'
 import {formatBytes, SNAPSHOT_MAX_BYTES} from '../system/read-file.js'
 import type {HostInput} from './types.js'
 
@@ -113,9 +114,69 @@ interface Spawned {
   overflow: boolean
 }
 
+/** A word a shell reads as a variable assignment in front of a command (`OS_PASSWORD=x quantum-meta`). */
+const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=/
+/** ssh's SetEnv option, as `-o SetEnv=...` or `-o "SetEnv ..."` */
+const SET_ENV = /^\s*setenv\s*[=\s]/i
+
+/** The variable names of a SetEnv value (`A=1 "B=two words"`), without their values. */
+function setEnvNames(value: string): string[] {
+  return [...value.matchAll(/(?:^|\s)"?([A-Za-z_][A-Za-z0-9_]*)=/g)].map((m) => m[1])
+}
+
+/**
+ * ssh's argv as --debug shows it: an environment value is shown as `***` (the names stay), in `-o
+ * SetEnv=...` and in the remote command's `NAME=value` words, whatever the name; a secret-named
+ * value anywhere else too (`--password=x`).
+ */
+export function shownArgv(args: readonly string[]): string[] {
+  const dest = args.indexOf('--')
+  return args.map((a, i) => {
+    if (i > 0 && args[i - 1] === '-o' && (dest < 0 || i < dest) && SET_ENV.test(a))
+      return `SetEnv=${setEnvNames(a.replace(SET_ENV, ''))
+        .map((n) => `${n}=***`)
+        .join(' ')}`
+    if (dest >= 0 && i > dest + 1) {
+      const m = ASSIGNMENT.exec(a)
+      if (m) return `${m[1]}=***`
+    }
+    // `--os-password x`: the word after a secret-named flag
+    return i > 0 && redact([args[i - 1], a])[1] !== a ? '***' : redact([a])[0]
+  })
+}
+
+/**
+ * The values this run hands to the remote environment (SetEnv's, the remote command's `NAME=value`
+ * words): hidden from every message about the host, in case the remote prints one back. Values
+ * shorter than 4 characters are left (hiding `1` would garble every message).
+ */
+export function handedValues(opts: Pick<SshCollectOptions, 'sshOptions'>, command: readonly string[]): string[] {
+  const values: string[] = []
+  for (const o of opts.sshOptions) {
+    if (!SET_ENV.test(o)) continue
+    for (const m of o.replace(SET_ENV, '').matchAll(/(?:^|\s)"?[A-Za-z_][A-Za-z0-9_]*=("[^"]*"|\S*)/g)) values.push(m[1].replace(/^"|"$/g, ''))
+  }
+  for (const w of command) {
+    const m = ASSIGNMENT.exec(w)
+    if (m) values.push(w.slice(m[0].length))
+  }
+  return values.filter((v) => v.length >= 4).sort((a, b) => b.length - a.length)
+}
+
+/** The command the remote shell looks for: past `NAME=value` words (and `env` with its own). */
+export function commandName(command: readonly string[]): string {
+  let i = 0
+  while (i < command.length && ASSIGNMENT.test(command[i])) i++
+  if (command[i] === 'env') {
+    i++
+    while (i < command.length && (ASSIGNMENT.test(command[i]) || command[i].startsWith('-'))) i++
+  }
+  return command[i] ?? command.at(-1) ?? ''
+}
+
 /** ssh with an argument array; stdout capped at the snapshot cap, stopped by PID at the timeout. */
 function spawnSsh(args: string[], timeoutMs: number, stdoutMax: number): Promise<Spawned> {
-  debug(`run ssh ${args.map(shellQuote).join(' ')}`)
+  debug(`run ssh ${shownArgv(args).map(shellQuote).join(' ')}`)
   return new Promise((resolve) => {
     const child = spawn('ssh', args, {stdio: ['ignore', 'pipe', 'pipe']})
     const out: Buffer[] = []
@@ -202,8 +263,16 @@ export function remoteWords(remoteCommand: string[], network: string | undefined
   return [...(user === 'root' ? [] : ['sudo', '-n']), ...remoteCommand, 'collect', network ?? '--all']
 }
 
-/** One host: its snapshot, or why there is none (one line). */
+/** One host: its snapshot, or why there is none (one line, no value handed to the remote, no URL password). */
 export async function collectOne(host: string, network: string | undefined, command: string[], opts: SshCollectOptions): Promise<HostInput> {
+  const r = await collectFrom(host, network, command, opts)
+  if (r.error === undefined) return r
+  let error = r.error
+  for (const value of handedValues(opts, command)) error = error.replaceAll(value, '***')
+  return {...r, error: redactUrlUserinfo(error)}
+}
+
+async function collectFrom(host: string, network: string | undefined, command: string[], opts: SshCollectOptions): Promise<HostInput> {
   const started = Date.now()
   const who = await loginUser(host, opts)
   if ('error' in who) return {error: who.error, host}
@@ -216,7 +285,7 @@ export async function collectOne(host: string, network: string | undefined, comm
   if (r.overflow) return {error: `${host} printed more than ${formatBytes(SNAPSHOT_MAX_BYTES)}, more than a snapshot may be`, host}
   // 255: ssh's own failure (unreachable, host key, permission denied): its message as it is
   if (r.exitCode === 255) return {error: lastLine(r.stderr) || `ssh to ${host} failed (exit 255)`, host}
-  if (r.exitCode === 127) return {error: `${command[0]} not found on ${host} (exit 127)${lastLine(r.stderr) ? `: ${lastLine(r.stderr)}` : ''}`, host}
+  if (r.exitCode === 127) return {error: `${commandName(command)} not found on ${host} (exit 127)${lastLine(r.stderr) ? `: ${lastLine(r.stderr)}` : ''}`, host}
   if (r.exitCode === 1 && who.user !== 'root' && /sudo/i.test(r.stderr) && r.stdout.length === 0) {
     return {error: `sudo -n refused on ${host} for ${who.user}: ${lastLine(r.stderr)}`, host}
   }
