@@ -174,11 +174,41 @@ export function commandName(command: readonly string[]): string {
   return command[i] ?? command.at(-1) ?? ''
 }
 
-/** ssh with an argument array; stdout capped at the snapshot cap, stopped by PID at the timeout. */
+/** After SIGTERM to an ssh's process group, how long before SIGKILL. */
+const KILL_GRACE_MS = 2000
+/**
+ * After ssh has exited, how long its pipes may stay open: a helper it left (a ProxyCommand that
+ * forked, in the group or out of it) may hold them for ever, and what ssh wrote is read by then.
+ */
+const PIPE_GRACE_MS = 1000
+
+/** The process groups of the ssh processes still running (each ssh leads its own). */
+const sshGroups = new Set<number>()
+
+/** Signal a process group we started (ESRCH: it is gone). */
+function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pgid, signal)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/**
+ * ssh with an argument array; stdout capped at the snapshot cap. ssh leads a process group of its
+ * own (spawned detached: a new session), so at the timeout the whole group is stopped (SIGTERM,
+ * SIGKILL 2 s later): a ProxyCommand and whatever it forked, not only ssh. The answer is settled
+ * when the pipes close, or at most 1 s after ssh exited (or after the SIGKILL): a helper that left
+ * the group still holding the pipes does not hold the run. Whatever of the group outlives ssh is
+ * stopped too: no process this run started is left behind.
+ */
 function spawnSsh(args: string[], timeoutMs: number, stdoutMax: number): Promise<Spawned> {
   debug(`run ssh ${shownArgv(args).map(shellQuote).join(' ')}`)
   return new Promise((resolve) => {
-    const child = spawn('ssh', args, {stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn('ssh', args, {detached: true, stdio: ['ignore', 'pipe', 'pipe']})
+    const pgid = child.pid
+    if (pgid !== undefined) sshGroups.add(pgid)
     const out: Buffer[] = []
     const err: Buffer[] = []
     let outSize = 0
@@ -186,11 +216,35 @@ function spawnSsh(args: string[], timeoutMs: number, stdoutMax: number): Promise
     let timedOut = false
     let overflow = false
     let startError: string | undefined
+    let exit: {code: number | null; signal: NodeJS.Signals | null} | undefined
     let forceKill: NodeJS.Timeout | undefined
+    let pipeGrace: NodeJS.Timeout | undefined
+    let settled = false
+    const settle = () => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      clearTimeout(forceKill)
+      clearTimeout(pipeGrace)
+      if (pgid !== undefined) sshGroups.delete(pgid)
+      child.stdout.destroy()
+      child.stderr.destroy()
+      resolve({
+        exitCode: exit?.code ?? null,
+        overflow,
+        signal: exit?.signal ?? null,
+        startError,
+        stderr: Buffer.concat(err).toString('utf8'),
+        stdout: Buffer.concat(out),
+        timedOut,
+      })
+    }
     const stop = () => {
-      // the child we spawned, by its PID (ChildProcess.kill)
-      child.kill('SIGTERM')
-      forceKill ??= setTimeout(() => child.kill('SIGKILL'), 2000)
+      if (pgid !== undefined) signalGroup(pgid, 'SIGTERM')
+      forceKill ??= setTimeout(() => {
+        if (pgid !== undefined) signalGroup(pgid, 'SIGKILL')
+        pipeGrace ??= setTimeout(settle, PIPE_GRACE_MS)
+      }, KILL_GRACE_MS)
     }
     child.stdout.on('data', (b: Buffer) => {
       outSize += b.length
@@ -215,10 +269,15 @@ function spawnSsh(args: string[], timeoutMs: number, stdoutMax: number): Promise
           ? 'ssh is not installed here (the OpenSSH client is needed: apt-get install openssh-client)'
           : `ssh could not start: ${e.code ?? e.message}`
     })
+    child.on('exit', (code, signal) => {
+      exit = {code, signal}
+      // what ssh left in its group (a forked ProxyCommand helper) goes with it
+      if (pgid !== undefined && signalGroup(pgid, 0)) signalGroup(pgid, 'SIGTERM')
+      pipeGrace ??= setTimeout(settle, PIPE_GRACE_MS)
+    })
     child.on('close', (code, signal) => {
-      clearTimeout(timer)
-      if (forceKill) clearTimeout(forceKill)
-      resolve({exitCode: code, overflow, signal, startError, stderr: Buffer.concat(err).toString('utf8'), stdout: Buffer.concat(out), timedOut})
+      exit ??= {code, signal}
+      settle()
     })
   })
 }

@@ -1,0 +1,84 @@
+// Issue 22 classes 5, 10, 11: what the ssh transport leaves running, and when it lets go. ssh is a
+// stand-in on PATH (test/helpers/fake-ssh.ts) that behaves per destination: a healthy host prints a
+// snapshot; `stuck` forks a helper holding ssh's pipes (as a ProxyCommand helper that forks does)
+// and hangs; `escaped` leaves a helper in its own session holding the pipes (out of reach of any
+// process-group kill). Each records its pids, so the test can tell whether they were stopped.
+import {spawn} from 'node:child_process'
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterAll, describe, expect, it} from 'vitest'
+
+import {BIN, ROOT, type CliResult} from '../helpers/cli.js'
+import {fakeSsh} from '../helpers/fake-ssh.js'
+import {alive} from '../helpers/proc.js'
+
+const NET = '01cce415-8e2b-4096-92b5-7acc67163d79'
+const SNAP = `${ROOT}examples/grizzly-seed.snapshot.json`
+const dir = mkdtempSync(join(tmpdir(), 'qm-ssh-proc-'))
+const pidsOf = (name: string): number[] => (existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8').split('\n').filter(Boolean).map(Number) : [])
+afterAll(() => {
+  // what a failing run may have left: only the pids our stand-in recorded
+  for (const f of ['ssh.pid', 'helper.pid', 'escaped.pid'])
+    for (const pid of pidsOf(f))
+      try {
+        process.kill(pid, 'SIGKILL')
+      } catch {}
+  rmSync(dir, {force: true, recursive: true})
+})
+
+const env = fakeSsh(
+  dir,
+  `dest=; prev=; for a in "$@"; do [ "$prev" = -- ] && dest=$a; prev=$a; done
+echo $$ >> ${dir}/ssh.pid
+case "$dest" in
+  stuck) (sleep 60; echo late) & echo $! >> ${dir}/helper.pid; sleep 60 ;;
+  escaped) setsid sleep 60 & echo $! >> ${dir}/escaped.pid; sleep 60 ;;
+  *) cat ${SNAP} ;;
+esac`,
+)
+
+/** The built CLI, without blocking, killed after `limitMs`; with its pid, to signal it. */
+function run(args: string[], limitMs = 25_000): {pid: number; done: Promise<CliResult & {ms: number; signal: NodeJS.Signals | null}>} {
+  const t0 = Date.now()
+  const child = spawn(process.execPath, [BIN, ...args], {env: {...process.env, NO_COLOR: '1', ...env}, stdio: ['ignore', 'pipe', 'pipe']})
+  const timer = setTimeout(() => child.kill('SIGKILL'), limitMs)
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d) => (stdout += d))
+  child.stderr.on('data', (d) => (stderr += d))
+  const done = new Promise<CliResult & {ms: number; signal: NodeJS.Signals | null}>((resolve) =>
+    child.on('close', (status, signal) => {
+      clearTimeout(timer)
+      let json
+      try {
+        json = JSON.parse(stdout)
+      } catch {}
+      resolve({json, ms: Date.now() - t0, signal, status, stderr, stdout})
+    }),
+  )
+  return {done, pid: child.pid!}
+}
+
+describe('--host-timeout bounds the run (class 5)', () => {
+  it('a host whose ssh forked a helper holding its pipes is stopped at the timeout, helper and all; the healthy host after it is judged', async () => {
+    const r = await run(['diagnose', NET, '--host', 'stuck,healthy', '--parallel', '1', '--host-timeout', '3', '--no-api', '--json']).done
+    expect(r.status).toBe(3)
+    expect(r.json.hosts.map((h: {host: string; reachable: boolean; error?: string}) => [h.host, h.reachable, h.error])).toEqual([
+      ['stuck', false, 'stuck did not answer within 3 s (ssh stopped)'],
+      ['healthy', true, undefined],
+    ])
+    // 3 s, then at most the grace before SIGKILL: not the helper's 60 s
+    expect(r.ms).toBeLessThan(20_000)
+    const helpers = pidsOf('helper.pid')
+    expect(helpers).toHaveLength(1)
+    expect(alive(helpers[0])).toBe(false)
+  })
+
+  it('a helper that left the process group still holding the pipes does not hold the run', async () => {
+    const r = await run(['diagnose', NET, '--host', 'escaped', '--host-timeout', '3', '--no-api', '--json']).done
+    expect(r.status).toBe(3)
+    expect(r.json.hosts[0].error).toBe('escaped did not answer within 3 s (ssh stopped)')
+    expect(r.ms).toBeLessThan(20_000)
+  })
+})
