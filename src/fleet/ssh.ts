@@ -185,6 +185,24 @@ const PIPE_GRACE_MS = 1000
 /** The process groups of the ssh processes still running (each ssh leads its own). */
 const sshGroups = new Set<number>()
 
+/**
+ * SIGINT, SIGTERM or SIGHUP to quantum-meta: each ssh group still running is sent SIGTERM first, then
+ * quantum-meta dies of the signal as it would have (exit 130/143 to a shell). ssh leads its own group,
+ * outside the terminal's, so Ctrl-C reaches it only this way; a CI runner's SIGTERM never did.
+ */
+let onSignalsSet = false
+function stopGroupsOnSignals(): void {
+  if (onSignalsSet) return
+  onSignalsSet = true
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      for (const pgid of sshGroups) signalGroup(pgid, 'SIGTERM')
+      // no listener is left for it now: the default action, as without this handler
+      process.kill(process.pid, signal)
+    })
+  }
+}
+
 /** Signal a process group we started (ESRCH: it is gone). */
 function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   try {
@@ -206,6 +224,7 @@ function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
 function spawnSsh(args: string[], timeoutMs: number, stdoutMax: number): Promise<Spawned> {
   debug(`run ssh ${shownArgv(args).map(shellQuote).join(' ')}`)
   return new Promise((resolve) => {
+    stopGroupsOnSignals()
     const child = spawn('ssh', args, {detached: true, stdio: ['ignore', 'pipe', 'pipe']})
     const pgid = child.pid
     if (pgid !== undefined) sshGroups.add(pgid)

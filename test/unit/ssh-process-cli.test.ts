@@ -4,36 +4,41 @@
 // and hangs; `escaped` leaves a helper in its own session holding the pipes (out of reach of any
 // process-group kill). Each records its pids, so the test can tell whether they were stopped.
 import {spawn} from 'node:child_process'
-import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 
 import {BIN, ROOT, type CliResult} from '../helpers/cli.js'
 import {fakeSsh} from '../helpers/fake-ssh.js'
-import {alive} from '../helpers/proc.js'
+import {alive, childrenOf} from '../helpers/proc.js'
 
 const NET = '01cce415-8e2b-4096-92b5-7acc67163d79'
 const SNAP = `${ROOT}examples/grizzly-seed.snapshot.json`
 const dir = mkdtempSync(join(tmpdir(), 'qm-ssh-proc-'))
+/** The pids the stand-in recorded: `DEST.ssh` (ssh itself), `DEST.helper` (what it left running). */
 const pidsOf = (name: string): number[] => (existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8').split('\n').filter(Boolean).map(Number) : [])
+/** A pid and its descendants. */
+const tree = (pid: number): number[] => [pid, ...childrenOf(pid).flatMap(tree)]
 afterAll(() => {
-  // what a failing run may have left: only the pids our stand-in recorded
-  for (const f of ['ssh.pid', 'helper.pid', 'escaped.pid'])
-    for (const pid of pidsOf(f))
-      try {
-        process.kill(pid, 'SIGKILL')
-      } catch {}
+  // what a failing run may have left: the pids our stand-in recorded, and their children
+  const left = readdirSync(dir)
+    .filter((n) => n.endsWith('.ssh') || n.endsWith('.helper'))
+    .flatMap((f) => pidsOf(f).flatMap(tree))
+  for (const pid of left)
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {}
   rmSync(dir, {force: true, recursive: true})
 })
 
 const env = fakeSsh(
   dir,
   `dest=; prev=; for a in "$@"; do [ "$prev" = -- ] && dest=$a; prev=$a; done
-echo $$ >> ${dir}/ssh.pid
+echo $$ >> ${dir}/$dest.ssh
 case "$dest" in
-  stuck) (sleep 60; echo late) & echo $! >> ${dir}/helper.pid; sleep 60 ;;
-  escaped) setsid sleep 60 & echo $! >> ${dir}/escaped.pid; sleep 60 ;;
+  stuck*) (sleep 60; echo late) & echo $! >> ${dir}/$dest.helper; sleep 60 ;;
+  escaped) setsid sleep 60 & echo $! >> ${dir}/$dest.helper; sleep 60 ;;
   *) cat ${SNAP} ;;
 esac`,
 )
@@ -70,7 +75,7 @@ describe('--host-timeout bounds the run (class 5)', () => {
     ])
     // 3 s, then at most the grace before SIGKILL: not the helper's 60 s
     expect(r.ms).toBeLessThan(20_000)
-    const helpers = pidsOf('helper.pid')
+    const helpers = pidsOf('stuck.helper')
     expect(helpers).toHaveLength(1)
     expect(alive(helpers[0])).toBe(false)
   })
@@ -81,4 +86,26 @@ describe('--host-timeout bounds the run (class 5)', () => {
     expect(r.json.hosts[0].error).toBe('escaped did not answer within 3 s (ssh stopped)')
     expect(r.ms).toBeLessThan(20_000)
   })
+})
+
+describe('a signal to quantum-meta ends its ssh children (class 10)', () => {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`${signal}: every ssh it started and what they forked are gone; it dies of the signal`, async () => {
+      const hosts = [1, 2].map((i) => `stuck-${signal}-${i}`)
+      const cli = run(['diagnose', NET, '--host', hosts.join(','), '--no-api', '--json'])
+      // both hosts' ssh started, each with its helper
+      const t0 = Date.now()
+      while (hosts.some((h) => pidsOf(`${h}.helper`).length === 0) && Date.now() - t0 < 15_000) await new Promise((r) => setTimeout(r, 100))
+      const ours = hosts.flatMap((h) => [...pidsOf(`${h}.ssh`), ...pidsOf(`${h}.helper`)])
+      expect(ours).toHaveLength(4)
+      process.kill(cli.pid, signal)
+      const r = await cli.done
+      expect(r.signal).toBe(signal)
+      expect(r.ms).toBeLessThan(20_000)
+      // SIGTERM reaches them at once: give them a moment to go
+      const t1 = Date.now()
+      while (ours.some((p) => alive(p)) && Date.now() - t1 < 3000) await new Promise((r) => setTimeout(r, 100))
+      expect(ours.filter((p) => alive(p))).toEqual([])
+    })
+  }
 })
