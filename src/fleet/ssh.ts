@@ -39,6 +39,9 @@ export interface SshCollectOptions {
   onHost?: (input: HostInput, done: number, total: number) => void
 }
 
+/** The longest --host-timeout (and --connect-timeout), seconds: what a Node timer holds (2^31-1 ms). */
+export const MAX_TIMEOUT_S = 2_147_483
+
 export const SSH_DEFAULTS = {connectTimeoutS: 10, hostTimeoutS: 120, parallel: 16, remoteCommand: 'quantum-meta'} as const
 
 /** What ssh may print on stderr that is kept (its last line is the message shown). */
@@ -394,6 +397,13 @@ export async function collectOverSsh(hosts: string[], network: string | undefine
   const command = splitWords(opts.remoteCommand)
   if (!Number.isInteger(opts.parallel) || opts.parallel < 1)
     throw usageError('bad-parallel', `--parallel must be a whole number of 1 or more, got ${opts.parallel}`)
+  // a Node timer holds at most 2^31-1 ms: beyond it, it fires after 1 ms (every host stopped at once)
+  for (const [flag, value] of [
+    ['--host-timeout', opts.hostTimeoutS],
+    ['--connect-timeout', opts.connectTimeoutS],
+  ] as const)
+    if (!Number.isInteger(value) || value < 1 || value > MAX_TIMEOUT_S)
+      throw usageError('bad-timeout', `${flag} must be a whole number of seconds from 1 to ${MAX_TIMEOUT_S} (about 24 days), got ${value}`)
   const results: HostInput[] = Array.from({length: hosts.length})
   let next = 0
   let done = 0

@@ -9,6 +9,8 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 
+import {QmError} from '../../src/errors.js'
+import {collectOverSsh, SSH_DEFAULTS} from '../../src/fleet/ssh.js'
 import {BIN, ROOT, type CliResult} from '../helpers/cli.js'
 import {fakeSsh} from '../helpers/fake-ssh.js'
 import {alive, childrenOf} from '../helpers/proc.js'
@@ -108,4 +110,31 @@ describe('a signal to quantum-meta ends its ssh children (class 10)', () => {
       expect(ours.filter((p) => alive(p))).toEqual([])
     })
   }
+})
+
+describe('--host-timeout and --connect-timeout beyond a timer (class 11)', () => {
+  it('--host-timeout 2147484 (more than a Node timer holds) is exit 2 in one line, before any ssh runs', async () => {
+    for (const flag of ['--host-timeout', '--connect-timeout']) {
+      const r = await run(['diagnose', NET, '--host', `never-${flag.slice(2)}`, '--no-api', flag, '2147484']).done
+      expect(r.status).toBe(2)
+      expect(r.stdout).toBe('')
+      expect(r.stderr).toBe(`quantum-meta: Parsing ${flag} Expected an integer less than or equal to 2147483 but received: 2147484\n`)
+      expect(existsSync(join(dir, `never-${flag.slice(2)}.ssh`))).toBe(false)
+    }
+  })
+
+  it('collectOverSsh itself refuses a timeout no timer holds (exit 2), before any ssh runs', async () => {
+    for (const bad of [{hostTimeoutS: 2_147_484}, {connectTimeoutS: 2_147_484}, {hostTimeoutS: 0}]) {
+      const e = await collectOverSsh(['never-api'], NET, {...SSH_DEFAULTS, sshOptions: [], ...bad}).catch((error: QmError) => error)
+      expect(e).toBeInstanceOf(QmError)
+      expect((e as QmError).exit).toBe(2)
+    }
+    expect(existsSync(join(dir, 'never-api.ssh'))).toBe(false)
+  })
+
+  it('--host-timeout 2147483, the most: a healthy host is judged, no overflow warning', async () => {
+    const r = await run(['diagnose', NET, '--host', 'healthy', '--no-api', '--host-timeout', '2147483']).done
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+  })
 })
