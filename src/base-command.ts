@@ -67,11 +67,18 @@ export abstract class QmCommand extends Command {
     throw new ExitError(doc.exit)
   }
 
-  /** oclif's parse, and: a path flag (a FILE or DIR value) given empty is bad usage, never a path. */
+  /**
+   * oclif's parse, and:
+   * - a missing argument is never read from stdin (oclif reads it from a piped or redirected stdin:
+   *   under `bash < job.sh` that swallowed the rest of the script and printed it back);
+   * - a path flag (a FILE or DIR value) given empty is bad usage, never a path.
+   */
   protected override async parse<F extends Values, B extends Values, A extends Values>(
     options?: Interfaces.Input<F, B, A>,
     argv?: string[],
   ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const argDefs = (options ?? (this.ctor as Partial<Interfaces.Input<F, B, A>>)).args as Record<string, {ignoreStdin?: boolean}> | undefined
+    for (const def of Object.values(argDefs ?? {})) def.ignoreStdin = true
     const out = await super.parse(options, argv)
     const defs = {...options?.baseFlags, ...options?.flags} as Record<string, {helpValue?: string | string[]}>
     for (const [name, def] of Object.entries(defs)) {

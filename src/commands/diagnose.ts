@@ -48,7 +48,7 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
       description: 'every network this node serves, one row each (qdhcp namespaces; on OVN the ovnmeta namespaces and the networks with a VM bound here)',
       exclusive: ['snapshot'],
     }),
-    'connect-timeout': Flags.integer({description: "with --host: ssh's ConnectTimeout, seconds", helpValue: 'S', min: 1}),
+    'connect-timeout': Flags.integer({description: "with --host: ssh's ConnectTimeout, seconds", helpValue: 'S', max: 2_147_483, min: 1}),
     check: Flags.string({description: 'run only these checks (repeatable; see --list-checks)', helpValue: 'ID', multiple: true}),
     format: Flags.string({
       default: 'table',
@@ -66,7 +66,12 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
       description:
         "ask the API which hosts serve the network (its DHCP agents' `host`; on ML2/OVN the chassis its VM ports are bound to; with --all every host of a DHCP or OVN metadata agent) and diagnose it on each over ssh, as with --host (which may add more); the API's host names are the ssh destinations (map them in ~/.ssh/config); its answers are used for the API checks of hosts that recorded none",
     }),
-    'host-timeout': Flags.integer({description: 'with --host: the most one host may take, seconds (its ssh is stopped then)', helpValue: 'S', min: 1}),
+    'host-timeout': Flags.integer({
+      description: 'with --host: the most one host may take, seconds (its ssh is stopped then)',
+      helpValue: 'S',
+      max: 2_147_483,
+      min: 1,
+    }),
     'list-checks': Flags.boolean({description: 'list the checks in chain order and exit'}),
     parallel: Flags.integer({description: 'with --host: how many hosts are asked at once (default 16)', helpValue: 'N', min: 1}),
     probe: Flags.boolean({description: 'also GET http://169.254.169.254/ from inside the namespace'}),

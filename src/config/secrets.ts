@@ -303,3 +303,10 @@ export function redactEvidence(ev: NetworkEvidence, seen: WeakSet<object> = new 
     }
   }
 }
+
+/** A snapshot someone else wrote (a file, a host over ssh), redacted on read as the sosreport reader's is: no secret in it is printed. */
+export function redactSnapshot<S extends {networks: NetworkEvidence[]}>(snap: S): S {
+  const seen = new WeakSet<object>()
+  for (const ev of snap.networks) redactEvidence(ev, seen)
+  return snap
+}

@@ -56,7 +56,8 @@ export async function readSnapshot(path: string): Promise<Snapshot> {
   const {checkSnapshot} = await import('../evidence/snapshot-schema.js')
   const checked = checkSnapshot(doc)
   if (!checked.ok) throw usageError('snapshot-invalid', `${path}: ${checked.field}: ${checked.problem}`)
-  return checked.snapshot
+  const {redactSnapshot} = await import('../config/secrets.js')
+  return redactSnapshot(checked.snapshot)
 }
 
 /**

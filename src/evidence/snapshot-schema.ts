@@ -6,6 +6,8 @@
  * ovn backend), a pid a whole number.
  * Unknown fields are ignored (a newer collector may add some); every field the current collector
  * writes is described, so every snapshot it writes reads back.
+ * What passes is redacted as collect redacts (config/secrets.ts): a snapshot from an older version, a
+ * hand edit or a hostile host over ssh prints no password in the table, --json or JUnit.
  */
 import * as v from 'valibot'
 
@@ -255,9 +257,11 @@ function describeIssue(issue: v.BaseIssue<unknown>): string {
 
 export type SnapshotCheck = {ok: true; snapshot: Snapshot} | {ok: false; field: string; problem: string}
 
-/** Validate a parsed JSON document as a snapshot: the snapshot (ids lower-cased), or the first problem. */
+/** Validate a parsed JSON document as a snapshot: the snapshot (ids lower-cased, secrets redacted), or the first problem. */
 export function checkSnapshot(doc: unknown): SnapshotCheck {
   const r = v.safeParse(snapshot, doc, {abortEarly: true})
+  // the callers that read a snapshot someone else wrote redact it next (config/secrets.ts redactSnapshot):
+  // this floor imports nothing of ours
   if (r.success) return {ok: true, snapshot: r.output}
   const issue = r.issues[0]
   return {field: fieldPath(issue), ok: false, problem: describeIssue(issue)}

@@ -16,8 +16,9 @@
 import {spawn} from 'node:child_process'
 
 import {type Snapshot, SNAPSHOT_FORMAT} from '../evidence/evidence.js'
+import {redactUrlUserinfo} from '../config/secrets.js'
 import {usageError} from '../errors.js'
-import {debug} from '../output.js'
+import {debug, redact} from '../output.js'
 import {formatBytes, SNAPSHOT_MAX_BYTES} from '../system/read-file.js'
 import type {HostInput} from './types.js'
 
@@ -37,6 +38,9 @@ export interface SshCollectOptions {
   /** called as each host answers (progress on a TTY) */
   onHost?: (input: HostInput, done: number, total: number) => void
 }
+
+/** The longest --host-timeout (and --connect-timeout), seconds: what a Node timer holds (2^31-1 ms). */
+export const MAX_TIMEOUT_S = 2_147_483
 
 export const SSH_DEFAULTS = {connectTimeoutS: 10, hostTimeoutS: 120, parallel: 16, remoteCommand: 'quantum-meta'} as const
 
@@ -113,11 +117,120 @@ interface Spawned {
   overflow: boolean
 }
 
-/** ssh with an argument array; stdout capped at the snapshot cap, stopped by PID at the timeout. */
+/** A word a shell reads as a variable assignment in front of a command (`OS_PASSWORD=x quantum-meta`). */
+const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=/
+/** ssh's SetEnv option, as `-o SetEnv=...` or `-o "SetEnv ..."` */
+const SET_ENV = /^\s*setenv\s*[=\s]/i
+
+/** The variable names of a SetEnv value (`A=1 "B=two words"`), without their values. */
+function setEnvNames(value: string): string[] {
+  return [...value.matchAll(/(?:^|\s)"?([A-Za-z_][A-Za-z0-9_]*)=/g)].map((m) => m[1])
+}
+
+/**
+ * ssh's argv as --debug shows it: an environment value is shown as `***` (the names stay), in `-o
+ * SetEnv=...` and in the remote command's `NAME=value` words, whatever the name; a secret-named
+ * value anywhere else too (`--password=x`).
+ */
+export function shownArgv(args: readonly string[]): string[] {
+  const dest = args.indexOf('--')
+  return args.map((a, i) => {
+    if (i > 0 && args[i - 1] === '-o' && (dest < 0 || i < dest) && SET_ENV.test(a))
+      return `SetEnv=${setEnvNames(a.replace(SET_ENV, ''))
+        .map((n) => `${n}=***`)
+        .join(' ')}`
+    if (dest >= 0 && i > dest + 1) {
+      const m = ASSIGNMENT.exec(a)
+      if (m) return `${m[1]}=***`
+    }
+    // `--os-password x`: the word after a secret-named flag
+    return i > 0 && redact([args[i - 1], a])[1] !== a ? '***' : redact([a])[0]
+  })
+}
+
+/**
+ * The values this run hands to the remote environment (SetEnv's, the remote command's `NAME=value`
+ * words): hidden from every message about the host, in case the remote prints one back. Values
+ * shorter than 4 characters are left (hiding `1` would garble every message).
+ */
+export function handedValues(opts: Pick<SshCollectOptions, 'sshOptions'>, command: readonly string[]): string[] {
+  const values: string[] = []
+  for (const o of opts.sshOptions) {
+    if (!SET_ENV.test(o)) continue
+    for (const m of o.replace(SET_ENV, '').matchAll(/(?:^|\s)"?[A-Za-z_][A-Za-z0-9_]*=("[^"]*"|\S*)/g)) values.push(m[1].replace(/^"|"$/g, ''))
+  }
+  for (const w of command) {
+    const m = ASSIGNMENT.exec(w)
+    if (m) values.push(w.slice(m[0].length))
+  }
+  return values.filter((v) => v.length >= 4).sort((a, b) => b.length - a.length)
+}
+
+/** The command the remote shell looks for: past `NAME=value` words (and `env` with its own). */
+export function commandName(command: readonly string[]): string {
+  let i = 0
+  while (i < command.length && ASSIGNMENT.test(command[i])) i++
+  if (command[i] === 'env') {
+    i++
+    while (i < command.length && (ASSIGNMENT.test(command[i]) || command[i].startsWith('-'))) i++
+  }
+  return command[i] ?? command.at(-1) ?? ''
+}
+
+/** After SIGTERM to an ssh's process group, how long before SIGKILL. */
+const KILL_GRACE_MS = 2000
+/**
+ * After ssh has exited, how long its pipes may stay open: a helper it left (a ProxyCommand that
+ * forked, in the group or out of it) may hold them for ever, and what ssh wrote is read by then.
+ */
+const PIPE_GRACE_MS = 1000
+
+/** The process groups of the ssh processes still running (each ssh leads its own). */
+const sshGroups = new Set<number>()
+
+/**
+ * SIGINT, SIGTERM or SIGHUP to quantum-meta: each ssh group still running is sent SIGTERM first, then
+ * quantum-meta dies of the signal as it would have (exit 130/143 to a shell). ssh leads its own group,
+ * outside the terminal's, so Ctrl-C reaches it only this way; a CI runner's SIGTERM never did.
+ */
+let onSignalsSet = false
+function stopGroupsOnSignals(): void {
+  if (onSignalsSet) return
+  onSignalsSet = true
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      for (const pgid of sshGroups) signalGroup(pgid, 'SIGTERM')
+      // no listener is left for it now: the default action, as without this handler
+      process.kill(process.pid, signal)
+    })
+  }
+}
+
+/** Signal a process group we started (ESRCH: it is gone). */
+function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pgid, signal)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/**
+ * ssh with an argument array; stdout capped at the snapshot cap. ssh leads a process group of its
+ * own (spawned detached: a new session), so at the timeout the whole group is stopped (SIGTERM,
+ * SIGKILL 2 s later): a ProxyCommand and whatever it forked, not only ssh. The answer is settled
+ * when the pipes close, or at most 1 s after ssh exited (or after the SIGKILL): a helper that left
+ * the group still holding the pipes does not hold the run. Whatever of the group outlives ssh is
+ * stopped too: no process this run started is left behind.
+ */
 function spawnSsh(args: string[], timeoutMs: number, stdoutMax: number): Promise<Spawned> {
-  debug(`run ssh ${args.map(shellQuote).join(' ')}`)
+  debug(`run ssh ${shownArgv(args).map(shellQuote).join(' ')}`)
   return new Promise((resolve) => {
-    const child = spawn('ssh', args, {stdio: ['ignore', 'pipe', 'pipe']})
+    stopGroupsOnSignals()
+    const child = spawn('ssh', args, {detached: true, stdio: ['ignore', 'pipe', 'pipe']})
+    const pgid = child.pid
+    if (pgid !== undefined) sshGroups.add(pgid)
     const out: Buffer[] = []
     const err: Buffer[] = []
     let outSize = 0
@@ -125,11 +238,35 @@ function spawnSsh(args: string[], timeoutMs: number, stdoutMax: number): Promise
     let timedOut = false
     let overflow = false
     let startError: string | undefined
+    let exit: {code: number | null; signal: NodeJS.Signals | null} | undefined
     let forceKill: NodeJS.Timeout | undefined
+    let pipeGrace: NodeJS.Timeout | undefined
+    let settled = false
+    const settle = () => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      clearTimeout(forceKill)
+      clearTimeout(pipeGrace)
+      if (pgid !== undefined) sshGroups.delete(pgid)
+      child.stdout.destroy()
+      child.stderr.destroy()
+      resolve({
+        exitCode: exit?.code ?? null,
+        overflow,
+        signal: exit?.signal ?? null,
+        startError,
+        stderr: Buffer.concat(err).toString('utf8'),
+        stdout: Buffer.concat(out),
+        timedOut,
+      })
+    }
     const stop = () => {
-      // the child we spawned, by its PID (ChildProcess.kill)
-      child.kill('SIGTERM')
-      forceKill ??= setTimeout(() => child.kill('SIGKILL'), 2000)
+      if (pgid !== undefined) signalGroup(pgid, 'SIGTERM')
+      forceKill ??= setTimeout(() => {
+        if (pgid !== undefined) signalGroup(pgid, 'SIGKILL')
+        pipeGrace ??= setTimeout(settle, PIPE_GRACE_MS)
+      }, KILL_GRACE_MS)
     }
     child.stdout.on('data', (b: Buffer) => {
       outSize += b.length
@@ -154,10 +291,15 @@ function spawnSsh(args: string[], timeoutMs: number, stdoutMax: number): Promise
           ? 'ssh is not installed here (the OpenSSH client is needed: apt-get install openssh-client)'
           : `ssh could not start: ${e.code ?? e.message}`
     })
+    child.on('exit', (code, signal) => {
+      exit = {code, signal}
+      // what ssh left in its group (a forked ProxyCommand helper) goes with it
+      if (pgid !== undefined && signalGroup(pgid, 0)) signalGroup(pgid, 'SIGTERM')
+      pipeGrace ??= setTimeout(settle, PIPE_GRACE_MS)
+    })
     child.on('close', (code, signal) => {
-      clearTimeout(timer)
-      if (forceKill) clearTimeout(forceKill)
-      resolve({exitCode: code, overflow, signal, startError, stderr: Buffer.concat(err).toString('utf8'), stdout: Buffer.concat(out), timedOut})
+      exit ??= {code, signal}
+      settle()
     })
   })
 }
@@ -202,8 +344,16 @@ export function remoteWords(remoteCommand: string[], network: string | undefined
   return [...(user === 'root' ? [] : ['sudo', '-n']), ...remoteCommand, 'collect', network ?? '--all']
 }
 
-/** One host: its snapshot, or why there is none (one line). */
+/** One host: its snapshot, or why there is none (one line, no value handed to the remote, no URL password). */
 export async function collectOne(host: string, network: string | undefined, command: string[], opts: SshCollectOptions): Promise<HostInput> {
+  const r = await collectFrom(host, network, command, opts)
+  if (r.error === undefined) return r
+  let error = r.error
+  for (const value of handedValues(opts, command)) error = error.replaceAll(value, '***')
+  return {...r, error: redactUrlUserinfo(error)}
+}
+
+async function collectFrom(host: string, network: string | undefined, command: string[], opts: SshCollectOptions): Promise<HostInput> {
   const started = Date.now()
   const who = await loginUser(host, opts)
   if ('error' in who) return {error: who.error, host}
@@ -216,7 +366,7 @@ export async function collectOne(host: string, network: string | undefined, comm
   if (r.overflow) return {error: `${host} printed more than ${formatBytes(SNAPSHOT_MAX_BYTES)}, more than a snapshot may be`, host}
   // 255: ssh's own failure (unreachable, host key, permission denied): its message as it is
   if (r.exitCode === 255) return {error: lastLine(r.stderr) || `ssh to ${host} failed (exit 255)`, host}
-  if (r.exitCode === 127) return {error: `${command[0]} not found on ${host} (exit 127)${lastLine(r.stderr) ? `: ${lastLine(r.stderr)}` : ''}`, host}
+  if (r.exitCode === 127) return {error: `${commandName(command)} not found on ${host} (exit 127)${lastLine(r.stderr) ? `: ${lastLine(r.stderr)}` : ''}`, host}
   if (r.exitCode === 1 && who.user !== 'root' && /sudo/i.test(r.stderr) && r.stdout.length === 0) {
     return {error: `sudo -n refused on ${host} for ${who.user}: ${lastLine(r.stderr)}`, host}
   }
@@ -234,7 +384,8 @@ export async function collectOne(host: string, network: string | undefined, comm
   const {checkSnapshot} = await import('../evidence/snapshot-schema.js')
   const checked = checkSnapshot(doc)
   if (!checked.ok) return {error: `${host} printed an invalid snapshot: ${checked.field}: ${checked.problem}`, host}
-  return {host, snapshot: checked.snapshot}
+  const {redactSnapshot} = await import('../config/secrets.js')
+  return {host, snapshot: redactSnapshot(checked.snapshot)}
 }
 
 /**
@@ -247,6 +398,13 @@ export async function collectOverSsh(hosts: string[], network: string | undefine
   const command = splitWords(opts.remoteCommand)
   if (!Number.isInteger(opts.parallel) || opts.parallel < 1)
     throw usageError('bad-parallel', `--parallel must be a whole number of 1 or more, got ${opts.parallel}`)
+  // a Node timer holds at most 2^31-1 ms: beyond it, it fires after 1 ms (every host stopped at once)
+  for (const [flag, value] of [
+    ['--host-timeout', opts.hostTimeoutS],
+    ['--connect-timeout', opts.connectTimeoutS],
+  ] as const)
+    if (!Number.isInteger(value) || value < 1 || value > MAX_TIMEOUT_S)
+      throw usageError('bad-timeout', `${flag} must be a whole number of seconds from 1 to ${MAX_TIMEOUT_S} (about 24 days), got ${value}`)
   const results: HostInput[] = Array.from({length: hosts.length})
   let next = 0
   let done = 0
