@@ -49,8 +49,10 @@ function holds(sign: Sign, node: NodeSigns, agent?: AgentProcess): string | unde
   if (sign.cmdline || sign.cgroup || sign.environ) {
     if (!agent) return undefined
     if (sign.cmdline) {
-      if (!sign.cmdline.test(agent.cmdline)) return undefined
-      seen.push(`its command line ${JSON.stringify(clip(agent.cmdline.replaceAll('\0', ' ').trim()))}`)
+      const m = sign.cmdline.exec(agent.cmdline)
+      if (!m) return undefined
+      // what matched, not the whole command line (it is not redacted here)
+      seen.push(`its command line holds ${clip(m[0].replaceAll('\0', ' '))}`)
     }
     if (sign.cgroup) {
       const line = agent.cgroup === undefined ? undefined : matchedLine(agent.cgroup, sign.cgroup, /\n/)

@@ -43,9 +43,9 @@ function running(programs: RegExp): boolean {
 
 /**
  * Which chain serves metadata here: --backend; else the --config-file's name (neutron_ovn_metadata_agent.ini
- * is OVN's, l3_agent.ini the L3 agent's); else the network's namespace (qdhcp- or ovnmeta-), or with neither on
- * a node with an l3_agent.ini the L3 agent's; else the agents' config files that exist; else a running OVN
- * metadata agent; else the DHCP agent's.
+ * is OVN's, l3_agent.ini the L3 agent's); else the network's namespace (qdhcp- or ovnmeta-); else the agents'
+ * config files that exist (an l3_agent.ini alone: the L3 agent's); else a running OVN metadata agent; else the
+ * DHCP agent's.
  */
 export function nodeBackend(
   req: Pick<LiveRequest, 'backend' | 'given' | 'network'>,
@@ -58,11 +58,11 @@ export function nodeBackend(
   if (req.network !== undefined) {
     if (exists(`/run/netns/qdhcp-${req.network}`)) return 'dhcp-agent'
     if (exists(`/run/netns/ovnmeta-${req.network}`)) return 'ovn'
-    // no namespace of its own here, on a node with an L3 agent: a router may serve it (the router's chain says)
-    if (exists('/etc/neutron/l3_agent.ini') || exists('/etc/quantum/l3_agent.ini')) return 'l3-agent'
   }
   const dhcp = exists(LAYOUTS.neutron.agentConfig) || exists(LAYOUTS.quantum.agentConfig)
   const ovn = OVN_PATHS.agentConfigs.some((p) => exists(p))
+  // a node with an L3 agent only (a DVR compute node): its routers serve the networks
+  if (!dhcp && !ovn && (exists('/etc/neutron/l3_agent.ini') || exists('/etc/quantum/l3_agent.ini'))) return 'l3-agent'
   if (ovn && !dhcp) return 'ovn'
   if (dhcp && !ovn) return 'dhcp-agent'
   return isRunning(/(^|[/ ])(neutron-ovn-metadata-agent|neutron-ovn-agent|ovn-controller)(\0| |$)/) &&

@@ -84,7 +84,10 @@ describe('the deployment, told from the node', () => {
   it('openstack-helm (kubepods cgroup), openstack-ansible (venv), the Sunbeam snap (its path)', () => {
     const pod = `0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1a2b.slice/cri-containerd-${ID}.scope\n`
     expect(detectDeployment(node([agent('neutron-dhcp-agent\0', pod)])).name).toBe('openstack-helm')
-    expect(detectDeployment(node([agent(OSA_DHCP, HOST_CGROUP)])).name).toBe('openstack-ansible')
+    expect(detectDeployment(node([agent(OSA_DHCP, HOST_CGROUP)]))).toEqual({
+      from: 'pid 4242 (neutron-dhcp-agent): its command line holds /openstack/venvs/neutron-30.0.0/bin/',
+      name: 'openstack-ansible',
+    })
     const snapCgroup = '0::/system.slice/snap.openstack-hypervisor.neutron-ovn-metadata-agent.service\n'
     expect(detectDeployment(node([agent(SNAP_OVN, snapCgroup)]))).toEqual({
       from: 'pid 4242 (neutron-ovn-metadata-agent): its cgroup 0::/system.slice/snap.openstack-hypervisor.neutron-ovn-metadata-agent.service',

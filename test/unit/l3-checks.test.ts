@@ -12,6 +12,7 @@ import type {Finding} from '../../src/checks/types.js'
 import {diagnoseEvidence} from '../../src/diagnose/service.js'
 import type {CommandRecord, NetworkEvidence} from '../../src/evidence/evidence.js'
 import {checkSnapshot} from '../../src/evidence/snapshot-schema.js'
+import {nodeBackend} from '../../src/diagnose/live.js'
 
 const fx = (f: string) => readFileSync(new URL(`../fixtures/router/${f}`, import.meta.url), 'utf8')
 const NET = '0336ad3e-f396-4d62-b4e3-df4b4820a7f0'
@@ -442,3 +443,21 @@ function withApi(ev: NetworkEvidence): NetworkEvidence {
     router: {...ev.router!, found: [`GET /v2.0/ports?network_id=${NET}: port eab24fb2-dd4c-452d-b4f5-014bcf514434 of router ${ROUTER}`], foundBy: 'api'},
   }
 }
+
+describe('which chain a node gets (nodeBackend)', () => {
+  const on =
+    (...files: string[]) =>
+    (p: string) =>
+      files.includes(p)
+  const never = () => false
+  it('l3-agent: asked for, an l3_agent.ini given, or the only agent config on the node', () => {
+    expect(nodeBackend({backend: 'l3-agent'}, on(), never)).toBe('l3-agent')
+    expect(nodeBackend({given: {configFile: '/etc/kolla/neutron-l3-agent/l3_agent.ini'}}, on(), never)).toBe('l3-agent')
+    expect(nodeBackend({network: NET}, on('/etc/neutron/l3_agent.ini'), never)).toBe('l3-agent')
+  })
+  it('a node with a DHCP agent as well keeps the DHCP chain unless asked (and a network with its qdhcp namespace always)', () => {
+    expect(nodeBackend({network: NET}, on('/etc/neutron/l3_agent.ini', '/etc/neutron/dhcp_agent.ini'), never)).toBe('dhcp-agent')
+    expect(nodeBackend({network: NET}, on('/etc/neutron/l3_agent.ini', `/run/netns/qdhcp-${NET}`), never)).toBe('dhcp-agent')
+    expect(nodeBackend({given: {configFile: '/etc/neutron/dhcp_agent.ini'}}, on('/etc/neutron/l3_agent.ini'), never)).toBe('dhcp-agent')
+  })
+})

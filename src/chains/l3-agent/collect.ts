@@ -34,6 +34,7 @@ import {parseIpAddr} from '../../parse/ip-addr.js'
 import {parseIptablesSave} from '../../parse/iptables-save.js'
 import {parseNetnsList} from '../../parse/netns.js'
 import {run} from '../../system/exec.js'
+import {refuseIrregular, TEXT_FILE_MAX_BYTES} from '../../system/read-file.js'
 import {
   API,
   apiRouterPorts,
@@ -113,8 +114,10 @@ interface L3Shared {
 }
 
 async function collectShared(req: LiveRequest, listNamespaces: () => Promise<CommandRecord>): Promise<L3Shared> {
-  const found = await findL3Agents()
   const given = req.given?.configFile
+  // the operator named it: a FIFO, device or directory there is bad input (exit 2), as on the other chains
+  if (given !== undefined) await refuseIrregular(given, TEXT_FILE_MAX_BYTES)
+  const found = await findL3Agents()
   const layout: LayoutName = given !== undefined ? layoutOfConfig(given) : (found.layout ?? req.paths.layout)
   const paths = await configPaths(given, layout, found.agents, found.files)
   const configs = await Promise.all(
