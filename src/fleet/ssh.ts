@@ -241,6 +241,7 @@ function spawnSsh(args: string[], timeoutMs: number, stdoutMax: number): Promise
     let exit: {code: number | null; signal: NodeJS.Signals | null} | undefined
     let forceKill: NodeJS.Timeout | undefined
     let pipeGrace: NodeJS.Timeout | undefined
+    let reads = 0
     let settled = false
     const settle = () => {
       if (settled) return
@@ -261,14 +262,32 @@ function spawnSsh(args: string[], timeoutMs: number, stdoutMax: number): Promise
         timedOut,
       })
     }
+    // the pipes after ssh is gone (or killed): settled once they have been quiet for PIPE_GRACE_MS.
+    // The check waits one turn of the event loop (setImmediate runs after the I/O poll), so what
+    // ssh wrote is read first even when this process was held off the CPU longer than the grace
+    // (a timer due is run before the pipes are polled)
+    const quietThenSettle = () => {
+      if (settled || pipeGrace !== undefined) return
+      const seen = reads
+      pipeGrace = setTimeout(
+        () =>
+          setImmediate(() => {
+            pipeGrace = undefined
+            if (reads === seen) settle()
+            else quietThenSettle()
+          }),
+        PIPE_GRACE_MS,
+      )
+    }
     const stop = () => {
       if (pgid !== undefined) signalGroup(pgid, 'SIGTERM')
       forceKill ??= setTimeout(() => {
         if (pgid !== undefined) signalGroup(pgid, 'SIGKILL')
-        pipeGrace ??= setTimeout(settle, PIPE_GRACE_MS)
+        quietThenSettle()
       }, KILL_GRACE_MS)
     }
     child.stdout.on('data', (b: Buffer) => {
+      reads++
       outSize += b.length
       if (outSize > stdoutMax) {
         if (!overflow) stop()
@@ -278,6 +297,7 @@ function spawnSsh(args: string[], timeoutMs: number, stdoutMax: number): Promise
       out.push(b)
     })
     child.stderr.on('data', (b: Buffer) => {
+      reads++
       if (errSize < STDERR_MAX_BYTES) err.push(b)
       errSize += b.length
     })
@@ -295,7 +315,7 @@ function spawnSsh(args: string[], timeoutMs: number, stdoutMax: number): Promise
       exit = {code, signal}
       // what ssh left in its group (a forked ProxyCommand helper) goes with it
       if (pgid !== undefined && signalGroup(pgid, 0)) signalGroup(pgid, 'SIGTERM')
-      pipeGrace ??= setTimeout(settle, PIPE_GRACE_MS)
+      quietThenSettle()
     })
     child.on('close', (code, signal) => {
       exit ??= {code, signal}
