@@ -156,7 +156,8 @@ describe('parseNftRuleset', () => {
   })
 })
 
-// Linear time: 8 times the input takes about 8 times as long (a quadratic parser: 64 times), and
+// Linear time: 8 times the input takes about 8 times as long (a quadratic parser: 64 times; 24 allowed for a
+// machine under load), and
 // 1 MB stays within seconds even on a machine shared by several builds. Hostile lines longer than
 // any rule (64 KB) are counted as unknown, not parsed; many short hostile lines are parsed.
 describe('linear time on hostile text', () => {
@@ -187,7 +188,7 @@ describe('linear time on hostile text', () => {
         parse(small) // warm up
         const ts = best(() => parse(small))
         const tb = best(() => parse(big))
-        expect(tb, `${name}: 128 KB ${ts.toFixed(0)} ms, 1 MB ${tb.toFixed(0)} ms`).toBeLessThan(Math.max(ts, 10) * 20)
+        expect(tb, `${name}: 128 KB ${ts.toFixed(0)} ms, 1 MB ${tb.toFixed(0)} ms`).toBeLessThan(Math.max(ts, 25) * 24)
         expect(tb).toBeLessThan(5000)
       }
     })
