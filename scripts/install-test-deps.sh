@@ -22,6 +22,8 @@
 #                                  rig's hosts (test/fleet/ansible.test.ts); ansible-core alone,
 #                                  not the `ansible` collections bundle: the playbook uses only
 #                                  the builtin command, fetch and file modules
+#   iptables-restore iptables      loads a real L3 agent's rules into a test router namespace
+#                                  (test/integration/l3-router.test.ts; iptables-nft, Debian 12's default)
 #
 # Run as root on Debian 12. Non-interactive; does nothing (no apt at all) when every
 # binary is already there. Safe to run again.
@@ -44,6 +46,7 @@ declare -A PKG_OF=(
     [ssh]=openssh-client
     [ssh-keygen]=openssh-client
     [ansible-playbook]=ansible-core
+    [iptables-restore]=iptables
 )
 
 have() {
