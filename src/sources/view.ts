@@ -45,6 +45,8 @@ export interface ProcessList {
   entries: readonly ProcessEntry[]
   /** where a recorded list came from (e.g. sos_commands/process/ps_auxwww); undefined: /proc, now */
   from?: string
+  /** how a message names it (the path the operator would open), control characters escaped */
+  shownAs?: string
   /** the source has no process list, and why (then `entries` is empty) */
   notCollected?: string
 }

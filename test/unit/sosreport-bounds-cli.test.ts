@@ -138,3 +138,23 @@ describe('no terminal escape sequence from a sosreport reaches a message (issue 
     expect(r.stderr).toContain(`x\\x1b]0;owned\\x07.conf leads out of the sosreport (to ${join(tmp, 'target\\x1b[2J.ini')})`)
   })
 })
+
+describe('the agents in ps name a bounded number of config files (issue 22, class 7)', () => {
+  it('a --config-dir of 2,000 files named twice on each of 65 ps lines (260,000 records): exit 2 at once, one line', () => {
+    const dir = copy()
+    const confd = join(dir, 'etc/neutron/many.d')
+    mkdirSync(confd)
+    for (let i = 0; i < 2000; i++) writeFileSync(join(confd, `${String(i).padStart(4, '0')}.conf`), '')
+    addAgents(
+      dir,
+      Array.from({length: 65}, (_, i) => `--config-file=/etc/neutron/n${i}.conf --config-dir=/etc/neutron/many.d --config-dir=/etc/neutron/many.d`),
+    )
+    // before: every line's files listed and read again, over a minute here
+    const r = diagnose(dir, 30_000)
+    expect(r.stdout).toBe('')
+    expect(r.status).toBe(2)
+    expect(r.stderr).toBe(
+      `quantum-meta: the DHCP agents in ${join(dir, 'sos_commands/process/ps_auxwww')} name more than 250000 config files in all: refused (an agent reads a few)\n`,
+    )
+  }, 60_000)
+})

@@ -12,7 +12,7 @@ import {dirname, join} from 'node:path'
 
 import {BOOL_KEYS} from '../../config/dhcp-agent.js'
 import {keepOnlyKeys, redactEvidence, redactIniSecrets} from '../../config/secrets.js'
-import {cannotError} from '../../errors.js'
+import {cannotError, usageError} from '../../errors.js'
 import type {AgentRecord, CommandRecord, FileRecord, NetworkEvidence, Snapshot} from '../../evidence/evidence.js'
 import {SNAPSHOT_FORMAT} from '../../evidence/evidence.js'
 import {type LayoutName, QDHCP_NAMESPACE, UUID} from '../../layout.js'
@@ -147,6 +147,9 @@ export async function collectNetwork(
 
 const notCollected = (argv: string[]): CommandRecord => ({argv, exitCode: null, notCollected: 'this source has no such output', stderr: '', stdout: ''})
 
+/** At most this many config file records for all the agents of a run (a node's agent names a handful). */
+export const MAX_AGENT_CONFIGS = 250_000
+
 /**
  * The DHCP agent processes, in the view's process list (one pass over /proc on this node; ps in a
  * sosreport): undefined when the source has no process list. Each with its start time and mount
@@ -159,7 +162,11 @@ async function dhcpAgents(view: NodeView): Promise<{agents: AgentRecord[]; from?
     const args = cmdline.includes('dhcp-agent') ? parseAgentCmdline(cmdline) : undefined
     return args ? [{args, cmdline, pid}] : []
   })
-  const configs = agentConfigReader(view)
+  const configs = agentConfigReader(view, () => {
+    const where = list.shownAs ?? list.from ?? 'the process list'
+    const message = `the DHCP agents in ${where} name more than ${MAX_AGENT_CONFIGS} config files in all: refused (an agent reads a few)`
+    return view.kind === 'live' ? cannotError('too-many-agent-configs', message) : usageError('too-many-agent-configs', message)
+  })
   const agents = await Promise.all(
     found.map(async ({args, cmdline, pid}): Promise<AgentRecord> => {
       const rec: AgentRecord = {cmdline, pid}
@@ -178,9 +185,12 @@ async function dhcpAgents(view: NodeView): Promise<{agents: AgentRecord[]; from?
  * What the agents' --config-file/--config-dir hold of the isolated-metadata switches, in oslo's order:
  * each file read and cut down once per run, however many agents (or ps lines) name it.
  */
-function agentConfigReader(view: NodeView): (sources: AgentArgs['sources']) => Promise<FileRecord[]> {
+function agentConfigReader(view: NodeView, tooMany: () => Error): (sources: AgentArgs['sources']) => Promise<FileRecord[]> {
   const files = new Map<string, Promise<FileRecord>>()
   const dirs = new Map<string, Promise<string[]>>()
+  // every agent's list is kept: a process list naming one big --config-dir on every line (or a line naming
+  // it thousands of times) would make lines x entries records, so their number is bounded per run
+  let named = 0
   const file = (path: string) => {
     let p = files.get(path)
     if (!p) {
@@ -188,6 +198,8 @@ function agentConfigReader(view: NodeView): (sources: AgentArgs['sources']) => P
         if (rec.content !== undefined) rec.content = keepOnlyKeys(rec.content, BOOL_KEYS)
         return rec
       })
+      // a read failing after the run gave up (too many named) is no unhandled rejection
+      p.catch(() => {})
       files.set(path, p)
     }
     return p
@@ -203,10 +215,13 @@ function agentConfigReader(view: NodeView): (sources: AgentArgs['sources']) => P
   return async (sources) => {
     const out: Promise<FileRecord>[] = []
     for (const s of sources) {
+      const before = out.length
       // a relative path is relative to the agent's working directory, not ours
       if (!s.path.startsWith('/')) out.push(Promise.resolve({error: "relative to the agent's working directory", path: s.path, state: 'not-collected'}))
       else if (s.kind === 'file') out.push(file(s.path))
       else for (const path of await dir(s.path)) out.push(file(path))
+      named += out.length - before
+      if (named > MAX_AGENT_CONFIGS) throw tooMany()
     }
     return Promise.all(out)
   }

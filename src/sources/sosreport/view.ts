@@ -83,7 +83,7 @@ export class SosView implements NodeView {
   async processes(): Promise<ProcessList> {
     const ps = await this.psList()
     if (!ps) return {entries: [], notCollected: NO_PS}
-    return {entries: [...ps.byPid.values()].map((r) => ({cmdline: r.command, pid: r.pid})), from: ps.from}
+    return {entries: [...ps.byPid.values()].map((r) => ({cmdline: r.command, pid: r.pid})), from: ps.from, shownAs: this.sos.name(ps.from)}
   }
 
   /** The pid looked up in ps (a sosreport has no /proc to read): its line under the header when it ran. */
