@@ -39,6 +39,13 @@ function checkFanOut(hosts: number, refused: number, what: string): void {
     )
 }
 
+/** A host "name" the API gave that is not a string (an object, a list, a number): a row saying so, never asked. */
+function refuseNonString(refused: Map<string, string>, raw: unknown): void {
+  const shown = serverText(raw, 100)
+  const kind = Array.isArray(raw) ? 'an array' : typeof raw === 'object' ? 'an object' : `a ${typeof raw}`
+  refused.set(shown, `the API names a host that is ${kind} (${shown}), not a host name: not asked over ssh`)
+}
+
 /** A host name that may be handed to ssh as a destination: no option, no user@, no spaces. */
 export const PLAIN_HOST = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/
 
@@ -103,7 +110,8 @@ export function hostsFromAnswers(network: string, records: ApiRecord[]): ApiHost
   const hosts = new Map<string, ApiHost>()
   const refused = new Map<string, string>()
   const add = (raw: unknown, why: string) => {
-    if (typeof raw !== 'string' || raw === '') return
+    if (raw === undefined || raw === null || raw === '') return
+    if (typeof raw !== 'string') return refuseNonString(refused, raw)
     if (!PLAIN_HOST.test(raw)) {
       const shown = JSON.stringify(serverText(raw, 100))
       refused.set(shown, `the API names host ${shown}, which is not a plain host name: not asked over ssh`)
@@ -204,7 +212,11 @@ export function hostsFromAgents(answer: ApiRecord): Omit<ApiHosts, 'network' | '
     const binary = typeof obj.binary === 'string' ? obj.binary : ''
     if (!SERVING_BINARIES.has(binary)) continue
     const raw = obj.host
-    if (typeof raw !== 'string' || raw === '') continue
+    if (raw === undefined || raw === null || raw === '') continue
+    if (typeof raw !== 'string') {
+      refuseNonString(refused, raw)
+      continue
+    }
     if (!PLAIN_HOST.test(raw)) {
       const shown = JSON.stringify(serverText(raw, 100))
       refused.set(shown, `the API names host ${shown}, which is not a plain host name: not asked over ssh`)

@@ -42,7 +42,7 @@ import {parseAgentCmdline} from '../parse/agent.js'
 import {parseHaproxyConfig} from '../parse/haproxy.js'
 import {parseNetnsList} from '../parse/netns.js'
 import {parsePsF} from '../parse/processes.js'
-import {MiB, readError, readRegularFile, TEXT_FILE_MAX_BYTES} from '../system/read-file.js'
+import {describeType, MiB, readError, readRegularFile, TEXT_FILE_MAX_BYTES} from '../system/read-file.js'
 
 /** A command's output kept by sos (ps and netstat of a big node run to megabytes): at most this much is read. */
 export const SOS_OUTPUT_MAX_BYTES = 16 * MiB
@@ -159,7 +159,10 @@ export async function openSosreport(dir: string): Promise<{sos: SosDir; info: Om
   if (!st.isDirectory()) {
     if (st.isFile() && (TARBALL.test(dir) || (await looksArchived(dir))))
       throw usageError('sosreport-tarball', `${dir} is a sosreport tarball: extract it first (tar xf ${dir}) and give the directory it makes`)
-    throw usageError('not-a-sosreport', `${dir} is not a directory: --sosreport takes an extracted sosreport (the sosreport-HOST-... directory)`)
+    throw usageError(
+      'not-a-sosreport',
+      `${dir} is ${st.isFile() ? '' : `${describeType(st)}, `}not a directory: --sosreport takes an extracted sosreport (the sosreport-HOST-... directory)`,
+    )
   }
   const sos = new SosDir(dir, await realpath(dir))
   const commands = await sos.isDir('sos_commands')
