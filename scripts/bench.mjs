@@ -8,6 +8,8 @@
 // --sosreport [--networks N]: diagnose --sosreport on the real fixtures (paired with `node -e ''`), then on
 // one synthetic sosreport of N networks (default 1000) made from the healthy fixture (no root needed)
 // (the diagnose --all scaling part needs root: it creates and removes qdhcp-<uuid> namespaces)
+// --hosts-from-api [--hosts N] [--ovn | --all] [--json]: diagnose --hosts-from-api fanned out to N stand-in
+// hosts (test/bench/api-hosts.ts; no root): wall time, peak RSS, stdout size
 // --fleet: diagnose over ssh against the fleet rig's three real sshd hosts (test/fleet/bench.ts, root;
 // QM_FLEET_BASE_PORT moves its ports, default 2240): one host, three at --parallel 16, 30 simulated
 import {spawnSync} from 'node:child_process'
@@ -81,6 +83,12 @@ if (process.argv.includes('--fleet')) {
   // its own script (TypeScript: it brings up test/fleet/rig.ts); only --runs is passed on
   const tsx = `${root}node_modules/.bin/tsx`
   const r = spawnSync(tsx, [`${root}test/fleet/bench.ts`, ...(runsArg > 0 ? ['--runs', String(RUNS)] : [])], {cwd: root, stdio: 'inherit'})
+  process.exit(r.status ?? 1)
+}
+if (process.argv.includes('--hosts-from-api')) {
+  // its own script (test/bench/api-hosts.ts: a Neutron and an ssh stand-in, no root); its flags passed on
+  const tsx = `${root}node_modules/.bin/tsx`
+  const r = spawnSync(tsx, [`${root}test/bench/api-hosts.ts`, ...process.argv.slice(2).filter((a) => a !== '--hosts-from-api')], {cwd: root, stdio: 'inherit'})
   process.exit(r.status ?? 1)
 }
 if (process.argv.includes('--sosreport')) await sosreport()

@@ -1,13 +1,12 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
-import {writeFile} from 'node:fs/promises'
 
 import {liveFlags, nodeFlags} from '../node/flags.js'
 import {openstackFlags} from '../openstack/flags.js'
 import {QmCommand} from '../base-command.js'
 import {liveRequest} from '../diagnose/live-request.js'
-import {cannotError, usageError} from '../errors.js'
 import type {Snapshot} from '../evidence/evidence.js'
+import {usageError} from '../errors.js'
 import {checkNetId} from '../layout.js'
 
 export default class Collect extends QmCommand {
@@ -37,12 +36,14 @@ Diagnose it anywhere later with \`quantum-meta diagnose <net-id> --snapshot FILE
     if (flags.all && args['net-id'] !== undefined) throw usageError('usage', 'give a network id or --all, not both')
     if (!flags.all && args['net-id'] === undefined) throw usageError('usage', 'give a network id, or --all (see --help)')
     const netId = flags.all ? undefined : checkNetId(args['net-id']!)
+    // written as --junit is (temp file, fsync, rename); a bad path fails now, before collecting
+    const out = flags.output === undefined ? undefined : await import('../system/write-report.js')
+    const target = out && flags.output ? await out.checkReportPath('--output', flags.output, 'without --output the snapshot goes to stdout') : undefined
     const {collectLive} = await import('../diagnose/live.js')
     const snap = await collectLive({...liveRequest(flags, this.config), network: netId, probe: flags.probe})
-    if (flags.output) {
-      await writeFile(flags.output, JSON.stringify(snap, null, 2) + '\n', {mode: 0o600}).catch((error: NodeJS.ErrnoException) => {
-        throw cannotError('output-unwritable', `${flags.output}: ${error.code ?? error.message}`)
-      })
+    if (flags.output && out && target) {
+      // 0600: evidence of this node, secrets redacted or not
+      await out.writeReportAtomic('--output', flags.output, target, JSON.stringify(snap, null, 2) + '\n', 0o600)
       if (!this.jsonEnabled()) process.stderr.write(`wrote ${flags.output}\n`)
       return {output: flags.output}
     }

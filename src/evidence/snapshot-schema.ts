@@ -12,7 +12,7 @@
 import * as v from 'valibot'
 
 import {BACKENDS, DEPLOYMENT_NAMES, type NetworkEvidence, type Snapshot, SNAPSHOT_FORMAT} from './evidence.js'
-import {OVNMETA_NAMESPACE, QDHCP_NAMESPACE, QROUTER_NAMESPACE, UUID} from './ids.js'
+import {OVNMETA_NAMESPACE, PID_MAX, QDHCP_NAMESPACE, QROUTER_NAMESPACE, UUID} from './ids.js'
 
 const kind = (x: unknown) =>
   x === null
@@ -46,8 +46,17 @@ const str = v.string()
  */
 const name = v.string()
 const int = v.pipe(v.number(), v.integer('must be an integer'))
-/** a pid reaches a fix (kill -HUP PID): a whole number, never negative (kill -HUP -1 signals every process) */
-const pid = v.pipe(v.number(), v.integer('must be an integer'), v.minValue(0, 'must be a pid (0 or more)'))
+/**
+ * a pid reaches a fix (kill -HUP PID): a whole number, never negative (kill -HUP -1 signals every
+ * process) nor above the kernel's limit; 0 (no process: the collector writes it) is kept, and the
+ * fixes signal only isSignalablePid() pids (never 0 or 1)
+ */
+const pid = v.pipe(
+  v.number(),
+  v.integer('must be an integer'),
+  v.minValue(0, `must be a pid (0 to ${PID_MAX})`),
+  v.maxValue(PID_MAX, `must be a pid (0 to ${PID_MAX})`),
+)
 const iso = v.string()
 
 const commandRecord = record({

@@ -6,7 +6,8 @@
  * read with its type checked and through serverText.
  */
 import type {NetworkEvidence} from '../evidence/evidence.js'
-import {list, P} from '../chains/dhcp-agent/api.js'
+import {list, P, record} from '../chains/dhcp-agent/api.js'
+import {memo} from '../evidence/api-records.js'
 import {isUuid, serverText} from '../openstack/server-text.js'
 import {parseLeases} from '../parse/leases.js'
 import type {AffectedInstance} from './types.js'
@@ -22,13 +23,9 @@ export function affectedInstances(ev: NetworkEvidence, takenAt?: string): Affect
   const at = takenAt === undefined ? Number.NaN : Date.parse(takenAt)
   const content = ev.leases?.state === 'present' ? ev.leases.content : undefined
   if (content === undefined) return undefined
-  const byMac = new Map<string, {port?: string; device?: string; deviceOwner?: string}>()
-  for (const p of list(ev, P.ports(ev.network), 'ports') ?? []) {
-    if (typeof p.mac_address !== 'string') continue
-    const mac = p.mac_address.toLowerCase()
-    if (byMac.has(mac)) continue
-    byMac.set(mac, {device: optText(p.device_id, 120), deviceOwner: optText(p.device_owner, 60), port: isUuid(p.id) ? p.id.toLowerCase() : undefined})
-  }
+  const r = record(ev, P.ports(ev.network))
+  // once per answer: every broken host handed the same ports list (--hosts-from-api) shares it
+  const byMac = r ? memo(r, affectedInstances, () => portsByMac(ev)) : new Map<string, PortOfMac>()
   return parseLeases(content).leases.map((l) => {
     const a: AffectedInstance = {ip: l.ip, mac: l.mac}
     if (l.hostname) a.hostname = l.hostname
@@ -39,4 +36,22 @@ export function affectedInstances(ev: NetworkEvidence, takenAt?: string): Affect
     if (port?.deviceOwner) a.deviceOwner = port.deviceOwner
     return a
   })
+}
+
+interface PortOfMac {
+  port?: string
+  device?: string
+  deviceOwner?: string
+}
+
+/** The API's ports of the network by MAC (the first port of each MAC). */
+function portsByMac(ev: NetworkEvidence): Map<string, PortOfMac> {
+  const byMac = new Map<string, PortOfMac>()
+  for (const p of list(ev, P.ports(ev.network), 'ports') ?? []) {
+    if (typeof p.mac_address !== 'string') continue
+    const mac = p.mac_address.toLowerCase()
+    if (byMac.has(mac)) continue
+    byMac.set(mac, {device: optText(p.device_id, 120), deviceOwner: optText(p.device_owner, 60), port: isUuid(p.id) ? p.id.toLowerCase() : undefined})
+  }
+  return byMac
 }

@@ -24,6 +24,28 @@ import {parseJson} from '../openstack/http.js'
 import {serverText} from '../openstack/server-text.js'
 import type {HostInput} from './types.js'
 
+/**
+ * The most hosts one run asks over ssh from the API's list: 5,000 take about 10 min at --parallel 16
+ * and 2 s a host, and half a GiB here. More (an API listing every chassis of a huge cloud, or 8 MiB of
+ * made-up agents) is exit 2 in one line before any ssh: ask them in parts with --host.
+ */
+export const MAX_API_HOSTS = 5000
+
+function checkFanOut(hosts: number, refused: number, what: string): void {
+  if (hosts + refused > MAX_API_HOSTS)
+    throw usageError(
+      'api-too-many-hosts',
+      `the API lists ${hosts + refused} hosts ${what}: more than the ${MAX_API_HOSTS} one run asks over ssh (ask them in parts with --host)`,
+    )
+}
+
+/** A host "name" the API gave that is not a string (an object, a list, a number): a row saying so, never asked. */
+function refuseNonString(refused: Map<string, string>, raw: unknown): void {
+  const shown = serverText(raw, 100)
+  const kind = Array.isArray(raw) ? 'an array' : typeof raw === 'object' ? 'an object' : `a ${typeof raw}`
+  refused.set(shown, `the API names a host that is ${kind} (${shown}), not a host name: not asked over ssh`)
+}
+
 /** A host name that may be handed to ssh as a destination: no option, no user@, no spaces. */
 export const PLAIN_HOST = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/
 
@@ -88,7 +110,8 @@ export function hostsFromAnswers(network: string, records: ApiRecord[]): ApiHost
   const hosts = new Map<string, ApiHost>()
   const refused = new Map<string, string>()
   const add = (raw: unknown, why: string) => {
-    if (typeof raw !== 'string' || raw === '') return
+    if (raw === undefined || raw === null || raw === '') return
+    if (typeof raw !== 'string') return refuseNonString(refused, raw)
     if (!PLAIN_HOST.test(raw)) {
       const shown = JSON.stringify(serverText(raw, 100))
       refused.set(shown, `the API names host ${shown}, which is not a plain host name: not asked over ssh`)
@@ -117,6 +140,7 @@ export function hostsFromAnswers(network: string, records: ApiRecord[]): ApiHost
     for (const [raw, why] of chassis) add(raw, why)
   }
 
+  checkFanOut(hosts.size, refused.size, `serving network ${network}`)
   if (hosts.size === 0 && refused.size === 0) {
     throw cannotError(
       'api-no-hosts',
@@ -154,8 +178,10 @@ export async function hostsFromApi(network: string, flags: import('../openstack/
  * host's own answers are kept. The names the API gave that were not asked become rows of their own.
  */
 export function withApiAnswers(inputs: HostInput[], api: Omit<ApiHosts, 'network' | 'ovn'> & {network?: string}): HostInput[] {
+  const byHost = new Map<string, ApiHost>()
+  for (const h of api.hosts) if (!byHost.has(h.host)) byHost.set(h.host, h)
   const out = inputs.map((input): HostInput => {
-    const listed = api.hosts.find((h) => h.host === input.host)
+    const listed = byHost.get(input.host)
     if (!listed) return input
     // --all: the agents list says which hosts, not what each network's answers are: nothing to add
     if (!input.snapshot || api.network === undefined) return {...input, listed: listed.why}
@@ -186,7 +212,11 @@ export function hostsFromAgents(answer: ApiRecord): Omit<ApiHosts, 'network' | '
     const binary = typeof obj.binary === 'string' ? obj.binary : ''
     if (!SERVING_BINARIES.has(binary)) continue
     const raw = obj.host
-    if (typeof raw !== 'string' || raw === '') continue
+    if (raw === undefined || raw === null || raw === '') continue
+    if (typeof raw !== 'string') {
+      refuseNonString(refused, raw)
+      continue
+    }
     if (!PLAIN_HOST.test(raw)) {
       const shown = JSON.stringify(serverText(raw, 100))
       refused.set(shown, `the API names host ${shown}, which is not a plain host name: not asked over ssh`)
@@ -197,6 +227,7 @@ export function hostsFromAgents(answer: ApiRecord): Omit<ApiHosts, 'network' | '
     h.why.push(`${serverText(a.agent_type ?? binary, 40)} ${id} (${a.alive ? 'alive' : 'not alive'}${a.admin_state_up === false ? ', admin down' : ''})`)
     hosts.set(raw, h)
   }
+  checkFanOut(hosts.size, refused.size, 'of DHCP and OVN metadata agents')
   if (hosts.size === 0 && refused.size === 0)
     throw cannotError('api-no-hosts', 'the API lists no DHCP agent and no OVN metadata agent: no host serves metadata')
   return {

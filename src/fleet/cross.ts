@@ -11,7 +11,7 @@
  */
 import {dhcpDevice, interfaces, metadataHops, namespaceList, namespaceListHas, restartAgent, shq} from '../checks/derive.js'
 import type {Finding, Status} from '../checks/types.js'
-import {type Agent, list, P, type Port, readAgent, readPort, readSubnet, record} from '../chains/dhcp-agent/api.js'
+import {type Agent, P, type Port, readAgent, readList, readPort, readSubnet, record} from '../chains/dhcp-agent/api.js'
 import {l3CrossFindings} from '../chains/l3-agent/cross.js'
 import {backendOf} from '../evidence/evidence.js'
 import {isClasslessRoute, parseOpts} from '../parse/opts.js'
@@ -40,8 +40,13 @@ export function crossFindings(network: string, hosts: HostEvidence[]): Finding[]
 /** The DHCP ports the API answers recorded on any host (the same network: any host's answer will do, all are merged by port id). */
 function apiDhcpPorts(hosts: HostEvidence[]): Port[] {
   const byId = new Map<string, Port>()
+  // hosts handed the same answer (--hosts-from-api) share its record: each answer is read once
+  const read = new Set<object>()
   for (const {ev} of hosts) {
-    for (const p of list(ev, P.ports(ev.network), 'ports')?.map(readPort) ?? []) {
+    const r = record(ev, P.ports(ev.network))
+    if (!r || read.has(r)) continue
+    read.add(r)
+    for (const p of readList(ev, P.ports(ev.network), 'ports', readPort) ?? []) {
       if (p.device_owner === 'network:dhcp' && !byId.has(p.id)) byId.set(p.id, p)
     }
   }
@@ -64,6 +69,9 @@ function optsOwnPort(hosts: HostEvidence[]): Finding | undefined {
     for (const ip of ips) if (!owner.has(ip)) owner.set(ip, h.host)
   }
   const ports = apiDhcpPorts(hosts)
+  // the host each name stands for: the first host whose API name or own name it is
+  const byName = new Map<string, string>()
+  for (const h of hosts) for (const n of [apiName(h), h.host]) if (n !== undefined && !byName.has(n)) byName.set(n, h.host)
   const apiLines: string[] = []
   for (const p of ports) {
     const bound = p['binding:host_id'] || undefined
@@ -71,9 +79,9 @@ function optsOwnPort(hosts: HostEvidence[]): Finding | undefined {
     apiLines.push(`API: DHCP port ${p.id} on ${bound ?? '?'}: ${ips.join(', ')}`)
     if (!bound) continue
     // the API's host name, mapped to the host as the operator named it when a snapshot says which
-    const who = hosts.find((h) => apiName(h) === bound || h.host === bound)?.host ?? bound
+    const who = byName.get(bound) ?? bound
     for (const ip of ips) if (!owner.has(ip)) owner.set(ip, who)
-    if (hosts.some((h) => h.host === who)) own.set(who, [...new Set([...(own.get(who) ?? []), ...ips])])
+    if (own.has(who)) own.set(who, [...new Set([...(own.get(who) ?? []), ...ips])])
   }
 
   const evidence: string[] = []
@@ -116,7 +124,7 @@ function agentsApi(network: string, hosts: HostEvidence[]): Finding | undefined 
   let path = ''
   for (const {ev} of hosts) {
     const r = record(ev, P.agents(ev.network))
-    const got = r && r.status === 200 ? list(ev, P.agents(ev.network), 'agents')?.map(readAgent) : undefined
+    const got = r && r.status === 200 ? readList(ev, P.agents(ev.network), 'agents', readAgent) : undefined
     if (got) {
       agents = got
       path = r!.path
@@ -125,7 +133,8 @@ function agentsApi(network: string, hosts: HostEvidence[]): Finding | undefined 
   }
   if (!agents) return undefined
   const evidence = agents.map((a) => `GET /v2.0${path}: ${a.host} alive ${a.alive} admin_state_up ${a.admin_state_up ?? '?'}`)
-  const listed = (h: HostEvidence) => agents!.some((a) => a.host === h.host || a.host === apiName(h))
+  const agentHosts = new Set(agents.map((a) => a.host))
+  const listed = (h: HostEvidence) => agentHosts.has(h.host) || (apiName(h) !== undefined && agentHosts.has(apiName(h)!))
   const problems: string[] = []
   const fixes: string[] = []
   for (const h of hosts) {
@@ -220,9 +229,7 @@ function ipv6Metadata(hosts: HostEvidence[]): Finding | undefined {
 /** An IPv6 subnet of the network, named, when the API answers or the hosts' DHCP ports show one. */
 function ipv6Subnet(hosts: HostEvidence[]): string | undefined {
   for (const {ev} of hosts) {
-    const s = list(ev, P.subnets(ev.network), 'subnets')
-      ?.map(readSubnet)
-      .find((x) => x.ip_version === 6)
+    const s = readList(ev, P.subnets(ev.network), 'subnets', readSubnet)?.find((x) => x.ip_version === 6)
     if (s) return `${s.cidr}, from the API`
   }
   for (const h of hosts) {

@@ -88,11 +88,23 @@ export interface FleetAllReport {
  * A host whose snapshot lacks a network is no row for that network.
  */
 export function judgeFleetAll(inputs: HostInput[], opts: {probe: boolean; only?: string[]}): FleetAllReport {
-  const ids = [...new Set(inputs.flatMap((i) => i.snapshot?.networks.map((n) => n.network) ?? []))].sort()
+  // the hosts holding each network (by index, in the order given), found in one pass, not a pass
+  // over every host per network; a host without a snapshot joins every network's list
+  const holding = new Map<string, number[]>()
+  const none: number[] = []
+  for (const [i, input] of inputs.entries()) {
+    if (!input.snapshot) none.push(i)
+    for (const n of input.snapshot?.networks ?? []) {
+      const l = holding.get(n.network)
+      if (l === undefined) holding.set(n.network, [i])
+      else if (l.at(-1) !== i) l.push(i)
+    }
+  }
+  const ids = [...holding.keys()].sort()
   const networks = ids.map((id) =>
     judgeFleet(
       id,
-      inputs.filter((i) => !i.snapshot || i.snapshot.networks.some((n) => n.network === id)),
+      mergeSorted(holding.get(id)!, none).map((i) => inputs[i]),
       opts,
     ),
   )
@@ -103,4 +115,13 @@ export function judgeFleetAll(inputs: HostInput[], opts: {probe: boolean; only?:
         : {error: i.error ?? 'no evidence from this host', host: i.host, networks: [], reachable: false},
   )
   return {healthy: networks.every((n) => n.healthy), hosts, networks}
+}
+
+/** Two ascending lists of indexes as one ascending list. */
+function mergeSorted(a: number[], b: number[]): number[] {
+  const out: number[] = []
+  let i = 0
+  let j = 0
+  while (i < a.length || j < b.length) out.push(j >= b.length || (i < a.length && a[i] < b[j]) ? a[i++] : b[j++])
+  return out
 }

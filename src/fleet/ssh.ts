@@ -14,12 +14,13 @@
  * the operator's -o options, so no prompt ever appears and the connect timeout is ours.
  */
 import {spawn} from 'node:child_process'
+import {stat} from 'node:fs/promises'
 
 import {type Snapshot, SNAPSHOT_FORMAT} from '../evidence/evidence.js'
 import {redactUrlUserinfo} from '../config/secrets.js'
-import {usageError} from '../errors.js'
+import {cannotError, describeSystemError, usageError} from '../errors.js'
 import {debug, redact} from '../output.js'
-import {formatBytes, SNAPSHOT_MAX_BYTES} from '../system/read-file.js'
+import {describeType, formatBytes, SNAPSHOT_MAX_BYTES} from '../system/read-file.js'
 import type {HostInput} from './types.js'
 
 export interface SshCollectOptions {
@@ -95,6 +96,21 @@ export function splitWords(command: string): string[] {
       '--remote-command is empty: give how quantum-meta runs on the hosts, e.g. quantum-meta or "/usr/bin/node /opt/quantum-meta/bin/run.js"',
     )
   return words
+}
+
+/**
+ * --ssh-config: a regular file (symlinks followed), checked before any ssh runs. ssh would open a FIFO
+ * and wait on it, and every host would time out (exit 3 after 10 s): a FIFO, directory or device is
+ * exit 2 at once; a missing or unreadable file exit 3, in one line either way.
+ */
+export async function checkSshConfig(path: string): Promise<void> {
+  let st: import('node:fs').Stats
+  try {
+    st = await stat(path)
+  } catch (error) {
+    throw cannotError('ssh-config-unreadable', `--ssh-config ${path}: ${describeSystemError(error)}`)
+  }
+  if (!st.isFile()) throw usageError('ssh-config-not-regular', `--ssh-config ${path}: is ${describeType(st)}, not a regular file`)
 }
 
 /** A destination ssh would take for an option, or none at all: refused before anything runs (exit 2). */
@@ -415,6 +431,7 @@ async function collectFrom(host: string, network: string | undefined, command: s
  */
 export async function collectOverSsh(hosts: string[], network: string | undefined, opts: SshCollectOptions): Promise<HostInput[]> {
   for (const h of hosts) checkDestination(h)
+  if (opts.sshConfig !== undefined) await checkSshConfig(opts.sshConfig)
   const command = splitWords(opts.remoteCommand)
   if (!Number.isInteger(opts.parallel) || opts.parallel < 1)
     throw usageError('bad-parallel', `--parallel must be a whole number of 1 or more, got ${opts.parallel}`)

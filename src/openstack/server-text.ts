@@ -23,7 +23,7 @@ export const TEXT_MAX = 300
  * tabs become spaces), runs of blanks squeezed, and cut at `max` characters with a note saying so.
  */
 export function serverText(text: unknown, max = TEXT_MAX): string {
-  if (typeof text !== 'string') return text === undefined || text === null ? '' : serverText(String(text), max)
+  if (typeof text !== 'string') return text === undefined || text === null ? '' : serverText(shownValue(text), max)
   // work on a bounded prefix: nothing past it is printed anyway
   const bounded = text.length > max * 4 + 1024 ? text.slice(0, max * 4 + 1024) : text
   const clean = bounded
@@ -78,4 +78,17 @@ export function tooDeep(value: unknown, limit: number): boolean {
     for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, d + 1])
   }
   return false
+}
+
+/**
+ * A JSON value that is not a string, as text: numbers and booleans as they are, objects and lists as
+ * JSON (never String(): `{"toString": 1}` from JSON.parse makes String() throw).
+ */
+export function shownValue(v: unknown): string {
+  if (typeof v !== 'object' || v === null) return String(v)
+  try {
+    return JSON.stringify(v) ?? typeof v
+  } catch {
+    return Array.isArray(v) ? 'a list' : 'an object'
+  }
 }

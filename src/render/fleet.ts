@@ -1,5 +1,5 @@
 /** Human output of a diagnose across hosts: one row per host (its first broken link and fix), then the cross-host findings. */
-import Table from 'cli-table3'
+import {drawTable} from './table.js'
 
 import type {Finding, Status} from '../checks/types.js'
 import type {FleetAllReport} from '../fleet/fleet.js'
@@ -51,22 +51,25 @@ function affectedLines(h: HostReport, alone: boolean): string[] {
 export function renderFleet(r: FleetReport): string {
   const c = paint()
   const w = width()
-  const hostW = Math.min(30, Math.max(8, ...r.hosts.map((h) => h.host.length + 2)))
-  const table = new Table({
-    colWidths: [hostW, 8, w - hostW - 8 - 4],
-    head: ['host', 'status', 'first broken link'],
-    style: {border: [], head: []},
-    wordWrap: true,
-  })
+  const hostW = Math.min(
+    30,
+    r.hosts.reduce((m, h) => Math.max(m, h.host.length + 2), 8),
+  )
+  const rows: string[][] = []
   const fixes: string[] = []
   for (const h of r.hosts) {
     const cell = hostCell(h)
-    table.push([printable(h.host, 100), mark(cell.status), printable(cell.text, 600)])
+    rows.push([printable(h.host, 100), mark(cell.status), printable(cell.text, 600)])
     // a fix is pasted, so it is printed whole below the table, never wrapped (or cut) by a cell
     if (cell.fix) fixes.push(`  ${printable(h.host, 100)}: ${printable(cell.fix, 2000)}`)
     if (h.affected && h.affected.length > 0) fixes.push(...affectedLines(h, !cell.fix))
   }
-  const out = [`network ${r.network} on ${r.hosts.length} host${r.hosts.length === 1 ? '' : 's'}`, table.toString()]
+  // drawn in chunks: one cli-table3 table costs rows² (src/render/table.ts)
+  const table = drawTable(
+    {colWidths: [hostW, 8, w - hostW - 8 - 4], head: ['host', 'status', 'first broken link'], style: {border: [], head: []}, wordWrap: true},
+    rows,
+  )
+  const out = [`network ${r.network} on ${r.hosts.length} host${r.hosts.length === 1 ? '' : 's'}`, table]
   const listed = r.hosts.filter((h) => h.listed && h.listed.length > 0)
   if (listed.length > 0) {
     out.push('', 'the API lists:')

@@ -1,5 +1,5 @@
 /**
- * Writing a report to a path the operator gave (diagnose --junit FILE): all or nothing.
+ * Writing a report to a path the operator gave (diagnose --junit FILE, collect --output FILE): all or nothing.
  *
  * The text goes to a temp file in the same directory (O_EXCL, O_NOFOLLOW, 0644 less the umask),
  * fsynced, then renamed over the destination: a CI job that reads the file while quantum-meta runs, or
@@ -60,8 +60,11 @@ function isOurOutput(st: Stats): boolean {
   return false
 }
 
-/** The path written in the end: the given one, or a symlink's target. Throws the one-line error. */
-export async function checkReportPath(flag: string, path: string): Promise<string> {
+/**
+ * The path written in the end: the given one, or a symlink's target. Throws the one-line error.
+ * `onStdout` says where the text goes without the flag (said when FILE is where stdout goes).
+ */
+export async function checkReportPath(flag: string, path: string, onStdout = '--format junit prints the XML on stdout'): Promise<string> {
   if (path === '') throw usageError('empty-path', `${flag}: empty path`)
   let target = resolve(path)
   // the links of the last component, one hop at a time (a directory on the way is the kernel's to
@@ -70,7 +73,7 @@ export async function checkReportPath(flag: string, path: string): Promise<strin
     if (inProc(target))
       throw usageError(
         'report-not-regular',
-        `${flag} ${path}: leads to ${target}, a file this process has open (stdout, stderr): give a file path (--format junit prints the XML on stdout)`,
+        `${flag} ${path}: leads to ${target}, a file this process has open (stdout, stderr): give a file path (${onStdout})`,
       )
     let l: Stats
     try {
@@ -88,8 +91,7 @@ export async function checkReportPath(flag: string, path: string): Promise<strin
   try {
     const st = await stat(target)
     if (!st.isFile()) throw usageError('report-not-regular', `${flag} ${path}: is ${describeType(st)}, not a regular file (give a file path)`)
-    if (isOurOutput(st))
-      throw usageError('report-not-regular', `${flag} ${path}: is where stdout goes: give another file (--format junit prints the XML on stdout)`)
+    if (isOurOutput(st)) throw usageError('report-not-regular', `${flag} ${path}: is where stdout goes: give another file (${onStdout})`)
   } catch (error) {
     if (error instanceof QmError) throw error
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw cannotError('report-unwritable', `${flag} ${path}: ${describeSystemError(error)}`)
@@ -114,13 +116,13 @@ async function writeAll(fh: import('node:fs/promises').FileHandle, data: Buffer)
   }
 }
 
-/** Write `text` to `target` (from checkReportPath) atomically: temp file, fsync, rename. */
-export async function writeReportAtomic(flag: string, path: string, target: string, text: string): Promise<void> {
+/** Write `text` to `target` (from checkReportPath) atomically: temp file, fsync, rename; `mode` less the umask. */
+export async function writeReportAtomic(flag: string, path: string, target: string, text: string, mode = 0o644): Promise<void> {
   const temp = join(dirname(target), `.${basename(target)}.qm-tmp-${process.pid}-${randomBytes(4).toString('hex')}`)
   const data = Buffer.from(text, 'utf8')
   debug(`write ${target} (temp file ${temp}, fsync, rename)`)
   try {
-    const fh = await open(temp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o644)
+    const fh = await open(temp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, mode)
     try {
       await writeAll(fh, data)
       await fh.sync()

@@ -114,7 +114,7 @@ describe('a wrong field is exit 2 naming it, never exit 3', () => {
     ['a missing processes', (d) => delete d.networks[0].processes, 'networks[0].processes: required'],
     ['processes: [42]', (d) => (d.networks[0].processes = [42]), 'networks[0].processes[0]: expected an object, got a number'],
     ['a pid as text', (d) => (d.networks[0].processes[0].pid = '27348'), 'networks[0].processes[0].pid: expected a number, got a string'],
-    ['pid -1 (kill -HUP -1 signals every process)', (d) => (d.networks[0].processes[0].pid = -1), 'networks[0].processes[0].pid: must be a pid (0 or more)'],
+    ['pid -1 (kill -HUP -1 signals every process)', (d) => (d.networks[0].processes[0].pid = -1), 'networks[0].processes[0].pid: must be a pid (0 to 4194304)'],
     ['a fractional pid', (d) => (d.networks[0].processes[0].pid = 1.5), 'networks[0].processes[0].pid: must be an integer'],
     ['opts content a number', (d) => (d.networks[0].opts.content = 7), 'networks[0].opts.content: expected a string, got a number'],
     [

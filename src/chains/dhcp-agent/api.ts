@@ -1,4 +1,5 @@
 /** What the API says: the network, whether a subnet is isolated, which agents host it, the DHCP port. */
+import {memo, parsedBody} from '../../evidence/api-records.js'
 import type {NetworkEvidence} from '../../evidence/evidence.js'
 import {metadataVerdict, readSettings} from '../../config/dhcp-agent.js'
 import {parseIni} from '../../config/oslo-ini.js'
@@ -45,18 +46,45 @@ export function record(ev: NetworkEvidence, path: string) {
   return ev.api?.records.find((r) => r.path === path)
 }
 
-/** The objects of a 200 answer's list `key`; undefined when there is no such list. */
+/**
+ * The objects of a 200 answer's list `key`; undefined when there is no such list. Parsed once per
+ * answer (src/evidence/api-records.ts): hosts handed the same answers share what is read from them.
+ */
 export function list(ev: NetworkEvidence, path: string, key: string): Obj[] | undefined {
   const r = record(ev, path)
   if (r?.status !== 200 || typeof r.body !== 'string') return undefined
-  let doc: unknown
-  try {
-    doc = JSON.parse(r.body)
-  } catch {
-    return undefined
-  }
-  const items = isObj(doc) ? doc[key] : undefined
-  return Array.isArray(items) ? items.filter(isObj) : undefined
+  return memo(r, `list ${key}`, () => {
+    const doc = parsedBody(r)
+    const items = isObj(doc) ? doc[key] : undefined
+    return Array.isArray(items) ? items.filter(isObj) : undefined
+  })
+}
+
+/** list() with each object read by `read` (readPort, readAgent...), once per answer. */
+export function readList<T>(ev: NetworkEvidence, path: string, key: string, read: (o: Obj) => T): T[] | undefined {
+  const r = record(ev, path)
+  const items = list(ev, path, key)
+  return r && items ? memo(r, read, () => items.map(read)) : undefined
+}
+
+/** How many hosts, ports or agents a finding names one by one; the rest are counted. */
+export const LISTED_MAX = 20
+
+/** `a, b, c` of at most LISTED_MAX names, then `and N more`. */
+export function someOf(names: readonly string[], total = names.length): string {
+  const shown = names.slice(0, LISTED_MAX)
+  return `${shown.join(', ')}${total > shown.length ? ` and ${total - shown.length} more` : ''}`
+}
+
+/**
+ * Evidence lines of a long answer: all of them up to LISTED_MAX + 1, else the first LISTED_MAX, the
+ * lines of this host (`mine`, by index) that are not among them, and how many more the answer holds.
+ */
+function someLines(count: number, line: (i: number) => string, mine: readonly number[], what: string): string[] {
+  if (count <= LISTED_MAX + 1) return Array.from({length: count}, (_, i) => line(i))
+  const later = mine.filter((i) => i >= LISTED_MAX)
+  const shown = LISTED_MAX + later.length
+  return [...Array.from({length: LISTED_MAX}, (_, i) => line(i)), ...later.map(line), `... and ${count - shown} more ${what} in the answer`]
 }
 
 export const readSubnet = (s: Obj): Subnet => ({
@@ -137,8 +165,8 @@ export const apiSubnetIsolated: Check = {
   needs: ['api.network'],
   title: 'a DHCP IPv4 subnet is isolated (Grizzly: no gateway; Juno on: no router port on the gateway), or force_metadata',
   run(ev) {
-    const subnets = list(ev, P.subnets(ev.network), 'subnets')?.map(readSubnet)
-    const ports = list(ev, P.ports(ev.network), 'ports')?.map(readPort)
+    const subnets = readList(ev, P.subnets(ev.network), 'subnets', readSubnet)
+    const ports = readList(ev, P.ports(ev.network), 'ports', readPort)
     if (!subnets) return skip('the subnets could not be read')
     const dhcp4 = subnets.filter((s) => s.enable_dhcp && s.ip_version === 4)
     if (dhcp4.length === 0)
@@ -147,9 +175,8 @@ export const apiSubnetIsolated: Check = {
         subnets.map((s) => `${s.cidr} enable_dhcp ${s.enable_dhcp}`),
         `quantum-meta subnet create ${ev.network} <CIDR>`,
       )
-    const routerIps = new Set(
-      (ports ?? []).filter((p) => ROUTER_OWNERS.has(p.device_owner ?? '')).flatMap((p) => (p.fixed_ips ?? []).map((f) => `${f.subnet_id} ${f.ip_address}`)),
-    )
+    // once per answer: each of N hosts handed the same ports list reads it in constant time
+    const routerIps = ports ? memo(record(ev, P.ports(ev.network))!, routerAddresses, () => routerAddresses(ports)) : new Set<string>()
     const grizzly = ev.layout === 'quantum'
     // Grizzly/Havana: isolated = no gateway. Juno on: no router port holds the gateway IP.
     const isolated = (s: Subnet) => (grizzly ? s.gateway_ip === null : s.gateway_ip === null || !routerIps.has(`${s.id} ${s.gateway_ip}`))
@@ -186,16 +213,27 @@ export const apiDhcpAgents: Check = {
     if (typeof r.body !== 'string') return skip('the DHCP agents answer was not recorded')
     if (r.status === 403 || r.status === 401) return skip(`listing a network's DHCP agents needs an admin role (HTTP ${r.status})`)
     if (r.status === 404) return skip('the API has no dhcp_agent_scheduler extension')
-    const agents = list(ev, P.agents(ev.network), 'agents')?.map(readAgent)
+    const agents = readList(ev, P.agents(ev.network), 'agents', readAgent)
     if (!agents) return warn(`GET /v2.0${r.path} answered ${r.status}${r.status === 200 ? ' without an agents list' : ''}`, [text(r.body, 200)])
     const host = ev.api!.host
-    const evidence = agents.map((a) => `GET /v2.0${r.path}: ${a.host} alive ${a.alive} admin_state_up ${a.admin_state_up ?? '?'}`)
-    const mine = agents.find((a) => a.host === host)
-    const others = agents.filter((a) => a.host !== host && a.alive).map((a) => a.host)
-    const elsewhere = others.length > 0 ? `; also hosted by ${others.join(', ')}: run diagnose there too (each VM uses the agent that answered its DHCP)` : ''
+    // by host, once per answer: each of N hosts handed the same answer reads it in constant time
+    const index = memo(r, agentIndex, () => agentIndex(agents))
+    const own = index.byHost.get(host) ?? []
+    const line = (i: number) => `GET /v2.0${r.path}: ${agents[i].host} alive ${agents[i].alive} admin_state_up ${agents[i].admin_state_up ?? '?'}`
+    const evidence = someLines(agents.length, line, own, 'agents')
+    const mine = own.length > 0 ? agents[own[0]] : undefined
+    // the other live agents' hosts: the first LISTED_MAX named, all counted
+    const othersCount = index.alive.length - own.filter((i) => agents[i].alive).length
+    const others: string[] = []
+    for (const i of index.alive) {
+      if (others.length === LISTED_MAX) break
+      if (agents[i].host !== host) others.push(agents[i].host)
+    }
+    const elsewhere =
+      othersCount > 0 ? `; also hosted by ${someOf(others, othersCount)}: run diagnose there too (each VM uses the agent that answered its DHCP)` : ''
     if (!mine) {
       return fail(
-        `the network is not hosted by the DHCP agent on ${host} (${ev.api!.hostFrom})${others.length > 0 ? `; it is on ${others.join(', ')}` : '; no agent hosts it'}`,
+        `the network is not hosted by the DHCP agent on ${host} (${ev.api!.hostFrom})${othersCount > 0 ? `; it is on ${someOf(others, othersCount)}` : '; no agent hosts it'}`,
         evidence,
         others.length > 0
           ? `run quantum-meta diagnose ${ev.network} on ${HOSTNAME.test(others[0]) ? others[0] : 'the host that hosts it'}`
@@ -217,24 +255,64 @@ export const apiDhcpPort: Check = {
   needs: ['api.network', 'opts.metadata-route'],
   title: "the DHCP port's IP on this host is the next hop of the opts route",
   run(ev) {
-    const ports = list(ev, P.ports(ev.network), 'ports')?.map(readPort)
+    const ports = readList(ev, P.ports(ev.network), 'ports', readPort)
     if (!ports) return skip('the ports could not be read')
-    const dhcp = ports.filter((p) => p.device_owner === 'network:dhcp')
-    const here = dhcp.filter((p) => !p['binding:host_id'] || p['binding:host_id'] === ev.api!.host)
-    const ips = (here.length > 0 ? here : dhcp).flatMap((p) => (p.fixed_ips ?? []).map((f) => f.ip_address))
+    // the DHCP ports by host, once per answer (each of N hosts handed it reads its own in constant time)
+    const index = memo(record(ev, P.ports(ev.network))!, dhcpPortIndex, () => dhcpPortIndex(ports))
+    const {dhcp} = index
+    const here = [...index.unbound, ...(index.byHost.get(ev.api!.host) ?? [])].sort((a, b) => a - b)
+    // no port of its own: any DHCP port's address will do (the first LISTED_MAX are named)
+    const ipsOf = (i: number) => (dhcp[i].fixed_ips ?? []).map((f) => f.ip_address)
+    const ips = here.length > 0 ? here.flatMap(ipsOf) : index.allIps
     const hops = parseOpts(ev.opts.content ?? '')
       .filter(isClasslessRoute)
       .flatMap(metadataHops)
-    const evidence = [
-      ...dhcp.map((p) => `DHCP port ${p.id} on ${p['binding:host_id'] || '?'}: ${(p.fixed_ips ?? []).map((f) => f.ip_address).join(', ')}`),
-      `opts next hop: ${hops.join(', ')}`,
-    ]
+    const line = (i: number) => `DHCP port ${dhcp[i].id} on ${dhcp[i]['binding:host_id'] || '?'}: ${ipsOf(i).join(', ')}`
+    const evidence = [...someLines(dhcp.length, line, here, 'DHCP ports'), `opts next hop: ${hops.join(', ')}`]
     if (dhcp.length === 0) return fail('the API has no DHCP port on this network', evidence, restartAgent(ev))
-    if (hops.some((h) => ips.includes(h))) return pass(`the opts next hop ${hops.find((h) => ips.includes(h))} is this host's DHCP port`, evidence)
+    const ipSet = here.length > 0 ? new Set(ips) : index.allIpSet
+    const hop = hops.find((h) => ipSet.has(h))
+    if (hop !== undefined) return pass(`the opts next hop ${hop} is this host's DHCP port`, evidence)
     return fail(
-      `the opts route points at ${hops.join(', ')}, but the DHCP port here has ${ips.join(', ')}: stale opts`,
+      `the opts route points at ${hops.join(', ')}, but the DHCP port here has ${someOf(ips)}: stale opts`,
       evidence,
       `${restartAgent(ev)}   (it rewrites opts from the port)`,
     )
   },
+}
+
+/** The agents of an answer by host (indexes into the list), and the live ones, in the answer's order. */
+function agentIndex(agents: Agent[]): {byHost: Map<string, number[]>; alive: number[]} {
+  const byHost = new Map<string, number[]>()
+  const alive: number[] = []
+  agents.forEach((a, i) => {
+    const l = byHost.get(a.host)
+    if (l) l.push(i)
+    else byHost.set(a.host, [i])
+    if (a.alive) alive.push(i)
+  })
+  return {alive, byHost}
+}
+
+/** The DHCP ports of an answer, by the host they are bound to (indexes into `dhcp`), and every address. */
+function dhcpPortIndex(ports: Port[]): {dhcp: Port[]; byHost: Map<string, number[]>; unbound: number[]; allIps: string[]; allIpSet: Set<string>} {
+  const dhcp = ports.filter((p) => p.device_owner === 'network:dhcp')
+  const byHost = new Map<string, number[]>()
+  const unbound: number[] = []
+  dhcp.forEach((p, i) => {
+    const h = p['binding:host_id']
+    if (!h) unbound.push(i)
+    else {
+      const l = byHost.get(h)
+      if (l) l.push(i)
+      else byHost.set(h, [i])
+    }
+  })
+  const allIps = dhcp.flatMap((p) => (p.fixed_ips ?? []).map((f) => f.ip_address))
+  return {allIps, allIpSet: new Set(allIps), byHost, dhcp, unbound}
+}
+
+/** `SUBNET IP` of every router interface port's address. */
+function routerAddresses(ports: Port[]): Set<string> {
+  return new Set(ports.filter((p) => ROUTER_OWNERS.has(p.device_owner ?? '')).flatMap((p) => (p.fixed_ips ?? []).map((f) => `${f.subnet_id} ${f.ip_address}`)))
 }

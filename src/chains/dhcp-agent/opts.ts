@@ -14,6 +14,7 @@ import {
   sq,
 } from '../../checks/derive.js'
 import {type Check, fail, notJudged, pass, skip, warn} from '../../checks/types.js'
+import {isSignalablePid} from '../../evidence/ids.js'
 import {readSettings} from '../../config/dhcp-agent.js'
 import {parseIni} from '../../config/oslo-ini.js'
 
@@ -43,7 +44,7 @@ export const optsMetadataRoute: Check = {
       (ip) => `tag:${tagFor(ip) ?? (ev.layout === 'quantum' ? 'tag0' : 'subnet-<SUBNET-ID>')},option:classless-static-route,${METADATA_IP}/32,${ip}`,
     )
     const pid = processOf(ev, 'dnsmasq')?.pid
-    const hup = pid ? ` && kill -HUP ${pid}` : ''
+    const hup = isSignalablePid(pid) ? ` && kill -HUP ${pid}` : ''
     // instances keep the lease they have: the new route reaches them at renewal (half the lease time)
     const renew = `; running instances get the route when they renew their lease (dhcp_lease_duration: ${ev.layout === 'quantum' ? '120 s by default in Grizzly' : '86400 s by default'}) or reboot`
     const fixLine = `printf '\\n%s' ${sq(want[0])} >> ${shq(file.path)}${hup}    (or ${restart}: the agent rewrites opts)${renew}`

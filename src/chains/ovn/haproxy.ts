@@ -4,6 +4,7 @@ import {bodyText, HAPROXY_NO_SERVER} from '../../checks/http.js'
 import {proxySockets} from '../../checks/sockets.js'
 import {type Check, fail, pass, skip, warn} from '../../checks/types.js'
 import type {NetworkEvidence} from '../../evidence/evidence.js'
+import {isSignalablePid} from '../../evidence/ids.js'
 import {parseHaproxyConfig} from '../../parse/haproxy.js'
 import type {Socket} from '../../parse/sockets.js'
 import {agentUnit, restartOvnAgent} from './facts.js'
@@ -45,7 +46,7 @@ export const ovnHaproxy: Check = {
       return fail(
         `haproxy pid ${proc.pid} runs outside ${ev.namespace} (${proc.netns}, the namespace is ${ev.namespaceInode})`,
         evidence,
-        `kill ${proc.pid}; ${restartOvnAgent(ev)}`,
+        isSignalablePid(proc.pid) ? `kill ${proc.pid}; ${restartOvnAgent(ev)}` : restartOvnAgent(ev),
       )
     }
     return pass(`haproxy pid ${proc.pid} runs in ${ev.namespace}`, evidence)

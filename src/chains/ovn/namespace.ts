@@ -1,6 +1,7 @@
 /** The ovnmeta-NET namespace on this chassis: it exists, its veth holds the metadata port's addresses, its peer is on br-int. */
 import type {NetworkEvidence, ProcessRecord} from '../../evidence/evidence.js'
 import {clip, interfaces, METADATA_IP, namespaceLine, namespaceList, namespaceListHas, processArgs, ran} from '../../checks/derive.js'
+import {isSignalablePid} from '../../evidence/ids.js'
 import {type Check, fail, pass, skip, warn} from '../../checks/types.js'
 import {metadataPorts, ovsFacts, portCidrs, portMac, restartOvnAgent, sbFacts} from './facts.js'
 
@@ -10,7 +11,9 @@ import {metadataPorts, ovsFacts, portCidrs, portMac, restartOvnAgent, sbFacts} f
  */
 export function orphanHaproxies(ev: NetworkEvidence): ProcessRecord[] {
   const listed = namespaceListHas(ev, ev.namespace)
-  const outside = (p: ProcessRecord) => p.alive && (!listed || (ev.namespaceInode !== undefined && p.netns !== undefined && p.netns !== ev.namespaceInode))
+  // a pid no fix may kill (0, 1: see isSignalablePid) is no haproxy of this network's
+  const outside = (p: ProcessRecord) =>
+    p.alive && isSignalablePid(p.pid) && (!listed || (ev.namespaceInode !== undefined && p.netns !== undefined && p.netns !== ev.namespaceInode))
   const fromPidFile = ev.processes.filter((p) => p.role === 'proxy' && outside(p) && (processArgs(p) ?? []).join(' ').includes(ev.network))
   return [...fromPidFile, ...(ev.ovn?.haproxies ?? []).filter(outside)]
 }

@@ -1,6 +1,7 @@
 /** The network in OVN: its metadata port, the option 121 route OVN's DHCP hands out, a VM bound here. */
 import {effective, IniSyntaxError, osloBool, parseIni} from '../../config/oslo-ini.js'
 import type {NetworkEvidence} from '../../evidence/evidence.js'
+import {memo, parsedBody} from '../../evidence/api-records.js'
 import {clip, METADATA_IP, sameSubnet} from '../../checks/derive.js'
 import {type Check, fail, pass, skip} from '../../checks/types.js'
 import {isRecord} from '../../parse/ip-util.js'
@@ -129,7 +130,7 @@ function apiSubnetIds(ev: NetworkEvidence): Set<string> | undefined {
   const rec = ev.api?.records.find((r) => r.path.startsWith('/subnets?network_id=') && r.status === 200)
   if (!rec) return undefined
   try {
-    const doc: unknown = JSON.parse(rec.body)
+    const doc: unknown = parsedBody(rec)
     if (!isRecord(doc) || !Array.isArray(doc.subnets)) return undefined
     return new Set(doc.subnets.flatMap((x) => (isRecord(x) && typeof x.id === 'string' ? [x.id] : [])))
   } catch {
@@ -153,16 +154,15 @@ export function classlessRoutes(value: string | undefined): [string, string][] {
 function apiMetadataPort(ev: NetworkEvidence): {id: string; ips: string[]} | undefined {
   const rec = ev.api?.records.find((r) => r.path.startsWith('/ports?network_id=') && r.status === 200)
   if (!rec) return undefined
-  try {
-    const doc: unknown = JSON.parse(rec.body)
+  // once per answer: every chassis of a big network is handed the same ports list (--hosts-from-api)
+  return memo(rec, apiMetadataPort, () => {
+    const doc: unknown = parsedBody(rec)
     const ports = isRecord(doc) && Array.isArray(doc.ports) ? doc.ports : []
     const md = ports.find((p) => isRecord(p) && p.device_owner === 'network:distributed')
     if (!isRecord(md)) return undefined
     const ips = Array.isArray(md.fixed_ips) ? md.fixed_ips.flatMap((f) => (isRecord(f) && typeof f.ip_address === 'string' ? [f.ip_address] : [])) : []
     return {id: String(md.id), ips}
-  } catch {
-    return undefined
-  }
+  })
 }
 
 export const ovnDhcpRoute: Check = {

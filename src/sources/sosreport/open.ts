@@ -16,7 +16,7 @@ import {lstat, open, readdir, realpath, stat} from 'node:fs/promises'
 import {basename, join} from 'node:path'
 
 import {cannotError, describeSystemError, usageError} from '../../errors.js'
-import {formatBytes, MiB, readError, readRegularFile, TEXT_FILE_MAX_BYTES} from '../../system/read-file.js'
+import {describeType, formatBytes, MiB, readError, readRegularFile, TEXT_FILE_MAX_BYTES} from '../../system/read-file.js'
 
 /** A command's output kept by sos (ps and netstat of a big node run to megabytes): at most this much is read. */
 export const SOS_OUTPUT_MAX_BYTES = 16 * MiB
@@ -217,7 +217,7 @@ export async function openSosreport(dir: string): Promise<{sos: SosDir; info: Om
   if (!st.isDirectory()) {
     if (st.isFile() && (TARBALL.test(dir) || (await looksArchived(dir))))
       throw usageError('sosreport-tarball', `${shown(dir)} is a sosreport tarball: extract it first (tar xf ${shown(dir)}) and give the directory it makes`)
-    throw usageError('not-a-sosreport', `${shown(dir)} is not a directory: --sosreport takes an extracted sosreport (the sosreport-HOST-... directory)`)
+    throw usageError('not-a-sosreport', `${shown(dir)} is ${st.isFile() ? '' : `${describeType(st)}, `}not a directory: --sosreport takes an extracted sosreport (the sosreport-HOST-... directory)`)
   }
   const sos = new SosDir(dir, await realpath(dir))
   const commands = await sos.isDir('sos_commands')
