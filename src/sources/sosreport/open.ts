@@ -217,7 +217,10 @@ export async function openSosreport(dir: string): Promise<{sos: SosDir; info: Om
   if (!st.isDirectory()) {
     if (st.isFile() && (TARBALL.test(dir) || (await looksArchived(dir))))
       throw usageError('sosreport-tarball', `${shown(dir)} is a sosreport tarball: extract it first (tar xf ${shown(dir)}) and give the directory it makes`)
-    throw usageError('not-a-sosreport', `${shown(dir)} is ${st.isFile() ? '' : `${describeType(st)}, `}not a directory: --sosreport takes an extracted sosreport (the sosreport-HOST-... directory)`)
+    throw usageError(
+      'not-a-sosreport',
+      `${shown(dir)} is ${st.isFile() ? '' : `${describeType(st)}, `}not a directory: --sosreport takes an extracted sosreport (the sosreport-HOST-... directory)`,
+    )
   }
   const sos = new SosDir(dir, await realpath(dir))
   const commands = await sos.isDir('sos_commands')
