@@ -16,7 +16,7 @@ import {backendOf} from '../evidence/evidence.js'
 import {isClasslessRoute, parseOpts} from '../parse/opts.js'
 import {serverText} from '../openstack/server-text.js'
 
-import type {HostEvidence} from './fleet.js'
+import type {HostEvidence} from './types.js'
 
 export const IPV6_METADATA_IP = 'fe80::a9fe:a9fe'
 

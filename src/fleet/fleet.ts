@@ -5,18 +5,11 @@
  */
 import type {Finding} from '../checks/types.js'
 import {EXIT, type ExitCode} from '../errors.js'
-import type {NetworkEvidence} from '../evidence/evidence.js'
 import {diagnoseEvidence} from '../diagnose/service.js'
 
 import {affectedInstances} from './affected.js'
 import {crossFindings} from './cross.js'
-import type {FleetReport, HostInput, HostReport} from './types.js'
-
-/** A host's evidence for `network`, and the host it came from (only hosts that have some). */
-export interface HostEvidence {
-  host: string
-  ev: NetworkEvidence
-}
+import type {FleetReport, HostEvidence, HostInput, HostReport} from './types.js'
 
 export function judgeFleet(network: string, inputs: HostInput[], opts: {probe: boolean; only?: string[]}): FleetReport {
   const hosts: HostReport[] = []

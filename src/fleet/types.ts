@@ -3,7 +3,7 @@
  * file, or why it could not), and the verdict on all of them. Transports (ssh, snapshot files,
  * sosreports) produce HostInput; judging (fleet.ts) produces FleetReport; renderers read FleetReport.
  */
-import type {BackendName, LayoutName, Snapshot} from '../evidence/evidence.js'
+import type {BackendName, LayoutName, NetworkEvidence, Snapshot} from '../evidence/evidence.js'
 import type {Finding} from '../checks/types.js'
 
 export interface HostInput {
@@ -15,6 +15,12 @@ export interface HostInput {
   error?: string
   /** --hosts-from-api: why the API names this host (`DHCP agent ID (alive)`, `chassis of port ID (compute:nova)`) */
   listed?: string[]
+}
+
+/** A host's evidence for a network, and the host it came from (only hosts that have some). */
+export interface HostEvidence {
+  host: string
+  ev: NetworkEvidence
 }
 
 export interface HostReport {
