@@ -3,7 +3,7 @@
  * order). A new backend is one new room and one entry here.
  */
 import type {BackendName} from '../evidence/evidence.js'
-import type {Check} from '../checks/types.js'
+import type {Check} from './types.js'
 import {DHCP_AGENT_CHECKS} from './dhcp-agent/chain.js'
 import {OVN_CHECKS} from './ovn/chain.js'
 

@@ -1,4 +1,4 @@
-import type {Check, CheckContext, Finding} from '../checks/types.js'
+import type {Check, CheckContext, Finding} from './types.js'
 import {backendOf, type NetworkEvidence} from '../evidence/evidence.js'
 import {chainFor} from './registry.js'
 

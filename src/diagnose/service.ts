@@ -3,7 +3,7 @@
  */
 import {chainFor} from '../chains/registry.js'
 import {healthy, runChecks} from '../chains/run.js'
-import type {NetworkReport} from '../checks/types.js'
+import type {NetworkReport} from '../chains/types.js'
 import {usageError} from '../errors.js'
 import {backendOf, type NetworkEvidence, type Snapshot, SNAPSHOT_FORMAT} from '../evidence/evidence.js'
 import {layoutOfEvidence} from '../layout.js'
@@ -11,7 +11,7 @@ import {readUserFile, SNAPSHOT_MAX_BYTES} from '../system/read-file.js'
 
 import type {LiveRequest} from './live.js'
 
-export type {NetworkReport} from '../checks/types.js'
+export type {NetworkReport} from '../chains/types.js'
 
 export interface DiagnoseRequest {
   /** a snapshot file to judge instead of this node */

@@ -1,6 +1,6 @@
 /** The metadata route of one network on this node: checked once (opts verify), or waited for (subnet create --wait). */
 import {collectMany, requireInspectable} from '../chains/dhcp-agent/collect.js'
-import type {Finding} from '../checks/types.js'
+import type {Finding} from '../chains/types.js'
 import {cannotError} from '../errors.js'
 import {checkNetId, type NodePaths, nodePaths} from '../layout.js'
 import {diagnoseEvidence} from './service.js'

@@ -10,7 +10,7 @@
  *                         when the network has an IPv6 subnet
  */
 import {dhcpDevice, interfaces, metadataHops, namespaceList, namespaceListHas, restartAgent, shq} from '../checks/derive.js'
-import type {Finding, Status} from '../checks/types.js'
+import type {Finding, Status} from '../chains/types.js'
 import {type Agent, list, P, type Port, readAgent, readPort, readSubnet, record} from '../chains/dhcp-agent/api.js'
 import {backendOf} from '../evidence/evidence.js'
 import {isClasslessRoute, parseOpts} from '../parse/opts.js'

@@ -3,7 +3,7 @@
  * through the same chain as a single-host diagnose (diagnoseEvidence); a host without evidence is a row
  * with its error; findings only several hosts reveal come from cross.ts.
  */
-import type {Finding} from '../checks/types.js'
+import type {Finding} from '../chains/types.js'
 import {EXIT, type ExitCode} from '../errors.js'
 import {diagnoseEvidence} from '../diagnose/service.js'
 

@@ -4,7 +4,7 @@
  * sosreports) produce HostInput; judging (fleet.ts) produces FleetReport; renderers read FleetReport.
  */
 import type {BackendName, LayoutName, NetworkEvidence, Snapshot} from '../evidence/evidence.js'
-import type {Finding} from '../checks/types.js'
+import type {Finding} from '../chains/types.js'
 
 export interface HostInput {
   /** the host as the operator named it (ssh destination, or the snapshot's `host`) */

@@ -1,7 +1,7 @@
 /** Human output of diagnose: a table in chain order, then the first broken link and its fix. */
 import Table from 'cli-table3'
 
-import type {Finding, NetworkReport, Status} from '../checks/types.js'
+import type {Finding, NetworkReport, Status} from '../chains/types.js'
 import {paint} from '../output.js'
 
 const MARK: Record<Status, string> = {fail: 'FAIL', pass: 'ok', skip: 'skip', warn: 'WARN'}

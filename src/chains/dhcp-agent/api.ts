@@ -5,7 +5,7 @@ import {parseIni} from '../../config/oslo-ini.js'
 import {isClasslessRoute, parseOpts} from '../../parse/opts.js'
 import {metadataHops, restartAgent} from '../../checks/derive.js'
 import {isUuid, serverText, showBadId} from '../../openstack/server-text.js'
-import {type Check, fail, pass, skip, warn} from '../../checks/types.js'
+import {type Check, fail, pass, skip, warn} from '../types.js'
 
 const ROUTER_OWNERS = new Set(['network:router_interface', 'network:ha_router_replicated_interface', 'network:router_interface_distributed'])
 

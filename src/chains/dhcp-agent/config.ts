@@ -6,7 +6,7 @@ import {LAYOUTS} from '../../layout.js'
 import {parseAgentCmdline} from '../../parse/agent.js'
 import {clip, notInEvidence, quoteLines, restartAgent, shq} from '../../checks/derive.js'
 import type {NetworkEvidence} from '../../evidence/evidence.js'
-import {type Check, type Finding, fail, notJudged, pass, skip, warn} from '../../checks/types.js'
+import {type Check, type Finding, fail, notJudged, pass, skip, warn} from '../types.js'
 
 export const configMetadataEnabled: Check = {
   id: 'config.metadata-enabled',

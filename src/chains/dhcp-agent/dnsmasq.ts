@@ -1,6 +1,6 @@
 import {parseDnsmasqArgs} from '../../parse/dnsmasq.js'
 import {clip, notInEvidence, pidFromFile, processArgs, processOf, restartAgent} from '../../checks/derive.js'
-import {type Check, fail, notJudged, pass} from '../../checks/types.js'
+import {type Check, fail, notJudged, pass} from '../types.js'
 
 export const dnsmasqRunning: Check = {
   id: 'dnsmasq.running',

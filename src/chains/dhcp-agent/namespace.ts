@@ -13,7 +13,7 @@ import {
   shq,
 } from '../../checks/derive.js'
 import {backendOfNetwork, OVN_METADATA, ovnMetadataNamespace} from '../../layout.js'
-import {type Check, fail, notJudged, pass, warn} from '../../checks/types.js'
+import {type Check, fail, notJudged, pass, warn} from '../types.js'
 
 export const namespaceExists: Check = {
   id: 'namespace.exists',

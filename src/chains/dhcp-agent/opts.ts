@@ -13,7 +13,7 @@ import {
   shq,
   sq,
 } from '../../checks/derive.js'
-import {type Check, fail, notJudged, pass, warn} from '../../checks/types.js'
+import {type Check, fail, notJudged, pass, warn} from '../types.js'
 
 export const optsMetadataRoute: Check = {
   id: 'opts.metadata-route',

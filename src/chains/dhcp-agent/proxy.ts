@@ -11,7 +11,7 @@ import {
   routedMetadata,
   upstreamDownAnswer,
 } from '../../checks/derive.js'
-import {type Check, fail, notJudged, pass, skip, warn} from '../../checks/types.js'
+import {type Check, fail, notJudged, pass, skip, warn} from '../types.js'
 
 const proxyFix = (layout: 'neutron' | 'quantum') =>
   layout === 'quantum'

@@ -2,7 +2,7 @@
 import {clip, METADATA_IP, processArgs, processOf} from '../../checks/derive.js'
 import {bodyText, HAPROXY_NO_SERVER} from '../../checks/http.js'
 import {proxySockets} from '../../checks/sockets.js'
-import {type Check, fail, pass, skip, warn} from '../../checks/types.js'
+import {type Check, fail, pass, skip, warn} from '../types.js'
 import type {NetworkEvidence} from '../../evidence/evidence.js'
 import {parseHaproxyConfig} from '../../parse/haproxy.js'
 import type {Socket} from '../../parse/sockets.js'

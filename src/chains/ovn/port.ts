@@ -2,7 +2,7 @@
 import {effective, IniSyntaxError, osloBool, parseIni} from '../../config/oslo-ini.js'
 import type {NetworkEvidence} from '../../evidence/evidence.js'
 import {clip, METADATA_IP, sameSubnet} from '../../checks/derive.js'
-import {type Check, fail, pass, skip} from '../../checks/types.js'
+import {type Check, fail, pass, skip} from '../types.js'
 import {isRecord} from '../../parse/ip-util.js'
 import {type DhcpOptionsRow, localChassis, metadataPorts, nbFacts, ovsFacts, portCidrs, portMac, restartOvnAgent, sbFacts} from './facts.js'
 
