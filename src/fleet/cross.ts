@@ -9,7 +9,7 @@
  *   cross.ipv6-metadata   at most one host holds fe80::a9fe:a9fe (the others fail DAD), and one does
  *                         when the network has an IPv6 subnet
  */
-import {dhcpDevice, interfaces, metadataHops, namespaceList, namespaceListHas, restartAgent, shq} from '../checks/derive.js'
+import {dhcpDevice, interfaces, metadataHops, namespaceList, namespaceListHas, restartAgent, shq} from '../chains/dhcp-agent/facts.js'
 import type {Finding, Status} from '../chains/types.js'
 import {type Agent, list, P, type Port, readAgent, readPort, readSubnet, record} from '../chains/dhcp-agent/api.js'
 import {backendOf} from '../evidence/evidence.js'

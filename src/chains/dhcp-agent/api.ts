@@ -3,7 +3,7 @@ import type {NetworkEvidence} from '../../evidence/evidence.js'
 import {metadataVerdict, readSettings} from '../../config/dhcp-agent.js'
 import {parseIni} from '../../config/oslo-ini.js'
 import {isClasslessRoute, parseOpts} from '../../parse/opts.js'
-import {metadataHops, restartAgent} from '../../checks/derive.js'
+import {metadataHops, restartAgent} from './facts.js'
 import {isUuid, serverText, showBadId} from '../../openstack/server-text.js'
 import {type Check, fail, pass, skip, warn} from '../types.js'
 

@@ -1,5 +1,5 @@
 import {parseDnsmasqArgs} from '../../parse/dnsmasq.js'
-import {clip, notInEvidence, pidFromFile, processArgs, processOf, restartAgent} from '../../checks/derive.js'
+import {clip, notInEvidence, pidFromFile, processArgs, processOf, restartAgent} from './facts.js'
 import {type Check, fail, notJudged, pass} from '../types.js'
 
 export const dnsmasqRunning: Check = {

@@ -11,7 +11,7 @@ import {
   restartAgent as restart,
   sameSubnet,
   shq,
-} from '../../checks/derive.js'
+} from './facts.js'
 import {backendOfNetwork, OVN_METADATA, ovnMetadataNamespace} from '../../layout.js'
 import {type Check, fail, notJudged, pass, warn} from '../types.js'
 

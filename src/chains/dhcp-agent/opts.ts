@@ -1,18 +1,5 @@
 import {type OptsLine, isClasslessRoute, isRouterOption, isWin2k3Route, parseOpts} from '../../parse/opts.js'
-import {
-  METADATA_IP,
-  clip,
-  dhcpDevice,
-  dnsmasqArgs,
-  metadataHops,
-  notInEvidence,
-  processOf,
-  restartAgent,
-  routedMetadata,
-  sameSubnet,
-  shq,
-  sq,
-} from '../../checks/derive.js'
+import {METADATA_IP, clip, dhcpDevice, dnsmasqArgs, metadataHops, notInEvidence, processOf, restartAgent, routedMetadata, sameSubnet, shq, sq} from './facts.js'
 import {type Check, fail, notJudged, pass, warn} from '../types.js'
 
 export const optsMetadataRoute: Check = {

@@ -1,6 +1,6 @@
 import {IniSyntaxError, effective, parseIni} from '../../config/oslo-ini.js'
 import type {NetworkEvidence} from '../../evidence/evidence.js'
-import {METADATA_IP, clip, processOf, restartMetadataAgent, routedMetadata} from '../../checks/derive.js'
+import {METADATA_IP, clip, processOf, restartMetadataAgent, routedMetadata} from './facts.js'
 import {AGENT_NOVA_UNREACHABLE, bodyText, HAPROXY_NO_SERVER} from '../../checks/http.js'
 import {type Check, fail, pass, skip} from '../types.js'
 

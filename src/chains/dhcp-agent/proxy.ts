@@ -1,16 +1,6 @@
 import type {Socket} from '../../parse/sockets.js'
 import {proxySockets} from '../../checks/sockets.js'
-import {
-  METADATA_IP,
-  clip,
-  notInEvidence,
-  processArgs,
-  processOf,
-  restartAgent,
-  restartMetadataAgent,
-  routedMetadata,
-  upstreamDownAnswer,
-} from '../../checks/derive.js'
+import {METADATA_IP, clip, notInEvidence, processArgs, processOf, restartAgent, restartMetadataAgent, routedMetadata, upstreamDownAnswer} from './facts.js'
 import {type Check, fail, notJudged, pass, skip, warn} from '../types.js'
 
 const proxyFix = (layout: 'neutron' | 'quantum') =>

@@ -2,13 +2,13 @@
  * Facts several checks read, derived (purely) from the raw evidence: the DHCP device and its
  * addresses, the dnsmasq and proxy processes and their arguments.
  */
-import type {CommandRecord, NetworkEvidence, ProcessRecord} from '../evidence/evidence.js'
-import {type DnsmasqArgs, parseDnsmasqArgs} from '../parse/dnsmasq.js'
-import {type IfAddress, type Interface, parseIpAddr} from '../parse/ip-addr.js'
-import {netnsLineIndex, parseNetnsList} from '../parse/netns.js'
-import {type OptsLine, isClasslessRoute, isRouterOption, parseOpts, routePairs} from '../parse/opts.js'
-import {parseProcCmdline, parsePsF} from '../parse/processes.js'
-import {LAYOUTS, type LayoutName} from '../layout.js'
+import type {CommandRecord, NetworkEvidence, ProcessRecord} from '../../evidence/evidence.js'
+import {type DnsmasqArgs, parseDnsmasqArgs} from '../../parse/dnsmasq.js'
+import {type IfAddress, type Interface, parseIpAddr} from '../../parse/ip-addr.js'
+import {netnsLineIndex, parseNetnsList} from '../../parse/netns.js'
+import {type OptsLine, isClasslessRoute, isRouterOption, parseOpts, routePairs} from '../../parse/opts.js'
+import {parseProcCmdline, parsePsF} from '../../parse/processes.js'
+import {LAYOUTS, type LayoutName} from '../../layout.js'
 
 export const METADATA_IP = '169.254.169.254'
 
