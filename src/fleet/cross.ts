@@ -9,7 +9,9 @@
  *   cross.ipv6-metadata   at most one host holds fe80::a9fe:a9fe (the others fail DAD), and one does
  *                         when the network has an IPv6 subnet
  */
-import {dhcpDevice, interfaces, metadataHops, namespaceList, namespaceListHas, restartAgent, shq} from '../chains/dhcp-agent/facts.js'
+import {dhcpDevice, metadataHops, restartAgent} from '../chains/dhcp-agent/facts.js'
+import {interfaces, namespaceList, namespaceListHas} from '../chains/common/evidence.js'
+import {plural, shq} from '../chains/common/text.js'
 import type {Finding, Status} from '../chains/types.js'
 import {type Agent, list, P, type Port, readAgent, readPort, readSubnet, record} from '../chains/dhcp-agent/api.js'
 import {backendOf} from '../evidence/evidence.js'
@@ -155,8 +157,6 @@ function agentsApi(network: string, hosts: HostEvidence[]): Finding | undefined 
     )
   return finding('cross.agents-api', 'pass', `the ${plural(agents.length, 'DHCP agent')} the API lists are the hosts with the namespace`, evidence)
 }
-
-const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`
 
 // (c) Every agent adds fe80::a9fe:a9fe to its DHCP port for IPv6 metadata; on one link only the first
 // keeps it, the others fail duplicate address detection and serve metadata over IPv4 only.

@@ -15,6 +15,7 @@
  */
 import {spawn} from 'node:child_process'
 
+import {shq} from '../chains/common/text.js'
 import {type Snapshot, SNAPSHOT_FORMAT} from '../evidence/evidence.js'
 import {usageError} from '../errors.js'
 import {debug} from '../output.js'
@@ -42,12 +43,6 @@ export const SSH_DEFAULTS = {connectTimeoutS: 10, hostTimeoutS: 120, parallel: 1
 
 /** What ssh may print on stderr that is kept (its last line is the message shown). */
 const STDERR_MAX_BYTES = 1024 * 1024
-
-/** One word for a POSIX shell: as is when it is plainly safe, else in single quotes. */
-export function shellQuote(word: string): string {
-  if (/^[\w@%+=:,./-]+$/.test(word)) return word
-  return `'${word.replaceAll("'", `'\\''`)}'`
-}
 
 /**
  * The operator's --remote-command as words: split on blanks; single and double quotes group a word
@@ -115,7 +110,7 @@ interface Spawned {
 
 /** ssh with an argument array; stdout capped at the snapshot cap, stopped by PID at the timeout. */
 function spawnSsh(args: string[], timeoutMs: number, stdoutMax: number): Promise<Spawned> {
-  debug(`run ssh ${args.map(shellQuote).join(' ')}`)
+  debug(`run ssh ${args.map(shq).join(' ')}`)
   return new Promise((resolve) => {
     const child = spawn('ssh', args, {stdio: ['ignore', 'pipe', 'pipe']})
     const out: Buffer[] = []
@@ -194,7 +189,7 @@ async function loginUser(host: string, opts: SshCollectOptions): Promise<{user: 
 
 /** The argv after `ssh`: our options, the operator's, `--`, DEST and the quoted remote words. */
 export function sshArgv(host: string, words: string[], opts: SshCollectOptions): string[] {
-  return [...baseArgs(opts), '-T', '--', checkDestination(host), ...words.map(shellQuote)]
+  return [...baseArgs(opts), '-T', '--', checkDestination(host), ...words.map(shq)]
 }
 
 /** The remote words: `[sudo -n] <remote command> collect NET` (the network id is a checked UUID), or `collect --all` when no network is named. */

@@ -4,7 +4,9 @@ import {type AgentSettings, BOOL_KEYS, type BoolKey, type BoolSetting, metadataV
 import {IniSyntaxError, parseIni} from '../../config/oslo-ini.js'
 import {LAYOUTS} from '../../layout.js'
 import {parseAgentCmdline} from '../../parse/agent.js'
-import {clip, notInEvidence, quoteLines, restartAgent, shq} from './facts.js'
+import {clip, quoteLines, shq} from '../common/text.js'
+import {notInEvidence} from '../common/evidence.js'
+import {restartAgent} from './facts.js'
 import type {NetworkEvidence} from '../../evidence/evidence.js'
 import {type Check, type Finding, fail, notJudged, pass, skip, warn} from '../types.js'
 

@@ -1,30 +1,15 @@
 /**
- * Facts several checks read, derived (purely) from the raw evidence: the DHCP device and its
- * addresses, the dnsmasq and proxy processes and their arguments.
+ * The DHCP agent chain's facts, derived (purely) from the raw evidence: the DHCP device and its
+ * addresses, dnsmasq's arguments, the routed metadata of its opts, and the agents' restarts. What
+ * the other chains read too is in ../common/.
  */
-import type {CommandRecord, NetworkEvidence, ProcessRecord} from '../../evidence/evidence.js'
+import type {NetworkEvidence} from '../../evidence/evidence.js'
 import {type DnsmasqArgs, parseDnsmasqArgs} from '../../parse/dnsmasq.js'
-import {type IfAddress, type Interface, parseIpAddr} from '../../parse/ip-addr.js'
-import {netnsLineIndex, parseNetnsList} from '../../parse/netns.js'
+import type {IfAddress, Interface} from '../../parse/ip-addr.js'
 import {type OptsLine, isClasslessRoute, isRouterOption, parseOpts, routePairs} from '../../parse/opts.js'
-import {parseProcCmdline, parsePsF} from '../../parse/processes.js'
 import {LAYOUTS, type LayoutName} from '../../layout.js'
-
-export const METADATA_IP = '169.254.169.254'
-
-export function ipv4ToInt(ip: string): number {
-  return ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0)
-}
-
-export function sameSubnet(a: string, b: string, prefixlen: number): boolean {
-  if (prefixlen === 0) return true
-  const mask = prefixlen >= 32 ? 0xffffffff : (0xffffffff << (32 - prefixlen)) >>> 0
-  return (ipv4ToInt(a) & mask) >>> 0 === (ipv4ToInt(b) & mask) >>> 0
-}
-
-export const isLinkLocal4 = (ip: string) => sameSubnet(ip, '169.254.0.0', 16)
-
-export const ran = (c: CommandRecord) => c.argv.join(' ')
+import {interfaces, processArgs, processOf} from '../common/evidence.js'
+import {isLinkLocal4, METADATA_IP} from '../common/net.js'
 
 /** The command that restarts this layout's DHCP agent (the fix for most node-side links). */
 export const restartAgent = (layout: LayoutName) => `systemctl restart ${LAYOUTS[layout].dhcpAgentService}`
@@ -58,37 +43,6 @@ export function routedMetadata(ev: NetworkEvidence): OptsLine[] | undefined {
   return routed ? withMeta : undefined
 }
 
-/**
- * Every network of a run shares one `ip netns list` record: it is parsed once per record, not once
- * per network (at 1000 namespaces, parsing it per network was 1000 x 1000 lines).
- */
-const parsedLists = new WeakMap<CommandRecord, {names: string[]; set: Set<string>; lines: Map<string, string>}>()
-function netnsIndex(list: CommandRecord) {
-  let index = parsedLists.get(list)
-  if (!index) {
-    const names = parseNetnsList(list.stdout)
-    parsedLists.set(list, (index = {lines: netnsLineIndex(list.stdout), names, set: new Set(names)}))
-  }
-  return index
-}
-
-/** The namespace list, or undefined when `ip netns` itself failed. Do not modify the array: it is shared. */
-export function namespaceList(ev: NetworkEvidence): readonly string[] | undefined {
-  if (ev.namespaces.exitCode !== 0) return undefined
-  return netnsIndex(ev.namespaces).names
-}
-
-/** Whether the list names `name` (as parsed by namespaceList), in constant time. */
-export const namespaceListHas = (ev: NetworkEvidence, name: string) => netnsIndex(ev.namespaces).set.has(name)
-
-/** The first line of the `ip netns list` output whose first word is `name`. */
-export const namespaceLine = (ev: NetworkEvidence, name: string) => netnsIndex(ev.namespaces).lines.get(name)
-
-export function interfaces(ev: NetworkEvidence): Interface[] | undefined {
-  if (ev.addresses?.exitCode !== 0) return undefined
-  return parseIpAddr(ev.addresses.stdout)
-}
-
 export interface DhcpDevice {
   iface: Interface
   /** IPv4 addresses of the DHCP port (169.254/16 left out) */
@@ -109,15 +63,6 @@ export function dhcpDevice(ev: NetworkEvidence): DhcpDevice | undefined {
   return {iface, ipv4: v4.filter((a) => !isLinkLocal4(a.local)), metadata: v4.find((a) => a.local === METADATA_IP)}
 }
 
-/** The argument vector of a process record, from /proc/PID/cmdline or from `ps -f` text. */
-export function processArgs(p: ProcessRecord): string[] | undefined {
-  if (p.cmdline !== undefined) return parseProcCmdline(p.cmdline)
-  if (p.ps !== undefined) return parsePsF(p.ps).find((x) => x.pid === p.pid)?.args
-  return undefined
-}
-
-export const processOf = (ev: NetworkEvidence, role: ProcessRecord['role']) => ev.processes.find((p) => p.role === role)
-
 export function dnsmasqArgs(ev: NetworkEvidence): DnsmasqArgs | undefined {
   const p = processOf(ev, 'dnsmasq')
   const args = p?.alive ? processArgs(p) : undefined
@@ -128,34 +73,3 @@ export function pidFromFile(content: string | undefined): number | undefined {
   const m = /^\s*(\d+)\s*$/.exec(content ?? '')
   return m ? Number(m[1]) : undefined
 }
-
-/**
- * A word from evidence (a path, a device name, a tag) as it must appear in a fix the operator pastes
- * into a shell: as is when it holds only safe characters, else single-quoted, so `$(…)`, `;` or a
- * quote in a snapshot's path can never run as a command.
- */
-export function shq(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : sq(word)
-}
-
-/** Always single-quoted (a quote inside becomes '\''). */
-export const sq = (word: string) => `'${word.replaceAll("'", "'\\''")}'`
-
-/** Quote at most `max` characters of a long line for evidence. */
-export function clip(text: string, max = 200): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text
-}
-
-/** Evidence lines for a file's content: `path:N: line` for the given 1-based lines. */
-export function quoteLines(path: string, content: string, lines: number[]): string[] {
-  const all = content.split(/\r?\n/)
-  return lines.map((n) => `${path}:${n}: ${clip(all[n - 1] ?? '')}`)
-}
-
-/**
- * Why a file is not judged: it was not collected (a sosreport without it, a transcript), with the
- * reason the collector recorded. A check skips with this instead of failing on a file it never saw.
- */
-export const notInEvidence = (f: {path: string; error?: string}) => `${f.path} is not in the evidence${f.error ? ` (${f.error})` : ''}`
-
-export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`

@@ -1,17 +1,7 @@
-import {
-  METADATA_IP,
-  clip,
-  dhcpDevice,
-  dnsmasqArgs,
-  namespaceLine,
-  namespaceList,
-  namespaceListHas,
-  plural,
-  ran,
-  restartAgent as restart,
-  sameSubnet,
-  shq,
-} from './facts.js'
+import {METADATA_IP, sameSubnet} from '../common/net.js'
+import {clip, plural, shq} from '../common/text.js'
+import {dhcpDevice, dnsmasqArgs, restartAgent as restart} from './facts.js'
+import {namespaceLine, namespaceList, namespaceListHas, ran} from '../common/evidence.js'
 import {backendOfNetwork, OVN_METADATA, ovnMetadataNamespace} from '../../layout.js'
 import {type Check, fail, notJudged, pass, warn} from '../types.js'
 

@@ -1,5 +1,8 @@
 import {type OptsLine, isClasslessRoute, isRouterOption, isWin2k3Route, parseOpts} from '../../parse/opts.js'
-import {METADATA_IP, clip, dhcpDevice, dnsmasqArgs, metadataHops, notInEvidence, processOf, restartAgent, routedMetadata, sameSubnet, shq, sq} from './facts.js'
+import {METADATA_IP, sameSubnet} from '../common/net.js'
+import {clip, shq, sq} from '../common/text.js'
+import {dhcpDevice, dnsmasqArgs, metadataHops, restartAgent, routedMetadata} from './facts.js'
+import {notInEvidence, processOf} from '../common/evidence.js'
 import {type Check, fail, notJudged, pass, warn} from '../types.js'
 
 export const optsMetadataRoute: Check = {

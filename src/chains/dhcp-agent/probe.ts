@@ -1,6 +1,9 @@
 import {IniSyntaxError, effective, parseIni} from '../../config/oslo-ini.js'
 import type {NetworkEvidence} from '../../evidence/evidence.js'
-import {METADATA_IP, clip, processOf, restartMetadataAgent, routedMetadata} from './facts.js'
+import {METADATA_IP} from '../common/net.js'
+import {clip} from '../common/text.js'
+import {processOf} from '../common/evidence.js'
+import {restartMetadataAgent, routedMetadata} from './facts.js'
 import {AGENT_NOVA_UNREACHABLE, bodyText, HAPROXY_NO_SERVER} from '../../checks/http.js'
 import {type Check, fail, pass, skip} from '../types.js'
 

@@ -1,6 +1,9 @@
 import type {Socket} from '../../parse/sockets.js'
 import {proxySockets} from '../../checks/sockets.js'
-import {METADATA_IP, clip, notInEvidence, processArgs, processOf, restartAgent, restartMetadataAgent, routedMetadata, upstreamDownAnswer} from './facts.js'
+import {METADATA_IP} from '../common/net.js'
+import {clip} from '../common/text.js'
+import {notInEvidence, processArgs, processOf} from '../common/evidence.js'
+import {restartAgent, restartMetadataAgent, routedMetadata, upstreamDownAnswer} from './facts.js'
 import {type Check, fail, notJudged, pass, skip, warn} from '../types.js'
 
 const proxyFix = (layout: 'neutron' | 'quantum') =>

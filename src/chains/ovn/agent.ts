@@ -1,6 +1,6 @@
 /** The OVN metadata agent: its config, its process, its registration in the southbound DB. */
 import type {NetworkEvidence, OvnEvidence} from '../../evidence/evidence.js'
-import {clip, plural} from '../dhcp-agent/facts.js'
+import {clip, plural} from '../common/text.js'
 import {type Check, fail, pass, skip, warn} from '../types.js'
 import {OVN_METADATA} from '../../layout.js'
 import {agentUnit, localChassis, ovsFacts, restartOvnAgent, sbFacts, settingsOf} from './facts.js'

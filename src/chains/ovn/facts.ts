@@ -8,7 +8,7 @@ import type {CommandRecord, NetworkEvidence, OvnEvidence} from '../../evidence/e
 import {OVN_METADATA} from '../../layout.js'
 import {parseAgentCmdline, OVN_AGENT_PROGRAMS} from '../../parse/agent.js'
 import {mapOf, numOf, type OvsdbRow, OvsdbFormatError, parseOvsdbOutput, setOf, strOf} from '../../parse/ovsdb.js'
-import {clip} from '../dhcp-agent/facts.js'
+import {clip} from '../common/text.js'
 import {ovnSettings, type OvnSettings} from './settings.js'
 
 export interface Read<T> {

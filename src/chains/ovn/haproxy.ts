@@ -1,5 +1,7 @@
 /** The network's haproxy in ovnmeta-NET: alive, running the agent's config, listening; the agent's socket behind it; a GET. */
-import {clip, METADATA_IP, processArgs, processOf} from '../dhcp-agent/facts.js'
+import {clip} from '../common/text.js'
+import {METADATA_IP} from '../common/net.js'
+import {processArgs, processOf} from '../common/evidence.js'
 import {bodyText, HAPROXY_NO_SERVER} from '../../checks/http.js'
 import {proxySockets} from '../../checks/sockets.js'
 import {type Check, fail, pass, skip, warn} from '../types.js'
