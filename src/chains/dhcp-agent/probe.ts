@@ -4,7 +4,7 @@ import {METADATA_IP} from '../common/net.js'
 import {clip} from '../common/text.js'
 import {processOf} from '../common/evidence.js'
 import {restartMetadataAgent, routedMetadata} from './facts.js'
-import {AGENT_NOVA_UNREACHABLE, bodyText, HAPROXY_NO_SERVER} from '../../checks/http.js'
+import {AGENT_NOVA_UNREACHABLE, bodyText, HAPROXY_NO_SERVER} from '../common/http.js'
 import {type Check, fail, pass, skip} from '../types.js'
 
 /** What each answer from inside the namespace means (DOMAIN.md, "What the instance sees"). 503 depends on the body: see read503. */

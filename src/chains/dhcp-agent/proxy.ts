@@ -1,5 +1,5 @@
 import type {Socket} from '../../parse/sockets.js'
-import {proxySockets} from '../../checks/sockets.js'
+import {proxySockets} from '../common/sockets.js'
 import {METADATA_IP} from '../common/net.js'
 import {clip} from '../common/text.js'
 import {notInEvidence, processArgs, processOf} from '../common/evidence.js'
