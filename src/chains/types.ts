@@ -49,3 +49,24 @@ export interface NetworkReport {
   /** links not judged for lack of evidence (Finding.unjudged): with no link broken, exit 3 */
   unjudged?: string[]
 }
+
+/** A host's evidence for a network, and the host it came from (only hosts that have some). */
+export interface HostEvidence {
+  host: string
+  ev: NetworkEvidence
+}
+
+/** One lease of a broken host: an instance that got its metadata route from it. */
+export interface AffectedInstance {
+  mac: string
+  ip: string
+  /** the hostname dnsmasq handed out (host-198-51-100-149) */
+  hostname?: string
+  /** the Neutron port of this MAC, when the API listed one */
+  port?: string
+  /** that port's device_id (the instance's id for a compute:* port) */
+  device?: string
+  deviceOwner?: string
+  /** the lease had ended when the evidence was taken (the instance may be gone or have moved) */
+  expired?: true
+}

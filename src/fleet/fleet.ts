@@ -7,8 +7,8 @@ import type {Finding} from '../chains/types.js'
 import {EXIT, type ExitCode} from '../errors.js'
 import {diagnoseEvidence} from '../diagnose/service.js'
 
-import {affectedInstances} from './affected.js'
-import {crossFindings} from './cross.js'
+import {affectedInstances} from '../chains/dhcp-agent/affected.js'
+import {crossFindings} from '../chains/dhcp-agent/cross.js'
 import type {FleetReport, HostEvidence, HostInput, HostReport} from './types.js'
 
 export function judgeFleet(network: string, inputs: HostInput[], opts: {probe: boolean; only?: string[]}): FleetReport {

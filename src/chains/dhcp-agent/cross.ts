@@ -9,16 +9,16 @@
  *   cross.ipv6-metadata   at most one host holds fe80::a9fe:a9fe (the others fail DAD), and one does
  *                         when the network has an IPv6 subnet
  */
-import {dhcpDevice, metadataHops, restartAgent} from '../chains/dhcp-agent/facts.js'
-import {interfaces, namespaceList, namespaceListHas} from '../chains/common/evidence.js'
-import {plural, shq} from '../chains/common/text.js'
-import type {Finding, Status} from '../chains/types.js'
-import {type Agent, list, P, type Port, readAgent, readPort, readSubnet, record} from '../chains/dhcp-agent/api.js'
-import {backendOf} from '../evidence/evidence.js'
-import {isClasslessRoute, parseOpts} from '../parse/opts.js'
-import {serverText} from '../openstack/server-text.js'
+import {dhcpDevice, metadataHops, restartAgent} from './facts.js'
+import {interfaces, namespaceList, namespaceListHas} from '../common/evidence.js'
+import {plural, shq} from '../common/text.js'
+import type {Finding, Status} from '../types.js'
+import {type Agent, list, P, type Port, readAgent, readPort, readSubnet, record} from './api.js'
+import {backendOf} from '../../evidence/evidence.js'
+import {isClasslessRoute, parseOpts} from '../../parse/opts.js'
+import {serverText} from '../../openstack/server-text.js'
 
-import type {HostEvidence} from './types.js'
+import type {HostEvidence} from '../types.js'
 
 export const IPV6_METADATA_IP = 'fe80::a9fe:a9fe'
 
