@@ -70,3 +70,24 @@ export interface AffectedInstance {
   /** the lease had ended when the evidence was taken (the instance may be gone or have moved) */
   expired?: true
 }
+
+/**
+ * One way Neutron serves metadata, as a plugin: each chain's folder (src/chains/NAME/index.ts)
+ * exports one, and src/chains/registry.ts lists them. Nothing outside a chain's folder names it:
+ * the generic code (live collection, waiting for a route, the fleet judge, the renderer) asks the
+ * registry's chains through these fields.
+ */
+export interface ChainModule {
+  /** its name: the evidence's `backend`, --backend NAME, the chain of --list-checks */
+  backend: BackendName
+  /** one line naming the chain (--list-checks) */
+  title: string
+  /** how a report's heading names the chain (`ML2/OVN`); absent: by the node's layout (`neutron layout`) */
+  label?: string
+  /** in chain order: the first failing link is the first one read */
+  checks: readonly Check[]
+  /** findings only several hosts of one network reveal (ids `cross.*`), given the hosts of this chain */
+  crossChecks?(network: string, hosts: HostEvidence[]): Finding[]
+  /** the instances a broken host affects (its leases, mapped to ports and devices); undefined when it cannot say */
+  affected?(ev: NetworkEvidence, takenAt?: string): AffectedInstance[] | undefined
+}

@@ -1,14 +1,14 @@
 /**
  * Judging several hosts of one network (issue 11): each reachable host's evidence for the network goes
  * through the same chain as a single-host diagnose (diagnoseEvidence); a host without evidence is a row
- * with its error; findings only several hosts reveal come from cross.ts.
+ * with its error; findings only several hosts reveal come from each chain's crossChecks.
  */
 import type {Finding} from '../chains/types.js'
 import {EXIT, type ExitCode} from '../errors.js'
 import {diagnoseEvidence} from '../diagnose/service.js'
+import {backendOf} from '../evidence/evidence.js'
+import {CHAINS, chainFor} from '../chains/registry.js'
 
-import {affectedInstances} from '../chains/dhcp-agent/affected.js'
-import {crossFindings} from '../chains/dhcp-agent/cross.js'
 import type {FleetReport, HostEvidence, HostInput, HostReport} from './types.js'
 
 export function judgeFleet(network: string, inputs: HostInput[], opts: {probe: boolean; only?: string[]}): FleetReport {
@@ -40,7 +40,7 @@ export function judgeFleet(network: string, inputs: HostInput[], opts: {probe: b
         ...(r.unjudged ? {unjudged: r.unjudged} : {}),
       }
       if (!r.healthy) {
-        const affected = affectedInstances(ev, input.snapshot.takenAt)
+        const affected = chainFor(r.backend)?.affected?.(ev, input.snapshot.takenAt)
         if (affected) h.affected = affected
       }
       hosts.push(h)
@@ -51,7 +51,13 @@ export function judgeFleet(network: string, inputs: HostInput[], opts: {probe: b
     }
   }
   // --check narrows the chain to some links; the cross-host findings are not links, so --check drops them
-  const cross: Finding[] = opts.only ? [] : crossFindings(network, evidence)
+  // each chain compares its own hosts (a network may be served by several chains on several hosts)
+  const cross: Finding[] = opts.only
+    ? []
+    : CHAINS.flatMap((c) => {
+        const mine = evidence.filter((h) => backendOf(h.ev) === c.backend)
+        return c.crossChecks && mine.length > 0 ? c.crossChecks(network, mine) : []
+      })
   const healthy = hosts.every((h) => !h.reachable || h.healthy === true) && !cross.some((f) => f.status === 'fail')
   return {cross, healthy, hosts, network}
 }

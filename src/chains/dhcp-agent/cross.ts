@@ -1,8 +1,8 @@
 /**
  * Findings only several hosts of one network reveal (ids `cross.*`), from their evidence alone (what
- * each host's snapshot holds, including the API answers it recorded). Only DHCP-agent hosts are
- * compared: on ML2/OVN each chassis serves its own ovnmeta namespace through a localport, so no two
- * chassis compete for an address.
+ * each host's snapshot holds, including the API answers it recorded). The fleet judge hands this
+ * chain its own hosts only (ChainModule.crossChecks): on ML2/OVN each chassis serves its own ovnmeta
+ * namespace through a localport, so no two chassis compete for an address.
  *
  *   cross.opts-own-port   each host's option 121 goes via that host's own DHCP port IP
  *   cross.agents-api      the DHCP agents the API lists for the network are the hosts with its namespace
@@ -14,7 +14,6 @@ import {interfaces, namespaceList, namespaceListHas} from '../common/evidence.js
 import {plural, shq} from '../common/text.js'
 import type {Finding, Status} from '../types.js'
 import {type Agent, list, P, type Port, readAgent, readPort, readSubnet, record} from './api.js'
-import {backendOf} from '../../evidence/evidence.js'
 import {isClasslessRoute, parseOpts} from '../../parse/opts.js'
 import {serverText} from '../../openstack/server-text.js'
 
@@ -30,10 +29,10 @@ const name = (h: string) => serverText(h, 100)
 /** `on HOST: CMD`, the host quoted as a shell word would be. */
 const onHost = (host: string, cmd: string) => `on ${shq(host)}: ${cmd}`
 
+/** The DHCP agent hosts of one network, compared. */
 export function crossFindings(network: string, hosts: HostEvidence[]): Finding[] {
-  const dhcp = hosts.filter((h) => backendOf(h.ev) === 'dhcp-agent')
-  if (dhcp.length === 0) return []
-  const out = [optsOwnPort(dhcp), agentsApi(network, dhcp), ipv6Metadata(dhcp)]
+  if (hosts.length === 0) return []
+  const out = [optsOwnPort(hosts), agentsApi(network, hosts), ipv6Metadata(hosts)]
   return out.filter((f): f is Finding => f !== undefined)
 }
 

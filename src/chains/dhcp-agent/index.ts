@@ -3,15 +3,17 @@
  * the order of the metadata chain, so the first failing link is the first one read. A check carries
  * its own id, title and prerequisites; adding one is its file and one line here.
  */
+import {affectedInstances} from './affected.js'
 import {apiDhcpAgents, apiDhcpPort, apiNetwork, apiSubnetIsolated} from './api.js'
 import {configAgentRestarted, configMetadataEnabled} from './config.js'
+import {crossFindings} from './cross.js'
 import {dnsmasqRunning} from './dnsmasq.js'
 import {metadataAgentConfig} from './metadata-agent.js'
 import {namespaceDhcpAddress, namespaceExists, namespaceMetadataAddress} from './namespace.js'
 import {optsMetadataRoute} from './opts.js'
 import {probeHttp} from './probe.js'
 import {proxyListening, proxyRunning, proxyUpstream} from './proxy.js'
-import type {Check} from '../types.js'
+import type {Check, ChainModule} from '../types.js'
 
 export const DHCP_AGENT_CHECKS: readonly Check[] = [
   configMetadataEnabled,
@@ -31,3 +33,11 @@ export const DHCP_AGENT_CHECKS: readonly Check[] = [
   metadataAgentConfig,
   probeHttp,
 ]
+
+export const dhcpAgent: ChainModule = {
+  affected: affectedInstances,
+  backend: 'dhcp-agent',
+  checks: DHCP_AGENT_CHECKS,
+  crossChecks: crossFindings,
+  title: "dhcp-agent: the DHCP agent's isolated metadata (qdhcp-NET namespace, dnsmasq, proxy, metadata agent)",
+}
