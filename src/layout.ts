@@ -8,7 +8,7 @@ import {existsSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 
 import {usageError} from './errors.js'
-import {type BackendName, backendOf, type LayoutName, type NetworkEvidence} from './evidence/evidence.js'
+import type {LayoutName, NetworkEvidence} from './evidence/evidence.js'
 import {UUID} from './evidence/ids.js'
 import {parseProcCmdline} from './parse/processes.js'
 
@@ -138,13 +138,3 @@ export function layoutOfEvidence(ev: NetworkEvidence): LayoutName {
 
 /** ML2/OVN's metadata namespace of a network (neutron-ovn-metadata-agent makes it). */
 export const ovnMetadataNamespace = (network: string) => `ovnmeta-${network}`
-
-/**
- * The backend that serves a network on this node, as the evidence shows it: the one it was collected
- * for, unless its own namespace is missing and `listed` (the node's namespace list) holds the
- * network's ovnmeta namespace: then ML2/OVN serves it.
- */
-export function backendOfNetwork(ev: NetworkEvidence, listed: (namespace: string) => boolean): BackendName {
-  if (!listed(ev.namespace) && listed(ovnMetadataNamespace(ev.network))) return 'ovn'
-  return backendOf(ev)
-}

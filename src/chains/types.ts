@@ -19,6 +19,28 @@ export interface Finding {
 export interface CheckContext {
   /** --probe was given: probe.http runs instead of being skipped */
   probe: boolean
+  /**
+   * Another chain that serves the network on this node instead: the node lists that chain's
+   * namespace for the network and not the evidence's own (runChecks asks the registry).
+   */
+  servedElsewhere?: (ev: NetworkEvidence) => ServedElsewhere | undefined
+}
+
+/** What a chain says when another chain's evidence finds this chain's namespace for the network instead. */
+export interface ServesInstead {
+  /** who serves the network here: `ML2/OVN, where neutron-ovn-metadata-agent (…) serves metadata` */
+  who: string
+  /** the command to look at it with first */
+  look: string
+  /** a note to that command (another release's unit) */
+  note?: string
+  /** the chain in a word of prose: `OVN` */
+  short: string
+}
+
+export interface ServedElsewhere extends ServesInstead {
+  /** that chain's namespace of the network, as the node lists it */
+  namespace: string
 }
 
 export interface Check {
@@ -84,6 +106,10 @@ export interface ChainModule {
   title: string
   /** how a report's heading names the chain (`ML2/OVN`); absent: by the node's layout (`neutron layout`) */
   label?: string
+  /** the namespace that serves `network` on a node, when the network alone names it (`qdhcp-NET`) */
+  namespaceOf(network: string): string | undefined
+  /** what the other chains' checks say when a node shows this chain's namespace instead of theirs */
+  servesInstead?: ServesInstead
   /** in chain order: the first failing link is the first one read */
   checks: readonly Check[]
   /** findings only several hosts of one network reveal (ids `cross.*`), given the hosts of this chain */

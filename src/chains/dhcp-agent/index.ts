@@ -39,5 +39,6 @@ export const dhcpAgent: ChainModule = {
   backend: 'dhcp-agent',
   checks: DHCP_AGENT_CHECKS,
   crossChecks: crossFindings,
+  namespaceOf: (network) => `qdhcp-${network}`,
   title: "dhcp-agent: the DHCP agent's isolated metadata (qdhcp-NET namespace, dnsmasq, proxy, metadata agent)",
 }
