@@ -6,9 +6,10 @@
  */
 import type {CommandRecord, NetworkEvidence, OvnEvidence} from '../../evidence/evidence.js'
 import {OVN_METADATA} from '../../layout.js'
-import {parseAgentCmdline, OVN_AGENT_PROGRAMS} from '../../parse/agent.js'
+import {parseAgentCmdline} from '../../parse/agent.js'
 import {mapOf, numOf, type OvsdbRow, OvsdbFormatError, parseOvsdbOutput, setOf, strOf} from '../../parse/ovsdb.js'
 import {clip} from '../common/text.js'
+import {OVN_AGENT_PROGRAMS} from './paths.js'
 import {ovnSettings, type OvnSettings} from './settings.js'
 
 export interface Read<T> {

@@ -3,7 +3,8 @@
  * agent's socket), in the order of the metadata chain: the first failing link is the first one read.
  * A check carries its own id, title and prerequisites; adding one is its file and one line here.
  */
-import {OVN_METADATA, ovnMetadataNamespace} from '../../layout.js'
+import {OVN_METADATA} from '../../layout.js'
+import {ovnMetadataNamespace} from './paths.js'
 import type {Check, ChainModule} from '../types.js'
 import {ovnAgentConfig, ovnAgentRegistered, ovnAgentRunning, ovnChassis} from './agent.js'
 import {ovnHaproxy, ovnHaproxyConfig, ovnHaproxyListening, ovnProbe, ovnUpstream} from './haproxy.js'
