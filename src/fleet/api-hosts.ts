@@ -15,7 +15,8 @@
  * name (letters, digits, dots, dashes, underscores, not starting with a dash) is asked; any other is
  * a row saying why it was not.
  */
-import {type Agent, P, type Port, readAgent, readPort} from '../chains/dhcp-agent/api.js'
+import {type Agent, type Port, readAgent, readPort} from '../chains/common/api.js'
+import {P} from '../chains/dhcp-agent/api.js'
 import {cannotError, QmError, usageError} from '../errors.js'
 import type {ApiRecord} from '../openstack/neutron.js'
 import {errorText} from '../openstack/neutron-errors.js'

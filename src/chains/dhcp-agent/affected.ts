@@ -6,7 +6,8 @@
  * read with its type checked and through serverText.
  */
 import type {NetworkEvidence} from '../../evidence/evidence.js'
-import {list, P} from './api.js'
+import {list} from '../common/api.js'
+import {P} from './api.js'
 import {isUuid, serverText} from '../../openstack/server-text.js'
 import {parseLeases} from '../../parse/leases.js'
 import type {AffectedInstance} from '../types.js'
