@@ -1,4 +1,5 @@
-import type {BackendName, LayoutName, NetworkEvidence} from '../evidence/evidence.js'
+import type {BackendName, CommandRecord, LayoutName, NetworkEvidence, Snapshot} from '../evidence/evidence.js'
+import type {NodePaths} from '../layout.js'
 
 export type Status = 'pass' | 'warn' | 'fail' | 'skip'
 
@@ -110,10 +111,44 @@ export interface ChainModule {
   namespaceOf(network: string): string | undefined
   /** what the other chains' checks say when a node shows this chain's namespace instead of theirs */
   servesInstead?: ServesInstead
+  /** how it is told apart on a live node: diagnose/live.ts nodeBackend walks the chains with these */
+  detect: ChainDetect
+  /** the networks whose namespace of this chain an `ip netns list` record shows (where --all starts) */
+  networks(listed: CommandRecord): string[]
+  /**
+   * Collect on this node: one network, or (req.network undefined) every network it serves here, as a
+   * snapshot. Throws a QmError when the node cannot be inspected (not root, an unreadable state path).
+   */
+  collect(req: CollectRequest): Promise<Snapshot>
+  /** API answers it reads beyond the network, its subnets and its ports: collect --api records them for every network */
+  apiPaths?(network: string): string[]
   /** in chain order: the first failing link is the first one read */
   checks: readonly Check[]
   /** findings only several hosts of one network reveal (ids `cross.*`), given the hosts of this chain */
   crossChecks?(network: string, hosts: HostEvidence[]): Finding[]
   /** the instances a broken host affects (its leases, mapped to ports and devices); undefined when it cannot say */
   affected?(ev: NetworkEvidence, takenAt?: string): AffectedInstance[] | undefined
+}
+
+/** How a chain is told apart on a live node (in registry order; the registry's default when none or several say so). */
+export interface ChainDetect {
+  /** a --config-file that is this chain's agent's, told by its name (absent: it claims none by name) */
+  configFile?(path: string): boolean
+  /** where its agent's config is, when installed */
+  configFiles: readonly string[]
+  /** a /proc/PID/cmdline of one of its programs */
+  process: RegExp
+}
+
+/** What to collect on this node: the operator's flags, as diagnose and collect got them. */
+export interface CollectRequest {
+  /** one network, or undefined for every network the node serves */
+  network?: string
+  /** the DHCP agent's paths (layout.ts nodePaths): --config-file and --state-path, else the defaults */
+  paths: NodePaths
+  /** what the operator gave: --config-file and --state-path (undefined: not given) */
+  given?: {configFile?: string; statePath?: string}
+  probe: boolean
+  /** e.g. quantum-meta/0.1.0, recorded in the snapshot */
+  tool?: string
 }

@@ -3,8 +3,11 @@
  * the order of the metadata chain, so the first failing link is the first one read. A check carries
  * its own id, title and prerequisites; adding one is its file and one line here.
  */
+import {LAYOUTS} from '../../layout.js'
 import {affectedInstances} from './affected.js'
-import {apiDhcpAgents, apiDhcpPort, apiNetwork, apiSubnetIsolated} from './api.js'
+import {apiDhcpAgents, apiDhcpPort, apiNetwork, apiSubnetIsolated, P} from './api.js'
+import {listNamespaces} from '../../node/netns.js'
+import {collectMany, qdhcpNetworks, requireInspectable} from './collect.js'
 import {configAgentRestarted, configMetadataEnabled} from './config.js'
 import {crossFindings} from './cross.js'
 import {dnsmasqRunning} from './dnsmasq.js'
@@ -36,9 +39,21 @@ export const DHCP_AGENT_CHECKS: readonly Check[] = [
 
 export const dhcpAgent: ChainModule = {
   affected: affectedInstances,
+  apiPaths: (network) => [P.agents(network)],
   backend: 'dhcp-agent',
   checks: DHCP_AGENT_CHECKS,
+  async collect(req) {
+    await requireInspectable(req.paths.statePath)
+    const list = req.network === undefined ? await listNamespaces() : undefined
+    const networks = list ? qdhcpNetworks(list) : [req.network!]
+    return collectMany(networks, {...req.paths, probe: req.probe}, {batch: Boolean(list), listed: list, tool: req.tool})
+  },
   crossChecks: crossFindings,
+  detect: {
+    configFiles: [LAYOUTS.neutron.agentConfig, LAYOUTS.quantum.agentConfig],
+    process: /(^|[/ ])(neutron|quantum)-dhcp-agent(\0| |$)/,
+  },
   namespaceOf: (network) => `qdhcp-${network}`,
+  networks: qdhcpNetworks,
   title: "dhcp-agent: the DHCP agent's isolated metadata (qdhcp-NET namespace, dnsmasq, proxy, metadata agent)",
 }

@@ -3,8 +3,15 @@
  * agent's socket), in the order of the metadata chain: the first failing link is the first one read.
  * A check carries its own id, title and prerequisites; adding one is its file and one line here.
  */
+import {hostname} from 'node:os'
+
+import {cannotError} from '../../errors.js'
+import {SNAPSHOT_FORMAT} from '../../evidence/evidence.js'
 import {OVN_METADATA} from '../../layout.js'
-import {ovnMetadataNamespace} from './paths.js'
+import {listNamespaces} from '../../node/netns.js'
+import {parseNetnsList} from '../../parse/netns.js'
+import {collectOvnMany, ovnmetaNetworks} from './collect.js'
+import {isOvnAgentConfig, OVN_PATHS, ovnMetadataNamespace} from './paths.js'
 import type {Check, ChainModule} from '../types.js'
 import {ovnAgentConfig, ovnAgentRegistered, ovnAgentRunning, ovnChassis} from './agent.js'
 import {ovnHaproxy, ovnHaproxyConfig, ovnHaproxyListening, ovnProbe, ovnUpstream} from './haproxy.js'
@@ -32,8 +39,22 @@ export const OVN_CHECKS: readonly Check[] = [
 export const ovn: ChainModule = {
   backend: 'ovn',
   checks: OVN_CHECKS,
+  async collect(req) {
+    if (process.getuid?.() !== 0)
+      throw cannotError('not-root', "diagnose inspects namespaces and other users' processes: run it as root (or diagnose a snapshot with --snapshot)")
+    const given = {configFile: req.given?.configFile, probe: req.probe, statePath: req.given?.statePath}
+    const networks = await collectOvnMany(req.network, given, listNamespaces)
+    return {format: SNAPSHOT_FORMAT, host: hostname(), networks, takenAt: new Date().toISOString(), tool: req.tool ?? 'quantum-meta'}
+  },
+  detect: {
+    configFile: isOvnAgentConfig,
+    configFiles: OVN_PATHS.agentConfigs,
+    process: /(^|[/ ])(neutron-ovn-metadata-agent|neutron-ovn-agent|ovn-controller)(\0| |$)/,
+  },
   label: 'ML2/OVN',
   namespaceOf: ovnMetadataNamespace,
+  // the ovnmeta namespaces; the collector adds the networks with a VM bound to this chassis
+  networks: (listed) => ovnmetaNetworks(parseNetnsList(listed.stdout)),
   servesInstead: {
     look: `systemctl status ${OVN_METADATA.agentService}`,
     note: `2025.2 on: systemctl status ${OVN_METADATA.agentServiceSince2025_2}`,
