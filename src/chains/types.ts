@@ -124,6 +124,8 @@ export interface ChainModule {
   apiPaths?(network: string): string[]
   /** in chain order: the first failing link is the first one read */
   checks: readonly Check[]
+  /** the metadata route of one network on this node: opts verify checks it once, subnet create --wait waits for it */
+  route: RouteHook
   /** findings only several hosts of one network reveal (ids `cross.*`), given the hosts of this chain */
   crossChecks?(network: string, hosts: HostEvidence[]): Finding[]
   /** the instances a broken host affects (its leases, mapped to ports and devices); undefined when it cannot say */
@@ -151,4 +153,20 @@ export interface CollectRequest {
   probe: boolean
   /** e.g. quantum-meta/0.1.0, recorded in the snapshot */
   tool?: string
+}
+
+/** A chain's metadata route of one network on this node (diagnose/wait.ts). */
+export interface RouteHook {
+  /** the check that judges the route (its finding is the answer) */
+  check: string
+  /** the statuses that mean the route is in place: --wait stops waiting */
+  inPlace: readonly Status[]
+  /** throws a QmError when this node cannot be inspected for it; `what` names the asker (`opts verify`, `--wait`) */
+  inspectable(paths: NodePaths, what: string): Promise<void>
+  /** the network's evidence, collected now (the agents need not be looked for) */
+  collect(network: string, given: {configFile?: string; statePath?: string}, paths: NodePaths): Promise<NetworkEvidence>
+  /** the finding to answer with instead, when this node cannot judge the route's check */
+  instead?(route: Finding, findings: readonly Finding[]): Finding
+  /** what --wait says it waits for */
+  waitingFor(network: string, paths: NodePaths): string
 }

@@ -55,5 +55,15 @@ export const dhcpAgent: ChainModule = {
   },
   namespaceOf: (network) => `qdhcp-${network}`,
   networks: qdhcpNetworks,
+  route: {
+    check: 'opts.metadata-route',
+    async collect(network, _given, paths) {
+      const snap = await collectMany([network], {...paths, probe: false}, {agents: false})
+      return snap.networks[0]
+    },
+    inPlace: ['pass', 'warn'],
+    inspectable: (paths) => requireInspectable(paths.statePath),
+    waitingFor: (network, paths) => `the metadata route in ${paths.statePath}/dhcp/${network}/opts`,
+  },
   title: "dhcp-agent: the DHCP agent's isolated metadata (qdhcp-NET namespace, dnsmasq, proxy, metadata agent)",
 }

@@ -61,5 +61,20 @@ export const ovn: ChainModule = {
     short: 'OVN',
     who: `ML2/OVN, where ${OVN_METADATA.agentService} (2025.2 on: ${OVN_METADATA.agentServiceSince2025_2} with the metadata extension) serves metadata`,
   },
+  // option 121 in the NB DHCP_Options when the NB is readable from this node, else the network's
+  // ovnmeta namespace here (ovn.namespace: it appears once a VM binds here)
+  route: {
+    check: 'ovn.dhcp-route',
+    async collect(network, given) {
+      const [ev] = await collectOvnMany(network, {configFile: given.configFile, probe: false, statePath: given.statePath}, listNamespaces)
+      return ev
+    },
+    inPlace: ['pass'],
+    async inspectable(_paths, what) {
+      if (process.getuid?.() !== 0) throw cannotError('not-root', `${what} inspects this node: run it as root`)
+    },
+    instead: (route, findings) => (route.status !== 'skip' || !/not readable/.test(route.summary) ? route : findings.find((f) => f.id === 'ovn.namespace')!),
+    waitingFor: (network) => `OVN's metadata route of network ${network}`,
+  },
   title: 'ovn: ML2/OVN (neutron-ovn-metadata-agent, OVN DHCP, ovnmeta-NET namespace, haproxy)',
 }
