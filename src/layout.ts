@@ -13,7 +13,7 @@ import {UUID} from './evidence/ids.js'
 import {parseProcCmdline} from './parse/processes.js'
 
 export type {LayoutName} from './evidence/evidence.js'
-export {QDHCP_NAMESPACE, UUID} from './evidence/ids.js'
+export {UUID} from './evidence/ids.js'
 
 export interface Layout {
   name: LayoutName

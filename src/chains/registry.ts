@@ -10,6 +10,12 @@ import type {ChainModule, Check} from './types.js'
 
 export const CHAINS: readonly ChainModule[] = [dhcpAgent, ovn]
 
+/** The chain of evidence without a `backend` field (snapshots written before chains had names) and of nodes that show none. */
+export const DEFAULT_CHAIN: ChainModule = dhcpAgent
+
+/** The chain a network's evidence belongs to: its `backend` field, else the default chain's. */
+export const backendOf = (ev: {backend?: BackendName}): BackendName => ev.backend ?? DEFAULT_CHAIN.backend
+
 /** The chain that judges a backend's evidence; undefined when this version has none for it. */
 export const chainFor = (backend: BackendName): ChainModule | undefined => CHAINS.find((c) => c.backend === backend)
 

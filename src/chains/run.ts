@@ -1,7 +1,7 @@
 import type {Check, CheckContext, Finding, ServedElsewhere} from './types.js'
-import {backendOf, type NetworkEvidence} from '../evidence/evidence.js'
+import type {NetworkEvidence} from '../evidence/evidence.js'
 import {namespaceListHas} from './common/evidence.js'
-import {CHAINS, chainFor} from './registry.js'
+import {backendOf, CHAINS, chainFor} from './registry.js'
 
 function checksOf(ev: NetworkEvidence): readonly Check[] {
   const chain = chainFor(backendOf(ev))

@@ -1,4 +1,5 @@
 import type {BackendName, CommandRecord, LayoutName, NetworkEvidence, Snapshot} from '../evidence/evidence.js'
+import type {SnapshotPart} from '../evidence/snapshot-schema.js'
 import type {NodePaths} from '../layout.js'
 
 export type Status = 'pass' | 'warn' | 'fail' | 'skip'
@@ -109,6 +110,8 @@ export interface ChainModule {
   label?: string
   /** the namespace that serves `network` on a node, when the network alone names it (`qdhcp-NET`) */
   namespaceOf(network: string): string | undefined
+  /** its part of the snapshot schema: its namespaces, the fields it adds to a network's evidence */
+  snapshot: SnapshotPart
   /** what the other chains' checks say when a node shows this chain's namespace instead of theirs */
   servesInstead?: ServesInstead
   /** how it is told apart on a live node: diagnose/live.ts nodeBackend walks the chains with these */

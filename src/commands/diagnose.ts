@@ -254,7 +254,7 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
   /** A sosreport directory as a snapshot (src/fleet/sosreport.ts); one showing no DHCP network is bad input. */
   private async readSosreport(dir: string): Promise<import('../evidence/evidence.js').Snapshot> {
     const {readSosreport} = await import('../fleet/sosreport.js')
-    const {checkSnapshot} = await import('../evidence/snapshot-schema.js')
+    const {checkSnapshot} = await import('../chains/snapshot.js')
     const {snapshot} = await readSosreport(dir, {tool: `quantum-meta/${this.config.version}`})
     if (snapshot.networks.length === 0)
       throw usageError(

@@ -2,10 +2,9 @@
 import {existsSync, readdirSync, readFileSync} from 'node:fs'
 
 import type {BackendName, Snapshot} from '../evidence/evidence.js'
-import {DEFAULT_BACKEND} from '../evidence/evidence.js'
 import type {OsFlags} from '../openstack/credentials.js'
-import {CHAINS, chainFor} from '../chains/registry.js'
-import type {ChainModule, CollectRequest} from '../chains/types.js'
+import {CHAINS, chainFor, DEFAULT_CHAIN} from '../chains/registry.js'
+import type {CollectRequest} from '../chains/types.js'
 import {NEUTRON_PATHS} from '../chains/common/api.js'
 
 export interface LiveRequest extends CollectRequest {
@@ -35,9 +34,6 @@ function running(patterns: readonly RegExp[]): boolean[] {
   return found
 }
 
-/** The chain evidence and nodes belong to when nothing says otherwise. */
-const fallback = (): ChainModule => chainFor(DEFAULT_BACKEND)!
-
 /**
  * Which chain serves metadata here, asking each chain in the registry's order: --backend; else the
  * --config-file's name (neutron_ovn_metadata_agent.ini is OVN's); else the network's namespace
@@ -51,7 +47,7 @@ export function nodeBackend(
 ): BackendName {
   if (req.backend) return req.backend
   const configFile = req.given?.configFile
-  if (configFile !== undefined) return (CHAINS.find((c) => c.detect.configFile?.(configFile)) ?? fallback()).backend
+  if (configFile !== undefined) return (CHAINS.find((c) => c.detect.configFile?.(configFile)) ?? DEFAULT_CHAIN).backend
   if (req.network !== undefined) {
     for (const chain of CHAINS) {
       const ns = chain.namespaceOf(req.network)
@@ -62,7 +58,7 @@ export function nodeBackend(
   if (installed.length === 1) return installed[0].backend
   const runs = isRunning(CHAINS.map((c) => c.detect.process))
   const live = CHAINS.filter((_, i) => runs[i])
-  return (live.length === 1 ? live[0] : fallback()).backend
+  return (live.length === 1 ? live[0] : DEFAULT_CHAIN).backend
 }
 
 export async function collectLive(req: LiveRequest): Promise<Snapshot> {

@@ -1,11 +1,11 @@
 /**
  * diagnose: evidence (live or from a snapshot) -> pure checks -> findings.
  */
-import {chainFor} from '../chains/registry.js'
+import {backendOf, chainFor} from '../chains/registry.js'
 import {healthy, runChecks} from '../chains/run.js'
 import type {NetworkReport} from '../chains/types.js'
 import {usageError} from '../errors.js'
-import {backendOf, type NetworkEvidence, type Snapshot, SNAPSHOT_FORMAT} from '../evidence/evidence.js'
+import {type NetworkEvidence, type Snapshot, SNAPSHOT_FORMAT} from '../evidence/evidence.js'
 import {layoutOfEvidence} from '../layout.js'
 import {readUserFile, SNAPSHOT_MAX_BYTES} from '../system/read-file.js'
 
@@ -65,7 +65,7 @@ export async function readSnapshot(path: string): Promise<Snapshot> {
     throw usageError('snapshot-invalid', `${path}: not a ${SNAPSHOT_FORMAT} document`)
   }
   // the whole document against one schema: a wrong field is exit 2 naming it, never a crash in a check
-  const {checkSnapshot} = await import('../evidence/snapshot-schema.js')
+  const {checkSnapshot} = await import('../chains/snapshot.js')
   const checked = checkSnapshot(doc)
   if (!checked.ok) throw usageError('snapshot-invalid', `${path}: ${checked.field}: ${checked.problem}`)
   return checked.snapshot

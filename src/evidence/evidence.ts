@@ -13,11 +13,11 @@ export const SNAPSHOT_FORMAT = 'quantum-meta-snapshot/1'
 /** Where the paths say things live: Quantum (Grizzly) or Neutron (../layout.ts knows the paths). */
 export type LayoutName = 'neutron' | 'quantum'
 
-/** How Neutron serves metadata to this network: the DHCP agent's qdhcp namespace, or ML2/OVN's ovnmeta one. */
-export type BackendName = 'dhcp-agent' | 'ovn'
-export const BACKENDS: readonly BackendName[] = ['dhcp-agent', 'ovn']
-/** What a network's evidence without a `backend` field (snapshots before it existed) was collected from. */
-export const DEFAULT_BACKEND: BackendName = 'dhcp-agent'
+/**
+ * How Neutron serves metadata to this network: the name of a chain (src/chains/registry.ts lists
+ * them; evidence without one is the registry's default chain's).
+ */
+export type BackendName = string
 
 export interface CommandRecord {
   argv: string[]
@@ -54,10 +54,10 @@ export interface FileRecord {
   realpath?: string
 }
 
-/** A DHCP agent process, found by scanning /proc (the agent writes no pid file of its own). */
+/** An agent process, found by scanning /proc (the agents write no pid file of their own). */
 export interface AgentRecord {
   pid: number
-  /** /proc/PID/cmdline, verbatim (oslo rewrites it into one title: `neutron-dhcp-agent (/usr/bin/python3 …)`) */
+  /** /proc/PID/cmdline, verbatim (oslo rewrites it into one title: `PROGRAM (/usr/bin/python3 …)`) */
   cmdline: string
   /** start time, ISO 8601: now - (/proc/uptime - /proc/PID/stat starttime / 100), 10 ms resolution (older snapshots: after /proc/stat btime, whole seconds, up to 1 s early) */
   startedAt?: string
@@ -112,9 +112,14 @@ export interface ApiEvidence {
   records: {method: string; path: string; status: number; body: string}[]
 }
 
+/**
+ * One network's evidence. Every chain fills these fields (snapshot format 1 began with the DHCP
+ * agent's: another chain records the files it has no use for as `not-collected`), and may add its
+ * own part (see the end).
+ */
 export interface NetworkEvidence {
   network: string
-  /** the chain this evidence was collected for; absent in older snapshots, which are all 'dhcp-agent' */
+  /** the chain this evidence was collected for; absent in older snapshots, which are all the default chain's */
   backend?: BackendName
   namespace: string
   layout: LayoutName
@@ -154,38 +159,8 @@ export interface NetworkEvidence {
   agentsFrom?: string
   probe?: ProbeRecord
   api?: ApiEvidence
-  /** ML2/OVN only (backend 'ovn'): the chassis, its OVSDB rows and the agent */
-  ovn?: OvnEvidence
-}
-
-/**
- * What an ML2/OVN chassis shows about one network: the metadata agent (neutron-ovn-metadata-agent, or
- * neutron-ovn-agent with the metadata extension) and its config, the local Open_vSwitch DB, the OVN
- * southbound DB (and the northbound one when this node can reach it), read with the ctl tools'
- * `--format=json`, verbatim. The namespace, haproxy and socket evidence is in the common fields
- * (namespace = ovnmeta-NET, haproxyPidFile, haproxyConfig, upstreamSocket, processes).
- */
-export interface OvnEvidence {
-  /** the agent processes found in /proc; `configs` holds each --config-file, secrets redacted */
-  agents: AgentRecord[]
-  /** the config files the collection read the connections from (the agent's own, else --config-file), secrets redacted */
-  configs: FileRecord[]
-  /** ovn-controller processes found in /proc (pid, cmdline) */
-  controllers: {pid: number; cmdline: string}[]
-  /** where the OVSDB connections came from, e.g. `/etc/neutron/neutron_ovn_metadata_agent.ini [ovn] ovn_sb_connection` */
-  connections: {ovs: string; sb: string; nb?: string; from: string[]}
-  /** ovs-vsctl --format=json: `list Open_vSwitch .`, then `list Interface` (some columns) */
-  ovs: CommandRecord
-  /** ovn-sbctl --format=json: Chassis, Chassis_Private, SB_Global, then the network's Port_Binding rows */
-  sb: CommandRecord
-  /** ovn-nbctl --format=json: the network's Logical_Switch_Port rows, then DHCP_Options */
-  nb?: CommandRecord
-  /** why the NB was not read (no ovn_nb_connection on this node) */
-  nbSkipped?: string
-  /** the server's ml2_conf.ini, when this node has one (ovn_metadata_enabled explains a missing metadata port); secrets redacted */
-  serverConfig?: FileRecord
-  /** haproxy processes anywhere on the node whose command line names this network (an orphan left by `ip netns del` shows here) */
-  haproxies: ProcessRecord[]
+  // a chain adds its own part (its OVSDB rows, its router) by augmenting this interface from its
+  // folder (the OVN chain's evidence.ts); the snapshot schema takes that part from the chain
 }
 
 export interface Snapshot {
@@ -197,6 +172,3 @@ export interface Snapshot {
   note?: string
   networks: NetworkEvidence[]
 }
-
-/** The backend a network's evidence belongs to: its `backend` field, else the DHCP agent's (older snapshots). */
-export const backendOf = (ev: Pick<NetworkEvidence, 'backend'>): BackendName => ev.backend ?? DEFAULT_BACKEND

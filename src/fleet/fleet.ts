@@ -6,8 +6,7 @@
 import type {Finding} from '../chains/types.js'
 import {EXIT, type ExitCode} from '../errors.js'
 import {diagnoseEvidence} from '../diagnose/service.js'
-import {backendOf} from '../evidence/evidence.js'
-import {CHAINS, chainFor} from '../chains/registry.js'
+import {backendOf, CHAINS, chainFor} from '../chains/registry.js'
 
 import type {FleetReport, HostEvidence, HostInput, HostReport} from './types.js'
 

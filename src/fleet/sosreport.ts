@@ -36,7 +36,8 @@ import {
   type Snapshot,
   SNAPSHOT_FORMAT,
 } from '../evidence/evidence.js'
-import {QDHCP_NAMESPACE, UUID} from '../evidence/ids.js'
+import {QDHCP_NAMESPACE} from '../chains/dhcp-agent/paths.js'
+import {UUID} from '../evidence/ids.js'
 import {LAYOUTS} from '../layout.js'
 import {parseAgentCmdline} from '../parse/agent.js'
 import {parseHaproxyConfig} from '../parse/haproxy.js'

@@ -226,7 +226,7 @@ export async function collectOne(host: string, network: string | undefined, comm
     return {error: `${host} printed no snapshot: ${shown(text.trim())}`, host}
   }
   if ((doc as Partial<Snapshot> | null)?.format !== SNAPSHOT_FORMAT) return {error: `${host} printed no snapshot: ${shown(text.trim())}`, host}
-  const {checkSnapshot} = await import('../evidence/snapshot-schema.js')
+  const {checkSnapshot} = await import('../chains/snapshot.js')
   const checked = checkSnapshot(doc)
   if (!checked.ok) return {error: `${host} printed an invalid snapshot: ${checked.field}: ${checked.problem}`, host}
   return {host, snapshot: checked.snapshot}

@@ -8,6 +8,7 @@ import {affectedInstances} from './affected.js'
 import {apiDhcpAgents, apiDhcpPort, apiNetwork, apiSubnetIsolated, P} from './api.js'
 import {listNamespaces} from '../../node/netns.js'
 import {collectMany, qdhcpNetworks, requireInspectable} from './collect.js'
+import {DHCP_AGENT_SNAPSHOT, qdhcpNamespace} from './paths.js'
 import {configAgentRestarted, configMetadataEnabled} from './config.js'
 import {crossFindings} from './cross.js'
 import {dnsmasqRunning} from './dnsmasq.js'
@@ -53,7 +54,7 @@ export const dhcpAgent: ChainModule = {
     configFiles: [LAYOUTS.neutron.agentConfig, LAYOUTS.quantum.agentConfig],
     process: /(^|[/ ])(neutron|quantum)-dhcp-agent(\0| |$)/,
   },
-  namespaceOf: (network) => `qdhcp-${network}`,
+  namespaceOf: qdhcpNamespace,
   networks: qdhcpNetworks,
   route: {
     check: 'opts.metadata-route',
@@ -65,5 +66,6 @@ export const dhcpAgent: ChainModule = {
     inspectable: (paths) => requireInspectable(paths.statePath),
     waitingFor: (network, paths) => `the metadata route in ${paths.statePath}/dhcp/${network}/opts`,
   },
+  snapshot: DHCP_AGENT_SNAPSHOT,
   title: "dhcp-agent: the DHCP agent's isolated metadata (qdhcp-NET namespace, dnsmasq, proxy, metadata agent)",
 }

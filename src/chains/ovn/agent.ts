@@ -1,5 +1,6 @@
 /** The OVN metadata agent: its config, its process, its registration in the southbound DB. */
-import type {NetworkEvidence, OvnEvidence} from '../../evidence/evidence.js'
+import type {NetworkEvidence} from '../../evidence/evidence.js'
+import type {OvnEvidence} from './evidence.js'
 import {clip, plural} from '../common/text.js'
 import {type Check, fail, pass, skip, warn} from '../types.js'
 import {OVN_METADATA} from '../../layout.js'

@@ -12,14 +12,14 @@ import {dirname, join} from 'node:path'
 
 import {keepOnlyKeys, redactCmdline} from '../../config/secrets.js'
 import type {AgentRecord, CommandRecord, FileRecord, NetworkEvidence} from '../../evidence/evidence.js'
-import {OVNMETA_NAMESPACE, UUID} from '../../evidence/ids.js'
+import {UUID} from '../../evidence/ids.js'
 import {parseAgentCmdline, procStartTicks} from '../../parse/agent.js'
 import {parseHaproxyConfig} from '../../parse/haproxy.js'
 import {readBootTimeMs, startedAtMs} from '../../node/proc-clock.js'
 import {namespaceListed} from '../../node/namespaces.js'
 import {command, fileRecord, pidOf, processRecord, readOr, readProcSync} from '../../node/records.js'
 import {refuseIrregular, TEXT_FILE_MAX_BYTES} from '../../system/read-file.js'
-import {OVN_AGENT_PROGRAMS, OVN_PATHS, ovnMetadataNamespace} from './paths.js'
+import {OVN_AGENT_PROGRAMS, OVN_PATHS, OVNMETA_NAMESPACE, ovnMetadataNamespace} from './paths.js'
 import {CONNECTION, OVN_KEYS, ovnSettings, type OvnSettings} from './settings.js'
 
 export interface OvnContext {

@@ -4,7 +4,8 @@
  * the NB rows (DHCP_Options), the agent's settings. Checks read these facts; each fact keeps the
  * command that gave it, for the finding's evidence.
  */
-import type {CommandRecord, NetworkEvidence, OvnEvidence} from '../../evidence/evidence.js'
+import type {CommandRecord, NetworkEvidence} from '../../evidence/evidence.js'
+import type {OvnEvidence} from './evidence.js'
 import {OVN_METADATA} from '../../layout.js'
 import {parseAgentCmdline} from '../../parse/agent.js'
 import {mapOf, numOf, type OvsdbRow, OvsdbFormatError, parseOvsdbOutput, setOf, strOf} from '../../parse/ovsdb.js'

@@ -11,6 +11,7 @@ import {OVN_METADATA} from '../../layout.js'
 import {listNamespaces} from '../../node/netns.js'
 import {parseNetnsList} from '../../parse/netns.js'
 import {collectOvnMany, ovnmetaNetworks} from './collect.js'
+import {OVN_SNAPSHOT} from './evidence.js'
 import {isOvnAgentConfig, OVN_PATHS, ovnMetadataNamespace} from './paths.js'
 import type {Check, ChainModule} from '../types.js'
 import {ovnAgentConfig, ovnAgentRegistered, ovnAgentRunning, ovnChassis} from './agent.js'
@@ -76,5 +77,6 @@ export const ovn: ChainModule = {
     instead: (route, findings) => (route.status !== 'skip' || !/not readable/.test(route.summary) ? route : findings.find((f) => f.id === 'ovn.namespace')!),
     waitingFor: (network) => `OVN's metadata route of network ${network}`,
   },
+  snapshot: OVN_SNAPSHOT,
   title: 'ovn: ML2/OVN (neutron-ovn-metadata-agent, OVN DHCP, ovnmeta-NET namespace, haproxy)',
 }

@@ -24,6 +24,8 @@ export const isOvnAgentConfig = (path: string) => /ovn[-_]metadata[-_]agent|ovn[
 
 /** ML2/OVN's metadata namespace of a network (neutron-ovn-metadata-agent makes it). */
 export const ovnMetadataNamespace = (network: string) => `ovnmeta-${network}`
+/** ML2/OVN's metadata namespace of any network: ovnmeta-<network UUID>. */
+export const OVNMETA_NAMESPACE = /^ovnmeta-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /**
  * ML2/OVN's metadata agent: neutron-ovn-metadata-agent, and from 2025.2 neutron-ovn-agent (the
