@@ -123,6 +123,8 @@ export interface ChainModule {
    * snapshot. Throws a QmError when the node cannot be inspected (not root, an unreadable state path).
    */
   collect(req: CollectRequest): Promise<Snapshot>
+  /** secrets out of its own part of a network's evidence, in place, records shared between networks once per `seen` */
+  redact?(ev: NetworkEvidence, seen: WeakSet<object>): void
   /** API answers it reads beyond the network, its subnets and its ports: collect --api records them for every network */
   apiPaths?(network: string): string[]
   /** in chain order: the first failing link is the first one read */

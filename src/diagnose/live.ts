@@ -76,8 +76,8 @@ export async function collectLive(req: LiveRequest): Promise<Snapshot> {
     for (const ev of snap.networks) ev.api = byNet.get(ev.network)
   }
   // no secret leaves the node: every file and command line kept (records shared between networks once)
-  const {redactEvidence} = await import('../config/secrets.js')
+  const {redactNetwork} = await import('../chains/snapshot.js')
   const seen = new WeakSet<object>()
-  for (const ev of snap.networks) redactEvidence(ev, seen)
+  for (const ev of snap.networks) redactNetwork(ev, seen)
   return snap
 }

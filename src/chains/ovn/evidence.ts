@@ -5,7 +5,8 @@
  */
 import * as v from 'valibot'
 
-import type {AgentRecord, CommandRecord, FileRecord, ProcessRecord} from '../../evidence/evidence.js'
+import {redactAgentRecord, redactCmdline, redactFileRecord, redactIniSecrets} from '../../config/secrets.js'
+import type {AgentRecord, CommandRecord, FileRecord, NetworkEvidence, ProcessRecord} from '../../evidence/evidence.js'
 import {OVNMETA_NAMESPACE} from './paths.js'
 import {agentRecord, commandRecord, fileRecord, pid, processRecord, record, type SnapshotPart, str} from '../../evidence/snapshot-schema.js'
 
@@ -67,4 +68,17 @@ export const OVN_SNAPSHOT: SnapshotPart = {
   namespace: OVNMETA_NAMESPACE,
   namespaceShown: 'ovnmeta-<network UUID>',
   requires: ['ovn'],
+}
+
+/** Secrets out of the OVN part: its config files, the server's ml2_conf.ini, the agents' and haproxies' command lines. */
+export function redactOvnEvidence(ev: NetworkEvidence, seen: WeakSet<object>): void {
+  if (!ev.ovn) return
+  for (const c of ev.ovn.configs) redactFileRecord(c, redactIniSecrets, seen)
+  redactFileRecord(ev.ovn.serverConfig, redactIniSecrets, seen)
+  for (const a of ev.ovn.agents) redactAgentRecord(a, seen)
+  for (const p of ev.ovn.haproxies) {
+    if (seen.has(p)) continue
+    seen.add(p)
+    if (p.cmdline !== undefined) p.cmdline = redactCmdline(p.cmdline)
+  }
 }

@@ -11,7 +11,7 @@ import {OVN_METADATA} from '../../layout.js'
 import {listNamespaces} from '../../node/netns.js'
 import {parseNetnsList} from '../../parse/netns.js'
 import {collectOvnMany, ovnmetaNetworks} from './collect.js'
-import {OVN_SNAPSHOT} from './evidence.js'
+import {OVN_SNAPSHOT, redactOvnEvidence} from './evidence.js'
 import {isOvnAgentConfig, OVN_PATHS, ovnMetadataNamespace} from './paths.js'
 import type {Check, ChainModule} from '../types.js'
 import {ovnAgentConfig, ovnAgentRegistered, ovnAgentRunning, ovnChassis} from './agent.js'
@@ -62,6 +62,7 @@ export const ovn: ChainModule = {
     short: 'OVN',
     who: `ML2/OVN, where ${OVN_METADATA.agentService} (2025.2 on: ${OVN_METADATA.agentServiceSince2025_2} with the metadata extension) serves metadata`,
   },
+  redact: redactOvnEvidence,
   // option 121 in the NB DHCP_Options when the NB is readable from this node, else the network's
   // ovnmeta namespace here (ovn.namespace: it appears once a VM binds here)
   route: {
