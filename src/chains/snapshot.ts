@@ -1,6 +1,4 @@
-/** The snapshot format as the chains extend it: the whole document checked against every chain's part, and redacted. */
-import {redactEvidence} from '../config/secrets.js'
-import type {NetworkEvidence} from '../evidence/evidence.js'
+/** The snapshot format as the chains extend it: the whole document checked against every chain's part. */
 import {type SnapshotCheck, snapshotChecker} from '../evidence/snapshot-schema.js'
 import {CHAINS, DEFAULT_CHAIN} from './registry.js'
 
@@ -16,10 +14,4 @@ let checker: ((doc: unknown) => SnapshotCheck) | undefined
 export function checkSnapshot(doc: unknown): SnapshotCheck {
   checker ??= snapshotChecker(CHAINS, DEFAULT_CHAIN.backend)
   return checker(doc)
-}
-
-/** Every secret out of a network's evidence, in place: the common fields, then each chain's part (records shared between networks once per `seen`). */
-export function redactNetwork(ev: NetworkEvidence, seen: WeakSet<object> = new WeakSet()): void {
-  redactEvidence(ev, seen)
-  for (const chain of CHAINS) chain.redact?.(ev, seen)
 }

@@ -1,4 +1,4 @@
-import type {BackendName, CommandRecord, LayoutName, NetworkEvidence, Snapshot} from '../evidence/evidence.js'
+import type {BackendName, LayoutName, NetworkEvidence, Snapshot} from '../evidence/evidence.js'
 import type {SnapshotPart} from '../evidence/snapshot-schema.js'
 import type {NodePaths} from '../layout.js'
 
@@ -106,6 +106,13 @@ export interface ChainModule {
   backend: BackendName
   /** one line naming the chain (--list-checks) */
   title: string
+  /** its words in the help of the flags that name every chain */
+  help: {
+    /** --backend NAME: what the name stands for (`qdhcp namespaces`) */
+    backend: string
+    /** --config-file: its agent's config and the default */
+    configFile: string
+  }
   /** how a report's heading names the chain (`ML2/OVN`); absent: by the node's layout (`neutron layout`) */
   label?: string
   /** the namespace that serves `network` on a node, when the network alone names it (`qdhcp-NET`) */
@@ -116,8 +123,8 @@ export interface ChainModule {
   servesInstead?: ServesInstead
   /** how it is told apart on a live node: diagnose/live.ts nodeBackend walks the chains with these */
   detect: ChainDetect
-  /** the networks whose namespace of this chain an `ip netns list` record shows (where --all starts) */
-  networks(listed: CommandRecord): string[]
+  /** the networks whose namespace of this chain a namespace list names (`ip netns list`, parsed): where --all starts */
+  networks(namespaces: readonly string[]): string[]
   /**
    * Collect on this node: one network, or (req.network undefined) every network it serves here, as a
    * snapshot. Throws a QmError when the node cannot be inspected (not root, an unreadable state path).

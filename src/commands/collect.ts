@@ -2,7 +2,7 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {writeFile} from 'node:fs/promises'
 
-import {liveFlags, nodeFlags} from '../node/flags.js'
+import {liveFlags, nodeFlags} from '../chains/flags.js'
 import {openstackFlags} from '../openstack/flags.js'
 import {QmCommand} from '../base-command.js'
 import {cannotError, usageError} from '../errors.js'
@@ -39,7 +39,7 @@ Diagnose it anywhere later with \`quantum-meta diagnose <net-id> --snapshot FILE
     const snap = await collectLive({
       agentHost: flags['agent-host'],
       api: flags.api,
-      backend: flags.backend as 'dhcp-agent' | 'ovn' | undefined,
+      backend: flags.backend,
       given: {configFile: flags['config-file'], statePath: flags['state-path']},
       network: netId,
       os: flags,

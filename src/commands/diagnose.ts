@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
-import {liveFlags, nodeFlags} from '../node/flags.js'
+import {liveFlags, nodeFlags} from '../chains/flags.js'
 import {openstackFlags} from '../openstack/flags.js'
 import {QmCommand} from '../base-command.js'
 import {ALL_CHECKS, CHAINS} from '../chains/registry.js'
@@ -174,7 +174,7 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
       live: {
         agentHost: flags['agent-host'],
         api: flags.api,
-        backend: flags.backend as 'dhcp-agent' | 'ovn' | undefined,
+        backend: flags.backend,
         given: {configFile: flags['config-file'], statePath: flags['state-path']},
         os: flags,
         paths: nodePaths({configFile: flags['config-file'], metadataAgentConfig: flags['metadata-agent-config'], statePath: flags['state-path']}),

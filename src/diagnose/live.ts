@@ -76,7 +76,7 @@ export async function collectLive(req: LiveRequest): Promise<Snapshot> {
     for (const ev of snap.networks) ev.api = byNet.get(ev.network)
   }
   // no secret leaves the node: every file and command line kept (records shared between networks once)
-  const {redactNetwork} = await import('../chains/snapshot.js')
+  const {redactNetwork} = await import('../chains/redact.js')
   const seen = new WeakSet<object>()
   for (const ev of snap.networks) redactNetwork(ev, seen)
   return snap

@@ -42,11 +42,11 @@ export const str = v.string()
  * a path as the collector recorded it: any string it can write (an agent's --config-file= may be
  * empty, a /proc cmdline may hold anything); what is printed is escaped and fixes quote it
  */
-const name = v.string()
-const int = v.pipe(v.number(), v.integer('must be an integer'))
+export const name = v.string()
+export const int = v.pipe(v.number(), v.integer('must be an integer'))
 /** a pid reaches a fix (kill -HUP PID): a whole number, never negative (kill -HUP -1 signals every process) */
 export const pid = v.pipe(v.number(), v.integer('must be an integer'), v.minValue(0, 'must be a pid (0 or more)'))
-const iso = v.string()
+export const iso = v.string()
 
 export const commandRecord = record({
   argv: v.array(str),
@@ -91,7 +91,7 @@ export const processRecord = record({
   tcp6: v.optional(str),
 })
 
-const probeRecord = record({
+export const probeRecord = record({
   argv: v.array(str),
   body: v.optional(str),
   error: v.optional(str),
@@ -155,6 +155,27 @@ const assignableNetwork = (n: v.InferOutput<typeof networkBase>): NetworkEvidenc
 void assignable
 void assignableNetwork
 
+/**
+ * What a chain's part of the schema is made of, handed to SnapshotPart.entries: a chain's module then
+ * loads no schema code of its own until a snapshot is read.
+ */
+export const SCHEMA_BLOCKS = {
+  agentRecord,
+  array: v.array,
+  commandRecord,
+  fileRecord,
+  int,
+  iso,
+  name,
+  optional: v.optional,
+  pid,
+  probeRecord,
+  processRecord,
+  record,
+  str,
+}
+export type SchemaBlocks = typeof SCHEMA_BLOCKS
+
 /** A chain's part of the snapshot: its namespaces, and the fields it adds to a network's evidence. */
 export interface SnapshotPart {
   /** a namespace of this chain, whatever its network: /^qdhcp-UUID$/i */
@@ -162,7 +183,7 @@ export interface SnapshotPart {
   /** that name as a wrong one's message shows it: `qdhcp-<network UUID>` */
   namespaceShown: string
   /** the fields it adds to a network's evidence (each `v.optional`: `requires` says when one must be there) */
-  entries?: v.ObjectEntries
+  entries?(blocks: SchemaBlocks): v.ObjectEntries
   /** the fields its own networks' evidence must carry */
   requires?: readonly string[]
 }
@@ -184,7 +205,7 @@ export type SnapshotCheck = {ok: true; snapshot: Snapshot} | {ok: false; field: 
 export function snapshotChecker(chains: readonly SchemaChain[], defaultBackend: string): (doc: unknown) => SnapshotCheck {
   const chainOf = (n: {backend?: string}) => chains.find((c) => c.backend === (n.backend ?? defaultBackend))
   const all: v.ObjectEntries = {...networkEntries}
-  for (const c of chains) Object.assign(all, c.snapshot.entries)
+  for (const c of chains) Object.assign(all, c.snapshot.entries?.(SCHEMA_BLOCKS))
   all.backend = v.optional(v.picklist(chains.map((c) => c.backend)))
   all.namespace = v.pipe(
     v.string(),

@@ -7,8 +7,8 @@ import {LAYOUTS} from '../../layout.js'
 import {affectedInstances} from './affected.js'
 import {apiDhcpAgents, apiDhcpPort, apiNetwork, apiSubnetIsolated, P} from './api.js'
 import {listNamespaces} from '../../node/netns.js'
-import {collectMany, qdhcpNetworks, requireInspectable} from './collect.js'
-import {DHCP_AGENT_SNAPSHOT, qdhcpNamespace} from './paths.js'
+import {parseNetnsList} from '../../parse/netns.js'
+import {DHCP_AGENT_SNAPSHOT, qdhcpNamespace, qdhcpNetworksIn} from './paths.js'
 import {configAgentRestarted, configMetadataEnabled} from './config.js'
 import {crossFindings} from './cross.js'
 import {dnsmasqRunning} from './dnsmasq.js'
@@ -44,9 +44,11 @@ export const dhcpAgent: ChainModule = {
   backend: 'dhcp-agent',
   checks: DHCP_AGENT_CHECKS,
   async collect(req) {
+    // loaded when used: judging a snapshot needs none of the collector
+    const {collectMany, requireInspectable} = await import('./collect.js')
     await requireInspectable(req.paths.statePath)
     const list = req.network === undefined ? await listNamespaces() : undefined
-    const networks = list ? qdhcpNetworks(list) : [req.network!]
+    const networks = list ? qdhcpNetworksIn(parseNetnsList(list.stdout)) : [req.network!]
     return collectMany(networks, {...req.paths, probe: req.probe}, {batch: Boolean(list), listed: list, tool: req.tool})
   },
   crossChecks: crossFindings,
@@ -54,16 +56,21 @@ export const dhcpAgent: ChainModule = {
     configFiles: [LAYOUTS.neutron.agentConfig, LAYOUTS.quantum.agentConfig],
     process: /(^|[/ ])(neutron|quantum)-dhcp-agent(\0| |$)/,
   },
+  help: {
+    backend: 'qdhcp namespaces',
+    configFile: "the DHCP agent's [default: /etc/neutron/dhcp_agent.ini, else /etc/quantum/dhcp_agent.ini]",
+  },
   namespaceOf: qdhcpNamespace,
-  networks: qdhcpNetworks,
+  networks: qdhcpNetworksIn,
   route: {
     check: 'opts.metadata-route',
     async collect(network, _given, paths) {
+      const {collectMany} = await import('./collect.js')
       const snap = await collectMany([network], {...paths, probe: false}, {agents: false})
       return snap.networks[0]
     },
     inPlace: ['pass', 'warn'],
-    inspectable: (paths) => requireInspectable(paths.statePath),
+    inspectable: async (paths) => (await import('./collect.js')).requireInspectable(paths.statePath),
     waitingFor: (network, paths) => `the metadata route in ${paths.statePath}/dhcp/${network}/opts`,
   },
   snapshot: DHCP_AGENT_SNAPSHOT,

@@ -3,12 +3,12 @@
  * field is declared on NetworkEvidence from here (a module augmentation), so the evidence floor
  * names no chain and every reader of NetworkEvidence still sees `ev.ovn`.
  */
-import * as v from 'valibot'
+import type * as v from 'valibot'
 
 import {redactAgentRecord, redactCmdline, redactFileRecord, redactIniSecrets} from '../../config/secrets.js'
 import type {AgentRecord, CommandRecord, FileRecord, NetworkEvidence, ProcessRecord} from '../../evidence/evidence.js'
 import {OVNMETA_NAMESPACE} from './paths.js'
-import {agentRecord, commandRecord, fileRecord, pid, processRecord, record, type SnapshotPart, str} from '../../evidence/snapshot-schema.js'
+import type {SchemaBlocks, SnapshotPart} from '../../evidence/snapshot-schema.js'
 
 /**
  * What an ML2/OVN chassis shows about one network: the metadata agent (neutron-ovn-metadata-agent, or
@@ -47,24 +47,26 @@ declare module '../../evidence/evidence.js' {
   }
 }
 
-const ovnEvidence = record({
-  agents: v.array(agentRecord),
-  configs: v.array(fileRecord),
-  connections: record({from: v.array(str), nb: v.optional(str), ovs: str, sb: str}),
-  controllers: v.array(record({cmdline: str, pid})),
-  haproxies: v.array(processRecord),
-  nb: v.optional(commandRecord),
-  nbSkipped: v.optional(str),
-  ovs: commandRecord,
-  sb: commandRecord,
-  serverConfig: v.optional(fileRecord),
-})
+// built when a snapshot is first read, from the blocks the schema hands over
+const ovnEvidence = ({agentRecord, array, commandRecord, fileRecord, optional, pid, processRecord, record, str}: SchemaBlocks) =>
+  record({
+    agents: array(agentRecord),
+    configs: array(fileRecord),
+    connections: record({from: array(str), nb: optional(str), ovs: str, sb: str}),
+    controllers: array(record({cmdline: str, pid})),
+    haproxies: array(processRecord),
+    nb: optional(commandRecord),
+    nbSkipped: optional(str),
+    ovs: commandRecord,
+    sb: commandRecord,
+    serverConfig: optional(fileRecord),
+  })
 // what the schema lets through is an OvnEvidence
-const assignable = (o: v.InferOutput<typeof ovnEvidence>): OvnEvidence => o
+const assignable = (o: v.InferOutput<ReturnType<typeof ovnEvidence>>): OvnEvidence => o
 void assignable
 
 export const OVN_SNAPSHOT: SnapshotPart = {
-  entries: {ovn: v.optional(ovnEvidence)},
+  entries: (blocks) => ({ovn: blocks.optional(ovnEvidence(blocks))}),
   namespace: OVNMETA_NAMESPACE,
   namespaceShown: 'ovnmeta-<network UUID>',
   requires: ['ovn'],

@@ -9,10 +9,8 @@ import {cannotError} from '../../errors.js'
 import {SNAPSHOT_FORMAT} from '../../evidence/evidence.js'
 import {OVN_METADATA} from '../../layout.js'
 import {listNamespaces} from '../../node/netns.js'
-import {parseNetnsList} from '../../parse/netns.js'
-import {collectOvnMany, ovnmetaNetworks} from './collect.js'
 import {OVN_SNAPSHOT, redactOvnEvidence} from './evidence.js'
-import {isOvnAgentConfig, OVN_PATHS, ovnMetadataNamespace} from './paths.js'
+import {isOvnAgentConfig, OVN_PATHS, ovnMetadataNamespace, ovnmetaNetworksIn} from './paths.js'
 import type {Check, ChainModule} from '../types.js'
 import {ovnAgentConfig, ovnAgentRegistered, ovnAgentRunning, ovnChassis} from './agent.js'
 import {ovnHaproxy, ovnHaproxyConfig, ovnHaproxyListening, ovnProbe, ovnUpstream} from './haproxy.js'
@@ -44,6 +42,8 @@ export const ovn: ChainModule = {
     if (process.getuid?.() !== 0)
       throw cannotError('not-root', "diagnose inspects namespaces and other users' processes: run it as root (or diagnose a snapshot with --snapshot)")
     const given = {configFile: req.given?.configFile, probe: req.probe, statePath: req.given?.statePath}
+    // loaded when used: judging a snapshot needs none of the collector
+    const {collectOvnMany} = await import('./collect.js')
     const networks = await collectOvnMany(req.network, given, listNamespaces)
     return {format: SNAPSHOT_FORMAT, host: hostname(), networks, takenAt: new Date().toISOString(), tool: req.tool ?? 'quantum-meta'}
   },
@@ -52,10 +52,14 @@ export const ovn: ChainModule = {
     configFiles: OVN_PATHS.agentConfigs,
     process: /(^|[/ ])(neutron-ovn-metadata-agent|neutron-ovn-agent|ovn-controller)(\0| |$)/,
   },
+  help: {
+    backend: "ML2/OVN's ovnmeta namespaces",
+    configFile: "on ML2/OVN neutron_ovn_metadata_agent.ini [default: the running agent's own --config-file]",
+  },
   label: 'ML2/OVN',
   namespaceOf: ovnMetadataNamespace,
   // the ovnmeta namespaces; the collector adds the networks with a VM bound to this chassis
-  networks: (listed) => ovnmetaNetworks(parseNetnsList(listed.stdout)),
+  networks: ovnmetaNetworksIn,
   servesInstead: {
     look: `systemctl status ${OVN_METADATA.agentService}`,
     note: `2025.2 on: systemctl status ${OVN_METADATA.agentServiceSince2025_2}`,
@@ -68,6 +72,7 @@ export const ovn: ChainModule = {
   route: {
     check: 'ovn.dhcp-route',
     async collect(network, given) {
+      const {collectOvnMany} = await import('./collect.js')
       const [ev] = await collectOvnMany(network, {configFile: given.configFile, probe: false, statePath: given.statePath}, listNamespaces)
       return ev
     },

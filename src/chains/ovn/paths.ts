@@ -27,6 +27,10 @@ export const ovnMetadataNamespace = (network: string) => `ovnmeta-${network}`
 /** ML2/OVN's metadata namespace of any network: ovnmeta-<network UUID>. */
 export const OVNMETA_NAMESPACE = /^ovnmeta-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
+/** The network ids of the ovnmeta-<uuid> namespaces of a namespace list. */
+export const ovnmetaNetworksIn = (names: readonly string[]) =>
+  names.filter((n) => OVNMETA_NAMESPACE.test(n)).map((n) => n.slice('ovnmeta-'.length).toLowerCase())
+
 /**
  * ML2/OVN's metadata agent: neutron-ovn-metadata-agent, and from 2025.2 neutron-ovn-agent (the
  * metadata role is its `metadata` extension).

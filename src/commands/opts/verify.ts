@@ -1,6 +1,6 @@
 import * as Args from '@oclif/core/args'
 
-import {nodeFlags} from '../../node/flags.js'
+import {nodeFlags} from '../../chains/flags.js'
 import {QmCommand} from '../../base-command.js'
 import {EXIT} from '../../errors.js'
 import {checkNetId, nodePaths} from '../../layout.js'

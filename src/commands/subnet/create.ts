@@ -3,7 +3,7 @@ import * as Flags from '@oclif/core/flags'
 
 import {QmCommand} from '../../base-command.js'
 import {EXIT} from '../../errors.js'
-import {nodeFlags} from '../../node/flags.js'
+import {nodeFlags} from '../../chains/flags.js'
 import {openstackFlags} from '../../openstack/flags.js'
 
 export default class SubnetCreate extends QmCommand {

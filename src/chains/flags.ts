@@ -1,10 +1,11 @@
 import * as Flags from '@oclif/core/flags'
 
+import {CHAINS} from './registry.js'
+
 /** Where the agent's files are on this node: shared by diagnose, collect and opts verify. */
 export const nodeFlags = {
   'config-file': Flags.string({
-    description:
-      "the agent config: the DHCP agent's [default: /etc/neutron/dhcp_agent.ini, else /etc/quantum/dhcp_agent.ini], or on ML2/OVN neutron_ovn_metadata_agent.ini [default: the running agent's own --config-file]",
+    description: `the agent config: ${CHAINS.map((c) => c.help.configFile).join(', or ')}`,
     helpValue: 'FILE',
   }),
   'state-path': Flags.string({description: "the agent's state_path [default: /var/lib/neutron, else /var/lib/quantum]", helpValue: 'DIR'}),
@@ -13,9 +14,9 @@ export const nodeFlags = {
 /** diagnose and collect, which inspect the whole chain live: the metadata agent's config and the API */
 export const liveFlags = {
   backend: Flags.string({
-    description: "which chain serves metadata here: dhcp-agent (qdhcp namespaces) or ovn (ML2/OVN's ovnmeta namespaces) [default: told from the node]",
+    description: `which chain serves metadata here: ${CHAINS.map((c) => `${c.backend} (${c.help.backend})`).join(' or ')} [default: told from the node]`,
     helpValue: 'NAME',
-    options: ['dhcp-agent', 'ovn'],
+    options: CHAINS.map((c) => c.backend),
   }),
   'agent-host': Flags.string({
     description: "the DHCP agent's host name as the API knows it [default: host in the agent config, else the hostname]",
