@@ -4,6 +4,7 @@
  * is one new folder and one line here; nothing else names a chain.
  */
 import type {BackendName} from '../evidence/evidence.js'
+import {NEUTRON_PATHS} from './common/api.js'
 import {dhcpAgent} from './dhcp-agent/index.js'
 import {ovn} from './ovn/index.js'
 import type {ChainModule, Check} from './types.js'
@@ -21,3 +22,11 @@ export const chainFor = (backend: BackendName): ChainModule | undefined => CHAIN
 
 /** Every check of every chain (the ids --check accepts, the list --list-checks prints). */
 export const ALL_CHECKS: readonly Check[] = CHAINS.flatMap((c) => c.checks)
+
+/** The API answers kept for a network (collect --api, --hosts-from-api): its own, its subnets, its ports, and what each chain adds. */
+export const networkApiPaths = (network: string): string[] => [
+  NEUTRON_PATHS.network(network),
+  NEUTRON_PATHS.subnets(network),
+  NEUTRON_PATHS.ports(network),
+  ...CHAINS.flatMap((c) => c.apiPaths?.(network) ?? []),
+]

@@ -1,6 +1,9 @@
 import type {BackendName, LayoutName, NetworkEvidence, Snapshot} from '../evidence/evidence.js'
 import type {SnapshotPart} from '../evidence/snapshot-schema.js'
 import type {NodePaths} from '../layout.js'
+import type {ApiRecord, NeutronClient} from '../openstack/neutron.js'
+import type {Subnet} from '../openstack/subnet.js'
+import type {Obj, Port} from './common/api.js'
 
 export type Status = 'pass' | 'warn' | 'fail' | 'skip'
 
@@ -134,10 +137,14 @@ export interface ChainModule {
   redact?(ev: NetworkEvidence, seen: WeakSet<object>): void
   /** API answers it reads beyond the network, its subnets and its ports: collect --api records them for every network */
   apiPaths?(network: string): string[]
+  /** --hosts-from-api: the hosts the API says serve a network by this chain, and the agents that serve any */
+  apiHosts?: ApiHostsHook
   /** in chain order: the first failing link is the first one read */
   checks: readonly Check[]
   /** the metadata route of one network on this node: opts verify checks it once, subnet create --wait waits for it */
   route: RouteHook
+  /** a warning about a subnet just created (subnet create), when this chain needs something of it the API did not do */
+  subnetWarning?(neutron: NeutronClient, subnet: Subnet): Promise<string | undefined>
   /** findings only several hosts of one network reveal (ids `cross.*`), given the hosts of this chain */
   crossChecks?(network: string, hosts: HostEvidence[]): Finding[]
   /** the instances a broken host affects (its leases, mapped to ports and devices); undefined when it cannot say */
@@ -181,4 +188,29 @@ export interface RouteHook {
   instead?(route: Finding, findings: readonly Finding[]): Finding
   /** what --wait says it waits for */
   waitingFor(network: string, paths: NodePaths): string
+}
+
+/** How a chain's serving hosts are told from the Neutron API (fleet/api-hosts.ts asks every chain). */
+export interface ApiHostsHook {
+  /** its agents in prose (`DHCP agent`): "the API lists no DHCP agent and no …" */
+  agents: string
+  /** the `binary` of its agents in GET /agents: --all --hosts-from-api asks every host running one */
+  binaries: readonly string[]
+  /** the hosts that serve `network` by this chain, from the answers; throws a QmError on an answer Neutron does not send */
+  hosts(network: string, answers: NetworkAnswers): ChainHosts
+}
+
+/** The API's answers about one network (its ports read already). */
+export interface NetworkAnswers {
+  get(path: string): ApiRecord | undefined
+  ports: {raw: Obj; port: Port}[]
+}
+
+export interface ChainHosts {
+  /** the answers say this chain serves the network */
+  serves: boolean
+  /** each host as the API names it (checked before it becomes an ssh destination), and why */
+  hosts: {name: unknown; why: string}[]
+  /** what to say when no chain names a host, and this one is the last that serves it (or the default chain) */
+  none: string
 }

@@ -3,9 +3,8 @@ import {existsSync, readdirSync, readFileSync} from 'node:fs'
 
 import type {BackendName, Snapshot} from '../evidence/evidence.js'
 import type {OsFlags} from '../openstack/credentials.js'
-import {CHAINS, chainFor, DEFAULT_CHAIN} from '../chains/registry.js'
+import {CHAINS, chainFor, DEFAULT_CHAIN, networkApiPaths} from '../chains/registry.js'
 import type {CollectRequest} from '../chains/types.js'
-import {NEUTRON_PATHS} from '../chains/common/api.js'
 
 export interface LiveRequest extends CollectRequest {
   /** --backend: which chain serves the network(s) here; undefined: told from the node */
@@ -71,8 +70,7 @@ export async function collectLive(req: LiveRequest): Promise<Snapshot> {
   if (req.api && networks.length > 0 && hasCredentials(req.os, process.env)) {
     const api = await import('../node/api.js')
     // the answers every chain reads, so that a snapshot can be judged by whichever chain serves the network
-    const paths = (n: string) => [NEUTRON_PATHS.network(n), NEUTRON_PATHS.subnets(n), NEUTRON_PATHS.ports(n), ...CHAINS.flatMap((c) => c.apiPaths?.(n) ?? [])]
-    const byNet = await api.collectApi(networks, req.os, api.agentHost(req.paths.configFile, req.agentHost), paths)
+    const byNet = await api.collectApi(networks, req.os, api.agentHost(req.paths.configFile, req.agentHost), networkApiPaths)
     for (const ev of snap.networks) ev.api = byNet.get(ev.network)
   }
   // no secret leaves the node: every file and command line kept (records shared between networks once)

@@ -2,7 +2,10 @@
  * What the Neutron API said about a network, as the evidence recorded it (collect --api, or the
  * operator's answers with --hosts-from-api): the answers by path, and the objects every chain reads.
  */
+import {cannotError} from '../../errors.js'
 import type {NetworkEvidence} from '../../evidence/evidence.js'
+import {parseJson} from '../../openstack/http.js'
+import {type ApiRecord, describeJson} from '../../openstack/neutron.js'
 import {isUuid, serverText, showBadId} from '../../openstack/server-text.js'
 
 // What the API answered is untrusted (a server, or a snapshot someone sent): every field used is
@@ -79,4 +82,13 @@ export const NEUTRON_PATHS = {
   network: (n: string) => `/networks/${n}`,
   ports: (n: string) => `/ports?network_id=${n}`,
   subnets: (n: string) => `/subnets?network_id=${n}`,
+}
+
+/** The list `key` of a 200 answer (the operator's, not a snapshot's), or a QmError (exit 3) saying what came instead. */
+export function answerList(r: ApiRecord, key: string, what: string): Obj[] {
+  const doc = parseJson(r.body)
+  const items = isObj(doc) ? doc[key] : undefined
+  if (!Array.isArray(items))
+    throw cannotError('api-bad-answer', `${what}: GET ${r.path} answered HTTP 200 with ${describeJson(r.body, doc)}, not a "${key}" list`)
+  return items.filter(isObj)
 }

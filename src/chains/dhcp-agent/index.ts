@@ -6,6 +6,7 @@
 import {LAYOUTS} from '../../layout.js'
 import {affectedInstances} from './affected.js'
 import {apiDhcpAgents, apiDhcpPort, apiNetwork, apiSubnetIsolated, P} from './api.js'
+import {dhcpAgentHosts} from './api-hosts.js'
 import {listNamespaces} from '../../node/netns.js'
 import {parseNetnsList} from '../../parse/netns.js'
 import {DHCP_AGENT_SNAPSHOT, qdhcpNamespace, qdhcpNetworksIn} from './paths.js'
@@ -40,6 +41,7 @@ export const DHCP_AGENT_CHECKS: readonly Check[] = [
 
 export const dhcpAgent: ChainModule = {
   affected: affectedInstances,
+  apiHosts: dhcpAgentHosts,
   apiPaths: (network) => [P.agents(network)],
   backend: 'dhcp-agent',
   checks: DHCP_AGENT_CHECKS,

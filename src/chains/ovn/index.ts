@@ -9,8 +9,10 @@ import {cannotError} from '../../errors.js'
 import {SNAPSHOT_FORMAT} from '../../evidence/evidence.js'
 import {OVN_METADATA} from '../../layout.js'
 import {listNamespaces} from '../../node/netns.js'
+import {ovnHosts} from './api-hosts.js'
 import {OVN_SNAPSHOT, redactOvnEvidence} from './evidence.js'
 import {isOvnAgentConfig, OVN_PATHS, ovnMetadataNamespace, ovnmetaNetworksIn} from './paths.js'
+import {ovnMetadataWarning} from './subnet.js'
 import type {Check, ChainModule} from '../types.js'
 import {ovnAgentConfig, ovnAgentRegistered, ovnAgentRunning, ovnChassis} from './agent.js'
 import {ovnHaproxy, ovnHaproxyConfig, ovnHaproxyListening, ovnProbe, ovnUpstream} from './haproxy.js'
@@ -36,6 +38,7 @@ export const OVN_CHECKS: readonly Check[] = [
 ]
 
 export const ovn: ChainModule = {
+  apiHosts: ovnHosts,
   backend: 'ovn',
   checks: OVN_CHECKS,
   async collect(req) {
@@ -84,5 +87,6 @@ export const ovn: ChainModule = {
     waitingFor: (network) => `OVN's metadata route of network ${network}`,
   },
   snapshot: OVN_SNAPSHOT,
+  subnetWarning: ovnMetadataWarning,
   title: 'ovn: ML2/OVN (neutron-ovn-metadata-agent, OVN DHCP, ovnmeta-NET namespace, haproxy)',
 }

@@ -66,9 +66,12 @@ network, 3 authentication failed or the API cannot be reached.`
     for (const w of validateSubnetRequest(req)) process.stderr.write(`warning: ${w}\n`)
     const neutron = await connect(flags)
     const subnet = await createSubnet(neutron, req)
-    const {ovnMetadataWarning} = await import('../../openstack/subnet.js')
-    const ovnWarning = await ovnMetadataWarning(neutron, subnet)
-    if (ovnWarning) process.stderr.write(`warning: ${ovnWarning}\n`)
+    // what a chain needs of the new subnet that the API did not do (ML2/OVN: a metadata port address)
+    const {CHAINS} = await import('../../chains/registry.js')
+    for (const chain of CHAINS) {
+      const warning = await chain.subnetWarning?.(neutron, subnet)
+      if (warning) process.stderr.write(`warning: ${warning}\n`)
+    }
     const json = this.jsonEnabled() || flags.format === 'json'
     if (!this.jsonEnabled()) {
       if (flags.format === 'json') process.stdout.write(JSON.stringify(render.pickFields(subnet, flags.column), null, 2) + '\n')
