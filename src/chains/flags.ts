@@ -11,6 +11,12 @@ export const nodeFlags = {
   'state-path': Flags.string({description: "the agent's state_path [default: /var/lib/neutron, else /var/lib/quantum]", helpValue: 'DIR'}),
 }
 
+/** --all of diagnose and collect: what "every network this node serves" is, chain by chain */
+export const servedNetworks = () => CHAINS.map((c) => c.help.all).join('; ')
+
+/** diagnose NET-ID: the network's namespace, chain by chain */
+export const networkNamespaces = () => CHAINS.map((c) => c.help.namespace).join(', ')
+
 /** diagnose and collect, which inspect the whole chain live: the metadata agent's config and the API */
 export const liveFlags = {
   backend: Flags.string({

@@ -33,7 +33,7 @@ export interface CheckContext {
 
 /** What a chain says when another chain's evidence finds this chain's namespace for the network instead. */
 export interface ServesInstead {
-  /** who serves the network here: `ML2/OVN, where neutron-ovn-metadata-agent (…) serves metadata` */
+  /** who serves the network here: `ML2/OVN, where its metadata agent (…) serves metadata` */
   who: string
   /** the command to look at it with first */
   look: string
@@ -111,10 +111,14 @@ export interface ChainModule {
   title: string
   /** its words in the help of the flags that name every chain */
   help: {
+    /** --all: the networks it serves here (`qdhcp namespaces`) */
+    all: string
     /** --backend NAME: what the name stands for (`qdhcp namespaces`) */
     backend: string
     /** --config-file: its agent's config and the default */
     configFile: string
+    /** diagnose NET-ID: the network's namespace (`qdhcp-<net-id>`) */
+    namespace: string
   }
   /** how a report's heading names the chain (`ML2/OVN`); absent: by the node's layout (`neutron layout`) */
   label?: string

@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
-import {liveFlags, nodeFlags} from '../chains/flags.js'
+import {liveFlags, networkNamespaces, nodeFlags, servedNetworks} from '../chains/flags.js'
 import {openstackFlags} from '../openstack/flags.js'
 import {QmCommand} from '../base-command.js'
 import {ALL_CHECKS, CHAINS} from '../chains/registry.js'
@@ -18,7 +18,7 @@ interface JunitOut {
 
 export default class Diagnose extends QmCommand {
   static args = {
-    'net-id': Args.string({description: 'the network UUID (the namespace is qdhcp-<net-id>, on ML2/OVN ovnmeta-<net-id>)', required: false}),
+    'net-id': Args.string({description: `the network UUID (the namespace is ${networkNamespaces()})`, required: false}),
   }
 
   static description = `name the broken link of the metadata chain of a network on this node
@@ -52,7 +52,7 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
     ...liveFlags,
     ...openstackFlags,
     all: Flags.boolean({
-      description: 'every network this node serves, one row each (qdhcp namespaces; on OVN the ovnmeta namespaces and the networks with a VM bound here)',
+      description: `every network this node serves, one row each (${servedNetworks()})`,
       exclusive: ['snapshot'],
     }),
     'connect-timeout': Flags.integer({description: "with --host: ssh's ConnectTimeout, seconds", helpValue: 'S', min: 1}),

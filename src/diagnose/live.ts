@@ -35,9 +35,9 @@ function running(patterns: readonly RegExp[]): boolean[] {
 
 /**
  * Which chain serves metadata here, asking each chain in the registry's order: --backend; else the
- * --config-file's name (neutron_ovn_metadata_agent.ini is OVN's); else the network's namespace
- * (qdhcp- or ovnmeta-); else the one chain whose agent's config files exist; else the one chain whose
- * programs run; else the default chain (the DHCP agent's).
+ * chain that claims the --config-file by its name; else the chain whose namespace of the network
+ * exists; else the one chain whose agent's config files exist; else the one chain whose programs
+ * run; else the default chain.
  */
 export function nodeBackend(
   req: Pick<LiveRequest, 'backend' | 'given' | 'network'>,

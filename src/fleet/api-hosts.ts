@@ -40,7 +40,7 @@ export interface ApiHostsBase {
   records: ApiRecord[]
 }
 
-/** The hosts of one network, and, by each chain's name (`ovn`), whether the answers say that chain serves it. */
+/** The hosts of one network, and, under each chain's name, whether the answers say that chain serves it. */
 export type ApiHosts = ApiHostsBase & {network: string} & {[backend: BackendName]: unknown}
 
 /**

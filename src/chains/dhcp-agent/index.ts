@@ -59,8 +59,10 @@ export const dhcpAgent: ChainModule = {
     process: /(^|[/ ])(neutron|quantum)-dhcp-agent(\0| |$)/,
   },
   help: {
+    all: 'qdhcp namespaces',
     backend: 'qdhcp namespaces',
     configFile: "the DHCP agent's [default: /etc/neutron/dhcp_agent.ini, else /etc/quantum/dhcp_agent.ini]",
+    namespace: 'qdhcp-<net-id>',
   },
   namespaceOf: qdhcpNamespace,
   networks: qdhcpNetworksIn,

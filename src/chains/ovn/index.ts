@@ -56,8 +56,10 @@ export const ovn: ChainModule = {
     process: /(^|[/ ])(neutron-ovn-metadata-agent|neutron-ovn-agent|ovn-controller)(\0| |$)/,
   },
   help: {
+    all: 'on OVN the ovnmeta namespaces and the networks with a VM bound here',
     backend: "ML2/OVN's ovnmeta namespaces",
     configFile: "on ML2/OVN neutron_ovn_metadata_agent.ini [default: the running agent's own --config-file]",
+    namespace: 'on ML2/OVN ovnmeta-<net-id>',
   },
   label: 'ML2/OVN',
   namespaceOf: ovnMetadataNamespace,
