@@ -1,7 +1,7 @@
 /**
  * Findings only several hosts of one network reveal (ids `cross.*`), from their evidence alone (what
  * each host's snapshot holds, including the API answers it recorded). The fleet judge hands this
- * chain its own hosts only (ChainModule.crossChecks): on ML2/OVN each chassis serves its own ovnmeta
+ * chain its own hosts only (ChainModule.crossChecks): on ML2/OVN each chassis serves its own
  * namespace through a localport, so no two chassis compete for an address.
  *
  *   cross.opts-own-port   each host's option 121 goes via that host's own DHCP port IP
