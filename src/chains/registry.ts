@@ -7,7 +7,8 @@ import type {BackendName} from '../evidence/evidence.js'
 import {NEUTRON_PATHS} from './common/api.js'
 import {dhcpAgent} from './dhcp-agent/index.js'
 import {ovn} from './ovn/index.js'
-import type {ChainModule, Check} from './types.js'
+import type {ChainModule} from './module.js'
+import type {Check} from './types.js'
 
 export const CHAINS: readonly ChainModule[] = [dhcpAgent, ovn]
 

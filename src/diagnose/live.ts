@@ -4,7 +4,7 @@ import {existsSync, readdirSync, readFileSync} from 'node:fs'
 import type {BackendName, Snapshot} from '../evidence/evidence.js'
 import type {OsFlags} from '../openstack/credentials.js'
 import {CHAINS, chainFor, DEFAULT_CHAIN, networkApiPaths} from '../chains/registry.js'
-import type {CollectRequest} from '../chains/types.js'
+import type {CollectRequest} from '../chains/module.js'
 
 export interface LiveRequest extends CollectRequest {
   /** --backend: which chain serves the network(s) here; undefined: told from the node */

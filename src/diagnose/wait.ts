@@ -1,6 +1,7 @@
 /** The metadata route of one network on this node: checked once (opts verify), or waited for (subnet create --wait). */
 import {chainFor} from '../chains/registry.js'
-import type {ChainModule, Finding} from '../chains/types.js'
+import type {ChainModule} from '../chains/module.js'
+import type {Finding} from '../chains/types.js'
 import {checkNetId, type NodePaths, nodePaths} from '../layout.js'
 import {diagnoseEvidence} from './service.js'
 

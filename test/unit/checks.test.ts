@@ -5,7 +5,7 @@
 import {readFileSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
 
-import {DHCP_AGENT_CHECKS as CHECKS} from '../../src/chains/dhcp-agent/index.js'
+import {DHCP_AGENT_CHECKS as CHECKS} from '../../src/chains/dhcp-agent/chain.js'
 import {runChecks} from '../../src/chains/run.js'
 import type {Check, Finding} from '../../src/chains/types.js'
 import type {NetworkEvidence, Snapshot} from '../../src/evidence/evidence.js'

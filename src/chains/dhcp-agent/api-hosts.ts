@@ -3,7 +3,7 @@ import {apiError} from '../../openstack/neutron.js'
 import {serverText} from '../../openstack/server-text.js'
 import {DHCP_AGENT_PROGRAMS} from '../../parse/agent.js'
 import {answerList, type Obj, readAgent} from '../common/api.js'
-import type {ApiHostsHook} from '../types.js'
+import type {ApiHostsHook} from '../module.js'
 import {P} from './api.js'
 
 export const dhcpAgentHosts: ApiHostsHook = {

@@ -1,7 +1,7 @@
 /**
- * The DHCP agent chain's facts, derived (purely) from the raw evidence: the DHCP device and its
- * addresses, dnsmasq's arguments, the routed metadata of its opts, and the agents' restarts. What
- * the other chains read too is in ../common/.
+ * Facts several checks read, derived (purely) from the raw evidence: the DHCP device and its
+ * addresses, the dnsmasq and proxy processes and their arguments. (What the other chains read too is
+ * in ../common/.)
  */
 import type {NetworkEvidence} from '../../evidence/evidence.js'
 import {type DnsmasqArgs, parseDnsmasqArgs} from '../../parse/dnsmasq.js'

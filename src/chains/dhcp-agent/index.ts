@@ -1,43 +1,18 @@
 /**
- * The DHCP agent's chain (qdhcp namespace, dnsmasq opts, proxy, metadata agent socket): every check, in
- * the order of the metadata chain, so the first failing link is the first one read. A check carries
- * its own id, title and prerequisites; adding one is its file and one line here.
+ * The DHCP agent's chain as a plugin (ChainModule, src/chains/module.ts): its checks in chain order
+ * (chain.ts), how it is told apart, how it collects, its cross-host checks and affected instances, its
+ * route, its API hosts.
  */
 import {LAYOUTS} from '../../layout.js'
 import {affectedInstances} from './affected.js'
-import {apiDhcpAgents, apiDhcpPort, apiNetwork, apiSubnetIsolated, P} from './api.js'
+import {P} from './api.js'
 import {dhcpAgentHosts} from './api-hosts.js'
 import {listNamespaces} from '../../node/netns.js'
 import {parseNetnsList} from '../../parse/netns.js'
 import {DHCP_AGENT_SNAPSHOT, qdhcpNamespace, qdhcpNetworksIn} from './paths.js'
-import {configAgentRestarted, configMetadataEnabled} from './config.js'
 import {crossFindings} from './cross.js'
-import {dnsmasqRunning} from './dnsmasq.js'
-import {metadataAgentConfig} from './metadata-agent.js'
-import {namespaceDhcpAddress, namespaceExists, namespaceMetadataAddress} from './namespace.js'
-import {optsMetadataRoute} from './opts.js'
-import {probeHttp} from './probe.js'
-import {proxyListening, proxyRunning, proxyUpstream} from './proxy.js'
-import type {Check, ChainModule} from '../types.js'
-
-export const DHCP_AGENT_CHECKS: readonly Check[] = [
-  configMetadataEnabled,
-  configAgentRestarted,
-  apiNetwork,
-  apiSubnetIsolated,
-  apiDhcpAgents,
-  namespaceExists,
-  namespaceDhcpAddress,
-  namespaceMetadataAddress,
-  dnsmasqRunning,
-  optsMetadataRoute,
-  apiDhcpPort,
-  proxyRunning,
-  proxyListening,
-  proxyUpstream,
-  metadataAgentConfig,
-  probeHttp,
-]
+import type {ChainModule} from '../module.js'
+import {DHCP_AGENT_CHECKS} from './chain.js'
 
 export const dhcpAgent: ChainModule = {
   affected: affectedInstances,

@@ -3,7 +3,7 @@
  * every chassis a VM port of the network is bound to (`binding:host_id` of ports not owned by
  * `network:*`), since each such chassis serves metadata in its own ovnmeta namespace.
  */
-import type {ApiHostsHook} from '../types.js'
+import type {ApiHostsHook} from '../module.js'
 import {OVN_AGENT_PROGRAMS} from './paths.js'
 
 export const ovnHosts: ApiHostsHook = {

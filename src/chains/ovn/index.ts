@@ -1,7 +1,6 @@
 /**
- * The ML2/OVN chain (neutron-ovn-metadata-agent, OVN's own DHCP, ovnmeta namespace, haproxy, the
- * agent's socket), in the order of the metadata chain: the first failing link is the first one read.
- * A check carries its own id, title and prerequisites; adding one is its file and one line here.
+ * The ML2/OVN chain as a plugin (ChainModule, src/chains/module.ts): its checks in chain order
+ * (chain.ts), how it is told apart, how it collects, its snapshot part, its route, its API hosts.
  */
 import {hostname} from 'node:os'
 
@@ -13,29 +12,8 @@ import {ovnHosts} from './api-hosts.js'
 import {OVN_SNAPSHOT, redactOvnEvidence} from './evidence.js'
 import {isOvnAgentConfig, OVN_PATHS, ovnMetadataNamespace, ovnmetaNetworksIn} from './paths.js'
 import {ovnMetadataWarning} from './subnet.js'
-import type {Check, ChainModule} from '../types.js'
-import {ovnAgentConfig, ovnAgentRegistered, ovnAgentRunning, ovnChassis} from './agent.js'
-import {ovnHaproxy, ovnHaproxyConfig, ovnHaproxyListening, ovnProbe, ovnUpstream} from './haproxy.js'
-import {ovnBridgePort, ovnNamespace, ovnNamespaceAddresses} from './namespace.js'
-import {ovnDhcpRoute, ovnLocalVif, ovnMetadataPort} from './port.js'
-
-export const OVN_CHECKS: readonly Check[] = [
-  ovnAgentConfig,
-  ovnAgentRunning,
-  ovnChassis,
-  ovnAgentRegistered,
-  ovnMetadataPort,
-  ovnDhcpRoute,
-  ovnLocalVif,
-  ovnNamespace,
-  ovnNamespaceAddresses,
-  ovnBridgePort,
-  ovnHaproxy,
-  ovnHaproxyConfig,
-  ovnHaproxyListening,
-  ovnUpstream,
-  ovnProbe,
-]
+import type {ChainModule} from '../module.js'
+import {OVN_CHECKS} from './chain.js'
 
 export const ovn: ChainModule = {
   apiHosts: ovnHosts,

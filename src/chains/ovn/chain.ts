@@ -1,0 +1,28 @@
+/**
+ * The ML2/OVN chain (neutron-ovn-metadata-agent, OVN's own DHCP, ovnmeta namespace, haproxy, the
+ * agent's socket), in the order of the metadata chain: the first failing link is the first one read.
+ * A check carries its own id, title and prerequisites; adding one is its file and one line here.
+ */
+import type {Check} from '../types.js'
+import {ovnAgentConfig, ovnAgentRegistered, ovnAgentRunning, ovnChassis} from './agent.js'
+import {ovnHaproxy, ovnHaproxyConfig, ovnHaproxyListening, ovnProbe, ovnUpstream} from './haproxy.js'
+import {ovnBridgePort, ovnNamespace, ovnNamespaceAddresses} from './namespace.js'
+import {ovnDhcpRoute, ovnLocalVif, ovnMetadataPort} from './port.js'
+
+export const OVN_CHECKS: readonly Check[] = [
+  ovnAgentConfig,
+  ovnAgentRunning,
+  ovnChassis,
+  ovnAgentRegistered,
+  ovnMetadataPort,
+  ovnDhcpRoute,
+  ovnLocalVif,
+  ovnNamespace,
+  ovnNamespaceAddresses,
+  ovnBridgePort,
+  ovnHaproxy,
+  ovnHaproxyConfig,
+  ovnHaproxyListening,
+  ovnUpstream,
+  ovnProbe,
+]
