@@ -1,6 +1,6 @@
 /**
  * The chains, one per way Neutron serves metadata, each a plugin in its own folder (its collector,
- * its checks in chain order, its part of the snapshot: src/chains/types.ts ChainModule). A new chain
+ * its checks in chain order, its part of the snapshot: src/chains/module.ts ChainModule). A new chain
  * is one new folder and one line here; nothing else names a chain.
  */
 import type {BackendName} from '../evidence/evidence.js'

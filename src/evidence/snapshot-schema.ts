@@ -188,7 +188,7 @@ export interface SnapshotPart {
   requires?: readonly string[]
 }
 
-/** What the schema asks of a chain (src/chains/types.ts ChainModule has these). */
+/** What the schema asks of a chain (src/chains/module.ts ChainModule has these). */
 export interface SchemaChain {
   backend: string
   /** the namespace of `network` when the network alone names it: the evidence must carry exactly that one */
