@@ -1,19 +1,19 @@
 /**
  * Where things live on a Quantum (Grizzly) node and on a Neutron node, and which layout (quantum |
- * neutron) and backend (dhcp-agent | ovn) a network on a node has: the one module that decides, every
- * other module asks here. Detection is by what exists; --config-file and --state-path override; the
- * evidence (the proxy that runs, the namespaces listed) refines it.
+ * neutron) a node has. Detection is by what exists; --config-file and --state-path override; the
+ * evidence (the proxy that runs) refines it. Which chain serves a network is each chain's to say
+ * (src/chains/registry.ts); where a chain keeps its own files is in its folder.
  */
 import {existsSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 
 import {usageError} from './errors.js'
-import {type BackendName, backendOf, type LayoutName, type NetworkEvidence} from './evidence/evidence.js'
+import type {LayoutName, NetworkEvidence} from './evidence/evidence.js'
 import {UUID} from './evidence/ids.js'
 import {parseProcCmdline} from './parse/processes.js'
 
 export type {LayoutName} from './evidence/evidence.js'
-export {QDHCP_NAMESPACE, UUID} from './evidence/ids.js'
+export {UUID} from './evidence/ids.js'
 
 export interface Layout {
   name: LayoutName
@@ -39,25 +39,6 @@ export const LAYOUTS: Record<LayoutName, Layout> = {
 
 /** ML2/OVN's metadata agent programs: src/deployments/programs.ts (the services and their units: src/deployments/). */
 export {OVN_METADATA} from './deployments/programs.js'
-
-/**
- * Where an ML2/OVN chassis keeps things when no running agent says otherwise: the agent's ini as
- * Debian/Ubuntu, TripleO (puppet-generated, host side) and kolla (host side) install it; the state
- * path oslo.config defaults to; the server's ml2_conf.ini (on a controller or an all-in-one).
- */
-export const OVN_PATHS = {
-  agentConfigs: [
-    '/etc/neutron/neutron_ovn_metadata_agent.ini',
-    '/etc/neutron/plugins/networking-ovn/networking-ovn-metadata-agent.ini',
-    '/var/lib/config-data/puppet-generated/neutron/etc/neutron/plugins/networking-ovn/networking-ovn-metadata-agent.ini',
-    '/etc/kolla/neutron-ovn-metadata-agent/neutron_ovn_metadata_agent.ini',
-  ],
-  ml2Config: '/etc/neutron/plugins/ml2/ml2_conf.ini',
-  statePath: '/var/lib/neutron',
-} as const
-
-/** An agent config path that belongs to ML2/OVN's metadata agent (by its name). */
-export const isOvnAgentConfig = (path: string) => /ovn[-_]metadata[-_]agent|ovn[-_]agent/.test(path.split('/').pop() ?? '')
 
 /** The agent config to use: the given one, else Neutron's, else Quantum's (Neutron's path when neither exists). */
 export function agentConfigPath(given: string | undefined, exists: (p: string) => boolean = existsSync): string {
@@ -122,17 +103,4 @@ export function layoutOfEvidence(ev: NetworkEvidence): LayoutName {
   if (/quantum-ns-metadata-proxy/.test(args)) return 'quantum'
   if (/haproxy|neutron-ns-metadata-proxy/.test(args)) return 'neutron'
   return ev.layout
-}
-
-/** ML2/OVN's metadata namespace of a network (neutron-ovn-metadata-agent makes it). */
-export const ovnMetadataNamespace = (network: string) => `ovnmeta-${network}`
-
-/**
- * The backend that serves a network on this node, as the evidence shows it: the one it was collected
- * for, unless its own namespace is missing and `listed` (the node's namespace list) holds the
- * network's ovnmeta namespace: then ML2/OVN serves it.
- */
-export function backendOfNetwork(ev: NetworkEvidence, listed: (namespace: string) => boolean): BackendName {
-  if (!listed(ev.namespace) && listed(ovnMetadataNamespace(ev.network))) return 'ovn'
-  return backendOf(ev)
 }

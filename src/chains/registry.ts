@@ -1,37 +1,34 @@
 /**
- * The chains, one per way Neutron serves metadata, each in its own room (collector + checks in chain
- * order). A new backend is one new room and one entry here.
+ * The chains, one per way Neutron serves metadata, each a plugin in its own folder (its collector,
+ * its checks in chain order, its part of the snapshot: src/chains/module.ts ChainModule). A new chain
+ * is one new folder and one line here; nothing else names a chain.
  */
 import type {BackendName} from '../evidence/evidence.js'
-import type {Check} from '../checks/types.js'
-import {DHCP_AGENT_CHECKS} from './dhcp-agent/chain.js'
-import {L3_AGENT_CHECKS} from './l3-agent/chain.js'
-import {OVN_CHECKS} from './ovn/chain.js'
+import {NEUTRON_PATHS} from './common/api.js'
+import {dhcpAgent} from './dhcp-agent/index.js'
+import {l3Agent} from './l3-agent/index.js'
+import {ovn} from './ovn/index.js'
+import type {ChainModule} from './module.js'
+import type {Check} from './types.js'
 
-export interface Chain {
-  backend: BackendName
-  /** one line naming the chain (--list-checks) */
-  title: string
-  /** in chain order: the first failing link is the first one read */
-  checks: readonly Check[]
-}
+export const CHAINS: readonly ChainModule[] = [dhcpAgent, ovn, l3Agent]
 
-export const CHAINS: readonly Chain[] = [
-  {
-    backend: 'dhcp-agent',
-    checks: DHCP_AGENT_CHECKS,
-    title: "dhcp-agent: the DHCP agent's isolated metadata (qdhcp-NET namespace, dnsmasq, proxy, metadata agent)",
-  },
-  {backend: 'ovn', checks: OVN_CHECKS, title: 'ovn: ML2/OVN (neutron-ovn-metadata-agent, OVN DHCP, ovnmeta-NET namespace, haproxy)'},
-  {
-    backend: 'l3-agent',
-    checks: L3_AGENT_CHECKS,
-    title: "l3-agent: a router's metadata proxy (qrouter-ROUTER namespace, redirect to 9697, haproxy, metadata agent)",
-  },
-]
+/** The chain of evidence without a `backend` field (snapshots written before chains had names) and of nodes that show none. */
+export const DEFAULT_CHAIN: ChainModule = dhcpAgent
+
+/** The chain a network's evidence belongs to: its `backend` field, else the default chain's. */
+export const backendOf = (ev: {backend?: BackendName}): BackendName => ev.backend ?? DEFAULT_CHAIN.backend
 
 /** The chain that judges a backend's evidence; undefined when this version has none for it. */
-export const chainFor = (backend: BackendName): Chain | undefined => CHAINS.find((c) => c.backend === backend)
+export const chainFor = (backend: BackendName): ChainModule | undefined => CHAINS.find((c) => c.backend === backend)
 
 /** Every check of every chain (the ids --check accepts, the list --list-checks prints). */
 export const ALL_CHECKS: readonly Check[] = CHAINS.flatMap((c) => c.checks)
+
+/** The API answers kept for a network (collect --api, --hosts-from-api): its own, its subnets, its ports, and what each chain adds. */
+export const networkApiPaths = (network: string): string[] => [
+  NEUTRON_PATHS.network(network),
+  NEUTRON_PATHS.subnets(network),
+  NEUTRON_PATHS.ports(network),
+  ...CHAINS.flatMap((c) => c.apiPaths?.(network) ?? []),
+]

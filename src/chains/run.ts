@@ -1,6 +1,7 @@
-import type {Check, CheckContext, Finding} from '../checks/types.js'
-import {backendOf, type NetworkEvidence} from '../evidence/evidence.js'
-import {chainFor} from './registry.js'
+import type {Check, CheckContext, Finding, ServedElsewhere} from './types.js'
+import type {NetworkEvidence} from '../evidence/evidence.js'
+import {namespaceListHas} from './common/evidence.js'
+import {backendOf, CHAINS, chainFor} from './registry.js'
 
 function checksOf(ev: NetworkEvidence): readonly Check[] {
   const chain = chainFor(backendOf(ev))
@@ -9,10 +10,26 @@ function checksOf(ev: NetworkEvidence): readonly Check[] {
 }
 
 /**
+ * The chain that serves the network on this node instead of the evidence's own: its own namespace is
+ * not in the node's list and another chain's namespace of the network is.
+ */
+function servedElsewhere(ev: NetworkEvidence): ServedElsewhere | undefined {
+  const listed = (ns: string) => namespaceListHas(ev, ns)
+  if (listed(ev.namespace)) return undefined
+  for (const chain of CHAINS) {
+    if (chain.backend === backendOf(ev) || !chain.servesInstead) continue
+    const namespace = chain.namespaceOf(ev.network)
+    if (namespace !== undefined && listed(namespace)) return {...chain.servesInstead, namespace}
+  }
+  return undefined
+}
+
+/**
  * Run the checks of the evidence's chain (its backend's) in chain order. A check whose prerequisite failed (or was skipped) is skipped
  * naming it; a check that throws becomes one failing finding, never a crash of the command.
  */
 export function runChecks(ev: NetworkEvidence, ctx: CheckContext, only?: readonly string[], checks: readonly Check[] = checksOf(ev)): Finding[] {
+  const context: CheckContext = {servedElsewhere, ...ctx}
   const byId = new Map<string, Finding>()
   const out: Finding[] = []
   for (const check of checks) {
@@ -22,7 +39,7 @@ export function runChecks(ev: NetworkEvidence, ctx: CheckContext, only?: readonl
       finding = {evidence: [], id: check.id, status: 'skip', summary: `skipped: ${blocker.id} ${blocker.status === 'fail' ? 'failed' : 'was skipped'}`}
     } else {
       try {
-        finding = {id: check.id, ...check.run(ev, ctx)}
+        finding = {id: check.id, ...check.run(ev, context)}
       } catch (error) {
         finding = {
           evidence: [],

@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
-import {liveFlags, nodeFlags} from '../node/flags.js'
+import {liveFlags, nodeFlags, servedNetworks} from '../chains/flags.js'
 import {openstackFlags} from '../openstack/flags.js'
 import {QmCommand} from '../base-command.js'
 import {liveRequest} from '../diagnose/live-request.js'
@@ -26,7 +26,7 @@ Diagnose it anywhere later with \`quantum-meta diagnose <net-id> --snapshot FILE
     ...nodeFlags,
     ...liveFlags,
     ...openstackFlags,
-    all: Flags.boolean({description: 'every network this node serves (qdhcp namespaces; on OVN the ovnmeta namespaces and the networks with a VM bound here)'}),
+    all: Flags.boolean({description: `every network this node serves (${servedNetworks()})`}),
     output: Flags.string({char: 'o', description: 'write the snapshot here instead of stdout', helpValue: 'FILE'}),
     probe: Flags.boolean({description: 'include one GET of http://169.254.169.254/ from inside the namespace'}),
   }

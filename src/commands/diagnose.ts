@@ -6,12 +6,12 @@ import {exitCodeOf} from '../diagnose/exit.js'
 import {liveRequest, toolName} from '../diagnose/live-request.js'
 import {planDiagnose} from '../diagnose/plan.js'
 import type {DiagnoseJson} from '../diagnose/run.js'
-import {liveFlags, nodeFlags} from '../node/flags.js'
+import {liveFlags, networkNamespaces, nodeFlags, servedNetworks} from '../chains/flags.js'
 import {openstackFlags} from '../openstack/flags.js'
 
 export default class Diagnose extends QmCommand {
   static args = {
-    'net-id': Args.string({description: 'the network UUID (the namespace is qdhcp-<net-id>, on ML2/OVN ovnmeta-<net-id>)', required: false}),
+    'net-id': Args.string({description: `the network UUID (the namespace is ${networkNamespaces()})`, required: false}),
   }
 
   static description = `name the broken link of the metadata chain of a network on this node
@@ -45,7 +45,7 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
     ...liveFlags,
     ...openstackFlags,
     all: Flags.boolean({
-      description: 'every network this node serves, one row each (qdhcp namespaces; on OVN the ovnmeta namespaces and the networks with a VM bound here)',
+      description: `every network this node serves, one row each (${servedNetworks()})`,
       exclusive: ['snapshot'],
     }),
     'connect-timeout': Flags.integer({description: "with --host: ssh's ConnectTimeout, seconds", helpValue: 'S', max: 2_147_483, min: 1}),

@@ -25,7 +25,7 @@
  * regular expressions without nested or adjacent unbounded quantifiers.
  */
 
-import type {ApiEvidence, FileRecord, NetworkEvidence} from '../evidence/evidence.js'
+import type {AgentRecord, ApiEvidence, FileRecord, NetworkEvidence} from '../evidence/evidence.js'
 
 export const REDACTED = '<redacted>'
 
@@ -258,18 +258,30 @@ export function redactApiEvidence(api: ApiEvidence): void {
   for (const r of api.records) if (r.status === 0) r.body = redactText(r.body)
 }
 
+/** A kept file's content through `how`, once per `seen`. */
+export function redactFileRecord(f: FileRecord | undefined, how: (text: string) => string, seen: WeakSet<object>): void {
+  if (!f || seen.has(f)) return
+  seen.add(f)
+  if (f.content !== undefined) f.content = how(f.content)
+}
+
+/** An agent process: its command line, and the config files it names. Once per `seen`. */
+export function redactAgentRecord(a: AgentRecord, seen: WeakSet<object>): void {
+  if (seen.has(a)) return
+  seen.add(a)
+  a.cmdline = redactCmdline(a.cmdline)
+  for (const c of a.configs ?? []) redactFileRecord(c, redactIniSecrets, seen)
+}
+
 /**
- * Every secret out of one network's evidence, in place: the files collect keeps (agent config,
- * metadata agent config, the agent's own config files, haproxy config, opts, pid files) and the
- * command lines of the processes. Records shared between networks (the configs, the agents) are
- * done once per `seen`. Command output (`ip`) and the probe's answer hold no node secret.
+ * Every secret out of the common fields of one network's evidence, in place: the files collect keeps
+ * (agent config, metadata agent config, the agent's own config files, haproxy config, opts, pid files)
+ * and the command lines of the processes. Records shared between networks (the configs, the agents)
+ * are done once per `seen`. Command output (`ip`) and the probe's answer hold no node secret. A chain's
+ * own part of the evidence is its own to redact (ChainModule.redact; src/chains/snapshot.ts does both).
  */
 export function redactEvidence(ev: NetworkEvidence, seen: WeakSet<object> = new WeakSet()): void {
-  const file = (f: FileRecord | undefined, how: (text: string) => string) => {
-    if (!f || seen.has(f)) return
-    seen.add(f)
-    if (f.content !== undefined) f.content = how(f.content)
-  }
+  const file = (f: FileRecord | undefined, how: (text: string) => string) => redactFileRecord(f, how, seen)
   file(ev.config, redactIniSecrets)
   file(ev.metadataAgentConfig, redactIniSecrets)
   file(ev.haproxyConfig, redactHaproxyConfig)
@@ -281,32 +293,5 @@ export function redactEvidence(ev: NetworkEvidence, seen: WeakSet<object> = new 
     if (p.ps !== undefined) p.ps = redactCmdline(p.ps)
   }
   if (ev.api) redactApiEvidence(ev.api)
-  for (const a of ev.agents ?? []) {
-    if (seen.has(a)) continue
-    seen.add(a)
-    a.cmdline = redactCmdline(a.cmdline)
-    for (const c of a.configs ?? []) file(c, redactIniSecrets)
-  }
-  if (ev.ovn) {
-    for (const c of ev.ovn.configs) file(c, redactIniSecrets)
-    file(ev.ovn.serverConfig, redactIniSecrets)
-    for (const a of ev.ovn.agents) {
-      if (seen.has(a)) continue
-      seen.add(a)
-      a.cmdline = redactCmdline(a.cmdline)
-      for (const c of a.configs ?? []) file(c, redactIniSecrets)
-    }
-    for (const p of ev.ovn.haproxies) {
-      if (seen.has(p)) continue
-      seen.add(p)
-      if (p.cmdline !== undefined) p.cmdline = redactCmdline(p.cmdline)
-    }
-  }
-}
-
-/** A snapshot someone else wrote (a file, a host over ssh), redacted on read as the sosreport reader's is: no secret in it is printed. */
-export function redactSnapshot<S extends {networks: NetworkEvidence[]}>(snap: S): S {
-  const seen = new WeakSet<object>()
-  for (const ev of snap.networks) redactEvidence(ev, seen)
-  return snap
+  for (const a of ev.agents ?? []) redactAgentRecord(a, seen)
 }

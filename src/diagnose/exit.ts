@@ -2,7 +2,7 @@
  * The exit code of every `diagnose` result, one rule for all of them: 1 when a link is broken (on a
  * host, or across hosts), else 3 when a link or a host could not be judged, else 0.
  */
-import type {NetworkReport} from '../checks/types.js'
+import type {NetworkReport} from '../chains/types.js'
 import {EXIT, type ExitCode} from '../errors.js'
 import type {FleetAllReport} from '../fleet/fleet.js'
 import type {FleetReport} from '../fleet/types.js'

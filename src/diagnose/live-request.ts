@@ -1,5 +1,6 @@
-/** The live request of `diagnose` and `collect`, built once from the flags they share (node/flags.ts, openstack/flags.ts). */
-import {BACKENDS, DEPLOYMENT_NAMES} from '../evidence/evidence.js'
+/** The live request of `diagnose` and `collect`, built once from the flags they share (chains/flags.ts, openstack/flags.ts). */
+import {CHAINS} from '../chains/registry.js'
+import {DEPLOYMENT_NAMES} from '../evidence/evidence.js'
 import {nodePaths} from '../layout.js'
 import type {OsFlags} from '../openstack/credentials.js'
 
@@ -24,7 +25,7 @@ export function liveRequest(flags: LiveFlagValues, config: {version: string}): O
     agentHost: flags['agent-host'],
     api: flags.api,
     // oclif allows only these (liveFlags' options)
-    backend: BACKENDS.find((b) => b === flags.backend),
+    backend: CHAINS.find((c) => c.backend === flags.backend)?.backend,
     deployment: DEPLOYMENT_NAMES.find((d) => d === flags.deployment),
     given: {configFile: flags['config-file'], statePath: flags['state-path']},
     os: flags,

@@ -4,7 +4,7 @@
  * imported when that source is used (start-up time matters on every run).
  */
 import {CHAINS} from '../chains/registry.js'
-import type {NetworkReport} from '../checks/types.js'
+import type {NetworkReport} from '../chains/types.js'
 import {usageError} from '../errors.js'
 import type {BackendName, Snapshot} from '../evidence/evidence.js'
 import type {FleetAllReport} from '../fleet/fleet.js'
@@ -123,7 +123,7 @@ async function overSsh(source: Extract<DiagnoseSource, {kind: 'ssh'}>, opts: Jud
 
 /** A sosreport directory as a snapshot (src/fleet/sosreport.ts); one showing no DHCP network is bad input. */
 async function readSosreport(dir: string, tool: string): Promise<Snapshot> {
-  const [sos, {checkSnapshot}] = await Promise.all([import('../fleet/sosreport.js'), import('../evidence/snapshot-schema.js')])
+  const [sos, {checkSnapshot}] = await Promise.all([import('../fleet/sosreport.js'), import('../chains/snapshot.js')])
   const {snapshot} = await sos.readSosreport(dir, {tool})
   if (snapshot.networks.length === 0)
     throw usageError(

@@ -1,17 +1,17 @@
 /**
  * diagnose: evidence (live or from a snapshot) -> pure checks -> findings.
  */
-import {chainFor} from '../chains/registry.js'
+import {backendOf, chainFor} from '../chains/registry.js'
 import {healthy, runChecks} from '../chains/run.js'
-import type {NetworkReport} from '../checks/types.js'
+import type {NetworkReport} from '../chains/types.js'
 import {usageError} from '../errors.js'
-import {backendOf, type NetworkEvidence, type Snapshot, SNAPSHOT_FORMAT} from '../evidence/evidence.js'
+import {type NetworkEvidence, type Snapshot, SNAPSHOT_FORMAT} from '../evidence/evidence.js'
 import {layoutOfEvidence} from '../layout.js'
 import {readUserFile, SNAPSHOT_MAX_BYTES} from '../system/read-file.js'
 
 import type {LiveRequest} from './live.js'
 
-export type {NetworkReport} from '../checks/types.js'
+export type {NetworkReport} from '../chains/types.js'
 
 export interface LiveDiagnoseRequest {
   /** one network (a checked UUID); undefined: every network this node serves (--all) */
@@ -53,10 +53,10 @@ export async function readSnapshot(path: string): Promise<Snapshot> {
     throw usageError('snapshot-invalid', `${path}: not a ${SNAPSHOT_FORMAT} document`)
   }
   // the whole document against one schema: a wrong field is exit 2 naming it, never a crash in a check
-  const {checkSnapshot} = await import('../evidence/snapshot-schema.js')
+  const {checkSnapshot} = await import('../chains/snapshot.js')
   const checked = checkSnapshot(doc)
   if (!checked.ok) throw usageError('snapshot-invalid', `${path}: ${checked.field}: ${checked.problem}`)
-  const {redactSnapshot} = await import('../config/secrets.js')
+  const {redactSnapshot} = await import('../chains/redact.js')
   return redactSnapshot(checked.snapshot)
 }
 

@@ -13,11 +13,11 @@ export const SNAPSHOT_FORMAT = 'quantum-meta-snapshot/1'
 /** Where the paths say things live: Quantum (Grizzly) or Neutron (../layout.ts knows the paths). */
 export type LayoutName = 'neutron' | 'quantum'
 
-/** How Neutron serves metadata to this network: the DHCP agent's qdhcp namespace, ML2/OVN's ovnmeta one, or a router's qrouter one (the L3 agent). */
-export type BackendName = 'dhcp-agent' | 'ovn' | 'l3-agent'
-export const BACKENDS: readonly BackendName[] = ['dhcp-agent', 'ovn', 'l3-agent']
-/** What a network's evidence without a `backend` field (snapshots before it existed) was collected from. */
-export const DEFAULT_BACKEND: BackendName = 'dhcp-agent'
+/**
+ * How Neutron serves metadata to this network: the name of a chain (src/chains/registry.ts lists
+ * them; evidence without one is the registry's default chain's).
+ */
+export type BackendName = string
 
 /**
  * How Neutron was installed on the node: where its files are and how its services are run
@@ -73,10 +73,10 @@ export interface FileRecord {
   realpath?: string
 }
 
-/** A DHCP agent process, found by scanning /proc (the agent writes no pid file of its own). */
+/** An agent process, found by scanning /proc (the agents write no pid file of their own). */
 export interface AgentRecord {
   pid: number
-  /** /proc/PID/cmdline, verbatim (oslo rewrites it into one title: `neutron-dhcp-agent (/usr/bin/python3 …)`) */
+  /** /proc/PID/cmdline, verbatim (oslo rewrites it into one title: `PROGRAM (/usr/bin/python3 …)`) */
   cmdline: string
   /** start time, ISO 8601: now - (/proc/uptime - /proc/PID/stat starttime / 100), 10 ms resolution (older snapshots: after /proc/stat btime, whole seconds, up to 1 s early) */
   startedAt?: string
@@ -131,9 +131,14 @@ export interface ApiEvidence {
   records: {method: string; path: string; status: number; body: string}[]
 }
 
+/**
+ * One network's evidence. Every chain fills these fields (snapshot format 1 began with the DHCP
+ * agent's: another chain records the files it has no use for as `not-collected`), and may add its
+ * own part (see the end).
+ */
 export interface NetworkEvidence {
   network: string
-  /** the chain this evidence was collected for; absent in older snapshots, which are all 'dhcp-agent' */
+  /** the chain this evidence was collected for; absent in older snapshots, which are all the default chain's */
   backend?: BackendName
   namespace: string
   layout: LayoutName
@@ -177,65 +182,8 @@ export interface NetworkEvidence {
   agentsFrom?: string
   probe?: ProbeRecord
   api?: ApiEvidence
-  /** ML2/OVN only (backend 'ovn'): the chassis, its OVSDB rows and the agent */
-  ovn?: OvnEvidence
-  /** the L3 agent only (backend 'l3-agent'): the router serving the network here and what the agent made for it */
-  router?: RouterEvidence
-}
-
-/**
- * What an L3 agent node shows about a routed network: the router whose interface holds the subnet's
- * gateway IP, and the agent's work for it. The namespace (qrouter-ROUTER, '' when no router was
- * found), its addresses, the proxy's pid file, config and process, the metadata agent's socket and
- * the API answers are in the common fields (`api` gains GET /routers/R and /routers/R/l3-agents).
- */
-export interface RouterEvidence {
-  /** the router serving the network on this node (a UUID); absent when none was found */
-  id?: string
-  /** how `id` was found: a router interface port holding a gateway IP (API), or a qrouter namespace whose qr- device holds one */
-  foundBy?: 'api' | 'namespace'
-  /** the lines that show it, or where it was looked for when no router was found */
-  found: string[]
-  /** the L3 agent processes found in /proc; absent when not collected */
-  agents?: AgentRecord[]
-  /** the files the agent's settings are read from, in oslo.config's order (the running agent's --config-files, else the defaults), cut to the keys the checks read */
-  configs: FileRecord[]
-  /** inside the namespace: iptables-save, then (when it shows no L3 agent chain) the other iptables backend and `nft list ruleset` */
-  rules?: CommandRecord[]
-  /** keepalived's state for this router here, STATE/ha_confs/ROUTER/state (primary or master, backup, fault) */
-  haState?: FileRecord
-  /** STATE/ha_confs/ROUTER/keepalived.conf, not read (it may hold the VRRP password): present only for an HA router */
-  keepalived?: FileRecord
-}
-
-/**
- * What an ML2/OVN chassis shows about one network: the metadata agent (neutron-ovn-metadata-agent, or
- * neutron-ovn-agent with the metadata extension) and its config, the local Open_vSwitch DB, the OVN
- * southbound DB (and the northbound one when this node can reach it), read with the ctl tools'
- * `--format=json`, verbatim. The namespace, haproxy and socket evidence is in the common fields
- * (namespace = ovnmeta-NET, haproxyPidFile, haproxyConfig, upstreamSocket, processes).
- */
-export interface OvnEvidence {
-  /** the agent processes found in /proc; `configs` holds each --config-file, secrets redacted */
-  agents: AgentRecord[]
-  /** the config files the collection read the connections from (the agent's own, else --config-file), secrets redacted */
-  configs: FileRecord[]
-  /** ovn-controller processes found in /proc (pid, cmdline) */
-  controllers: {pid: number; cmdline: string}[]
-  /** where the OVSDB connections came from, e.g. `/etc/neutron/neutron_ovn_metadata_agent.ini [ovn] ovn_sb_connection` */
-  connections: {ovs: string; sb: string; nb?: string; from: string[]}
-  /** ovs-vsctl --format=json: `list Open_vSwitch .`, then `list Interface` (some columns) */
-  ovs: CommandRecord
-  /** ovn-sbctl --format=json: Chassis, Chassis_Private, SB_Global, then the network's Port_Binding rows */
-  sb: CommandRecord
-  /** ovn-nbctl --format=json: the network's Logical_Switch_Port rows, then DHCP_Options */
-  nb?: CommandRecord
-  /** why the NB was not read (no ovn_nb_connection on this node) */
-  nbSkipped?: string
-  /** the server's ml2_conf.ini, when this node has one (ovn_metadata_enabled explains a missing metadata port); secrets redacted */
-  serverConfig?: FileRecord
-  /** haproxy processes anywhere on the node whose command line names this network (an orphan left by `ip netns del` shows here) */
-  haproxies: ProcessRecord[]
+  // a chain adds its own part (its OVSDB rows, its router) by augmenting this interface from its
+  // folder (the OVN chain's evidence.ts); the snapshot schema takes that part from the chain
 }
 
 export interface Snapshot {
@@ -247,8 +195,5 @@ export interface Snapshot {
   note?: string
   networks: NetworkEvidence[]
 }
-
-/** The backend a network's evidence belongs to: its `backend` field, else the DHCP agent's (older snapshots). */
-export const backendOf = (ev: Pick<NetworkEvidence, 'backend'>): BackendName => ev.backend ?? DEFAULT_BACKEND
 /** The deployment a network's evidence was collected on: its `deployment` field, else packages (older snapshots). */
 export const deploymentOfEvidence = (ev: Pick<NetworkEvidence, 'deployment'>): DeploymentName => ev.deployment ?? DEFAULT_DEPLOYMENT

@@ -1,10 +1,5 @@
-/** The one spelling of a UUID (network, subnet, port ids: Grizzly's too), and of a DHCP namespace name. */
+/** The one spelling of a UUID (network, subnet, port ids: Grizzly's too). A chain's namespace names are in its folder. */
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-export const QDHCP_NAMESPACE = /^qdhcp-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-/** ML2/OVN's metadata namespace of a network: ovnmeta-<network UUID>. */
-export const OVNMETA_NAMESPACE = /^ovnmeta-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-/** A router's namespace (the L3 agent makes it): qrouter-<router UUID>. */
-export const QROUTER_NAMESPACE = /^qrouter-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** The most a pid can be on Linux (PID_MAX_LIMIT, 2^22 on 64-bit; /proc/sys/kernel/pid_max is at most this). */
 export const PID_MAX = 4_194_304

@@ -2,8 +2,8 @@
  * The whole snapshot document, checked against one schema before any check reads it: a snapshot is
  * a file someone handed over, so a wrong type anywhere is bad input (exit 2 naming the field), never
  * a crash in a check. Ids are checked here too, before they reach a path, a command line or a
- * printed fix: a network id is a UUID, its namespace is qdhcp-<that UUID> (ovnmeta-<that UUID> for the
- * ovn backend), a pid a whole number.
+ * printed fix: a network id is a UUID, its namespace is its chain's namespace of that UUID, a pid a
+ * whole number. The chains add their own parts (snapshotChecker; src/chains/snapshot.ts puts them together).
  * Unknown fields are ignored (a newer collector may add some); every field the current collector
  * writes is described, so every snapshot it writes reads back.
  * What passes is redacted as collect redacts (config/secrets.ts): a snapshot from an older version, a
@@ -11,8 +11,8 @@
  */
 import * as v from 'valibot'
 
-import {BACKENDS, DEPLOYMENT_NAMES, type NetworkEvidence, type Snapshot, SNAPSHOT_FORMAT} from './evidence.js'
-import {OVNMETA_NAMESPACE, PID_MAX, QDHCP_NAMESPACE, QROUTER_NAMESPACE, UUID} from './ids.js'
+import {DEPLOYMENT_NAMES, type NetworkEvidence, type Snapshot, SNAPSHOT_FORMAT} from './evidence.js'
+import {PID_MAX, UUID} from './ids.js'
 
 const kind = (x: unknown) =>
   x === null
@@ -30,7 +30,7 @@ const kind = (x: unknown) =>
               : typeof x
 
 /** v.object lets an array through as an object: a record must be a plain object */
-const record = <E extends v.ObjectEntries>(entries: E) =>
+export const record = <E extends v.ObjectEntries>(entries: E) =>
   v.pipe(
     v.custom<Record<string, unknown>>(
       (x) => typeof x === 'object' && x !== null && !Array.isArray(x),
@@ -39,27 +39,27 @@ const record = <E extends v.ObjectEntries>(entries: E) =>
     v.object(entries),
   )
 
-const str = v.string()
+export const str = v.string()
 /**
  * a path as the collector recorded it: any string it can write (an agent's --config-file= may be
  * empty, a /proc cmdline may hold anything); what is printed is escaped and fixes quote it
  */
-const name = v.string()
-const int = v.pipe(v.number(), v.integer('must be an integer'))
+export const name = v.string()
+export const int = v.pipe(v.number(), v.integer('must be an integer'))
 /**
  * a pid reaches a fix (kill -HUP PID): a whole number, never negative (kill -HUP -1 signals every
  * process) nor above the kernel's limit; 0 (no process: the collector writes it) is kept, and the
  * fixes signal only isSignalablePid() pids (never 0 or 1)
  */
-const pid = v.pipe(
+export const pid = v.pipe(
   v.number(),
   v.integer('must be an integer'),
   v.minValue(0, `must be a pid (0 to ${PID_MAX})`),
   v.maxValue(PID_MAX, `must be a pid (0 to ${PID_MAX})`),
 )
-const iso = v.string()
+export const iso = v.string()
 
-const commandRecord = record({
+export const commandRecord = record({
   argv: v.array(str),
   error: v.optional(str),
   exitCode: v.nullable(int),
@@ -69,7 +69,7 @@ const commandRecord = record({
   stdout: str,
 })
 
-const fileRecord = record({
+export const fileRecord = record({
   busyMs: v.optional(v.number()),
   connect: v.optional(str),
   content: v.optional(str),
@@ -81,7 +81,7 @@ const fileRecord = record({
   type: v.optional(v.picklist(['file', 'socket', 'directory', 'symlink', 'other'])),
 })
 
-const agentRecord = record({
+export const agentRecord = record({
   cmdline: str,
   configs: v.optional(v.array(fileRecord)),
   pid,
@@ -89,7 +89,7 @@ const agentRecord = record({
   startedAt: v.optional(iso),
 })
 
-const processRecord = record({
+export const processRecord = record({
   alive: v.boolean(),
   cmdline: v.optional(str),
   fdLinks: v.optional(v.array(str)),
@@ -102,7 +102,7 @@ const processRecord = record({
   tcp6: v.optional(str),
 })
 
-const probeRecord = record({
+export const probeRecord = record({
   argv: v.array(str),
   body: v.optional(str),
   error: v.optional(str),
@@ -118,110 +118,159 @@ const apiEvidence = record({
   records: v.array(record({body: str, method: str, path: str, status: int})),
 })
 
-const ovnEvidence = record({
-  agents: v.array(agentRecord),
-  configs: v.array(fileRecord),
-  connections: record({from: v.array(str), nb: v.optional(str), ovs: str, sb: str}),
-  controllers: v.array(record({cmdline: str, pid})),
-  haproxies: v.array(processRecord),
-  nb: v.optional(commandRecord),
-  nbSkipped: v.optional(str),
-  ovs: commandRecord,
-  sb: commandRecord,
-  serverConfig: v.optional(fileRecord),
-})
-
-const routerEvidence = record({
+/** The fields every network's evidence has, whichever chain collected it (alphabetical: the order they are checked in). */
+const networkEntries = {
+  addresses: v.optional(commandRecord),
   agents: v.optional(v.array(agentRecord)),
-  configs: v.array(fileRecord),
-  found: v.array(str),
-  foundBy: v.optional(v.picklist(['api', 'namespace'])),
-  haState: v.optional(fileRecord),
-  id: v.optional(v.pipe(v.string(), v.regex(UUID, 'must be a UUID like 7f81dddf-f7cf-4161-bbae-551f6b32b521'), v.toLowerCase())),
-  keepalived: v.optional(fileRecord),
-  rules: v.optional(v.array(commandRecord)),
-})
+  agentsFrom: v.optional(str),
+  api: v.optional(apiEvidence),
+  // absent in snapshots written before it existed: those are the default chain's; the chains' names are checked in snapshotChecker
+  backend: v.optional(str),
+  config: fileRecord,
+  // absent in snapshots written before it existed: those read as packages (deploymentOfEvidence)
+  deployment: v.optional(v.picklist(DEPLOYMENT_NAMES)),
+  deploymentFrom: v.optional(str),
+  dnsmasqPidFile: fileRecord,
+  haproxyConfig: fileRecord,
+  haproxyPidFile: fileRecord,
+  layout: v.picklist(['neutron', 'quantum']),
+  // absent in snapshots written before it existed
+  leases: v.optional(fileRecord),
+  metadataAgentConfig: v.optional(fileRecord),
+  // one of a chain's namespaces (checked in snapshotChecker)
+  namespace: str,
+  namespaceInode: v.optional(str),
+  namespaces: commandRecord,
+  network: v.pipe(v.string(), v.regex(UUID, 'must be a UUID like 01cce415-8e2b-4096-92b5-7acc67163d79'), v.toLowerCase()),
+  opts: fileRecord,
+  probe: v.optional(probeRecord),
+  processes: v.array(processRecord),
+  proxyPidFile: fileRecord,
+  routes: v.optional(commandRecord),
+  sockets: v.optional(commandRecord),
+  statePath: name,
+  upstreamSocket: fileRecord,
+}
 
-/** The namespace a network's evidence must name: qdhcp-NET, ovnmeta-NET, or qrouter-ROUTER ('' when no router was found). */
-const namespaceOf = (n: {backend?: string; network: string; router?: {id?: string}}) =>
-  n.backend === 'l3-agent' ? (n.router?.id ? `qrouter-${n.router.id}` : '') : `${n.backend === 'ovn' ? 'ovnmeta' : 'qdhcp'}-${n.network}`
-
-const networkEvidence = v.pipe(
-  record({
-    addresses: v.optional(commandRecord),
-    agents: v.optional(v.array(agentRecord)),
-    agentsFrom: v.optional(str),
-    api: v.optional(apiEvidence),
-    // absent in snapshots written before it existed: those are the DHCP agent's (backendOf)
-    backend: v.optional(v.picklist(BACKENDS)),
-    config: fileRecord,
-    // absent in snapshots written before it existed: those read as packages (deploymentOfEvidence)
-    deployment: v.optional(v.picklist(DEPLOYMENT_NAMES)),
-    deploymentFrom: v.optional(str),
-    dnsmasqPidFile: fileRecord,
-    haproxyConfig: fileRecord,
-    haproxyPidFile: fileRecord,
-    layout: v.picklist(['neutron', 'quantum']),
-    // absent in snapshots written before it existed
-    leases: v.optional(fileRecord),
-    metadataAgentConfig: v.optional(fileRecord),
-    namespace: v.pipe(
-      v.string(),
-      v.check(
-        (n) => QDHCP_NAMESPACE.test(n) || OVNMETA_NAMESPACE.test(n) || QROUTER_NAMESPACE.test(n) || n === '',
-        'must be qdhcp-<network UUID>, ovnmeta-<network UUID> or qrouter-<router UUID>',
-      ),
-    ),
-    namespaceInode: v.optional(str),
-    namespaces: commandRecord,
-    network: v.pipe(v.string(), v.regex(UUID, 'must be a UUID like 01cce415-8e2b-4096-92b5-7acc67163d79'), v.toLowerCase()),
-    opts: fileRecord,
-    ovn: v.optional(ovnEvidence),
-    probe: v.optional(probeRecord),
-    processes: v.array(processRecord),
-    proxyPidFile: fileRecord,
-    router: v.optional(routerEvidence),
-    routes: v.optional(commandRecord),
-    sockets: v.optional(commandRecord),
-    statePath: name,
-    upstreamSocket: fileRecord,
-  }),
-  // before the namespace rule: without its router part an l3-agent network's namespace cannot be told
-  v.forward(
-    v.check((n) => n.backend !== 'l3-agent' || n.router !== undefined, 'required for the l3-agent backend'),
-    ['router'],
-  ),
-  v.forward(
-    v.check(
-      (n) => n.namespace.toLowerCase() === namespaceOf(n),
-      (issue) =>
-        (issue.input as {backend?: string}).backend === 'l3-agent'
-          ? `${JSON.stringify((issue.input as {namespace: string}).namespace)} is not the namespace of the router the evidence names (qrouter-<router.id>, '' with no router)`
-          : `${(issue.input as {namespace: string}).namespace} is not the namespace of network ${(issue.input as {network: string}).network}`,
-    ),
-    ['namespace'],
-  ),
-  v.forward(
-    v.check((n) => (n.backend ?? 'dhcp-agent') !== 'ovn' || n.ovn !== undefined, 'required for the ovn backend'),
-    ['ovn'],
-  ),
-)
-
-const snapshot = record({
+const snapshotEntries = {
   format: v.literal(SNAPSHOT_FORMAT, `must be "${SNAPSHOT_FORMAT}"`),
   host: str,
-  networks: v.array(networkEvidence),
   note: v.optional(str),
   takenAt: iso,
   tool: str,
-})
+}
 
 // the schema and the Evidence interfaces cannot drift apart: what the schema lets through is a Snapshot
-type Checked = v.InferOutput<typeof snapshot>
-const assignable = (c: Checked): Snapshot => c
-const assignableNetwork = (n: v.InferOutput<typeof networkEvidence>): NetworkEvidence => n
+// (each chain's own part is checked against its type in its folder)
+const assignable = (c: v.InferOutput<ReturnType<typeof record<typeof snapshotEntries & {networks: v.ArraySchema<typeof networkBase, undefined>}>>>): Snapshot =>
+  c
+const networkBase = record(networkEntries)
+const assignableNetwork = (n: v.InferOutput<typeof networkBase>): NetworkEvidence => n
 void assignable
 void assignableNetwork
+
+/**
+ * What a chain's part of the schema is made of, handed to SnapshotPart.entries: a chain's module then
+ * loads no schema code of its own until a snapshot is read.
+ */
+export const SCHEMA_BLOCKS = {
+  agentRecord,
+  array: v.array,
+  commandRecord,
+  fileRecord,
+  int,
+  iso,
+  name,
+  optional: v.optional,
+  pid,
+  probeRecord,
+  processRecord,
+  record,
+  str,
+}
+export type SchemaBlocks = typeof SCHEMA_BLOCKS
+
+/** A chain's part of the snapshot: its namespaces, and the fields it adds to a network's evidence. */
+export interface SnapshotPart {
+  /** a namespace of this chain, whatever its network: /^qdhcp-UUID$/i */
+  namespace: RegExp
+  /** that name as a wrong one's message shows it: `qdhcp-<network UUID>` */
+  namespaceShown: string
+  /** the fields it adds to a network's evidence (each `v.optional`: `requires` says when one must be there) */
+  entries?(blocks: SchemaBlocks): v.ObjectEntries
+  /** the fields its own networks' evidence must carry */
+  requires?: readonly string[]
+  /**
+   * the namespace a network's evidence must name when the network alone does not name it (a router's
+   * qrouter-ROUTER, from the evidence's router part); undefined: any of `namespace`
+   */
+  namespaceOfEvidence?(n: Record<string, unknown>): string | undefined
+  /** the message when the evidence names another namespace than namespaceOfEvidence's */
+  namespaceProblem?: string
+}
+
+/** What the schema asks of a chain (src/chains/module.ts ChainModule has these). */
+export interface SchemaChain {
+  backend: string
+  /** the namespace of `network` when the network alone names it: the evidence must carry exactly that one */
+  namespaceOf(network: string): string | undefined
+  snapshot: SnapshotPart
+}
+
+export type SnapshotCheck = {ok: true; snapshot: Snapshot} | {ok: false; field: string; problem: string}
+
+/**
+ * The check of a whole snapshot for these chains (a network without a `backend` is `defaultBackend`'s):
+ * the document, its networks' common fields, each chain's fields, a namespace of the network's chain.
+ */
+export function snapshotChecker(chains: readonly SchemaChain[], defaultBackend: string): (doc: unknown) => SnapshotCheck {
+  const chainOf = (n: {backend?: string}) => chains.find((c) => c.backend === (n.backend ?? defaultBackend))
+  const all: v.ObjectEntries = {...networkEntries}
+  for (const c of chains) Object.assign(all, c.snapshot.entries?.(SCHEMA_BLOCKS))
+  all.backend = v.optional(v.picklist(chains.map((c) => c.backend)))
+  all.namespace = v.pipe(
+    v.string(),
+    v.check((n) => chains.some((c) => c.snapshot.namespace.test(n)), `must be ${orList(chains.map((c) => c.snapshot.namespaceShown))}`),
+  )
+  // checked in name order, as the fixed schema was: with abortEarly the first problem named is the same
+  const entries = Object.fromEntries(Object.entries(all).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+  type Network = {backend?: string; namespace: string; network: string} & Record<string, unknown>
+  const requires = chains.flatMap((c) =>
+    (c.snapshot.requires ?? []).map((key) =>
+      v.forward(
+        v.check((n: Network) => chainOf(n) !== c || n[key] !== undefined, `required for the ${c.backend} backend`),
+        [key] as [string],
+      ),
+    ),
+  )
+  const network = v.pipe(
+    record(entries) as unknown as v.GenericSchema<unknown, Network>,
+    v.forward(
+      v.check(
+        (n: Network) => {
+          const chain = chainOf(n)
+          const want = chain?.namespaceOf(n.network) ?? chain?.snapshot.namespaceOfEvidence?.(n)
+          return want === undefined || n.namespace.toLowerCase() === want
+        },
+        (issue) =>
+          chainOf(issue.input as Network)?.snapshot.namespaceProblem ??
+          `${(issue.input as {namespace: string}).namespace} is not the namespace of network ${(issue.input as {network: string}).network}`,
+      ),
+      ['namespace'],
+    ),
+    ...requires,
+  )
+  const snapshot = record({...snapshotEntries, networks: v.array(network)})
+  return (doc) => {
+    const r = v.safeParse(snapshot, doc, {abortEarly: true})
+    if (r.success) return {ok: true, snapshot: r.output as unknown as Snapshot}
+    const issue = r.issues[0]
+    return {field: fieldPath(issue), ok: false, problem: describeIssue(issue)}
+  }
+}
+
+/** `a, b or c` */
+const orList = (xs: readonly string[]) => (xs.length < 2 ? xs.join('') : `${xs.slice(0, -1).join(', ')} or ${xs.at(-1)}`)
 
 /** `networks[0].processes` from a valibot issue path. */
 function fieldPath(issue: v.BaseIssue<unknown>): string {
@@ -262,16 +311,4 @@ function describeIssue(issue: v.BaseIssue<unknown>): string {
     return `expected ${want}, got ${kind(issue.input)}`
   }
   return issue.message
-}
-
-export type SnapshotCheck = {ok: true; snapshot: Snapshot} | {ok: false; field: string; problem: string}
-
-/** Validate a parsed JSON document as a snapshot: the snapshot (ids lower-cased, secrets redacted), or the first problem. */
-export function checkSnapshot(doc: unknown): SnapshotCheck {
-  const r = v.safeParse(snapshot, doc, {abortEarly: true})
-  // the callers that read a snapshot someone else wrote redact it next (config/secrets.ts redactSnapshot):
-  // this floor imports nothing of ours
-  if (r.success) return {ok: true, snapshot: r.output}
-  const issue = r.issues[0]
-  return {field: fieldPath(issue), ok: false, problem: describeIssue(issue)}
 }

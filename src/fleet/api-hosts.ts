@@ -1,13 +1,9 @@
 /**
  * `diagnose NET --hosts-from-api` (issue 11, section 1): which hosts serve a network, from the API.
+ * Each chain says which of its hosts the answers name (ChainModule.apiHosts: the DHCP agent's chain
+ * its agents' `host`, ML2/OVN the chassis of the network's VM ports), in registry order.
  *
- *   DHCP agent: GET /networks/NET/dhcp-agents, each agent's `host` (alive or not: a dead agent's host
- *               is still asked, and its row says what it found)
- *   ML2/OVN:    the network has a `network:distributed` port (the metadata port): every chassis a VM
- *               port of the network is bound to (`binding:host_id` of ports not owned by `network:*`),
- *               since each such chassis serves metadata in its own ovnmeta namespace
- *
- * The four answers are the ones `collect --api` records on a node (P in chains/dhcp-agent/api.ts),
+ * The answers are the ones `collect --api` records on a node (chains/registry.ts networkApiPaths),
  * so the caller can hand them to hosts whose snapshots recorded none: the API checks and the
  * cross-host findings then work without credentials on the hosts.
  *
@@ -15,12 +11,13 @@
  * name (letters, digits, dots, dashes, underscores, not starting with a dash) is asked; any other is
  * a row saying why it was not.
  */
-import {type Agent, P, type Port, readAgent, readPort} from '../chains/dhcp-agent/api.js'
+import {answerList, NEUTRON_PATHS, readAgent, readPort} from '../chains/common/api.js'
+import {CHAINS, DEFAULT_CHAIN, networkApiPaths} from '../chains/registry.js'
+import type {BackendName} from '../evidence/evidence.js'
 import {cannotError, QmError, usageError} from '../errors.js'
 import type {ApiRecord} from '../openstack/neutron.js'
 import {errorText} from '../openstack/neutron-errors.js'
-import {apiError, describeJson} from '../openstack/neutron.js'
-import {parseJson} from '../openstack/http.js'
+import {apiError} from '../openstack/neutron.js'
 import {serverText} from '../openstack/server-text.js'
 import type {HostInput} from './types.js'
 
@@ -56,56 +53,37 @@ export interface ApiHost {
   why: string[]
 }
 
-export interface ApiHosts {
-  network: string
-  /** the hosts to ask, DHCP agents first (in the API's order), then OVN chassis (sorted) */
+export interface ApiHostsBase {
+  /** the hosts to ask, each chain's in registry order (the DHCP agents in the API's order, then the OVN chassis sorted) */
   hosts: ApiHost[]
   /** hosts the API named that are not asked: the name, and why */
   refused: {host: string; error: string}[]
-  /** the network's answers (network, subnets, ports, dhcp-agents), as `collect --api` records them */
+  /** the answers, as `collect --api` records them */
   records: ApiRecord[]
-  /** the network has an OVN metadata port (network:distributed) */
-  ovn: boolean
 }
 
-type Obj = Record<string, unknown>
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
-
-/** The list `key` of a 200 answer, or a QmError (exit 3) saying what came instead. */
-function listOf(r: ApiRecord, key: string, what: string): Obj[] {
-  const doc = parseJson(r.body)
-  const items = isObj(doc) ? doc[key] : undefined
-  if (!Array.isArray(items))
-    throw cannotError('api-bad-answer', `${what}: GET ${r.path} answered HTTP 200 with ${describeJson(r.body, doc)}, not a "${key}" list`)
-  return items.filter(isObj)
-}
+/** The hosts of one network, and, under each chain's name, whether the answers say that chain serves it. */
+export type ApiHosts = ApiHostsBase & {network: string} & {[backend: BackendName]: unknown}
 
 /**
- * From the four answers to the hosts to ask. Pure (tested on verbatim answers): `records` in any
- * order, each path as P names it. Errors: the network unknown (404) is exit 2; an answer that is not
- * what Neutron sends is exit 3; no host at all is exit 3 (nothing to inspect).
+ * From the answers to the hosts to ask. Pure (tested on verbatim answers): `records` in any order,
+ * each path as networkApiPaths names it. Errors: the network unknown (404) is exit 2; an answer that is
+ * not what Neutron sends is exit 3; no host at all is exit 3 (nothing to inspect).
  */
 export function hostsFromAnswers(network: string, records: ApiRecord[]): ApiHosts {
   const get = (path: string) => records.find((r) => r.path === path)
-  const net = get(P.network(network))
-  if (!net) throw cannotError('api-error', `GET ${P.network(network)} was not asked`)
+  const net = get(NEUTRON_PATHS.network(network))
+  if (!net) throw cannotError('api-error', `GET ${NEUTRON_PATHS.network(network)} was not asked`)
   if (net.status === 404)
     throw usageError(
       'network-not-found',
-      `the API has no network ${network} (GET ${P.network(network)}: HTTP 404${errorText(net.body) ? `: ${errorText(net.body)}` : ''})`,
+      `the API has no network ${network} (GET ${NEUTRON_PATHS.network(network)}: HTTP 404${errorText(net.body) ? `: ${errorText(net.body)}` : ''})`,
     )
   if (net.status !== 200) throw apiError({status: net.status, text: net.body}, `network ${network}`)
 
-  const ports = get(P.ports(network))
-  if (ports?.status !== 200) throw apiError({status: ports?.status ?? 0, text: ports?.body ?? ''}, `the ports of network ${network}`)
-  const rawPorts = listOf(ports, 'ports', `the ports of network ${network}`)
-  const portList: Port[] = rawPorts.map(readPort)
-
-  // DHCP agents: 404 when the scheduler extension is not loaded (ML2/OVN without DHCP agents)
-  const agentsRec = get(P.agents(network))
-  let agents: Obj[] = []
-  if (agentsRec && agentsRec.status === 200) agents = listOf(agentsRec, 'agents', `the DHCP agents of network ${network}`)
-  else if (agentsRec && agentsRec.status !== 404) throw apiError({status: agentsRec.status, text: agentsRec.body}, `the DHCP agents of network ${network}`)
+  const portsRec = get(NEUTRON_PATHS.ports(network))
+  if (portsRec?.status !== 200) throw apiError({status: portsRec?.status ?? 0, text: portsRec?.body ?? ''}, `the ports of network ${network}`)
+  const ports = answerList(portsRec, 'ports', `the ports of network ${network}`).map((raw) => ({port: readPort(raw), raw}))
 
   const hosts = new Map<string, ApiHost>()
   const refused = new Map<string, string>()
@@ -121,44 +99,27 @@ export function hostsFromAnswers(network: string, records: ApiRecord[]): ApiHost
     h.why.push(why)
     hosts.set(raw, h)
   }
-  for (const obj of agents) {
-    const a: Agent = readAgent(obj)
-    const id = typeof obj.id === 'string' ? serverText(obj.id, 40) : '?'
-    add(obj.host, `DHCP agent ${id} (${a.alive ? 'alive' : 'not alive'}${a.admin_state_up === false ? ', admin down' : ''})`)
-  }
-
-  const ovn = portList.some((p) => p.device_owner === 'network:distributed')
-  if (ovn) {
-    const chassis: [string, string][] = []
-    rawPorts.forEach((p, i) => {
-      const owner = portList[i].device_owner ?? ''
-      if (owner.startsWith('network:')) return
-      const raw = p['binding:host_id']
-      if (typeof raw === 'string' && raw !== '') chassis.push([raw, `chassis of port ${portList[i].id}${owner ? ` (${owner})` : ''}`])
-    })
-    chassis.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-    for (const [raw, why] of chassis) add(raw, why)
+  const serves: Record<BackendName, boolean> = {}
+  let none: string | undefined
+  for (const chain of CHAINS) {
+    if (!chain.apiHosts) continue
+    const found = chain.apiHosts.hosts(network, {get, ports})
+    for (const h of found.hosts) add(h.name, h.why)
+    serves[chain.backend] = found.serves
+    if (found.serves || (none === undefined && chain === DEFAULT_CHAIN)) none = found.none
   }
 
   checkFanOut(hosts.size, refused.size, `serving network ${network}`)
-  if (hosts.size === 0 && refused.size === 0) {
-    throw cannotError(
-      'api-no-hosts',
-      ovn
-        ? `the API binds no VM port of network ${network} to a chassis (and lists no DHCP agent for it): no host serves its metadata yet`
-        : `the API lists no DHCP agent hosting network ${network}${agentsRec?.status === 404 ? ' (no DHCP agent scheduler here)' : ''}: no host serves its metadata`,
-    )
-  }
-  return {hosts: [...hosts.values()], network, ovn, records, refused: [...refused].map(([host, error]) => ({error, host}))}
+  if (hosts.size === 0 && refused.size === 0) throw cannotError('api-no-hosts', none ?? `the API names no host serving network ${network}`)
+  return {...serves, hosts: [...hosts.values()], network, records, refused: [...refused].map(([host, error]) => ({error, host}))}
 }
 
 /** Ask the API (the operator's credentials: --os-*, OS_*, clouds.yaml) which hosts serve `network`. */
 export async function hostsFromApi(network: string, flags: import('../openstack/credentials.js').OsFlags): Promise<ApiHosts> {
   const {connect} = await import('../openstack/session.js')
   const neutron = await connect(flags)
-  const paths = [P.network(network), P.subnets(network), P.ports(network), P.agents(network)]
   const records = await Promise.all(
-    paths.map(async (path): Promise<ApiRecord> => {
+    networkApiPaths(network).map(async (path): Promise<ApiRecord> => {
       const r = await neutron.call('GET', path)
       return {body: r.text, method: 'GET', path, status: r.status}
     }),
@@ -177,7 +138,7 @@ export async function hostsFromApi(network: string, flags: import('../openstack/
  * the usual case), gets the operator's: its API checks and the cross-host findings then run. A
  * host's own answers are kept. The names the API gave that were not asked become rows of their own.
  */
-export function withApiAnswers(inputs: HostInput[], api: Omit<ApiHosts, 'network' | 'ovn'> & {network?: string}): HostInput[] {
+export function withApiAnswers(inputs: HostInput[], api: ApiHostsBase & {network?: string}): HostInput[] {
   const byHost = new Map<string, ApiHost>()
   for (const h of api.hosts) if (!byHost.has(h.host)) byHost.set(h.host, h)
   const out = inputs.map((input): HostInput => {
@@ -196,21 +157,22 @@ export function withApiAnswers(inputs: HostInput[], api: Omit<ApiHosts, 'network
   return out
 }
 
-/** The agents whose hosts serve metadata: DHCP agents (Quantum's too), and on ML2/OVN the metadata agents. */
-const SERVING_BINARIES = new Set(['neutron-dhcp-agent', 'quantum-dhcp-agent', 'neutron-ovn-metadata-agent', 'neutron-ovn-agent'])
+/** The agents whose hosts serve metadata: each chain's (the DHCP agents, Quantum's too; on ML2/OVN the metadata agents). */
+const servingBinaries = () => new Set(CHAINS.flatMap((c) => c.apiHosts?.binaries ?? []))
 
 /**
  * `diagnose --all --hosts-from-api`: every host running an agent that serves metadata, from GET
  * /agents (one answer; pure, tested on real answers). Each is asked for every network it serves.
  */
-export function hostsFromAgents(answer: ApiRecord): Omit<ApiHosts, 'network' | 'ovn'> {
+export function hostsFromAgents(answer: ApiRecord): ApiHostsBase {
   if (answer.status !== 200) throw apiError({status: answer.status, text: answer.body}, 'the agents')
   const hosts = new Map<string, ApiHost>()
   const refused = new Map<string, string>()
-  for (const obj of listOf(answer, 'agents', 'the agents')) {
+  const serving = servingBinaries()
+  for (const obj of answerList(answer, 'agents', 'the agents')) {
     const a = readAgent(obj)
     const binary = typeof obj.binary === 'string' ? obj.binary : ''
-    if (!SERVING_BINARIES.has(binary)) continue
+    if (!serving.has(binary)) continue
     const raw = obj.host
     if (raw === undefined || raw === null || raw === '') continue
     if (typeof raw !== 'string') {
@@ -227,9 +189,12 @@ export function hostsFromAgents(answer: ApiRecord): Omit<ApiHosts, 'network' | '
     h.why.push(`${serverText(a.agent_type ?? binary, 40)} ${id} (${a.alive ? 'alive' : 'not alive'}${a.admin_state_up === false ? ', admin down' : ''})`)
     hosts.set(raw, h)
   }
-  checkFanOut(hosts.size, refused.size, 'of DHCP and OVN metadata agents')
+  checkFanOut(hosts.size, refused.size, 'of the agents that serve metadata')
   if (hosts.size === 0 && refused.size === 0)
-    throw cannotError('api-no-hosts', 'the API lists no DHCP agent and no OVN metadata agent: no host serves metadata')
+    throw cannotError(
+      'api-no-hosts',
+      `the API lists no ${CHAINS.flatMap((c) => (c.apiHosts ? [c.apiHosts.agents] : [])).join(' and no ')}: no host serves metadata`,
+    )
   return {
     hosts: [...hosts.values()].sort((x, y) => (x.host < y.host ? -1 : x.host > y.host ? 1 : 0)),
     records: [answer],
@@ -237,7 +202,7 @@ export function hostsFromAgents(answer: ApiRecord): Omit<ApiHosts, 'network' | '
   }
 }
 
-export async function hostsForAll(flags: import('../openstack/credentials.js').OsFlags): Promise<Omit<ApiHosts, 'network' | 'ovn'>> {
+export async function hostsForAll(flags: import('../openstack/credentials.js').OsFlags): Promise<ApiHostsBase> {
   const {connect} = await import('../openstack/session.js')
   const neutron = await connect(flags)
   const r = await neutron.call('GET', '/agents')

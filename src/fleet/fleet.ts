@@ -1,21 +1,13 @@
 /**
  * Judging several hosts of one network (issue 11): each reachable host's evidence for the network goes
  * through the same chain as a single-host diagnose (diagnoseEvidence); a host without evidence is a row
- * with its error; findings only several hosts reveal come from cross.ts.
+ * with its error; findings only several hosts reveal come from each chain's crossChecks.
  */
-import type {Finding} from '../checks/types.js'
-import type {NetworkEvidence} from '../evidence/evidence.js'
+import type {Finding} from '../chains/types.js'
 import {diagnoseEvidence} from '../diagnose/service.js'
+import {backendOf, CHAINS, chainFor} from '../chains/registry.js'
 
-import {affectedInstances} from './affected.js'
-import {crossFindings} from './cross.js'
-import type {FleetReport, HostInput, HostReport} from './types.js'
-
-/** A host's evidence for `network`, and the host it came from (only hosts that have some). */
-export interface HostEvidence {
-  host: string
-  ev: NetworkEvidence
-}
+import type {FleetReport, HostEvidence, HostInput, HostReport} from './types.js'
 
 export function judgeFleet(network: string, inputs: HostInput[], opts: {probe: boolean; only?: string[]}): FleetReport {
   const hosts: HostReport[] = []
@@ -46,7 +38,7 @@ export function judgeFleet(network: string, inputs: HostInput[], opts: {probe: b
         ...(r.unjudged ? {unjudged: r.unjudged} : {}),
       }
       if (!r.healthy) {
-        const affected = affectedInstances(ev, input.snapshot.takenAt)
+        const affected = chainFor(r.backend)?.affected?.(ev, input.snapshot.takenAt)
         if (affected) h.affected = affected
       }
       hosts.push(h)
@@ -57,7 +49,13 @@ export function judgeFleet(network: string, inputs: HostInput[], opts: {probe: b
     }
   }
   // --check narrows the chain to some links; the cross-host findings are not links, so --check drops them
-  const cross: Finding[] = opts.only ? [] : crossFindings(network, evidence)
+  // each chain compares its own hosts (a network may be served by several chains on several hosts)
+  const cross: Finding[] = opts.only
+    ? []
+    : CHAINS.flatMap((c) => {
+        const mine = evidence.filter((h) => backendOf(h.ev) === c.backend)
+        return c.crossChecks && mine.length > 0 ? c.crossChecks(network, mine) : []
+      })
   const healthy = hosts.every((h) => !h.reachable || h.healthy === true) && !cross.some((f) => f.status === 'fail')
   return {cross, healthy, hosts, network}
 }

@@ -16,6 +16,7 @@
 import {spawn} from 'node:child_process'
 import {stat} from 'node:fs/promises'
 
+import {shq} from '../chains/common/text.js'
 import {type Snapshot, SNAPSHOT_FORMAT} from '../evidence/evidence.js'
 import {redactUrlUserinfo} from '../config/secrets.js'
 import {cannotError, describeSystemError, usageError} from '../errors.js'
@@ -47,12 +48,6 @@ export const SSH_DEFAULTS = {connectTimeoutS: 10, hostTimeoutS: 120, parallel: 1
 
 /** What ssh may print on stderr that is kept (its last line is the message shown). */
 const STDERR_MAX_BYTES = 1024 * 1024
-
-/** One word for a POSIX shell: as is when it is plainly safe, else in single quotes. */
-export function shellQuote(word: string): string {
-  if (/^[\w@%+=:,./-]+$/.test(word)) return word
-  return `'${word.replaceAll("'", `'\\''`)}'`
-}
 
 /**
  * The operator's --remote-command as words: split on blanks; single and double quotes group a word
@@ -241,7 +236,7 @@ function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
  * stopped too: no process this run started is left behind.
  */
 function spawnSsh(args: string[], timeoutMs: number, stdoutMax: number): Promise<Spawned> {
-  debug(`run ssh ${shownArgv(args).map(shellQuote).join(' ')}`)
+  debug(`run ssh ${shownArgv(args).map(shq).join(' ')}`)
   return new Promise((resolve) => {
     stopGroupsOnSignals()
     const child = spawn('ssh', args, {detached: true, stdio: ['ignore', 'pipe', 'pipe']})
@@ -372,7 +367,7 @@ async function loginUser(host: string, opts: SshCollectOptions): Promise<{user: 
 
 /** The argv after `ssh`: our options, the operator's, `--`, DEST and the quoted remote words. */
 export function sshArgv(host: string, words: string[], opts: SshCollectOptions): string[] {
-  return [...baseArgs(opts), '-T', '--', checkDestination(host), ...words.map(shellQuote)]
+  return [...baseArgs(opts), '-T', '--', checkDestination(host), ...words.map(shq)]
 }
 
 /** The remote words: `[sudo -n] <remote command> collect NET` (the network id is a checked UUID), or `collect --all` when no network is named. */
@@ -417,10 +412,10 @@ async function collectFrom(host: string, network: string | undefined, command: s
     return {error: `${host} printed no snapshot: ${shown(text.trim())}`, host}
   }
   if ((doc as Partial<Snapshot> | null)?.format !== SNAPSHOT_FORMAT) return {error: `${host} printed no snapshot: ${shown(text.trim())}`, host}
-  const {checkSnapshot} = await import('../evidence/snapshot-schema.js')
+  const {checkSnapshot} = await import('../chains/snapshot.js')
   const checked = checkSnapshot(doc)
   if (!checked.ok) return {error: `${host} printed an invalid snapshot: ${checked.field}: ${checked.problem}`, host}
-  const {redactSnapshot} = await import('../config/secrets.js')
+  const {redactSnapshot} = await import('../chains/redact.js')
   return {host, snapshot: redactSnapshot(checked.snapshot)}
 }
 

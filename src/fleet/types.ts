@@ -3,8 +3,10 @@
  * file, or why it could not), and the verdict on all of them. Transports (ssh, snapshot files,
  * sosreports) produce HostInput; judging (fleet.ts) produces FleetReport; renderers read FleetReport.
  */
+import type {AffectedInstance, Finding} from '../chains/types.js'
 import type {BackendName, LayoutName, Snapshot} from '../evidence/evidence.js'
-import type {Finding} from '../checks/types.js'
+
+export type {AffectedInstance, HostEvidence} from '../chains/types.js'
 
 export interface HostInput {
   /** the host as the operator named it (ssh destination, or the snapshot's `host`) */
@@ -35,21 +37,6 @@ export interface HostReport {
    * Absent when the host is healthy or recorded no lease file (older snapshots, OVN).
    */
   affected?: AffectedInstance[]
-}
-
-/** One lease of a broken host: an instance that got its metadata route from it. */
-export interface AffectedInstance {
-  mac: string
-  ip: string
-  /** the hostname dnsmasq handed out (host-198-51-100-149) */
-  hostname?: string
-  /** the Neutron port of this MAC, when the API listed one */
-  port?: string
-  /** that port's device_id (the instance's id for a compute:* port) */
-  device?: string
-  deviceOwner?: string
-  /** the lease had ended when the evidence was taken (the instance may be gone or have moved) */
-  expired?: true
 }
 
 export interface FleetReport {

@@ -1,4 +1,4 @@
-/** Ask the API about networks for diagnose: four GETs each, kept raw (status + body). */
+/** Ask the API about networks for diagnose: a few GETs each, kept raw (status + body). */
 import {hostname} from 'node:os'
 import {dirname, join} from 'node:path'
 
@@ -25,7 +25,13 @@ export function agentHost(configFile: string, given?: string): {host: string; fr
   return {from: 'the hostname', host: hostname()}
 }
 
-export async function collectApi(networks: string[], flags: OsFlags, host: {host: string; from: string}): Promise<Map<string, ApiEvidence>> {
+/** GET each of `paths(network)` for every network, kept raw (the chains say which answers they read). */
+export async function collectApi(
+  networks: string[],
+  flags: OsFlags,
+  host: {host: string; from: string},
+  paths: (network: string) => string[],
+): Promise<Map<string, ApiEvidence>> {
   const out = new Map<string, ApiEvidence>()
   let neutron
   try {
@@ -38,9 +44,8 @@ export async function collectApi(networks: string[], flags: OsFlags, host: {host
   }
   await Promise.all(
     networks.map(async (n) => {
-      const paths = [`/networks/${n}`, `/subnets?network_id=${n}`, `/ports?network_id=${n}`, `/networks/${n}/dhcp-agents`]
       const records = await Promise.all(
-        paths.map(async (path) => {
+        paths(n).map(async (path) => {
           try {
             const r = await neutron.call('GET', path)
             return {body: r.text, method: 'GET', path, status: r.status}

@@ -6,11 +6,6 @@
 
 /** The DHCP agent's programs (Neutron, Quantum). */
 export const DHCP_AGENT_PROGRAMS = ['neutron-dhcp-agent', 'quantum-dhcp-agent'] as const
-/**
- * ML2/OVN's metadata agent: neutron-ovn-metadata-agent, and from 2025.2 neutron-ovn-agent (the
- * metadata role is its `metadata` extension).
- */
-export const OVN_AGENT_PROGRAMS = ['neutron-ovn-metadata-agent', 'neutron-ovn-agent'] as const
 
 export interface AgentArgs {
   program: string

@@ -1,7 +1,8 @@
 /** Human output of diagnose: a table in chain order, then the first broken link and its fix. */
 import Table from 'cli-table3'
 
-import type {Finding, NetworkReport, Status} from '../checks/types.js'
+import {chainFor} from '../chains/registry.js'
+import type {Finding, NetworkReport, Status} from '../chains/types.js'
 import {paint} from '../output.js'
 
 const MARK: Record<Status, string> = {fail: 'FAIL', pass: 'ok', skip: 'skip', warn: 'WARN'}
@@ -36,7 +37,7 @@ export function renderReport(r: NetworkReport): string {
     wordWrap: true,
   })
   for (const f of r.findings) table.push([mark(f.status), f.id, printable(f.summary, 400)])
-  const out = [`network ${r.network} (${r.backend === 'ovn' ? 'ML2/OVN' : `${r.layout} layout`})`, table.toString()]
+  const out = [`network ${r.network} (${chainFor(r.backend)?.label ?? `${r.layout} layout`})`, table.toString()]
   const notable = r.findings.filter((f) => f.status === 'fail' || f.status === 'warn')
   for (const f of notable) {
     if (f.evidence.length === 0) continue

@@ -1,7 +1,7 @@
 /** Human output of a diagnose across hosts: one row per host (its first broken link and fix), then the cross-host findings. */
 import {drawTable} from './table.js'
 
-import type {Finding, Status} from '../checks/types.js'
+import type {Finding, Status} from '../chains/types.js'
 import type {FleetAllReport} from '../fleet/fleet.js'
 import type {FleetReport, HostReport} from '../fleet/types.js'
 import {paint} from '../output.js'

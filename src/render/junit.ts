@@ -17,7 +17,7 @@
  * megabytes. The shape validates against the Jenkins xunit plugin's junit-10.xsd
  * (test/fixtures/junit/): no `skipped` on <testsuites>, which that schema does not allow there.
  */
-import type {Finding, NetworkReport} from '../checks/types.js'
+import type {Finding, NetworkReport} from '../chains/types.js'
 import type {FleetReport} from '../fleet/types.js'
 
 /** the characters XML 1.0 has no way to write, not even as a character reference */

@@ -4,7 +4,7 @@
 import {readFileSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
 
-import type {Finding} from '../../src/checks/types.js'
+import type {Finding} from '../../src/chains/types.js'
 import type {NetworkEvidence, Snapshot} from '../../src/evidence/evidence.js'
 import {diagnoseEvidence} from '../../src/diagnose/service.js'
 

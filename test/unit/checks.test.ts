@@ -7,7 +7,7 @@ import {describe, expect, it} from 'vitest'
 
 import {DHCP_AGENT_CHECKS as CHECKS} from '../../src/chains/dhcp-agent/chain.js'
 import {runChecks} from '../../src/chains/run.js'
-import type {Check, Finding} from '../../src/checks/types.js'
+import type {Check, Finding} from '../../src/chains/types.js'
 import type {NetworkEvidence, Snapshot} from '../../src/evidence/evidence.js'
 import {diagnoseEvidence} from '../../src/diagnose/service.js'
 import {ZED_NET, zed, zedFile} from '../helpers/zed-evidence.js'

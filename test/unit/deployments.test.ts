@@ -9,7 +9,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
-import type {Finding} from '../../src/checks/types.js'
+import type {Finding} from '../../src/chains/types.js'
 import {type ControlDeps, restartTarget} from '../../src/deployments/control.js'
 import {type AgentProcess, detectDeployment, type NodeSigns, pickDeployment} from '../../src/deployments/detect.js'
 import {liveSigns} from '../../src/deployments/live.js'
@@ -17,7 +17,7 @@ import {alsoCommand, command, DEPLOYMENTS, reconfigure, restart, restartHint, un
 import {SERVICES} from '../../src/deployments/types.js'
 import {diagnoseEvidence} from '../../src/diagnose/service.js'
 import {DEPLOYMENT_NAMES, type DeploymentName, deploymentOfEvidence, type NetworkEvidence, type Snapshot} from '../../src/evidence/evidence.js'
-import {checkSnapshot} from '../../src/evidence/snapshot-schema.js'
+import {checkSnapshot} from '../../src/chains/snapshot.js'
 import {ZED_NET, zed} from '../helpers/zed-evidence.js'
 
 const byId = (fs: Finding[], id: string) => fs.find((f) => f.id === id)!

@@ -10,7 +10,7 @@ import {judgeFleet} from '../../src/fleet/fleet.js'
 import type {HostInput} from '../../src/fleet/types.js'
 import {AFFECTED_SHOWN, renderFleet} from '../../src/render/fleet.js'
 import {junitOfFleet} from '../../src/render/junit.js'
-import {checkSnapshot} from '../../src/evidence/snapshot-schema.js'
+import {checkSnapshot} from '../../src/chains/snapshot.js'
 import {type HostSpec, hostSnapshot, ZED_NET} from '../helpers/fleet-snapshots.js'
 
 const LEASES = readFileSync(new URL('../fixtures/leases/dnsmasq-2.90.leases', import.meta.url), 'utf8')

@@ -6,7 +6,8 @@ import {spawnSync} from 'node:child_process'
 import {describe, expect, it} from 'vitest'
 
 import {QmError} from '../../src/errors.js'
-import {checkDestination, collectOverSsh, lastLine, remoteWords, shellQuote, splitWords, sshArgv, SSH_DEFAULTS} from '../../src/fleet/ssh.js'
+import {shq as shellQuote} from '../../src/chains/common/text.js'
+import {checkDestination, collectOverSsh, lastLine, remoteWords, splitWords, sshArgv, SSH_DEFAULTS} from '../../src/fleet/ssh.js'
 
 const NET = '01cce415-8e2b-4096-92b5-7acc67163d79'
 const opts = {...SSH_DEFAULTS, sshOptions: []}

@@ -2,7 +2,7 @@
 // node's evidence and API answers (test/helpers/fleet-snapshots.ts), one piece changed per host.
 import {describe, expect, it} from 'vitest'
 
-import type {Finding} from '../../src/checks/types.js'
+import type {Finding} from '../../src/chains/types.js'
 import {fleetAllExitCode, fleetExitCode, judgeFleet, judgeFleetAll} from '../../src/fleet/fleet.js'
 import type {HostInput} from '../../src/fleet/types.js'
 import {parseIpAddr} from '../../src/parse/ip-addr.js'

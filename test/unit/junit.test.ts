@@ -8,7 +8,7 @@ import {hostname, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 
-import type {Finding} from '../../src/checks/types.js'
+import type {Finding} from '../../src/chains/types.js'
 import type {FleetReport} from '../../src/fleet/types.js'
 import {escAttr, escText, junitOfFleet, junitOfReports, MAX_TEXT, renderJunit} from '../../src/render/junit.js'
 import {ROOT, cli} from '../helpers/cli.js'

@@ -8,10 +8,10 @@ import {L3_AGENT_CHECKS} from '../../src/chains/l3-agent/chain.js'
 import {l3CrossFindings} from '../../src/chains/l3-agent/cross.js'
 import {haRole, keepalivedAddresses, l3Settings} from '../../src/chains/l3-agent/facts.js'
 import {restartL3Agent} from '../../src/chains/l3-agent/restart.js'
-import type {Finding} from '../../src/checks/types.js'
+import type {Finding} from '../../src/chains/types.js'
 import {diagnoseEvidence} from '../../src/diagnose/service.js'
 import type {CommandRecord, NetworkEvidence} from '../../src/evidence/evidence.js'
-import {checkSnapshot} from '../../src/evidence/snapshot-schema.js'
+import {checkSnapshot} from '../../src/chains/snapshot.js'
 import {nodeBackend} from '../../src/diagnose/live.js'
 
 const fx = (f: string) => readFileSync(new URL(`../fixtures/router/${f}`, import.meta.url), 'utf8')
@@ -449,7 +449,7 @@ describe('which chain a node gets (nodeBackend)', () => {
     (...files: string[]) =>
     (p: string) =>
       files.includes(p)
-  const never = () => false
+  const never = (patterns: readonly RegExp[]) => patterns.map(() => false)
   it('l3-agent: asked for, an l3_agent.ini given, or the only agent config on the node', () => {
     expect(nodeBackend({backend: 'l3-agent'}, on(), never)).toBe('l3-agent')
     expect(nodeBackend({given: {configFile: '/etc/kolla/neutron-l3-agent/l3_agent.ini'}}, on(), never)).toBe('l3-agent')

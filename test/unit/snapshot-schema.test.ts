@@ -10,7 +10,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {diagnoseEvidence} from '../../src/diagnose/service.js'
-import {checkSnapshot} from '../../src/evidence/snapshot-schema.js'
+import {checkSnapshot} from '../../src/chains/snapshot.js'
 import {ROOT, cli} from '../helpers/cli.js'
 
 const SEED = `${ROOT}examples/grizzly-seed.snapshot.json`

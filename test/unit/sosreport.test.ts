@@ -12,7 +12,7 @@ import {QmError} from '../../src/errors.js'
 import {readSosreport} from '../../src/fleet/sosreport.js'
 import {parsePsF} from '../../src/parse/processes.js'
 import {parseNetstat} from '../../src/parse/sockets.js'
-import {checkSnapshot} from '../../src/evidence/snapshot-schema.js'
+import {checkSnapshot} from '../../src/chains/snapshot.js'
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'sosreport')
 const HEALTHY = join(FIXTURES, 'healthy')

@@ -8,7 +8,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
-import type {Finding} from '../../src/checks/types.js'
+import type {Finding} from '../../src/chains/types.js'
 import type {NetworkEvidence} from '../../src/evidence/evidence.js'
 import {diagnoseEvidence} from '../../src/diagnose/service.js'
 import {ZED_NET, zed} from '../helpers/zed-evidence.js'

@@ -1,119 +1,39 @@
 /** What the API says: the network, whether a subnet is isolated, which agents host it, the DHCP port. */
-import {memo, parsedBody} from '../../evidence/api-records.js'
+import {memo} from '../../evidence/api-records.js'
 import type {NetworkEvidence} from '../../evidence/evidence.js'
 import {metadataVerdict, readSettings} from '../../config/dhcp-agent.js'
 import {parseIni} from '../../config/oslo-ini.js'
 import {isClasslessRoute, parseOpts} from '../../parse/opts.js'
-import {metadataHops, restartAgent} from '../../checks/derive.js'
-import {isUuid, serverText, showBadId} from '../../openstack/server-text.js'
-import {type Check, fail, pass, skip, warn} from '../../checks/types.js'
+import {metadataHops, restartAgent} from './facts.js'
+import {serverText} from '../../openstack/server-text.js'
+import {type Check, fail, pass, skip, warn} from '../types.js'
+import {
+  type Agent,
+  isObj,
+  LISTED_MAX,
+  NEUTRON_PATHS,
+  type Port,
+  readAgent,
+  readList,
+  readPort,
+  readSubnet,
+  record,
+  someLines,
+  someOf,
+  type Subnet,
+} from '../common/api.js'
 
 const ROUTER_OWNERS = new Set(['network:router_interface', 'network:ha_router_replicated_interface', 'network:router_interface_distributed'])
 
-// What the API answered is untrusted (a server, or a snapshot someone sent): every field used is
-// read with its type checked, every string printed goes through serverText, an id that is not a
-// UUID is shown quoted and never put in a fix.
-export interface Subnet {
-  id: string
-  cidr: string
-  ip_version: number
-  enable_dhcp: boolean
-  gateway_ip: string | null | undefined
-  name?: string
-}
-export interface Port {
-  id: string
-  device_owner?: string
-  'binding:host_id'?: string
-  fixed_ips?: {subnet_id: string; ip_address: string}[]
-}
-export interface Agent {
-  host: string
-  alive: boolean
-  admin_state_up?: boolean
-  agent_type?: string
-}
-
-type Obj = Record<string, unknown>
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
 const text = (v: unknown, max = 100): string => serverText(v, max)
 const optText = (v: unknown, max = 100): string | undefined => (typeof v === 'string' ? serverText(v, max) : undefined)
-const id = (v: unknown): string => (isUuid(v) ? v.toLowerCase() : showBadId(v))
 /** A host name as it may appear in a command to paste: letters, digits, dots, dashes, underscores. */
 const HOSTNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/
 
-export function record(ev: NetworkEvidence, path: string) {
-  return ev.api?.records.find((r) => r.path === path)
-}
-
-/**
- * The objects of a 200 answer's list `key`; undefined when there is no such list. Parsed once per
- * answer (src/evidence/api-records.ts): hosts handed the same answers share what is read from them.
- */
-export function list(ev: NetworkEvidence, path: string, key: string): Obj[] | undefined {
-  const r = record(ev, path)
-  if (r?.status !== 200 || typeof r.body !== 'string') return undefined
-  return memo(r, `list ${key}`, () => {
-    const doc = parsedBody(r)
-    const items = isObj(doc) ? doc[key] : undefined
-    return Array.isArray(items) ? items.filter(isObj) : undefined
-  })
-}
-
-/** list() with each object read by `read` (readPort, readAgent...), once per answer. */
-export function readList<T>(ev: NetworkEvidence, path: string, key: string, read: (o: Obj) => T): T[] | undefined {
-  const r = record(ev, path)
-  const items = list(ev, path, key)
-  return r && items ? memo(r, read, () => items.map(read)) : undefined
-}
-
-/** How many hosts, ports or agents a finding names one by one; the rest are counted. */
-export const LISTED_MAX = 20
-
-/** `a, b, c` of at most LISTED_MAX names, then `and N more`. */
-export function someOf(names: readonly string[], total = names.length): string {
-  const shown = names.slice(0, LISTED_MAX)
-  return `${shown.join(', ')}${total > shown.length ? ` and ${total - shown.length} more` : ''}`
-}
-
-/**
- * Evidence lines of a long answer: all of them up to LISTED_MAX + 1, else the first LISTED_MAX, the
- * lines of this host (`mine`, by index) that are not among them, and how many more the answer holds.
- */
-function someLines(count: number, line: (i: number) => string, mine: readonly number[], what: string): string[] {
-  if (count <= LISTED_MAX + 1) return Array.from({length: count}, (_, i) => line(i))
-  const later = mine.filter((i) => i >= LISTED_MAX)
-  const shown = LISTED_MAX + later.length
-  return [...Array.from({length: LISTED_MAX}, (_, i) => line(i)), ...later.map(line), `... and ${count - shown} more ${what} in the answer`]
-}
-
-export const readSubnet = (s: Obj): Subnet => ({
-  cidr: text(s.cidr, 64),
-  enable_dhcp: s.enable_dhcp === true,
-  gateway_ip: s.gateway_ip === null ? null : typeof s.gateway_ip === 'string' ? text(s.gateway_ip, 64) : undefined,
-  id: id(s.id),
-  ip_version: typeof s.ip_version === 'number' ? s.ip_version : Number(s.ip_version),
-  name: optText(s.name),
-})
-export const readPort = (p: Obj): Port => ({
-  'binding:host_id': optText(p['binding:host_id']),
-  device_owner: optText(p.device_owner),
-  fixed_ips: (Array.isArray(p.fixed_ips) ? p.fixed_ips : []).filter(isObj).map((f) => ({ip_address: text(f.ip_address, 64), subnet_id: id(f.subnet_id)})),
-  id: id(p.id),
-})
-export const readAgent = (a: Obj): Agent => ({
-  admin_state_up: typeof a.admin_state_up === 'boolean' ? a.admin_state_up : undefined,
-  agent_type: optText(a.agent_type),
-  alive: a.alive === true,
-  host: text(a.host, 100),
-})
-
-/** The API paths collect records for a network. */
+/** The API paths collect records for a network: Neutron's (../common/api.ts), and the network's DHCP agents. */
 export const P = {
+  ...NEUTRON_PATHS,
   agents: (n: string) => `/networks/${n}/dhcp-agents`,
-  network: (n: string) => `/networks/${n}`,
-  ports: (n: string) => `/ports?network_id=${n}`,
-  subnets: (n: string) => `/subnets?network_id=${n}`,
 }
 
 const noApi = (ev: NetworkEvidence) => (!ev.api ? skip('no API credentials (OS_AUTH_URL, OS_CLOUD, --os-*); --no-api skips these checks') : undefined)

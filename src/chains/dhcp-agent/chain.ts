@@ -11,7 +11,7 @@ import {namespaceDhcpAddress, namespaceExists, namespaceMetadataAddress} from '.
 import {optsMetadataRoute} from './opts.js'
 import {probeHttp} from './probe.js'
 import {proxyListening, proxyRunning, proxyUpstream} from './proxy.js'
-import type {Check} from '../../checks/types.js'
+import type {Check} from '../types.js'
 
 export const DHCP_AGENT_CHECKS: readonly Check[] = [
   configMetadataEnabled,

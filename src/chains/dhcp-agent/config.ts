@@ -4,9 +4,11 @@ import {type AgentSettings, BOOL_KEYS, type BoolKey, type BoolSetting, metadataV
 import {IniSyntaxError, parseIni} from '../../config/oslo-ini.js'
 import {command, programOf, unitOf} from '../../deployments/registry.js'
 import {parseAgentCmdline} from '../../parse/agent.js'
-import {clip, notInEvidence, quoteLines, restartAgent, shq} from '../../checks/derive.js'
+import {clip, quoteLines, shq} from '../common/text.js'
+import {notInEvidence} from '../common/evidence.js'
+import {restartAgent} from './facts.js'
 import type {NetworkEvidence} from '../../evidence/evidence.js'
-import {type Check, type Finding, fail, notJudged, pass, skip, warn} from '../../checks/types.js'
+import {type Check, type Finding, fail, notJudged, pass, skip, warn} from '../types.js'
 
 export const configMetadataEnabled: Check = {
   id: 'config.metadata-enabled',

@@ -1,6 +1,8 @@
 import {parseDnsmasqArgs} from '../../parse/dnsmasq.js'
-import {clip, notInEvidence, pidFromFile, processArgs, processOf, restartAgent} from '../../checks/derive.js'
-import {type Check, fail, notJudged, pass} from '../../checks/types.js'
+import {clip} from '../common/text.js'
+import {notInEvidence, processArgs, processOf} from '../common/evidence.js'
+import {pidFromFile, restartAgent} from './facts.js'
+import {type Check, fail, notJudged, pass} from '../types.js'
 
 export const dnsmasqRunning: Check = {
   id: 'dnsmasq.running',

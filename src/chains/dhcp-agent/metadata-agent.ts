@@ -2,8 +2,8 @@ import {posix} from 'node:path'
 
 import {REDACTED} from '../../config/secrets.js'
 import {IniSyntaxError, effective, parseIni} from '../../config/oslo-ini.js'
-import {restartMetadataAgent, upstreamDownAnswer} from '../../checks/derive.js'
-import {type Check, fail, pass, skip, warn} from '../../checks/types.js'
+import {restartMetadataAgent, upstreamDownAnswer} from './facts.js'
+import {type Check, fail, pass, skip, warn} from '../types.js'
 
 /** oslo.config's `$name` / `${name}` substitution, from [DEFAULT] of the same file or the defaults given. */
 function interpolate(value: string, vars: Record<string, string | undefined>): string {

@@ -1,26 +1,14 @@
-import {
-  METADATA_IP,
-  clip,
-  dhcpDevice,
-  dnsmasqArgs,
-  namespaceLine,
-  namespaceList,
-  namespaceListHas,
-  plural,
-  ran,
-  restartAgent as restart,
-  sameSubnet,
-  shq,
-} from '../../checks/derive.js'
-import {backendOfNetwork, OVN_METADATA, ovnMetadataNamespace} from '../../layout.js'
-import {type Check, fail, notJudged, pass, warn} from '../../checks/types.js'
-import {command} from '../../deployments/registry.js'
+import {METADATA_IP, sameSubnet} from '../common/net.js'
+import {clip, plural, shq} from '../common/text.js'
+import {dhcpDevice, dnsmasqArgs, restartAgent as restart} from './facts.js'
+import {namespaceLine, namespaceList, ran} from '../common/evidence.js'
+import {type Check, fail, notJudged, pass, warn} from '../types.js'
 
 export const namespaceExists: Check = {
   id: 'namespace.exists',
   needs: [],
   title: 'the qdhcp-NET namespace exists',
-  run(ev) {
+  run(ev, ctx) {
     if (ev.namespaces.notCollected !== undefined) return notJudged(`\`${ran(ev.namespaces)}\`: ${ev.namespaces.notCollected}`)
     const list = namespaceList(ev)
     if (!list)
@@ -31,11 +19,13 @@ export const namespaceExists: Check = {
       )
     const line = namespaceLine(ev, ev.namespace)
     if (line) return pass(`${ev.namespace} exists`, [`${ran(ev.namespaces)}: ${line.trim()}`])
-    if (backendOfNetwork(ev, (ns) => namespaceListHas(ev, ns)) === 'ovn') {
+    // another chain's namespace of this network instead (an ML2/OVN chassis): that chain serves it here
+    const other = ctx.servedElsewhere?.(ev)
+    if (other) {
       return fail(
-        `no ${ev.namespace}, but ${ovnMetadataNamespace(ev.network)}: this is ML2/OVN, where ${OVN_METADATA.agentService} (2025.2 on: ${OVN_METADATA.agentServiceSince2025_2} with the metadata extension) serves metadata and the DHCP agent's isolated metadata does not apply`,
-        [`${ran(ev.namespaces)}: ${ovnMetadataNamespace(ev.network)}`],
-        `${command(ev, 'status', 'ovn-metadata-agent')}    (2025.2 on: ${command(ev, 'status', 'ovn-agent')}; the qdhcp checks do not apply to OVN)`,
+        `no ${ev.namespace}, but ${other.namespace}: this is ${other.who} and the DHCP agent's isolated metadata does not apply`,
+        [`${ran(ev.namespaces)}: ${other.namespace}`],
+        `${other.look(ev)}    (${other.note ? `${other.note(ev)}; ` : ''}the qdhcp checks do not apply to ${other.short})`,
       )
     }
     const qdhcp = list.filter((n) => n.startsWith('qdhcp-'))

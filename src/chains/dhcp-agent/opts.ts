@@ -1,19 +1,9 @@
 import {type OptsLine, isClasslessRoute, isRouterOption, isWin2k3Route, parseOpts} from '../../parse/opts.js'
-import {
-  METADATA_IP,
-  clip,
-  dhcpDevice,
-  dnsmasqArgs,
-  metadataHops,
-  notInEvidence,
-  processOf,
-  restartAgent,
-  routedMetadata,
-  sameSubnet,
-  shq,
-  sq,
-} from '../../checks/derive.js'
-import {type Check, fail, notJudged, pass, skip, warn} from '../../checks/types.js'
+import {METADATA_IP, sameSubnet} from '../common/net.js'
+import {clip, shq, sq} from '../common/text.js'
+import {dhcpDevice, dnsmasqArgs, metadataHops, restartAgent, routedMetadata} from './facts.js'
+import {notInEvidence, processOf} from '../common/evidence.js'
+import {type Check, fail, notJudged, pass, skip, warn} from '../types.js'
 import {isSignalablePid} from '../../evidence/ids.js'
 import {readSettings} from '../../config/dhcp-agent.js'
 import {parseIni} from '../../config/oslo-ini.js'

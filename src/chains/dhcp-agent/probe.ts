@@ -1,8 +1,11 @@
 import {IniSyntaxError, effective, parseIni} from '../../config/oslo-ini.js'
 import type {NetworkEvidence} from '../../evidence/evidence.js'
-import {METADATA_IP, clip, processOf, restartMetadataAgent, routedMetadata} from '../../checks/derive.js'
-import {AGENT_NOVA_UNREACHABLE, bodyText, HAPROXY_NO_SERVER} from '../../checks/http.js'
-import {type Check, fail, pass, skip} from '../../checks/types.js'
+import {METADATA_IP} from '../common/net.js'
+import {clip} from '../common/text.js'
+import {processOf} from '../common/evidence.js'
+import {restartMetadataAgent, routedMetadata} from './facts.js'
+import {AGENT_NOVA_UNREACHABLE, bodyText, HAPROXY_NO_SERVER} from '../common/http.js'
+import {type Check, fail, pass, skip} from '../types.js'
 
 /** What each answer from inside the namespace means (DOMAIN.md, "What the instance sees"). 503 depends on the body: see read503. */
 const MEANING: Record<string, string> = {

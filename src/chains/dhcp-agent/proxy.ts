@@ -1,8 +1,11 @@
 import type {Socket} from '../../parse/sockets.js'
-import {proxySockets} from '../../checks/sockets.js'
-import {METADATA_IP, clip, notInEvidence, processArgs, processOf, restartAgent, routedMetadata} from '../../checks/derive.js'
-import {type Check, fail, notJudged, pass, skip} from '../../checks/types.js'
-import {upstreamFinding} from '../../checks/upstream.js'
+import {proxySockets} from '../common/sockets.js'
+import {METADATA_IP} from '../common/net.js'
+import {clip} from '../common/text.js'
+import {notInEvidence, processArgs, processOf} from '../common/evidence.js'
+import {restartAgent, routedMetadata} from './facts.js'
+import {type Check, fail, notJudged, pass, skip} from '../types.js'
+import {upstreamFinding} from '../common/upstream.js'
 import type {Scope} from '../../deployments/registry.js'
 
 const proxyFix = (ev: Scope) =>

@@ -1,8 +1,9 @@
 /** The L3 agent itself: running and having read its config (l3.agent), and its metadata switches (l3.config). */
 import {posix} from 'node:path'
 
-import {clip, notInEvidence, shq} from '../../checks/derive.js'
-import {type Check, fail, notJudged, pass, skip, warn} from '../../checks/types.js'
+import {clip, shq} from '../common/text.js'
+import {notInEvidence} from '../common/evidence.js'
+import {type Check, fail, notJudged, pass, skip, warn} from '../types.js'
 import {parseAgentCmdline} from '../../parse/agent.js'
 import {START_TOLERANCE_MS} from '../dhcp-agent/config.js'
 import {L3_AGENT_PROGRAMS, type Setting, settingsOf} from './facts.js'

@@ -4,7 +4,7 @@
  * the first failing link is the first one read. l3.ha comes right after the namespace: on an HA
  * router's backup the links below are not expected (the master serves), so they are skipped, not failed.
  */
-import type {Check} from '../../checks/types.js'
+import type {Check} from '../types.js'
 import {l3Agent, l3Config} from './agent.js'
 import {l3Probe} from './probe.js'
 import {l3Listener, l3Proxy, l3ProxyConfig, l3Upstream} from './proxy.js'

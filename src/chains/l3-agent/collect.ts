@@ -10,7 +10,7 @@ import {hostname} from 'node:os'
 import {dirname, join} from 'node:path'
 
 import {keepOnlyKeys, redactCmdline, redactEvidence, redactIniSecrets} from '../../config/secrets.js'
-import type {LiveRequest} from '../../diagnose/live.js'
+import type {CollectRequest} from '../module.js'
 import {cannotError} from '../../errors.js'
 import {
   type AgentRecord,
@@ -23,7 +23,8 @@ import {
   type Snapshot,
   SNAPSHOT_FORMAT,
 } from '../../evidence/evidence.js'
-import {QROUTER_NAMESPACE, UUID} from '../../evidence/ids.js'
+import {UUID} from '../../evidence/ids.js'
+import {QROUTER_NAMESPACE} from './paths.js'
 import {LAYOUTS, layoutOfConfig} from '../../layout.js'
 import {addressesOf, namespaceListed} from '../../node/namespaces.js'
 import {readBootTimeMs, startedAtMs} from '../../node/proc-clock.js'
@@ -113,7 +114,7 @@ interface L3Shared {
   api?: {host: string; from: string; call: (path: string) => Promise<{method: string; path: string; status: number; body: string}>; error?: string}
 }
 
-async function collectShared(req: LiveRequest, listNamespaces: () => Promise<CommandRecord>): Promise<L3Shared> {
+async function collectShared(req: CollectRequest, listNamespaces: () => Promise<CommandRecord>): Promise<L3Shared> {
   const given = req.given?.configFile
   // the operator named it: a FIFO, device or directory there is bad input (exit 2), as on the other chains
   if (given !== undefined) await refuseIrregular(given, TEXT_FILE_MAX_BYTES)
@@ -137,7 +138,7 @@ async function collectShared(req: LiveRequest, listNamespaces: () => Promise<Com
   const routerAddresses = await addressesOf(routers)
   let api: L3Shared['api']
   const {hasCredentials} = await import('../../openstack/credentials.js')
-  if (req.api && hasCredentials(req.os, process.env)) {
+  if (req.api && req.os && hasCredentials(req.os, process.env)) {
     const {agentHost} = await import('../../node/api.js')
     const host = agentHost(paths.at(-1) ?? LAYOUTS[layout].agentConfig, req.agentHost)
     try {
@@ -358,7 +359,7 @@ async function routedNetworks(shared: L3Shared): Promise<string[]> {
 }
 
 /** diagnose/collect on an L3 agent node: every network asked for (or the networks of its routers), as a snapshot. */
-export async function collectL3Live(req: LiveRequest, listNamespaces: () => Promise<CommandRecord>): Promise<Snapshot> {
+export async function collectL3Live(req: CollectRequest, listNamespaces: () => Promise<CommandRecord>): Promise<Snapshot> {
   if (process.getuid?.() !== 0)
     throw cannotError('not-root', "diagnose inspects namespaces and other users' processes: run it as root (or diagnose a snapshot with --snapshot)")
   const shared = await collectShared(req, listNamespaces)

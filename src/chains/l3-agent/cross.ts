@@ -3,17 +3,18 @@
  * master (cross.l3-ha-master). None: nothing serves the network's metadata; two: both answer for the
  * gateway (split brain), and instances reach either.
  */
-import {clip, shq} from '../../checks/derive.js'
-import type {Finding} from '../../checks/types.js'
-import {backendOf, type NetworkEvidence} from '../../evidence/evidence.js'
+import {clip, shq} from '../common/text.js'
+import type {Finding} from '../types.js'
+import type {NetworkEvidence} from '../../evidence/evidence.js'
 import {serverText} from '../../openstack/server-text.js'
 import {haRole} from './facts.js'
 import {restartL3Agent} from './restart.js'
 
+/** Given the hosts whose evidence is this chain's (the fleet hands each chain its own). */
 export function l3CrossFindings(hosts: readonly {host: string; ev: NetworkEvidence}[]): Finding[] {
   const byRouter = new Map<string, {host: string; ev: NetworkEvidence}[]>()
   for (const h of hosts) {
-    const id = backendOf(h.ev) === 'l3-agent' ? h.ev.router?.id : undefined
+    const id = h.ev.router?.id
     if (id !== undefined) byRouter.set(id, [...(byRouter.get(id) ?? []), h])
   }
   const out: Finding[] = []

@@ -13,16 +13,18 @@ import {parseNftRuleset} from '../../parse/nft.js'
 import {isRouterOption, parseOpts} from '../../parse/opts.js'
 import {parseProcCmdline} from '../../parse/processes.js'
 import {serverText} from '../../openstack/server-text.js'
-import {interfaces, processArgs, processOf} from '../../checks/derive.js'
+import {interfaces, processArgs, processOf} from '../common/evidence.js'
 
-export const METADATA_IP = '169.254.169.254'
+import {METADATA_IP} from '../common/net.js'
+
+export {METADATA_IP}
 /** The L3 agent's programs (Neutron, Quantum). */
 export const L3_AGENT_PROGRAMS = ['neutron-l3-agent', 'quantum-l3-agent'] as const
 /** The keys of the agent's config files the checks read (collect keeps only these lines). */
 export const L3_KEYS = ['enable_metadata_proxy', 'metadata_port', 'state_path', 'agent_mode', 'ha_confs_path', 'metadata_proxy_socket', 'host'] as const
 /** device_owner of a port that makes its network routed (neutron-lib ROUTER_INTERFACE_OWNERS). */
 export const ROUTER_OWNERS = ['network:router_interface', 'network:router_interface_distributed', 'network:ha_router_replicated_interface'] as const
-export const routerNamespace = (router: string) => `qrouter-${router}`
+export {routerNamespace} from './paths.js'
 /** the L3 agent's default metadata_port (neutron/conf/agent/l3/config.py; quantum/agent/l3_agent.py@2013.1) */
 export const DEFAULT_METADATA_PORT = 9697
 

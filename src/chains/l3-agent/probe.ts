@@ -4,9 +4,9 @@
  * reaches the same proxy, metadata agent and Nova. (A request made inside the namespace does not
  * cross nat PREROUTING: the redirect itself is judged by l3.redirect.)
  */
-import {clip} from '../../checks/derive.js'
-import {bodyText} from '../../checks/http.js'
-import {type Check, fail, pass, skip} from '../../checks/types.js'
+import {clip} from '../common/text.js'
+import {bodyText} from '../common/http.js'
+import {type Check, fail, pass, skip} from '../types.js'
 import {read503} from '../dhcp-agent/probe.js'
 import {restartL3Agent} from './restart.js'
 

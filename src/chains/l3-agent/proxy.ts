@@ -3,13 +3,14 @@
  * the namespace (l3.listener) and the metadata agent's socket it forwards to (l3.upstream, judged as the
  * DHCP chain judges it).
  */
-import {clip, processArgs, processOf, shq} from '../../checks/derive.js'
-import {proxySockets} from '../../checks/sockets.js'
-import {type Check, fail, notJudged, pass, skip} from '../../checks/types.js'
-import {upstreamFinding} from '../../checks/upstream.js'
+import {clip, shq} from '../common/text.js'
+import {processArgs, processOf} from '../common/evidence.js'
+import {proxySockets} from '../common/sockets.js'
+import {type Check, fail, notJudged, pass, skip} from '../types.js'
+import {upstreamFinding} from '../common/upstream.js'
 import type {NetworkEvidence} from '../../evidence/evidence.js'
 import {parseHaproxyConfig} from '../../parse/haproxy.js'
-import {notInEvidence} from '../../checks/derive.js'
+import {notInEvidence} from '../common/evidence.js'
 import {apiRouterPorts, gatewaysOf, proxyPort, routerNamespace, settingsOf} from './facts.js'
 import {restartL3Agent} from './restart.js'
 

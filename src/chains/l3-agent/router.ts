@@ -1,6 +1,9 @@
 /** Which router serves the network (l3.router), its namespace here (l3.namespace), keepalived's word on it (l3.ha) and its qr- port (l3.gateway-device). */
-import {clip, METADATA_IP, namespaceLine, namespaceList, plural, ran, routedMetadata} from '../../checks/derive.js'
-import {type Check, fail, notJudged, pass, skip, warn} from '../../checks/types.js'
+import {clip, plural} from '../common/text.js'
+import {METADATA_IP} from '../common/net.js'
+import {namespaceLine, namespaceList, ran} from '../common/evidence.js'
+import {routedMetadata} from '../dhcp-agent/facts.js'
+import {type Check, fail, notJudged, pass, skip, warn} from '../types.js'
 import {serverText} from '../../openstack/server-text.js'
 import {API, apiList, apiObject, apiRouterPorts, gatewaysOf, haRole, qrDevices, routerNamespace} from './facts.js'
 import {restartL3Agent} from './restart.js'

@@ -3,8 +3,9 @@
  * proxy's port (l3.redirect), and what filter INPUT does with the redirected request, given the mark
  * mangle PREROUTING sets on it (l3.accept). Read from iptables-save (nft or legacy), or nft's ruleset.
  */
-import {clip, plural, ran} from '../../checks/derive.js'
-import {type Check, fail, notJudged, pass} from '../../checks/types.js'
+import {clip, plural} from '../common/text.js'
+import {ran} from '../common/evidence.js'
+import {type Check, fail, notJudged, pass} from '../types.js'
 import type {CommandRecord, NetworkEvidence} from '../../evidence/evidence.js'
 import {type FwRule, isBuiltinChain, type Ruleset, ruleCount} from '../../parse/iptables-save.js'
 import {gatewaysOf, METADATA_IP, metadataRules, type ProxyPort, proxyPort, qrDevices, rulesetOf, settingsOf} from './facts.js'

@@ -1,10 +1,11 @@
 /** The OVN metadata agent: its config, its process, its registration in the southbound DB. */
-import type {NetworkEvidence, OvnEvidence} from '../../evidence/evidence.js'
-import {clip, plural} from '../../checks/derive.js'
-import {type Check, fail, pass, skip, warn} from '../../checks/types.js'
-import {alsoCommand, command, restart} from '../../deployments/registry.js'
+import type {NetworkEvidence} from '../../evidence/evidence.js'
+import type {OvnEvidence} from './evidence.js'
+import {clip, plural} from '../common/text.js'
+import {type Check, fail, pass, skip, warn} from '../types.js'
 import {OVN_METADATA} from '../../layout.js'
 import {agentService, agentUnit, localChassis, ovsFacts, restartOvnAgent, sbFacts, settingsOf} from './facts.js'
+import {alsoCommand, command, restart} from '../../deployments/registry.js'
 
 const ovnOf = (ev: NetworkEvidence): OvnEvidence => {
   if (!ev.ovn) throw new Error('no OVN evidence in this network (collected by an older quantum-meta?)')

@@ -11,18 +11,19 @@
 import {dirname, join} from 'node:path'
 
 import {keepOnlyKeys, redactCmdline} from '../../config/secrets.js'
-import type {AgentRecord, CommandRecord, FileRecord, NetworkEvidence, ProcessRecord} from '../../evidence/evidence.js'
-import {OVNMETA_NAMESPACE, UUID} from '../../evidence/ids.js'
-import {OVN_PATHS, ovnMetadataNamespace} from '../../layout.js'
-import {parseAgentCmdline, OVN_AGENT_PROGRAMS} from '../../parse/agent.js'
-import {upstreamSocketPath} from '../../parse/haproxy.js'
+import type {AgentRecord, CommandRecord, FileRecord, NetworkEvidence} from '../../evidence/evidence.js'
+import {UUID} from '../../evidence/ids.js'
+import {parseAgentCmdline} from '../../parse/agent.js'
 import {namespaceListed} from '../../node/namespaces.js'
 import {pidOf} from '../../node/records.js'
 import {LiveView} from '../../sources/live.js'
 import {type NodeView, notTold, type ProcessDetails} from '../../sources/view.js'
 import {mapBounded} from '../../system/pool.js'
 import {refuseIrregular, TEXT_FILE_MAX_BYTES} from '../../system/read-file.js'
+import {OVN_AGENT_PROGRAMS, OVN_PATHS, OVNMETA_NAMESPACE, ovnMetadataNamespace} from './paths.js'
 import {CONNECTION, OVN_KEYS, ovnSettings, type OvnSettings} from './settings.js'
+import type {ProcessRecord} from '../../evidence/evidence.js'
+import {upstreamSocketPath} from '../../parse/haproxy.js'
 
 export interface OvnContext {
   /** --config-file: the agent's ini (neutron_ovn_metadata_agent.ini), instead of what the running agent reads */

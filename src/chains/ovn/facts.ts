@@ -4,14 +4,16 @@
  * the NB rows (DHCP_Options), the agent's settings. Checks read these facts; each fact keeps the
  * command that gave it, for the finding's evidence.
  */
-import type {CommandRecord, NetworkEvidence, OvnEvidence} from '../../evidence/evidence.js'
+import type {CommandRecord, NetworkEvidence} from '../../evidence/evidence.js'
+import type {OvnEvidence} from './evidence.js'
+import {OVN_METADATA} from '../../layout.js'
+import {parseAgentCmdline} from '../../parse/agent.js'
+import {mapOf, numOf, type OvsdbRow, OvsdbFormatError, parseOvsdbOutput, setOf, strOf} from '../../parse/ovsdb.js'
+import {clip} from '../common/text.js'
+import {OVN_AGENT_PROGRAMS} from './paths.js'
+import {ovnSettings, type OvnSettings} from './settings.js'
 import {restart} from '../../deployments/registry.js'
 import type {ServiceName} from '../../deployments/types.js'
-import {OVN_METADATA} from '../../layout.js'
-import {parseAgentCmdline, OVN_AGENT_PROGRAMS} from '../../parse/agent.js'
-import {mapOf, numOf, type OvsdbRow, OvsdbFormatError, parseOvsdbOutput, setOf, strOf} from '../../parse/ovsdb.js'
-import {clip} from '../../checks/derive.js'
-import {ovnSettings, type OvnSettings} from './settings.js'
 
 export interface Read<T> {
   ok: true

@@ -1,9 +1,11 @@
 /** The ovnmeta-NET namespace on this chassis: it exists, its veth holds the metadata port's addresses, its peer is on br-int. */
 import type {NetworkEvidence, ProcessRecord} from '../../evidence/evidence.js'
-import {clip, interfaces, METADATA_IP, namespaceLine, namespaceList, namespaceListHas, processArgs, ran} from '../../checks/derive.js'
-import {isSignalablePid} from '../../evidence/ids.js'
-import {type Check, fail, pass, skip, warn} from '../../checks/types.js'
+import {clip} from '../common/text.js'
+import {interfaces, namespaceLine, namespaceList, namespaceListHas, processArgs, ran} from '../common/evidence.js'
+import {METADATA_IP} from '../common/net.js'
+import {type Check, fail, pass, skip, warn} from '../types.js'
 import {metadataPorts, ovsFacts, portCidrs, portMac, restartOvnAgent, sbFacts} from './facts.js'
+import {isSignalablePid} from '../../evidence/ids.js'
 
 /**
  * The network's live haproxys outside its namespace (the pid file's one included): left behind by

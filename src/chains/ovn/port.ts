@@ -1,11 +1,12 @@
 /** The network in OVN: its metadata port, the option 121 route OVN's DHCP hands out, a VM bound here. */
 import {effective, IniSyntaxError, osloBool, parseIni} from '../../config/oslo-ini.js'
 import type {NetworkEvidence} from '../../evidence/evidence.js'
-import {memo, parsedBody} from '../../evidence/api-records.js'
-import {clip, METADATA_IP, sameSubnet} from '../../checks/derive.js'
-import {type Check, fail, pass, skip} from '../../checks/types.js'
+import {clip} from '../common/text.js'
+import {METADATA_IP, sameSubnet} from '../common/net.js'
+import {type Check, fail, pass, skip} from '../types.js'
 import {isRecord} from '../../parse/ip-util.js'
 import {type DhcpOptionsRow, localChassis, metadataPorts, nbFacts, ovsFacts, portCidrs, portMac, restartOvnAgent, sbFacts} from './facts.js'
+import {memo, parsedBody} from '../../evidence/api-records.js'
 
 /** `ovn_metadata_enabled` of the server's ml2_conf.ini, when this node has that file. */
 function metadataEnabled(ev: NetworkEvidence): {value: boolean; where: string} | undefined {

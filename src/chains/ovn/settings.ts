@@ -3,7 +3,7 @@ import {join} from 'node:path'
 
 import {effective, IniSyntaxError, parseIni} from '../../config/oslo-ini.js'
 import type {FileRecord} from '../../evidence/evidence.js'
-import {OVN_PATHS} from '../../layout.js'
+import {OVN_PATHS} from './paths.js'
 
 export interface OvnSettings {
   /** state_path ([DEFAULT]; --state-path wins) */

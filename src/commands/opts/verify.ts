@@ -1,8 +1,8 @@
 import * as Args from '@oclif/core/args'
 
-import {nodeFlags} from '../../node/flags.js'
+import {nodeFlags} from '../../chains/flags.js'
 import {QmCommand} from '../../base-command.js'
-import type {Finding} from '../../checks/types.js'
+import type {Finding} from '../../chains/types.js'
 import {EXIT} from '../../errors.js'
 import {checkNetId, nodePaths} from '../../layout.js'
 

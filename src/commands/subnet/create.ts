@@ -3,7 +3,7 @@ import * as Flags from '@oclif/core/flags'
 
 import {QmCommand} from '../../base-command.js'
 import {EXIT} from '../../errors.js'
-import {nodeFlags} from '../../node/flags.js'
+import {nodeFlags} from '../../chains/flags.js'
 import {openstackFlags} from '../../openstack/flags.js'
 
 export default class SubnetCreate extends QmCommand {
@@ -67,9 +67,12 @@ network, 3 authentication failed or the API cannot be reached.`
     for (const w of validateSubnetRequest(req)) process.stderr.write(`warning: ${w}\n`)
     const neutron = await connect(flags)
     const subnet = await createSubnet(neutron, req)
-    const {ovnMetadataWarning} = await import('../../openstack/subnet.js')
-    const ovnWarning = await ovnMetadataWarning(neutron, subnet)
-    if (ovnWarning) process.stderr.write(`warning: ${ovnWarning}\n`)
+    // what a chain needs of the new subnet that the API did not do (ML2/OVN: a metadata port address)
+    const {CHAINS} = await import('../../chains/registry.js')
+    for (const chain of CHAINS) {
+      const warning = await chain.subnetWarning?.(neutron, subnet)
+      if (warning) process.stderr.write(`warning: ${warning}\n`)
+    }
     const json = this.jsonEnabled() || flags.format === 'json'
     if (!this.jsonEnabled()) {
       if (flags.format === 'json') process.stdout.write(JSON.stringify(render.pickFields(subnet, flags.column), null, 2) + '\n')

@@ -12,7 +12,7 @@ import {describe, expect, it} from 'vitest'
 
 import {runChecks} from '../../../src/chains/run.js'
 import {keepOnlyKeys, redactIniSecrets} from '../../../src/config/secrets.js'
-import {checkSnapshot} from '../../../src/evidence/snapshot-schema.js'
+import {checkSnapshot} from '../../../src/chains/snapshot.js'
 import {parseAgentCmdline, procBootTime, procStartTicks} from '../../../src/parse/agent.js'
 import * as parse from '../../../src/parse/index.js'
 import {printable} from '../../../src/render/findings.js'

@@ -1,4 +1,5 @@
 import type {BackendName, LayoutName, NetworkEvidence} from '../evidence/evidence.js'
+import type {Scope} from '../deployments/registry.js'
 
 export type Status = 'pass' | 'warn' | 'fail' | 'skip'
 
@@ -19,6 +20,28 @@ export interface Finding {
 export interface CheckContext {
   /** --probe was given: probe.http runs instead of being skipped */
   probe: boolean
+  /**
+   * Another chain that serves the network on this node instead: the node lists that chain's
+   * namespace for the network and not the evidence's own (runChecks asks the registry).
+   */
+  servedElsewhere?: (ev: NetworkEvidence) => ServedElsewhere | undefined
+}
+
+/** What a chain says when another chain's evidence finds this chain's namespace for the network instead. */
+export interface ServesInstead {
+  /** who serves the network here: `ML2/OVN, where its metadata agent (…) serves metadata` */
+  who: string
+  /** the command to look at it with first, as the node's deployment spells it */
+  look(ev: Scope): string
+  /** a note to that command (another release's unit) */
+  note?(ev: Scope): string
+  /** the chain in a word of prose: `OVN` */
+  short: string
+}
+
+export interface ServedElsewhere extends ServesInstead {
+  /** that chain's namespace of the network, as the node lists it */
+  namespace: string
 }
 
 export interface Check {
@@ -48,4 +71,25 @@ export interface NetworkReport {
   findings: Finding[]
   /** links not judged for lack of evidence (Finding.unjudged): with no link broken, exit 3 */
   unjudged?: string[]
+}
+
+/** A host's evidence for a network, and the host it came from (only hosts that have some). */
+export interface HostEvidence {
+  host: string
+  ev: NetworkEvidence
+}
+
+/** One lease of a broken host: an instance that got its metadata route from it. */
+export interface AffectedInstance {
+  mac: string
+  ip: string
+  /** the hostname dnsmasq handed out (host-198-51-100-149) */
+  hostname?: string
+  /** the Neutron port of this MAC, when the API listed one */
+  port?: string
+  /** that port's device_id (the instance's id for a compute:* port) */
+  device?: string
+  deviceOwner?: string
+  /** the lease had ended when the evidence was taken (the instance may be gone or have moved) */
+  expired?: true
 }

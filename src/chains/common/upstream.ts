@@ -2,10 +2,17 @@
  * The link every proxy chain ends in: the metadata agent's UNIX socket the proxy forwards to (the DHCP
  * agent's proxy and the L3 agent's router proxy forward to the same one), judged the same way for both.
  */
-import type {Scope} from '../deployments/registry.js'
-import type {FileRecord} from '../evidence/evidence.js'
-import {notInEvidence, restartMetadataAgent, upstreamDownAnswer} from './derive.js'
-import {type Finding, fail, pass, skip, warn} from './types.js'
+import {restart, type Scope} from '../../deployments/registry.js'
+import type {FileRecord} from '../../evidence/evidence.js'
+import type {LayoutName} from '../../layout.js'
+import {type Finding, fail, pass, skip, warn} from '../types.js'
+import {notInEvidence} from './evidence.js'
+
+/** The command that restarts the metadata agent where the evidence was taken (every proxy chain forwards to it). */
+export const restartMetadataAgent = (ev: Scope) => restart(ev, 'metadata-agent')
+
+/** What instances get when the proxy cannot reach the metadata agent's socket. */
+export const upstreamDownAnswer = (layout: LayoutName) => (layout === 'quantum' ? '500 from the Grizzly proxy' : '503 from haproxy')
 
 /** The socket `sock` as the proxy of `agent` (DHCP, L3) forwards to it. */
 export function upstreamFinding(sock: FileRecord, scope: Scope, agent: string): Omit<Finding, 'id'> {

@@ -1,24 +1,32 @@
 import * as Flags from '@oclif/core/flags'
 
 import {DEPLOYMENT_NAMES} from '../evidence/evidence.js'
+import {CHAINS} from './registry.js'
+
+/** `a, b or c` */
+const orList = (xs: readonly string[]) => (xs.length < 2 ? xs.join('') : `${xs.slice(0, -1).join(', ')} or ${xs.at(-1)}`)
 
 /** Where the agent's files are on this node: shared by diagnose, collect and opts verify. */
 export const nodeFlags = {
   'config-file': Flags.string({
-    description:
-      "the agent config: the DHCP agent's [default: /etc/neutron/dhcp_agent.ini, else /etc/quantum/dhcp_agent.ini], or on ML2/OVN neutron_ovn_metadata_agent.ini [default: the running agent's own --config-file]",
+    description: `the agent config: ${CHAINS.map((c) => c.help.configFile).join(', or ')}`,
     helpValue: 'FILE',
   }),
   'state-path': Flags.string({description: "the agent's state_path [default: /var/lib/neutron, else /var/lib/quantum]", helpValue: 'DIR'}),
 }
 
+/** --all of diagnose and collect: what "every network this node serves" is, chain by chain */
+export const servedNetworks = () => CHAINS.map((c) => c.help.all).join('; ')
+
+/** diagnose NET-ID: the network's namespace, chain by chain */
+export const networkNamespaces = () => CHAINS.map((c) => c.help.namespace).join(', ')
+
 /** diagnose and collect, which inspect the whole chain live: the metadata agent's config and the API */
 export const liveFlags = {
   backend: Flags.string({
-    description:
-      "which chain serves metadata here: dhcp-agent (qdhcp namespaces), ovn (ML2/OVN's ovnmeta namespaces) or l3-agent (a router's qrouter namespace) [default: told from the node]",
+    description: `which chain serves metadata here: ${orList(CHAINS.map((c) => `${c.backend} (${c.help.backend})`))} [default: told from the node]`,
     helpValue: 'NAME',
-    options: ['dhcp-agent', 'ovn', 'l3-agent'],
+    options: CHAINS.map((c) => c.backend),
   }),
   deployment: Flags.string({
     description:

@@ -1,23 +1,24 @@
 /**
  * Findings only several hosts of one network reveal (ids `cross.*`), from their evidence alone (what
- * each host's snapshot holds, including the API answers it recorded). Only DHCP-agent hosts are
- * compared: on ML2/OVN each chassis serves its own ovnmeta namespace through a localport, so no two
- * chassis compete for an address.
+ * each host's snapshot holds, including the API answers it recorded). The fleet judge hands this
+ * chain its own hosts only (ChainModule.crossChecks): on ML2/OVN each chassis serves its own
+ * namespace through a localport, so no two chassis compete for an address.
  *
  *   cross.opts-own-port   each host's option 121 goes via that host's own DHCP port IP
  *   cross.agents-api      the DHCP agents the API lists for the network are the hosts with its namespace
  *   cross.ipv6-metadata   at most one host holds fe80::a9fe:a9fe (the others fail DAD), and one does
  *                         when the network has an IPv6 subnet
  */
-import {dhcpDevice, interfaces, metadataHops, namespaceList, namespaceListHas, restartAgent, shq} from '../checks/derive.js'
-import type {Finding, Status} from '../checks/types.js'
-import {type Agent, P, type Port, readAgent, readList, readPort, readSubnet, record} from '../chains/dhcp-agent/api.js'
-import {l3CrossFindings} from '../chains/l3-agent/cross.js'
-import {backendOf} from '../evidence/evidence.js'
-import {isClasslessRoute, parseOpts} from '../parse/opts.js'
-import {serverText} from '../openstack/server-text.js'
+import {dhcpDevice, metadataHops, restartAgent} from './facts.js'
+import {interfaces, namespaceList, namespaceListHas} from '../common/evidence.js'
+import {plural, shq} from '../common/text.js'
+import type {Finding, Status} from '../types.js'
+import {type Agent, type Port, readAgent, readList, readPort, readSubnet, record} from '../common/api.js'
+import {P} from './api.js'
+import {isClasslessRoute, parseOpts} from '../../parse/opts.js'
+import {serverText} from '../../openstack/server-text.js'
 
-import type {HostEvidence} from './fleet.js'
+import type {HostEvidence} from '../types.js'
 
 export const IPV6_METADATA_IP = 'fe80::a9fe:a9fe'
 
@@ -29,12 +30,11 @@ const name = (h: string) => serverText(h, 100)
 /** `on HOST: CMD`, the host quoted as a shell word would be. */
 const onHost = (host: string, cmd: string) => `on ${shq(host)}: ${cmd}`
 
+/** The DHCP agent hosts of one network, compared. */
 export function crossFindings(network: string, hosts: HostEvidence[]): Finding[] {
-  const l3 = l3CrossFindings(hosts)
-  const dhcp = hosts.filter((h) => backendOf(h.ev) === 'dhcp-agent')
-  if (dhcp.length === 0) return l3
-  const out = [optsOwnPort(dhcp), agentsApi(network, dhcp), ipv6Metadata(dhcp)]
-  return [...out.filter((f): f is Finding => f !== undefined), ...l3]
+  if (hosts.length === 0) return []
+  const out = [optsOwnPort(hosts), agentsApi(network, hosts), ipv6Metadata(hosts)]
+  return out.filter((f): f is Finding => f !== undefined)
 }
 
 /** The DHCP ports the API answers recorded on any host (the same network: any host's answer will do, all are merged by port id). */
@@ -166,8 +166,6 @@ function agentsApi(network: string, hosts: HostEvidence[]): Finding | undefined 
     )
   return finding('cross.agents-api', 'pass', `the ${plural(agents.length, 'DHCP agent')} the API lists are the hosts with the namespace`, evidence)
 }
-
-const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`
 
 // (c) Every agent adds fe80::a9fe:a9fe to its DHCP port for IPv6 metadata; on one link only the first
 // keeps it, the others fail duplicate address detection and serve metadata over IPv4 only.

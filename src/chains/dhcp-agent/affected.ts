@@ -5,12 +5,13 @@
  * Both are untrusted: the lease file is parsed defensively (parse/leases.ts), every API string is
  * read with its type checked and through serverText.
  */
-import type {NetworkEvidence} from '../evidence/evidence.js'
-import {list, P, record} from '../chains/dhcp-agent/api.js'
-import {memo} from '../evidence/api-records.js'
-import {isUuid, serverText} from '../openstack/server-text.js'
-import {parseLeases} from '../parse/leases.js'
-import type {AffectedInstance} from './types.js'
+import type {NetworkEvidence} from '../../evidence/evidence.js'
+import {list, record} from '../common/api.js'
+import {memo} from '../../evidence/api-records.js'
+import {P} from './api.js'
+import {isUuid, serverText} from '../../openstack/server-text.js'
+import {parseLeases} from '../../parse/leases.js'
+import type {AffectedInstance} from '../types.js'
 
 const optText = (v: unknown, max = 100): string | undefined => (typeof v === 'string' && v !== '' ? serverText(v, max) : undefined)
 

@@ -1,6 +1,6 @@
-import type {NetworkEvidence} from '../evidence/evidence.js'
-import {parseNetstat, parseProcNetTcp, parseSs, type Socket, socketInodesFromFdLinks} from '../parse/sockets.js'
-import {processOf} from './derive.js'
+import type {NetworkEvidence} from '../../evidence/evidence.js'
+import {parseNetstat, parseProcNetTcp, parseSs, type Socket, socketInodesFromFdLinks} from '../../parse/sockets.js'
+import {processOf} from './evidence.js'
 
 /** The TCP sockets seen in the namespace and which of them the proxy holds. */
 export function proxySockets(ev: NetworkEvidence, pid: number): {sockets: Socket[]; owned: (s: Socket) => boolean; source: string} | undefined {

@@ -1,0 +1,56 @@
+/**
+ * Reading the evidence every chain shares: what ran, the namespace list, the addresses in the
+ * namespace, the processes and their arguments, and why a file is not judged.
+ */
+import type {CommandRecord, NetworkEvidence, ProcessRecord} from '../../evidence/evidence.js'
+import {type Interface, parseIpAddr} from '../../parse/ip-addr.js'
+import {netnsLineIndex, parseNetnsList} from '../../parse/netns.js'
+import {parseProcCmdline, parsePsF} from '../../parse/processes.js'
+
+export const ran = (c: CommandRecord) => c.argv.join(' ')
+
+/**
+ * Every network of a run shares one `ip netns list` record: it is parsed once per record, not once
+ * per network (at 1000 namespaces, parsing it per network was 1000 x 1000 lines).
+ */
+const parsedLists = new WeakMap<CommandRecord, {names: string[]; set: Set<string>; lines: Map<string, string>}>()
+function netnsIndex(list: CommandRecord) {
+  let index = parsedLists.get(list)
+  if (!index) {
+    const names = parseNetnsList(list.stdout)
+    parsedLists.set(list, (index = {lines: netnsLineIndex(list.stdout), names, set: new Set(names)}))
+  }
+  return index
+}
+
+/** The namespace list, or undefined when `ip netns` itself failed. Do not modify the array: it is shared. */
+export function namespaceList(ev: NetworkEvidence): readonly string[] | undefined {
+  if (ev.namespaces.exitCode !== 0) return undefined
+  return netnsIndex(ev.namespaces).names
+}
+
+/** Whether the list names `name` (as parsed by namespaceList), in constant time. */
+export const namespaceListHas = (ev: NetworkEvidence, name: string) => netnsIndex(ev.namespaces).set.has(name)
+
+/** The first line of the `ip netns list` output whose first word is `name`. */
+export const namespaceLine = (ev: NetworkEvidence, name: string) => netnsIndex(ev.namespaces).lines.get(name)
+
+export function interfaces(ev: NetworkEvidence): Interface[] | undefined {
+  if (ev.addresses?.exitCode !== 0) return undefined
+  return parseIpAddr(ev.addresses.stdout)
+}
+
+/** The argument vector of a process record, from /proc/PID/cmdline or from `ps -f` text. */
+export function processArgs(p: ProcessRecord): string[] | undefined {
+  if (p.cmdline !== undefined) return parseProcCmdline(p.cmdline)
+  if (p.ps !== undefined) return parsePsF(p.ps).find((x) => x.pid === p.pid)?.args
+  return undefined
+}
+
+export const processOf = (ev: NetworkEvidence, role: ProcessRecord['role']) => ev.processes.find((p) => p.role === role)
+
+/**
+ * Why a file is not judged: it was not collected (a sosreport without it, a transcript), with the
+ * reason the collector recorded. A check skips with this instead of failing on a file it never saw.
+ */
+export const notInEvidence = (f: {path: string; error?: string}) => `${f.path} is not in the evidence${f.error ? ` (${f.error})` : ''}`

@@ -1,0 +1,57 @@
+/**
+ * The DHCP agent's chain as a plugin (ChainModule, src/chains/module.ts): its checks in chain order
+ * (chain.ts), how it is told apart, how it collects, its cross-host checks and affected instances, its
+ * route, its API hosts.
+ */
+import {LAYOUTS} from '../../layout.js'
+import {affectedInstances} from './affected.js'
+import {P} from './api.js'
+import {dhcpAgentHosts} from './api-hosts.js'
+import {listNamespaces} from '../../node/netns.js'
+import {parseNetnsList} from '../../parse/netns.js'
+import {DHCP_AGENT_SNAPSHOT, qdhcpNamespace, qdhcpNetworksIn} from './paths.js'
+import {crossFindings} from './cross.js'
+import type {ChainModule} from '../module.js'
+import {DHCP_AGENT_CHECKS} from './chain.js'
+
+export const dhcpAgent: ChainModule = {
+  affected: affectedInstances,
+  agentProcesses: (ev) => ev.agents,
+  apiHosts: dhcpAgentHosts,
+  apiPaths: (network) => [P.agents(network)],
+  backend: 'dhcp-agent',
+  checks: DHCP_AGENT_CHECKS,
+  async collect(req) {
+    // loaded when used: judging a snapshot needs none of the collector
+    const {collectMany, requireInspectable} = await import('./collect.js')
+    await requireInspectable(req.paths.statePath)
+    const list = req.network === undefined ? await listNamespaces() : undefined
+    const networks = list ? qdhcpNetworksIn(parseNetnsList(list.stdout)) : [req.network!]
+    return collectMany(networks, {...req.paths, probe: req.probe}, {batch: Boolean(list), listed: list, tool: req.tool})
+  },
+  crossChecks: crossFindings,
+  detect: {
+    configFiles: [LAYOUTS.neutron.agentConfig, LAYOUTS.quantum.agentConfig],
+    process: /(^|[/ ])(neutron|quantum)-dhcp-agent(\0| |$)/,
+  },
+  help: {
+    all: 'qdhcp namespaces',
+    backend: 'qdhcp namespaces',
+    configFile: "the DHCP agent's [default: /etc/neutron/dhcp_agent.ini, else /etc/quantum/dhcp_agent.ini]",
+    namespace: 'qdhcp-<net-id>',
+  },
+  namespaceOf: qdhcpNamespace,
+  route: {
+    check: 'opts.metadata-route',
+    async collect(network, _given, paths) {
+      const {collectMany} = await import('./collect.js')
+      const snap = await collectMany([network], {...paths, probe: false}, {agents: false})
+      return snap.networks[0]
+    },
+    inPlace: ['pass', 'warn'],
+    inspectable: async (paths) => (await import('./collect.js')).requireInspectable(paths.statePath),
+    waitingFor: (network, paths) => `the metadata route in ${paths.statePath}/dhcp/${network}/opts`,
+  },
+  snapshot: DHCP_AGENT_SNAPSHOT,
+  title: "dhcp-agent: the DHCP agent's isolated metadata (qdhcp-NET namespace, dnsmasq, proxy, metadata agent)",
+}
