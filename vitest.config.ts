@@ -3,7 +3,7 @@ import {defineConfig} from 'vitest/config'
 // Five suites: `unit` (pure modules and the built CLI on temp files), `integration` (real
 // namespaces, dnsmasq, haproxy, a DHCP client; needs root), `openstack` (a real neutron-server,
 // DHCP agent and Keystone from Debian's packages on 127.0.0.1) and `ovn` (a real ML2/OVN chassis:
-// OVS userspace datapath, OVN, neutron-server, neutron-ovn-metadata-agent; scripts/ovn-up.sh) and
+// OVS userspace datapath, OVN, neutron-server, neutron-ovn-metadata-agent; scripts/harness/ovn/ovn-up.sh) and
 // `fleet` (three hosts on one machine, each its own namespaces, sshd and node: test/fleet/rig.ts).
 // `.only` fails the run.
 export default defineConfig({

@@ -14,14 +14,14 @@ fi
 
 # The real-OpenStack suite (test/openstack): Debian's neutron-server, DHCP agent and Keystone on
 # 127.0.0.1, installed and started here, stopped by PID when its tests end.
-# The ML2/OVN suite (test/ovn) runs last, on its own: scripts/ovn-up.sh starts it only after
+# The ML2/OVN suite (test/ovn) runs last, on its own: scripts/harness/ovn/ovn-up.sh starts it only after
 # openstack-down.sh has stopped the other harness (the linuxbridge agent and openstack-down.sh
 # touch tap* links, and the OVN agent makes tap<net>0 links), and ovn-down.sh stops it by PID.
 openstack_up=0
 ovn_up=0
 cleanup() {
   if [ "$openstack_up" = 1 ]; then scripts/openstack-down.sh || true; fi
-  if [ "$ovn_up" = 1 ]; then scripts/ovn-down.sh || true; fi
+  if [ "$ovn_up" = 1 ]; then scripts/harness/ovn/ovn-down.sh || true; fi
 }
 trap cleanup EXIT
 if [ "$(id -u)" -eq 0 ] && [ "${QM_SKIP_OPENSTACK:-}" != 1 ]; then
@@ -49,13 +49,13 @@ fi
 
 if [ "$(id -u)" -eq 0 ] && [ "${QM_SKIP_OVN:-}" != 1 ]; then
   ovn_up=1
-  if scripts/ovn-up.sh; then
+  if scripts/harness/ovn/ovn-up.sh; then
     npx vitest run --passWithNoTests --project ovn "$@" || status=$?
   else
-    echo "test.sh: scripts/ovn-up.sh failed; the ovn suite did not run" >&2
+    echo "test.sh: scripts/harness/ovn/ovn-up.sh failed; the ovn suite did not run" >&2
     status=1
   fi
-  scripts/ovn-down.sh || status=$?
+  scripts/harness/ovn/ovn-down.sh || status=$?
   ovn_up=0
 fi
 

@@ -1,5 +1,5 @@
 // The ML2/OVN chain on snapshots `quantum-meta collect` took on the repository's real OVN chassis
-// (scripts/ovn-capture-snapshots.sh; test/fixtures/ovn/snapshots/SOURCES.md), judged offline, and on
+// (scripts/harness/ovn/ovn-capture-snapshots.sh; test/fixtures/ovn/snapshots/SOURCES.md), judged offline, and on
 // the healthy one changed one piece at a time the way a fault (or a hostile file) changes it.
 import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
