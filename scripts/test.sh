@@ -36,10 +36,12 @@ npm run build
 npx tsc -p test --noEmit
 
 # vitest prints the pass/fail counts; allowOnly is false in vitest.config.ts, so a stray .only fails.
+# The pure suite first (seconds: no process started), then the CLI and integration ones.
 # The openstack suite runs on its own afterwards: its linuxbridge agent adds brq*/tap links to the
 # root namespace, which the integration rig checks are left unchanged while it runs.
 status=0
-npx vitest run --passWithNoTests --project unit --project integration "$@" || status=$?
+npx vitest run --passWithNoTests --project pure "$@" || status=$?
+npx vitest run --passWithNoTests --project cli --project integration "$@" || status=$?
 npx vitest run --passWithNoTests --project openstack "$@" || status=$?
 
 if [ "$openstack_up" = 1 ]; then
