@@ -32,6 +32,9 @@ fi
 npm ci --no-audit --no-fund
 # lint and format first: seconds, and a failure here says what to run (npm run format)
 npm run lint
+# the floors of src/ (.dependency-cruiser.cjs): a lower floor importing a higher one, or a cycle, fails
+npm run lint:deps
+
 npm run build
 npx tsc -p test --noEmit
 
