@@ -3,7 +3,7 @@
 // measured in the same run (each command alternated with the yardstick so machine noise hits both).
 // Usage: npm run build && npm run bench [-- --runs N] [--no-scale | --scale-only | --api]
 // --scale-only --ovn NET: diagnose of one network, the DHCP agent's chain (set up here) vs the OVN chain
-// on NET of a running ML2/OVN chassis (scripts/ovn-up.sh and a VM on NET)
+// on NET of a running ML2/OVN chassis (scripts/harness/ovn/ovn-up.sh and a VM on NET)
 // --api: subnet create against the running scripts/openstack-up.sh harness (or the OS_* of the environment)
 // --sosreport [--networks N]: diagnose --sosreport on the real fixtures (paired with `node -e ''`), then on
 // one synthetic sosreport of N networks (default 1000) made from the healthy fixture (no root needed)
@@ -343,7 +343,7 @@ async function scale() {
     const ovnNet = arg('--ovn')
     if (ovnNet) {
       // one network each: the DHCP agent's chain on a qdhcp namespace set up here, the OVN chain on a
-      // network of a running ML2/OVN chassis (scripts/ovn-up.sh plus a VM: npx tsx test/ovn/cli.ts)
+      // network of a running ML2/OVN chassis (scripts/harness/ovn/ovn-up.sh plus a VM: npx tsx test/ovn/cli.ts)
       await grow(1)
       const dhcpNet = made[0].slice('qdhcp-'.length)
       const dhcp = [process.execPath, bin, 'diagnose', dhcpNet, '--json', '--config-file', config, '--state-path', state]

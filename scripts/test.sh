@@ -14,14 +14,14 @@ fi
 
 # The real-OpenStack suite (test/openstack): Debian's neutron-server, DHCP agent and Keystone on
 # 127.0.0.1, installed and started here, stopped by PID when its tests end.
-# The ML2/OVN suite (test/ovn) runs last, on its own: scripts/ovn-up.sh starts it only after
+# The ML2/OVN suite (test/ovn) runs last, on its own: scripts/harness/ovn/ovn-up.sh starts it only after
 # openstack-down.sh has stopped the other harness (the linuxbridge agent and openstack-down.sh
 # touch tap* links, and the OVN agent makes tap<net>0 links), and ovn-down.sh stops it by PID.
 openstack_up=0
 ovn_up=0
 cleanup() {
   if [ "$openstack_up" = 1 ]; then scripts/openstack-down.sh || true; fi
-  if [ "$ovn_up" = 1 ]; then scripts/ovn-down.sh || true; fi
+  if [ "$ovn_up" = 1 ]; then scripts/harness/ovn/ovn-down.sh || true; fi
 }
 trap cleanup EXIT
 if [ "$(id -u)" -eq 0 ] && [ "${QM_SKIP_OPENSTACK:-}" != 1 ]; then
@@ -32,14 +32,35 @@ fi
 npm ci --no-audit --no-fund
 # lint and format first: seconds, and a failure here says what to run (npm run format)
 npm run lint
+# the floors of src/ (.dependency-cruiser.cjs): a lower floor importing a higher one, or a cycle, fails
+npm run lint:deps
+
+# Commit subjects at most 72 characters (the detail goes in the body; .githooks/commit-msg checks it
+# at commit time), for the commits after d949bca (Biome); skipped where that history is not there (a
+# shallow clone, a tarball).
+check_subjects() {
+  local LC_ALL=C.UTF-8 subject long=0 # count characters, not bytes
+  git rev-parse -q --verify 'd949bca^{commit}' >/dev/null 2>&1 || return 0
+  while IFS= read -r subject; do
+    if [ "${#subject}" -gt 72 ]; then
+      echo "test.sh: commit subject of ${#subject} characters, at most 72: $subject" >&2
+      long=1
+    fi
+  done < <(git log --format=%s d949bca..HEAD)
+  return "$long"
+}
+check_subjects
+
 npm run build
 npx tsc -p test --noEmit
 
 # vitest prints the pass/fail counts; allowOnly is false in vitest.config.ts, so a stray .only fails.
+# The pure suite first (seconds: no process started), then the CLI and integration ones.
 # The openstack suite runs on its own afterwards: its linuxbridge agent adds brq*/tap links to the
 # root namespace, which the integration rig checks are left unchanged while it runs.
 status=0
-npx vitest run --passWithNoTests --project unit --project integration "$@" || status=$?
+npx vitest run --passWithNoTests --project pure "$@" || status=$?
+npx vitest run --passWithNoTests --project cli --project integration "$@" || status=$?
 npx vitest run --passWithNoTests --project openstack "$@" || status=$?
 
 if [ "$openstack_up" = 1 ]; then
@@ -49,13 +70,13 @@ fi
 
 if [ "$(id -u)" -eq 0 ] && [ "${QM_SKIP_OVN:-}" != 1 ]; then
   ovn_up=1
-  if scripts/ovn-up.sh; then
+  if scripts/harness/ovn/ovn-up.sh; then
     npx vitest run --passWithNoTests --project ovn "$@" || status=$?
   else
-    echo "test.sh: scripts/ovn-up.sh failed; the ovn suite did not run" >&2
+    echo "test.sh: scripts/harness/ovn/ovn-up.sh failed; the ovn suite did not run" >&2
     status=1
   fi
-  scripts/ovn-down.sh || status=$?
+  scripts/harness/ovn/ovn-down.sh || status=$?
   ovn_up=0
 fi
 

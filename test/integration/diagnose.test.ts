@@ -8,13 +8,15 @@
  */
 import {type ChildProcess, spawn, spawnSync} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
-import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {type Socket, connect} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {cli} from '../helpers/cli.js'
+import {startTime} from '../helpers/proc.js'
+import {procState, waitFor} from './rig/exec.js'
 import {type FakeNode, type FaultKind, type Layout, buildNode} from './rig/node.js'
 
 const isRoot = process.getuid?.() === 0
@@ -56,6 +58,22 @@ async function startAgentStandIn(n: FakeNode, extra: string[] = []): Promise<Chi
   const child = spawn('/usr/bin/python3', [program, '--config-file', n.projectConfigFile, '--config-file', n.configFile, ...extra], {stdio: 'ignore'})
   await new Promise((r) => child.once('spawn', r))
   return child
+}
+
+/**
+ * Wait (polling, at most 5 s) until a file written now gets an mtime more than `ms` after `pid`
+ * started, as /proc dates a start: starttime ticks (USER_HZ 100, 10 ms each) on the boot clock, whose
+ * instant is now minus /proc/uptime.
+ */
+async function waitWrittenAfterStart(dir: string, pid: number, ms: number): Promise<void> {
+  const ticks = Number(startTime(pid))
+  const probe = join(dir, 'mtime-probe')
+  const after = await waitFor(() => {
+    writeFileSync(probe, '')
+    const boot = Date.now() - Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 1000
+    return statSync(probe).mtimeMs - (boot + ticks * 10) > ms
+  }, 5000)
+  expect(after, `a file written now is not dated ${ms} ms after pid ${pid} started`).toBe(true)
 }
 
 function diagnose(n: FakeNode, extra: string[] = []) {
@@ -111,7 +129,7 @@ describe.skipIf(!isRoot).each(['quantum', 'neutron'] as Layout[])('diagnose on a
     node = await buildNode({layout})
     agent = await startAgentStandIn(node)
     // well past config.agent-restarted's 50 ms tolerance for the two clocks (start ticks vs mtime)
-    await new Promise((r) => setTimeout(r, 300))
+    await waitWrittenAfterStart(node.root, agent.pid!, 100)
     writeFileSync(node.configFile, `${readFileSync(node.configFile, 'utf8')}# edited after the agent started\n`)
     const r = diagnose(node)
     expect(r.status).toBe(0)
@@ -178,12 +196,15 @@ describe.skipIf(!isRoot).each(['quantum', 'neutron'] as Layout[])('diagnose on a
     // connections it never takes fill its accept queue (Python's socketserver listens with backlog 5)
     process.kill(pid, 'SIGSTOP')
     try {
+      const settled = new Set<Socket>()
       for (let i = 0; i < 8; i++) {
         const s = connect({path: node.metadataSocket})
-        s.on('error', () => {})
+        s.on('error', () => settled.add(s))
+        s.on('connect', () => settled.add(s))
         held.push(s)
       }
-      await new Promise((r) => setTimeout(r, 200))
+      // each connection in the queue (connect) or refused at once because the queue is full (EAGAIN)
+      expect(await waitFor(() => settled.size === held.length, 5000)).toBe(true)
       const vm = await node.vm()
       expect(vm.http.status).not.toBe(200)
       const r = diagnose(node, ['--check', 'proxy.upstream'])
@@ -197,10 +218,7 @@ describe.skipIf(!isRoot).each(['quantum', 'neutron'] as Layout[])('diagnose on a
     }
     // once it accepts again (and has drained the connections left in its queue), the same check passes
     let status = ''
-    for (let i = 0; i < 10 && status !== 'pass'; i++) {
-      await new Promise((r) => setTimeout(r, 200))
-      status = diagnose(node, ['--check', 'proxy.upstream']).json.findings[0].status
-    }
+    await waitFor(() => (status = diagnose(node!, ['--check', 'proxy.upstream']).json.findings[0].status) === 'pass', 10_000, 100)
     expect(status).toBe('pass')
   })
 
@@ -240,7 +258,8 @@ describe.skipIf(!isRoot)('a proxy that died but is not reaped yet', () => {
         stdio: ['ignore', 'pipe', 'inherit'],
       })
       const zombie = await new Promise<number>((resolve) => parent!.stdout!.once('data', (d) => resolve(Number(String(d).trim()))))
-      await new Promise((r) => setTimeout(r, 200))
+      // the child has exited and nobody reaped it
+      expect(await waitFor(() => procState(zombie) === 'Z', 5000)).toBe(true)
       mkdirSync(join(state, 'external', 'pids'), {recursive: true})
       writeFileSync(join(state, 'external', 'pids', `${net}.pid.haproxy`), `${zombie}\n`)
       const config = join(state, 'dhcp_agent.ini')

@@ -1,5 +1,5 @@
 /**
- * The test/ovn/env.ts helpers from a shell, for scripts/ovn-capture-fixtures.sh and for working
+ * The test/ovn/env.ts helpers from a shell, for scripts/harness/ovn/ovn-capture-fixtures.sh and for working
  * on the harness by hand (as root, harness up):
  *
  *   npx tsx test/ovn/cli.ts net NAME CIDR [GATEWAY]   create a network + subnet (no GATEWAY: null)

@@ -1,5 +1,5 @@
 /**
- * quantum-meta on a real ML2/OVN chassis (scripts/ovn-up.sh): every verdict is set against what a VM
+ * quantum-meta on a real ML2/OVN chassis (scripts/harness/ovn/ovn-up.sh): every verdict is set against what a VM
  * of the network really gets (its DHCP lease, its curl of http://169.254.169.254 from inside its own
  * namespace). diagnose runs as an operator would: no flags, so it finds the agent, its config and the
  * OVSDB connections (a unix socket for OVS, tcp for the SB) from /proc by itself.

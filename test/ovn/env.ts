@@ -2,9 +2,9 @@
  * The ML2/OVN chassis harness, as the tests see it: its fixed facts and small helpers that make
  * networks and "VMs" and break and repair the metadata chain.
  *
- * The harness itself is scripts/ovn-up.sh (Debian 12's OVS 3.1 with the userspace datapath, OVN
+ * The harness itself is scripts/harness/ovn/ovn-up.sh (Debian 12's OVS 3.1 with the userspace datapath, OVN
  * 23.03, neutron-server 21 "Zed" with ML2/OVN, neutron-ovn-metadata-agent, a fake nova; every TCP
- * listener on 127.0.0.1) and scripts/ovn-down.sh stops it by PID. scripts/ovn-lib.sh holds the
+ * listener on 127.0.0.1) and scripts/harness/ovn/ovn-down.sh stops it by PID. scripts/harness/ovn/ovn-lib.sh holds the
  * same facts as this file.
  *
  * A VM is a namespace `qmovn-vm<N>` whose eth0 is one end of a veth; the other end,
@@ -20,16 +20,16 @@ import {fileURLToPath} from 'node:url'
 // ---- facts -----------------------------------------------------------------------------------
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-export const UP_SCRIPT = `${ROOT}scripts/ovn-up.sh`
-export const DOWN_SCRIPT = `${ROOT}scripts/ovn-down.sh`
+export const UP_SCRIPT = `${ROOT}scripts/harness/ovn/ovn-up.sh`
+export const DOWN_SCRIPT = `${ROOT}scripts/harness/ovn/ovn-down.sh`
 /** the VMs' udhcpc hook: applies option 121, writes every event's variables to QMOVN_LEASE */
-export const DHCP_HOOK = `${ROOT}scripts/ovn-udhcpc-hook.sh`
+export const DHCP_HOOK = `${ROOT}scripts/harness/ovn/ovn-udhcpc-hook.sh`
 
 /** neutron-server, auth_strategy = noauth */
 export const API_URL = 'http://127.0.0.1:9798'
 /** X-Project-Id of every request and project_id of everything the tests create */
 export const PROJECT_ID = 'qmovnproject'
-/** fake nova (scripts/ovn-fake-nova.py): 200 when the agent's HMAC signature is right, else 403 */
+/** fake nova (scripts/harness/ovn/ovn-fake-nova.py): 200 when the agent's HMAC signature is right, else 403 */
 export const NOVA_URL = 'http://127.0.0.1:8777'
 export const METADATA_SECRET = 'qmovnsecret'
 /** every TCP port the harness listens on, all on 127.0.0.1: NB, SB, neutron-server, fake nova */

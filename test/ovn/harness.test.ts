@@ -1,11 +1,11 @@
 /**
- * Self-test of the ML2/OVN chassis harness (scripts/ovn-up.sh, test/ovn/env.ts): the chain is
+ * Self-test of the ML2/OVN chassis harness (scripts/harness/ovn/ovn-up.sh, test/ovn/env.ts): the chain is
  * real. A gateway-less network and one VM: OVN's native DHCP gives the VM option 121
  * `169.254.169.254/32 via <metadata port IP>`; the VM's GET http://169.254.169.254/openstack
  * answers 200 through haproxy (ovnmeta-<net>) -> neutron-ovn-metadata-agent -> fake nova, whose
  * HMAC check passed; with the agent stopped haproxy answers 503; started again, 200.
  *
- * Needs root and a running harness (scripts/ovn-up.sh); skipped otherwise.
+ * Needs root and a running harness (scripts/harness/ovn/ovn-up.sh); skipped otherwise.
  */
 import {execFileSync} from 'node:child_process'
 import {randomBytes} from 'node:crypto'

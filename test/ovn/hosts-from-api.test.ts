@@ -1,5 +1,5 @@
 /**
- * `diagnose NET --hosts-from-api` on the real ML2/OVN chassis (scripts/ovn-up.sh): the API binds the
+ * `diagnose NET --hosts-from-api` on the real ML2/OVN chassis (scripts/harness/ovn/ovn-up.sh): the API binds the
  * network's VM port to qm-ovn-host (its `binding:host_id`), so that is the host asked; an ssh config
  * maps the name to an sshd of the test's own on 127.0.0.1 in this (the chassis's) mount namespace,
  * as an operator's ~/.ssh/config maps agent host names. The verdict is set against what the VM gets.

@@ -1,28 +1,16 @@
 /**
- * The ssh transport's pure parts (src/fleet/ssh.ts): remote words, quoting, destinations. Against
- * real sshd hosts: test/fleet/ssh.test.ts.
+ * The ssh transport's pure parts (src/fleet/ssh.ts): remote words, destinations. Against
+ * real sshd hosts: test/fleet/ssh.test.ts; the quoting read back by /bin/sh: test/cli/fleet-ssh.test.ts.
  */
-import {spawnSync} from 'node:child_process'
 import {describe, expect, it} from 'vitest'
 
 import {QmError} from '../../src/errors.js'
-import {shq as shellQuote} from '../../src/chains/common/text.js'
 import {checkDestination, collectOverSsh, lastLine, remoteWords, splitWords, sshArgv, SSH_DEFAULTS} from '../../src/fleet/ssh.js'
 
 const NET = '01cce415-8e2b-4096-92b5-7acc67163d79'
 const opts = {...SSH_DEFAULTS, sshOptions: []}
 
 describe('ssh transport, offline', () => {
-  it('quotes each word so the remote POSIX shell gets it back unchanged', () => {
-    const words = ['plain', 'a b', "it's", '$(id)', '`id`', ';', '*', '', 'x\ny', '--flag=1']
-    const line = words.map(shellQuote).join(' ')
-    // the remote login shell's view: sh parses the line ssh sends
-    const r = spawnSync('/bin/sh', ['-c', `printf '<%s>' ${line}`], {encoding: 'utf8'})
-    expect(r.stdout).toBe(words.map((w) => `<${w}>`).join(''))
-    expect(shellQuote('quantum-meta')).toBe('quantum-meta')
-    expect(shellQuote(NET)).toBe(NET)
-  })
-
   it('splits --remote-command into words, quotes grouping', () => {
     expect(splitWords('quantum-meta')).toEqual(['quantum-meta'])
     expect(splitWords('  /usr/bin/node   /opt/qm/bin/run.js ')).toEqual(['/usr/bin/node', '/opt/qm/bin/run.js'])

@@ -10,7 +10,6 @@ import type {CommandRecord, NetworkEvidence} from '../../src/evidence/evidence.j
 import {diagnoseEvidence} from '../../src/diagnose/service.js'
 import {readProcTable} from '../../src/node/procfs.js'
 import {parseNetnsList} from '../../src/parse/netns.js'
-import {run} from '../../src/system/exec.js'
 
 function node(n: number): NetworkEvidence[] {
   const ids = Array.from({length: n}, () => randomUUID())
@@ -100,16 +99,5 @@ describe('readProcTable: one kernel walk, the whole table', () => {
 
   it('undefined for a file that is not there', async () => {
     expect(await readProcTable('/proc/self/net/no-such-table')).toBeUndefined()
-  })
-})
-
-describe('run (node:child_process, no execa)', () => {
-  it('stdout and stderr verbatim, the exit code, failedToStart and timedOut', async () => {
-    expect(await run('sh', ['-c', 'printf "a\\n"; printf e >&2; exit 3'])).toMatchObject({exitCode: 3, stderr: 'e', stdout: 'a\n'})
-    const missing = await run('qm-no-such-program', [])
-    expect(missing.exitCode).toBeNull()
-    expect(missing.failedToStart).toMatch(/ENOENT/)
-    const slow = await run('sleep', ['5'], {timeoutMs: 200})
-    expect(slow).toMatchObject({exitCode: null, timedOut: true})
   })
 })

@@ -2,19 +2,14 @@
 // from inside the namespace, and config.agent-restarted's clock. The evidence is the real Zed node's
 // (test/fixtures/node/zed/basic-isolated/, see test/fixtures/node/SOURCES.md), changed one piece at a
 // time the way the fault changes a node; the probe bodies are verbatim (test/fixtures/probe/SOURCES.md).
-import {type ChildProcess, spawn, spawnSync} from 'node:child_process'
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {readFileSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
 
 import type {Finding} from '../../src/chains/types.js'
-import type {NetworkEvidence} from '../../src/evidence/evidence.js'
 import {diagnoseEvidence} from '../../src/diagnose/service.js'
 import {ZED_NET, zed} from '../helpers/zed-evidence.js'
-import {USER_HZ, bootTimeMs, parseUptime, readBootTimeMs, startedAtMs} from '../../src/node/proc-clock.js'
-import {procBootTime, procStartTicks} from '../../src/parse/agent.js'
-import {cliAsync} from '../helpers/cli.js'
+import {bootTimeMs, parseUptime, readBootTimeMs, startedAtMs} from '../../src/node/proc-clock.js'
+import {procStartTicks} from '../../src/parse/agent.js'
 
 const byId = (fs: Finding[], id: string) => fs.find((f) => f.id === id)!
 
@@ -39,7 +34,8 @@ describe('ML2/OVN hint', () => {
 // agent started right after a config write (what `enable --restart` does) was judged "has not read
 // that change". On the machine these tests were written on the fraction was 0.16 s (boot instant
 // now - /proc/uptime = …169.16, btime …169): the old method put a process forked 2 ms after a write
-// about 150 ms before it, and the real-process tests below failed on a5a34f4 (see the commit).
+// about 150 ms before it, and the real-process tests (test/cli/verdicts.test.ts) failed on a5a34f4
+// (see the commit).
 describe('config.agent-restarted: when the agent started', () => {
   const STAT = readFileSync(new URL('../fixtures/node/harness/proc-neutron-dhcp-agent-stat', import.meta.url), 'utf8') // starttime 803485 ticks
   const AGENT_CMDLINE = readFileSync(new URL('../fixtures/node/harness/proc-neutron-dhcp-agent-cmdline', import.meta.url), 'utf8')
@@ -71,10 +67,6 @@ describe('config.agent-restarted: when the agent started', () => {
     ).toBeUndefined()
   })
 
-  it('USER_HZ is what this machine says (getconf CLK_TCK)', () => {
-    expect(spawnSync('getconf', ['CLK_TCK'], {encoding: 'utf8'}).stdout.trim()).toBe(String(USER_HZ))
-  })
-
   const withAgentStartedAt = (startedAt: string, mtime: string) => {
     const ev = zed()
     ev.agents = [{cmdline: AGENT_CMDLINE, pid: 4904, sameMountNamespace: true, startedAt}]
@@ -102,63 +94,6 @@ describe('config.agent-restarted: when the agent started', () => {
       /changed at 2026-11-23T21:33:43\.750Z, after the DHCP agent \(pid 4904\) started at 2026-11-23T21:33:43\.699Z: the running agent has not read that change$/,
     )
     expect(f.fix).toBe('systemctl restart neutron-dhcp-agent')
-  })
-
-  it('real: a process forked right after a file write is computed as started after it (within 50 ms)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'qm-clock-'))
-    const children: ChildProcess[] = []
-    try {
-      for (let i = 0; i < 5; i++) {
-        const file = join(dir, `c${i}.ini`)
-        writeFileSync(file, '[DEFAULT]\n')
-        const child = spawn('sleep', ['30'], {stdio: 'ignore'})
-        children.push(child)
-        const mtime = statSync(file).mtimeMs
-        const ticks = procStartTicks(readFileSync(`/proc/${child.pid}/stat`, 'utf8'))!
-        const start = startedAtMs(readBootTimeMs()!, ticks)
-        expect(start).toBeGreaterThanOrEqual(mtime - 50)
-        expect(start).toBeLessThanOrEqual(Date.now() + 10) // and not in the future
-        // /proc/stat btime is the floor of the same boot instant: never later, less than a second earlier
-        const btimeMs = procBootTime(readFileSync('/proc/stat', 'utf8'))! * 1000
-        expect(readBootTimeMs()! - btimeMs).toBeGreaterThan(-20)
-        expect(readBootTimeMs()! - btimeMs).toBeLessThan(1020)
-      }
-    } finally {
-      for (const c of children) c.kill()
-      rmSync(dir, {force: true, recursive: true})
-    }
-  })
-
-  it('real, through the built CLI: an agent started right after its config was written passes config.agent-restarted', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'qm-restart-'))
-    const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3'
-    let agent: ChildProcess | undefined
-    try {
-      // a stand-in agent: `python3 DIR/neutron-dhcp-agent --config-file DIR/dhcp_agent.ini` is what
-      // /proc/PID/cmdline shows for a Grizzly-style agent, and parseAgentCmdline takes it as one
-      writeFileSync(join(dir, 'neutron-dhcp-agent'), 'import time\ntime.sleep(60)\n')
-      mkdirSync(join(dir, 'state'))
-      const ini = join(dir, 'dhcp_agent.ini')
-      writeFileSync(ini, '[DEFAULT]\nenable_isolated_metadata = True\n')
-      agent = spawn(python, [join(dir, 'neutron-dhcp-agent'), '--config-file', ini], {stdio: 'ignore'})
-      const snapPath = join(dir, 'snap.json')
-      const c = await cliAsync(['collect', ZED_NET, '--config-file', ini, '--state-path', join(dir, 'state'), '--no-api', '--output', snapPath])
-      expect(c.status).toBe(0)
-      const snap = JSON.parse(readFileSync(snapPath, 'utf8'))
-      const ev = snap.networks[0] as NetworkEvidence
-      const mine = ev.agents!.find((a) => a.pid === agent!.pid)!
-      expect(mine).toBeDefined()
-      expect(Date.parse(mine.startedAt!)).toBeGreaterThanOrEqual(Date.parse(ev.config.mtime!) - 50)
-      const d = await cliAsync(['diagnose', ZED_NET, '--snapshot', snapPath, '--check', 'config.agent-restarted', '--json'])
-      const f = d.json.findings[0]
-      expect(f).toMatchObject({id: 'config.agent-restarted', status: 'pass'})
-      expect(f.summary).toMatch(
-        new RegExp(`^neutron-dhcp-agent \\(pid [\\d, ]*${agent.pid}[\\d, ]*\\) reads ${ini.replaceAll('.', '\\.')} and started (after|with) its last change`),
-      )
-    } finally {
-      agent?.kill()
-      rmSync(dir, {force: true, recursive: true})
-    }
   })
 })
 

@@ -3,10 +3,10 @@ import {describe, expect, it} from 'vitest'
 
 import {mapOf, numOf, OvsdbFormatError, parseOvsdbOutput, setOf, strOf} from '../../../src/parse/ovsdb.js'
 
-// verbatim `--format=json` outputs of the repository's ML2/OVN harness (test/fixtures/ovn/SOURCE.md)
+// verbatim `--format=json` outputs of the repository's ML2/OVN harness (test/fixtures/ovn/SOURCES.md)
 const fx = (p: string) => readFileSync(new URL(`../../fixtures/ovn/${p}`, import.meta.url), 'utf8')
-// the ids of that capture, as its SOURCE.md records them
-const source = fx('SOURCE.md')
+// the ids of that capture, as its SOURCES.md records them
+const source = fx('SOURCES.md')
 const MD_PORT = /Its metadata port `([0-9a-f-]{36})`/.exec(source)![1]
 const VM_PORT = /VM `qmovn-vm1`: port `([0-9a-f-]{36})`/.exec(source)![1]
 

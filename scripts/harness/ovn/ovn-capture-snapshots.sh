@@ -1,9 +1,9 @@
 #!/bin/bash
-# ovn-capture-snapshots.sh - `quantum-meta collect` on the ML2/OVN harness (scripts/ovn-up.sh) in four
+# ovn-capture-snapshots.sh - `quantum-meta collect` on the ML2/OVN harness (scripts/harness/ovn/ovn-up.sh) in four
 # states, into test/fixtures/ovn/snapshots/ (the unit tests diagnose them offline). Root, harness up,
 # `npm run build` done. Leaves the harness as it found it (its VMs and networks removed by name).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../../.."
 out=test/fixtures/ovn/snapshots
 mkdir -p "$out"
 ovncli() { npx --no-install tsx test/ovn/cli.ts "$@" 2> >(grep -v 'Unknown user config' >&2); }

@@ -1,12 +1,12 @@
 #!/bin/bash
 # ovn-up.sh - start the ML2/OVN chassis harness (test/ovn/) on this machine.
 #
-#   scripts/ovn-up.sh                start whatever is not running (installs the packages first if
+#   scripts/harness/ovn/ovn-up.sh                start whatever is not running (installs the packages first if
 #                                    a binary is missing); a second run changes nothing
-#   scripts/ovn-up.sh --fresh        ovn-down.sh --wipe first: empty OVS/NB/SB and neutron DBs
-#   scripts/ovn-up.sh --install      apt-get update + install the packages first, always
-#   scripts/ovn-up.sh --install-only ... and stop there (e.g. to prepare a machine)
-#   scripts/ovn-up.sh --metadata-enabled=True|False
+#   scripts/harness/ovn/ovn-up.sh --fresh        ovn-down.sh --wipe first: empty OVS/NB/SB and neutron DBs
+#   scripts/harness/ovn/ovn-up.sh --install      apt-get update + install the packages first, always
+#   scripts/harness/ovn/ovn-up.sh --install-only ... and stop there (e.g. to prepare a machine)
+#   scripts/harness/ovn/ovn-up.sh --metadata-enabled=True|False
 #                                    set ml2_conf.ini [ovn] ovn_metadata_enabled (kept across runs;
 #                                    --fresh resets it to True) and restart neutron-server if it changed
 #
@@ -19,19 +19,19 @@
 #   ovn-northd, ovn-controller   chassis qm-ovn-chassis, hostname qm-ovn-host
 #   mariadbd                     its own instance, unix socket only (skip-networking)
 #   neutron-server               127.0.0.1:9798, auth_strategy noauth, ML2/OVN, transport_url fake://
-#   fake nova                    127.0.0.1:8777 (scripts/ovn-fake-nova.py: HMAC signature check)
+#   fake nova                    127.0.0.1:8777 (scripts/harness/ovn/ovn-fake-nova.py: HMAC signature check)
 #   neutron-ovn-metadata-agent   as root (Debian's unit does so), [ovs] ovsdb_connection =
 #                                unix:/run/qm-ovn/openvswitch/db.sock, [ovn] ovn_sb_connection =
 #                                tcp:127.0.0.1:6652; it spawns haproxy in ovnmeta-<net> itself
 #
 # Config /etc/qm-ovn/, state /var/lib/qm-ovn/ (agent+server state_path, DB files), pid records
 # /run/qm-ovn/<name>.pid ("<pid> <starttime>"), logs /var/log/qm-ovn/ (timings.log too).
-# Stop with scripts/ovn-down.sh (by those PIDs). A daemon whose config files changed since it
+# Stop with scripts/harness/ovn/ovn-down.sh (by those PIDs). A daemon whose config files changed since it
 # started is restarted. Tools: export OVS_RUNDIR=/run/qm-ovn/openvswitch OVN_RUNDIR=/run/qm-ovn/ovn
 set -euo pipefail
 
 readonly QMOVN_SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=scripts/ovn-lib.sh
+# shellcheck source=scripts/harness/ovn/ovn-lib.sh
 source "$QMOVN_SCRIPTS/ovn-lib.sh"
 
 readonly PACKAGES=(
@@ -168,7 +168,7 @@ if [ $INSTALL = 1 ] || [ ${#missing[@]} -gt 0 ]; then
     # ovn-host, neutron-*, mariadb would listen on the default sockets and ports).
     # invoke-rc.d asks /usr/sbin/policy-rc.d first; 101 means "forbidden".
     if [ ! -e /usr/sbin/policy-rc.d ]; then
-        printf '#!/bin/sh\n# written by quantum-meta scripts/ovn-up.sh: no service starts on install\nexit 101\n' \
+        printf '#!/bin/sh\n# written by quantum-meta scripts/harness/ovn/ovn-up.sh: no service starts on install\nexit 101\n' \
             >/usr/sbin/policy-rc.d
         chmod 0755 /usr/sbin/policy-rc.d
         log "wrote /usr/sbin/policy-rc.d (exit 101)"
@@ -294,7 +294,7 @@ install -d -m 0755 -o root -g root "$QMOVN_ETC/rootwrap.d"
 [ -f "$QMOVN_ETC/rootwrap.d/rootwrap.filters" ] || \
     install -m 0644 -o root -g root /etc/neutron/rootwrap.d/rootwrap.filters "$QMOVN_ETC/rootwrap.d/rootwrap.filters"
 write_if_changed "$ROOTWRAP_CONF" 0644 root:root <<EOF
-# neutron-rootwrap config of the quantum-meta ML2/OVN harness (scripts/ovn-up.sh);
+# neutron-rootwrap config of the quantum-meta ML2/OVN harness (scripts/harness/ovn/ovn-up.sh);
 # Debian's /etc/neutron/rootwrap.conf with our own filters directory.
 [DEFAULT]
 filters_path=$QMOVN_ETC/rootwrap.d

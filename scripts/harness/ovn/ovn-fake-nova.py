@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""ovn-fake-nova.py - the nova metadata API stand-in of the ML2/OVN harness (scripts/ovn-up.sh).
+"""ovn-fake-nova.py - the nova metadata API stand-in of the ML2/OVN harness (scripts/harness/ovn/ovn-up.sh).
 
 Listens on 127.0.0.1 only. For every request it checks what neutron-ovn-metadata-agent adds:
 X-Instance-ID-Signature must be HMAC-SHA256(shared secret, X-Instance-ID), as nova checks it.

@@ -1,5 +1,5 @@
 # ovn-lib.sh - the ML2/OVN chassis harness's fixed facts and helpers, sourced by
-# scripts/ovn-up.sh, scripts/ovn-down.sh and scripts/ovn-capture-fixtures.sh.
+# scripts/harness/ovn/ovn-up.sh, scripts/harness/ovn/ovn-down.sh and scripts/harness/ovn/ovn-capture-fixtures.sh.
 # test/ovn/env.ts states the same facts for the tests; keep both in step.
 #
 # Everything the harness owns has its own name, shared with neither the openstack harness

@@ -1,7 +1,7 @@
 #!/bin/bash
 # ovn-capture-fixtures.sh - verbatim outputs of the ML2/OVN harness for the parsers' tests.
 #
-#   scripts/ovn-capture-fixtures.sh      (root; the harness up: scripts/ovn-up.sh)
+#   scripts/harness/ovn/ovn-capture-fixtures.sh      (root; the harness up: scripts/harness/ovn/ovn-up.sh)
 #
 # On the healthy chassis with one VM (network qmovn-fixture, 198.51.100.0/24 without a gateway,
 # VM qmovn-vm1 with its DHCP lease and one 200 from 169.254.169.254) it writes into
@@ -12,14 +12,14 @@
 # or a monitoring job would; each call lets neutron-server bump NB_Global.nb_cfg, at most every
 # agent_down_time/2 = 10 s) and writes the same OVS/SB files into test/fixtures/ovn/agent-stopped/.
 # Finally the agent is started again and the VM and network are deleted: the harness is left as
-# it was found. test/fixtures/ovn/SOURCE.md says, per file, the command, date, package versions
+# it was found. test/fixtures/ovn/SOURCES.md says, per file, the command, date, package versions
 # and scenario.
 set -euo pipefail
 
 readonly QMOVN_SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=scripts/ovn-lib.sh
+# shellcheck source=scripts/harness/ovn/ovn-lib.sh
 source "$QMOVN_SCRIPTS/ovn-lib.sh"
-readonly ROOT=$(cd "$QMOVN_SCRIPTS/.." && pwd)
+readonly ROOT=$(cd "$QMOVN_SCRIPTS/../../.." && pwd)
 readonly OUT=$ROOT/test/fixtures/ovn
 readonly NET_NAME=qmovn-fixture
 readonly VM=1
@@ -53,7 +53,7 @@ log "scenario ready: network $NET, VM port $PORT ($VMIP), metadata port $MDPORT 
 rm -rf "$OUT"
 mkdir -p "$OUT/agent-stopped"
 ROWS=()
-# cap FILE CMD...: CMD's stdout, byte for byte, into $OUT/FILE; the command goes into SOURCE.md
+# cap FILE CMD...: CMD's stdout, byte for byte, into $OUT/FILE; the command goes into SOURCES.md
 cap() {
     local file=$1; shift
     "$@" >"$OUT/$file"
@@ -114,9 +114,9 @@ pkgs=$(dpkg -l openvswitch-common openvswitch-switch ovn-common ovn-central ovn-
 cat <<EOF
 # Where every fixture under test/fixtures/ovn came from
 
-Written by \`scripts/ovn-capture-fixtures.sh\`; each file is the **stdout of one command, byte for
+Written by \`scripts/harness/ovn/ovn-capture-fixtures.sh\`; each file is the **stdout of one command, byte for
 byte** (nothing typed or reformatted by hand; \`agent-cmdline.bin\` keeps its NUL separators).
-The machine: the ML2/OVN harness of this repository (\`scripts/ovn-up.sh\`), Debian 12, one chassis
+The machine: the ML2/OVN harness of this repository (\`scripts/harness/ovn/ovn-up.sh\`), Debian 12, one chassis
 \`$CHASSIS\` (hostname \`$CHASSIS_HOST\`), OVS userspace datapath (\`br-int\` datapath_type netdev).
 
 The connections are the ones the configs name, as a collector would read them:
@@ -141,7 +141,7 @@ $pkgs
 **Healthy** (top directory, taken from $T_HEALTHY): the state just described.
 
 **Agent stopped** (\`agent-stopped/\`, taken at $T_STOPPED): \`neutron-ovn-metadata-agent\` stopped
-(SIGTERM to its recorded pid, \`scripts/ovn-down.sh --only neutron-ovn-metadata-agent\`), then ~25 s
+(SIGTERM to its recorded pid, \`scripts/harness/ovn/ovn-down.sh --only neutron-ovn-metadata-agent\`), then ~25 s
 during which \`GET /v2.0/agents\` was called every 2 s (each call lets neutron-server bump
 NB_Global.nb_cfg, at most every agent_down_time/2 = 10 s; ovn-controller still answers in
 Chassis_Private.nb_cfg, the stopped agent no longer in external_ids
@@ -164,5 +164,5 @@ its process title (setproctitle), so its /proc cmdline is ONE string, \`neutron-
 (/usr/bin/python3 /usr/bin/neutron-ovn-metadata-agent --config-file=... ...)\`, and one NUL; the
 \`--config-file=\` arguments are inside it, separated by spaces.
 EOF
-} >"$OUT/SOURCE.md"
+} >"$OUT/SOURCES.md"
 log "wrote $OUT ($(ls "$OUT" "$OUT/agent-stopped" | grep -c .) files)"

@@ -1,7 +1,7 @@
 // Issue 22 class 8: `collect -o FILE` writes as `diagnose --junit` does: a temp file beside FILE,
 // fsynced, renamed over it. A FIFO (or another non-file) is refused at once, before anything is
 // collected; a full disk leaves the previous snapshot whole and says so in one line. The disk is a real
-// 64 KiB tmpfs (root only), as test/unit/config-disk-full.test.ts makes it.
+// 64 KiB tmpfs (root only), as test/cli/config-disk-full.test.ts makes it.
 import {spawnSync} from 'node:child_process'
 import {
   chmodSync,

@@ -1,14 +1,14 @@
 #!/bin/bash
-# ovn-down.sh - stop the ML2/OVN chassis harness that scripts/ovn-up.sh started.
+# ovn-down.sh - stop the ML2/OVN chassis harness that scripts/harness/ovn/ovn-up.sh started.
 #
-#   scripts/ovn-down.sh          stop every daemon, delete the harness's VM namespaces
+#   scripts/harness/ovn/ovn-down.sh          stop every daemon, delete the harness's VM namespaces
 #                                (qmovn-vm<N>) and links (qmovn-vm<N>-p), the agent's
 #                                ovnmeta-<net> namespaces and tap<net[:10]>0 links of the harness's
 #                                networks, and the datapath's br-int/ovs-netdev tap devices;
 #                                keep the databases and the configuration
-#   scripts/ovn-down.sh --wipe   ... and delete the OVS/NB/SB database files, the MariaDB datadir
+#   scripts/harness/ovn/ovn-down.sh --wipe   ... and delete the OVS/NB/SB database files, the MariaDB datadir
 #                                and the agent's state, so that the next ovn-up.sh starts empty
-#   scripts/ovn-down.sh --only NAME...   stop just these daemons (names of the pid records in
+#   scripts/harness/ovn/ovn-down.sh --only NAME...   stop just these daemons (names of the pid records in
 #                                /run/qm-ovn, e.g. neutron-ovn-metadata-agent); ovn-up.sh starts
 #                                them again
 #
@@ -20,7 +20,7 @@
 set -uo pipefail
 
 readonly QMOVN_SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=scripts/ovn-lib.sh
+# shellcheck source=scripts/harness/ovn/ovn-lib.sh
 source "$QMOVN_SCRIPTS/ovn-lib.sh"
 T0=$(now_ms)
 
