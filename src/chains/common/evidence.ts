@@ -54,3 +54,14 @@ export const processOf = (ev: NetworkEvidence, role: ProcessRecord['role']) => e
  * reason the collector recorded. A check skips with this instead of failing on a file it never saw.
  */
 export const notInEvidence = (f: {path: string; error?: string}) => `${f.path} is not in the evidence${f.error ? ` (${f.error})` : ''}`
+
+/**
+ * How far before the config file's mtime an agent's start may fall and still count as "started
+ * after it". The start (src/node/proc-clock.ts) is within 10 ms of the fork: /proc/uptime and the
+ * starttime ticks are each truncated to 10 ms; the mtime is the kernel's coarse clock, which lags
+ * by up to a jiffy (that only moves it earlier), and both are printed to the ms. 50 ms is twice the
+ * worst case plus margin. It cannot excuse a real stale agent: an agent forked less than 50 ms
+ * before the write has not read its config yet (Python and Neutron's imports take far longer), so
+ * it does read the new file.
+ */
+export const START_TOLERANCE_MS = 50

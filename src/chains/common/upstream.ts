@@ -2,11 +2,14 @@
  * The link every proxy chain ends in: the metadata agent's UNIX socket the proxy forwards to (the DHCP
  * agent's proxy and the L3 agent's router proxy forward to the same one), judged the same way for both.
  */
+import {IniSyntaxError, effective, parseIni} from '../../config/oslo-ini.js'
 import {restart, type Scope} from '../../deployments/registry.js'
-import type {FileRecord} from '../../evidence/evidence.js'
+import type {FileRecord, NetworkEvidence} from '../../evidence/evidence.js'
 import type {LayoutName} from '../../layout.js'
 import {type Finding, fail, pass, skip, warn} from '../types.js'
 import {notInEvidence} from './evidence.js'
+import {AGENT_NOVA_UNREACHABLE, HAPROXY_NO_SERVER} from './http.js'
+import {clip} from './text.js'
 
 /** The command that restarts the metadata agent where the evidence was taken (every proxy chain forwards to it). */
 export const restartMetadataAgent = (ev: Scope) => restart(ev, 'metadata-agent')
@@ -42,4 +45,43 @@ export function upstreamFinding(sock: FileRecord, scope: Scope, agent: string): 
   // the socket is there, whether it accepts connections is not known
   if (!sock.connect) return pass(`the metadata agent socket ${sock.path} exists (no connection to it is recorded in the evidence)`, [`${sock.path}: socket`])
   return pass(`the metadata agent socket ${sock.path} accepts connections${busy}`, [`${sock.path}: socket, connect: ${sock.connect}${busy}`])
+}
+
+/** Where the metadata agent asks Nova, from its metadata_agent.ini (defaults: http, 127.0.0.1, 8775). */
+function novaUrl(ev: NetworkEvidence): string | undefined {
+  const file = ev.metadataAgentConfig
+  if (file?.state !== 'present' || file.content === undefined) return undefined
+  try {
+    const ini = parseIni(file.content)
+    const get = (k: string) => effective(ini, 'DEFAULT', k)?.value || undefined
+    const host = get(ev.layout === 'quantum' ? 'nova_metadata_ip' : 'nova_metadata_host') ?? '127.0.0.1'
+    const proto = get('nova_metadata_protocol') ?? 'http'
+    return clip(`${proto}://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${get('nova_metadata_port') ?? '8775'}`, 120)
+  } catch (error) {
+    if (error instanceof IniSyntaxError) return undefined
+    throw error
+  }
+}
+
+/** Whose 503 this is, by its body: haproxy's (no server), the metadata agent's (no Nova), or unknown. */
+export function read503(ev: NetworkEvidence, text: string | undefined): {why: string; fix: string} {
+  const restart = restartMetadataAgent(ev)
+  const ini = ev.metadataAgentConfig?.path ?? "the metadata agent's metadata_agent.ini"
+  if (text?.includes(HAPROXY_NO_SERVER)) {
+    return {
+      fix: `${restart}    (and see proxy.upstream and metadata-agent.config: the socket haproxy forwards to must be the one the agent listens on)`,
+      why: "haproxy has no server: the proxy cannot reach the metadata agent's socket (the agent is down or its socket path differs)",
+    }
+  }
+  if (text?.includes(AGENT_NOVA_UNREACHABLE)) {
+    const url = novaUrl(ev)
+    return {
+      fix: `check nova_metadata_host and nova_metadata_port in [DEFAULT] of ${ini}${url ? ` (now ${url})` : ''}, and that nova-api-metadata (or nova-api with metadata in enabled_apis) runs there and is reachable from this node; then ${restart}`,
+      why: `the metadata agent answers but cannot reach Nova's metadata API${url ? ` at ${url}` : ''} (nova_metadata_host / nova_metadata_port; Neutron 24.0.1 on)`,
+    }
+  }
+  return {
+    fix: `see proxy.upstream and metadata-agent.config; if they pass, check nova_metadata_host / nova_metadata_port in ${ini} and that Nova's metadata API answers there`,
+    why: `${text ? "a body neither haproxy's nor the metadata agent's" : 'no body recorded'}: either haproxy has no server (the metadata agent is down or its socket path differs), or the metadata agent (Neutron 24.0.1 on) cannot reach Nova's metadata API (nova_metadata_host / nova_metadata_port) or passes on Nova's own 503`,
+  }
 }

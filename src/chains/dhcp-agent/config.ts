@@ -9,6 +9,7 @@ import {notInEvidence} from '../common/evidence.js'
 import {restartAgent} from './facts.js'
 import type {NetworkEvidence} from '../../evidence/evidence.js'
 import {type Check, type Finding, fail, notJudged, pass, skip, warn} from '../types.js'
+import {START_TOLERANCE_MS} from '../common/evidence.js'
 
 export const configMetadataEnabled: Check = {
   id: 'config.metadata-enabled',
@@ -117,17 +118,6 @@ function mergedWithAgentFiles(ev: NetworkEvidence, own: AgentSettings): Omit<Fin
       : `quantum-meta enable --config-file ${ev.config.path} --restart`
   return fail(`${at('enable_isolated_metadata')} and force_metadata is off: isolated metadata is not served (${order})`, evidence, fix)
 }
-
-/**
- * How far before the config file's mtime an agent's start may fall and still count as "started
- * after it". The start (src/node/proc-clock.ts) is within 10 ms of the fork: /proc/uptime and the
- * starttime ticks are each truncated to 10 ms; the mtime is the kernel's coarse clock, which lags
- * by up to a jiffy (that only moves it earlier), and both are printed to the ms. 50 ms is twice the
- * worst case plus margin. It cannot excuse a real stale agent: an agent forked less than 50 ms
- * before the write has not read its config yet (Python and Neutron's imports take far longer), so
- * it does read the new file.
- */
-export const START_TOLERANCE_MS = 50
 
 /**
  * The agent applies its config only when it starts: a DHCP agent must run, read the file judged

@@ -1,10 +1,9 @@
-import {IniSyntaxError, effective, parseIni} from '../../config/oslo-ini.js'
-import type {NetworkEvidence} from '../../evidence/evidence.js'
 import {METADATA_IP} from '../common/net.js'
 import {clip} from '../common/text.js'
 import {processOf} from '../common/evidence.js'
-import {restartMetadataAgent, routedMetadata} from './facts.js'
-import {AGENT_NOVA_UNREACHABLE, bodyText, HAPROXY_NO_SERVER} from '../common/http.js'
+import {routedMetadata} from './facts.js'
+import {read503} from '../common/upstream.js'
+import {bodyText} from '../common/http.js'
 import {type Check, fail, pass, skip} from '../types.js'
 
 /** What each answer from inside the namespace means (DOMAIN.md, "What the instance sees"). 503 depends on the body: see read503. */
@@ -14,45 +13,6 @@ const MEANING: Record<string, string> = {
   500: 'the metadata agent cannot reach Nova (nova_metadata_host / a leftover nova_metadata_ip), or the Grizzly proxy cannot reach the agent',
   refused: 'nothing listens on port 80: the proxy is not running or not bound',
   timeout: 'no answer: the address or route is missing',
-}
-
-/** Where the metadata agent asks Nova, from its metadata_agent.ini (defaults: http, 127.0.0.1, 8775). */
-function novaUrl(ev: NetworkEvidence): string | undefined {
-  const file = ev.metadataAgentConfig
-  if (file?.state !== 'present' || file.content === undefined) return undefined
-  try {
-    const ini = parseIni(file.content)
-    const get = (k: string) => effective(ini, 'DEFAULT', k)?.value || undefined
-    const host = get(ev.layout === 'quantum' ? 'nova_metadata_ip' : 'nova_metadata_host') ?? '127.0.0.1'
-    const proto = get('nova_metadata_protocol') ?? 'http'
-    return clip(`${proto}://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${get('nova_metadata_port') ?? '8775'}`, 120)
-  } catch (error) {
-    if (error instanceof IniSyntaxError) return undefined
-    throw error
-  }
-}
-
-/** Whose 503 this is, by its body: haproxy's (no server), the metadata agent's (no Nova), or unknown. */
-export function read503(ev: NetworkEvidence, text: string | undefined): {why: string; fix: string} {
-  const restart = restartMetadataAgent(ev)
-  const ini = ev.metadataAgentConfig?.path ?? "the metadata agent's metadata_agent.ini"
-  if (text?.includes(HAPROXY_NO_SERVER)) {
-    return {
-      fix: `${restart}    (and see proxy.upstream and metadata-agent.config: the socket haproxy forwards to must be the one the agent listens on)`,
-      why: "haproxy has no server: the proxy cannot reach the metadata agent's socket (the agent is down or its socket path differs)",
-    }
-  }
-  if (text?.includes(AGENT_NOVA_UNREACHABLE)) {
-    const url = novaUrl(ev)
-    return {
-      fix: `check nova_metadata_host and nova_metadata_port in [DEFAULT] of ${ini}${url ? ` (now ${url})` : ''}, and that nova-api-metadata (or nova-api with metadata in enabled_apis) runs there and is reachable from this node; then ${restart}`,
-      why: `the metadata agent answers but cannot reach Nova's metadata API${url ? ` at ${url}` : ''} (nova_metadata_host / nova_metadata_port; Neutron 24.0.1 on)`,
-    }
-  }
-  return {
-    fix: `see proxy.upstream and metadata-agent.config; if they pass, check nova_metadata_host / nova_metadata_port in ${ini} and that Nova's metadata API answers there`,
-    why: `${text ? "a body neither haproxy's nor the metadata agent's" : 'no body recorded'}: either haproxy has no server (the metadata agent is down or its socket path differs), or the metadata agent (Neutron 24.0.1 on) cannot reach Nova's metadata API (nova_metadata_host / nova_metadata_port) or passes on Nova's own 503`,
-  }
 }
 
 export const probeHttp: Check = {

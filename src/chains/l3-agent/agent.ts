@@ -5,7 +5,7 @@ import {clip, shq} from '../common/text.js'
 import {notInEvidence} from '../common/evidence.js'
 import {type Check, fail, notJudged, pass, skip, warn} from '../types.js'
 import {parseAgentCmdline} from '../../parse/agent.js'
-import {START_TOLERANCE_MS} from '../dhcp-agent/config.js'
+import {START_TOLERANCE_MS} from '../common/evidence.js'
 import {L3_AGENT_PROGRAMS, type Setting, settingsOf} from './facts.js'
 import {l3AgentService, restartL3Agent, startL3Agent} from './restart.js'
 

@@ -7,7 +7,7 @@
 import {clip} from '../common/text.js'
 import {bodyText} from '../common/http.js'
 import {type Check, fail, pass, skip} from '../types.js'
-import {read503} from '../dhcp-agent/probe.js'
+import {read503} from '../common/upstream.js'
 import {restartL3Agent} from './restart.js'
 
 export const l3Probe: Check = {
