@@ -6,7 +6,7 @@ import {CHAINS} from '../chains/registry.js'
 import type {HostInput} from '../fleet/types.js'
 
 import type {DiagnoseOutput} from './plan.js'
-import type {DiagnoseResult} from './run.js'
+import type {DiagnoseResult} from './result.js'
 
 export interface Emitter {
   emit(result: DiagnoseResult): Promise<void>

@@ -4,10 +4,9 @@
  */
 import type {NetworkReport} from '../chains/types.js'
 import {EXIT, type ExitCode} from '../errors.js'
-import type {FleetAllReport} from '../fleet/fleet.js'
-import type {FleetReport} from '../fleet/types.js'
+import type {FleetAllReport, FleetReport} from '../fleet/types.js'
 
-import type {DiagnoseResult} from './run.js'
+import type {DiagnoseResult} from './result.js'
 
 const verdict = (broken: boolean, notJudged: boolean): ExitCode => (broken ? EXIT.FAILED : notJudged ? EXIT.CANNOT : EXIT.OK)
 

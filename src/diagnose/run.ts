@@ -4,43 +4,15 @@
  * imported when that source is used (start-up time matters on every run).
  */
 import {CHAINS} from '../chains/registry.js'
-import type {NetworkReport} from '../chains/types.js'
 import {usageError} from '../errors.js'
-import type {BackendName, Snapshot} from '../evidence/evidence.js'
-import type {FleetAllReport} from '../fleet/fleet.js'
-import type {FleetReport, HostInput} from '../fleet/types.js'
+import type {Snapshot} from '../evidence/evidence.js'
+import type {HostInput} from '../fleet/types.js'
 
 import type {LiveRequest} from './live.js'
 import type {DiagnoseOutput, DiagnosePlan, DiagnoseSource} from './plan.js'
+import type {ChecksJson, DiagnoseResult, OneHost} from './result.js'
 
-/** `--list-checks --json` */
-export interface ChecksJson {
-  checks: {chain: BackendName; id: string; needs: string[]; title: string}[]
-}
-
-/** `diagnose --all --json`, and a snapshot or sosreport of several networks */
-export interface NetworksJson {
-  healthy: boolean
-  networks: NetworkReport[]
-}
-
-/** One host's networks judged (this node, one snapshot, one sosreport): what JUnit names them by. */
-interface OneHost {
-  host: string
-  takenAt: string
-  reports: NetworkReport[]
-}
-
-/** What `diagnose` found; `json` is the --json document, the same shapes as before the split. */
-export type DiagnoseResult =
-  | {kind: 'checks'; json: ChecksJson}
-  | ({kind: 'network'; json: NetworkReport} & OneHost)
-  | ({kind: 'networks'; json: NetworksJson} & OneHost)
-  | {kind: 'fleet'; json: FleetReport}
-  | {kind: 'fleet-all'; json: FleetAllReport}
-
-/** The --json document of any result. */
-export type DiagnoseJson = DiagnoseResult['json']
+export type {ChecksJson, DiagnoseJson, DiagnoseResult, NetworksJson} from './result.js'
 
 export interface RunContext {
   /** how to look at this node (called only when the source is this node) */

@@ -7,7 +7,9 @@ import type {Finding} from '../chains/types.js'
 import {diagnoseEvidence} from '../diagnose/service.js'
 import {backendOf, CHAINS, chainFor} from '../chains/registry.js'
 
-import type {FleetReport, HostEvidence, HostInput, HostReport} from './types.js'
+import type {FleetAllReport, FleetHostSummary, FleetReport, HostEvidence, HostInput, HostReport} from './types.js'
+
+export type {FleetAllReport, FleetHostSummary} from './types.js'
 
 export function judgeFleet(network: string, inputs: HostInput[], opts: {probe: boolean; only?: string[]}): FleetReport {
   const hosts: HostReport[] = []
@@ -62,23 +64,6 @@ export function judgeFleet(network: string, inputs: HostInput[], opts: {probe: b
 
 /** The exit codes of a fleet's verdicts: one rule for every diagnose result, in diagnose/exit.ts. */
 export {fleetAllExitCode, fleetExitCode} from '../diagnose/exit.js'
-
-/** What one host gave to `diagnose --all --host`: reachable or not, and the networks its snapshot holds. */
-export interface FleetHostSummary {
-  host: string
-  reachable: boolean
-  error?: string
-  networks: string[]
-}
-
-/** `diagnose --all` over several hosts: one FleetReport per network any host holds, in network-id order. */
-export interface FleetAllReport {
-  /** every network's report is healthy */
-  healthy: boolean
-  networks: FleetReport[]
-  /** each host as given: so a host holding no network at all, or none answering, is still shown */
-  hosts: FleetHostSummary[]
-}
 
 /**
  * Every network any host's snapshot holds, each judged with judgeFleet over the hosts that hold it

@@ -47,3 +47,20 @@ export interface FleetReport {
   /** findings only several hosts together reveal (ids `cross.*`) */
   cross: Finding[]
 }
+
+/** What one host gave to `diagnose --all --host`: reachable or not, and the networks its snapshot holds. */
+export interface FleetHostSummary {
+  host: string
+  reachable: boolean
+  error?: string
+  networks: string[]
+}
+
+/** `diagnose --all` over several hosts: one FleetReport per network any host holds, in network-id order. */
+export interface FleetAllReport {
+  /** every network's report is healthy */
+  healthy: boolean
+  networks: FleetReport[]
+  /** each host as given: so a host holding no network at all, or none answering, is still shown */
+  hosts: FleetHostSummary[]
+}

@@ -2,8 +2,7 @@
 import {drawTable} from './table.js'
 
 import type {Finding, Status} from '../chains/types.js'
-import type {FleetAllReport} from '../fleet/fleet.js'
-import type {FleetReport, HostReport} from '../fleet/types.js'
+import type {FleetAllReport, FleetReport, HostReport} from '../fleet/types.js'
 import {paint} from '../output.js'
 import {printable} from './findings.js'
 

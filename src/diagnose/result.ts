@@ -1,0 +1,37 @@
+/**
+ * What `diagnose` found (DiagnoseResult) and its --json documents: the shapes src/diagnose/run.ts
+ * produces and emit.ts and exit.ts read. Types only, in a module of their own so those three import
+ * them without importing one another (run.ts loads emit.ts, and fleet/fleet.ts exit.ts).
+ */
+import type {NetworkReport} from '../chains/types.js'
+import type {BackendName} from '../evidence/evidence.js'
+import type {FleetAllReport, FleetReport} from '../fleet/types.js'
+
+/** `--list-checks --json` */
+export interface ChecksJson {
+  checks: {chain: BackendName; id: string; needs: string[]; title: string}[]
+}
+
+/** `diagnose --all --json`, and a snapshot or sosreport of several networks */
+export interface NetworksJson {
+  healthy: boolean
+  networks: NetworkReport[]
+}
+
+/** One host's networks judged (this node, one snapshot, one sosreport): what JUnit names them by. */
+export interface OneHost {
+  host: string
+  takenAt: string
+  reports: NetworkReport[]
+}
+
+/** What `diagnose` found; `json` is the --json document, the same shapes as before the split. */
+export type DiagnoseResult =
+  | {kind: 'checks'; json: ChecksJson}
+  | ({kind: 'network'; json: NetworkReport} & OneHost)
+  | ({kind: 'networks'; json: NetworksJson} & OneHost)
+  | {kind: 'fleet'; json: FleetReport}
+  | {kind: 'fleet-all'; json: FleetAllReport}
+
+/** The --json document of any result. */
+export type DiagnoseJson = DiagnoseResult['json']
