@@ -2,7 +2,7 @@
 import {clip, plural} from '../common/text.js'
 import {METADATA_IP} from '../common/net.js'
 import {namespaceLine, namespaceList, ran} from '../common/evidence.js'
-import {routedMetadata} from '../dhcp-agent/facts.js'
+import {routedMetadata} from '../common/routed.js'
 import {type Check, fail, notJudged, pass, skip, warn} from '../types.js'
 import {serverText} from '../../openstack/server-text.js'
 import {API, apiList, apiObject, apiRouterPorts, gatewaysOf, haRole, qrDevices, routerNamespace} from './facts.js'
