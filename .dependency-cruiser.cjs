@@ -1,16 +1,12 @@
 // The floors of src/, enforced: `npm run lint:deps` (run by scripts/test.sh right after Biome).
 // From the bottom: evidence/ (the raw shapes, no verdicts) < parse/ (text in, evidence shapes out)
-// < the chains' rooms (src/chains/<backend>/: collect and judge one backend) < diagnose/ services,
-// fleet/, render/ < commands/ (oclif entry points). A rule below fails when a lower floor imports a
-// higher one. Type-only imports count: they are followed (tsPreCompilationDeps), so a type cycle
-// fails too. Measured on main at 8fe325e: every rule holds except the one known exception listed in
-// no-circular. Check a change with `npx depcruise src` (the same as npm run lint:deps).
-
-/** The one known cycle, type-only: fleet/cross.ts imports the type HostEvidence from fleet/fleet.ts,
- * which imports crossFindings from cross.ts. Moving HostEvidence out of fleet.ts removes it (under
- * way on another branch); then drop this pattern, its use in no-circular and its case in
- * test/cli/dependency-rules.test.ts. */
-const KNOWN_CYCLE = '^src/fleet/(cross|fleet)\\.ts$'
+// < deployments/ (how a node runs its services, told from parsed files) and sources/ (a node's files
+// and commands: live, under a root, a sosreport) < the chains (src/chains/<backend>/, each a room that
+// collects and judges one backend; chains/common/ what rooms share) < diagnose/ services, fleet/,
+// render/ < commands/ (oclif entry points). A rule below fails when a lower floor imports a higher
+// one. Type-only imports count: they are followed (tsPreCompilationDeps), so a type cycle fails too.
+// Measured after the h-habits merge (186 modules, 789 dependencies): every rule holds, no exception.
+// Check a change with `npx depcruise src` (the same as npm run lint:deps).
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -18,13 +14,9 @@ module.exports = {
     {
       name: 'no-circular',
       severity: 'error',
-      comment: 'No import cycle between modules, type-only imports included. The only exception is KNOWN_CYCLE, to be dropped.',
+      comment: 'No import cycle between modules, type-only imports included.',
       from: {},
-      to: {
-        circular: true,
-        // a cycle made only of the two known files is excepted; any other module in a cycle fails
-        via: {pathNot: KNOWN_CYCLE},
-      },
+      to: {circular: true},
     },
     {
       name: 'evidence-imports-nothing-of-ours',
@@ -41,6 +33,24 @@ module.exports = {
       to: {path: '^src/', pathNot: '^src/(parse|evidence)/'},
     },
     {
+      name: 'deployments-imports-only-parse-and-evidence',
+      severity: 'error',
+      comment:
+        'src/deployments/ tells how a node runs its services from what parse/ read: the chains, config/, ' +
+        'system/ and layout.ts ask it for restarts, so it imports only deployments/, parse/ and evidence/.',
+      from: {path: '^src/deployments/'},
+      to: {path: '^src/', pathNot: '^src/(deployments|parse|evidence)/'},
+    },
+    {
+      name: 'sources-below-the-chains',
+      severity: 'error',
+      comment:
+        "src/sources/ reads a node's files and runs its commands (live, under a root, from a sosreport) for the " +
+        'collectors: it never imports the chains, diagnose/, fleet/, render/ or commands/.',
+      from: {path: '^src/sources/'},
+      to: {path: '^src/(chains|diagnose|fleet|render|commands)/'},
+    },
+    {
       name: 'chain-room-not-another-room',
       severity: 'error',
       comment:
@@ -52,9 +62,11 @@ module.exports = {
     {
       name: 'chain-room-not-higher-floors',
       severity: 'error',
-      comment: 'A chain room never imports fleet/, commands/ or render/: those floors sit above the chains and read their findings.',
+      comment:
+        'Nothing under src/chains/ imports diagnose/, fleet/, commands/ or render/: those floors sit above the chains ' +
+        'and run them or read their findings.',
       from: {path: '^src/chains/'},
-      to: {path: '^src/(fleet|commands|render)/'},
+      to: {path: '^src/(diagnose|fleet|commands|render)/'},
     },
     {
       name: 'commands-not-chain-rooms',
