@@ -6,7 +6,7 @@
  * manifest. When dist/ is fresh this is one walk of src/: milliseconds.
  */
 import {spawnSync} from 'node:child_process'
-import {existsSync, readdirSync, statSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -26,10 +26,25 @@ function newest(dir: string): {path: string; mtimeMs: number} | undefined {
   return best
 }
 
+/**
+ * A manifest `oclif manifest` wrote under NODE_ENV=test or development: its commands point at
+ * src/commands/*.ts, which the built binary cannot load (ERR_UNKNOWN_FILE_EXTENSION without a TS
+ * loader; with one, the commands run from src/ and not from dist/).
+ */
+function developmentManifest(stamp: string): boolean {
+  try {
+    const manifest = JSON.parse(readFileSync(stamp, 'utf8')) as {commands?: Record<string, {relativePath?: string[]}>}
+    return Object.values(manifest.commands ?? {}).some((c) => c.relativePath?.[0] !== 'dist')
+  } catch {
+    return true
+  }
+}
+
 /** why dist/ must be built again, or undefined when it is up to date */
 export function staleBecause(root = ROOT): string | undefined {
   const stamp = join(root, 'oclif.manifest.json')
   if (!existsSync(join(root, 'dist', 'run.js')) || !existsSync(stamp)) return 'dist/ is not built'
+  if (developmentManifest(stamp)) return 'oclif.manifest.json names src/*.ts (written under NODE_ENV=test)'
   const built = statSync(stamp).mtimeMs
   const src = newest(join(root, 'src'))
   if (src && src.mtimeMs > built) return `${src.path.slice(root.length)} is newer than dist/`
@@ -44,7 +59,11 @@ export default function setup(): void {
   const why = staleBecause()
   if (!why) return
   console.log(`cli tests: ${why}: npm run build`)
-  const r = spawnSync('npm', ['run', 'build'], {cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit']})
+  // vitest sets NODE_ENV=test, under which `oclif manifest` (the build's last step) writes a development
+  // manifest naming src/commands/*.ts: build with the environment of a shell, without NODE_ENV
+  const {NODE_ENV: _, ...env} = process.env
+  const r = spawnSync('npm', ['run', 'build'], {cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit']})
   if (r.status !== 0) throw new Error(`npm run build failed (exit ${r.status ?? r.signal}): the cli tests need a built dist/`)
   if (!existsSync(STAMP)) throw new Error('npm run build wrote no oclif.manifest.json')
+  if (developmentManifest(STAMP)) throw new Error('npm run build wrote an oclif.manifest.json naming src/*.ts, not dist/')
 }
