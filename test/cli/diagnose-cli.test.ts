@@ -60,7 +60,7 @@ describe('diagnose --snapshot (the README example)', () => {
       const r = cli(['diagnose', NET, '--snapshot', p])
       expect(r.status).toBe(1)
       expect(r.stdout).toMatch(/first broken link: opts\.metadata-route/)
-      expect(r.stdout).toMatch(/fix: printf .*tag:tag0,option:classless-static-route,169\.254\.169\.254\/32,172\.17\.17\.1/)
+      expect(r.stdout).toMatch(/fix: \S.*restart.*printf .*tag:tag0,option:classless-static-route,169\.254\.169\.254\/32,172\.17\.17\.1/s)
     } finally {
       rmSync(dir, {force: true, recursive: true})
     }

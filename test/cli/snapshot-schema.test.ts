@@ -164,7 +164,22 @@ describe('words from a snapshot in a printed fix', () => {
     const r = cli(['diagnose', NET, '--snapshot', write(doc, 'quote.json'), '--json'])
     expect(r.status).toBe(1)
     const f = r.json.findings.find((x: {id: string}) => x.id === 'opts.metadata-route')
-    expect(f.fix).toContain(`printf '\\n%s' 'tag:x'\\''$(reboot)'\\'',option:classless-static-route,169.254.169.254/32,172.17.17.1' >> '${opts}'`)
+    // a tag Neutron never writes gets no by-hand edit: the agent's restart alone
+    expect(f.fix).not.toContain('by hand')
+    expect(f.fix).not.toContain('$(reboot)')
+  })
+
+  it('a path holding $(…) is quoted in the by-hand edit', () => {
+    const doc = seed()
+    const ev = doc.networks[0]
+    const opts = `/var/lib/quantum/dhcp/${NET}/opts$(reboot)`
+    ev.opts.path = opts
+    ev.opts.content = 'tag:tag0,option:router'
+    ev.processes[0].ps = ev.processes[0].ps.replace(/--dhcp-optsfile=\S+/, `--dhcp-optsfile=${opts}`)
+    const r = cli(['diagnose', NET, '--snapshot', write(doc, 'quote-path.json'), '--json'])
+    expect(r.status).toBe(1)
+    const f = r.json.findings.find((x: {id: string}) => x.id === 'opts.metadata-route')
+    expect(f.fix).toContain(`printf '\\n%s' 'tag:tag0,option:classless-static-route,169.254.169.254/32,172.17.17.1' >> '${opts}'`)
   })
 })
 

@@ -103,13 +103,16 @@ describe('the real Grizzly node (seed transcript)', () => {
     expect(byId(r.findings, 'proxy.listening').evidence[0]).toMatch(/0\.0\.0\.0:80 LISTEN 27409\/python/)
   })
 
-  it('a wrong next hop in opts is named with the right line to paste', () => {
+  it('a wrong next hop in opts is named, with the restart and an in-place edit of that line', () => {
     const ev = seed()
     ev.opts.content = 'tag:tag0,option:classless-static-route,169.254.169.254/32,172.17.17.254'
     const f = byId(diagnose(ev).findings, 'opts.metadata-route')
     expect(f.status).toBe('fail')
     expect(f.summary).toMatch(/via 172\.17\.17\.254, but the DHCP port here is 172\.17\.17\.1/)
-    expect(f.fix).toContain("'tag:tag0,option:classless-static-route,169.254.169.254/32,172.17.17.1'")
+    expect(f.fix).toMatch(/^service quantum-dhcp-agent restart|^systemctl restart quantum-dhcp-agent/)
+    expect(f.fix).toContain(
+      "sed -i -e 's/^tag:tag0,option:classless-static-route,169\\.254\\.169\\.254\\/32,172\\.17\\.17\\.254$/tag:tag0,option:classless-static-route,169.254.169.254\\/32,172.17.17.1/'",
+    )
     expect(f.fix).toContain('kill -HUP 27348')
     // instances keep their lease: the fix says when the new route reaches them
     expect(f.fix).toMatch(/running instances get the route when they renew their lease \(dhcp_lease_duration: 120 s by default in Grizzly\) or reboot$/)

@@ -1,4 +1,4 @@
-import {type OptsLine, isClasslessRoute, isRouterOption, isWin2k3Route, parseOpts} from '../../parse/opts.js'
+import {type OptsLine, isClasslessRoute, isRouterOption, isWin2k3Route, parseOpts, routePairs} from '../../parse/opts.js'
 import {METADATA_IP, sameSubnet} from '../common/net.js'
 import {clip, shq, sq} from '../common/text.js'
 import {dhcpDevice, dnsmasqArgs, metadataHops, restartAgent, routedMetadata} from './facts.js'
@@ -17,6 +17,45 @@ function forceMetadata(ev: Parameters<Check['run']>[0]): boolean {
   }
 }
 
+/** What an opts line may hold for a by-hand edit to quote it: Neutron's own characters (tags, options, addresses). */
+const PLAIN_OPTS = /^[A-Za-z0-9:.,/_-]+$/
+/** A BRE matching exactly `text` (PLAIN_OPTS characters: only `.` and `/` need it). */
+const exactly = (text: string) => `^${text.replaceAll('.', '\\.').replaceAll('/', '\\/')}$`
+
+/**
+ * The by-hand edit that routes 169.254.169.254/32 via `ip` for the instances of tag `tag`, keeping every
+ * other pair: RFC 3442 has a client that takes option 121 ignore option 3, so a 121 line holding only
+ * the metadata pair would take away the default route and the host routes at the next renewal (Neutron
+ * writes `0.0.0.0/0,<gateway>` into the same line for that reason). An existing 121 line (and its 249
+ * twin) of the tag gets the pair, or its stale metadata next hop replaced, in place (sed, matching the
+ * whole line as it was read: a file rewritten since is left alone); without one, a new line carries
+ * the metadata pair and the tag's default route. Undefined when the tag or a line holds characters
+ * Neutron does not write (then only the agent's restart is offered).
+ */
+export function metadataRouteEdit(path: string, lines: readonly OptsLine[], tag: string | undefined, ip: string, twin249: boolean): string | undefined {
+  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(ip) || (tag !== undefined && !PLAIN_OPTS.test(tag))) return undefined
+  const mine = lines.filter((o) => !o.ipv6 && o.tag === tag)
+  const routes = mine.filter((o) => isClasslessRoute(o) || isWin2k3Route(o))
+  if (routes.length > 0) {
+    if (!routes.every((o) => PLAIN_OPTS.test(o.raw) && o.raw.endsWith(o.values.join(',')) && routePairs(o.values).errors.length === 0)) return undefined
+    const edits = routes.map((o) => {
+      const {pairs} = routePairs(o.values)
+      const stale = pairs.some((p) => p.destination === METADATA_IP && p.prefixlen === 32)
+      const rest = o.raw.slice(0, o.raw.length - o.values.join(',').length)
+      const values = stale
+        ? pairs.map((p) => `${p.destination}/${p.prefixlen},${p.destination === METADATA_IP && p.prefixlen === 32 ? ip : p.nexthop}`).join(',')
+        : [...o.values, `${METADATA_IP}/32`, ip].join(',')
+      return `-e ${sq(`s/${exactly(o.raw)}/${`${rest}${values}`.replaceAll('/', '\\/')}/`)}`
+    })
+    return `sed -i ${edits.join(' ')} ${shq(path)}`
+  }
+  const gateway = mine.find(isRouterOption)?.values[0]
+  const pairs = `${METADATA_IP}/32,${ip}${gateway && /^\d{1,3}(\.\d{1,3}){3}$/.test(gateway) ? `,0.0.0.0/0,${gateway}` : ''}`
+  const at = tag === undefined ? '' : `tag:${tag},`
+  const add = [`${at}option:classless-static-route,${pairs}`, ...(twin249 ? [`${at}249,${pairs}`] : [])]
+  return `printf '\\n%s' ${add.map(sq).join(' ')} >> ${shq(path)}`
+}
+
 export const optsMetadataRoute: Check = {
   id: 'opts.metadata-route',
   needs: ['namespace.dhcp-address'],
@@ -30,14 +69,21 @@ export const optsMetadataRoute: Check = {
     const ips = dev.ipv4.map((a) => a.local)
     // the tag of the range each device address serves, for the line to paste
     const tagFor = (ip: string) => ranges.find((r) => sameSubnet(ip, r.network, dev.ipv4.find((a) => a.local === ip)!.prefixlen))?.tag
-    const want = ips.map(
-      (ip) => `tag:${tagFor(ip) ?? (ev.layout === 'quantum' ? 'tag0' : 'subnet-<SUBNET-ID>')},option:classless-static-route,${METADATA_IP}/32,${ip}`,
-    )
     const pid = processOf(ev, 'dnsmasq')?.pid
     const hup = isSignalablePid(pid) ? ` && kill -HUP ${pid}` : ''
     // instances keep the lease they have: the new route reaches them at renewal (half the lease time)
     const renew = `; running instances get the route when they renew their lease (dhcp_lease_duration: ${ev.layout === 'quantum' ? '120 s by default in Grizzly' : '86400 s by default'}) or reboot`
-    const fixLine = `printf '\\n%s' ${sq(want[0])} >> ${shq(file.path)}${hup}    (or ${restart}: the agent rewrites opts)${renew}`
+    // the agent's restart makes Neutron rewrite the line itself; the by-hand edit keeps every other pair
+    const byHand = (tag: string | undefined, ip: string) => {
+      // without the tag (no dnsmasq command line) an untagged line would reach every subnet's instances
+      if (tag === undefined) return ''
+      const edit =
+        file.state === 'present' && file.content !== undefined
+          ? metadataRouteEdit(file.path, parseOpts(file.content), tag, ip, ev.layout === 'neutron')
+          : undefined
+      return edit ? `; or by hand, keeping every other route: ${edit}${hup}` : ''
+    }
+    const fixLine = `${restart}    (the agent rewrites opts with the route${byHand(tagFor(ips[0]), ips[0])})${renew}`
 
     if (file.state === 'not-collected') return notJudged(notInEvidence(file))
     if (file.state !== 'present' || file.content === undefined) {
@@ -120,11 +166,10 @@ export const optsMetadataRoute: Check = {
     const missing = subnets.filter((x) => x.mustHave && x.hops.length === 0)
     if (missing.length > 0) {
       const m = missing[0]
-      const paste = `tag:${m.tag},option:classless-static-route,${METADATA_IP}/32,${m.ip}`
       return fail(
         `${missing.map((x) => x.label).join(', ')} ${missing.length === 1 ? 'has' : 'have'} no ${METADATA_IP} route, though ${missing.length === 1 ? 'its DHCP address' : 'their DHCP addresses'} ${missing.map((x) => x.ip).join(', ')} ${missing.length === 1 ? 'is' : 'are'} on ${dev.iface.ifname}: those instances get no metadata route (the agent leaves it out when the address was not on the device as it wrote opts)`,
         [...evidence, ...missing.map((x) => `${file.path}: no classless-static-route with ${METADATA_IP}/32 on tag ${x.tag}`)],
-        `${restart}    (the agent rewrites opts now that the address is up; or: printf '\\n%s' '${paste}' >> ${file.path}${hup})${renew}`,
+        `${restart}    (the agent rewrites opts now that the address is up${byHand(m.tag, m.ip)})${renew}`,
       )
     }
     const served = subnets.filter((x) => x.hops.includes(x.ip))
