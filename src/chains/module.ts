@@ -41,6 +41,13 @@ export interface ChainModule {
   snapshot: SnapshotPart
   /** what the other chains' checks say when a node shows this chain's namespace instead of theirs */
   servesInstead?: ServesInstead
+  /**
+   * the network's evidence shows that a router, not this chain, serves its metadata here (a routed
+   * network on a node with a DHCP agent): a chain with `servesRouted` installed here collects it instead
+   */
+  servedByRouter?(ev: NetworkEvidence): boolean
+  /** it serves routed networks (the L3 agent's chain) */
+  servesRouted?: boolean
   /** how it is told apart on a live node: diagnose/live.ts nodeBackend walks the chains with these */
   detect: ChainDetect
   /**

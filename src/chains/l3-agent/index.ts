@@ -47,6 +47,7 @@ export const l3Agent: ChainModule = {
     },
     waitingFor: (network) => `the router's redirect of 169.254.169.254:80 for network ${network}`,
   },
+  servesRouted: true,
   snapshot: L3_AGENT_SNAPSHOT,
   title: "l3-agent: a router's metadata proxy (qrouter-ROUTER namespace, redirect to 9697, haproxy, metadata agent)",
 }
