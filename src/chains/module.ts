@@ -128,6 +128,8 @@ export interface ApiHostsHook {
   agents: string
   /** the `binary` of its agents in GET /agents: --all --hosts-from-api asks every host running one */
   binaries: readonly string[]
+  /** answers to ask once the network's ports are known (a router's agents, from its interface ports): a second round */
+  followUp?(network: string, ports: NetworkAnswers['ports']): string[]
   /** the hosts that serve `network` by this chain, from the answers; throws a QmError on an answer Neutron does not send */
   hosts(network: string, answers: NetworkAnswers): ChainHosts
 }
