@@ -41,6 +41,13 @@ export interface ChainModule {
   snapshot: SnapshotPart
   /** what the other chains' checks say when a node shows this chain's namespace instead of theirs */
   servesInstead?: ServesInstead
+  /**
+   * the network's evidence shows that a router, not this chain, serves its metadata here (a routed
+   * network on a node with a DHCP agent): a chain with `servesRouted` installed here collects it instead
+   */
+  servedByRouter?(ev: NetworkEvidence): boolean
+  /** it serves routed networks (the L3 agent's chain) */
+  servesRouted?: boolean
   /** how it is told apart on a live node: diagnose/live.ts nodeBackend walks the chains with these */
   detect: ChainDetect
   /**
@@ -121,6 +128,8 @@ export interface ApiHostsHook {
   agents: string
   /** the `binary` of its agents in GET /agents: --all --hosts-from-api asks every host running one */
   binaries: readonly string[]
+  /** answers to ask once the network's ports are known (a router's agents, from its interface ports): a second round */
+  followUp?(network: string, ports: NetworkAnswers['ports']): string[]
   /** the hosts that serve `network` by this chain, from the answers; throws a QmError on an answer Neutron does not send */
   hosts(network: string, answers: NetworkAnswers): ChainHosts
 }

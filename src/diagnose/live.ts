@@ -1,10 +1,10 @@
 /** The whole live collection for diagnose and collect: node evidence, plus the API's when credentials exist. */
 import {existsSync, readdirSync, readFileSync} from 'node:fs'
 
-import type {BackendName, DeploymentName, Snapshot} from '../evidence/evidence.js'
+import type {BackendName, DeploymentName, NetworkEvidence, Snapshot} from '../evidence/evidence.js'
 import type {OsFlags} from '../openstack/credentials.js'
 import {CHAINS, chainFor, DEFAULT_CHAIN, networkApiPaths} from '../chains/registry.js'
-import type {CollectRequest} from '../chains/module.js'
+import type {ChainModule, CollectRequest} from '../chains/module.js'
 
 export interface LiveRequest extends CollectRequest {
   /** --backend: which chain serves the network(s) here; undefined: told from the node */
@@ -62,11 +62,35 @@ export function nodeBackend(
   return (live.length === 1 ? live[0] : DEFAULT_CHAIN).backend
 }
 
+/**
+ * The chain that serves a network here instead of `chain`, when its evidence says a router serves it
+ * (the DHCP chain on a routed network) and a chain that serves routed networks is installed or running
+ * here (the L3 agent's); undefined otherwise.
+ */
+export function routerChainInstead(
+  chain: ChainModule,
+  ev: NetworkEvidence,
+  exists: (p: string) => boolean = existsSync,
+  isRunning: (patterns: readonly RegExp[]) => boolean[] = running,
+): ChainModule | undefined {
+  if (!chain.servedByRouter?.(ev)) return undefined
+  return CHAINS.find((c) => c !== chain && c.servesRouted && (c.detect.configFiles.some((p) => exists(p)) || isRunning([c.detect.process])[0]))
+}
+
 export async function collectLive(req: LiveRequest): Promise<Snapshot> {
   const backend = nodeBackend(req)
-  const chain = chainFor(backend)
+  let chain = chainFor(backend)
   if (!chain) throw new Error(`no chain for backend ${backend}`)
-  const snap = await chain.collect(req)
+  let snap = await chain.collect(req)
+  // a routed network on a node with a DHCP agent and an L3 agent: its qdhcp namespace is here, but its
+  // router serves its metadata (unless --backend said which chain)
+  if (!req.backend && req.network !== undefined && snap.networks.length === 1) {
+    const router = routerChainInstead(chain, snap.networks[0])
+    if (router) {
+      chain = router
+      snap = await router.collect(req)
+    }
+  }
   const networks = snap.networks.map((ev) => ev.network)
   // how Neutron is installed here: --deployment, else the signs of the agents the collection found (their
   // cgroup, environment, path; /proc is walked again only when it looked for none) and the marker paths;
@@ -81,7 +105,12 @@ export async function collectLive(req: LiveRequest): Promise<Snapshot> {
     const api = await import('../node/api.js')
     // the answers every chain reads, so that a snapshot can be judged by whichever chain serves the network
     const byNet = await api.collectApi(networks, req.os, api.agentHost(req.paths.configFile, req.agentHost), networkApiPaths)
-    for (const ev of snap.networks) ev.api = byNet.get(ev.network)
+    // a chain that asked the API itself (the router's) keeps its answers; the common ones are added
+    for (const ev of snap.networks) {
+      const got = byNet.get(ev.network)
+      if (!ev.api || !got) ev.api = ev.api ?? got
+      else ev.api.records.push(...got.records.filter((r) => !ev.api!.records.some((x) => x.path === r.path)))
+    }
   }
   // no secret leaves the node: every file and command line kept (records shared between networks once)
   const {redactNetwork} = await import('../chains/redact.js')

@@ -114,16 +114,37 @@ export function hostsFromAnswers(network: string, records: ApiRecord[]): ApiHost
   return {...serves, hosts: [...hosts.values()], network, records, refused: [...refused].map(([host, error]) => ({error, host}))}
 }
 
+/** `a, b and c` */
+const andList = (xs: readonly string[]) => (xs.length < 2 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs.at(-1)}`)
+
+/** The answers the chains ask for once the network's ports are known (ChainModule.apiHosts.followUp), not asked yet. */
+export function followUpPaths(network: string, records: readonly ApiRecord[]): string[] {
+  const rec = records.find((r) => r.path === NEUTRON_PATHS.ports(network))
+  if (rec?.status !== 200) return []
+  let ports: {raw: Record<string, unknown>; port: ReturnType<typeof readPort>}[]
+  try {
+    ports = answerList(rec, 'ports', `the ports of network ${network}`).map((raw) => ({port: readPort(raw), raw}))
+  } catch {
+    return [] // hostsFromAnswers names the bad answer
+  }
+  const asked = new Set(records.map((r) => r.path))
+  return [...new Set(CHAINS.flatMap((c) => c.apiHosts?.followUp?.(network, ports) ?? []))].filter((p) => !asked.has(p))
+}
+
 /** Ask the API (the operator's credentials: --os-*, OS_*, clouds.yaml) which hosts serve `network`. */
 export async function hostsFromApi(network: string, flags: import('../openstack/credentials.js').OsFlags): Promise<ApiHosts> {
   const {connect} = await import('../openstack/session.js')
   const neutron = await connect(flags)
-  const records = await Promise.all(
-    networkApiPaths(network).map(async (path): Promise<ApiRecord> => {
-      const r = await neutron.call('GET', path)
-      return {body: r.text, method: 'GET', path, status: r.status}
-    }),
-  )
+  const ask = (paths: readonly string[]) =>
+    Promise.all(
+      paths.map(async (path): Promise<ApiRecord> => {
+        const r = await neutron.call('GET', path)
+        return {body: r.text, method: 'GET', path, status: r.status}
+      }),
+    )
+  const records = await ask(networkApiPaths(network))
+  // a second round for what the ports name (the routers with an interface on the network)
+  records.push(...(await ask(followUpPaths(network, records))))
   try {
     return hostsFromAnswers(network, records)
   } catch (error) {
@@ -193,7 +214,7 @@ export function hostsFromAgents(answer: ApiRecord): ApiHostsBase {
   if (hosts.size === 0 && refused.size === 0)
     throw cannotError(
       'api-no-hosts',
-      `the API lists no ${CHAINS.flatMap((c) => (c.apiHosts ? [c.apiHosts.agents] : [])).join(' and no ')}: no host serves metadata`,
+      `the API lists ${andList(CHAINS.flatMap((c) => (c.apiHosts ? [`no ${c.apiHosts.agents}`] : [])))}: no host serves metadata`,
     )
   return {
     hosts: [...hosts.values()].sort((x, y) => (x.host < y.host ? -1 : x.host > y.host ? 1 : 0)),

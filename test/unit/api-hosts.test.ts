@@ -7,7 +7,7 @@ import {describe, expect, it} from 'vitest'
 
 import {P} from '../../src/chains/dhcp-agent/api.js'
 import type {Snapshot} from '../../src/evidence/evidence.js'
-import {hostsFromAgents, hostsFromAnswers, withApiAnswers} from '../../src/fleet/api-hosts.js'
+import {followUpPaths, hostsFromAgents, hostsFromAnswers, withApiAnswers} from '../../src/fleet/api-hosts.js'
 import type {ApiRecord} from '../../src/openstack/neutron.js'
 import {LISTED_SHOWN, renderFleet} from '../../src/render/fleet.js'
 
@@ -127,7 +127,7 @@ describe('hostsFromAgents (diagnose --all --hosts-from-api)', () => {
     // the per-network list holds the same agent objects as GET /agents
     expect(hostsFromAgents(agents(AGENTS)).hosts.map((h) => h.host)).toEqual(['lab-host'])
   })
-  it('L3/linuxbridge agents are not asked; hosts sorted and merged; a hostile name is refused; none at all is exit 3', () => {
+  it('linuxbridge agents are not asked, L3 agents are (their routers serve routed networks); hosts sorted and merged; a hostile name is refused; none at all is exit 3', () => {
     const r = hostsFromAgents(
       agents({
         agents: [
@@ -146,8 +146,11 @@ describe('hostsFromAgents (diagnose --all --hosts-from-api)', () => {
     ])
     expect(r.hosts[1].why[0]).toMatch(/^DHCP agent .* \(not alive\)$/)
     expect(r.refused.map((x) => x.host)).toEqual(['"$(reboot)"'])
-    expect(() => hostsFromAgents(agents({agents: [{...agent('net1'), binary: 'neutron-l3-agent'}]}))).toThrow(
-      'the API lists no DHCP agent and no OVN metadata agent: no host serves metadata',
+    expect(hostsFromAgents(agents({agents: [{...agent('net1'), agent_type: 'L3 agent', binary: 'neutron-l3-agent'}]})).hosts.map((h) => h.host)).toEqual([
+      'net1',
+    ])
+    expect(() => hostsFromAgents(agents({agents: [{...agent('net1'), binary: 'neutron-linuxbridge-agent'}]}))).toThrow(
+      'the API lists no DHCP agent, no OVN metadata agent and no L3 agent: no host serves metadata',
     )
     expect(() => hostsFromAgents(agents('[]'))).toThrow(/not a "agents" list/)
   })
@@ -200,5 +203,56 @@ describe('withApiAnswers', () => {
     expect(out[0].snapshot!.networks[0].api).toMatchObject({host: 'net1', records: api.records})
     expect(out[0].snapshot!.networks[0].api!.hostFrom).toMatch(/^the API: DHCP agent .* \(alive\) \(--hosts-from-api\)$/)
     expect(out[1].snapshot!.networks[0].api).toBe(own)
+  })
+})
+
+describe('hostsFromAnswers on a routed network (the L3 agent chain: the routers of its interface ports)', () => {
+  const rfx = (f: string) => readFileSync(new URL(`../fixtures/router/${f}`, import.meta.url), 'utf8')
+  // the real Zed router of test/fixtures/router (SOURCES.md): qm-router 7f81dddf-… on lab-host, its interface port
+  const RNET = '0336ad3e-f396-4d62-b4e3-df4b4820a7f0'
+  const ROUTER = '7f81dddf-f7cf-4161-bbae-551f6b32b521'
+  const PORTS = JSON.parse(rfx('api-ports-device_id.json'))
+  const first = (ports: unknown = PORTS): ApiRecord[] => [
+    rec(P.network(RNET), 200, {network: {id: RNET, name: 'qm-routed'}}),
+    rec(P.subnets(RNET), 200, {subnets: []}),
+    rec(P.ports(RNET), 200, ports),
+    rec(P.agents(RNET), 200, {agents: []}),
+  ]
+  const routerRec = (router: Record<string, unknown> = {}) => {
+    const doc = JSON.parse(rfx('api-router.json'))
+    return rec(`/routers/${ROUTER}`, 200, {router: {...doc.router, ...router}})
+  }
+
+  it('the second round asks the router and its L3 agents, once', () => {
+    expect(followUpPaths(RNET, first())).toEqual([`/routers/${ROUTER}`, `/routers/${ROUTER}/l3-agents`])
+    expect(followUpPaths(RNET, [...first(), routerRec(), rec(`/routers/${ROUTER}/l3-agents`, 200, {agents: []})])).toEqual([])
+  })
+
+  it('real answers: the L3 agent hosting the router is the host to ask; the DHCP chain names none', () => {
+    const r = hostsFromAnswers(RNET, [...first(), routerRec(), rec(`/routers/${ROUTER}/l3-agents`, 200, rfx('api-router-l3-agents.json'))])
+    expect(r.hosts).toEqual([{host: 'lab-host', why: [`L3 agent 9b1dd2cc-93ea-45fe-99ab-eacf2b195315 of router ${ROUTER} (alive)`]}])
+    expect(r['l3-agent']).toBe(true)
+    expect(r['dhcp-agent']).toBe(false)
+  })
+
+  it('an HA router: every L3 agent hosting it is asked, each with its ha_state', () => {
+    const r = hostsFromAnswers(RNET, [...first(), routerRec({ha: true}), rec(`/routers/${ROUTER}/l3-agents`, 200, rfx('ha-api-router-l3-agents.json'))])
+    expect(r.hosts.map((h) => [h.host, h.why[0].replace(/^L3 agent \S+ of router \S+ /, '')])).toEqual([
+      ['lab-host2', '(alive, HA standby)'],
+      ['lab-host', '(alive, HA active)'],
+    ])
+  })
+
+  it('a distributed (DVR) router: the hosts of the instances too, each serving its own', () => {
+    const vm = {...VM_PORT, 'binding:host_id': 'compute-7', network_id: RNET}
+    const ports = {ports: [...PORTS.ports, vm]}
+    const r = hostsFromAnswers(RNET, [...first(ports), routerRec({distributed: true}), rec(`/routers/${ROUTER}/l3-agents`, 200, {agents: []})])
+    expect(r.hosts).toEqual([{host: 'compute-7', why: [`DVR router ${ROUTER}: instance port ${VM_PORT.id}`]}])
+  })
+
+  it("a role that may not list a router's agents (403) and no other host: exit 3 saying so", () => {
+    expect(() => hostsFromAnswers(RNET, [...first(), routerRec(), rec(`/routers/${ROUTER}/l3-agents`, 403, {NeutronError: {message: 'no'}})])).toThrow(
+      /no L3 agent hosting router 7f81dddf-f7cf-4161-bbae-551f6b32b521 .*may need the admin role/,
+    )
   })
 })

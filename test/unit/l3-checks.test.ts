@@ -12,7 +12,9 @@ import type {Finding} from '../../src/chains/types.js'
 import {diagnoseEvidence} from '../../src/diagnose/service.js'
 import type {CommandRecord, NetworkEvidence} from '../../src/evidence/evidence.js'
 import {checkSnapshot} from '../../src/chains/snapshot.js'
-import {nodeBackend} from '../../src/diagnose/live.js'
+import {nodeBackend, routerChainInstead} from '../../src/diagnose/live.js'
+import {chainFor} from '../../src/chains/registry.js'
+import {zed} from '../helpers/zed-evidence.js'
 
 const fx = (f: string) => readFileSync(new URL(`../fixtures/router/${f}`, import.meta.url), 'utf8')
 const NET = '0336ad3e-f396-4d62-b4e3-df4b4820a7f0'
@@ -459,5 +461,28 @@ describe('which chain a node gets (nodeBackend)', () => {
     expect(nodeBackend({network: NET}, on('/etc/neutron/l3_agent.ini', '/etc/neutron/dhcp_agent.ini'), never)).toBe('dhcp-agent')
     expect(nodeBackend({network: NET}, on('/etc/neutron/l3_agent.ini', `/run/netns/qdhcp-${NET}`), never)).toBe('dhcp-agent')
     expect(nodeBackend({given: {configFile: '/etc/neutron/dhcp_agent.ini'}}, on('/etc/neutron/l3_agent.ini'), never)).toBe('dhcp-agent')
+  })
+})
+
+describe('a routed network on a node with a DHCP agent and an L3 agent (routerChainInstead)', () => {
+  const TAG = 'tag:subnet-366aea06-40b3-4962-8342-b8b7c326e34d'
+  const routed = () => {
+    const ev = zed()
+    ev.opts.content = `${TAG},option:classless-static-route,169.254.169.254/32,198.51.100.254,0.0.0.0/0,198.51.100.254\n${TAG},option:router,198.51.100.254\n`
+    return ev
+  }
+  const none = (patterns: readonly RegExp[]) => patterns.map(() => false)
+  const l3Runs = (patterns: readonly RegExp[]) => patterns.map((p) => p.test('/usr/bin/python3\0/usr/bin/neutron-l3-agent\0--config-file\0x'))
+  const dhcp = chainFor('dhcp-agent')!
+  it("the DHCP chain's evidence says its router serves it: the L3 agent's chain, when installed or running here", () => {
+    expect(routerChainInstead(dhcp, routed(), (p) => p === '/etc/neutron/l3_agent.ini', none)?.backend).toBe('l3-agent')
+    expect(routerChainInstead(dhcp, routed(), () => false, l3Runs)?.backend).toBe('l3-agent')
+  })
+  it('no L3 agent here, an isolated network, or force_metadata on: the DHCP chain stays', () => {
+    expect(routerChainInstead(dhcp, routed(), () => false, none)).toBeUndefined()
+    expect(routerChainInstead(dhcp, zed(), () => true, l3Runs)).toBeUndefined()
+    const forced = routed()
+    forced.config.content = `${forced.config.content}\n[DEFAULT]\nforce_metadata = True\nenable_isolated_metadata = True\n`
+    expect(routerChainInstead(dhcp, forced, () => true, l3Runs)).toBeUndefined()
   })
 })

@@ -1,10 +1,8 @@
 /** What the API says: the network, whether a subnet is isolated, which agents host it, the DHCP port. */
 import {memo} from '../../evidence/api-records.js'
 import type {NetworkEvidence} from '../../evidence/evidence.js'
-import {metadataVerdict, readSettings} from '../../config/dhcp-agent.js'
-import {parseIni} from '../../config/oslo-ini.js'
 import {isClasslessRoute, parseOpts} from '../../parse/opts.js'
-import {metadataHops, restartAgent} from './facts.js'
+import {forceMetadata, metadataHops, restartAgent} from './facts.js'
 import {serverText} from '../../openstack/server-text.js'
 import {type Check, fail, pass, skip, warn} from '../types.js'
 import {
@@ -69,15 +67,6 @@ export const apiNetwork: Check = {
       return fail(`network ${net.name ?? ev.network} is administratively down`, [line], `openstack network set --enable ${ev.network}`)
     return pass(`network ${net.name || ev.network} exists and is up`, [line])
   },
-}
-
-function forceMetadata(ev: NetworkEvidence): boolean {
-  try {
-    const s = readSettings(parseIni(ev.config.content ?? ''))
-    return s.force_metadata.value === true && metadataVerdict(s).valid
-  } catch {
-    return false
-  }
 }
 
 export const apiSubnetIsolated: Check = {

@@ -11,6 +11,7 @@ import {listNamespaces} from '../../node/netns.js'
 import {parseNetnsList} from '../../parse/netns.js'
 import {DHCP_AGENT_SNAPSHOT, qdhcpNamespace, qdhcpNetworksIn} from './paths.js'
 import {crossFindings} from './cross.js'
+import {servedByRouter} from './facts.js'
 import type {ChainModule} from '../module.js'
 import {DHCP_AGENT_CHECKS} from './chain.js'
 
@@ -41,6 +42,7 @@ export const dhcpAgent: ChainModule = {
     namespace: 'qdhcp-<net-id>',
   },
   namespaceOf: qdhcpNamespace,
+  servedByRouter,
   route: {
     check: 'opts.metadata-route',
     async collect(network, _given, paths) {

@@ -1,21 +1,10 @@
 import {type OptsLine, isClasslessRoute, isRouterOption, isWin2k3Route, parseOpts, routePairs} from '../../parse/opts.js'
 import {METADATA_IP, sameSubnet} from '../common/net.js'
 import {clip, shq, sq} from '../common/text.js'
-import {dhcpDevice, dnsmasqArgs, metadataHops, restartAgent, routedMetadata} from './facts.js'
+import {dhcpDevice, dnsmasqArgs, forceMetadata, metadataHops, restartAgent, routedMetadata} from './facts.js'
 import {notInEvidence, processOf} from '../common/evidence.js'
 import {type Check, fail, notJudged, pass, skip, warn} from '../types.js'
 import {isSignalablePid} from '../../evidence/ids.js'
-import {readSettings} from '../../config/dhcp-agent.js'
-import {parseIni} from '../../config/oslo-ini.js'
-
-/** force_metadata in the agent config judged: then every network, routed or not, gets its route via the DHCP port. */
-function forceMetadata(ev: Parameters<Check['run']>[0]): boolean {
-  try {
-    return ev.config.content !== undefined && readSettings(parseIni(ev.config.content)).force_metadata.value === true
-  } catch {
-    return false
-  }
-}
 
 /** What an opts line may hold for a by-hand edit to quote it: Neutron's own characters (tags, options, addresses). */
 const PLAIN_OPTS = /^[A-Za-z0-9:.,/_-]+$/
@@ -83,7 +72,8 @@ export const optsMetadataRoute: Check = {
           : undefined
       return edit ? `; or by hand, keeping every other route: ${edit}${hup}` : ''
     }
-    const fixLine = `${restart}    (the agent rewrites opts with the route${byHand(tagFor(ips[0]), ips[0])})${renew}`
+    // Grizzly tags its first subnet tag0; a modern agent's tag is the subnet's id, which only dnsmasq's ranges tell
+    const fixLine = `${restart}    (the agent rewrites opts with the route${byHand(tagFor(ips[0]) ?? (ev.layout === 'quantum' ? 'tag0' : undefined), ips[0])})${renew}`
 
     if (file.state === 'not-collected') return notJudged(notInEvidence(file))
     if (file.state !== 'present' || file.content === undefined) {

@@ -6,6 +6,7 @@
 import {cannotError} from '../../errors.js'
 import {listNamespaces} from '../../node/netns.js'
 import type {ChainModule} from '../module.js'
+import {l3AgentHosts} from './api-hosts.js'
 import {L3_AGENT_CHECKS} from './chain.js'
 import {l3CrossFindings} from './cross.js'
 import {L3_AGENT_SNAPSHOT, redactRouterEvidence} from './evidence.js'
@@ -14,6 +15,7 @@ import {isL3AgentConfig, L3_AGENT_CONFIGS} from './paths.js'
 const collectL3 = async (req: Parameters<ChainModule['collect']>[0]) => (await import('./collect.js')).collectL3Live(req, listNamespaces)
 
 export const l3Agent: ChainModule = {
+  apiHosts: l3AgentHosts,
   agentProcesses: (ev) => ev.router?.agents,
   backend: 'l3-agent',
   checks: L3_AGENT_CHECKS,
@@ -47,6 +49,7 @@ export const l3Agent: ChainModule = {
     },
     waitingFor: (network) => `the router's redirect of 169.254.169.254:80 for network ${network}`,
   },
+  servesRouted: true,
   snapshot: L3_AGENT_SNAPSHOT,
   title: "l3-agent: a router's metadata proxy (qrouter-ROUTER namespace, redirect to 9697, haproxy, metadata agent)",
 }
