@@ -12,21 +12,22 @@ if [ -x scripts/install-test-deps.sh ]; then
   scripts/install-test-deps.sh
 fi
 
-# The real-OpenStack suite (test/openstack): Debian's neutron-server, DHCP agent and Keystone on
-# 127.0.0.1, installed and started here, stopped by PID when its tests end.
+# The real-OpenStack suite (test/openstack): Debian's neutron-server, DHCP, L3 and metadata agents
+# and Keystone on 127.0.0.1, installed and started here (its own paths: /etc/qm-openstack, ...;
+# it refuses, exit 3, on a machine with a Neutron it did not make), stopped by PID when its tests end.
 # The ML2/OVN suite (test/ovn) runs last, on its own: scripts/ovn-up.sh starts it only after
-# openstack-down.sh has stopped the other harness (the linuxbridge agent and openstack-down.sh
+# harness/openstack/down.sh has stopped the other harness (the linuxbridge agent and its down.sh
 # touch tap* links, and the OVN agent makes tap<net>0 links), and ovn-down.sh stops it by PID.
 openstack_up=0
 ovn_up=0
 cleanup() {
-  if [ "$openstack_up" = 1 ]; then scripts/openstack-down.sh || true; fi
+  if [ "$openstack_up" = 1 ]; then scripts/harness/openstack/down.sh || true; fi
   if [ "$ovn_up" = 1 ]; then scripts/ovn-down.sh || true; fi
 }
 trap cleanup EXIT
 if [ "$(id -u)" -eq 0 ] && [ "${QM_SKIP_OPENSTACK:-}" != 1 ]; then
   openstack_up=1
-  scripts/openstack-up.sh
+  scripts/harness/openstack/up.sh
 fi
 
 npm ci --no-audit --no-fund
@@ -43,7 +44,7 @@ npx vitest run --passWithNoTests --project unit --project integration "$@" || st
 npx vitest run --passWithNoTests --project openstack "$@" || status=$?
 
 if [ "$openstack_up" = 1 ]; then
-  scripts/openstack-down.sh || status=$?
+  scripts/harness/openstack/down.sh || status=$?
   openstack_up=0
 fi
 
