@@ -40,6 +40,28 @@ readonly TCP_PORTS=(3306 4369 5000 5672 25672 9696 9697 8775)
 readonly DAEMONS=(mariadb epmd rabbitmq keystone neutron-server neutron-server-noauth fake-nova
     neutron-linuxbridge-agent neutron-dhcp-agent neutron-metadata-agent neutron-l3-agent)
 
+# The Debian 12 packages the harness runs (up.sh installs them when a binary below is missing;
+# scripts/install-test-deps.sh installs them on a fresh machine). neutron-l3-agent pulls in
+# keepalived, radvd and iputils-arping (its Depends): they are installed, never started (the
+# harness makes no HA router and no IPv6 subnet).
+readonly QMOS_PACKAGES=(
+    neutron-server neutron-dhcp-agent neutron-linuxbridge-agent neutron-metadata-agent neutron-l3-agent
+    keystone mariadb-server rabbitmq-server
+    dnsmasq-base dnsmasq-utils haproxy conntrack iptables nftables
+    python3-pymysql python3-openstackclient
+    iproute2 sudo curl crudini udhcpc busybox util-linux
+)
+# any of these missing means the packages must be installed (the tests also use iptables-save,
+# ip6tables-save, iptables-legacy-save and nft in and out of the router's namespace, busybox
+# udhcpc and curl in the instance's, crudini on l3_agent.ini, unshare in refuse.test.ts)
+readonly QMOS_BINARIES=(
+    neutron-server neutron-dhcp-agent neutron-linuxbridge-agent neutron-metadata-agent neutron-l3-agent
+    neutron-db-manage neutron-rootwrap neutron-rootwrap-daemon privsep-helper keystone-manage uwsgi mariadbd
+    mariadb mariadb-admin mariadb-install-db epmd /usr/lib/rabbitmq/bin/rabbitmq-server dnsmasq dhcp_release
+    haproxy conntrack iptables iptables-save ip6tables-save iptables-legacy-save nft openstack ip ss sudo curl
+    crudini udhcpc busybox setpriv unshare /usr/bin/python3
+)
+
 readonly SAFE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export PATH=$SAFE_PATH   # Debian's python3, not a pyenv/venv one that happens to be first on PATH
 export LANG=C.UTF-8

@@ -72,21 +72,6 @@ readonly NEUTRON_DB_PASSWORD=qmneutrondb
 readonly KEYSTONE_DB_PASSWORD=qmkeystonedb
 readonly METADATA_SECRET=qmmetadatasecret
 
-readonly PACKAGES=(
-    neutron-server neutron-dhcp-agent neutron-linuxbridge-agent neutron-metadata-agent neutron-l3-agent
-    keystone mariadb-server rabbitmq-server
-    dnsmasq-base dnsmasq-utils haproxy conntrack iptables nftables
-    python3-pymysql python3-openstackclient
-    iproute2 sudo curl crudini udhcpc busybox
-)
-# any of these missing means the packages must be installed
-readonly NEEDED_BINARIES=(
-    neutron-server neutron-dhcp-agent neutron-linuxbridge-agent neutron-metadata-agent neutron-l3-agent
-    neutron-db-manage neutron-rootwrap privsep-helper keystone-manage uwsgi mariadbd mariadb mariadb-admin
-    mariadb-install-db epmd /usr/lib/rabbitmq/bin/rabbitmq-server dnsmasq dhcp_release haproxy conntrack
-    iptables-save iptables-legacy-save nft openstack ip ss sudo curl crudini udhcpc setpriv /usr/bin/python3
-)
-
 # ---- 0. may this machine be used at all? (reads only; nothing is changed before this) -------
 INSTALL=0 INSTALL_ONLY=0 FRESH=0 CHECK=0
 for a in "$@"; do
@@ -225,7 +210,7 @@ sysctl -qw net.ipv6.conf.default.disable_ipv6=1
 
 # ---- 1. packages --------------------------------------------------------------------------
 missing=()
-for b in "${NEEDED_BINARIES[@]}"; do command -v "$b" >/dev/null 2>&1 || missing+=("$b"); done
+for b in "${QMOS_BINARIES[@]}"; do command -v "$b" >/dev/null 2>&1 || missing+=("$b"); done
 if [ $INSTALL = 1 ] || [ ${#missing[@]} -gt 0 ]; then
     [ ${#missing[@]} -gt 0 ] && log "missing: ${missing[*]}: installing the packages"
     # No package may start a service while it installs (they would listen on 0.0.0.0).
@@ -242,11 +227,11 @@ if [ $INSTALL = 1 ] || [ ${#missing[@]} -gt 0 ]; then
     apt-get -o DPkg::Lock::Timeout=900 update -qq >"$QMOS_LOG/apt-update.log" 2>&1 \
         || { tail -20 "$QMOS_LOG/apt-update.log" >&2; die "apt-get update failed; see $QMOS_LOG/apt-update.log"; }
     mark "apt-get update"
-    apt-get -o DPkg::Lock::Timeout=900 install -y --no-install-recommends "${PACKAGES[@]}" >"$QMOS_LOG/apt-install.log" 2>&1 \
+    apt-get -o DPkg::Lock::Timeout=900 install -y --no-install-recommends "${QMOS_PACKAGES[@]}" >"$QMOS_LOG/apt-install.log" 2>&1 \
         || { tail -30 "$QMOS_LOG/apt-install.log" >&2; die "apt-get install failed; see $QMOS_LOG/apt-install.log"; }
     grep -E '^[0-9]+ upgraded, [0-9]+ newly installed' "$QMOS_LOG/apt-install.log" >&2 || true
-    mark "apt-get install (${#PACKAGES[@]} packages + dependencies)"
-    for b in "${NEEDED_BINARIES[@]}"; do command -v "$b" >/dev/null 2>&1 || die "$b still missing after the install; see $QMOS_LOG/apt-install.log"; done
+    mark "apt-get install (${#QMOS_PACKAGES[@]} packages + dependencies)"
+    for b in "${QMOS_BINARIES[@]}"; do command -v "$b" >/dev/null 2>&1 || die "$b still missing after the install; see $QMOS_LOG/apt-install.log"; done
     # what the packages' postinst scripts left under /etc/neutron must pass the same check
     if ! why=$(foreign_neutron); then die "after the install: $why"; fi
 fi
