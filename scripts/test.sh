@@ -50,7 +50,12 @@ npx tsc -p test --noEmit
 # root namespace, which the integration rig checks are left unchanged while it runs.
 status=$openstack_failed
 npx vitest run --passWithNoTests --project unit --project integration "$@" || status=$?
-npx vitest run --passWithNoTests --project openstack "$@" || status=$?
+if [ "$openstack_failed" = 0 ]; then
+  npx vitest run --passWithNoTests --project openstack "$@" || status=$?
+else
+  # not even refuse.test.ts: on a machine with a Neutron of its own, the harness's files run nothing
+  echo "test.sh: the openstack suite (test/openstack) skipped: the OpenStack harness did not start" >&2
+fi
 
 if [ "$openstack_up" = 1 ]; then
   scripts/harness/openstack/down.sh || status=$?
