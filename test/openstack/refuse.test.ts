@@ -24,7 +24,9 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {HARNESS_ETC, HARNESS_LOG, HARNESS_RUN, UP_SCRIPT} from './env.js'
 
 const isRoot = process.getuid?.() === 0
-const installed = existsSync('/usr/share/neutron-common/neutron.conf') && existsSync('/etc/neutron/neutron.conf')
+/** Debian's template of neutron.conf: what neutron-common's postinst copies to /etc/neutron/neutron.conf */
+const NEUTRON_CONF_TEMPLATE = '/usr/share/neutron-common/neutron.conf'
+const installed = existsSync(NEUTRON_CONF_TEMPLATE) && existsSync('/var/lib/dpkg/info/neutron-common.list')
 if (!isRoot) console.warn('refusal test skipped: it needs root')
 else if (!installed) console.warn(`refusal test skipped: Debian's neutron packages are not installed (${UP_SCRIPT} --install-only)`)
 
@@ -54,6 +56,38 @@ function upSh(args: string[], env: NodeJS.ProcessEnv = {}, wrap: string[] = []):
     console.warn(`another job's agent stand-in runs (${up.stderr.trim()}): asking again in 5 s`)
     spawnSync('sleep', ['5'])
   }
+}
+
+const md5 = (file: string) => createHash('md5').update(readFileSync(file)).digest('hex')
+
+/**
+ * What Debian's neutron packages install under /etc/neutron, rebuilt into `dest` from dpkg's own
+ * records rather than copied from this machine's /etc/neutron (which may have been edited, by an
+ * operator or by an older version of this harness): every conffile dpkg lists under /etc/neutron
+ * whose file still has the package's md5sum, and every template the packages keep under
+ * /usr/share/neutron-* (postinst copies them to the same place under /etc/neutron: neutron.conf,
+ * dhcp_agent.ini, plugins/ml2/ml2_conf.ini, ...). A conffile edited here is left out.
+ */
+function pristineNeutronEtc(dest: string): string[] {
+  const made: string[] = []
+  const put = (rel: string, from: string) => {
+    mkdirSync(join(dest, rel, '..'), {recursive: true})
+    cpSync(from, join(dest, rel))
+    made.push(rel)
+  }
+  const status = readFileSync('/var/lib/dpkg/status', 'utf8')
+  for (const m of status.matchAll(/^ \/etc\/neutron\/(\S+) ([0-9a-f]{32})(?: \S+)?$/gm)) {
+    const file = `/etc/neutron/${m[1]}`
+    if (statSync(file, {throwIfNoEntry: false})?.isFile() && md5(file) === m[2]) put(m[1], file)
+  }
+  const lists = readdirSync('/var/lib/dpkg/info').filter((f) => /^neutron-[^/]+\.list$/.test(f))
+  for (const list of lists) {
+    for (const line of readFileSync(join('/var/lib/dpkg/info', list), 'utf8').split('\n')) {
+      const t = /^\/usr\/share\/neutron-[^/]+\/(.+\.(?:ini|conf))$/.exec(line)
+      if (t && statSync(line, {throwIfNoEntry: false})?.isFile() && !made.includes(t[1])) put(t[1], line)
+    }
+  }
+  return made.sort()
 }
 
 /** path -> sha256 of every file under dir (sorted), with modes: what "changes nothing" compares */
@@ -117,10 +151,12 @@ describe.skipIf(!isRoot || !installed)('up.sh refuses a machine with a Neutron i
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'qm-refuse-'))
-    // a copy of what Debian's packages installed under /etc/neutron on this machine (on CI: the
-    // harness's own `apt-get install`); up.sh --check itself says whether it is untouched
+    // what Debian's packages install under /etc/neutron (on CI: the harness's own `apt-get
+    // install`), rebuilt from dpkg's records: this machine's own /etc/neutron may be edited
     tree = join(dir, 'etc-neutron')
-    cpSync('/etc/neutron', tree, {recursive: true})
+    const files = pristineNeutronEtc(tree)
+    console.info(`made-up /etc/neutron: ${files.join(', ')}`)
+    expect(files).toContain('neutron.conf')
     quantum = join(dir, 'etc-quantum')
   })
   afterAll(() => {
@@ -154,7 +190,7 @@ describe.skipIf(!isRoot || !installed)('up.sh refuses a machine with a Neutron i
   })
 
   it('a file no package has (a drop-in) and anything under /etc/quantum: refused too', () => {
-    cpSync('/etc/neutron/neutron.conf', join(tree, 'neutron.conf'))
+    cpSync(NEUTRON_CONF_TEMPLATE, join(tree, 'neutron.conf'))
     expect(upSh(['--check'], {QM_OPENSTACK_PROBE_ETC: tree, QM_OPENSTACK_PROBE_QUANTUM: quantum}).status).toBe(0)
     mkdirSync(join(tree, 'neutron.conf.d'))
     writeFileSync(join(tree, 'neutron.conf.d', '50-site.conf'), '[DEFAULT]\nhost = node-7\n')
