@@ -58,6 +58,8 @@ const ASSETS = join(REPO, 'test', 'openstack', 'assets')
 const PID1 = join(ASSETS, 'agent-host-pid1.py')
 const SSHD = '/usr/sbin/sshd'
 const RIG_PREFIX = '/var/tmp/qm-agent-hosts-'
+/** how long qm-ci-host2's setup may take before the rig gives up (it took over 10 s at a load average of 11 on 2 cores) */
+const SETUP_TIMEOUT_MS = 90_000
 
 export const HOST1 = 'qm-ci-host'
 export const HOST2 = 'qm-ci-host2'
@@ -356,8 +358,10 @@ export async function agentHostsUp(): Promise<AgentHosts> {
 
     const h2 = rig.host2.dir
     const status = join(h2, 'status')
-    for (let t = 0; t < 400 && !existsSync(status); t++) await sleep(25)
-    const s = existsSync(status) ? readFileSync(status, 'utf8').trim() : 'no status'
+    // mounts, sshd and two agents started: ~2 s on a quiet machine, over 10 s on a loaded one
+    const setupStart = Date.now()
+    while (!existsSync(status) && Date.now() - setupStart < SETUP_TIMEOUT_MS) await sleep(25)
+    const s = existsSync(status) ? readFileSync(status, 'utf8').trim() : `no status after ${Date.now() - setupStart} ms`
     if (s !== 'ready') throw new Error(`agent hosts rig: ${HOST2} setup: ${s}\n${readFileSync(join(h2, 'setup.log'), 'utf8')}`)
     for (const [name, port, log] of [
       [HOST1, HOST1_PORT, join(h1, 'sshd.log')],
