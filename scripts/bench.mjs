@@ -4,7 +4,7 @@
 // Usage: npm run build && npm run bench [-- --runs N] [--no-scale | --scale-only | --api]
 // --scale-only --ovn NET: diagnose of one network, the DHCP agent's chain (set up here) vs the OVN chain
 // on NET of a running ML2/OVN chassis (scripts/harness/ovn/ovn-up.sh and a VM on NET)
-// --api: subnet create against the running scripts/openstack-up.sh harness (or the OS_* of the environment)
+// --api: subnet create against the running scripts/harness/openstack/up.sh harness (or the OS_* of the environment)
 // --sosreport [--networks N]: diagnose --sosreport on the real fixtures (paired with `node -e ''`), then on
 // one synthetic sosreport of N networks (default 1000) made from the healthy fixture (no root needed)
 // (the diagnose --all scaling part needs root: it creates and removes qdhcp-<uuid> namespaces)
@@ -479,7 +479,7 @@ async function api() {
   })
   const tokenOf = async () => {
     const r = await fetch(`${env.OS_AUTH_URL}/auth/tokens`, {body: authBody, headers: {'Content-Type': 'application/json'}, method: 'POST'})
-    if (r.status !== 201) throw new Error(`bench: Keystone answered ${r.status}: is scripts/openstack-up.sh running?`)
+    if (r.status !== 201) throw new Error(`bench: Keystone answered ${r.status}: is scripts/harness/openstack/up.sh running?`)
     const doc = await r.json()
     const ep = doc.token.catalog
       .find((c) => c.type === 'network')

@@ -25,6 +25,14 @@
 #   iptables-restore iptables      loads a real L3 agent's rules into a test router namespace
 #                                  (test/integration/l3-router.test.ts; iptables-nft, Debian 12's default)
 #
+# And, as root, the real-OpenStack harness's packages (scripts/harness/openstack/lib.sh
+# QMOS_PACKAGES: neutron-server, the DHCP, linuxbridge, L3 and metadata agents, keystone,
+# mariadb-server, rabbitmq-server, iptables, nftables, conntrack, crudini, busybox, ...; the L3
+# agent's Depends bring keepalived and radvd, installed and never started), unless
+# QM_SKIP_OPENSTACK=1. Only when `scripts/harness/openstack/up.sh --check` accepts the machine: on
+# one with a Neutron the harness did not make, nothing Neutron is installed here (up.sh then
+# refuses too, and scripts/test.sh fails the run).
+#
 # Run as root on Debian 12. Non-interactive; does nothing (no apt at all) when every
 # binary is already there. Safe to run again.
 set -euo pipefail
@@ -61,6 +69,24 @@ done
 # The rig runs /usr/bin/python3 (Debian's), not whatever python3 comes first on PATH.
 [ -x /usr/bin/python3 ] || missing+=(python3)
 
+# The OpenStack harness's packages: the lists are the harness's own (lib.sh), read in a subshell
+HARNESS=$(cd "$(dirname "$0")" && pwd)/harness/openstack
+openstack_pkgs=()
+if [ "$(id -u)" -eq 0 ] && [ "${QM_SKIP_OPENSTACK:-}" != 1 ]; then
+    mapfile -t os_bins < <(bash -c 'source "$1"; printf "%s\n" "${QMOS_BINARIES[@]}"' _ "$HARNESS/lib.sh")
+    os_missing=0
+    for bin in "${os_bins[@]}"; do have "$bin" || os_missing=1; done
+    if [ $os_missing = 1 ]; then
+        # reads only: a machine running (or configured for) a Neutron the harness did not make gets none
+        if "$HARNESS/up.sh" --check; then
+            mapfile -t openstack_pkgs < <(bash -c 'source "$1"; printf "%s\n" "${QMOS_PACKAGES[@]}"' _ "$HARNESS/lib.sh")
+            missing+=("${openstack_pkgs[@]}")
+        else
+            echo "install-test-deps: the OpenStack harness refuses this machine (above): its packages are not installed" >&2
+        fi
+    fi
+fi
+
 if [ ${#missing[@]} -eq 0 ]; then
     echo "install-test-deps: every binary is present, nothing to install"
     exit 0
@@ -83,6 +109,13 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
     echo "install-test-deps: wrote /usr/sbin/policy-rc.d (exit 101) so no package starts a daemon"
 fi
 
+# ... and it must say so: an existing one that answers otherwise is not ours to change
+set +e; /usr/sbin/policy-rc.d quantum-meta-probe start >/dev/null 2>&1; rc=$?; set -e
+if [ "$rc" != 101 ]; then
+    echo "install-test-deps: /usr/sbin/policy-rc.d answers $rc, not 101: packages would start their services on install; fix it first" >&2
+    exit 1
+fi
+
 # unique package names, stable order
 mapfile -t pkgs < <(printf '%s\n' "${missing[@]}" | sort -u)
 echo "install-test-deps: installing ${pkgs[*]}"
@@ -94,4 +127,9 @@ for bin in "${!PKG_OF[@]}"; do
     have "$bin" || { echo "install-test-deps: $bin still missing after install" >&2; exit 1; }
 done
 [ -x /usr/bin/python3 ] || { echo "install-test-deps: /usr/bin/python3 still missing" >&2; exit 1; }
+if [ ${#openstack_pkgs[@]} -gt 0 ]; then
+    for bin in "${os_bins[@]}"; do
+        have "$bin" || { echo "install-test-deps: $bin (the OpenStack harness) still missing after install" >&2; exit 1; }
+    done
+fi
 echo "install-test-deps: done"

@@ -4,7 +4,7 @@
  * harness's (qm-ci-host), both reachable over ssh; one network served by both, diagnosed through
  * the built CLI over ssh (`diagnose NET --host qm-ci-host --host qm-ci-host2`).
  *
- * Needs root and a running harness (scripts/openstack-up.sh, `dhcp_agents_per_network = 2`);
+ * Needs root and a running harness (scripts/harness/openstack/up.sh, `dhcp_agents_per_network = 2`);
  * skipped otherwise.
  */
 import {execFileSync, spawnSync} from 'node:child_process'
@@ -19,6 +19,10 @@ import {type AgentHosts, HOST1, HOST2, agentHostsUp, agentsOn, host2DhcpState, s
 import {
   Created,
   DHCP_AGENT_HOST,
+  DHCP_AGENT_INI,
+  HARNESS_LOG,
+  NEUTRON_CONF,
+  NEUTRON_STATE_PATH,
   type Port,
   UP_SCRIPT,
   dhcpAgents,
@@ -112,9 +116,9 @@ describe.skipIf(!up)('two real DHCP agent hosts over ssh (qm-ci-host, qm-ci-host
     // the root mount namespace: the machine's own hostname (the agents' `host` is a config value)
     expect(h1.stdout.trim()).toBe(execFileSync('hostname', {encoding: 'utf8'}).trim())
     // host2's agents have their own `host`; the harness's keep qm-ci-host
-    const conf = rig!.inHost(HOST2, ['crudini', '--get', '/etc/neutron/dhcp_agent.ini', 'DEFAULT', 'host'])
+    const conf = rig!.inHost(HOST2, ['crudini', '--get', DHCP_AGENT_INI, 'DEFAULT', 'host'])
     expect(conf.stdout.trim()).toBe(HOST2)
-    expect(execFileSync('crudini', ['--get', '/etc/neutron/neutron.conf', 'DEFAULT', 'host'], {encoding: 'utf8'}).trim()).toBe(DHCP_AGENT_HOST)
+    expect(execFileSync('crudini', ['--get', NEUTRON_CONF, 'DEFAULT', 'host'], {encoding: 'utf8'}).trim()).toBe(DHCP_AGENT_HOST)
   })
 
   it("the API lists host2's DHCP and metadata agents, alive, next to the harness's", async () => {
@@ -126,7 +130,7 @@ describe.skipIf(!up)('two real DHCP agent hosts over ssh (qm-ci-host, qm-ci-host
         .filter((a) => a.alive)
         .map((a) => a.binary)
         .sort(),
-    ).toEqual(['neutron-dhcp-agent', 'neutron-linuxbridge-agent', 'neutron-metadata-agent'])
+    ).toEqual(['neutron-dhcp-agent', 'neutron-l3-agent', 'neutron-linuxbridge-agent', 'neutron-metadata-agent'])
   })
 
   it('a gateway-less network: the scheduler puts it on qm-ci-host, the admin API adds qm-ci-host2; each host builds its qdhcp namespace, dnsmasq and metadata proxy', async () => {
@@ -197,9 +201,9 @@ describe.skipIf(!up)('two real DHCP agent hosts over ssh (qm-ci-host, qm-ci-host
     const ip2 = p2.fixed_ips[0].ip_address
     const ip1 = p1.fixed_ips[0].ip_address
     // each agent's opts file routes 169.254.169.254 via its own port (isolated subnet)
-    const opts2 = rig!.inHost(HOST2, ['cat', `/var/lib/neutron/dhcp/${net}/opts`]).stdout
+    const opts2 = rig!.inHost(HOST2, ['cat', `${NEUTRON_STATE_PATH}/dhcp/${net}/opts`]).stdout
     expect(opts2).toContain(`169.254.169.254/32,${ip2}`)
-    const opts1 = readFileSync(`/var/lib/neutron/dhcp/${net}/opts`, 'utf8')
+    const opts1 = readFileSync(`${NEUTRON_STATE_PATH}/dhcp/${net}/opts`, 'utf8')
     expect(opts1).toContain(`169.254.169.254/32,${ip1}`)
     // host2's namespace holds its port IP and 169.254.169.254
     const addrs = rig!.inHost(HOST2, ['ip', '-n', `qdhcp-${net}`, '-o', 'addr', 'show']).stdout
@@ -215,7 +219,7 @@ describe.skipIf(!up)('two real DHCP agent hosts over ssh (qm-ci-host, qm-ci-host
     expect(existsSync(`/sys/class/net/${tap2}`)).toBe(true)
     // the harness's linuxbridge agent sees the tap (same network namespace), asks the server about
     // it as qm-ci-host, gets no details for a port bound to qm-ci-host2, logs so and leaves it unplugged
-    const lbLog = '/var/log/qm-openstack/neutron-linuxbridge-agent.log'
+    const lbLog = `${HARNESS_LOG}/neutron-linuxbridge-agent.log`
     await until(
       `${lbLog} says ${tap2} is not defined on plugin`,
       () => (readFileSync(lbLog, 'utf8').includes(`Device ${tap2} not defined on plugin`) ? true : undefined),

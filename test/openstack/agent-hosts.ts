@@ -3,23 +3,24 @@
  * "make the API list two agents by running a second real neutron-dhcp-agent with another `host`
  * (in its own mount namespace) against your neutron-server").
  *
- * - `qm-ci-host`: the harness's own agents (scripts/openstack-up.sh), in the machine's root mount
+ * - `qm-ci-host`: the harness's own agents (scripts/harness/openstack/up.sh), in the machine's root mount
  *   namespace. The rig adds an OpenSSH sshd of its own on 127.0.0.1:2231 (`sshd -D`, our detached
  *   child, stopped by PID): its own config, host key and authorized key under the rig's dir,
  *   key-only root login, no forwarding, `PidFile none`, `UsePAM no`. sshd needs its privsep dir
  *   /run/sshd: made only when missing (recorded), removed at down only then and only when empty.
  * - `qm-ci-host2`: a private mount + uts + pid namespace (`unshare --fork`, PID 1
  *   assets/agent-host-pid1.py, as a fleet rig host) with its own /run (/run/netns, /run/sshd),
- *   /etc/neutron (a copy of the harness's with `host = qm-ci-host2` in neutron.conf, dhcp_agent.ini
- *   and metadata_agent.ini), /var/lib/neutron, /var/log/neutron, /tmp, /etc/hosts, hostname
- *   qm-ci-host2, an sshd on 127.0.0.1:2232, and Debian's real neutron-dhcp-agent and
- *   neutron-metadata-agent (assets/agent-host-setup.sh). Its agent makes its own qdhcp namespaces,
- *   dnsmasq and haproxy there; the metadata proxy's socket is its /var/lib/neutron/metadata_proxy.
+ *   /etc/qm-openstack (a copy of the harness's with `host = qm-ci-host2` in neutron.conf,
+ *   dhcp_agent.ini and metadata_agent.ini), /var/lib/qm-openstack/neutron, /var/log/qm-openstack,
+ *   /tmp, /etc/hosts (bind mounts at the harness's own paths), hostname qm-ci-host2, an sshd on
+ *   127.0.0.1:2232, and Debian's real neutron-dhcp-agent and neutron-metadata-agent
+ *   (assets/agent-host-setup.sh). Its agent makes its own qdhcp namespaces, dnsmasq and haproxy
+ *   there; the metadata proxy's socket is its /var/lib/qm-openstack/neutron/metadata_proxy.
  *   It shares the machine's network namespace (RabbitMQ, neutron-server on 127.0.0.1), so the tap
  *   end of each of its DHCP ports appears in the root namespace, as the harness's agent's do.
  *
  * The scheduler does not put a network on host2 by itself, even with `dhcp_agents_per_network = 2`
- * (openstack-up.sh): it keeps only the hosts ML2 can bind a port on (Zed's
+ * (up.sh): it keeps only the hosts ML2 can bind a port on (Zed's
  * neutron/scheduler/dhcp_agent_scheduler.py `_filter_agents_with_network_access` ->
  * `filter_hosts_with_network_access`), and the linuxbridge mechanism driver needs a live L2 agent on
  * the host; host2 runs none (its own linuxbridge agent would share the root namespace's brq bridges
@@ -29,7 +30,10 @@
  *
  * The client side: an ssh config file (`Host qm-ci-host` / `qm-ci-host2` → 127.0.0.1:2231/2232, the
  * rig's identity, HostKeyAlias, the rig's own known_hosts, BatchMode, StrictHostKeyChecking yes)
- * and `remoteCommand` (`<node> <repo>/bin/run.js`: both hosts see this filesystem).
+ * and `remoteCommand`: DIR/quantum-meta, a two-line script both hosts see (this filesystem) that runs
+ * `<node> <repo>/bin/run.js ARGS --config-file /etc/qm-openstack/dhcp_agent.ini --state-path
+ * /var/lib/qm-openstack/neutron`: the harness's agents keep their files at its own paths, not at
+ * Debian's defaults, so the remote collect is told where (as an operator with such a node would).
  *
  * down(): record the tap links of host2's DHCP ports (the `ns-*` devices in its qdhcp namespaces,
  * and the API's DHCP ports bound to qm-ci-host2), SIGTERM host2's PID 1 (its command line checked
@@ -45,7 +49,7 @@ import {chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {type Agent, type Port, neutron} from './env.js'
+import {type Agent, DHCP_AGENT_INI, NEUTRON_STATE_PATH, type Port, neutron} from './env.js'
 import {alive, childrenOf, cmdline, portFree, startTime} from '../helpers/proc.js'
 import {clientBlock, sshdConfig} from '../helpers/sshd.js'
 
@@ -54,6 +58,8 @@ const ASSETS = join(REPO, 'test', 'openstack', 'assets')
 const PID1 = join(ASSETS, 'agent-host-pid1.py')
 const SSHD = '/usr/sbin/sshd'
 const RIG_PREFIX = '/var/tmp/qm-agent-hosts-'
+/** how long qm-ci-host2's setup may take before the rig gives up (it took over 10 s at a load average of 11 on 2 cores) */
+const SETUP_TIMEOUT_MS = 90_000
 
 export const HOST1 = 'qm-ci-host'
 export const HOST2 = 'qm-ci-host2'
@@ -103,7 +109,7 @@ export interface AgentHost2 extends AgentHost {
   pid: number
   /** the unshare process that made it (the PID 1's parent) */
   unsharePid: number
-  /** its files: run/, etc-neutron/, var-lib-neutron/, var-log-neutron/ (the agents' logs), *.console.log */
+  /** its files: run/, etc/ (its /etc/qm-openstack), state/ (its state path), logs/ (the agents' logs), *.console.log */
   dir: string
 }
 
@@ -254,12 +260,12 @@ async function sweepCrashed(): Promise<string[]> {
   return notes
 }
 
-/** Bring up the two agent hosts; the openstack harness must be up (scripts/openstack-up.sh). */
+/** Bring up the two agent hosts; the openstack harness must be up (scripts/harness/openstack/up.sh). */
 export async function agentHostsUp(): Promise<AgentHosts> {
   if (process.getuid?.() !== 0) throw new Error('agent hosts rig: needs root (namespaces, sshd, agents)')
   if (!existsSync(SSHD)) throw new Error(`agent hosts rig: ${SSHD} missing: run scripts/install-test-deps.sh (openssh-server)`)
   for (const b of ['/usr/bin/neutron-dhcp-agent', '/usr/bin/neutron-metadata-agent', '/usr/bin/crudini']) {
-    if (!existsSync(b)) throw new Error(`agent hosts rig: ${b} missing: run scripts/openstack-up.sh`)
+    if (!existsSync(b)) throw new Error(`agent hosts rig: ${b} missing: run scripts/harness/openstack/up.sh`)
   }
   const swept = await sweepCrashed()
   if (swept.length) console.warn(`agent hosts rig: ${swept.join('; ')}`)
@@ -293,6 +299,12 @@ export async function agentHostsUp(): Promise<AgentHosts> {
     sshConfig.push(...clientBlock({alias: name, identity: key, knownHosts: join(dir, 'known_hosts'), port}))
   }
   writeFileSync(join(dir, 'known_hosts'), knownHosts.join('\n') + '\n')
+  // quantum-meta on either host, told the harness's paths (they are not Debian's defaults)
+  writeFileSync(
+    join(dir, 'quantum-meta'),
+    `#!/bin/sh\nexec ${process.execPath} ${join(REPO, 'bin', 'run.js')} "$@" --config-file ${DHCP_AGENT_INI} --state-path ${NEUTRON_STATE_PATH}\n`,
+    {mode: 0o755},
+  )
   writeFileSync(join(dir, 'ssh_config'), sshConfig.join('\n'))
 
   let sshdPid: number | undefined
@@ -310,7 +322,7 @@ export async function agentHostsUp(): Promise<AgentHosts> {
       const r = spawnSync('nsenter', ['-t', String(pid1), '-m', '-u', '-p', '--', ...argv], {encoding: 'utf8', timeout: 60_000})
       return {status: r.status, stderr: r.stderr, stdout: r.stdout}
     },
-    remoteCommand: `${process.execPath} ${join(REPO, 'bin', 'run.js')}`,
+    remoteCommand: join(dir, 'quantum-meta'),
     sshConfig: join(dir, 'ssh_config'),
   }
 
@@ -346,8 +358,10 @@ export async function agentHostsUp(): Promise<AgentHosts> {
 
     const h2 = rig.host2.dir
     const status = join(h2, 'status')
-    for (let t = 0; t < 400 && !existsSync(status); t++) await sleep(25)
-    const s = existsSync(status) ? readFileSync(status, 'utf8').trim() : 'no status'
+    // mounts, sshd and two agents started: ~2 s on a quiet machine, over 10 s on a loaded one
+    const setupStart = Date.now()
+    while (!existsSync(status) && Date.now() - setupStart < SETUP_TIMEOUT_MS) await sleep(25)
+    const s = existsSync(status) ? readFileSync(status, 'utf8').trim() : `no status after ${Date.now() - setupStart} ms`
     if (s !== 'ready') throw new Error(`agent hosts rig: ${HOST2} setup: ${s}\n${readFileSync(join(h2, 'setup.log'), 'utf8')}`)
     for (const [name, port, log] of [
       [HOST1, HOST1_PORT, join(h1, 'sshd.log')],
@@ -378,7 +392,7 @@ export async function waitForHost2Agents(rig: AgentHosts, timeoutMs = 90_000): P
     if (!alive(rig.host2.pid)) throw new Error(`${HOST2} is gone`)
     await sleep(250)
   }
-  const logs = ['neutron-dhcp-agent.console.log', 'var-log-neutron/neutron-dhcp-agent.log'].map((f) => {
+  const logs = ['neutron-dhcp-agent.console.log', 'logs/neutron-dhcp-agent.log'].map((f) => {
     try {
       return `${f}: ${readFileSync(join(rig.host2.dir, f), 'utf8').slice(-3000)}`
     } catch {
@@ -403,7 +417,7 @@ export interface Host2DhcpState {
   dnsmasq: number | null
   /** haproxy's PID (host2's own numbering) when alive */
   haproxy: number | null
-  /** /var/lib/neutron/metadata_proxy is a socket */
+  /** NEUTRON_STATE_PATH/metadata_proxy is a socket */
   metadataSocket: boolean
 }
 
@@ -413,9 +427,9 @@ export function host2DhcpState(rig: AgentHosts, networkId: string): Host2DhcpSta
     'n=$1',
     'test -e /run/netns/qdhcp-$n && echo namespace',
     'live() { p=$(tr -dc 0-9 <"$1" 2>/dev/null); [ -n "$p" ] && [ -d /proc/$p ] && grep -q "^$2" /proc/$p/comm && echo "$3 $p"; }',
-    'live /var/lib/neutron/dhcp/$n/pid dnsmasq dnsmasq',
-    'live /var/lib/neutron/external/pids/$n.pid.haproxy haproxy haproxy',
-    'test -S /var/lib/neutron/metadata_proxy && echo socket',
+    `live ${NEUTRON_STATE_PATH}/dhcp/$n/pid dnsmasq dnsmasq`,
+    `live ${NEUTRON_STATE_PATH}/external/pids/$n.pid.haproxy haproxy haproxy`,
+    `test -S ${NEUTRON_STATE_PATH}/metadata_proxy && echo socket`,
     'true',
   ].join('\n')
   const out = rig.inHost(HOST2, ['/bin/sh', '-c', script, 'sh', networkId]).stdout

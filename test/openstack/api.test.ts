@@ -1,6 +1,6 @@
 /**
  * subnet create and diagnose's API checks against a real neutron-server, DHCP agent and Keystone
- * from Debian's packages (scripts/openstack-up.sh, all on 127.0.0.1). Skipped with a message when
+ * from Debian's packages (scripts/harness/openstack/up.sh, all on 127.0.0.1). Skipped with a message when
  * the harness is not up (the README's test command starts it as root).
  */
 import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
@@ -34,7 +34,7 @@ const NO_OS = {OS_AUTH_URL: '', OS_CLOUD: '', OS_ENDPOINT: '', OS_PASSWORD: '', 
 
 beforeAll(async () => {
   up = process.getuid?.() === 0 && (await ready((r) => (why = r)))
-  if (!up) console.warn(`openstack suite skipped: ${why || 'not root'} (scripts/openstack-up.sh starts the harness)`)
+  if (!up) console.warn(`openstack suite skipped: ${why || 'not root'} (scripts/harness/openstack/up.sh starts the harness)`)
 })
 afterAll(async () => {
   if (up) expect(await created.cleanup()).toEqual([])
@@ -201,21 +201,19 @@ describe('diagnose API checks against real Neutron', () => {
     for (const id of ['api.network', 'api.subnet-isolated', 'api.dhcp-agents', 'api.dhcp-port']) expect(find(r.json, id)).toMatchObject({status: 'pass'})
     expect(find(r.json, 'api.dhcp-agents').summary).toMatch(/hosted by the live DHCP agent on qm-ci-host/)
     // the real metadata agent's config: its socket is where haproxy forwards; its secret
-    // (scripts/openstack-up.sh: METADATA_SECRET) appears neither in diagnose nor in a snapshot
+    // (scripts/harness/openstack/up.sh: METADATA_SECRET) appears neither in diagnose nor in a snapshot
     expect(find(r.json, 'metadata-agent.config')).toMatchObject({status: 'pass'})
-    expect(find(r.json, 'config.agent-restarted').summary).toMatch(/^neutron-dhcp-agent \(pid \d+\) reads \/etc\/neutron\/dhcp_agent\.ini/)
+    expect(find(r.json, 'config.agent-restarted').summary).toMatch(
+      new RegExp(`^neutron-dhcp-agent \\(pid \\d+\\) reads ${DHCP_AGENT_INI.replaceAll('.', '\\.')}`),
+    )
     const snap = await cliAsync(['collect', net.id, '--config-file', DHCP_AGENT_INI, '--state-path', NEUTRON_STATE_PATH], {env: {...NO_OS, ...openstackEnv()}})
     expect(snap.status).toBe(0)
     expect(snap.stdout).toContain('metadata_proxy_shared_secret = <redacted>')
     for (const out of [r.stdout, r.stderr, snap.stdout, snap.stderr]) expect(out).not.toContain('qmmetadatasecret')
-    // as an operator types it on this node, without a path: the layout and files are found by
-    // themselves (/etc/neutron, /var/lib/neutron), and the verdict is the same, healthy
-    const bare = await cliAsync(['diagnose', net.id, '--json'], {env: {...NO_OS, ...openstackEnv()}})
-    expect(failing(bare.json)).toEqual([])
-    expect(bare.status).toBe(0)
-    expect(bare.json).toMatchObject({healthy: true, layout: 'neutron', network: net.id})
-    const statuses = (j: {findings: {id: string; status: string}[]}) => j.findings.map((f) => `${f.id}=${f.status}`)
-    expect(statuses(bare.json)).toEqual(statuses(r.json))
+    // Without --config-file/--state-path the tool reads Debian's defaults (/etc/neutron,
+    // /var/lib/neutron): on this machine those are the packages' untouched files, not the harness's
+    // (it keeps its own paths so that it can never change a real node's). Finding the layout by
+    // itself is covered where a node's /etc/neutron is private to it: the integration and fleet rigs.
   })
 
   it('two gateway-less subnets on one network: each gets its own route via its own DHCP address', async (ctx) => {

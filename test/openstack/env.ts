@@ -2,9 +2,11 @@
  * The real-OpenStack test harness, as the tests see it: endpoints, credentials and small helpers
  * that set up test data through the API with plain fetch and literal JSON bodies.
  *
- * The harness itself is scripts/openstack-up.sh (Debian 12's neutron-server, DHCP, linuxbridge
- * and metadata agents, Keystone, MariaDB, RabbitMQ; all on 127.0.0.1) and is stopped by
- * scripts/openstack-down.sh. The values here are the ones those scripts configure.
+ * The harness itself is scripts/harness/openstack/up.sh (Debian 12's neutron-server, DHCP,
+ * linuxbridge, L3 and metadata agents, Keystone, MariaDB, RabbitMQ; all on 127.0.0.1) and is
+ * stopped by scripts/harness/openstack/down.sh. The values here are the ones those scripts
+ * configure (scripts/harness/openstack/lib.sh). It has its own paths (HARNESS_ETC, ...) and never
+ * writes Debian's /etc/neutron or /var/lib/neutron.
  */
 import {existsSync, readFileSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
@@ -15,12 +17,26 @@ export const NEUTRON_URL = 'http://127.0.0.1:9696'
 /** a second neutron-server on the same database with `auth_strategy = noauth` */
 export const NOAUTH_URL = 'http://127.0.0.1:9697'
 export const REGION = 'RegionOne'
-/** the `host` of every agent (DHCP, linuxbridge, metadata) */
+/** the `host` of every agent (DHCP, linuxbridge, L3, metadata) */
 export const DHCP_AGENT_HOST = 'qm-ci-host'
-/** the DHCP agent's state path: dhcp/<net>/, external/pids/, ns-metadata-proxy/ */
-export const NEUTRON_STATE_PATH = '/var/lib/neutron'
-/** the DHCP agent's config file (Debian's standard path, written by openstack-up.sh) */
-export const DHCP_AGENT_INI = '/etc/neutron/dhcp_agent.ini'
+/** every config file of every harness daemon (up.sh's own; Debian's /etc/neutron is never written) */
+export const HARNESS_ETC = '/etc/qm-openstack'
+/** the harness's state: neutron/ (the agents' state_path), mysql/, rabbitmq/, keystone/ */
+export const HARNESS_STATE = '/var/lib/qm-openstack'
+/** the harness's pid records NAME.pid ("<pid> <starttime>") */
+export const HARNESS_RUN = '/run/qm-openstack'
+/** every log of the harness */
+export const HARNESS_LOG = '/var/log/qm-openstack'
+/** the agents' state_path: dhcp/<net>/, external/pids/, ns-metadata-proxy/, metadata_proxy */
+export const NEUTRON_STATE_PATH = `${HARNESS_STATE}/neutron`
+/** the config every harness agent and server reads first */
+export const NEUTRON_CONF = `${HARNESS_ETC}/neutron.conf`
+/** the DHCP agent's config file */
+export const DHCP_AGENT_INI = `${HARNESS_ETC}/dhcp_agent.ini`
+/** the L3 agent's config file */
+export const L3_AGENT_INI = `${HARNESS_ETC}/l3_agent.ini`
+/** the metadata agent's config file */
+export const METADATA_AGENT_INI = `${HARNESS_ETC}/metadata_agent.ini`
 /** every TCP port the harness listens on (all on 127.0.0.1; epmd also on [::1]) */
 export const HARNESS_PORTS = [3306, 4369, 5000, 5672, 9696, 9697, 25672] as const
 
@@ -50,8 +66,8 @@ export const DEMO: Credentials = {
 }
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-export const UP_SCRIPT = `${ROOT}scripts/openstack-up.sh`
-export const DOWN_SCRIPT = `${ROOT}scripts/openstack-down.sh`
+export const UP_SCRIPT = `${ROOT}scripts/harness/openstack/up.sh`
+export const DOWN_SCRIPT = `${ROOT}scripts/harness/openstack/down.sh`
 
 /** OS_* variables for the admin user (what the openstack CLI and quantum-meta read), plus `extra` */
 export function openstackEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -416,7 +432,7 @@ export class Created {
    * as root, for each registered network this agent hosts: wait until the agent has built it,
    * turn DHCP off on its subnets, wait until the namespace, dnsmasq and haproxy are gone, and
    * only then delete. Whatever the agent still left is listed in dhcpLeftovers (and
-   * scripts/openstack-down.sh removes it; so does a DHCP agent restart).
+   * scripts/harness/openstack/down.sh removes it; so does a DHCP agent restart).
    */
   async cleanup(opts: {dhcpTimeoutMs?: number} = {}): Promise<string[]> {
     const errors: string[] = []
@@ -468,7 +484,8 @@ async function status(url: string, token?: string): Promise<number> {
 
 /**
  * Whether the whole harness answers: Keystone (/v3, an admin token), neutron-server :9696 (401
- * without a token, 200 with one), :9697 (200 without), and a live DHCP agent on DHCP_AGENT_HOST.
+ * without a token, 200 with one), :9697 (200 without), and live DHCP, linuxbridge, L3 and metadata
+ * agents on DHCP_AGENT_HOST.
  * Never throws. `why` (when given) receives the first failure.
  */
 export async function ready(why?: (reason: string) => void): Promise<boolean> {
@@ -489,7 +506,7 @@ export async function ready(why?: (reason: string) => void): Promise<boolean> {
   try {
     const {agents} = await neutron<{agents: Agent[]}>('GET', `/agents?host=${DHCP_AGENT_HOST}`, undefined, {url: NOAUTH_URL})
     const alive = new Set(agents.filter((a) => a.alive).map((a) => a.binary))
-    for (const b of ['neutron-dhcp-agent', 'neutron-linuxbridge-agent']) {
+    for (const b of ['neutron-dhcp-agent', 'neutron-linuxbridge-agent', 'neutron-l3-agent', 'neutron-metadata-agent']) {
       if (!alive.has(b)) return fail(`no live ${b} on host ${DHCP_AGENT_HOST}`)
     }
   } catch (error) {

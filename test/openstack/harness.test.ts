@@ -1,11 +1,11 @@
 /**
- * Self-test of the real-OpenStack harness (scripts/openstack-up.sh, test/openstack/env.ts):
+ * Self-test of the real-OpenStack harness (scripts/harness/openstack/up.sh, test/openstack/env.ts):
  * Keystone issues v3 tokens and has the network endpoint in its catalog; neutron-server answers
  * with Keystone on :9696 and without on :9697; a gateway-less subnet is created and read back;
  * the harness's DHCP agent hosts the new network; a router interface can be added; everything
  * created is deleted again; and every harness port listens on loopback only.
  *
- * Needs root and a running harness (scripts/openstack-up.sh); skipped otherwise.
+ * Needs root and a running harness (scripts/harness/openstack/up.sh); skipped otherwise.
  */
 import {execFileSync} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
@@ -185,7 +185,7 @@ describe.skipIf(!up)('openstack harness (real Keystone, neutron-server, DHCP age
       brif.every((i) => i.startsWith('tap')),
       brif.join(' '),
     ).toBe(true)
-    // not even an IPv6 link-local one: openstack-up.sh turns IPv6 off for new root-namespace links
+    // not even an IPv6 link-local one: up.sh turns IPv6 off for new root-namespace links
     const gained = rootAddresses().filter((a) => !addressesBefore.includes(a))
     expect(gained).toEqual([])
   })

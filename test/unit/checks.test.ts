@@ -322,7 +322,7 @@ describe('the real Neutron Zed node', () => {
 
 // A real Neutron 21.0.0 node with three IPv4 subnets on one network (two gateway-less, one with a
 // gateway and no router), taken with `quantum-meta collect` on the project's harness node
-// (scripts/openstack-up.sh); see test/fixtures/node/SOURCES.md section 4.
+// (then scripts/openstack-up.sh, now scripts/harness/openstack/up.sh); see test/fixtures/node/SOURCES.md section 4.
 describe("the project's real Neutron harness node (test/fixtures/node/harness)", () => {
   const MULTI_NET = '7f9a59b3-6a7f-43f8-89c3-dd006fdbb49a'
   const multi = (): NetworkEvidence =>

@@ -3,8 +3,8 @@
 # test/ovn/env.ts states the same facts for the tests; keep both in step.
 #
 # Everything the harness owns has its own name, shared with neither the openstack harness
-# (scripts/openstack-up.sh: /etc/neutron, /var/lib/neutron, /run/qm-openstack) nor the shared
-# lab (/work/shared/lab-ovn: /etc/neutron-ovn-lab, /run/ovn-lab, ports 6640-6642/9797/8776).
+# (scripts/harness/openstack/up.sh: /etc/qm-openstack, /var/lib/qm-openstack, /run/qm-openstack)
+# nor the shared lab (/work/shared/lab-ovn: /etc/neutron-ovn-lab, /run/ovn-lab, ports 6640-6642/9797/8776).
 # shellcheck shell=bash
 
 readonly QMOVN_ETC=/etc/qm-ovn              # configuration (neutron.conf, ml2_conf.ini, agent ini, my.cnf)

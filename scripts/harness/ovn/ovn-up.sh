@@ -151,12 +151,12 @@ for pf in /run/ovn-lab/openvswitch/*.pid /run/ovn-lab/ovn/*.pid /run/neutron-ovn
     p=$(pidfile_pid "$pf")
     alive "$p" && die "the shared OVN lab is running ($pf: pid $p, $(cat /proc/"$p"/comm 2>/dev/null)); it uses br-int and tap<net>0 names too. Not touching it: stop it first (its own down.sh)."
 done
-# ... nor the openstack harness: its linuxbridge agent and openstack-down.sh act on tap* links
+# ... nor the openstack harness: its linuxbridge agent and its down.sh act on tap* links
 # of the root namespace, where the OVN agent puts tap<net[:10]>0 (scripts/test.sh runs them apart)
 for pf in /run/qm-openstack/*.pid; do
     [ -f "$pf" ] || continue
     read -r p st <"$pf" || true
-    alive "$p" "$st" && die "the openstack harness is running ($pf: pid $p); the two never run at the same time: stop it first (scripts/openstack-down.sh)"
+    alive "$p" "$st" && die "the openstack harness is running ($pf: pid $p); the two never run at the same time: stop it first (scripts/harness/openstack/down.sh)"
 done
 
 # ---- 1. packages --------------------------------------------------------------------------
