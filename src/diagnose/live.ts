@@ -83,8 +83,8 @@ export async function collectLive(req: LiveRequest): Promise<Snapshot> {
   if (!chain) throw new Error(`no chain for backend ${backend}`)
   let snap = await chain.collect(req)
   // a routed network on a node with a DHCP agent and an L3 agent: its qdhcp namespace is here, but its
-  // router serves its metadata (unless --backend said which chain)
-  if (!req.backend && req.network !== undefined && snap.networks.length === 1) {
+  // router serves its metadata (unless --backend, or a --config-file naming the agent, said which chain)
+  if (!req.backend && req.given?.configFile === undefined && req.network !== undefined && snap.networks.length === 1) {
     const router = routerChainInstead(chain, snap.networks[0])
     if (router) {
       chain = router
