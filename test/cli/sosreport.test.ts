@@ -2,44 +2,11 @@
 // of test/fixtures/sosreport/ (SOURCES.md there), with what other programs make: this machine's
 // `ss -peaonmi`, real tarballs (tar), a FIFO (mkfifo). The rest: test/unit/sosreport.test.ts.
 import {execFileSync} from 'node:child_process'
-import {cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
-import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {afterAll, describe, expect, it} from 'vitest'
-
-import {runChecks} from '../../src/chains/run.js'
-import {QmError} from '../../src/errors.js'
-import {readSosreport} from '../../src/fleet/sosreport.js'
-
-const FIXTURES = join(__dirname, '..', 'fixtures', 'sosreport')
-const HEALTHY = join(FIXTURES, 'healthy')
-const NET = '43c92583-885a-40f5-962a-0e0539782df0'
-
-const tmp = mkdtempSync(join(tmpdir(), 'qm-sos-'))
-afterAll(() => rmSync(tmp, {force: true, recursive: true}))
-let n = 0
-/** a copy of a fixture to change (symlinks copied as symlinks) */
-const copy = (from = HEALTHY) => {
-  const dir = join(tmp, `sosreport-net1-2026-11-24-c${n++}`)
-  cpSync(from, dir, {recursive: true, verbatimSymlinks: true})
-  return dir
-}
-const read = (dir: string) => readSosreport(dir, {tool: 'test'})
-const verdicts = async (dir: string) => {
-  const {snapshot} = await read(dir)
-  const ev = snapshot.networks.find((e) => e.network === NET)!
-  return Object.fromEntries(runChecks(ev, {probe: false}).map((f) => [f.id, f]))
-}
-const refusal = async (dir: string) => {
-  try {
-    await read(dir)
-  } catch (error) {
-    expect(error).toBeInstanceOf(QmError)
-    return error as QmError
-  }
-  throw new Error(`${dir} was read`)
-}
+import {describe, expect, it} from 'vitest'
+import {FIXTURES, HEALTHY, NET, tmp, copy, verdicts, refusal} from '../helpers/sosreport-copies.js'
 
 describe("the root namespace's ss -peaonmi (when sos kept ss, not netstat)", () => {
   it('a listener on the socket the proxy forwards to passes; none fails naming ss', async () => {

@@ -1,48 +1,15 @@
 // src/diagnose/sosreport.ts (the sosreport view under the DHCP collector) on the real sos 4.0 reports
 // of test/fixtures/sosreport/ (SOURCES.md there), and on copies of them made hostile or incomplete.
 // With what other programs make (ss, tar, mkfifo): test/cli/sosreport.test.ts.
-import {appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {appendFileSync, cpSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {afterAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 
 import {runChecks} from '../../src/chains/run.js'
-import {QmError} from '../../src/errors.js'
-import {readSosreport} from '../../src/fleet/sosreport.js'
 import {parsePsF} from '../../src/parse/processes.js'
 import {parseNetstat} from '../../src/parse/sockets.js'
 import {checkSnapshot} from '../../src/chains/snapshot.js'
-
-const FIXTURES = join(__dirname, '..', 'fixtures', 'sosreport')
-const HEALTHY = join(FIXTURES, 'healthy')
-const DEAD = join(FIXTURES, 'haproxy-dead')
-const NET = '43c92583-885a-40f5-962a-0e0539782df0'
-const NS = `qdhcp-${NET}`
-
-const tmp = mkdtempSync(join(tmpdir(), 'qm-sos-'))
-afterAll(() => rmSync(tmp, {force: true, recursive: true}))
-let n = 0
-/** a copy of a fixture to change (symlinks copied as symlinks) */
-const copy = (from = HEALTHY) => {
-  const dir = join(tmp, `sosreport-net1-2026-11-24-c${n++}`)
-  cpSync(from, dir, {recursive: true, verbatimSymlinks: true})
-  return dir
-}
-const read = (dir: string) => readSosreport(dir, {tool: 'test'})
-const verdicts = async (dir: string) => {
-  const {snapshot} = await read(dir)
-  const ev = snapshot.networks.find((e) => e.network === NET)!
-  return Object.fromEntries(runChecks(ev, {probe: false}).map((f) => [f.id, f]))
-}
-const refusal = async (dir: string) => {
-  try {
-    await read(dir)
-  } catch (error) {
-    expect(error).toBeInstanceOf(QmError)
-    return error as QmError
-  }
-  throw new Error(`${dir} was read`)
-}
+import {HEALTHY, DEAD, NET, NS, tmp, copy, read, verdicts, refusal} from '../helpers/sosreport-copies.js'
 
 describe('readSosreport on the real sos 4.0 reports', () => {
   it('the healthy node: host, version, layout, the network; it passes the schema a snapshot file must', async () => {
