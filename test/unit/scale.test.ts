@@ -32,34 +32,19 @@ function node(n: number): NetworkEvidence[] {
   }))
 }
 
-const msPerNetwork = (evs: NetworkEvidence[]) => {
-  const t = performance.now()
-  for (const ev of evs) diagnoseEvidence(ev, {probe: false})
-  return (performance.now() - t) / evs.length
-}
-
-describe('diagnose --all scales linearly', () => {
-  it('3000 networks sharing one ip netns list: each is found in it, at well under a millisecond each', () => {
+// How the cost per network grows with the node is measured by `npm run bench -- --scale-only` (ratios
+// in one run), not here: these tests hold what an operator would see at that size.
+describe('diagnose --all on a large node', () => {
+  it('3000 networks sharing one ip netns list: each is found in it', () => {
     const evs = node(3000)
-    const per = msPerNetwork(evs)
     const reports = evs.map((ev) => diagnoseEvidence(ev, {probe: false}))
     expect(reports.every((r) => r.findings.find((f) => f.id === 'namespace.exists')?.status === 'pass')).toBe(true)
     expect(reports[7].findings.find((f) => f.id === 'namespace.exists')?.evidence).toEqual([`ip netns list: qdhcp-${evs[7].network} (id: 7)`])
-    expect(per).toBeLessThan(1)
   }, 60_000)
 
-  it('the cost per network at 3000 is about that at 300 (not growing with the node)', () => {
-    msPerNetwork(node(300)) // warm-up
-    const small = Math.min(...[1, 2, 3].map(() => msPerNetwork(node(300))))
-    const large = Math.min(...[1, 2].map(() => msPerNetwork(node(3000))))
-    expect(large / small).toBeLessThan(3)
-  }, 60_000)
-
-  it('parseNetnsList is linear and keeps the first of repeated names', () => {
+  it('parseNetnsList keeps the first of repeated names, over 100,000 lines', () => {
     const names = Array.from({length: 50_000}, (_, i) => `qdhcp-${i}`)
-    const t = performance.now()
     expect(parseNetnsList([...names, ...names].join('\n'))).toEqual(names)
-    expect(performance.now() - t).toBeLessThan(1000)
   })
 })
 

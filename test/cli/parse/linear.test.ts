@@ -26,16 +26,15 @@ describe('diagnose --snapshot with 1 MB lines in every field (through the built 
       const p = join(dir, 's.json')
       writeFileSync(p, JSON.stringify(snap))
       for (const extra of [[], ['--json']]) {
-        const t = Date.now()
+        // no wall-clock bound (the benchmark's job): the 60 s kill only stops a super-linear run
         const r = spawnSync(process.execPath, [`${ROOT}bin/run.js`, 'diagnose', '--snapshot', p, ...extra], {
           encoding: 'utf8',
           env: {...process.env, NO_COLOR: '1'},
           killSignal: 'SIGKILL',
           maxBuffer: 64 * MB,
-          timeout: 20_000,
+          timeout: 60_000,
         })
         expect(r.status, r.stderr).toBe(1)
-        expect(Date.now() - t).toBeLessThan(8000)
         // the human output cuts what it quotes
         if (extra.length === 0) expect(r.stdout.length).toBeLessThan(64 * 1024)
       }
