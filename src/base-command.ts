@@ -1,4 +1,5 @@
 import {Command} from '@oclif/core/command'
+import {didYouMean} from './suggest.js'
 import {ExitError} from '@oclif/core/errors'
 import * as Flags from '@oclif/core/flags'
 import type {Interfaces} from '@oclif/core'
@@ -54,7 +55,7 @@ export abstract class QmCommand extends Command {
 
   public override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     if (err instanceof ExitError) throw err
-    const doc = toErrorDocument(err)
+    const doc = toErrorDocument(err, Object.keys(this.ctor.flags ?? {}))
     // the last line of defence: no URL password in any message (an auth URL with userinfo)
     doc.message = redactUrlUserinfo(doc.message)
     if (this.jsonEnabled()) {
@@ -119,11 +120,14 @@ function oneLine(text: string): string {
  * oclif quotes unknown flags and unexpected arguments whole: `Nonexistent flag: --os-pasword=VALUE`.
  * The message is rebuilt from names only, so a misspelt secret flag never echoes its value.
  */
-export function scrubArgValues(err: Error & {flags?: unknown; args?: unknown}): void {
+export function scrubArgValues(err: Error & {flags?: unknown; args?: unknown}, known: readonly string[] = []): void {
   const list = (xs: unknown): string[] | undefined => (Array.isArray(xs) && xs.every((x) => typeof x === 'string') ? xs : undefined)
   const flags = list(err.flags)
   if (flags && /^Nonexistent flags?:/.test(err.message)) {
-    err.message = `Nonexistent flag${flags.length === 1 ? '' : 's'}: ${flags.map(argName).join(', ')}`
+    const names = flags.map(argName)
+    // `--os-pasword` -> did you mean --os-password? (names only: a value never reaches the message)
+    const hint = names.length === 1 && names[0].startsWith('--') ? didYouMean(names[0].slice(2), known).replace(/mean (\S)/, 'mean --$1') : ''
+    err.message = `Nonexistent flag${flags.length === 1 ? '' : 's'}: ${names.join(', ')}${hint}`
   }
   const args = list(err.args)
   if (args && /^Unexpected arguments?:/.test(err.message)) {
@@ -131,10 +135,10 @@ export function scrubArgValues(err: Error & {flags?: unknown; args?: unknown}): 
   }
 }
 
-export function toErrorDocument(err: Error & {oclif?: {exit?: number}; parse?: unknown}): ErrorDocument {
+export function toErrorDocument(err: Error & {oclif?: {exit?: number}; parse?: unknown}, knownFlags: readonly string[] = []): ErrorDocument {
   if (err instanceof QmError) return {code: err.code, exit: err.exit, message: oneLine(err.message)}
   if (err.parse !== undefined || PARSE_ERROR_NAMES.has(err.constructor?.name)) {
-    scrubArgValues(err)
+    scrubArgValues(err, knownFlags)
     return {code: 'usage', exit: EXIT.USAGE, message: `${oneLine(err.message)} (see --help)`}
   }
   const exit = err.oclif?.exit

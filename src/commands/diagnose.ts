@@ -49,7 +49,7 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
       exclusive: ['snapshot'],
     }),
     'connect-timeout': Flags.integer({description: "with --host: ssh's ConnectTimeout, seconds", helpValue: 'S', max: 2_147_483, min: 1}),
-    check: Flags.string({description: 'run only these checks (repeatable; see --list-checks)', helpValue: 'ID', multiple: true}),
+    check: Flags.string({description: 'run only these checks (repeatable; see --list-checks)', helpValue: 'ID', multiple: true, multipleNonGreedy: true}),
     format: Flags.string({
       default: 'table',
       description: 'stdout: the table, or JUnit XML for CI test reporters (one testsuite per host and network, one testcase per check)',
@@ -61,6 +61,7 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
         'diagnose the network on these hosts over ssh (repeatable, or comma-separated): ssh destinations as ssh understands them (~/.ssh/config aliases, user@host); each runs `quantum-meta collect NET` there (with --all, `collect --all`: one table per network any host holds)',
       helpValue: 'DEST',
       multiple: true,
+      multipleNonGreedy: true,
     }),
     'hosts-from-api': Flags.boolean({
       description:
@@ -76,7 +77,7 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
     parallel: Flags.integer({description: 'with --host: how many hosts are asked at once (default 16)', helpValue: 'N', min: 1}),
     probe: Flags.boolean({description: 'also GET http://169.254.169.254/ from inside the namespace'}),
     'ssh-config': Flags.string({description: "with --host: ssh's -F (an ssh config file)", helpValue: 'FILE'}),
-    'ssh-option': Flags.string({description: 'with --host: passed to ssh as -o OPT (repeatable)', helpValue: 'OPT', multiple: true}),
+    'ssh-option': Flags.string({description: 'with --host: passed to ssh as -o OPT (repeatable)', helpValue: 'OPT', multiple: true, multipleNonGreedy: true}),
     'remote-command': Flags.string({
       description:
         'with --host: how quantum-meta runs on the hosts (default quantum-meta); split into words, each quoted for the remote shell; `sudo -n` is put before it when the ssh login is not root',

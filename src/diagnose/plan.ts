@@ -3,6 +3,7 @@
  * source to judge and what to print. Pure: no file read, no process, no clock. The flag rules are one
  * table, checked in order; the first one broken is the usage error (exit 2) the operator sees.
  */
+import {didYouMean} from '../suggest.js'
 import {ALL_CHECKS} from '../chains/registry.js'
 import {usageError} from '../errors.js'
 import type {OsFlags} from '../openstack/credentials.js'
@@ -81,7 +82,15 @@ export const USAGE_RULES: readonly UsageRule[] = [
     message: '--list-checks prints the list of checks, not JUnit: drop --format junit',
     when: (g) => g.junitStdout && g.listChecks,
   },
-  {code: 'unknown-check', message: (g) => `unknown check ${JSON.stringify(g.unknownCheck)} (see --list-checks)`, when: (g) => g.unknownCheck !== undefined},
+  {
+    code: 'unknown-check',
+    message: (g) =>
+      `unknown check ${JSON.stringify(g.unknownCheck)}${didYouMean(
+        g.unknownCheck ?? '',
+        ALL_CHECKS.map((c) => c.id),
+      )} (see --list-checks)`,
+    when: (g) => g.unknownCheck !== undefined,
+  },
   {code: 'usage', message: '--snapshot: the path is empty (give the file `quantum-meta collect` wrote)', when: (g) => g.snapshots.includes('')},
   {code: 'bad-net-id', message: (g) => netIdProblem(g.netId ?? ''), when: (g) => g.netId !== undefined && !isUuid(g.netId)},
   {
@@ -155,7 +164,7 @@ export interface DiagnoseOutput {
 
 export type DiagnosePlan =
   | {kind: 'list-checks'; output: DiagnoseOutput}
-  | {kind: 'diagnose'; source: DiagnoseSource; only?: string[]; probe: boolean; output: DiagnoseOutput}
+  | {kind: 'diagnose'; source: DiagnoseSource; only?: string[]; probe: boolean; output: DiagnoseOutput; noApi?: boolean}
 
 export function givenOf(flags: DiagnoseFlags, netId: string | undefined, json: boolean): Given {
   const hosts = (flags.host ?? []).flatMap((h) => h.split(','))
@@ -189,7 +198,7 @@ export function planDiagnose(flags: DiagnoseFlags, args: {'net-id'?: string}, js
   if (broken) throw usageError(broken.code, typeof broken.message === 'string' ? broken.message : broken.message(g))
   if (g.listChecks) return {kind: 'list-checks', output: {format: 'table', json}}
   const output: DiagnoseOutput = {format: g.junitStdout ? 'junit' : 'table', json, junitFile: flags.junit}
-  return {kind: 'diagnose', only: flags.check, output, probe: g.probe, source: sourceOf(g, flags)}
+  return {kind: 'diagnose', only: flags.check, output, probe: g.probe, source: sourceOf(g, flags), ...(g.api ? {} : {noApi: true})}
 }
 
 function sourceOf(g: Given, flags: DiagnoseFlags): DiagnoseSource {

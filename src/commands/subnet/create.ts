@@ -29,12 +29,17 @@ network, 3 authentication failed or the API cannot be reached.`
   static flags = {
     ...openstackFlags,
     ...nodeFlags,
-    'allocation-pool': Flags.string({description: 'start=IP,end=IP (repeatable)', helpValue: 'start=IP,end=IP', multiple: true}),
-    column: Flags.string({char: 'c', description: 'only this field (repeatable)', helpValue: 'FIELD', multiple: true}),
+    'allocation-pool': Flags.string({description: 'start=IP,end=IP (repeatable)', helpValue: 'start=IP,end=IP', multiple: true, multipleNonGreedy: true}),
+    column: Flags.string({char: 'c', description: 'only this field (repeatable)', helpValue: 'FIELD', multiple: true, multipleNonGreedy: true}),
     dhcp: Flags.boolean({allowNo: true, default: true, description: 'DHCP on the subnet (--no-dhcp to turn it off)'}),
-    'dns-nameserver': Flags.string({description: 'DNS server for the subnet (repeatable)', helpValue: 'IP', multiple: true}),
+    'dns-nameserver': Flags.string({description: 'DNS server for the subnet (repeatable)', helpValue: 'IP', multiple: true, multipleNonGreedy: true}),
     format: Flags.string({char: 'f', default: 'table', description: 'output format', options: ['table', 'json', 'value']}),
-    'host-route': Flags.string({description: 'destination=CIDR,gateway=IP (repeatable)', helpValue: 'destination=CIDR,gateway=IP', multiple: true}),
+    'host-route': Flags.string({
+      description: 'destination=CIDR,gateway=IP (repeatable)',
+      helpValue: 'destination=CIDR,gateway=IP',
+      multiple: true,
+      multipleNonGreedy: true,
+    }),
     'ip-version': Flags.string({default: '4', description: 'IP version of the range', options: ['4', '6']}),
     name: Flags.string({description: 'subnet name', helpValue: 'NAME'}),
     wait: Flags.boolean({

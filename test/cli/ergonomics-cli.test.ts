@@ -1,0 +1,36 @@
+// Issue 21, "the command line an operator expects", through the built binary: -h, "did you mean" for
+// commands, flags and check ids, and repeatable flags that do not swallow the network id.
+import {describe, expect, it} from 'vitest'
+
+import {cli, ROOT} from '../helpers/cli.js'
+
+const EXAMPLE = `${ROOT}examples/grizzly-seed.snapshot.json`
+const NET = '01cce415-8e2b-4096-92b5-7acc67163d79'
+
+describe('the command line (built binary)', () => {
+  it('-h is help, as --help is', () => {
+    const r = cli(['diagnose', '-h'])
+    expect(r.status).toBe(0)
+    expect(r.stdout).toMatch(/^USAGE/m)
+    expect(cli(['-h']).stdout).toMatch(/^COMMANDS/m)
+  })
+
+  it('typos get "did you mean": a command, a flag (named without its value), a check id; all exit 2, one line', () => {
+    const cmd = cli(['diagnos', NET])
+    expect([cmd.status, cmd.stderr.trim()]).toEqual([2, `quantum-meta: unknown command "diagnos ${NET}"; did you mean diagnose? (see quantum-meta --help)`])
+    expect(cli(['subnet', 'crate']).stderr).toContain('unknown command "subnet crate"; did you mean subnet create?')
+    const flag = cli(['diagnose', NET, '--snapshot', EXAMPLE, '--chek=secret-ish'])
+    expect(flag.status).toBe(2)
+    expect(flag.stderr).toContain('Nonexistent flag: --chek; did you mean --check?')
+    expect(flag.stderr).not.toContain('secret-ish')
+    const check = cli(['diagnose', NET, '--snapshot', EXAMPLE, '--check', 'opts.metadata-rout'])
+    expect(check.status).toBe(2)
+    expect(check.stderr.trim()).toBe('quantum-meta: unknown check "opts.metadata-rout"; did you mean opts.metadata-route? (see --list-checks)')
+  })
+
+  it('a repeatable flag takes one value each time: the network id after it stays the argument', () => {
+    const r = cli(['diagnose', '--snapshot', EXAMPLE, '--check', 'opts.metadata-route', NET, '--json'])
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.json).toMatchObject({network: NET, ran: {checks: 1, of: 16}, verdict: 'checks-pass'})
+  })
+})
