@@ -117,7 +117,7 @@ export interface RouteHook {
   /** the network's evidence, collected now (the agents need not be looked for) */
   collect(network: string, given: {configFile?: string; statePath?: string}, paths: NodePaths): Promise<NetworkEvidence>
   /** the finding to answer with instead, when this node cannot judge the route's check */
-  instead?(route: Finding, findings: readonly Finding[]): Finding
+  instead?(route: Finding, findings: readonly Finding[], ev: NetworkEvidence): Finding | undefined
   /** what --wait says it waits for */
   waitingFor(network: string, paths: NodePaths): string
 }

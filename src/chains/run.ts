@@ -1,4 +1,4 @@
-import type {Check, CheckContext, Finding, ServedElsewhere} from './types.js'
+import type {Check, CheckContext, Finding, ServedElsewhere, Verdict} from './types.js'
 import type {NetworkEvidence} from '../evidence/evidence.js'
 import {namespaceListHas} from './common/evidence.js'
 import {backendOf, CHAINS, chainFor} from './registry.js'
@@ -36,7 +36,9 @@ export function runChecks(ev: NetworkEvidence, ctx: CheckContext, only?: readonl
     let finding: Finding
     const blocker = check.needs.map((n) => byId.get(n)).find((f) => f && (f.status === 'fail' || f.status === 'skip'))
     if (blocker) {
-      finding = {evidence: [], id: check.id, status: 'skip', summary: `skipped: ${blocker.id} ${blocker.status === 'fail' ? 'failed' : 'was skipped'}`}
+      // a link after a failed one is moot (the failure is the verdict); after a skip, it is skipped the same way
+      const kind = blocker.status === 'fail' ? {} : blocker.skipped ? {skipped: blocker.skipped} : {unjudged: true as const}
+      finding = {evidence: [], id: check.id, status: 'skip', summary: `skipped: ${blocker.id} ${blocker.status === 'fail' ? 'failed' : 'was skipped'}`, ...kind}
     } else {
       try {
         finding = {id: check.id, ...check.run(ev, context)}
@@ -56,4 +58,21 @@ export function runChecks(ev: NetworkEvidence, ctx: CheckContext, only?: readonl
   return out
 }
 
+/** No link failed (links not judged aside: see verdictOf). */
 export const healthy = (findings: readonly Finding[]) => !findings.some((f) => f.status === 'fail')
+
+/**
+ * The verdict on a network's findings: broken when a link failed; else not judged when a link was
+ * left unjudged; else healthy, or with --check (a subset) `checks-pass`, which says nothing of the rest.
+ */
+/** Several verdicts as one: broken over not judged over checks-pass over healthy. */
+export function worstVerdict(verdicts: readonly Verdict[]): Verdict {
+  for (const v of ['broken', 'not-judged', 'checks-pass'] as const) if (verdicts.includes(v)) return v
+  return 'healthy'
+}
+
+export function verdictOf(findings: readonly Finding[], subset: boolean): Verdict {
+  if (findings.some((f) => f.status === 'fail')) return 'broken'
+  if (findings.some((f) => f.unjudged)) return 'not-judged'
+  return subset ? 'checks-pass' : 'healthy'
+}

@@ -11,15 +11,26 @@ export interface Finding {
   evidence: string[]
   fix?: string
   /**
-   * A skip because the evidence lacks what the check reads (a sosreport without a plugin's output):
-   * the link was not judged, so the report cannot call the network healthy (exit 3, not 0).
+   * A skip that left the link not judged: the evidence lacks what the check reads (a sosreport without
+   * a plugin's output, no API credentials, an agent in a container): the report cannot call the network
+   * healthy (exit 3, not 0). Every skip is one unless it says `skipped` (below).
    */
   unjudged?: true
+  /**
+   * A skip that leaves no link of this node unjudged: `not-asked`, the operator chose not to run it
+   * (no --probe, --no-api); `not-here`, the link is not this node's to serve (an HA backup, a router
+   * hosted by another L3 agent, a network the router serves rather than the DHCP port).
+   */
+  skipped?: SkipReason
 }
+
+export type SkipReason = 'not-asked' | 'not-here'
 
 export interface CheckContext {
   /** --probe was given: probe.http runs instead of being skipped */
   probe: boolean
+  /** --no-api was given: the API checks are skipped as asked, not left unjudged for want of credentials */
+  noApi?: boolean
   /**
    * Another chain that serves the network on this node instead: the node lists that chain's
    * namespace for the network and not the evidence's own (runChecks asks the registry).
@@ -57,9 +68,14 @@ export interface Check {
 export const pass = (summary: string, evidence: string[] = []): Omit<Finding, 'id'> => ({evidence, status: 'pass', summary})
 export const fail = (summary: string, evidence: string[], fix: string): Omit<Finding, 'id'> => ({evidence, fix, status: 'fail', summary})
 export const warn = (summary: string, evidence: string[], fix?: string): Omit<Finding, 'id'> => ({evidence, fix, status: 'warn', summary})
-export const skip = (summary: string, evidence: string[] = []): Omit<Finding, 'id'> => ({evidence, status: 'skip', summary})
+/** A skip: the link was not judged (Finding.unjudged), so the network cannot be called healthy (exit 3). */
+export const skip = (summary: string, evidence: string[] = []): Omit<Finding, 'id'> => ({evidence, status: 'skip', summary, unjudged: true})
 /** Not judged: the evidence lacks what the check reads (see Finding.unjudged). */
-export const notJudged = (summary: string): Omit<Finding, 'id'> => ({evidence: [], status: 'skip', summary, unjudged: true})
+export const notJudged = (summary: string): Omit<Finding, 'id'> => skip(summary)
+/** A check the operator did not ask for (no --probe, --no-api): skipped, and no verdict is held back by it. */
+export const notAsked = (summary: string, evidence: string[] = []): Omit<Finding, 'id'> => ({evidence, status: 'skip', summary, skipped: 'not-asked'})
+/** A link that is not this node's to serve (an HA backup, a router on another host): skipped, naming who serves it. */
+export const notHere = (summary: string, evidence: string[] = []): Omit<Finding, 'id'> => ({evidence, status: 'skip', summary, skipped: 'not-here'})
 
 /** The verdict on one network: its findings in chain order. */
 export interface NetworkReport {
@@ -67,11 +83,21 @@ export interface NetworkReport {
   layout: LayoutName
   /** the chain that judged it */
   backend: BackendName
+  /** every link judged and none broken (with --check: every check asked passed, see `ran`) */
   healthy: boolean
+  /**
+   * `healthy`; `broken`: a link failed (exit 1); `not-judged`: none failed but `unjudged` lists links not
+   * judged (exit 3); `checks-pass`: --check ran a subset and each passed (exit 0, no word on the rest).
+   */
+  verdict: Verdict
   findings: Finding[]
-  /** links not judged for lack of evidence (Finding.unjudged): with no link broken, exit 3 */
+  /** links not judged (Finding.unjudged): with no link broken, exit 3 */
   unjudged?: string[]
+  /** with --check: how many of the chain's checks ran */
+  ran?: {checks: number; of: number}
 }
+
+export type Verdict = 'healthy' | 'broken' | 'not-judged' | 'checks-pass'
 
 /** A host's evidence for a network, and the host it came from (only hosts that have some). */
 export interface HostEvidence {

@@ -6,6 +6,8 @@ import type {NetworkReport} from '../chains/types.js'
 import {EXIT, type ExitCode} from '../errors.js'
 import type {FleetAllReport, FleetReport} from '../fleet/types.js'
 
+import {fleetBroken, fleetNotJudged} from '../fleet/verdict.js'
+
 import type {DiagnoseResult} from './result.js'
 
 const verdict = (broken: boolean, notJudged: boolean): ExitCode => (broken ? EXIT.FAILED : notJudged ? EXIT.CANNOT : EXIT.OK)
@@ -24,20 +26,17 @@ export function exitCodeOf(result: DiagnoseResult): ExitCode {
   }
 }
 
-/** One host's networks: links the evidence did not let us judge (a sosreport without a plugin) are 3. */
+/** One host's networks: links not judged (no credentials, a sosreport without a plugin) are 3. */
 export function reportsExitCode(reports: NetworkReport[]): ExitCode {
   return verdict(
-    reports.some((r) => !r.healthy),
-    reports.some((r) => r.unjudged && r.unjudged.length > 0),
+    reports.some((r) => r.verdict === 'broken'),
+    reports.some((r) => r.verdict === 'not-judged'),
   )
 }
 
 /** Several hosts of one network: a host not inspected, or whose evidence left links unjudged, is 3. */
 export function fleetExitCode(report: FleetReport): ExitCode {
-  return verdict(
-    report.hosts.some((h) => h.reachable && h.healthy === false) || report.cross.some((f) => f.status === 'fail'),
-    report.hosts.some((h) => !h.reachable || (h.unjudged && h.unjudged.length > 0)),
-  )
+  return verdict(fleetBroken(report), fleetNotJudged(report))
 }
 
 /** Every network over several hosts: the worst network; with no network at all, 3 when a host could not be inspected. */

@@ -3,6 +3,7 @@ import {existsSync, readdirSync, readFileSync} from 'node:fs'
 
 import type {BackendName, DeploymentName, NetworkEvidence, Snapshot} from '../evidence/evidence.js'
 import type {OsFlags} from '../openstack/credentials.js'
+import {usageError} from '../errors.js'
 import {CHAINS, chainFor, DEFAULT_CHAIN, networkApiPaths} from '../chains/registry.js'
 import type {ChainModule, CollectRequest} from '../chains/module.js'
 
@@ -77,7 +78,18 @@ export function routerChainInstead(
   return CHAINS.find((c) => c !== chain && c.servesRouted && (c.detect.configFiles.some((p) => exists(p)) || isRunning([c.detect.process])[0]))
 }
 
+/** A --config-file or --state-path the operator gave that does not exist: bad input (exit 2) naming it, never a broken chain. */
+export function refuseMissingGiven(given: LiveRequest['given'], exists: (p: string) => boolean = existsSync): void {
+  const named: [string, string | undefined][] = [
+    ['--config-file', given?.configFile],
+    ['--state-path', given?.statePath],
+  ]
+  for (const [flag, path] of named)
+    if (path !== undefined && !exists(path)) throw usageError('given-path-missing', `${flag} ${path}: no such file or directory`)
+}
+
 export async function collectLive(req: LiveRequest): Promise<Snapshot> {
+  refuseMissingGiven(req.given)
   const backend = nodeBackend(req)
   let chain = chainFor(backend)
   if (!chain) throw new Error(`no chain for backend ${backend}`)

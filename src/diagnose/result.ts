@@ -3,7 +3,7 @@
  * produces and emit.ts and exit.ts read. Types only, in a module of their own so those three import
  * them without importing one another (run.ts loads emit.ts, and fleet/fleet.ts exit.ts).
  */
-import type {NetworkReport} from '../chains/types.js'
+import type {NetworkReport, Verdict} from '../chains/types.js'
 import type {BackendName} from '../evidence/evidence.js'
 import type {FleetAllReport, FleetReport} from '../fleet/types.js'
 
@@ -14,7 +14,10 @@ export interface ChecksJson {
 
 /** `diagnose --all --json`, and a snapshot or sosreport of several networks */
 export interface NetworksJson {
+  /** every network healthy (every link judged, none broken) */
   healthy: boolean
+  /** the worst network's verdict (NetworkReport.verdict) */
+  verdict: Verdict
   networks: NetworkReport[]
 }
 

@@ -4,6 +4,7 @@
  * imported when that source is used (start-up time matters on every run).
  */
 import {CHAINS} from '../chains/registry.js'
+import {worstVerdict} from '../chains/run.js'
 import {usageError} from '../errors.js'
 import type {Snapshot} from '../evidence/evidence.js'
 import type {HostInput} from '../fleet/types.js'
@@ -24,11 +25,13 @@ export interface RunContext {
 interface Judging {
   only?: string[]
   probe: boolean
+  /** --no-api: the API checks skip as asked */
+  noApi?: boolean
 }
 
 export async function runDiagnose(plan: DiagnosePlan, ctx: RunContext): Promise<DiagnoseResult> {
   if (plan.kind === 'list-checks') return {json: {checks: listChecks()}, kind: 'checks'}
-  const opts: Judging = {only: plan.only, probe: plan.probe}
+  const opts: Judging = {noApi: plan.noApi, only: plan.only, probe: plan.probe}
   const source = plan.source
   switch (source.kind) {
     case 'ssh':
@@ -64,7 +67,11 @@ function listChecks(): ChecksJson['checks'] {
 
 function oneHost(judged: OneHost, many: boolean): DiagnoseResult {
   return many
-    ? {...judged, json: {healthy: judged.reports.every((r) => r.healthy), networks: judged.reports}, kind: 'networks'}
+    ? {
+        ...judged,
+        json: {healthy: judged.reports.every((r) => r.healthy), networks: judged.reports, verdict: worstVerdict(judged.reports.map((r) => r.verdict))},
+        kind: 'networks',
+      }
     : {...judged, json: judged.reports[0], kind: 'network'}
 }
 

@@ -2,7 +2,7 @@
  * diagnose: evidence (live or from a snapshot) -> pure checks -> findings.
  */
 import {backendOf, chainFor} from '../chains/registry.js'
-import {healthy, runChecks} from '../chains/run.js'
+import {runChecks, verdictOf} from '../chains/run.js'
 import type {NetworkReport} from '../chains/types.js'
 import {usageError} from '../errors.js'
 import {type NetworkEvidence, type Snapshot, SNAPSHOT_FORMAT} from '../evidence/evidence.js'
@@ -26,18 +26,30 @@ export interface LiveDiagnoseRequest {
 export async function diagnoseLive(req: LiveDiagnoseRequest): Promise<{reports: NetworkReport[]; host: string; takenAt: string}> {
   const {collectLive} = await import('./live.js')
   const snap = await collectLive({...req.live, network: req.network, probe: req.probe})
-  return {host: snap.host, reports: snap.networks.map((ev) => diagnoseEvidence(ev, {only: req.only, probe: req.probe})), takenAt: snap.takenAt}
+  const judging = {noApi: req.live.api === false, only: req.only, probe: req.probe}
+  return {host: snap.host, reports: snap.networks.map((ev) => diagnoseEvidence(ev, judging)), takenAt: snap.takenAt}
 }
 
-export function diagnoseEvidence(ev: NetworkEvidence, opts: {probe: boolean; only?: string[]}): NetworkReport {
+export function diagnoseEvidence(ev: NetworkEvidence, opts: {probe: boolean; only?: string[]; noApi?: boolean}): NetworkReport {
   const layout = layoutOfEvidence(ev)
   const e = layout === ev.layout ? ev : {...ev, layout}
   const chain = chainFor(backendOf(e))
   if (!chain)
     throw usageError('no-chain', `network ${e.network}: its evidence is of the ${backendOf(e)} backend, which this version of quantum-meta has no checks for`)
-  const findings = runChecks(e, {probe: opts.probe}, opts.only, chain.checks)
+  const findings = runChecks(e, {noApi: opts.noApi, probe: opts.probe}, opts.only, chain.checks)
   const unjudged = findings.filter((f) => f.unjudged).map((f) => f.id)
-  return {backend: chain.backend, findings, healthy: healthy(findings), layout: e.layout, network: e.network, ...(unjudged.length > 0 ? {unjudged} : {})}
+  const subset = opts.only !== undefined && findings.length < chain.checks.length
+  const verdict = verdictOf(findings, subset)
+  return {
+    backend: chain.backend,
+    findings,
+    healthy: verdict === 'healthy',
+    layout: e.layout,
+    network: e.network,
+    verdict,
+    ...(unjudged.length > 0 ? {unjudged} : {}),
+    ...(subset ? {ran: {checks: findings.length, of: chain.checks.length}} : {}),
+  }
 }
 
 export async function readSnapshot(path: string): Promise<Snapshot> {

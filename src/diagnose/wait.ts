@@ -21,7 +21,7 @@ async function routeFinding(chain: ChainModule, network: string, given: Given, p
   const ev = await chain.route.collect(network, given, paths)
   const findings = diagnoseEvidence(ev, {probe: false}).findings
   const route = findings.find((f) => f.id === chain.route.check)!
-  return chain.route.instead?.(route, findings) ?? route
+  return chain.route.instead?.(route, findings, ev) ?? route
 }
 
 /** `opts verify`: the route once, after making sure this node can be inspected (the DHCP agent's opts file, or on ML2/OVN option 121 in the NB). */

@@ -6,12 +6,13 @@
 import type {Finding} from '../chains/types.js'
 import {diagnoseEvidence} from '../diagnose/service.js'
 import {backendOf, CHAINS, chainFor} from '../chains/registry.js'
+import {fleetHealthy} from './verdict.js'
 
 import type {FleetAllReport, FleetHostSummary, FleetReport, HostEvidence, HostInput, HostReport} from './types.js'
 
 export type {FleetAllReport, FleetHostSummary} from './types.js'
 
-export function judgeFleet(network: string, inputs: HostInput[], opts: {probe: boolean; only?: string[]}): FleetReport {
+export function judgeFleet(network: string, inputs: HostInput[], opts: {probe: boolean; only?: string[]; noApi?: boolean}): FleetReport {
   const hosts: HostReport[] = []
   const evidence: HostEvidence[] = []
   for (const input of inputs) {
@@ -33,13 +34,14 @@ export function judgeFleet(network: string, inputs: HostInput[], opts: {probe: b
         backend: r.backend,
         findings: r.findings,
         healthy: r.healthy,
+        verdict: r.verdict,
         host: input.host,
         layout: r.layout,
         reachable: true,
         ...listed,
         ...(r.unjudged ? {unjudged: r.unjudged} : {}),
       }
-      if (!r.healthy) {
+      if (r.verdict === 'broken') {
         const affected = chainFor(r.backend)?.affected?.(ev, input.snapshot.takenAt)
         if (affected) h.affected = affected
       }
@@ -58,7 +60,7 @@ export function judgeFleet(network: string, inputs: HostInput[], opts: {probe: b
         const mine = evidence.filter((h) => backendOf(h.ev) === c.backend)
         return c.crossChecks && mine.length > 0 ? c.crossChecks(network, mine) : []
       })
-  const healthy = hosts.every((h) => !h.reachable || h.healthy === true) && !cross.some((f) => f.status === 'fail')
+  const healthy = fleetHealthy({cross, hosts})
   return {cross, healthy, hosts, network}
 }
 
@@ -70,7 +72,7 @@ export {fleetAllExitCode, fleetExitCode} from '../diagnose/exit.js'
  * plus every host that gave no snapshot (an unreachable host is a row in every network's table).
  * A host whose snapshot lacks a network is no row for that network.
  */
-export function judgeFleetAll(inputs: HostInput[], opts: {probe: boolean; only?: string[]}): FleetAllReport {
+export function judgeFleetAll(inputs: HostInput[], opts: {probe: boolean; only?: string[]; noApi?: boolean}): FleetAllReport {
   // the hosts holding each network (by index, in the order given), found in one pass, not a pass
   // over every host per network; a host without a snapshot joins every network's list
   const holding = new Map<string, number[]>()

@@ -3,7 +3,7 @@
  * file, or why it could not), and the verdict on all of them. Transports (ssh, snapshot files,
  * sosreports) produce HostInput; judging (fleet.ts) produces FleetReport; renderers read FleetReport.
  */
-import type {AffectedInstance, Finding} from '../chains/types.js'
+import type {AffectedInstance, Finding, Verdict} from '../chains/types.js'
 import type {BackendName, LayoutName, Snapshot} from '../evidence/evidence.js'
 
 export type {AffectedInstance, HostEvidence} from '../chains/types.js'
@@ -25,9 +25,12 @@ export interface HostReport {
   error?: string
   layout?: LayoutName
   backend?: BackendName
+  /** every link judged here and none broken (NetworkReport.healthy) */
   healthy?: boolean
+  /** this host's verdict (NetworkReport.verdict); absent when it was not reached */
+  verdict?: Verdict
   findings: Finding[]
-  /** links of this host's chain not judged for lack of evidence (NetworkReport.unjudged) */
+  /** links of this host's chain not judged (NetworkReport.unjudged) */
   unjudged?: string[]
   /** --hosts-from-api: why the API names this host; absent for hosts given by --host or a file */
   listed?: string[]
@@ -41,7 +44,7 @@ export interface HostReport {
 
 export interface FleetReport {
   network: string
-  /** no reachable host has a broken link and no cross-host finding fails */
+  /** every host reached and every link judged, none broken, no cross-host finding failing (fleet/verdict.ts) */
   healthy: boolean
   hosts: HostReport[]
   /** findings only several hosts together reveal (ids `cross.*`) */

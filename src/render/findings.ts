@@ -47,34 +47,51 @@ export function renderReport(r: NetworkReport): string {
   if (first) {
     out.push('', c.red(c.bold(`first broken link: ${first.id}`)), `  ${printable(first.summary, 2000)}`)
     if (first.fix) out.push(`  fix: ${printable(first.fix, 2000)}`)
-  } else if (r.unjudged && r.unjudged.length > 0) {
+  } else if (r.verdict === 'not-judged') {
     // nothing failed, but links were never judged: no verdict of health (exit 3)
-    const why = r.findings.find((f) => f.unjudged)!
-    out.push(
-      '',
-      c.yellow(c.bold(`not judged: ${r.unjudged.join(', ')} (and what needs them): the evidence lacks what they read`)),
-      `  ${printable(why.summary, 2000)}`,
-    )
-    out.push(
-      '  fix: give evidence that holds it (a sosreport with the networking, openstack_neutron and process plugins; or `quantum-meta collect` on the node)',
-    )
+    const own = r.findings.filter((f) => f.unjudged && !f.summary.startsWith('skipped: '))
+    out.push('', c.yellow(c.bold(`not judged: ${r.unjudged?.join(', ')}: no link found broken, but the chain is not known to work`)))
+    for (const f of own.slice(0, 5)) out.push(`  ${f.id}: ${printable(f.summary, 2000)}`)
+    if (own.length > 5) out.push(`  and ${own.length - 5} more (see the table)`)
   } else {
     const warnFirst = r.findings.find((f) => f.status === 'warn')
-    out.push('', c.green(`healthy: no link of the metadata chain is broken${warnFirst ? ` (see the warning on ${warnFirst.id})` : ''}`))
+    const seeWarn = warnFirst ? ` (see the warning on ${warnFirst.id})` : ''
+    out.push(
+      '',
+      r.verdict === 'checks-pass'
+        ? c.green(`${r.ran?.checks} of ${r.ran?.of} checks run, each passes${seeWarn}: no verdict on the rest of the chain`)
+        : c.green(`healthy: every link of the metadata chain was judged, none is broken${seeWarn}`),
+    )
+    out.push(...skippedNotes(r.findings))
     if (warnFirst?.fix) out.push(`  to clear the warning: ${printable(warnFirst.fix, 2000)}`)
   }
   return out.join('\n') + '\n'
 }
 
+/** The skips that hold no verdict back, said once under it: what this node does not serve, what was not asked. */
+function skippedNotes(findings: readonly Finding[]): string[] {
+  const out: string[] = []
+  const here = findings.filter((f) => f.skipped === 'not-here' && !f.summary.startsWith('skipped: '))
+  for (const f of here) out.push(`  not this node's: ${f.id}: ${printable(f.summary, 600)}`)
+  const asked = findings.filter((f) => f.skipped === 'not-asked')
+  if (asked.length > 0) out.push(`  not run (see the table): ${asked.map((f) => f.id).join(', ')}`)
+  return out
+}
+
+const VERDICT_ORDER: Record<NetworkReport['verdict'], number> = {broken: 0, 'checks-pass': 3, healthy: 3, 'not-judged': 1}
+
 export function renderAll(reports: NetworkReport[]): string {
   const w = width()
   const table = new Table({colWidths: [38, 8, w - 38 - 8 - 4], head: ['network', 'status', 'first broken link'], style: {border: [], head: []}, wordWrap: true})
-  for (const r of reports) {
+  // the broken first, then the not judged, each in network-id order
+  const sorted = [...reports].sort((a, b) => VERDICT_ORDER[a.verdict] - VERDICT_ORDER[b.verdict] || a.network.localeCompare(b.network))
+  for (const r of sorted) {
     const first: Finding | undefined = r.findings.find((f) => f.status === 'fail') ?? r.findings.find((f) => f.status === 'warn')
-    const unjudged = r.healthy && r.unjudged && r.unjudged.length > 0 ? r.findings.find((f) => f.unjudged) : undefined
+    const unjudged = r.verdict === 'not-judged' ? r.findings.find((f) => f.unjudged) : undefined
     if (unjudged) table.push([r.network, mark('skip'), printable(`not judged: ${unjudged.id}: ${unjudged.summary}`, 400)])
-    else table.push([r.network, mark(r.healthy ? (first ? 'warn' : 'pass') : 'fail'), first ? printable(`${first.id}: ${first.summary}`, 400) : ''])
+    else table.push([r.network, mark(r.verdict === 'broken' ? 'fail' : first ? 'warn' : 'pass'), first ? printable(`${first.id}: ${first.summary}`, 400) : ''])
   }
-  const bad = reports.filter((r) => !r.healthy).length
-  return `${table.toString()}\n${reports.length} networks, ${bad} broken\n`
+  const bad = reports.filter((r) => r.verdict === 'broken').length
+  const notJudged = reports.filter((r) => r.verdict === 'not-judged').length
+  return `${table.toString()}\n${reports.length} network${reports.length === 1 ? '' : 's'}, ${bad} broken${notJudged > 0 ? `, ${notJudged} not judged` : ''}\n`
 }

@@ -3,6 +3,7 @@ import {drawTable} from './table.js'
 
 import type {Finding, Status} from '../chains/types.js'
 import type {FleetAllReport, FleetReport, HostReport} from '../fleet/types.js'
+import {fleetBroken, fleetNotJudged} from '../fleet/verdict.js'
 import {paint} from '../output.js'
 import {printable} from './findings.js'
 
@@ -95,10 +96,10 @@ export function renderFleet(r: FleetReport): string {
       }
     }
   }
-  const broken = r.hosts.filter((h) => h.reachable && h.healthy === false).length
+  const broken = r.hosts.filter((h) => h.reachable && h.verdict === 'broken').length
   const missing = r.hosts.filter((h) => !h.reachable).length
   const crossBad = r.cross.filter((f) => f.status === 'fail').length
-  const unjudged = r.hosts.filter((h) => h.reachable && h.healthy !== false && h.unjudged && h.unjudged.length > 0).length
+  const unjudged = r.hosts.filter((h) => h.reachable && h.verdict === 'not-judged').length
   const parts = [
     `${r.hosts.length} hosts`,
     `${broken} broken`,
@@ -106,7 +107,7 @@ export function renderFleet(r: FleetReport): string {
     ...(unjudged > 0 ? [`${unjudged} not judged`] : []),
     ...(crossBad > 0 ? [`${crossBad} cross-host failure${crossBad === 1 ? '' : 's'}`] : []),
   ]
-  out.push('', !r.healthy ? c.red(c.bold(parts.join(', '))) : unjudged > 0 ? c.yellow(parts.join(', ')) : c.green(parts.join(', ')))
+  out.push('', fleetBroken(r) ? c.red(c.bold(parts.join(', '))) : fleetNotJudged(r) ? c.yellow(parts.join(', ')) : c.green(parts.join(', ')))
   return out.join('\n') + '\n'
 }
 
@@ -124,9 +125,10 @@ export function renderFleetAll(r: FleetAllReport): string {
   }
   if (notes.length > 0) out.push(notes.join('\n') + '\n')
   if (r.networks.length > 1) {
-    const bad = r.networks.filter((n) => !n.healthy).length
-    const line = `${r.networks.length} networks, ${bad} broken`
-    out.push((bad === 0 ? c.green(line) : c.red(c.bold(line))) + '\n')
+    const bad = r.networks.filter((n) => fleetBroken(n)).length
+    const notJudged = r.networks.filter((n) => !fleetBroken(n) && fleetNotJudged(n)).length
+    const line = `${r.networks.length} networks, ${bad} broken${notJudged > 0 ? `, ${notJudged} not judged` : ''}`
+    out.push((bad > 0 ? c.red(c.bold(line)) : notJudged > 0 ? c.yellow(line) : c.green(line)) + '\n')
   }
   return out.join('\n')
 }

@@ -247,7 +247,11 @@ describe('the renderer on its own', () => {
       {evidence: ['x'], fix: 'f', id: 'a.two', status: 'fail', summary: 'bad'},
       {evidence: [], id: 'a.three', status: 'skip', summary: 'skipped: a.two failed'},
     ]
-    const xml = junitOfReports('n1', [{backend: 'dhcp-agent', findings: f, healthy: false, layout: 'neutron', network: NET}], '2026-01-01T00:00:00Z')
+    const xml = junitOfReports(
+      'n1',
+      [{backend: 'dhcp-agent', findings: f, healthy: false, layout: 'neutron', network: NET, verdict: 'broken'}],
+      '2026-01-01T00:00:00Z',
+    )
     expect(validate(xml)).toMatchObject({ok: true})
     expect([attr(xml, '//testsuite/@tests'), attr(xml, '//testsuite/@failures'), attr(xml, '//testsuite/@skipped')]).toEqual(['3', '1', '1'])
     expect(attr(xml, '//testcase[3]/@classname')).toBe(`n1.${NET}`)

@@ -12,6 +12,7 @@ import {ZED_NET, zed, zedFile} from './zed-evidence.js'
 
 const REAL_IP = '198.51.100.1'
 const apiFixture = (f: string) => readFileSync(new URL(`../fixtures/api/${f}`, import.meta.url), 'utf8')
+const harnessFile = (f: string) => readFileSync(new URL(`../fixtures/node/harness/${f}`, import.meta.url), 'utf8')
 
 export interface HostSpec {
   host: string
@@ -42,6 +43,12 @@ export function hostEvidence(spec: HostSpec): NetworkEvidence {
     ev.addresses!.argv = ['ip', 'netns', 'exec', ev.namespace, 'ip', 'a']
   }
   ev.addresses!.stdout = addrs
+  // what the Zed capture predates, from the harness node of the same release (SOURCES.md section 4): its
+  // running agent (started after its dhcp_agent.ini changed) and metadata_agent.ini, so a healthy host is
+  // judged on every link
+  ev.agents = [{cmdline: harnessFile('proc-neutron-dhcp-agent-cmdline'), pid: 4904, startedAt: '2026-11-23T21:33:43.850Z'}]
+  ev.config = {...ev.config, mtime: '2026-11-23T20:56:13.265Z'}
+  ev.metadataAgentConfig = {content: harnessFile('metadata_agent.ini'), path: '/etc/neutron/metadata_agent.ini', state: 'present'}
   ev.sockets!.stdout = swap(ev.sockets!.stdout)
   ev.opts.content = ev.opts.content!.replaceAll(`/32,${REAL_IP}`, `/32,${spec.optsVia ?? spec.ip}`)
   if (spec.noNamespace)

@@ -34,8 +34,11 @@ function withApi(ev: NetworkEvidence, over: Record<string, {status: number; body
   }
   return ev
 }
+/** What these recorded snapshots predate: the DHCP agent's processes and metadata_agent.ini (not judged). */
+const NOT_RECORDED = ['config.agent-restarted', 'metadata-agent.config']
 const statuses = (fs: Finding[]) => Object.fromEntries(fs.map((f) => [f.id, f.status]))
-const diagnose = (ev: NetworkEvidence, probe = false) => diagnoseEvidence(ev, {probe})
+// evidence without API answers is judged as `--no-api` judges it: the node's own links
+const diagnose = (ev: NetworkEvidence, probe = false) => diagnoseEvidence(ev, {noApi: ev.api === undefined, probe})
 
 describe('the registry', () => {
   it('lists the public check ids in chain order, each with a title', () => {
@@ -77,9 +80,17 @@ describe('the registry', () => {
 })
 
 describe('the real Grizzly node (seed transcript)', () => {
-  it('is healthy: every link the transcript shows passes', () => {
+  it('every link the transcript shows passes; what it did not record is not judged (exit 3), never "healthy"', () => {
     const r = diagnose(seed())
-    expect(r).toMatchObject({healthy: true, layout: 'quantum', network: '01cce415-8e2b-4096-92b5-7acc67163d79'})
+    expect(r).toMatchObject({healthy: false, layout: 'quantum', network: '01cce415-8e2b-4096-92b5-7acc67163d79', verdict: 'not-judged'})
+    expect(r.unjudged).toEqual(['config.agent-restarted', 'proxy.upstream', 'metadata-agent.config'])
+    expect(r.findings.filter((f) => f.skipped === 'not-asked').map((f) => f.id)).toEqual([
+      'api.network',
+      'api.subnet-isolated',
+      'api.dhcp-agents',
+      'api.dhcp-port',
+      'probe.http',
+    ])
     expect(statuses(r.findings)).toEqual({
       'api.dhcp-agents': 'skip',
       'api.dhcp-port': 'skip',
@@ -190,7 +201,8 @@ describe('the real Grizzly node (seed transcript)', () => {
 describe('the real Neutron Zed node', () => {
   it('is healthy with the 249 twin present; haproxy listens on 169.254.169.254:80', () => {
     const r = diagnose(zed())
-    expect(r.healthy).toBe(true)
+    expect(r.unjudged).toEqual(NOT_RECORDED)
+    expect(r.verdict).toBe('not-judged') // no link broken
     const route = byId(r.findings, 'opts.metadata-route')
     expect(route.status).toBe('pass')
     expect(route.summary).toMatch(/^169\.254\.169\.254\/32 via 198\.51\.100\.\d+ on tag subnet-/)
@@ -235,7 +247,8 @@ describe('the real Neutron Zed node', () => {
     expect(f.summary).toBe(
       'something listens on /var/lib/neutron/metadata_proxy but left its accept queue full for 1004 ms (EAGAIN): the metadata agent is overloaded or hung, and instances wait or get 503 from haproxy',
     )
-    expect(r.healthy).toBe(true)
+    expect(r.unjudged).toEqual(NOT_RECORDED)
+    expect(r.verdict).toBe('not-judged') // no link broken
     // refused is the one that means nobody listens
     ev.upstreamSocket = {connect: 'ECONNREFUSED', path: '/var/lib/neutron/metadata_proxy', state: 'present', type: 'socket'}
     expect(byId(diagnose(ev).findings, 'proxy.upstream')).toMatchObject({
@@ -252,7 +265,8 @@ describe('the real Neutron Zed node', () => {
 
   it('with the real API answers: hosted here, isolated, and the DHCP port is the opts next hop', () => {
     const r = diagnose(withApi(zed()))
-    expect(r.healthy).toBe(true)
+    expect(r.unjudged).toEqual(NOT_RECORDED)
+    expect(r.verdict).toBe('not-judged') // no link broken
     expect(byId(r.findings, 'api.network')).toMatchObject({status: 'pass', summary: 'network qm-isolated exists and is up'})
     expect(byId(r.findings, 'api.subnet-isolated')).toMatchObject({status: 'pass', summary: '198.51.100.0/24 is isolated (no router port on the gateway)'})
     expect(byId(r.findings, 'api.dhcp-agents')).toMatchObject({status: 'pass', summary: 'hosted by the live DHCP agent on lab-host'})
@@ -297,12 +311,13 @@ describe('the real Neutron Zed node', () => {
     expect(f.summary).toMatch(/points at 198\.51\.100\.1, but the DHCP port here has 198\.51\.100\.7: stale opts/)
   })
 
-  it('an API that cannot be asked is a warning, not a broken chain', () => {
+  it('an API that cannot be asked is a warning and its links not judged, not a broken chain', () => {
     const ev = zed()
     ev.api = {error: 'authentication failed at http://k/v3/auth/tokens: HTTP 401', host: 'h', hostFrom: 'x', records: []}
     const r = diagnose(ev)
     expect(byId(r.findings, 'api.network').status).toBe('warn')
-    expect(r.healthy).toBe(true)
+    expect(r.unjudged).toEqual(['config.agent-restarted', 'api.subnet-isolated', 'api.dhcp-agents', 'api.dhcp-port', 'metadata-agent.config'])
+    expect(r.verdict).toBe('not-judged') // the API links were not judged: exit 3, not 1, and not "healthy"
   })
 
   it('probe answers are explained: 503, refused, 403', () => {
@@ -340,7 +355,8 @@ describe("the project's real Neutron harness node (test/fixtures/node/harness)",
     const ev = multi()
     expect(ev.network).toBe(MULTI_NET)
     const r = diagnose(ev)
-    expect(r.healthy).toBe(true)
+    expect(r.unjudged).toEqual(NOT_RECORDED)
+    expect(r.verdict).toBe('not-judged') // no link broken
     const f = byId(r.findings, 'opts.metadata-route')
     expect(f.status).toBe('pass')
     expect(f.summary).toMatch(/^169\.254\.169\.254\/32 on each of 3 subnets: /)
@@ -381,7 +397,8 @@ describe("the project's real Neutron harness node (test/fixtures/node/harness)",
     expect(ev.network).toBe('4132cf98-3ed2-4dd2-96da-4c3cfb4adc9c')
     const r = diagnose(ev)
     // a routed network is no broken DHCP link: no isolated-metadata route is expected there (force_metadata off)
-    expect(r.healthy).toBe(true)
+    expect(r.unjudged).toEqual(NOT_RECORDED)
+    expect(r.verdict).toBe('not-judged') // no link broken
     const f = byId(r.findings, 'opts.metadata-route')
     expect(f.status).toBe('skip')
     expect(f.summary).toMatch(/^169\.254\.169\.254 goes via the subnet gateway 10\.31\.0\.1: a router holds it, so the subnet is not isolated/)
@@ -446,7 +463,8 @@ describe('config.agent-restarted', () => {
 
   it('warns, with the restart to paste, when the file changed after the agent started', () => {
     const r = diagnose(withAgents([AGENT], '2026-11-23T22:00:00.000Z'))
-    expect(r.healthy).toBe(true) // a warning: the links below say whether the running state is wrong
+    expect(r.unjudged).toEqual(['metadata-agent.config'])
+    expect(r.verdict).toBe('not-judged') // no link broken // a warning: the links below say whether the running state is wrong
     const f = byId(r.findings, 'config.agent-restarted')
     expect(f.status).toBe('warn')
     expect(f.summary).toBe(

@@ -2,6 +2,7 @@
 // judged, else 0; on per-host snapshots derived from the real Zed node (test/helpers/fleet-snapshots.ts).
 import {describe, expect, it} from 'vitest'
 
+import {worstVerdict} from '../../src/chains/run.js'
 import {diagnoseEvidence} from '../../src/diagnose/service.js'
 import {exitCodeOf} from '../../src/diagnose/exit.js'
 import type {DiagnoseResult} from '../../src/diagnose/run.js'
@@ -21,9 +22,15 @@ const unjudged = () => {
   return s
 }
 const oneHost = (snap: ReturnType<typeof healthy>, many = false): DiagnoseResult => {
-  const reports = snap.networks.map((ev) => diagnoseEvidence(ev, {probe: false}))
+  const reports = snap.networks.map((ev) => diagnoseEvidence(ev, {noApi: true, probe: false}))
   return many
-    ? {host: snap.host, json: {healthy: reports.every((r) => r.healthy), networks: reports}, kind: 'networks', reports, takenAt: snap.takenAt}
+    ? {
+        host: snap.host,
+        json: {healthy: reports.every((r) => r.healthy), networks: reports, verdict: worstVerdict(reports.map((r) => r.verdict))},
+        kind: 'networks',
+        reports,
+        takenAt: snap.takenAt,
+      }
     : {host: snap.host, json: reports[0], kind: 'network', reports, takenAt: snap.takenAt}
 }
 
@@ -32,7 +39,7 @@ describe('exitCodeOf', () => {
     expect(exitCodeOf(oneHost(healthy()))).toBe(0)
     expect(exitCodeOf(oneHost(broken()))).toBe(1)
     const u = oneHost(unjudged())
-    expect(u.kind === 'network' && [u.json.healthy, u.json.unjudged?.length !== undefined]).toEqual([true, true])
+    expect(u.kind === 'network' && [u.json.healthy, u.json.verdict, u.json.unjudged?.length !== undefined]).toEqual([false, 'not-judged', true])
     expect(exitCodeOf(u)).toBe(3)
   })
 
@@ -46,11 +53,17 @@ describe('exitCodeOf', () => {
   })
 
   it('a fleet: 1 a host broken, 3 a host unreachable, 0 all healthy; --all: the worst network', () => {
-    const fleet = (...inputs: Parameters<typeof judgeFleet>[1]): DiagnoseResult => ({json: judgeFleet(ZED_NET, inputs, {probe: false}), kind: 'fleet'})
+    const fleet = (...inputs: Parameters<typeof judgeFleet>[1]): DiagnoseResult => ({
+      json: judgeFleet(ZED_NET, inputs, {noApi: true, probe: false}),
+      kind: 'fleet',
+    })
     expect(exitCodeOf(fleet({host: 'net1', snapshot: healthy()}))).toBe(0)
     expect(exitCodeOf(fleet({host: 'net1', snapshot: healthy()}, {host: 'net2', snapshot: broken()}, {error: 'refused', host: 'net9'}))).toBe(1)
     expect(exitCodeOf(fleet({host: 'net1', snapshot: healthy()}, {error: 'refused', host: 'net9'}))).toBe(3)
-    const all = (...inputs: Parameters<typeof judgeFleetAll>[0]): DiagnoseResult => ({json: judgeFleetAll(inputs, {probe: false}), kind: 'fleet-all'})
+    const all = (...inputs: Parameters<typeof judgeFleetAll>[0]): DiagnoseResult => ({
+      json: judgeFleetAll(inputs, {noApi: true, probe: false}),
+      kind: 'fleet-all',
+    })
     expect(exitCodeOf(all({host: 'net1', snapshot: healthy()}, {host: 'net2', snapshot: broken()}))).toBe(1)
     expect(exitCodeOf(all({error: 'refused', host: 'net9'}))).toBe(3)
     expect(exitCodeOf(all({host: 'net1', snapshot: healthy()}))).toBe(0)

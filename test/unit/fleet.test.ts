@@ -15,7 +15,9 @@ const cross = (fs: Finding[], id: string) => {
   if (!f) throw new Error(`no ${id} in ${fs.map((x) => x.id).join(', ')}`)
   return f
 }
-const judge = (...inputs: HostInput[]) => judgeFleet(ZED_NET, inputs, {probe: false})
+// hosts that recorded no API answers are judged as `--no-api` judges them
+const noApi = (inputs: HostInput[]) => inputs.every((i) => !i.snapshot?.networks.some((n) => n.api))
+const judge = (...inputs: HostInput[]) => judgeFleet(ZED_NET, inputs, {noApi: noApi(inputs), probe: false})
 const API = {
   agents: ['net1', 'net2'],
   ports: [
@@ -52,7 +54,8 @@ describe('judgeFleet', () => {
     const gone: HostInput = {error: 'ssh: connect to host net3 port 22: Connection refused', host: 'net3'}
     const r = judge(input({host: 'net1', ip: '198.51.100.1'}), gone)
     expect(r.hosts[1]).toEqual({error: gone.error, findings: [], host: 'net3', reachable: false})
-    expect(r.healthy).toBe(true)
+    // not "healthy": a host of the network was never looked at
+    expect(r.healthy).toBe(false)
     expect(fleetExitCode(r)).toBe(3)
     const bad = hostSnapshot({host: 'net2', ip: '198.51.100.2'})
     bad.networks[0].upstreamSocket.connect = 'ECONNREFUSED'
@@ -204,7 +207,7 @@ describe('judgeFleetAll (diagnose --all --host)', () => {
   const gone: HostInput = {error: 'ssh: connect to host net4 port 22: Connection refused', host: 'net4'}
 
   it('one report per network in id order; a host without a network is no row of it; an unreachable host is a row of each', () => {
-    const r = judgeFleetAll([withOther({host: 'net1', ip: '198.51.100.1'}), input({host: 'net2', ip: '198.51.100.2'}), gone], {probe: false})
+    const r = judgeFleetAll([withOther({host: 'net1', ip: '198.51.100.1'}), input({host: 'net2', ip: '198.51.100.2'}), gone], {noApi: true, probe: false})
     expect(r.networks.map((n) => n.network)).toEqual([OTHER, ZED_NET].sort())
     const byNet = Object.fromEntries(r.networks.map((n) => [n.network, n.hosts.map((h) => [h.host, h.reachable])]))
     expect(byNet[OTHER]).toEqual([
@@ -224,26 +227,28 @@ describe('judgeFleetAll (diagnose --all --host)', () => {
   })
 
   it('exit: the worst over the networks (1 over 3); healthy only when every network is', () => {
-    const r = judgeFleetAll([withOther({host: 'net1', ip: '198.51.100.1'}), input({host: 'net2', ip: '198.51.100.2'}), gone], {probe: false})
+    const r = judgeFleetAll([withOther({host: 'net1', ip: '198.51.100.1'}), input({host: 'net2', ip: '198.51.100.2'}), gone], {noApi: true, probe: false})
     const other = r.networks.find((n) => n.network === OTHER)!
     expect(other.healthy).toBe(false)
     expect(other.hosts[0].findings.find((f) => f.status === 'fail')?.id).toBe('proxy.running')
-    expect(r.networks.find((n) => n.network === ZED_NET)!.healthy).toBe(true)
+    // net2 healthy, but the unreachable host left it not judged
+    expect(r.networks.find((n) => n.network === ZED_NET)!.healthy).toBe(false)
+    expect(fleetExitCode(r.networks.find((n) => n.network === ZED_NET)!)).toBe(3)
     expect(r.healthy).toBe(false)
     expect(fleetAllExitCode(r)).toBe(1)
-    const up = judgeFleetAll([input({host: 'net1', ip: '198.51.100.1'}), input({host: 'net2', ip: '198.51.100.2'})], {probe: false})
+    const up = judgeFleetAll([input({host: 'net1', ip: '198.51.100.1'}), input({host: 'net2', ip: '198.51.100.2'})], {noApi: true, probe: false})
     expect([up.healthy, fleetAllExitCode(up)]).toEqual([true, 0])
-    const partly = judgeFleetAll([input({host: 'net1', ip: '198.51.100.1'}), input({host: 'net2', ip: '198.51.100.2'}), gone], {probe: false})
-    expect([partly.healthy, fleetAllExitCode(partly)]).toEqual([true, 3])
+    const partly = judgeFleetAll([input({host: 'net1', ip: '198.51.100.1'}), input({host: 'net2', ip: '198.51.100.2'}), gone], {noApi: true, probe: false})
+    expect([partly.healthy, fleetAllExitCode(partly)]).toEqual([false, 3])
   })
 
   it('no network on any host: no report; exit 3 when a host did not answer, else 0', () => {
     const empty = hostSnapshot({host: 'net1', ip: '198.51.100.1'})
     empty.networks = []
-    const none = judgeFleetAll([{host: 'net1', snapshot: empty}], {probe: false})
+    const none = judgeFleetAll([{host: 'net1', snapshot: empty}], {noApi: true, probe: false})
     expect(none).toMatchObject({healthy: true, hosts: [{host: 'net1', networks: [], reachable: true}], networks: []})
     expect(fleetAllExitCode(none)).toBe(0)
-    const dead = judgeFleetAll([{error: 'refused', host: 'net1'}], {probe: false})
+    const dead = judgeFleetAll([{error: 'refused', host: 'net1'}], {noApi: true, probe: false})
     expect(dead.networks).toEqual([])
     expect(fleetAllExitCode(dead)).toBe(3)
   })
@@ -267,11 +272,11 @@ describe('renderFleetAll', () => {
     expect(heads).toEqual([`network ${OTHER} on 2 hosts`, `network ${ZED_NET} on 3 hosts`])
     expect(text.match(/could not inspect: Connection refused/g)).toHaveLength(2)
     expect(text).toContain('net3: its snapshot holds no network')
-    expect(text).toMatch(/2 networks, 1 broken\n$/)
+    expect(text).toMatch(/2 networks, 1 broken, 1 not judged\n$/)
   })
 
   it('no network on any host: says so and lists the hosts that did not answer', () => {
-    const text = renderFleetAll(judgeFleetAll([{error: 'Host key verification failed.', host: 'net1'}], {probe: false}))
+    const text = renderFleetAll(judgeFleetAll([{error: 'Host key verification failed.', host: 'net1'}], {noApi: true, probe: false}))
     expect(text).toMatch(/^no network on any of the 1 host\n/)
     expect(text).toContain('net1: could not inspect: Host key verification failed.')
   })

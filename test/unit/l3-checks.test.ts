@@ -241,12 +241,16 @@ describe('the L3 agent chain on a real router (router-chain.md)', () => {
     Object.assign(ev, {addresses: undefined, namespace: ''})
     Object.assign(ev.router!, {found: ['no qrouter namespace here has 198.18.77.1 (1 looked at)'], foundBy: undefined, id: undefined})
     const r = judge(ev)
-    expect(r.healthy).toBe(true)
+    // without the API, whether another L3 agent host serves it cannot be told: not judged (exit 3), not healthy
+    expect(r.verdict).toBe('not-judged')
     expect(byId(r.findings, 'l3.router')).toMatchObject({status: 'skip', summary: expect.stringContaining(`quantum-meta diagnose ${NET} --backend dhcp-agent`)})
     // and with the API: no router interface holds the gateway any more
     const api = withApi(healthy())
     api.api!.records = api.api!.records.map((x) => (x.path.startsWith('/ports?') ? {...x, body: '{"ports": []}'} : x))
-    expect(byId(judge(api).findings, 'l3.router').summary).toMatch(/^no router interface holds the gateway 198\.18\.77\.1: the network is not routed/)
+    const notRouted = judge(api)
+    expect(byId(notRouted.findings, 'l3.router').summary).toMatch(/^no router interface holds the gateway 198\.18\.77\.1: the network is not routed/)
+    // the API says no router serves it: not this chain's network, so nothing is held back as unjudged by it
+    expect(byId(notRouted.findings, 'l3.router').skipped).toBe('not-here')
   })
 
   it('the redirect to another port than the proxy binds: l3.redirect names both', () => {

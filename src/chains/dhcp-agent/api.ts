@@ -4,7 +4,7 @@ import type {NetworkEvidence} from '../../evidence/evidence.js'
 import {isClasslessRoute, parseOpts} from '../../parse/opts.js'
 import {forceMetadata, metadataHops, restartAgent} from './facts.js'
 import {serverText} from '../../openstack/server-text.js'
-import {type Check, fail, pass, skip, warn} from '../types.js'
+import {type Check, type CheckContext, fail, notAsked, notHere, pass, skip, warn} from '../types.js'
 import {
   type Agent,
   isObj,
@@ -34,14 +34,19 @@ export const P = {
   agents: (n: string) => `/networks/${n}/dhcp-agents`,
 }
 
-const noApi = (ev: NetworkEvidence) => (!ev.api ? skip('no API credentials (OS_AUTH_URL, OS_CLOUD, --os-*); --no-api skips these checks') : undefined)
+// The api.* checks hold the node's links against the control plane's view; the links themselves are
+// judged on the node, so without credentials they are not run (said so), not left unjudged.
+const noApi = (ev: NetworkEvidence, ctx: CheckContext) =>
+  ev.api
+    ? undefined
+    : notAsked(ctx.noApi ? 'not asked (--no-api)' : 'not run: no API credentials (OS_AUTH_URL, OS_CLOUD, --os-*); give them to hold the node against the API')
 
 export const apiNetwork: Check = {
   id: 'api.network',
   needs: [],
   title: 'the network exists in the API and is admin_state_up',
-  run(ev) {
-    const none = noApi(ev)
+  run(ev, ctx) {
+    const none = noApi(ev, ctx)
     if (none) return none
     if (ev.api!.error) return warn(`could not ask the API: ${ev.api!.error}`, [], 'check the OS_* credentials, or pass --no-api')
     const r = record(ev, P.network(ev.network))
@@ -121,7 +126,7 @@ export const apiDhcpAgents: Check = {
     if (!r) return skip('the DHCP agents were not queried')
     if (typeof r.body !== 'string') return skip('the DHCP agents answer was not recorded')
     if (r.status === 403 || r.status === 401) return skip(`listing a network's DHCP agents needs an admin role (HTTP ${r.status})`)
-    if (r.status === 404) return skip('the API has no dhcp_agent_scheduler extension')
+    if (r.status === 404) return notHere('the API has no dhcp_agent_scheduler extension: no DHCP agent is scheduled to networks')
     const agents = readList(ev, P.agents(ev.network), 'agents', readAgent)
     if (!agents) return warn(`GET /v2.0${r.path} answered ${r.status}${r.status === 200 ? ' without an agents list' : ''}`, [text(r.body, 200)])
     const host = ev.api!.host

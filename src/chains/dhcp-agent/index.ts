@@ -12,6 +12,7 @@ import {parseNetnsList} from '../../parse/netns.js'
 import {DHCP_AGENT_SNAPSHOT, qdhcpNamespace, qdhcpNetworksIn} from './paths.js'
 import {crossFindings} from './cross.js'
 import {servedByRouter} from './facts.js'
+import {optsFormOnly} from './opts.js'
 import type {ChainModule} from '../module.js'
 import {DHCP_AGENT_CHECKS} from './chain.js'
 
@@ -50,6 +51,8 @@ export const dhcpAgent: ChainModule = {
       const snap = await collectMany([network], {...paths, probe: false}, {agents: false})
       return snap.networks[0]
     },
+    // the namespace not visible: the opts line's form alone, its next hop not judged (opts.ts)
+    instead: (route, _findings, ev) => (route.status === 'skip' ? optsFormOnly(ev, route) : undefined),
     inPlace: ['pass', 'warn'],
     inspectable: async (paths) => (await import('./collect.js')).requireInspectable(paths.statePath),
     waitingFor: (network, paths) => `the metadata route in ${paths.statePath}/dhcp/${network}/opts`,

@@ -3,7 +3,8 @@ import {METADATA_IP, sameSubnet} from '../common/net.js'
 import {clip, shq, sq} from '../common/text.js'
 import {dhcpDevice, dnsmasqArgs, forceMetadata, metadataHops, restartAgent, routedMetadata} from './facts.js'
 import {notInEvidence, processOf} from '../common/evidence.js'
-import {type Check, fail, notJudged, pass, skip, warn} from '../types.js'
+import {type Check, type Finding, fail, notHere, notJudged, pass, skip, warn} from '../types.js'
+import type {NetworkEvidence} from '../../evidence/evidence.js'
 import {isSignalablePid} from '../../evidence/ids.js'
 
 /** What an opts line may hold for a by-hand edit to quote it: Neutron's own characters (tags, options, addresses). */
@@ -43,6 +44,37 @@ export function metadataRouteEdit(path: string, lines: readonly OptsLine[], tag:
   const at = tag === undefined ? '' : `tag:${tag},`
   const add = [`${at}option:classless-static-route,${pairs}`, ...(twin249 ? [`${at}249,${pairs}`] : [])]
   return `printf '\\n%s' ${add.map(sq).join(' ')} >> ${shq(path)}`
+}
+
+/**
+ * `opts verify` where the namespace cannot be seen (opts.metadata-route skipped): the opts file alone.
+ * No 121 line with a 169.254.169.254/32 pair fails; one that has it is the right form, but whether its
+ * next hop is this network's DHCP port is not judged (a skip: exit 3). Undefined without the file.
+ */
+export function optsFormOnly(ev: NetworkEvidence, route: Finding): Finding | undefined {
+  const file = ev.opts
+  if (file.state !== 'present' || file.content === undefined) return undefined
+  const lines = parseOpts(file.content).filter((o) => !o.ipv6)
+  const quote = (o: OptsLine) => `${file.path}:${o.line}: ${clip(o.raw)}`
+  const withMeta = lines.filter((o) => isClasslessRoute(o) && metadataHops(o).length > 0)
+  if (withMeta.length === 0) {
+    return {
+      ...fail(
+        `no classless-static-route (121) line in ${file.path} has a ${METADATA_IP}/32 pair: instances get no route to ${METADATA_IP}`,
+        lines.length > 0 ? lines.map(quote) : [`${file.path}: no option lines`],
+        restartAgent(ev),
+      ),
+      id: route.id,
+    }
+  }
+  const hops = [...new Set(withMeta.flatMap(metadataHops))]
+  return {
+    ...skip(
+      `${file.path} routes ${METADATA_IP}/32 via ${hops.join(', ')}; whether that is this network's DHCP port is not judged (${route.summary})`,
+      withMeta.map(quote),
+    ),
+    id: route.id,
+  }
 }
 
 export const optsMetadataRoute: Check = {
@@ -109,7 +141,7 @@ export const optsMetadataRoute: Check = {
         // Liberty+: a subnet whose gateway a router port holds is not isolated; the agent then
         // routes 169.254.169.254 via that gateway, and the router's metadata proxy answers
         if (!forceMetadata(ev))
-          return skip(
+          return notHere(
             `${METADATA_IP} goes via the subnet gateway ${hops.join(', ')}: a router holds it, so the subnet is not isolated and no route to this DHCP port is expected (force_metadata is off): the router serves metadata (quantum-meta diagnose ${ev.network} --backend l3-agent)`,
             [...withMeta.map(quote), `${dev.iface.ifname}: ${ips.join(', ')}`],
           )

@@ -4,7 +4,7 @@ import {processOf} from '../common/evidence.js'
 import {routedMetadata} from './facts.js'
 import {read503} from '../common/upstream.js'
 import {bodyText} from '../common/http.js'
-import {type Check, fail, pass, skip} from '../types.js'
+import {type Check, fail, notAsked, notHere, pass} from '../types.js'
 
 /** What each answer from inside the namespace means (DOMAIN.md, "What the instance sees"). 503 depends on the body: see read503. */
 const MEANING: Record<string, string> = {
@@ -20,10 +20,10 @@ export const probeHttp: Check = {
   needs: ['namespace.exists'],
   title: 'with --probe: GET http://169.254.169.254/ from inside the namespace answers',
   run(ev, ctx) {
-    if (!ctx.probe || !ev.probe) return skip('not run (add --probe to send one GET from inside the namespace)')
+    if (!ctx.probe || !ev.probe) return notAsked('not run (add --probe to send one GET from inside the namespace)')
     const p = ev.probe
     if (p.status === undefined && routedMetadata(ev) && !processOf(ev, 'proxy')) {
-      return skip(
+      return notHere(
         `no answer from inside ${ev.namespace} (${p.error}), as expected: the router serves metadata for this network, not the DHCP port (see opts.metadata-route)`,
         [`${p.argv.join(' ')}: ${p.error}`],
       )

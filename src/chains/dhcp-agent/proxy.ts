@@ -4,7 +4,7 @@ import {METADATA_IP} from '../common/net.js'
 import {clip} from '../common/text.js'
 import {notInEvidence, processArgs, processOf} from '../common/evidence.js'
 import {restartAgent, routedMetadata} from './facts.js'
-import {type Check, fail, notJudged, pass, skip} from '../types.js'
+import {type Check, fail, notHere, notJudged, pass, skip} from '../types.js'
 import {upstreamFinding} from '../common/upstream.js'
 import type {Scope} from '../../deployments/registry.js'
 
@@ -28,7 +28,7 @@ export const proxyRunning: Check = {
       const routed = routedMetadata(ev)
       if (routed) {
         // the agent runs no proxy for a network a router serves (unless force_metadata): its absence is expected
-        return skip(
+        return notHere(
           `no metadata proxy, as expected: opts routes ${METADATA_IP} via the subnet gateway, so the router serves metadata for this network (see opts.metadata-route)`,
           [...evidence, ...routed.map((o) => `${ev.opts.path}:${o.line}: ${clip(o.raw)}`)],
         )

@@ -6,7 +6,7 @@
  */
 import {clip} from '../common/text.js'
 import {bodyText} from '../common/http.js'
-import {type Check, fail, pass, skip} from '../types.js'
+import {type Check, fail, notAsked, pass, skip} from '../types.js'
 import {read503} from '../common/upstream.js'
 import {restartL3Agent} from './restart.js'
 
@@ -15,7 +15,7 @@ export const l3Probe: Check = {
   needs: ['l3.ha'],
   title: "with --probe: a GET inside the router's namespace, marked as an instance's request, reaches the proxy and gets an answer",
   run(ev, ctx) {
-    if (!ctx.probe || !ev.probe) return skip("not run (add --probe to send one GET to the proxy inside the router's namespace)")
+    if (!ctx.probe || !ev.probe) return notAsked("not run (add --probe to send one GET to the proxy inside the router's namespace)")
     const p = ev.probe
     const text = p.body === undefined ? undefined : bodyText(p.body) || undefined
     const evidence = [`${p.argv.join(' ')}: ${p.status === undefined ? p.error : `HTTP ${p.status}`}${p.ms === undefined ? '' : ` in ${p.ms} ms`}`]

@@ -3,7 +3,7 @@ import {clip, plural} from '../common/text.js'
 import {METADATA_IP} from '../common/net.js'
 import {namespaceLine, namespaceList, ran} from '../common/evidence.js'
 import {routedMetadata} from '../common/routed.js'
-import {type Check, fail, notJudged, pass, skip, warn} from '../types.js'
+import {type Check, fail, notHere, notJudged, pass, skip, warn} from '../types.js'
 import {serverText} from '../../openstack/server-text.js'
 import {API, apiList, apiObject, apiRouterPorts, gatewaysOf, haRole, qrDevices, routerNamespace} from './facts.js'
 import {restartL3Agent} from './restart.js'
@@ -31,7 +31,7 @@ export const l3Router: Check = {
       return pass(`router ${routers.join(', ')} serves this network (its interface holds the gateway ${ports[0].ip})`, evidence)
     }
     if (ports && gw) {
-      return skip(
+      return notHere(
         `no router interface holds the gateway ${gw.ips.join(', ') || '(none: no subnet has one)'}: the network is not routed, so no router serves its metadata (the DHCP agent does: ${dhcp})`,
         [`${gw.from}: gateway ${gw.ips.join(', ') || 'none'}`, `GET /v2.0${API.ports(ev.network)}: no ${'network:router_interface*'} port holds it`],
       )
@@ -86,7 +86,7 @@ export const l3Namespace: Check = {
       const hosts = agents.map((a) => serverText(a.host, 100))
       evidence.push(`GET /v2.0${API.routerAgents(id)}: ${hosts.join(', ') || 'no agent'}`)
       if (hosts.length > 0 && !hosts.includes(here))
-        return skip(
+        return notHere(
           `router ${id} is hosted by the L3 agent${hosts.length === 1 ? '' : 's'} on ${hosts.join(', ')}, not this node (${here}): diagnose it there`,
           evidence,
         )
@@ -134,7 +134,7 @@ export const l3Ha: Check = {
     const evidence = [`${state.path}: ${clip(state.content.trim(), 40)}`, ...apiLine]
     if (role === 'master') return pass(`keepalived made this node the master of router ${id}: it serves the network's metadata`, evidence)
     if (role === 'backup')
-      return skip(`this node is a backup of HA router ${id}: the master serves the network's metadata, not here (cross-host: exactly one master)`, evidence)
+      return notHere(`this node is a backup of HA router ${id}: the master serves the network's metadata, not here (cross-host: exactly one master)`, evidence)
     if (role === 'fault')
       return fail(
         `keepalived reports fault for router ${id} on this node (its HA interface or a tracked one is down): it serves nothing`,

@@ -4,7 +4,7 @@ import {METADATA_IP} from '../common/net.js'
 import {processArgs, processOf} from '../common/evidence.js'
 import {bodyText, HAPROXY_NO_SERVER} from '../common/http.js'
 import {proxySockets} from '../common/sockets.js'
-import {type Check, fail, pass, skip, warn} from '../types.js'
+import {type Check, fail, notAsked, pass, skip, warn} from '../types.js'
 import type {NetworkEvidence} from '../../evidence/evidence.js'
 import {isSignalablePid} from '../../evidence/ids.js'
 import {parseHaproxyConfig} from '../../parse/haproxy.js'
@@ -153,7 +153,7 @@ export const ovnProbe: Check = {
   title: `with --probe: GET http://${METADATA_IP}/ from inside ovnmeta-NET answers`,
   run(ev, ctx) {
     if (!ctx.probe || !ev.probe)
-      return skip(namespaceGone(ev) ? `not run: ${ev.namespace} does not exist` : 'not run (add --probe to send one GET from inside the namespace)')
+      return namespaceGone(ev) ? skip(`not run: ${ev.namespace} does not exist`) : notAsked('not run (add --probe to send one GET from inside the namespace)')
     const p = ev.probe
     const text = p.body === undefined ? undefined : bodyText(p.body) || undefined
     const evidence = [`${p.argv.join(' ')}: ${p.status === undefined ? p.error : `HTTP ${p.status}`}${p.ms === undefined ? '' : ` in ${p.ms} ms`}`]

@@ -3,7 +3,7 @@ import {effective, IniSyntaxError, osloBool, parseIni} from '../../config/oslo-i
 import type {NetworkEvidence} from '../../evidence/evidence.js'
 import {clip} from '../common/text.js'
 import {METADATA_IP, sameSubnet} from '../common/net.js'
-import {type Check, fail, pass, skip} from '../types.js'
+import {type Check, fail, notHere, pass, skip} from '../types.js'
 import {isRecord} from '../../parse/ip-util.js'
 import {type DhcpOptionsRow, localChassis, metadataPorts, nbFacts, ovsFacts, portCidrs, portMac, restartOvnAgent, sbFacts} from './facts.js'
 import {memo, parsedBody} from '../../evidence/api-records.js'
@@ -226,7 +226,7 @@ export const ovnLocalVif: Check = {
     const here = sb.value.ports.filter((p) => p.type === '' && ch !== undefined && p.chassis === ch.uuid)
     if (here.length === 0) {
       const stale = ev.namespaces.exitCode === 0 && ev.namespaces.stdout.split('\n').some((l) => l.split(/\s/)[0] === ev.namespace)
-      return skip(
+      return notHere(
         `no VM port of network ${ev.network} is bound to chassis ${o.value.systemId}: no namespace is needed here${stale ? ` (${ev.namespace} still exists: the agent removes it at its next sync)` : ''}; run this on the compute node that hosts the VM`,
         [`${sb.value.ports.length} Port_Binding rows of the network; bound to ${o.value.systemId}: none`],
       )

@@ -9,7 +9,7 @@ import {checkNetId, nodePaths} from '../../layout.js'
 export default class OptsVerify extends QmCommand {
   static args = {'net-id': Args.string({description: 'the network UUID', required: true})}
 
-  static description = `check only the classless route in the network's opts file (exit 0 present and right, 1 not)
+  static description = `check only the classless route in the network's opts file (exit 0 present and right, 1 not, 3 not judged)
 
 The same check as diagnose's opts.metadata-route: a 121 line with 169.254.169.254/32 via the DHCP port's
 address on the device, on a tag dnsmasq serves. On an ML2/OVN chassis: diagnose's ovn.dhcp-route, option 121
@@ -27,7 +27,8 @@ in the NB DHCP_Options via the network's metadata port.`
     const paths = nodePaths({configFile: flags['config-file'], statePath: flags['state-path']})
     const {verifyRoute} = await import('../../diagnose/wait.js')
     const f = await verifyRoute(netId, paths, {configFile: flags['config-file'], statePath: flags['state-path']})
-    process.exitCode = f.status === 'pass' || f.status === 'warn' ? EXIT.OK : EXIT.FAILED
+    // a skip is a route this node could not judge (its namespace not visible): exit 3, not "missing"
+    process.exitCode = f.status === 'pass' || f.status === 'warn' ? EXIT.OK : f.status === 'skip' ? EXIT.CANNOT : EXIT.FAILED
     if (!this.jsonEnabled()) {
       const {printable} = await import('../../render/findings.js')
       process.stdout.write(
