@@ -21,6 +21,10 @@ export async function runConfigCommand(
   const outcome = await applyAgentConfig(
     {backup: flags.backup, deployment, wantServing, mode, path: agentConfigPath(flags['config-file']), restart: flags.restart, wanted},
     {
+      async notReread(file) {
+        const {agentsNotReread} = await import('./chains/dhcp-agent/reread.js')
+        return agentsNotReread(file)
+      },
       async restart(unit) {
         const target = await findDhcpAgentUnit(unit, deployment)
         await restartDhcpAgent(target)

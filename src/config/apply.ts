@@ -33,7 +33,8 @@ export interface ApplyResult {
   backup: string | null
   settings: ReturnType<typeof settingsJson>
   diff: string | null
-  restart: {needed: boolean; done: boolean; unit: string}
+  /** `stale`: nothing changed, but the running agent started before the file's last change (pids) */
+  restart: {needed: boolean; done: boolean; unit: string; stale?: number[]}
   /** present under --check and --dry-run */
   wouldChange?: boolean
   check?: {ok: boolean; servesIsolatedMetadata: boolean; reason: string}
@@ -80,14 +81,51 @@ function checkEncoding(cfg: LoadedConfig, wanted: readonly Wanted[]): void {
   }
 }
 
+/** Other Neutron files an operator may point `enable` at by mistake, by name: whose they are. */
+const FOREIGN: Record<string, string> = {
+  'l3_agent.ini': "the L3 agent's config",
+  'metadata_agent.ini': "the metadata agent's config",
+  'ml2_conf.ini': "ML2's config",
+  'networking_ovn_metadata_agent.ini': "the OVN metadata agent's config",
+  'neutron.conf': 'neutron.conf, which every agent and the server read',
+  'neutron_ovn_metadata_agent.ini': "the OVN metadata agent's config",
+  'openvswitch_agent.ini': "the Open vSwitch agent's config",
+  'linuxbridge_agent.ini': "the Linux bridge agent's config",
+  'ovn_agent.ini': "the OVN agent's config",
+}
+
+/**
+ * enable/disable edit the DHCP agent's config only: a file that is another's (by its name, or OVN
+ * options in it) is refused, exit 2, nothing written. On ML2/OVN the OVN metadata agent serves
+ * metadata with no such switch.
+ */
+export function refuseForeignConfig(path: string, target: string, text: string): void {
+  const base = (p: string) => p.slice(p.lastIndexOf('/') + 1)
+  const whose = FOREIGN[base(target)] ?? FOREIGN[base(path)]
+  const ovn = /^[ \t]*\[ovn\][ \t]*$/m.test(text) || /^[ \t]*ovn_(sb|nb)_connection[ \t]*=/m.test(text)
+  if (whose === undefined && !ovn) return
+  const what = whose ?? "an OVN agent's config (it has [ovn] or ovn_*_connection)"
+  throw usageError(
+    'not-dhcp-agent-config',
+    `${path} is ${what}, not the DHCP agent's dhcp_agent.ini: left untouched (isolated metadata is the DHCP agent's switch; on ML2/OVN the OVN metadata agent serves metadata without it)`,
+  )
+}
+
 function plan(req: ApplyRequest, cfg: LoadedConfig) {
+  refuseForeignConfig(req.path, cfg.target, cfg.text)
   const before = parseOrExplain(req.path, cfg.text)
   const edit = applySettings(cfg.text, req.wanted)
   checkEncoding(cfg, req.wanted)
   return {before, edit}
 }
 
-export async function applyAgentConfig(req: ApplyRequest, deps: {restart: (unit: string) => Promise<string>}): Promise<ApplyOutcome> {
+export interface ApplyDeps {
+  restart: (unit: string) => Promise<string>
+  /** the running agents reading `file` that started before its last change (their pids), if any */
+  notReread?: (file: string) => Promise<number[]>
+}
+
+export async function applyAgentConfig(req: ApplyRequest, deps: ApplyDeps): Promise<ApplyOutcome> {
   let cfg = await loadConfig(req.path)
   let {before, edit} = plan(req, cfg)
   let backupPath: string | null = null
@@ -153,16 +191,29 @@ export async function applyAgentConfig(req: ApplyRequest, deps: {restart: (unit:
 
   let done = false
   let restartUnit = unit
-  if (edit.changed) {
-    if (req.restart) {
+  // unchanged now, but a run before may have written it and failed to restart: the agent has not read it
+  const stale = req.restart && !edit.changed && deps.notReread ? await deps.notReread(cfg.target) : []
+  if (req.restart && (edit.changed || stale.length > 0)) {
+    try {
       restartUnit = await deps.restart(unit)
       done = true
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error)
+      const written = edit.changed ? `${req.path} was changed${backupPath ? ` (backup ${backupPath})` : ''}; ` : ''
+      throw cannotError('restart-failed', `${written}${why}: the running agent has not read the file; restart it: ${hint}`)
     }
   }
   return {
     exit,
     restartHint: hint,
-    result: {...base, backup: backupPath, changed: edit.changed, diff, restart: {done, needed: edit.changed, unit: restartUnit}, settings: settingsJson(after)},
+    result: {
+      ...base,
+      backup: backupPath,
+      changed: edit.changed,
+      diff,
+      restart: {done, needed: edit.changed || stale.length > 0, unit: restartUnit, ...(stale.length > 0 ? {stale} : {})},
+      settings: settingsJson(after),
+    },
     verdict,
   }
 }

@@ -24,7 +24,9 @@ export function renderConfigResult(o: ApplyOutcome, mode: Mode, restartRequested
   }
   if (!r.changed) {
     out.push(o.exit === 0 ? `${r.file}: already as wanted (${o.verdict.reason}); nothing changed` : `${r.file}: nothing to change, but: ${o.verdict.reason}`)
-    if (restartRequested) out.push('nothing changed, so the agent was not restarted')
+    if (r.restart.stale && r.restart.done)
+      out.push(`the running agent (pid ${r.restart.stale.join(', ')}) started before the file's last change: restarted ${r.restart.unit}`)
+    else if (restartRequested) out.push('nothing changed, and the running agent has read the file: not restarted')
     return {stderr: '', stdout: out.join('\n') + '\n'}
   }
   for (const ch of r.changes) {

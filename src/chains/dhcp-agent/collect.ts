@@ -157,7 +157,7 @@ export const MAX_AGENT_CONFIGS = 250_000
  * sosreport): undefined when the source has no process list. Each with its start time and mount
  * namespace where the view tells them, and the files it reads.
  */
-async function dhcpAgents(view: NodeView): Promise<{agents: AgentRecord[]; from?: string} | undefined> {
+export async function dhcpAgents(view: NodeView): Promise<{agents: AgentRecord[]; from?: string} | undefined> {
   const list = await view.processes()
   if (list.notCollected !== undefined) return undefined
   const found = list.entries.flatMap(({cmdline, pid}) => {
@@ -300,6 +300,10 @@ export async function requireInspectable(statePath: string): Promise<void> {
   try {
     await readdir(statePath)
   } catch (error) {
-    throw cannotError('state-unreadable', `cannot read the state path ${statePath}: ${(error as NodeJS.ErrnoException).code ?? error}`)
+    const code = (error as NodeJS.ErrnoException).code ?? String(error)
+    throw cannotError(
+      'state-unreadable',
+      `cannot read the DHCP agent's state path ${statePath} (${code}): not a network node with this agent, or its paths are elsewhere; give --config-file and --state-path, or diagnose it from here with --host NODE, or a snapshot of it (--snapshot FILE, from \`quantum-meta collect\` there)`,
+    )
   }
 }

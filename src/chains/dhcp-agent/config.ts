@@ -55,7 +55,7 @@ export const configMetadataEnabled: Check = {
 const normalize = (p: string) => posix.normalize(p)
 
 /** The running agents (in our mount namespace) whose --config-file/--config-dir include the judged file. */
-function agentsReading(ev: NetworkEvidence) {
+function agentsReading(ev: Pick<NetworkEvidence, 'agents' | 'config'>) {
   const file = ev.config
   const names = new Set([file.path, file.realpath].filter((n): n is string => n !== undefined).map(normalize))
   const reads = (path: string) => names.has(normalize(path))
@@ -124,6 +124,13 @@ function mergedWithAgentFiles(ev: NetworkEvidence, own: AgentSettings): Omit<Fin
  * above, and have started after that file last changed. Warnings only: the links below show
  * whether the running agent's state is actually wrong.
  */
+/** The running agents that read the config file and started before its last change: they have not read it. */
+export function staleReaders(ev: Pick<NetworkEvidence, 'agents' | 'config'>) {
+  if (ev.config.mtime === undefined) return []
+  const changed = Date.parse(ev.config.mtime)
+  return agentsReading(ev).readers.filter((a) => a.startedAt !== undefined && Date.parse(a.startedAt) < changed - START_TOLERANCE_MS)
+}
+
 export const configAgentRestarted: Check = {
   id: 'config.agent-restarted',
   needs: [],
@@ -161,7 +168,7 @@ export const configAgentRestarted: Check = {
     }
     if (file.mtime === undefined) return skip(`${file.path} was not read, so its age is unknown`, readers.map(line))
     const changed = Date.parse(file.mtime)
-    const stale = readers.filter((a) => a.startedAt !== undefined && Date.parse(a.startedAt) < changed - START_TOLERANCE_MS)
+    const stale = staleReaders(ev)
     const evidence = [`${file.path}: modified ${file.mtime}`, ...readers.map(line)]
     if (stale.length > 0) {
       return warn(
