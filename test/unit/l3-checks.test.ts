@@ -15,6 +15,7 @@ import {checkSnapshot} from '../../src/chains/snapshot.js'
 import {nodeBackend, routerChainInstead} from '../../src/diagnose/live.js'
 import {chainFor} from '../../src/chains/registry.js'
 import {zed} from '../helpers/zed-evidence.js'
+import {fixCommand} from '../helpers/fix.js'
 
 const fx = (f: string) => readFileSync(new URL(`../fixtures/router/${f}`, import.meta.url), 'utf8')
 const NET = '0336ad3e-f396-4d62-b4e3-df4b4820a7f0'
@@ -143,7 +144,7 @@ describe('the L3 agent chain on a real router (router-chain.md)', () => {
     ev.probe = {argv: ['ip', 'netns', 'exec', NS, 'GET', 'http://127.0.0.1:9697/'], error: 'refused', ms: 0, url: 'http://127.0.0.1:9697/'}
     const r = judge(ev, true)
     expect(firstBroken(r.findings)).toMatchObject({id: 'l3.proxy', summary: expect.stringMatching(/pid 2661 .* is not running: it died/)})
-    expect(byId(r.findings, 'l3.proxy').fix).toContain(RESTART)
+    expect(fixCommand(byId(r.findings, 'l3.proxy'))).toBe(RESTART)
     expect(byId(r.findings, 'l3.probe')).toMatchObject({status: 'fail', summary: expect.stringMatching(/refused: nothing listens on the proxy port/)})
   })
 
@@ -157,7 +158,7 @@ describe('the L3 agent chain on a real router (router-chain.md)', () => {
       const f = firstBroken(judge(ev).findings)!
       expect(f.id).toBe('l3.redirect')
       expect(f.summary).toMatch(/^no nat PREROUTING rule in qrouter-\S+ sends 169\.254\.169\.254:80 to the proxy/)
-      expect(f.fix).toBe(`${RESTART}    (its full sync re-applies the rule)`)
+      expect(f.fix).toEqual({command: RESTART, why: 'its full sync re-applies the rule'})
     }
   })
 
@@ -171,9 +172,12 @@ describe('the L3 agent chain on a real router (router-chain.md)', () => {
     const f = firstBroken(r.findings)!
     expect(f.id).toBe('l3.config')
     expect(f.evidence[0]).toBe('enable_metadata_proxy = False (/etc/neutron/l3_agent.ini:6)')
-    expect(f.fix).toBe(
-      `in [DEFAULT] of /etc/neutron/l3_agent.ini: enable_metadata_proxy = True    (then ${RESTART}: its full sync adds the redirect and starts the proxy)`,
-    )
+    expect(f.fix).toEqual({
+      file: '/etc/neutron/l3_agent.ini',
+      section: 'DEFAULT',
+      set: 'enable_metadata_proxy = True',
+      why: `then ${RESTART}: its full sync adds the redirect and starts the proxy`,
+    })
     expect(byId(r.findings, 'l3.redirect')).toMatchObject({status: 'skip', summary: 'skipped: l3.config failed'})
   })
 
@@ -189,7 +193,7 @@ describe('the L3 agent chain on a real router (router-chain.md)', () => {
     const r = judge(ev)
     expect(byId(r.findings, 'l3.router').status).toBe('pass')
     expect(firstBroken(r.findings)).toMatchObject({id: 'l3.namespace', summary: `no namespace ${NS} on this node: the router is not set up here`})
-    expect(byId(r.findings, 'l3.namespace').fix).toBe(`${RESTART}    (its full sync re-creates the namespace)`)
+    expect(byId(r.findings, 'l3.namespace').fix).toEqual({command: RESTART, why: 'its full sync re-creates the namespace'})
   })
 
   it('d without API credentials: the DHCP side routes via the router but no namespace here holds it: a warning, not a pass', () => {
@@ -213,12 +217,18 @@ describe('the L3 agent chain on a real router (router-chain.md)', () => {
     }
     const r = judge(ev, true)
     expect(firstBroken(r.findings)).toMatchObject({
-      fix: expect.stringContaining('the L3 and metadata agents must agree on metadata_proxy_socket'),
+      fix: {
+        command: 'systemctl restart neutron-metadata-agent',
+        why: expect.stringContaining('the L3 and metadata agents must agree on metadata_proxy_socket'),
+      },
       id: 'l3.upstream',
       summary: `nothing accepts connections on ${STATE}/metadata_proxy (ECONNREFUSED): instances get 503 from haproxy`,
     })
     expect(byId(r.findings, 'l3.probe').summary).toMatch(/503: haproxy has no server/)
-    expect(byId(r.findings, 'l3.probe').fix).toMatch(/^systemctl restart neutron-metadata-agent {4}\(and see l3\.upstream: /)
+    expect(byId(r.findings, 'l3.probe').fix).toMatchObject({
+      command: 'systemctl restart neutron-metadata-agent',
+      why: expect.stringContaining('and see l3.upstream: '),
+    })
   })
 
   it('f: the L3 agent stopped (haproxy still serves): a warning only, exit-0 healthy as the instance still gets 200', () => {
@@ -226,13 +236,13 @@ describe('the L3 agent chain on a real router (router-chain.md)', () => {
     ev.router!.agents = []
     const r = judge(ev)
     expect(r.healthy).toBe(true)
-    expect(byId(r.findings, 'l3.agent')).toMatchObject({fix: 'systemctl start neutron-l3-agent', status: 'warn'})
+    expect(byId(r.findings, 'l3.agent')).toMatchObject({fix: {command: 'systemctl start neutron-l3-agent'}, status: 'warn'})
   })
 
   it('the agent started before its config changed: l3.agent warns with the restart', () => {
     const ev = healthy()
     ev.router!.configs[1].mtime = '2026-12-07T05:13:00.000Z'
-    expect(byId(judge(ev).findings, 'l3.agent')).toMatchObject({fix: RESTART, status: 'warn'})
+    expect(byId(judge(ev).findings, 'l3.agent')).toMatchObject({fix: {command: RESTART}, status: 'warn'})
   })
 
   it('g: the router interface removed: no router serves the network, skipped toward the DHCP chain', () => {
