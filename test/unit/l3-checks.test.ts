@@ -1,7 +1,3 @@
-// The L3 agent's chain on evidence assembled by hand from a real Zed L3 agent's outputs
-// (test/fixtures/router/, SOURCES.md; shared/reference/router-chain.md), healthy and with each fault
-// router-chain.md made: what diagnoseEvidence says is what an operator reads.
-import {readFileSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
 
 import {L3_AGENT_CHECKS} from '../../src/chains/l3-agent/chain.js'
@@ -10,14 +6,14 @@ import {haRole, keepalivedAddresses, l3Settings} from '../../src/chains/l3-agent
 import {restartL3Agent} from '../../src/chains/l3-agent/restart.js'
 import type {Finding} from '../../src/chains/types.js'
 import {diagnoseEvidence} from '../../src/diagnose/service.js'
-import type {CommandRecord, NetworkEvidence} from '../../src/evidence/evidence.js'
+import type {NetworkEvidence} from '../../src/evidence/evidence.js'
 import {checkSnapshot} from '../../src/chains/snapshot.js'
 import {nodeBackend, routerChainInstead} from '../../src/diagnose/live.js'
 import {chainFor} from '../../src/chains/registry.js'
 import {zed} from '../helpers/zed-evidence.js'
 import {fixCommand} from '../helpers/fix.js'
 
-import {cmd, fx, haproxyCmdline, healthy, NET, NS, ROUTER, STATE} from '../helpers/l3-evidence.js'
+import {cmd, fx, healthy, NET, NS, ROUTER, STATE} from '../helpers/l3-evidence.js'
 
 const judge = (ev: NetworkEvidence, probe = false) => diagnoseEvidence(ev, {probe})
 const byId = (fs: Finding[], id: string) => fs.find((f) => f.id === id)!

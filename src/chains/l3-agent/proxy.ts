@@ -3,7 +3,7 @@
  * the namespace (l3.listener) and the metadata agent's socket it forwards to (l3.upstream, judged as the
  * DHCP chain judges it).
  */
-import {clip, shq} from '../common/text.js'
+import {clip} from '../common/text.js'
 import {processArgs, processOf} from '../common/evidence.js'
 import {proxySockets} from '../common/sockets.js'
 import {type Check, cmd, fail, notJudged, pass, skip} from '../types.js'
