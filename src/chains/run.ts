@@ -1,6 +1,7 @@
 import type {Check, CheckContext, Finding, ServedElsewhere, Verdict} from './types.js'
 import type {NetworkEvidence} from '../evidence/evidence.js'
 import {namespaceListHas} from './common/evidence.js'
+import {shq} from './common/text.js'
 import {backendOf, CHAINS, chainFor} from './registry.js'
 
 function checksOf(ev: NetworkEvidence): readonly Check[] {
@@ -45,7 +46,10 @@ export function runChecks(ev: NetworkEvidence, ctx: CheckContext, only?: readonl
       } catch (error) {
         finding = {
           evidence: [],
-          fix: 'report this with the snapshot from `quantum-meta collect`',
+          fix: {
+            command: `quantum-meta collect ${shq(ev.network)} -o /tmp/qm-evidence.json`,
+            why: 'a bug of quantum-meta: report it with this snapshot (taken on the node, as root)',
+          },
           id: check.id,
           status: 'fail',
           summary: `check crashed: ${error instanceof Error ? error.message : String(error)}`,

@@ -9,7 +9,7 @@ export interface Finding {
   status: Status
   summary: string
   evidence: string[]
-  fix?: string
+  fix?: Fix
   /**
    * A skip that left the link not judged: the evidence lacks what the check reads (a sosreport without
    * a plugin's output, no API credentials, an agent in a container): the report cannot call the network
@@ -25,6 +25,37 @@ export interface Finding {
 }
 
 export type SkipReason = 'not-asked' | 'not-here'
+
+/**
+ * A fix as a thing to paste: one line a POSIX shell accepts (`bash -n` passes; `&&` allowed, never
+ * prose or a `<placeholder>`), and why apart. A word from evidence in `command` is quoted with shq.
+ */
+export interface CommandFix {
+  command: string
+  why: string
+}
+
+/** A fix that is a line of a config file: `set` (`key = value`) in [`section`] of `file`, every other line kept. */
+export interface ConfigFix {
+  file: string
+  section: string
+  set: string
+  why: string
+}
+
+export type FixStep = CommandFix | ConfigFix
+
+/** What to do about a finding: a command or a config line, and at most one other way (`or, by hand, ...`). */
+export type Fix = FixStep & {alternative?: FixStep}
+
+export const isConfigFix = (f: FixStep): f is ConfigFix => 'file' in f
+
+/** A command fix, with an alternative when given. */
+export const cmd = (command: string, why: string, alternative?: FixStep): Fix => (alternative === undefined ? {command, why} : {alternative, command, why})
+
+/** A config-line fix (`set` is `key = value`), with an alternative when given. */
+export const conf = (file: string, section: string, set: string, why: string, alternative?: FixStep): Fix =>
+  alternative === undefined ? {file, section, set, why} : {alternative, file, section, set, why}
 
 export interface CheckContext {
   /** --probe was given: probe.http runs instead of being skipped */
@@ -44,8 +75,8 @@ export interface ServesInstead {
   who: string
   /** the command to look at it with first, as the node's deployment spells it */
   look(ev: Scope): string
-  /** a note to that command (another release's unit) */
-  note?(ev: Scope): string
+  /** the same look another way (another release's unit): the fix's alternative */
+  note?(ev: Scope): CommandFix
   /** the chain in a word of prose: `OVN` */
   short: string
 }
@@ -66,8 +97,8 @@ export interface Check {
 }
 
 export const pass = (summary: string, evidence: string[] = []): Omit<Finding, 'id'> => ({evidence, status: 'pass', summary})
-export const fail = (summary: string, evidence: string[], fix: string): Omit<Finding, 'id'> => ({evidence, fix, status: 'fail', summary})
-export const warn = (summary: string, evidence: string[], fix?: string): Omit<Finding, 'id'> => ({evidence, fix, status: 'warn', summary})
+export const fail = (summary: string, evidence: string[], fix: Fix): Omit<Finding, 'id'> => ({evidence, fix, status: 'fail', summary})
+export const warn = (summary: string, evidence: string[], fix?: Fix): Omit<Finding, 'id'> => ({evidence, fix, status: 'warn', summary})
 /** A skip: the link was not judged (Finding.unjudged), so the network cannot be called healthy (exit 3). */
 export const skip = (summary: string, evidence: string[] = []): Omit<Finding, 'id'> => ({evidence, status: 'skip', summary, unjudged: true})
 /** Not judged: the evidence lacks what the check reads (see Finding.unjudged). */

@@ -46,8 +46,7 @@ export const packages: Deployment = {
     },
     'ovn-controller': {
       configs: ['/etc/default/ovn-host'],
-      // Debian's ovn-host.service wants ovn-controller.service (PartOf): either starts it
-      control: {start: 'systemctl start {unit}    (Debian: ovn-host)'},
+      // Debian's ovn-host.service wants ovn-controller.service (PartOf): starting ovn-controller is enough
       logs: ['/var/log/ovn/ovn-controller.log'],
       unit: 'ovn-controller',
     },

@@ -83,9 +83,15 @@ export function reconfigure(scope: Scope): string | undefined {
  * for the others.
  */
 export function alsoCommand(scope: Scope, action: Control, service: ServiceName): string | undefined {
+  const other = alsoAction(scope, action, service)
+  return other && `${other.label}: ${other.command}`
+}
+
+/** alsoCommand as parts: the other deployment's label and its command alone (a fix's alternative). */
+export function alsoAction(scope: Scope, action: Control, service: ServiceName): {label: string; command: string} | undefined {
   const other = deploymentOf(scope).also
   if (other === undefined) return undefined
-  return `${deploymentNamed(other).label}: ${command({...scope, deployment: other}, action, service)}`
+  return {command: command({...scope, deployment: other}, action, service), label: deploymentNamed(other).label}
 }
 
 /**

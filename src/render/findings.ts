@@ -2,7 +2,7 @@
 import Table from 'cli-table3'
 
 import {chainFor} from '../chains/registry.js'
-import type {Finding, NetworkReport, Status} from '../chains/types.js'
+import {type Finding, type Fix, type FixStep, isConfigFix, type NetworkReport, type Status} from '../chains/types.js'
 import {paint} from '../output.js'
 
 const MARK: Record<Status, string> = {fail: 'FAIL', pass: 'ok', skip: 'skip', warn: 'WARN'}
@@ -12,6 +12,7 @@ function mark(s: Status): string {
   return s === 'pass' ? c.green(MARK[s]) : s === 'fail' ? c.red(c.bold(MARK[s])) : s === 'warn' ? c.yellow(MARK[s]) : c.dim(MARK[s])
 }
 
+/** The fix for links not judged: evidence that holds what they read. */
 const width = () => Math.max(80, Math.min(process.stdout.columns ?? 120, 160))
 
 // eslint-disable-next-line no-control-regex
@@ -25,6 +26,19 @@ const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g
 export function printable(text: string, max: number): string {
   const cut = text.length > max ? `${text.slice(0, max)}… (cut, ${text.length} characters)` : text
   return cut.replace(/\n/g, ' ').replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+}
+
+/**
+ * A fix as lines to paste: the command alone on its line (a config fix: `# in FILE [SECTION]:` and the
+ * `key = value` line), its reason after `# `; the alternative likewise after `# or:`. Each line goes
+ * through printable (a command quotes what it takes from evidence, but is still printed safely).
+ */
+export function fixLines(fix: Fix): string[] {
+  const step = (f: FixStep) =>
+    isConfigFix(f)
+      ? [`# in ${printable(f.file, 500)} [${printable(f.section, 100)}]:`, printable(f.set, 1000), `# ${printable(f.why, 2000)}`]
+      : [printable(f.command, 2000), `# ${printable(f.why, 2000)}`]
+  return [...step(fix), ...(fix.alternative ? ['# or:', ...step(fix.alternative)] : [])]
 }
 
 export function renderReport(r: NetworkReport): string {
@@ -46,7 +60,7 @@ export function renderReport(r: NetworkReport): string {
   const first = r.findings.find((f) => f.status === 'fail')
   if (first) {
     out.push('', c.red(c.bold(`first broken link: ${first.id}`)), `  ${printable(first.summary, 2000)}`)
-    if (first.fix) out.push(`  fix: ${printable(first.fix, 2000)}`)
+    if (first.fix) out.push('fix:', ...fixLines(first.fix))
   } else if (r.verdict === 'not-judged') {
     // nothing failed, but links were never judged: no verdict of health (exit 3)
     const own = r.findings.filter((f) => f.unjudged && !f.summary.startsWith('skipped: '))
@@ -63,7 +77,7 @@ export function renderReport(r: NetworkReport): string {
         : c.green(`healthy: every link of the metadata chain was judged, none is broken${seeWarn}`),
     )
     out.push(...skippedNotes(r.findings))
-    if (warnFirst?.fix) out.push(`  to clear the warning: ${printable(warnFirst.fix, 2000)}`)
+    if (warnFirst?.fix) out.push('to clear the warning:', ...fixLines(warnFirst.fix))
   }
   return out.join('\n') + '\n'
 }

@@ -1,11 +1,11 @@
 /** Human output of a diagnose across hosts: one row per host (its first broken link and fix), then the cross-host findings. */
 import {drawTable} from './table.js'
 
-import type {Finding, Status} from '../chains/types.js'
+import type {Finding, Fix, Status} from '../chains/types.js'
 import type {FleetAllReport, FleetReport, HostReport} from '../fleet/types.js'
 import {fleetBroken, fleetNotJudged} from '../fleet/verdict.js'
 import {paint} from '../output.js'
-import {printable} from './findings.js'
+import {fixLines, printable} from './findings.js'
 
 const MARK: Record<Status, string> = {fail: 'FAIL', pass: 'ok', skip: 'skip', warn: 'WARN'}
 
@@ -17,7 +17,7 @@ function mark(s: Status | 'unreachable'): string {
 
 const width = () => Math.max(80, Math.min(process.stdout.columns ?? 120, 160))
 
-function hostCell(h: HostReport): {status: Status | 'unreachable'; text: string; fix?: string} {
+function hostCell(h: HostReport): {status: Status | 'unreachable'; text: string; fix?: Fix} {
   if (!h.reachable) return {status: 'unreachable', text: `could not inspect: ${h.error ?? 'no evidence'}`}
   const first: Finding | undefined = h.findings.find((f) => f.status === 'fail')
   if (first) return {fix: first.fix, status: 'fail', text: `${first.id}: ${first.summary}`}
@@ -61,7 +61,7 @@ export function renderFleet(r: FleetReport): string {
     const cell = hostCell(h)
     rows.push([printable(h.host, 100), mark(cell.status), printable(cell.text, 600)])
     // a fix is pasted, so it is printed whole below the table, never wrapped (or cut) by a cell
-    if (cell.fix) fixes.push(`  ${printable(h.host, 100)}: ${printable(cell.fix, 2000)}`)
+    if (cell.fix) fixes.push(`# on ${printable(h.host, 100)}:`, ...fixLines(cell.fix))
     if (h.affected && h.affected.length > 0) fixes.push(...affectedLines(h, !cell.fix))
   }
   // drawn in chunks: one cli-table3 table costs rows² (src/render/table.ts)
@@ -92,7 +92,7 @@ export function renderFleet(r: FleetReport): string {
       out.push(`${mark(f.status)} ${f.id}: ${printable(f.summary, 1000)}`)
       if (f.status === 'fail' || f.status === 'warn') {
         out.push(...f.evidence.map((e) => `    ${printable(e, 1000)}`))
-        if (f.fix) out.push(`    fix: ${printable(f.fix, 2000)}`)
+        if (f.fix) out.push('fix:', ...fixLines(f.fix))
       }
     }
   }

@@ -2,7 +2,7 @@
  * diagnose as JUnit XML, for CI test reporters (GitLab, Jenkins, GitHub actions that read JUnit):
  * one <testsuite> per host × network, one <testcase> per check.
  *
- *   fail -> <failure message="summary">evidence lines, then `fix: ...`</failure>
+ *   fail -> <failure message="summary">evidence lines, then `fix: COMMAND`, `why: ...` (and `or: ...`, `why: ...`)</failure>
  *   skip -> <skipped message="summary"/>
  *   warn -> passes, "WARN: summary", the evidence and the fix in <system-out>
  *   pass -> an empty testcase
@@ -17,7 +17,7 @@
  * megabytes. The shape validates against the Jenkins xunit plugin's junit-10.xsd
  * (test/fixtures/junit/): no `skipped` on <testsuites>, which that schema does not allow there.
  */
-import type {Finding, NetworkReport} from '../chains/types.js'
+import {type Finding, type Fix, type FixStep, isConfigFix, type NetworkReport} from '../chains/types.js'
 import type {FleetReport} from '../fleet/types.js'
 
 /** the characters XML 1.0 has no way to write, not even as a character reference */
@@ -79,10 +79,19 @@ function countsOf(s: JunitSuite): Counts {
   }
 }
 
+/** A fix as `fix:` (the command, or `in FILE [SECTION]: key = value`) and `why:` lines; its alternative as `or:` and `why:`. */
+function fixText(fix: Fix): string[] {
+  const step = (label: string, f: FixStep) => [
+    `${label}: ${escText(isConfigFix(f) ? `in ${f.file} [${f.section}]: ${f.set}` : f.command)}`,
+    `why: ${escText(f.why)}`,
+  ]
+  return [...step('fix', fix), ...(fix.alternative ? step('or', fix.alternative) : [])]
+}
+
 function body(f: Finding, affected: string[] = []): string {
   const lines = f.evidence.slice(0, MAX_EVIDENCE_LINES).map((l) => escText(l))
   if (f.evidence.length > MAX_EVIDENCE_LINES) lines.push(`… (${f.evidence.length - MAX_EVIDENCE_LINES} more evidence lines cut)`)
-  if (f.fix) lines.push(`fix: ${escText(f.fix)}`)
+  if (f.fix) lines.push(...fixText(f.fix))
   if (affected.length > 0) {
     lines.push(
       `${affected.length} instance${affected.length === 1 ? '' : 's'} leased from this host:`,

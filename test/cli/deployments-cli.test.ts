@@ -28,7 +28,7 @@ describe('collect and diagnose --deployment', () => {
     expect(d.status).toBe(1)
     const first = d.json.findings.find((f: {status: string}) => f.status === 'fail')
     expect(first.id).toBe('namespace.exists')
-    expect(first.fix).toMatch(/if it is this one: docker restart neutron_dhcp_agent\)$/)
+    expect(first.fix.alternative).toMatchObject({command: 'docker restart neutron_dhcp_agent'})
   })
 
   it.skipIf(!root)('without the flag, collect records what the node shows and how it knew', () => {
@@ -42,7 +42,9 @@ describe('collect and diagnose --deployment', () => {
   it.skipIf(!root)('diagnose on this node takes the flag: TripleO units in the fix', () => {
     const d = cli(['diagnose', NET, ...node, '--deployment', 'tripleo', '--json'])
     expect(d.status).toBe(1)
-    expect(d.json.findings.find((f: {id: string}) => f.id === 'namespace.exists').fix).toMatch(/systemctl restart tripleo_neutron_dhcp\)$/)
+    expect(d.json.findings.find((f: {id: string}) => f.id === 'namespace.exists').fix.alternative).toMatchObject({
+      command: 'systemctl restart tripleo_neutron_dhcp',
+    })
   })
 
   it('a deployment it does not know is exit 2, one line naming the choices', () => {

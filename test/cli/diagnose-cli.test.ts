@@ -60,7 +60,10 @@ describe('diagnose --snapshot (the README example)', () => {
       const r = cli(['diagnose', NET, '--snapshot', p])
       expect(r.status).toBe(1)
       expect(r.stdout).toMatch(/first broken link: opts\.metadata-route/)
-      expect(r.stdout).toMatch(/fix: \S.*restart.*printf .*tag:tag0,option:classless-static-route,169\.254\.169\.254\/32,172\.17\.17\.1/s)
+      // the command alone on its line, the reason after `# `, the by-hand edit after `# or:`
+      expect(r.stdout).toMatch(
+        /^fix:\n\S*( \S+)? ?restart\S*( \S+)?\n# the agent rewrites opts with the route; [^\n]*\n# or:\nprintf .*tag:tag0,option:classless-static-route,169\.254\.169\.254\/32,172\.17\.17\.1[^\n]*\n# or by hand/m,
+      )
     } finally {
       rmSync(dir, {force: true, recursive: true})
     }

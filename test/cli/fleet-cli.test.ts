@@ -60,7 +60,7 @@ describe('diagnose NET with several --snapshot files', () => {
     const net2 = r.stdout.slice(r.stdout.indexOf('│ net2'), r.stdout.indexOf('│ net3'))
     expect(net2).toContain('proxy.upstream: nothing accepts connections on /var/lib/neutron/metadata_proxy (ECONNREFUSED)')
     // the fix, whole and on one line below the table, for net2 only
-    expect(r.stdout).toMatch(/^fix:\n {2}net2: systemctl restart neutron-metadata-agent .*\n\n/m)
+    expect(r.stdout).toMatch(/^fix:\n# on net2:\nsystemctl restart neutron-metadata-agent\n# it creates .*\n\n/m)
     expect(r.stdout).toMatch(/^3 hosts, 1 broken$/m)
   })
 
@@ -68,7 +68,7 @@ describe('diagnose NET with several --snapshot files', () => {
     const r = cli(['diagnose', ZED_NET, ...args(host({host: 'net1', ip: '198.51.100.1'}), host({host: 'net2', ip: '198.51.100.2', optsVia: '198.51.100.1'}))])
     expect(r.status).toBe(1)
     expect(r.stdout).toMatch(/^FAIL cross\.opts-own-port: net2 routes 169\.254\.169\.254 via 198\.51\.100\.1, the DHCP port of net1: copied or stale opts/m)
-    expect(r.stdout).toMatch(/^ {4}fix: on net2: systemctl restart neutron-dhcp-agent/m)
+    expect(r.stdout).toMatch(/^fix:\nssh net2 'systemctl restart neutron-dhcp-agent'\n# on net2: the agent rewrites opts from its own port$/m)
   })
 
   it('--json: {network, healthy, hosts: [{host, reachable, layout, backend, healthy, findings}], cross}', () => {

@@ -87,17 +87,20 @@ describe('diagnose --format junit (the built binary)', () => {
     expect(attr(r.stdout, '//failure/@message')).toBe('no classless-static-route (121) line in opts: instances get no route to 169.254.169.254')
     const text = xpath(r.stdout, '//failure')
     expect(text).toMatch(/opts:1: tag:tag0,option:router\n/)
+    expect(text).toMatch(/\nfix: \S*( \S+)? ?restart\S*( \S+)?\nwhy: the agent rewrites opts with the route; /)
     expect(text).toMatch(
-      /\nfix: \S.*restart.*; or by hand, keeping every other route: printf '\\n%s' 'tag:tag0,option:classless-static-route,169\.254\.169\.254\/32,172\.17\.17\.1' >> \S+\/opts && kill -HUP 27348\)/,
+      /\nor: printf '\\n%s' 'tag:tag0,option:classless-static-route,169\.254\.169\.254\/32,172\.17\.17\.1' >> \S+\/opts && kill -HUP 27348\nwhy: or by hand, keeping every other route of /,
     )
   })
 
   it('a warning passes, with WARN and the summary in <system-out>', () => {
-    const out = renderJunit([{findings: [{evidence: ['e1'], fix: 'do x', id: 'a.b', status: 'warn', summary: 'careful'}], host: 'h', network: NET}])
+    const out = renderJunit([
+      {findings: [{evidence: ['e1'], fix: {command: 'do x', why: 'because'}, id: 'a.b', status: 'warn', summary: 'careful'}], host: 'h', network: NET},
+    ])
     expect(validate(out)).toMatchObject({ok: true})
     expect(count(out, '//failure')).toBe(0)
     expect(attr(out, '//testsuite/@failures')).toBe('0')
-    expect(xpath(out, '//testcase/system-out')).toBe('WARN: careful\ne1\nfix: do x')
+    expect(xpath(out, '//testcase/system-out')).toBe('WARN: careful\ne1\nfix: do x\nwhy: because')
   })
 
   it('untrusted text (<, &, ]]>, quotes, \\u0001, ESC, a lone surrogate, U+FFFE) in the host and the evidence: still valid, read back exactly less the forbidden characters', () => {
@@ -244,7 +247,7 @@ describe('the renderer on its own', () => {
   it('junitOfReports: one suite per network, classname host.network', () => {
     const f: Finding[] = [
       {evidence: [], id: 'a.one', status: 'pass', summary: 'fine'},
-      {evidence: ['x'], fix: 'f', id: 'a.two', status: 'fail', summary: 'bad'},
+      {evidence: ['x'], fix: {command: 'f', why: 'w'}, id: 'a.two', status: 'fail', summary: 'bad'},
       {evidence: [], id: 'a.three', status: 'skip', summary: 'skipped: a.two failed'},
     ]
     const xml = junitOfReports(
@@ -264,13 +267,19 @@ describe('the renderer on its own', () => {
     ]
     const bad: Finding[] = [
       {evidence: [], id: 'namespace.exists', status: 'pass', summary: 'qdhcp-x exists'},
-      {evidence: ['ps: no haproxy <defunct> & co'], fix: 'systemctl restart neutron-dhcp-agent', id: 'proxy.running', status: 'fail', summary: 'no proxy'},
+      {
+        evidence: ['ps: no haproxy <defunct> & co'],
+        fix: {command: 'systemctl restart neutron-dhcp-agent', why: 'it respawns the proxy'},
+        id: 'proxy.running',
+        status: 'fail',
+        summary: 'no proxy',
+      },
     ]
     const fleet: FleetReport = {
       cross: [
         {
           evidence: ['net2 opts: via 198.51.100.3'],
-          fix: 'rm the opts',
+          fix: {file: '/etc/neutron/dhcp_agent.ini', section: 'DEFAULT', set: 'enable_isolated_metadata = True', why: 'then restart'},
           id: 'cross.opts-route-host',
           status: 'fail',
           summary: "net2's route goes via net1's port IP",
@@ -298,7 +307,7 @@ describe('the renderer on its own', () => {
     expect([attr(xml, '//testsuite[3]/@tests'), attr(xml, '//testsuite[3]/@failures')]).toEqual(['1', '1'])
     expect(attr(xml, '//testsuite[4]/testcase/@classname')).toBe(`cross.${NET}`)
     expect([attr(xml, '/testsuites/@tests'), attr(xml, '/testsuites/@failures')]).toEqual(['6', '3'])
-    expect(xpath(xml, '//testsuite[2]//failure')).toBe('ps: no haproxy <defunct> & co\nfix: systemctl restart neutron-dhcp-agent')
+    expect(xpath(xml, '//testsuite[2]//failure')).toBe('ps: no haproxy <defunct> & co\nfix: systemctl restart neutron-dhcp-agent\nwhy: it respawns the proxy')
     // several networks (diagnose --all across hosts): the suites of each, in order
     const two = junitOfFleet([fleet, {...fleet, cross: [], network: NET2}])
     expect(validate(two)).toMatchObject({ok: true})

@@ -38,11 +38,16 @@ function fixApplied(name: string, opts: string): {after: string; edit: string} {
   const f = diagnoseEvidence(ev, {probe: false}).findings.find((x) => x.id === 'opts.metadata-route')!
   expect(f.status).toBe('fail')
   // the agent's restart comes first: it makes Neutron rewrite the line itself
-  expect(f.fix).toMatch(/^systemctl restart neutron-dhcp-agent {4}\(/)
-  const m = /by hand, keeping every other route: (.*?)\)(;|$)/.exec(f.fix ?? '')
-  expect(m, f.fix).not.toBeNull()
+  expect(f.fix).toMatchObject({command: 'systemctl restart neutron-dhcp-agent', why: expect.stringMatching(/^the agent rewrites opts with the route/)})
+  // the alternative is the by-hand edit, a command of its own (not prose around it)
+  const alt = f.fix?.alternative
+  expect(alt && 'command' in alt, JSON.stringify(f.fix)).toBe(true)
+  const command = (alt as {command: string}).command
+  expect(alt!.why).toMatch(/^or by hand, keeping every other route of /)
+  execFileSync('bash', ['-n', '-c', command])
   // the dnsmasq pid is the recorded node's, not one of this machine's: the edit alone is run
-  const edit = m![1].replace(/ && kill -HUP \d+$/, '')
+  const edit = command.replace(/ && kill -HUP \d+$/, '')
+  expect(edit).not.toBe(command)
   execFileSync('bash', ['-n', '-c', edit])
   execFileSync('bash', ['-c', edit])
   const after = readFileSync(path, 'utf8')
@@ -86,7 +91,7 @@ describe('the opts fix keeps every route (RFC 3442: a client taking 121 ignores 
     const ev = zed()
     ev.opts = {content: opts, path, state: 'present'}
     const f = diagnoseEvidence(ev, {probe: false}).findings.find((x) => x.id === 'opts.metadata-route')!
-    const edit = /by hand, keeping every other route: (.*?)\)(;|$)/.exec(f.fix ?? '')![1].replace(/ && kill -HUP \d+$/, '')
+    const edit = (f.fix!.alternative as {command: string}).command.replace(/ && kill -HUP \d+$/, '')
     const now = `${TAG},option:classless-static-route,10.9.0.0/16,198.51.100.9,${META},${DHCP_IP}\n`
     writeFileSync(path, now)
     execFileSync('bash', ['-c', edit])

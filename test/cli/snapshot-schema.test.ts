@@ -165,8 +165,8 @@ describe('words from a snapshot in a printed fix', () => {
     expect(r.status).toBe(1)
     const f = r.json.findings.find((x: {id: string}) => x.id === 'opts.metadata-route')
     // a tag Neutron never writes gets no by-hand edit: the agent's restart alone
-    expect(f.fix).not.toContain('by hand')
-    expect(f.fix).not.toContain('$(reboot)')
+    expect(f.fix.alternative).toBeUndefined()
+    expect(JSON.stringify(f.fix)).not.toContain('$(reboot)')
   })
 
   it('a path holding $(…) is quoted in the by-hand edit', () => {
@@ -179,7 +179,7 @@ describe('words from a snapshot in a printed fix', () => {
     const r = cli(['diagnose', NET, '--snapshot', write(doc, 'quote-path.json'), '--json'])
     expect(r.status).toBe(1)
     const f = r.json.findings.find((x: {id: string}) => x.id === 'opts.metadata-route')
-    expect(f.fix).toContain(`printf '\\n%s' 'tag:tag0,option:classless-static-route,169.254.169.254/32,172.17.17.1' >> '${opts}'`)
+    expect(f.fix.alternative.command).toContain(`printf '\\n%s' 'tag:tag0,option:classless-static-route,169.254.169.254/32,172.17.17.1' >> '${opts}'`)
   })
 })
 

@@ -138,7 +138,7 @@ describe.skipIf(!isRoot).each(['quantum', 'neutron'] as Layout[])('diagnose on a
     expect(f.summary).toMatch(
       new RegExp(`changed at .*, after the DHCP agent \\(pid ${agent.pid}\\) started at .*: the running agent has not read that change`),
     )
-    expect(f.fix).toBe(`systemctl restart ${layout}-dhcp-agent`)
+    expect(f.fix.command).toBe(`systemctl restart ${layout}-dhcp-agent`)
     // no agent reading the file (the stand-in stopped): a warning naming what is missing
     const gone = new Promise((res) => agent!.once('exit', res))
     agent.kill('SIGKILL')
@@ -158,7 +158,7 @@ describe.skipIf(!isRoot).each(['quantum', 'neutron'] as Layout[])('diagnose on a
     expect(r.status).toBe(1)
     const f = r.json.findings[0]
     expect(f.summary).toMatch(new RegExp(`^enable_isolated_metadata = False \\(${confd}/90-override\\.conf:3\\) and force_metadata is off`))
-    expect(f.fix).toMatch(new RegExp(`^set enable_isolated_metadata = True in \\[DEFAULT\\] of ${confd}/90-override\\.conf`))
+    expect(f.fix).toMatchObject({file: `${confd}/90-override.conf`, section: 'DEFAULT', set: 'enable_isolated_metadata = True'})
   })
 
   it('--metadata-agent-config reads the metadata agent config given (e.g. Kolla keeps it in its own directory)', async () => {
@@ -211,7 +211,7 @@ describe.skipIf(!isRoot).each(['quantum', 'neutron'] as Layout[])('diagnose on a
       const f = r.json.findings[0]
       expect(f.status).toBe('warn')
       expect(f.summary).toMatch(new RegExp(`^something listens on ${node.metadataSocket} but left its accept queue full for \\d+ ms \\(EAGAIN\\)`))
-      expect(f.fix).toMatch(/^systemctl restart (quantum|neutron)-metadata-agent/)
+      expect(f.fix.command).toMatch(/^systemctl restart (quantum|neutron)-metadata-agent$/)
     } finally {
       for (const s of held) s.destroy()
       process.kill(pid, 'SIGCONT')

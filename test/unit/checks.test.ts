@@ -11,6 +11,7 @@ import type {Check, Finding} from '../../src/chains/types.js'
 import type {NetworkEvidence, Snapshot} from '../../src/evidence/evidence.js'
 import {diagnoseEvidence} from '../../src/diagnose/service.js'
 import {ZED_NET, zed, zedFile} from '../helpers/zed-evidence.js'
+import {fixAlternative, fixCommand, fixText} from '../helpers/fix.js'
 
 const seed = (): NetworkEvidence =>
   (JSON.parse(readFileSync(new URL('../../examples/grizzly-seed.snapshot.json', import.meta.url), 'utf8')) as Snapshot).networks[0]
@@ -120,13 +121,13 @@ describe('the real Grizzly node (seed transcript)', () => {
     const f = byId(diagnose(ev).findings, 'opts.metadata-route')
     expect(f.status).toBe('fail')
     expect(f.summary).toMatch(/via 172\.17\.17\.254, but the DHCP port here is 172\.17\.17\.1/)
-    expect(f.fix).toMatch(/^service quantum-dhcp-agent restart|^systemctl restart quantum-dhcp-agent/)
-    expect(f.fix).toContain(
+    expect(fixCommand(f)).toMatch(/^service quantum-dhcp-agent restart$|^systemctl restart quantum-dhcp-agent$/)
+    expect(fixAlternative(f)).toContain(
       "sed -i -e 's/^tag:tag0,option:classless-static-route,169\\.254\\.169\\.254\\/32,172\\.17\\.17\\.254$/tag:tag0,option:classless-static-route,169.254.169.254\\/32,172.17.17.1/'",
     )
-    expect(f.fix).toContain('kill -HUP 27348')
+    expect(fixAlternative(f)).toMatch(/ && kill -HUP 27348$/)
     // instances keep their lease: the fix says when the new route reaches them
-    expect(f.fix).toMatch(/running instances get the route when they renew their lease \(dhcp_lease_duration: 120 s by default in Grizzly\) or reboot$/)
+    expect(f.fix!.why).toMatch(/running instances get the route when they renew their lease \(dhcp_lease_duration: 120 s by default in Grizzly\) or reboot$/)
   })
 
   it('a route on a tag dnsmasq does not serve reaches no client', () => {
@@ -144,7 +145,8 @@ describe('the real Grizzly node (seed transcript)', () => {
     expect(r.healthy).toBe(false)
     const f = byId(r.findings, 'opts.metadata-route')
     expect(f.summary).toMatch(/every subnet has a gateway \(172\.17\.17\.254\), and this release serves isolated metadata only on subnets without one/)
-    expect(f.fix).toMatch(/^quantum-meta subnet create /)
+    expect(fixCommand(f)).toBe(`openstack subnet list --network ${ev.network}`)
+    expect(f.fix!.why).toContain('quantum-meta subnet create')
   })
 
   it('no route line and no gateway either (the agent wrote opts before the address was up): paste the route', () => {
@@ -152,7 +154,7 @@ describe('the real Grizzly node (seed transcript)', () => {
     ev.opts.content = 'tag:tag0,option:router'
     const f = byId(diagnose(ev).findings, 'opts.metadata-route')
     expect(f.summary).toMatch(/no classless-static-route \(121\) line/)
-    expect(f.fix).toContain("'tag:tag0,option:classless-static-route,169.254.169.254/32,172.17.17.1'")
+    expect(fixAlternative(f)).toContain("'tag:tag0,option:classless-static-route,169.254.169.254/32,172.17.17.1'")
   })
 
   it('config off: the first broken link is the config, with the enable command as fix', () => {
@@ -160,7 +162,7 @@ describe('the real Grizzly node (seed transcript)', () => {
     ev.config.content = ev.config.content!.replace('enable_isolated_metadata = True', 'enable_isolated_metadata = False')
     const r = diagnose(ev)
     expect(r.findings.find((f) => f.status === 'fail')).toMatchObject({id: 'config.metadata-enabled'})
-    expect(byId(r.findings, 'config.metadata-enabled').fix).toMatch(/^quantum-meta enable --config-file \/etc\/quantum\/dhcp_agent\.ini --restart/)
+    expect(fixCommand(byId(r.findings, 'config.metadata-enabled'))).toBe('quantum-meta enable --config-file /etc/quantum/dhcp_agent.ini --restart')
   })
 
   it('namespace missing: everything inside it is skipped, naming the cause', () => {
@@ -188,7 +190,7 @@ describe('the real Grizzly node (seed transcript)', () => {
     ev.addresses!.stdout = ev.addresses!.stdout.replace(/inet 169\.254\.169\.254.*\n/, '')
     const f = byId(diagnose(ev).findings, 'namespace.metadata-address')
     expect(f.status).toBe('fail')
-    expect(f.fix).toContain('ip addr add 169.254.169.254/16 dev tapc2ac4ed4-f3')
+    expect(fixAlternative(f)).toMatch(/ip addr add 169\.254\.169\.254\/16 dev tapc2ac4ed4-f3$/)
   })
 
   it('proxy not listening: proxy.listening fails', () => {
@@ -279,7 +281,7 @@ describe('the real Neutron Zed node', () => {
     const f = byId(diagnose(ev).findings, 'api.dhcp-agents')
     expect(f.status).toBe('fail')
     expect(f.summary).toMatch(/not hosted by the DHCP agent on netnode-2.*it is on lab-host/)
-    expect(f.fix).toBe(`run quantum-meta diagnose ${ZED_NET} on lab-host`)
+    expect(f.fix).toEqual({command: `quantum-meta diagnose ${ZED_NET}`, why: 'on lab-host, which hosts the network'})
   })
 
   it('a router interface holding the gateway makes the subnet routed (Juno+ rule); Grizzly looks at gateway_ip only', () => {
@@ -371,8 +373,8 @@ describe("the project's real Neutron harness node (test/fixtures/node/harness)",
     expect(f.summary).toMatch(
       /^203\.0\.113\.0\/24 \(tag subnet-272f3433-9497-406a-bbe1-791202b56b35\) has no 169\.254\.169\.254 route, though its DHCP address 203\.0\.113\.1 is on ns-/,
     )
-    expect(f.fix).toMatch(/^systemctl restart neutron-dhcp-agent/)
-    expect(f.fix).toContain("'tag:subnet-272f3433-9497-406a-bbe1-791202b56b35,option:classless-static-route,169.254.169.254/32,203.0.113.1'")
+    expect(fixCommand(f)).toBe('systemctl restart neutron-dhcp-agent')
+    expect(fixAlternative(f)).toContain("'tag:subnet-272f3433-9497-406a-bbe1-791202b56b35,option:classless-static-route,169.254.169.254/32,203.0.113.1'")
   })
 
   it('the subnet with a gateway loses its route too: on the subnet-<uuid> layout that is the same silent omission', () => {
@@ -409,8 +411,9 @@ describe("the project's real Neutron harness node (test/fixtures/node/harness)",
     const ff = byId(diagnose(forced).findings, 'opts.metadata-route')
     expect(ff.status).toBe('fail')
     expect(ff.summary).toMatch(/though force_metadata is on/)
-    expect(ff.fix).not.toContain('printf') // pointing its instances at this DHCP port would take their metadata away
-    expect(ff.fix).toContain('quantum-meta enable --force-metadata --restart')
+    expect(fixText(ff)).not.toContain('printf') // pointing its instances at this DHCP port would take their metadata away
+    expect(fixCommand(ff)).toBe('systemctl restart neutron-dhcp-agent')
+    expect(fixAlternative(ff)).toBe(`quantum-meta diagnose ${ev.network} --backend l3-agent`)
     // the agent ran no proxy for it, as it should: that is no second broken link, and a probe
     // from the qdhcp namespace (refused) says nothing about the router's proxy
     expect(byId(r.findings, 'proxy.running')).toMatchObject({
@@ -470,7 +473,7 @@ describe('config.agent-restarted', () => {
     expect(f.summary).toBe(
       '/etc/neutron/dhcp_agent.ini changed at 2026-11-23T22:00:00.000Z, after the DHCP agent (pid 4904) started at 2026-11-23T21:33:43.850Z: the running agent has not read that change',
     )
-    expect(f.fix).toBe('systemctl restart neutron-dhcp-agent')
+    expect(fixCommand(f)).toBe('systemctl restart neutron-dhcp-agent')
   })
 
   it('warns when no running agent reads the judged file, naming the file it does read', () => {
@@ -479,7 +482,7 @@ describe('config.agent-restarted', () => {
     expect(f.summary).toMatch(
       /^no running DHCP agent reads \/root\/dhcp_agent\.ini \(pid 4904 reads \/etc\/neutron\/neutron\.conf, \/etc\/neutron\/dhcp_agent\.ini\)/,
     )
-    expect(f.fix).toMatch(/--config-file \/etc\/neutron\/dhcp_agent\.ini/)
+    expect(fixCommand(f)).toBe(`quantum-meta diagnose ${ZED_NET} --config-file /etc/neutron/dhcp_agent.ini`)
   })
 
   it('an agent in a container (another mount namespace) names paths inside it: skipped, not a false warning', () => {
@@ -495,7 +498,7 @@ describe('config.agent-restarted', () => {
   })
 
   it('warns when no agent runs at all, and skips when processes were not collected', () => {
-    expect(check(withAgents([]))).toMatchObject({fix: 'systemctl start neutron-dhcp-agent', status: 'warn'})
+    expect(check(withAgents([]))).toMatchObject({fix: {command: 'systemctl start neutron-dhcp-agent'}, status: 'warn'})
     expect(check(withAgents(undefined)).status).toBe('skip')
   })
 })
@@ -526,9 +529,12 @@ describe('metadata-agent.config', () => {
     expect(f.summary).toMatch(
       /^the metadata agent listens on \/run\/neutron\/metadata_proxy, but the proxy forwards to \/var\/lib\/neutron\/metadata_proxy: instances get 503/,
     )
-    expect(f.fix).toBe(
-      'set metadata_proxy_socket = /var/lib/neutron/metadata_proxy in [DEFAULT] of /etc/neutron/metadata_agent.ini, then systemctl restart neutron-metadata-agent',
-    )
+    expect(f.fix).toEqual({
+      file: '/etc/neutron/metadata_agent.ini',
+      section: 'DEFAULT',
+      set: 'metadata_proxy_socket = /var/lib/neutron/metadata_proxy',
+      why: 'where the proxy forwards; then systemctl restart neutron-metadata-agent',
+    })
   })
 
   it('a state_path of its own moves the default socket too ($state_path is interpolated)', () => {
@@ -541,7 +547,7 @@ describe('metadata-agent.config', () => {
     const f = check(withMd(MD_INI.replace('nova_metadata_host = 127.0.0.1', 'nova_metadata_ip = 192.0.2.10')))
     expect(f.status).toBe('warn')
     expect(f.summary).toMatch(/^nova_metadata_ip = 192\.0\.2\.10 is ignored since Queens/)
-    expect(f.fix).toMatch(/^rename it to nova_metadata_host/)
+    expect(fixCommand(f)).toBe('in /etc/neutron/metadata_agent.ini [DEFAULT]: nova_metadata_host = 192.0.2.10')
   })
 
   it('synthetic Grizzly file: nova_metadata_ip is right there, and an empty secret warns', () => {
@@ -616,9 +622,12 @@ describe('config.metadata-enabled with the files the running agent reads', () =>
     expect(f.summary).toMatch(
       /^enable_isolated_metadata = false \(\/etc\/neutron\/conf\.d\/neutron-dhcp-agent\/90-override\.conf:2\) and force_metadata is off/,
     )
-    expect(f.fix).toBe(
-      'set enable_isolated_metadata = True in [DEFAULT] of /etc/neutron/conf.d/neutron-dhcp-agent/90-override.conf (it overrides /etc/neutron/dhcp_agent.ini), then systemctl restart neutron-dhcp-agent',
-    )
+    expect(f.fix).toEqual({
+      file: '/etc/neutron/conf.d/neutron-dhcp-agent/90-override.conf',
+      section: 'DEFAULT',
+      set: 'enable_isolated_metadata = True',
+      why: 'it overrides /etc/neutron/dhcp_agent.ini; then systemctl restart neutron-dhcp-agent',
+    })
   })
 
   it('other files that set nothing leave the verdict to dhcp_agent.ini, worded as before', () => {
@@ -629,6 +638,6 @@ describe('config.metadata-enabled with the files the running agent reads', () =>
       ]),
     )
     expect(f.status).toBe('fail')
-    expect(f.fix).toMatch(/^quantum-meta enable --config-file \/etc\/neutron\/dhcp_agent\.ini --restart/)
+    expect(fixCommand(f)).toBe('quantum-meta enable --config-file /etc/neutron/dhcp_agent.ini --restart')
   })
 })

@@ -86,7 +86,7 @@ describe('cross.opts-own-port', () => {
     const f = cross(r.cross, 'cross.opts-own-port')
     expect(f.status).toBe('fail')
     expect(f.summary).toMatch(/^net2 routes 169\.254\.169\.254 via 198\.51\.100\.1, the DHCP port of net1: copied or stale opts/)
-    expect(f.fix).toBe('on net2: systemctl restart neutron-dhcp-agent   (the agent rewrites opts from its own port)')
+    expect(f.fix).toEqual({command: "ssh net2 'systemctl restart neutron-dhcp-agent'", why: 'on net2: the agent rewrites opts from its own port'})
     expect(f.evidence).toContain(
       'net2: DHCP port IP 198.51.100.2; /var/lib/neutron/dhcp/debe22fb-0d6c-4b70-9763-b422a9442bb1/opts: 169.254.169.254/32 via 198.51.100.1',
     )
@@ -130,9 +130,12 @@ describe('cross.agents-api', () => {
     expect(f.summary).toContain(
       "net3 has qdhcp-debe22fb-0d6c-4b70-9763-b422a9442bb1, but the API does not list it among the network's DHCP agents: a stale namespace",
     )
-    expect(f.fix).toMatch(
-      /^on net2: systemctl restart neutron-dhcp-agent .*; on net3: neutron-netns-cleanup, or ip netns delete qdhcp-debe22fb-0d6c-4b70-9763-b422a9442bb1/,
-    )
+    expect(f.fix).toMatchObject({
+      command: "ssh net2 'systemctl restart neutron-dhcp-agent'; ssh net3 'ip netns pids qdhcp-debe22fb-0d6c-4b70-9763-b422a9442bb1'",
+      why: expect.stringMatching(
+        /^net2: the agent resyncs .*; net3: what runs in the stale namespace; .*ip netns delete qdhcp-debe22fb-0d6c-4b70-9763-b422a9442bb1/,
+      ),
+    })
   })
 
   it('an agent the API lists that was not inspected is a warning naming it', () => {

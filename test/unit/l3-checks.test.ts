@@ -1,7 +1,3 @@
-// The L3 agent's chain on evidence assembled by hand from a real Zed L3 agent's outputs
-// (test/fixtures/router/, SOURCES.md; shared/reference/router-chain.md), healthy and with each fault
-// router-chain.md made: what diagnoseEvidence says is what an operator reads.
-import {readFileSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
 
 import {L3_AGENT_CHECKS} from '../../src/chains/l3-agent/chain.js'
@@ -10,69 +6,14 @@ import {haRole, keepalivedAddresses, l3Settings} from '../../src/chains/l3-agent
 import {restartL3Agent} from '../../src/chains/l3-agent/restart.js'
 import type {Finding} from '../../src/chains/types.js'
 import {diagnoseEvidence} from '../../src/diagnose/service.js'
-import type {CommandRecord, NetworkEvidence} from '../../src/evidence/evidence.js'
+import type {NetworkEvidence} from '../../src/evidence/evidence.js'
 import {checkSnapshot} from '../../src/chains/snapshot.js'
 import {nodeBackend, routerChainInstead} from '../../src/diagnose/live.js'
 import {chainFor} from '../../src/chains/registry.js'
 import {zed} from '../helpers/zed-evidence.js'
+import {fixCommand} from '../helpers/fix.js'
 
-const fx = (f: string) => readFileSync(new URL(`../fixtures/router/${f}`, import.meta.url), 'utf8')
-const NET = '0336ad3e-f396-4d62-b4e3-df4b4820a7f0'
-const ROUTER = '7f81dddf-f7cf-4161-bbae-551f6b32b521'
-const NS = `qrouter-${ROUTER}`
-const STATE = '/var/lib/neutron'
-const cmd = (argv: string[], stdout: string): CommandRecord => ({argv, exitCode: 0, stderr: '', stdout})
-/** /proc/2661/cmdline as ps printed its args (ps-haproxy.txt: the COMMAND column) */
-const haproxyCmdline = () => `${fx('ps-haproxy.txt').split('\n')[1].split(' 2026 ')[1].trim().split(' ').join('\0')}\0`
-
-/**
- * The healthy router on lab-host, without API credentials: the router is found by its namespace, whose
- * qr- device holds the gateway the DHCP agent's opts name (option:router 198.18.77.1).
- */
-function healthy(): NetworkEvidence {
-  return {
-    addresses: cmd(['ip', 'netns', 'exec', NS, 'ip', '-4', 'addr'], fx('qrouter-ip-4-addr.txt')),
-    backend: 'l3-agent',
-    config: {content: fx('l3_agent.ini.active-lines'), mtime: '2026-12-07T05:10:51.000Z', path: '/etc/neutron/l3_agent.ini', state: 'present'},
-    dnsmasqPidFile: {path: `${STATE}/dhcp/${NET}/pid`, state: 'not-collected'},
-    haproxyConfig: {content: fx('haproxy.conf'), path: `${STATE}/ns-metadata-proxy/${ROUTER}.conf`, state: 'present'},
-    haproxyPidFile: {content: fx('haproxy.pid'), path: `${STATE}/external/pids/${ROUTER}.pid.haproxy`, state: 'present'},
-    layout: 'neutron',
-    namespace: NS,
-    namespaceInode: 'net:[4026532517]',
-    namespaces: cmd(['ip', 'netns'], fx('ip-netns.txt')),
-    network: NET,
-    opts: {content: fx('opts-routed'), path: `${STATE}/dhcp/${NET}/opts`, state: 'present'},
-    processes: [
-      {alive: true, cmdline: haproxyCmdline(), from: `${STATE}/external/pids/${ROUTER}.pid.haproxy`, netns: 'net:[4026532517]', pid: 2661, role: 'proxy'},
-    ],
-    proxyPidFile: {path: `${STATE}/external/pids/${ROUTER}.pid`, state: 'missing'},
-    router: {
-      agents: [
-        {
-          cmdline: 'neutron-l3-agent\0--config-file\0/etc/neutron/neutron.conf\0--config-file\0/etc/neutron/l3_agent.ini\0',
-          pid: 1323,
-          sameMountNamespace: true,
-          startedAt: '2026-12-07T05:10:58.000Z',
-        },
-      ],
-      configs: [
-        // the [DEFAULT] keys router-chain.md greps from neutron.conf, under their section
-        {content: `[DEFAULT]\n${fx('neutron.conf.grep')}`, mtime: '2026-12-07T05:10:51.000Z', path: '/etc/neutron/neutron.conf', state: 'present'},
-        {content: fx('l3_agent.ini.active-lines'), mtime: '2026-12-07T05:10:51.000Z', path: '/etc/neutron/l3_agent.ini', state: 'present'},
-      ],
-      found: [`${NS}: qr-eab24fb2-dd holds 198.18.77.1/24`],
-      foundBy: 'namespace',
-      haState: {path: `${STATE}/ha_confs/${ROUTER}/state`, state: 'missing'},
-      id: ROUTER,
-      keepalived: {path: `${STATE}/ha_confs/${ROUTER}/keepalived.conf`, state: 'missing'},
-      rules: [cmd(['ip', 'netns', 'exec', NS, 'iptables-save', '-c'], fx('iptables-save-c.txt'))],
-    },
-    sockets: cmd(['ip', 'netns', 'exec', NS, 'ss', '-ltnp'], fx('qrouter-ss-ltnp.txt')),
-    statePath: STATE,
-    upstreamSocket: {connect: 'ok', path: `${STATE}/metadata_proxy`, state: 'present', type: 'socket'},
-  }
-}
+import {cmd, fx, healthy, NET, NS, ROUTER, STATE} from '../helpers/l3-evidence.js'
 
 const judge = (ev: NetworkEvidence, probe = false) => diagnoseEvidence(ev, {probe})
 const byId = (fs: Finding[], id: string) => fs.find((f) => f.id === id)!
@@ -143,7 +84,7 @@ describe('the L3 agent chain on a real router (router-chain.md)', () => {
     ev.probe = {argv: ['ip', 'netns', 'exec', NS, 'GET', 'http://127.0.0.1:9697/'], error: 'refused', ms: 0, url: 'http://127.0.0.1:9697/'}
     const r = judge(ev, true)
     expect(firstBroken(r.findings)).toMatchObject({id: 'l3.proxy', summary: expect.stringMatching(/pid 2661 .* is not running: it died/)})
-    expect(byId(r.findings, 'l3.proxy').fix).toContain(RESTART)
+    expect(fixCommand(byId(r.findings, 'l3.proxy'))).toBe(RESTART)
     expect(byId(r.findings, 'l3.probe')).toMatchObject({status: 'fail', summary: expect.stringMatching(/refused: nothing listens on the proxy port/)})
   })
 
@@ -157,7 +98,7 @@ describe('the L3 agent chain on a real router (router-chain.md)', () => {
       const f = firstBroken(judge(ev).findings)!
       expect(f.id).toBe('l3.redirect')
       expect(f.summary).toMatch(/^no nat PREROUTING rule in qrouter-\S+ sends 169\.254\.169\.254:80 to the proxy/)
-      expect(f.fix).toBe(`${RESTART}    (its full sync re-applies the rule)`)
+      expect(f.fix).toEqual({command: RESTART, why: 'its full sync re-applies the rule'})
     }
   })
 
@@ -171,9 +112,12 @@ describe('the L3 agent chain on a real router (router-chain.md)', () => {
     const f = firstBroken(r.findings)!
     expect(f.id).toBe('l3.config')
     expect(f.evidence[0]).toBe('enable_metadata_proxy = False (/etc/neutron/l3_agent.ini:6)')
-    expect(f.fix).toBe(
-      `in [DEFAULT] of /etc/neutron/l3_agent.ini: enable_metadata_proxy = True    (then ${RESTART}: its full sync adds the redirect and starts the proxy)`,
-    )
+    expect(f.fix).toEqual({
+      file: '/etc/neutron/l3_agent.ini',
+      section: 'DEFAULT',
+      set: 'enable_metadata_proxy = True',
+      why: `then ${RESTART}: its full sync adds the redirect and starts the proxy`,
+    })
     expect(byId(r.findings, 'l3.redirect')).toMatchObject({status: 'skip', summary: 'skipped: l3.config failed'})
   })
 
@@ -189,7 +133,7 @@ describe('the L3 agent chain on a real router (router-chain.md)', () => {
     const r = judge(ev)
     expect(byId(r.findings, 'l3.router').status).toBe('pass')
     expect(firstBroken(r.findings)).toMatchObject({id: 'l3.namespace', summary: `no namespace ${NS} on this node: the router is not set up here`})
-    expect(byId(r.findings, 'l3.namespace').fix).toBe(`${RESTART}    (its full sync re-creates the namespace)`)
+    expect(byId(r.findings, 'l3.namespace').fix).toEqual({command: RESTART, why: 'its full sync re-creates the namespace'})
   })
 
   it('d without API credentials: the DHCP side routes via the router but no namespace here holds it: a warning, not a pass', () => {
@@ -213,12 +157,18 @@ describe('the L3 agent chain on a real router (router-chain.md)', () => {
     }
     const r = judge(ev, true)
     expect(firstBroken(r.findings)).toMatchObject({
-      fix: expect.stringContaining('the L3 and metadata agents must agree on metadata_proxy_socket'),
+      fix: {
+        command: 'systemctl restart neutron-metadata-agent',
+        why: expect.stringContaining('the L3 and metadata agents must agree on metadata_proxy_socket'),
+      },
       id: 'l3.upstream',
       summary: `nothing accepts connections on ${STATE}/metadata_proxy (ECONNREFUSED): instances get 503 from haproxy`,
     })
     expect(byId(r.findings, 'l3.probe').summary).toMatch(/503: haproxy has no server/)
-    expect(byId(r.findings, 'l3.probe').fix).toMatch(/^systemctl restart neutron-metadata-agent {4}\(and see l3\.upstream: /)
+    expect(byId(r.findings, 'l3.probe').fix).toMatchObject({
+      command: 'systemctl restart neutron-metadata-agent',
+      why: expect.stringContaining('and see l3.upstream: '),
+    })
   })
 
   it('f: the L3 agent stopped (haproxy still serves): a warning only, exit-0 healthy as the instance still gets 200', () => {
@@ -226,13 +176,13 @@ describe('the L3 agent chain on a real router (router-chain.md)', () => {
     ev.router!.agents = []
     const r = judge(ev)
     expect(r.healthy).toBe(true)
-    expect(byId(r.findings, 'l3.agent')).toMatchObject({fix: 'systemctl start neutron-l3-agent', status: 'warn'})
+    expect(byId(r.findings, 'l3.agent')).toMatchObject({fix: {command: 'systemctl start neutron-l3-agent'}, status: 'warn'})
   })
 
   it('the agent started before its config changed: l3.agent warns with the restart', () => {
     const ev = healthy()
     ev.router!.configs[1].mtime = '2026-12-07T05:13:00.000Z'
-    expect(byId(judge(ev).findings, 'l3.agent')).toMatchObject({fix: RESTART, status: 'warn'})
+    expect(byId(judge(ev).findings, 'l3.agent')).toMatchObject({fix: {command: RESTART}, status: 'warn'})
   })
 
   it('g: the router interface removed: no router serves the network, skipped toward the DHCP chain', () => {

@@ -8,6 +8,7 @@ import {describe, expect, it} from 'vitest'
 import type {Finding} from '../../src/chains/types.js'
 import type {NetworkEvidence, Snapshot} from '../../src/evidence/evidence.js'
 import {diagnoseEvidence} from '../../src/diagnose/service.js'
+import {fixCommand} from '../helpers/fix.js'
 
 const file = (name: string) => new URL(`../fixtures/ovn/snapshots/${name}.json`, import.meta.url)
 const snap = (name: string): Snapshot => JSON.parse(readFileSync(file(name), 'utf8'))
@@ -46,7 +47,7 @@ describe('OVN snapshots from a real chassis, judged anywhere', () => {
   it('agent stopped: first broken link ovn.agent-running (503 from haproxy), and the socket behind haproxy refuses', () => {
     const fs = judge(snap('agent-stopped').networks[0]).findings
     expect(firstBroken(fs)!.id).toBe('ovn.agent-running')
-    expect(firstBroken(fs)!.fix).toMatch(/^systemctl start neutron-ovn-metadata-agent/)
+    expect(fixCommand(firstBroken(fs))).toBe('systemctl start neutron-ovn-metadata-agent')
     expect(byId(fs, 'ovn.upstream-socket')).toMatchObject({status: 'fail'})
     // where the connections came from when no agent runs: the running parts, said so
     expect(byId(fs, 'ovn.agent-config').evidence.join('\n')).toMatch(
@@ -61,7 +62,7 @@ describe('OVN snapshots from a real chassis, judged anywhere', () => {
     expect(r.verdict).toBe('not-judged')
     const ns = byId(r.findings, 'ovn.namespace')
     expect(ns.status).toBe('warn')
-    expect(ns.fix).toMatch(/^kill \d+; systemctl restart neutron-ovn-metadata-agent/)
+    expect(fixCommand(ns)).toMatch(/^kill \d+; systemctl restart neutron-ovn-metadata-agent$/)
     expect(byId(r.findings, 'ovn.haproxy').status).toBe('skip')
   })
 
@@ -147,7 +148,7 @@ describe('OVN faults, one piece of the real healthy evidence changed', () => {
     let f = byId(judge(ev).findings, 'ovn.agent-config')
     expect(f.status).toBe('fail')
     expect(f.summary).toMatch(/^neutron-ovn-agent runs without its metadata extension \(\[agent\] extensions = \(unset\)\)/)
-    expect(f.fix).toMatch(/^add metadata to \[agent\] extensions in .*, then systemctl restart neutron-ovn-agent$/)
+    expect(f.fix).toMatchObject({section: 'agent', set: 'extensions = metadata', why: expect.stringMatching(/then systemctl restart neutron-ovn-agent$/)})
     const ini = ev.ovn!.configs.at(-1)!
     ini.content += '\n[agent]\nextensions = qos, metadata\n'
     f = byId(judge(ev).findings, 'ovn.agent-config')

@@ -10,6 +10,7 @@ import {diagnoseEvidence} from '../../src/diagnose/service.js'
 import {ZED_NET, zed} from '../helpers/zed-evidence.js'
 import {bootTimeMs, parseUptime, readBootTimeMs, startedAtMs} from '../../src/node/proc-clock.js'
 import {procStartTicks} from '../../src/parse/agent.js'
+import {fixAlternative, fixCommand, fixText} from '../helpers/fix.js'
 
 const byId = (fs: Finding[], id: string) => fs.find((f) => f.id === id)!
 
@@ -22,9 +23,11 @@ describe('ML2/OVN hint', () => {
     expect(f.summary).toBe(
       `no qdhcp-${ZED_NET}, but ovnmeta-${ZED_NET}: this is ML2/OVN, where neutron-ovn-metadata-agent (2025.2 on: neutron-ovn-agent with the metadata extension) serves metadata and the DHCP agent's isolated metadata does not apply`,
     )
-    expect(f.fix).toBe('systemctl status neutron-ovn-metadata-agent    (2025.2 on: systemctl status neutron-ovn-agent; the qdhcp checks do not apply to OVN)')
+    expect(fixCommand(f)).toBe('systemctl status neutron-ovn-metadata-agent')
+    expect(fixAlternative(f)).toBe('systemctl status neutron-ovn-agent')
+    expect(f.fix!.why).toMatch(/the qdhcp checks do not apply to OVN$/)
     // no bare `ovn-metadata-agent` (a unit no distribution ships) anywhere in the finding
-    expect(`${f.summary} ${f.fix}`.replaceAll('neutron-ovn-metadata-agent', '')).not.toMatch(/ovn-metadata-agent/)
+    expect(`${f.summary} ${fixText(f)}`.replaceAll('neutron-ovn-metadata-agent', '')).not.toMatch(/ovn-metadata-agent/)
   })
 })
 
@@ -93,7 +96,7 @@ describe('config.agent-restarted: when the agent started', () => {
     expect(f.summary).toMatch(
       /changed at 2026-11-23T21:33:43\.750Z, after the DHCP agent \(pid 4904\) started at 2026-11-23T21:33:43\.699Z: the running agent has not read that change$/,
     )
-    expect(f.fix).toBe('systemctl restart neutron-dhcp-agent')
+    expect(fixCommand(f)).toBe('systemctl restart neutron-dhcp-agent')
   })
 })
 
@@ -125,9 +128,10 @@ describe('probe.http: whose 503 it is', () => {
       `GET http://169.254.169.254/ from inside ${NS}: 503: haproxy has no server: the proxy cannot reach the metadata agent's socket (the agent is down or its socket path differs)`,
     )
     expect(f.evidence).toContain('body: "503 Service Unavailable No server is available to handle this request."')
-    expect(f.fix).toBe(
-      'systemctl restart neutron-metadata-agent    (and see proxy.upstream and metadata-agent.config: the socket haproxy forwards to must be the one the agent listens on)',
-    )
+    expect(f.fix).toEqual({
+      command: 'systemctl restart neutron-metadata-agent',
+      why: 'the agent re-creates its socket; and see proxy.upstream and metadata-agent.config: the socket haproxy forwards to must be the one the agent listens on',
+    })
   })
 
   it.each(['agent-nova-unreachable-503-neutron-25.json', 'agent-nova-unreachable-503-neutron-27.json'])(
@@ -139,9 +143,10 @@ describe('probe.http: whose 503 it is', () => {
         `GET http://169.254.169.254/ from inside ${NS}: 503: the metadata agent answers but cannot reach Nova's metadata API at http://127.0.0.1:8775 (nova_metadata_host / nova_metadata_port; Neutron 24.0.1 on)`,
       )
       expect(f.evidence.join('\n')).toMatch(/body: ".*The remote metadata server is temporarily unavailable\. Please try again later\./)
-      expect(f.fix).toBe(
-        'check nova_metadata_host and nova_metadata_port in [DEFAULT] of /etc/neutron/metadata_agent.ini (now http://127.0.0.1:8775), and that nova-api-metadata (or nova-api with metadata in enabled_apis) runs there and is reachable from this node; then systemctl restart neutron-metadata-agent',
-      )
+      expect(f.fix).toEqual({
+        command: 'curl -sS -m 5 http://127.0.0.1:8775/',
+        why: "Nova's metadata API (nova_metadata_host / nova_metadata_port in [DEFAULT] of /etc/neutron/metadata_agent.ini) must answer from this node: nova-api-metadata (or nova-api with metadata in enabled_apis) runs there; after a change to /etc/neutron/metadata_agent.ini: systemctl restart neutron-metadata-agent",
+      })
     },
   )
 

@@ -24,3 +24,9 @@ export function quoteLines(path: string, content: string, lines: number[]): stri
 }
 
 export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
+
+/**
+ * `command` run on `host` over ssh, as one line to paste where the hosts are reachable: both quoted as
+ * words (a host from a snapshot can hold anything; one that starts with `-` ends ssh's options first).
+ */
+export const onHost = (host: string, command: string) => `ssh ${host.startsWith('-') ? '-- ' : ''}${shq(host)} ${shq(command)}`

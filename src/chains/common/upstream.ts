@@ -6,10 +6,10 @@ import {IniSyntaxError, effective, parseIni} from '../../config/oslo-ini.js'
 import {restart, type Scope} from '../../deployments/registry.js'
 import type {FileRecord, NetworkEvidence} from '../../evidence/evidence.js'
 import type {LayoutName} from '../../layout.js'
-import {type Finding, fail, pass, skip, warn} from '../types.js'
+import {type Finding, type Fix, cmd, fail, pass, skip, warn} from '../types.js'
 import {notInEvidence} from './evidence.js'
 import {AGENT_NOVA_UNREACHABLE, HAPROXY_NO_SERVER} from './http.js'
-import {clip} from './text.js'
+import {clip, shq} from './text.js'
 
 /** The command that restarts the metadata agent where the evidence was taken (every proxy chain forwards to it). */
 export const restartMetadataAgent = (ev: Scope) => restart(ev, 'metadata-agent')
@@ -19,7 +19,7 @@ export const upstreamDownAnswer = (layout: LayoutName) => (layout === 'quantum' 
 
 /** The socket `sock` as the proxy of `agent` (DHCP, L3) forwards to it. */
 export function upstreamFinding(sock: FileRecord, scope: Scope, agent: string): Omit<Finding, 'id'> {
-  const fix = `${restartMetadataAgent(scope)}    (it creates ${sock.path}; the ${agent} and metadata agents must agree on metadata_proxy_socket and state_path)`
+  const fix = cmd(restartMetadataAgent(scope), `it creates ${sock.path}; the ${agent} and metadata agents must agree on metadata_proxy_socket and state_path`)
   const answer = upstreamDownAnswer(scope.layout)
   if (sock.state === 'not-collected') return skip(notInEvidence(sock))
   if (sock.state === 'missing')
@@ -64,24 +64,28 @@ function novaUrl(ev: NetworkEvidence): string | undefined {
 }
 
 /** Whose 503 this is, by its body: haproxy's (no server), the metadata agent's (no Nova), or unknown. */
-export function read503(ev: NetworkEvidence, text: string | undefined): {why: string; fix: string} {
+export function read503(ev: NetworkEvidence, text: string | undefined, links = 'proxy.upstream and metadata-agent.config'): {why: string; fix: Fix} {
   const restart = restartMetadataAgent(ev)
-  const ini = ev.metadataAgentConfig?.path ?? "the metadata agent's metadata_agent.ini"
+  const ini = ev.metadataAgentConfig?.path ?? `/etc/${ev.layout}/metadata_agent.ini`
+  const novaSettings = `grep -E '^[[:space:]]*nova_metadata_(host|ip|port|protocol)' ${shq(ini)}`
   if (text?.includes(HAPROXY_NO_SERVER)) {
     return {
-      fix: `${restart}    (and see proxy.upstream and metadata-agent.config: the socket haproxy forwards to must be the one the agent listens on)`,
+      fix: cmd(restart, `the agent re-creates its socket; and see ${links}: the socket haproxy forwards to must be the one the agent listens on`),
       why: "haproxy has no server: the proxy cannot reach the metadata agent's socket (the agent is down or its socket path differs)",
     }
   }
   if (text?.includes(AGENT_NOVA_UNREACHABLE)) {
     const url = novaUrl(ev)
     return {
-      fix: `check nova_metadata_host and nova_metadata_port in [DEFAULT] of ${ini}${url ? ` (now ${url})` : ''}, and that nova-api-metadata (or nova-api with metadata in enabled_apis) runs there and is reachable from this node; then ${restart}`,
+      fix: cmd(
+        url ? `curl -sS -m 5 ${shq(`${url}/`)}` : novaSettings,
+        `Nova's metadata API (nova_metadata_host / nova_metadata_port in [DEFAULT] of ${ini}) must answer from this node: nova-api-metadata (or nova-api with metadata in enabled_apis) runs there; after a change to ${ini}: ${restart}`,
+      ),
       why: `the metadata agent answers but cannot reach Nova's metadata API${url ? ` at ${url}` : ''} (nova_metadata_host / nova_metadata_port; Neutron 24.0.1 on)`,
     }
   }
   return {
-    fix: `see proxy.upstream and metadata-agent.config; if they pass, check nova_metadata_host / nova_metadata_port in ${ini} and that Nova's metadata API answers there`,
+    fix: cmd(novaSettings, `see ${links} first; if they pass, Nova's metadata API must answer where these settings point`),
     why: `${text ? "a body neither haproxy's nor the metadata agent's" : 'no body recorded'}: either haproxy has no server (the metadata agent is down or its socket path differs), or the metadata agent (Neutron 24.0.1 on) cannot reach Nova's metadata API (nova_metadata_host / nova_metadata_port) or passes on Nova's own 503`,
   }
 }

@@ -4,7 +4,8 @@ import type {NetworkEvidence} from '../../evidence/evidence.js'
 import {isClasslessRoute, parseOpts} from '../../parse/opts.js'
 import {forceMetadata, metadataHops, restartAgent} from './facts.js'
 import {serverText} from '../../openstack/server-text.js'
-import {type Check, type CheckContext, fail, notAsked, notHere, pass, skip, warn} from '../types.js'
+import {type Check, type CheckContext, cmd, fail, notAsked, notHere, pass, skip, warn} from '../types.js'
+import {shq} from '../common/text.js'
 import {
   type Agent,
   isObj,
@@ -48,14 +49,22 @@ export const apiNetwork: Check = {
   run(ev, ctx) {
     const none = noApi(ev, ctx)
     if (none) return none
-    if (ev.api!.error) return warn(`could not ask the API: ${ev.api!.error}`, [], 'check the OS_* credentials, or pass --no-api')
+    if (ev.api!.error)
+      return warn(
+        `could not ask the API: ${ev.api!.error}`,
+        [],
+        cmd('openstack token issue', 'checks the OS_* credentials (OS_CLOUD or OS_AUTH_URL...); or pass --no-api to skip the API checks'),
+      )
     const r = record(ev, P.network(ev.network))
     if (!r) return skip('the network was not queried')
     if (r.status === 404)
       return fail(
         `the API has no network ${ev.network}: the namespace is a leftover`,
         [`GET /v2.0${r.path}: 404`],
-        `neutron-netns-cleanup, or ip netns delete qdhcp-${ev.network} if nothing runs in it`,
+        cmd(`ip netns pids ${shq(`qdhcp-${ev.network}`)}`, 'what still runs in the leftover namespace: stop it (kill those pids), then delete the namespace', {
+          command: `ip netns delete ${shq(`qdhcp-${ev.network}`)}`,
+          why: 'once nothing runs in it (neutron-netns-cleanup removes every such leftover)',
+        }),
       )
     if (r.status !== 200) return warn(`GET /v2.0${r.path} answered ${r.status}`, [text(r.body, 200)])
     let doc: unknown
@@ -69,7 +78,11 @@ export const apiNetwork: Check = {
     const net = {admin_state_up: raw.admin_state_up, name: optText(raw.name), status: optText(raw.status, 40)}
     const line = `GET /v2.0${r.path}: name ${net.name ?? ''}, admin_state_up ${String(net.admin_state_up)}, status ${net.status ?? '?'}`
     if (net.admin_state_up === false)
-      return fail(`network ${net.name ?? ev.network} is administratively down`, [line], `openstack network set --enable ${ev.network}`)
+      return fail(
+        `network ${net.name ?? ev.network} is administratively down`,
+        [line],
+        cmd(`openstack network set --enable ${shq(ev.network)}`, 'the network is admin_state_up false'),
+      )
     return pass(`network ${net.name || ev.network} exists and is up`, [line])
   },
 }
@@ -87,7 +100,7 @@ export const apiSubnetIsolated: Check = {
       return fail(
         'the network has no DHCP-enabled IPv4 subnet: there is nothing to serve option 121 on',
         subnets.map((s) => `${s.cidr} enable_dhcp ${s.enable_dhcp}`),
-        `quantum-meta subnet create ${ev.network} <CIDR>`,
+        dhcpOff(ev, subnets),
       )
     // once per answer: each of N hosts handed the same ports list reads it in constant time
     const routerIps = ports ? memo(record(ev, P.ports(ev.network))!, routerAddresses, () => routerAddresses(ports)) : new Set<string>()
@@ -111,10 +124,28 @@ export const apiSubnetIsolated: Check = {
         : 'a router holds the gateway of every DHCP subnet: the router serves metadata, not the DHCP agent',
       evidence,
       grizzly
-        ? `quantum-meta subnet create ${ev.network} <CIDR>   (a gateway-less subnet)`
-        : "use the router's metadata proxy, detach the router, or set force_metadata: quantum-meta enable --force-metadata --restart",
+        ? cmd(
+            `openstack subnet list --network ${shq(ev.network)}`,
+            `the network's ranges: add a gateway-less DHCP subnet on a free one with quantum-meta subnet create ${shq(ev.network)} CIDR (gateway_ip null)`,
+          )
+        : cmd(
+            `quantum-meta diagnose ${shq(ev.network)} --backend l3-agent`,
+            "the router's metadata proxy serves these subnets: judge it on the router's node",
+            {command: 'quantum-meta enable --force-metadata --restart', why: 'or serve metadata from the DHCP port anyway (force_metadata)'},
+          ),
     )
   },
+}
+
+/** The fix for a network without a DHCP IPv4 subnet: turn DHCP on in its IPv4 subnet, else list the ranges for a new one. */
+function dhcpOff(ev: NetworkEvidence, subnets: Subnet[]) {
+  const v4 = subnets.find((s) => s.ip_version === 4)
+  // an id that is not a UUID is shown quoted and never put in a fix (../common/api.ts)
+  if (v4 && /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(v4.id)) return cmd(`openstack subnet set --dhcp ${shq(v4.id)}`, `turn DHCP on in ${v4.cidr}`)
+  return cmd(
+    `openstack subnet list --network ${shq(ev.network)}`,
+    `the network's ranges: add a DHCP-enabled IPv4 subnet on a free one with quantum-meta subnet create ${shq(ev.network)} CIDR`,
+  )
 }
 
 export const apiDhcpAgents: Check = {
@@ -150,15 +181,20 @@ export const apiDhcpAgents: Check = {
         `the network is not hosted by the DHCP agent on ${host} (${ev.api!.hostFrom})${othersCount > 0 ? `; it is on ${someOf(others, othersCount)}` : '; no agent hosts it'}`,
         evidence,
         others.length > 0
-          ? `run quantum-meta diagnose ${ev.network} on ${HOSTNAME.test(others[0]) ? others[0] : 'the host that hosts it'}`
-          : `openstack network agent add network --dhcp <agent-id> ${ev.network}`,
+          ? HOSTNAME.test(others[0])
+            ? cmd(`quantum-meta diagnose ${shq(ev.network)}`, `on ${others[0]}, which hosts the network`)
+            : cmd(`openstack network agent list --network ${shq(ev.network)}`, 'the hosts of the network: run quantum-meta diagnose there')
+          : cmd(
+              `openstack network agent add network --dhcp "$(openstack network agent list --agent-type dhcp --host ${shq(host)} -f value -c ID)" ${shq(ev.network)}`,
+              `no DHCP agent hosts the network: schedule it to the one on ${host}`,
+            ),
       )
     }
     if (!mine.alive)
       return fail(
         `the DHCP agent on ${host} is not alive (no report to the server)`,
         evidence,
-        `${restartAgent(ev)}; check its connection to the message queue`,
+        cmd(restartAgent(ev), 'if it still reports nothing, check its connection to the message queue in its log'),
       )
     return pass(`hosted by the live DHCP agent on ${host}${elsewhere}`, evidence)
   },
@@ -183,14 +219,15 @@ export const apiDhcpPort: Check = {
       .flatMap(metadataHops)
     const line = (i: number) => `DHCP port ${dhcp[i].id} on ${dhcp[i]['binding:host_id'] || '?'}: ${ipsOf(i).join(', ')}`
     const evidence = [...someLines(dhcp.length, line, here, 'DHCP ports'), `opts next hop: ${hops.join(', ')}`]
-    if (dhcp.length === 0) return fail('the API has no DHCP port on this network', evidence, restartAgent(ev))
+    if (dhcp.length === 0)
+      return fail('the API has no DHCP port on this network', evidence, cmd(restartAgent(ev), 'the agent creates its DHCP port when it sets up the network'))
     const ipSet = here.length > 0 ? new Set(ips) : index.allIpSet
     const hop = hops.find((h) => ipSet.has(h))
     if (hop !== undefined) return pass(`the opts next hop ${hop} is this host's DHCP port`, evidence)
     return fail(
       `the opts route points at ${hops.join(', ')}, but the DHCP port here has ${someOf(ips)}: stale opts`,
       evidence,
-      `${restartAgent(ev)}   (it rewrites opts from the port)`,
+      cmd(restartAgent(ev), 'it rewrites opts from the port'),
     )
   },
 }

@@ -8,7 +8,7 @@ import {clip, quoteLines, shq} from '../common/text.js'
 import {notInEvidence} from '../common/evidence.js'
 import {restartAgent} from './facts.js'
 import type {NetworkEvidence} from '../../evidence/evidence.js'
-import {type Check, type Finding, fail, notJudged, pass, skip, warn} from '../types.js'
+import {type Check, type Finding, cmd, conf, fail, notJudged, pass, skip, warn} from '../types.js'
 import {START_TOLERANCE_MS} from '../common/evidence.js'
 
 export const configMetadataEnabled: Check = {
@@ -23,7 +23,10 @@ export const configMetadataEnabled: Check = {
       return fail(
         `cannot read the agent config ${file.path} (${file.state === 'missing' ? 'no such file' : (file.error ?? file.state)})`,
         [],
-        `pass the agent's dhcp_agent.ini with --config-file`,
+        cmd(
+          `pgrep -af ${shq(programOf(ev, 'dhcp-agent'))}`,
+          `the running agent's --config-file arguments: pass its dhcp_agent.ini to quantum-meta diagnose ${ev.network} with --config-file`,
+        ),
       )
     }
     let ini
@@ -31,7 +34,14 @@ export const configMetadataEnabled: Check = {
       ini = parseIni(file.content)
     } catch (error) {
       if (error instanceof IniSyntaxError)
-        return fail(`oslo.config cannot read ${file.path}: ${error.message}; the agent does not start`, [], `fix ${file.path} line ${error.lineNumber}`)
+        return fail(
+          `oslo.config cannot read ${file.path}: ${error.message}; the agent does not start`,
+          [],
+          cmd(
+            `"\${EDITOR:-vi}" +${error.lineNumber} ${shq(file.path)}`,
+            `correct line ${error.lineNumber}, keeping every other line; then ${restartAgent(ev)}`,
+          ),
+        )
       throw error
     }
     const s = readSettings(ini)
@@ -48,7 +58,11 @@ export const configMetadataEnabled: Check = {
           )
         : [`${file.path}: no enable_isolated_metadata or force_metadata line in [DEFAULT]`]
     if (v.valid && v.serves) return pass(v.reason, evidence)
-    return fail(v.reason, evidence, `${fix}    (then the ${unitOf(ev, 'dhcp-agent')} restart re-creates the proxy and opts)`)
+    return fail(
+      v.reason,
+      evidence,
+      cmd(fix, `sets enable_isolated_metadata = True, keeping the rest of the file; the ${unitOf(ev, 'dhcp-agent')} restart re-creates the proxy and opts`),
+    )
   },
 }
 
@@ -107,15 +121,21 @@ function mergedWithAgentFiles(ev: NetworkEvidence, own: AgentSettings): Omit<Fin
     return fail(
       `${at(bad)} is not a boolean oslo.config accepts: the agent will refuse to start (${order})`,
       evidence,
-      `fix ${merged[bad].path} line ${merged[bad].line}`,
+      cmd(
+        `"\${EDITOR:-vi}" +${merged[bad].line} ${shq(merged[bad].path)}`,
+        `put True or False in place of the value of ${bad} oslo.config rejects (line ${merged[bad].line}), keeping every other line; then ${restartAgent(ev)}`,
+      ),
     )
   if (merged.force_metadata.value) return pass(`${at('force_metadata')}: every network gets a metadata proxy (${order})`, evidence)
   if (merged.enable_isolated_metadata.value) return pass(`${at('enable_isolated_metadata')} (${order})`, evidence)
   const decisive = merged.enable_isolated_metadata
   const fix =
     decisive.line !== undefined && decisive.path !== ev.config.path
-      ? `set enable_isolated_metadata = True in [DEFAULT] of ${decisive.path} (it overrides ${ev.config.path}), then ${restartAgent(ev)}`
-      : `quantum-meta enable --config-file ${ev.config.path} --restart`
+      ? conf(decisive.path, 'DEFAULT', 'enable_isolated_metadata = True', `it overrides ${ev.config.path}; then ${restartAgent(ev)}`)
+      : cmd(
+          `quantum-meta enable --config-file ${shq(ev.config.path)} --restart`,
+          'sets enable_isolated_metadata = True, keeping the rest of the file, and restarts the agent',
+        )
   return fail(`${at('enable_isolated_metadata')} and force_metadata is off: isolated metadata is not served (${order})`, evidence, fix)
 }
 
@@ -142,7 +162,7 @@ export const configAgentRestarted: Check = {
       return warn(
         `no ${service} process on this node: nothing applies config changes, or respawns dnsmasq and the proxy when they die`,
         [`${ev.agentsFrom ?? '/proc'}: no process runs neutron-dhcp-agent or quantum-dhcp-agent`],
-        command(ev, 'start', 'dhcp-agent'),
+        cmd(command(ev, 'start', 'dhcp-agent'), 'the agent applies its config, and respawns dnsmasq and the proxy'),
       )
     }
     const file = ev.config
@@ -162,8 +182,11 @@ export const configAgentRestarted: Check = {
         `no running DHCP agent reads ${file.path} (${reads}): what it says does not reach the agent`,
         agents.map(line),
         other
-          ? `quantum-meta diagnose ${ev.network} --config-file ${other}    (judge the file the agent reads)`
-          : `start the agent with --config-file ${file.path}`,
+          ? cmd(`quantum-meta diagnose ${shq(ev.network)} --config-file ${shq(other)}`, 'judge the file the agent reads')
+          : cmd(
+              `pgrep -af ${shq(programOf(ev, 'dhcp-agent'))}`,
+              `the agent's command line: its service must start it with --config-file ${file.path}, or judge the file it reads with --config-file`,
+            ),
       )
     }
     if (file.mtime === undefined) return skip(`${file.path} was not read, so its age is unknown`, readers.map(line))
@@ -174,7 +197,7 @@ export const configAgentRestarted: Check = {
       return warn(
         `${file.path} changed at ${file.mtime}, after the DHCP agent (pid ${stale.map((a) => a.pid).join(', ')}) started at ${stale[0].startedAt}: the running agent has not read that change`,
         evidence,
-        restartAgent(ev),
+        cmd(restartAgent(ev), 'the agent reads its config only when it starts'),
       )
     }
     const close = Math.max(0, ...readers.map((a) => (a.startedAt === undefined ? 0 : changed - Date.parse(a.startedAt))))

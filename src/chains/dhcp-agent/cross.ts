@@ -11,8 +11,8 @@
  */
 import {dhcpDevice, metadataHops, restartAgent} from './facts.js'
 import {interfaces, namespaceList, namespaceListHas} from '../common/evidence.js'
-import {plural, shq} from '../common/text.js'
-import type {Finding, Status} from '../types.js'
+import {onHost, plural, shq} from '../common/text.js'
+import {type Finding, type Fix, type Status, cmd} from '../types.js'
 import {type Agent, type Port, readAgent, readList, readPort, readSubnet, record} from '../common/api.js'
 import {P} from './api.js'
 import {isClasslessRoute, parseOpts} from '../../parse/opts.js'
@@ -22,13 +22,11 @@ import type {HostEvidence} from '../types.js'
 
 export const IPV6_METADATA_IP = 'fe80::a9fe:a9fe'
 
-const finding = (id: string, status: Status, summary: string, evidence: string[], fix?: string): Finding =>
+const finding = (id: string, status: Status, summary: string, evidence: string[], fix?: Fix): Finding =>
   fix === undefined ? {evidence, id, status, summary} : {evidence, fix, id, status, summary}
 
 /** A host name from a snapshot, as printed (control characters and length bounded). */
 const name = (h: string) => serverText(h, 100)
-/** `on HOST: CMD`, the host quoted as a shell word would be. */
-const onHost = (host: string, cmd: string) => `on ${shq(host)}: ${cmd}`
 
 /** The DHCP agent hosts of one network, compared. */
 export function crossFindings(network: string, hosts: HostEvidence[]): Finding[] {
@@ -110,7 +108,10 @@ function optsOwnPort(hosts: HostEvidence[]): Finding | undefined {
       'fail',
       `${what.join('; ')}: copied or stale opts (its instances depend on the other host's proxy)`,
       evidence,
-      wrong.map((w) => onHost(w.host, `${restartAgent(w.ev)}   (the agent rewrites opts from its own port)`)).join('; '),
+      cmd(
+        wrong.map((w) => onHost(w.host, restartAgent(w.ev))).join('; '),
+        `on ${wrong.map((w) => name(w.host)).join(', ')}: the agent rewrites opts from its own port`,
+      ),
     )
   }
   if (judged < 2)
@@ -137,6 +138,7 @@ function agentsApi(network: string, hosts: HostEvidence[]): Finding | undefined 
   const listed = (h: HostEvidence) => agentHosts.has(h.host) || (apiName(h) !== undefined && agentHosts.has(apiName(h)!))
   const problems: string[] = []
   const fixes: string[] = []
+  const fixed: string[] = []
   for (const h of hosts) {
     const nsKnown = namespaceList(h.ev) !== undefined
     const hasNs = nsKnown && namespaceListHas(h.ev, h.ev.namespace)
@@ -146,23 +148,30 @@ function agentsApi(network: string, hosts: HostEvidence[]): Finding | undefined 
     if (!nsKnown) continue
     if (listed(h) && !hasNs) {
       problems.push(`the API lists ${name(h.host)} as hosting the network, but it has no ${h.ev.namespace}`)
-      fixes.push(onHost(h.host, `${restartAgent(h.ev)}   (it resyncs the networks it hosts; see its log if the namespace does not come back)`))
+      fixes.push(onHost(h.host, restartAgent(h.ev)))
+      fixed.push(`${name(h.host)}: the agent resyncs the networks it hosts (its log says why if the namespace does not come back)`)
     }
     if (!listed(h) && hasNs) {
       problems.push(`${name(h.host)} has ${h.ev.namespace}, but the API does not list it among the network's DHCP agents: a stale namespace`)
-      fixes.push(onHost(h.host, `neutron-netns-cleanup, or ip netns delete ${shq(h.ev.namespace)} once its dnsmasq and proxy are stopped`))
+      fixes.push(onHost(h.host, `ip netns pids ${shq(h.ev.namespace)}`))
+      fixed.push(
+        `${name(h.host)}: what runs in the stale namespace; stop its dnsmasq and proxy, then ip netns delete ${h.ev.namespace} (or neutron-netns-cleanup)`,
+      )
     }
   }
   const inspected = new Set(hosts.flatMap((h) => [h.host, apiName(h)]).filter(Boolean))
   const notHere = agents.filter((a) => !inspected.has(a.host)).map((a) => a.host)
-  if (problems.length > 0) return finding('cross.agents-api', 'fail', problems.join('; '), evidence, fixes.join('; '))
+  if (problems.length > 0) return finding('cross.agents-api', 'fail', problems.join('; '), evidence, cmd(fixes.join('; '), fixed.join('; ')))
   if (notHere.length > 0)
     return finding(
       'cross.agents-api',
       'warn',
       `the API also lists ${notHere.join(', ')}, not inspected here`,
       evidence,
-      `add ${notHere.length === 1 ? 'its snapshot' : 'their snapshots'} to see every host of ${network}`,
+      cmd(
+        `quantum-meta collect ${shq(network)} -o /tmp/qm-evidence.json`,
+        `on ${notHere.join(', ')}, as root: then diagnose again with one --snapshot per host to see every host of ${network}`,
+      ),
     )
   return finding('cross.agents-api', 'pass', `the ${plural(agents.length, 'DHCP agent')} the API lists are the hosts with the namespace`, evidence)
 }
@@ -201,7 +210,10 @@ function ipv6Metadata(hosts: HostEvidence[]): Finding | undefined {
       'fail',
       `${holders.map(name).join(', ')} all hold ${IPV6_METADATA_IP}: duplicate address detection did not see the others, so their DHCP ports are not on one working link`,
       evidence,
-      "check the network's L2 between these hosts (VXLAN/VLAN tunnels, the agents' bridges)",
+      cmd(
+        `openstack network show ${shq(hosts[0].ev.network)} -c provider:network_type -c provider:segmentation_id`,
+        "the network's segment: check its L2 between these hosts (VXLAN/VLAN tunnels, the agents' bridges)",
+      ),
     )
   }
   if (holders.length === 1) {
@@ -218,7 +230,10 @@ function ipv6Metadata(hosts: HostEvidence[]): Finding | undefined {
       'fail',
       `the network has an IPv6 subnet (${v6}) but no host holds ${IPV6_METADATA_IP}: IPv6-only instances get no metadata`,
       evidence,
-      `${restartAgent(hosts[0].ev)} on one DHCP agent host (Victoria and later add the address; each agent that fails DAD removes it)`,
+      cmd(
+        onHost(hosts[0].host, restartAgent(hosts[0].ev)),
+        `on one DHCP agent host (here ${name(hosts[0].host)}): Victoria and later add the address; each agent that fails DAD removes it`,
+      ),
     )
   }
   return finding('cross.ipv6-metadata', 'pass', `no host holds ${IPV6_METADATA_IP}, and the evidence shows no IPv6 subnet`, evidence)

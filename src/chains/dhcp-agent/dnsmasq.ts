@@ -2,14 +2,14 @@ import {parseDnsmasqArgs} from '../../parse/dnsmasq.js'
 import {clip} from '../common/text.js'
 import {notInEvidence, processArgs, processOf} from '../common/evidence.js'
 import {pidFromFile, restartAgent} from './facts.js'
-import {type Check, fail, notJudged, pass} from '../types.js'
+import {type Check, cmd, fail, notJudged, pass} from '../types.js'
 
 export const dnsmasqRunning: Check = {
   id: 'dnsmasq.running',
   needs: ['namespace.exists'],
   title: "dnsmasq from STATE/dhcp/NET/pid is alive, in the namespace, reading this network's opts",
   run(ev) {
-    const fix = `${restartAgent(ev)}    (the agent respawns dnsmasq; check its log for the dnsmasq error)`
+    const fix = cmd(restartAgent(ev), 'the agent respawns dnsmasq; if it dies again, its log has the dnsmasq error')
     const file = ev.dnsmasqPidFile
     const proc = processOf(ev, 'dnsmasq')
     if (file.state === 'not-collected' && !proc) return notJudged(notInEvidence(file))

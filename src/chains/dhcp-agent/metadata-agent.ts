@@ -3,7 +3,8 @@ import {posix} from 'node:path'
 import {REDACTED} from '../../config/secrets.js'
 import {IniSyntaxError, effective, parseIni} from '../../config/oslo-ini.js'
 import {restartMetadataAgent, upstreamDownAnswer} from './facts.js'
-import {type Check, fail, pass, skip, warn} from '../types.js'
+import {type Check, type Fix, cmd, conf, fail, pass, skip, warn} from '../types.js'
+import {shq} from '../common/text.js'
 
 /** oslo.config's `$name` / `${name}` substitution, from [DEFAULT] of the same file or the defaults given. */
 function interpolate(value: string, vars: Record<string, string | undefined>): string {
@@ -37,7 +38,10 @@ export const metadataAgentConfig: Check = {
         return fail(
           `oslo.config cannot read ${file.path}: ${error.message}; the metadata agent does not start`,
           [],
-          `fix ${file.path} line ${error.lineNumber}`,
+          cmd(
+            `"\${EDITOR:-vi}" +${error.lineNumber} ${shq(file.path)}`,
+            `correct line ${error.lineNumber}, keeping every other line; then ${restartMetadataAgent(ev)}`,
+          ),
         )
       throw error
     }
@@ -59,7 +63,7 @@ export const metadataAgentConfig: Check = {
       return fail(
         `the metadata agent listens on ${listens}, but the proxy forwards to ${forwards}: instances get ${upstreamDownAnswer(ev.layout)} (metadata_proxy_socket and state_path must agree between the DHCP and metadata agents)`,
         evidence,
-        `set metadata_proxy_socket = ${forwards} in [DEFAULT] of ${file.path}, then ${restart}`,
+        conf(file.path, 'DEFAULT', `metadata_proxy_socket = ${forwards}`, `where the proxy forwards; then ${restart}`),
       )
     }
 
@@ -67,14 +71,19 @@ export const metadataAgentConfig: Check = {
     const host = get('nova_metadata_host')
     const ip = get('nova_metadata_ip')
     const port = get('nova_metadata_port')?.value || '8775'
-    const warnings: {summary: string; fix: string}[] = []
+    const warnings: {summary: string; fix: Fix}[] = []
     let nova: string
     if (ev.layout === 'quantum') {
       nova = `${ip?.value || '127.0.0.1'}:${port}`
       evidence.push(at('nova_metadata_ip'))
       if (host && !ip)
         warnings.push({
-          fix: `rename it to nova_metadata_ip in ${file.path}, then ${restart}`,
+          fix: conf(
+            file.path,
+            'DEFAULT',
+            `nova_metadata_ip = ${host.value}`,
+            `this release reads nova_metadata_ip, not nova_metadata_host (line ${host.line + 1}); then ${restart}`,
+          ),
           summary: `nova_metadata_host is set, but this release reads nova_metadata_ip: the agent asks Nova at 127.0.0.1 (instances get 500 unless Nova runs here)`,
         })
     } else {
@@ -82,7 +91,12 @@ export const metadataAgentConfig: Check = {
       evidence.push(at('nova_metadata_host'), ...(ip ? [at('nova_metadata_ip')] : []))
       if (ip && !host)
         warnings.push({
-          fix: `rename it to nova_metadata_host in ${file.path}, then ${restart}`,
+          fix: conf(
+            file.path,
+            'DEFAULT',
+            `nova_metadata_host = ${ip.value}`,
+            `Queens on read nova_metadata_host, not nova_metadata_ip (line ${ip.line + 1}); then ${restart}`,
+          ),
           summary: `nova_metadata_ip = ${ip.value} is ignored since Queens (12.0.0): the agent asks Nova at 127.0.0.1 (instances get 500, or 503 from Neutron 24.0.1 on, unless Nova runs here)`,
         })
     }
@@ -97,11 +111,14 @@ export const metadataAgentConfig: Check = {
     )
     if (!secretSet) {
       warnings.push({
-        fix: `set metadata_proxy_shared_secret in ${file.path} and the same value in nova.conf ([neutron] metadata_proxy_shared_secret), then restart both`,
+        fix: cmd(
+          "grep -E '^[[:space:]]*metadata_proxy_shared_secret' /etc/nova/nova.conf",
+          `on a Nova API node: Nova's [neutron] secret; set the same value as metadata_proxy_shared_secret in [DEFAULT] of ${file.path} (or a new one, from openssl rand -hex 32, in both), then ${restart} and restart Nova's metadata API`,
+        ),
         summary: 'no metadata_proxy_shared_secret: Nova must have an empty one too (else 403), and anything that reaches Nova can claim any instance',
       })
     }
-    if (warnings.length > 0) return warn(warnings.map((w) => w.summary).join('; '), evidence, warnings.map((w) => w.fix).join('; '))
+    if (warnings.length > 0) return warn(warnings.map((w) => w.summary).join('; '), evidence, warnings[0].fix)
     return pass(`the metadata agent listens on ${listens} (where the proxy forwards), asks Nova at ${nova}, signs with a shared secret`, evidence)
   },
 }

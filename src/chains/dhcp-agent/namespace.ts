@@ -2,7 +2,7 @@ import {METADATA_IP, sameSubnet} from '../common/net.js'
 import {clip, plural, shq} from '../common/text.js'
 import {dhcpDevice, dnsmasqArgs, restartAgent as restart} from './facts.js'
 import {namespaceLine, namespaceList, ran} from '../common/evidence.js'
-import {type Check, fail, notJudged, pass, warn} from '../types.js'
+import {type Check, cmd as fixCmd, fail, notJudged, pass, warn} from '../types.js'
 
 export const namespaceExists: Check = {
   id: 'namespace.exists',
@@ -15,7 +15,7 @@ export const namespaceExists: Check = {
       return fail(
         `\`${ran(ev.namespaces)}\` failed: ${clip(ev.namespaces.stderr.trim() || ev.namespaces.error || 'no output')}`,
         [],
-        'run as root on the network node',
+        fixCmd(`sudo quantum-meta diagnose ${shq(ev.network)}`, 'listing the namespaces needs root: run diagnose as root on the network node'),
       )
     const line = namespaceLine(ev, ev.namespace)
     if (line) return pass(`${ev.namespace} exists`, [`${ran(ev.namespaces)}: ${line.trim()}`])
@@ -25,14 +25,18 @@ export const namespaceExists: Check = {
       return fail(
         `no ${ev.namespace}, but ${other.namespace}: this is ${other.who} and the DHCP agent's isolated metadata does not apply`,
         [`${ran(ev.namespaces)}: ${other.namespace}`],
-        `${other.look(ev)}    (${other.note ? `${other.note(ev)}; ` : ''}the qdhcp checks do not apply to ${other.short})`,
+        fixCmd(other.look(ev), `${other.who}: look at it; the qdhcp checks do not apply to ${other.short}`, other.note?.(ev)),
       )
     }
     const qdhcp = list.filter((n) => n.startsWith('qdhcp-'))
     return fail(
       `no namespace ${ev.namespace} on this host: its DHCP agent does not serve this network`,
       [`${ran(ev.namespaces)}: ${plural(qdhcp.length, 'qdhcp namespace')}, none for ${ev.network}`],
-      `openstack network agent list --network ${ev.network}    (run diagnose on the host listed there; if it is this one: ${restart(ev)})`,
+      fixCmd(
+        `openstack network agent list --network ${shq(ev.network)}`,
+        `the hosts of the network's DHCP agents: run diagnose there; if one is this host, ${restart(ev)} (it resyncs the networks it hosts)`,
+        {command: restart(ev), why: 'when the list names this host: its agent re-creates the namespace'},
+      ),
     )
   },
 }
@@ -49,17 +53,25 @@ export const namespaceDhcpAddress: Check = {
       return fail(
         `no DHCP device (tap… or ns-…) in ${ev.namespace}`,
         [`${cmd}: ${clip(ev.addresses?.stdout.trim() || ev.addresses?.stderr.trim() || 'no output')}`],
-        restart(ev),
+        fixCmd(restart(ev), 'the agent plugs its DHCP port into the namespace when it sets up the network'),
       )
     const evidence = dev.iface.addresses.filter((a) => a.family === 'inet').map((a) => `${cmd}: ${dev.iface.ifname} inet ${a.local}/${a.prefixlen}`)
     if (dev.iface.flags.length > 0 && !dev.iface.up) {
       return fail(
         `${dev.iface.ifname} is down`,
         [`${cmd}: ${dev.iface.ifname} <${dev.iface.flags.join(',')}>`],
-        `ip netns exec ${ev.namespace} ip link set ${dev.iface.ifname} up    (or ${restart(ev)})`,
+        fixCmd(`ip netns exec ${shq(ev.namespace)} ip link set ${shq(dev.iface.ifname)} up`, 'the DHCP device is down', {
+          command: restart(ev),
+          why: 'the agent sets the device up when it sets up the network',
+        }),
       )
     }
-    if (dev.ipv4.length === 0) return fail(`${dev.iface.ifname} has no IPv4 address of the network`, evidence, restart(ev))
+    if (dev.ipv4.length === 0)
+      return fail(
+        `${dev.iface.ifname} has no IPv4 address of the network`,
+        evidence,
+        fixCmd(restart(ev), 'the agent adds the DHCP port addresses when it sets up the network'),
+      )
     // each IPv4 range dnsmasq serves needs an address of that subnet on the device
     const ranges = (dnsmasqArgs(ev)?.ranges ?? []).filter((r) => /^\d+\.\d+\.\d+\.\d+$/.test(r.network))
     const uncovered = ranges.filter((r) => !dev.ipv4.some((a) => sameSubnet(a.local, r.network, a.prefixlen)))
@@ -67,7 +79,7 @@ export const namespaceDhcpAddress: Check = {
       return fail(
         `${dev.iface.ifname} has no address in ${uncovered.map((r) => r.network).join(', ')}, which dnsmasq serves`,
         [...evidence, ...uncovered.map((r) => `dnsmasq --dhcp-range=${r.raw}`)],
-        restart(ev),
+        fixCmd(restart(ev), 'the agent adds an address of each subnet dnsmasq serves'),
       )
     }
     return pass(`${dev.iface.ifname} is up with ${dev.ipv4.map((a) => `${a.local}/${a.prefixlen}`).join(', ')}`, evidence)
@@ -82,12 +94,12 @@ export const namespaceMetadataAddress: Check = {
     const dev = dhcpDevice(ev)!
     const cmd = ev.addresses ? ran(ev.addresses) : 'ip addr'
     const prefix = ev.layout === 'quantum' ? 16 : 32
-    const add = `ip netns exec ${ev.namespace} ip addr add ${METADATA_IP}/${prefix} dev ${shq(dev.iface.ifname)}`
+    const add = `ip netns exec ${shq(ev.namespace)} ip addr add ${METADATA_IP}/${prefix} dev ${shq(dev.iface.ifname)}`
     if (!dev.metadata) {
       return fail(
         `${METADATA_IP} is not on ${dev.iface.ifname}: the proxy cannot be reached (haproxy cannot even bind since Stein)`,
         dev.iface.addresses.filter((a) => a.family === 'inet').map((a) => `${cmd}: ${dev.iface.ifname} inet ${a.local}/${a.prefixlen}`),
-        `${restart(ev)}    (the agent adds it at start; by hand: ${add})`,
+        fixCmd(restart(ev), 'the agent adds it at start', {command: add, why: 'or by hand, until the agent next sets up the network'}),
       )
     }
     const evidence = [`${cmd}: ${dev.iface.ifname} inet ${METADATA_IP}/${dev.metadata.prefixlen}`]

@@ -3,7 +3,7 @@ import {METADATA_IP, sameSubnet} from '../common/net.js'
 import {clip, shq, sq} from '../common/text.js'
 import {dhcpDevice, dnsmasqArgs, forceMetadata, metadataHops, restartAgent, routedMetadata} from './facts.js'
 import {notInEvidence, processOf} from '../common/evidence.js'
-import {type Check, type Finding, fail, notHere, notJudged, pass, skip, warn} from '../types.js'
+import {type Check, type CommandFix, type Finding, cmd, fail, notHere, notJudged, pass, skip, warn} from '../types.js'
 import type {NetworkEvidence} from '../../evidence/evidence.js'
 import {isSignalablePid} from '../../evidence/ids.js'
 
@@ -62,7 +62,7 @@ export function optsFormOnly(ev: NetworkEvidence, route: Finding): Finding | und
       ...fail(
         `no classless-static-route (121) line in ${file.path} has a ${METADATA_IP}/32 pair: instances get no route to ${METADATA_IP}`,
         lines.length > 0 ? lines.map(quote) : [`${file.path}: no option lines`],
-        restartAgent(ev),
+        cmd(restartAgent(ev), 'the agent rewrites opts with the route when enable_isolated_metadata (or force_metadata) is on'),
       ),
       id: route.id,
     }
@@ -93,23 +93,33 @@ export const optsMetadataRoute: Check = {
     const pid = processOf(ev, 'dnsmasq')?.pid
     const hup = isSignalablePid(pid) ? ` && kill -HUP ${pid}` : ''
     // instances keep the lease they have: the new route reaches them at renewal (half the lease time)
-    const renew = `; running instances get the route when they renew their lease (dhcp_lease_duration: ${ev.layout === 'quantum' ? '120 s by default in Grizzly' : '86400 s by default'}) or reboot`
+    const renew = `running instances get the route when they renew their lease (dhcp_lease_duration: ${ev.layout === 'quantum' ? '120 s by default in Grizzly' : '86400 s by default'}) or reboot`
     // the agent's restart makes Neutron rewrite the line itself; the by-hand edit keeps every other pair
-    const byHand = (tag: string | undefined, ip: string) => {
+    const byHand = (tag: string | undefined, ip: string): CommandFix | undefined => {
       // without the tag (no dnsmasq command line) an untagged line would reach every subnet's instances
-      if (tag === undefined) return ''
+      if (tag === undefined) return undefined
       const edit =
         file.state === 'present' && file.content !== undefined
           ? metadataRouteEdit(file.path, parseOpts(file.content), tag, ip, ev.layout === 'neutron')
           : undefined
-      return edit ? `; or by hand, keeping every other route: ${edit}${hup}` : ''
+      return edit
+        ? {command: `${edit}${hup}`, why: `or by hand, keeping every other route of ${file.path}${hup ? ' (and dnsmasq re-reads it on HUP)' : ''}; ${renew}`}
+        : undefined
     }
     // Grizzly tags its first subnet tag0; a modern agent's tag is the subnet's id, which only dnsmasq's ranges tell
-    const fixLine = `${restart}    (the agent rewrites opts with the route${byHand(tagFor(ips[0]) ?? (ev.layout === 'quantum' ? 'tag0' : undefined), ips[0])})${renew}`
+    const fixLine = cmd(
+      restart,
+      `the agent rewrites opts with the route; ${renew}`,
+      byHand(tagFor(ips[0]) ?? (ev.layout === 'quantum' ? 'tag0' : undefined), ips[0]),
+    )
 
     if (file.state === 'not-collected') return notJudged(notInEvidence(file))
     if (file.state !== 'present' || file.content === undefined) {
-      return fail(`no opts file ${file.path}`, [`${file.path}: ${file.state === 'missing' ? 'no such file' : (file.error ?? file.state)}`], restart)
+      return fail(
+        `no opts file ${file.path}`,
+        [`${file.path}: ${file.state === 'missing' ? 'no such file' : (file.error ?? file.state)}`],
+        cmd(restart, 'the agent writes opts when it sets up the network'),
+      )
     }
     const lines = parseOpts(file.content).filter((o) => !o.ipv6)
     const routes = lines.filter(isClasslessRoute)
@@ -123,7 +133,10 @@ export const optsMetadataRoute: Check = {
         return fail(
           `no ${METADATA_IP} route: every subnet has a gateway (${routers.map((o) => o.values[0]).join(', ')}), and this release serves isolated metadata only on subnets without one`,
           seen,
-          'quantum-meta subnet create <network> <cidr>    (a subnet with gateway_ip null; or remove the gateway of this one)',
+          cmd(
+            `openstack subnet list --network ${shq(ev.network)}`,
+            `the network's subnets: remove the gateway of one (openstack subnet set --gateway none SUBNET), or add a gateway-less DHCP subnet on a free range with quantum-meta subnet create ${shq(ev.network)} CIDR`,
+          ),
         )
       }
       return fail(
@@ -148,7 +161,14 @@ export const optsMetadataRoute: Check = {
         return fail(
           `${METADATA_IP} goes via the subnet gateway ${hops.join(', ')}, though force_metadata is on: every network's route should go via this DHCP port (a router holds the gateway, so the router's metadata proxy serves it meanwhile)`,
           [...withMeta.map(quote), `${dev.iface.ifname}: ${ips.join(', ')}`],
-          `check the router's metadata proxy (qrouter namespace); if the router interface is gone, ${restart} (before Rocky the agent rewrites opts only then); to serve metadata from the DHCP port anyway: quantum-meta enable --force-metadata --restart`,
+          cmd(
+            restart,
+            "the agent rewrites opts with the route via this DHCP port (before Rocky only at a restart); the router's metadata proxy serves meanwhile",
+            {
+              command: `quantum-meta diagnose ${shq(ev.network)} --backend l3-agent`,
+              why: "or first judge the router's metadata proxy, which serves the network meanwhile",
+            },
+          ),
         )
       }
       return fail(
@@ -165,7 +185,7 @@ export const optsMetadataRoute: Check = {
         return fail(
           `the metadata route is on tag ${good.map((o) => o.tag ?? '(none)').join(', ')}, but dnsmasq sets ${[...served].join(', ')}: no client gets it`,
           [...evidence, ...ranges.map((r) => `dnsmasq --dhcp-range=${r.raw}`)],
-          `${restart}    (the agent writes opts and the dnsmasq ranges together)`,
+          cmd(restart, 'the agent writes opts and the dnsmasq ranges together'),
         )
       }
     } else {
@@ -191,7 +211,7 @@ export const optsMetadataRoute: Check = {
       return fail(
         `${missing.map((x) => x.label).join(', ')} ${missing.length === 1 ? 'has' : 'have'} no ${METADATA_IP} route, though ${missing.length === 1 ? 'its DHCP address' : 'their DHCP addresses'} ${missing.map((x) => x.ip).join(', ')} ${missing.length === 1 ? 'is' : 'are'} on ${dev.iface.ifname}: those instances get no metadata route (the agent leaves it out when the address was not on the device as it wrote opts)`,
         [...evidence, ...missing.map((x) => `${file.path}: no classless-static-route with ${METADATA_IP}/32 on tag ${x.tag}`)],
-        `${restart}    (the agent rewrites opts now that the address is up${byHand(m.tag, m.ip)})${renew}`,
+        cmd(restart, `the agent rewrites opts now that the address is up; ${renew}`, byHand(m.tag, m.ip)),
       )
     }
     const served = subnets.filter((x) => x.hops.includes(x.ip))
@@ -204,7 +224,7 @@ export const optsMetadataRoute: Check = {
         return warn(
           `${METADATA_IP}/32 is served, but the option 249 twin is missing on tag ${noTwin.map((o) => o.tag ?? '(none)').join(', ')} (Windows guests read 249)`,
           [...evidence, ...notes],
-          `${restart}    (Neutron writes the 249 line with the 121 line)`,
+          cmd(restart, 'Neutron writes the 249 line with the 121 line'),
         )
       }
     }

@@ -1,10 +1,10 @@
 import {METADATA_IP} from '../common/net.js'
-import {clip} from '../common/text.js'
+import {clip, shq} from '../common/text.js'
 import {processOf} from '../common/evidence.js'
 import {routedMetadata} from './facts.js'
 import {read503} from '../common/upstream.js'
 import {bodyText} from '../common/http.js'
-import {type Check, fail, notAsked, notHere, pass} from '../types.js'
+import {type Check, cmd, fail, notAsked, notHere, pass} from '../types.js'
 
 /** What each answer from inside the namespace means (DOMAIN.md, "What the instance sees"). 503 depends on the body: see read503. */
 const MEANING: Record<string, string> = {
@@ -44,7 +44,10 @@ export const probeHttp: Check = {
     return fail(
       `GET http://${METADATA_IP}/ from inside ${ev.namespace}: ${key}: ${why}`,
       evidence,
-      'see the failing links above; for 403/500 compare metadata_agent.ini with nova.conf [neutron]',
+      cmd(
+        `grep -E '^[[:space:]]*(nova_metadata_(host|ip|port|protocol)|metadata_proxy_shared_secret)' ${shq(ev.metadataAgentConfig?.path ?? `/etc/${ev.layout}/metadata_agent.ini`)}`,
+        "see the failing links above first; 403: metadata_proxy_shared_secret must equal nova.conf's [neutron] one; 500: Nova's metadata API must answer at nova_metadata_host:nova_metadata_port",
+      ),
     )
   },
 }

@@ -4,14 +4,20 @@ import {METADATA_IP} from '../common/net.js'
 import {clip} from '../common/text.js'
 import {notInEvidence, processArgs, processOf} from '../common/evidence.js'
 import {restartAgent, routedMetadata} from './facts.js'
-import {type Check, fail, notHere, notJudged, pass, skip} from '../types.js'
+import {type Check, cmd, fail, notHere, notJudged, pass, skip} from '../types.js'
 import {upstreamFinding} from '../common/upstream.js'
 import type {Scope} from '../../deployments/registry.js'
 
 const proxyFix = (ev: Scope) =>
   ev.layout === 'quantum'
-    ? `${restartAgent(ev)}    (the agent respawns the proxy; before 2013.1.2 it needs root_helper in dhcp_agent.ini: quantum-meta enable --root-helper "sudo /usr/bin/quantum-rootwrap /etc/quantum/rootwrap.conf")`
-    : `${restartAgent(ev)}    (a running agent respawns a dead haproxy within check_child_processes_interval, 60 s by default; if it stays down, check that haproxy is installed and the agent log)`
+    ? cmd(restartAgent(ev), 'the agent respawns the proxy', {
+        command: 'quantum-meta enable --root-helper "sudo /usr/bin/quantum-rootwrap /etc/quantum/rootwrap.conf" --restart',
+        why: 'before 2013.1.2 the agent needs root_helper in dhcp_agent.ini to start the proxy',
+      })
+    : cmd(
+        restartAgent(ev),
+        'a running agent respawns a dead haproxy within check_child_processes_interval, 60 s by default; if it stays down, check that haproxy is installed and the agent log',
+      )
 
 export const proxyRunning: Check = {
   id: 'proxy.running',

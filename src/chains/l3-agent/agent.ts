@@ -3,11 +3,12 @@ import {posix} from 'node:path'
 
 import {clip, shq} from '../common/text.js'
 import {notInEvidence} from '../common/evidence.js'
-import {type Check, fail, notJudged, pass, skip, warn} from '../types.js'
+import {type Check, cmd, conf, fail, notJudged, pass, skip, warn} from '../types.js'
 import {parseAgentCmdline} from '../../parse/agent.js'
 import {START_TOLERANCE_MS} from '../common/evidence.js'
 import {L3_AGENT_PROGRAMS, type Setting, settingsOf} from './facts.js'
 import {l3AgentService, restartL3Agent, startL3Agent} from './restart.js'
+import {programOf} from '../../deployments/registry.js'
 
 const at = (s: Setting<unknown>, name: string, shown: string) =>
   s.path === undefined ? `${name} is not set (default ${shown})` : `${name} = ${clip(s.raw ?? '', 60)} (${s.path}:${s.line})`
@@ -24,7 +25,7 @@ export const l3Agent: Check = {
       return warn(
         `no ${service} process on this node: nothing re-applies the router's rules or respawns its metadata proxy when they go (instances keep being served by what runs)`,
         ['/proc: no process runs neutron-l3-agent or quantum-l3-agent'],
-        startL3Agent(ev),
+        cmd(startL3Agent(ev), "the agent re-applies the router's rules and respawns its metadata proxy"),
       )
     }
     const line = (a: (typeof agents)[number]) => `pid ${a.pid}${a.startedAt ? ` started ${a.startedAt}` : ''}: ${clip(a.cmdline.replaceAll('\0', ' ').trim())}`
@@ -46,7 +47,10 @@ export const l3Agent: Check = {
       return warn(
         `no running L3 agent reads ${files.map((f) => f.path).join(', ') || ev.config.path} (${reads.join('; ')}): what the files judged say does not reach the agent`,
         here.map(line),
-        `quantum-meta diagnose ${ev.network} --backend l3-agent --config-file FILE    (FILE: the l3_agent.ini the agent reads)`,
+        cmd(
+          `pgrep -af ${shq(programOf(ev, 'l3-agent'))}`,
+          `the agent's --config-file arguments: judge the l3_agent.ini it reads with quantum-meta diagnose ${ev.network} --backend l3-agent --config-file`,
+        ),
       )
     }
     const evidence = [...files.filter((f) => f.mtime).map((f) => `${f.path}: modified ${f.mtime}`), ...readers.map(line)]
@@ -60,7 +64,7 @@ export const l3Agent: Check = {
       return warn(
         `${f.path} changed at ${f.mtime}, after the L3 agent (pid ${a.pid}) started at ${a.startedAt}: the running agent has not read that change`,
         evidence,
-        restartL3Agent(ev),
+        cmd(restartL3Agent(ev), 'the agent reads its config only when it starts'),
       )
     }
     return pass(`${service} (pid ${readers.map((a) => a.pid).join(', ')}) runs and started after its config last changed`, evidence)
@@ -80,12 +84,19 @@ export const l3Config: Check = {
       return fail(
         `cannot read the L3 agent config ${f.path} (${f.state === 'missing' ? 'no such file' : (f.error ?? f.state)})`,
         [],
-        "pass the agent's l3_agent.ini with --config-file",
+        cmd(
+          `pgrep -af ${shq(programOf(ev, 'l3-agent'))}`,
+          `the agent's --config-file arguments: pass its l3_agent.ini to quantum-meta diagnose ${ev.network} with --config-file`,
+        ),
       )
     }
     if (s.broken.length > 0) {
       const b = s.broken[0]
-      return fail(`oslo.config cannot read ${b.path}: line ${b.line}: ${b.reason}; the L3 agent does not start`, [], `fix ${shq(b.path)} line ${b.line}`)
+      return fail(
+        `oslo.config cannot read ${b.path}: line ${b.line}: ${b.reason}; the L3 agent does not start`,
+        [],
+        cmd(`"\${EDITOR:-vi}" +${b.line} ${shq(b.path)}`, `correct line ${b.line}, keeping every other line; then ${restartL3Agent(ev)}`),
+      )
     }
     const restart = restartL3Agent(ev)
     const evidence = [
@@ -98,21 +109,21 @@ export const l3Config: Check = {
       return fail(
         `enable_metadata_proxy = ${s.enableMetadataProxy.raw} is not a boolean oslo.config accepts: the L3 agent refuses to start`,
         evidence,
-        `in [DEFAULT] of ${where(s.enableMetadataProxy)}: enable_metadata_proxy = True    (then ${restart})`,
+        conf(where(s.enableMetadataProxy), 'DEFAULT', 'enable_metadata_proxy = True', `in place of the value oslo.config rejects; then ${restart}`),
       )
     }
     if (!s.enableMetadataProxy.value) {
       return fail(
         'enable_metadata_proxy is off: the L3 agent runs no metadata proxy and redirects nothing for its routers (instances on routed networks get no metadata)',
         evidence,
-        `in [DEFAULT] of ${where(s.enableMetadataProxy)}: enable_metadata_proxy = True    (then ${restart}: its full sync adds the redirect and starts the proxy)`,
+        conf(where(s.enableMetadataProxy), 'DEFAULT', 'enable_metadata_proxy = True', `then ${restart}: its full sync adds the redirect and starts the proxy`),
       )
     }
     if (s.metadataPort.value === undefined) {
       return fail(
         `metadata_port = ${s.metadataPort.raw} is not a TCP port: the L3 agent refuses to start`,
         evidence,
-        `in [DEFAULT] of ${where(s.metadataPort)}: metadata_port = 9697    (then ${restart})`,
+        conf(where(s.metadataPort), 'DEFAULT', 'metadata_port = 9697', `the default port; then ${restart}`),
       )
     }
     return pass(`enable_metadata_proxy is on, metadata_port ${s.metadataPort.value}`, evidence)

@@ -3,7 +3,7 @@
  * master (cross.l3-ha-master). None: nothing serves the network's metadata; two: both answer for the
  * gateway (split brain), and instances reach either.
  */
-import {clip, shq} from '../common/text.js'
+import {clip, onHost, shq} from '../common/text.js'
 import type {Finding} from '../types.js'
 import type {NetworkEvidence} from '../../evidence/evidence.js'
 import {serverText} from '../../openstack/server-text.js'
@@ -31,7 +31,10 @@ export function l3CrossFindings(hosts: readonly {host: string; ev: NetworkEviden
     } else if (masters.length === 0) {
       out.push({
         evidence,
-        fix: `on each host: ip netns exec qrouter-${router} ip link    (the ha- device must be up on the HA network; then ${restartL3Agent(hs[0].ev)})`,
+        fix: {
+          command: hs.map((h) => onHost(h.host, `ip netns exec ${shq(`qrouter-${router}`)} ip link`)).join('; '),
+          why: `on each host, the ha- device must be up on the HA network; then ${restartL3Agent(hs[0].ev)} there`,
+        },
         id,
         status: 'fail',
         summary: `no host is the master of HA router ${router} (${ha.length} seen): none serves the network's metadata`,
@@ -39,7 +42,10 @@ export function l3CrossFindings(hosts: readonly {host: string; ev: NetworkEviden
     } else {
       out.push({
         evidence,
-        fix: `on ${shq(masters[1].h.host)}: ${restartL3Agent(masters[1].h.ev)}    (keepalived there rejoins as backup once it hears the other master on the HA network)`,
+        fix: {
+          command: onHost(masters[1].h.host, restartL3Agent(masters[1].h.ev)),
+          why: `on ${serverText(masters[1].h.host, 100)}: keepalived there rejoins as backup once it hears the other master on the HA network`,
+        },
         id,
         status: 'fail',
         summary: `${masters.map((m) => serverText(m.h.host, 100)).join(' and ')} are all master of HA router ${router}: both hold the gateway (the HA network between them is cut)`,

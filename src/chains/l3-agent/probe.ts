@@ -4,9 +4,9 @@
  * reaches the same proxy, metadata agent and Nova. (A request made inside the namespace does not
  * cross nat PREROUTING: the redirect itself is judged by l3.redirect.)
  */
-import {clip} from '../common/text.js'
+import {clip, shq} from '../common/text.js'
 import {bodyText} from '../common/http.js'
-import {type Check, fail, notAsked, pass, skip} from '../types.js'
+import {type Check, cmd, fail, notAsked, pass, skip} from '../types.js'
 import {read503} from '../common/upstream.js'
 import {restartL3Agent} from './restart.js'
 
@@ -29,7 +29,7 @@ export const l3Probe: Check = {
     if (p.status === 503) {
       const r = read503(ev, text)
       // the DHCP chain's reading of a 503, its link names swapped for this chain's
-      return fail(`GET ${p.url} inside ${ev.namespace}: 503: ${r.why}`, evidence, r.fix.replace('proxy.upstream and metadata-agent.config', 'l3.upstream'))
+      return fail(`GET ${p.url} inside ${ev.namespace}: 503: ${r.why}`, evidence, read503(ev, text, 'l3.upstream').fix)
     }
     if (p.status === undefined && p.error?.startsWith('cannot probe')) return skip(p.error, evidence)
     const why: Record<string, string> = {
@@ -42,7 +42,12 @@ export const l3Probe: Check = {
     return fail(
       `GET ${p.url} inside ${ev.namespace}: ${key}${why[key] ? `: ${why[key]}` : ''}`,
       evidence,
-      p.status === undefined ? restartL3Agent(ev) : 'see the failing links above; for 403/500 compare metadata_agent.ini with nova.conf [neutron]',
+      p.status === undefined
+        ? cmd(restartL3Agent(ev), "its full sync re-creates the router's proxy and rules")
+        : cmd(
+            `grep -E '^[[:space:]]*(nova_metadata_(host|ip|port|protocol)|metadata_proxy_shared_secret)' ${shq(ev.metadataAgentConfig?.path ?? `/etc/${ev.layout}/metadata_agent.ini`)}`,
+            "see the failing links above first; 403: metadata_proxy_shared_secret must equal nova.conf's [neutron] one; 500: Nova's metadata API must answer at nova_metadata_host:nova_metadata_port",
+          ),
     )
   },
 }

@@ -3,16 +3,17 @@
  * the namespace (l3.listener) and the metadata agent's socket it forwards to (l3.upstream, judged as the
  * DHCP chain judges it).
  */
-import {clip, shq} from '../common/text.js'
+import {clip} from '../common/text.js'
 import {processArgs, processOf} from '../common/evidence.js'
 import {proxySockets} from '../common/sockets.js'
-import {type Check, fail, notJudged, pass, skip} from '../types.js'
+import {type Check, cmd, fail, notJudged, pass, skip} from '../types.js'
 import {upstreamFinding} from '../common/upstream.js'
 import type {NetworkEvidence} from '../../evidence/evidence.js'
 import {parseHaproxyConfig} from '../../parse/haproxy.js'
 import {notInEvidence} from '../common/evidence.js'
 import {apiRouterPorts, gatewaysOf, proxyPort, routerNamespace, settingsOf} from './facts.js'
 import {restartL3Agent} from './restart.js'
+import {isSignalablePid} from '../../evidence/ids.js'
 
 function routerOf(ev: NetworkEvidence): string {
   if (ev.router?.id) return ev.router.id
@@ -21,7 +22,10 @@ function routerOf(ev: NetworkEvidence): string {
 }
 
 const respawn = (ev: NetworkEvidence) =>
-  `${restartL3Agent(ev)}    (a running agent respawns a dead proxy within check_child_processes_interval, 60 s by default; if it stays down, check that ${ev.layout === 'quantum' ? 'quantum-ns-metadata-proxy' : 'haproxy'} is installed and the agent's log)`
+  cmd(
+    restartL3Agent(ev),
+    `a running agent respawns a dead proxy within check_child_processes_interval, 60 s by default; if it stays down, check that ${ev.layout === 'quantum' ? 'quantum-ns-metadata-proxy' : 'haproxy'} is installed and the agent's log`,
+  )
 
 export const l3Proxy: Check = {
   id: 'l3.proxy',
@@ -50,7 +54,12 @@ export const l3Proxy: Check = {
       return fail(
         `the proxy pid ${proc.pid} runs outside ${ev.namespace} (${proc.netns}, the namespace is ${ev.namespaceInode}): it was left in a deleted namespace, and the router's own namespace has no proxy`,
         evidence,
-        `kill ${proc.pid}; ${restartL3Agent(ev)}`,
+        isSignalablePid(proc.pid)
+          ? cmd(
+              `kill ${proc.pid} && ${restartL3Agent(ev)}`,
+              "the proxy left in the deleted namespace goes; the agent's full sync starts one in the router's namespace",
+            )
+          : cmd(restartL3Agent(ev), "its full sync starts a proxy in the router's namespace"),
       )
     }
     const name =
@@ -73,19 +82,20 @@ export const l3ProxyConfig: Check = {
     const proc = processOf(ev, 'proxy')!
     const args = processArgs(proc) ?? []
     const restart = restartL3Agent(ev)
+    const again = cmd(restart, "the agent restarts the router's proxy with the router id and port it uses")
     if (args.some((a) => /ns-metadata-proxy$/.test(a))) {
       // the Python proxy (Grizzly–Ocata) has no config file: its command line says it all
       const id = args.find((a) => a.startsWith('--router_id='))?.slice('--router_id='.length)
       const p = proxyPort(ev)!
       const evidence = [`pid ${proc.pid}: ${clip(args.join(' '), 400)}`]
-      if (id !== router) return fail(`the proxy pid ${proc.pid} serves router ${id ?? '(none: --network_id)'}, not ${router}`, evidence, restart)
-      if (p.port !== port) return fail(`the proxy listens on ${p.port} (${p.from}), but the agent redirects to metadata_port ${port}`, evidence, restart)
+      if (id !== router) return fail(`the proxy pid ${proc.pid} serves router ${id ?? '(none: --network_id)'}, not ${router}`, evidence, again)
+      if (p.port !== port) return fail(`the proxy listens on ${p.port} (${p.from}), but the agent redirects to metadata_port ${port}`, evidence, again)
       return pass(`the proxy serves router ${router} on port ${port} (--router_id, X-${ev.layout === 'quantum' ? 'Quantum' : 'Neutron'}-Router-ID)`, evidence)
     }
     const conf = ev.haproxyConfig
     if (conf.state === 'not-collected') return notJudged(notInEvidence(conf))
     if (conf.state !== 'present' || conf.content === undefined)
-      return fail(`no proxy config ${conf.path} (${conf.state === 'missing' ? 'no such file' : (conf.error ?? conf.state)})`, [], restart)
+      return fail(`no proxy config ${conf.path} (${conf.state === 'missing' ? 'no such file' : (conf.error ?? conf.state)})`, [], again)
     const cfg = parseHaproxyConfig(conf.content)
     const lines = conf.content.split('\n')
     const lineOf = (re: RegExp) => {
@@ -106,7 +116,7 @@ export const l3ProxyConfig: Check = {
     const server = cfg.servers[0]?.address
     if (server !== undefined && server !== ev.upstreamSocket.path) problems.push(`it forwards to ${server}, not ${ev.upstreamSocket.path}`)
     if (problems.length > 0)
-      return fail(`${conf.path}: ${problems.join('; ')}`, evidence, `${restart}    (the agent rewrites ${shq(conf.path)} and restarts the proxy)`)
+      return fail(`${conf.path}: ${problems.join('; ')}`, evidence, cmd(restart, `the agent rewrites ${conf.path} and restarts the proxy`))
     return pass(`the proxy binds port ${port}, sends X-Neutron-Router-ID ${router} and forwards to ${server ?? ev.upstreamSocket.path}`, evidence)
   },
 }

@@ -1,9 +1,9 @@
 /** Which router serves the network (l3.router), its namespace here (l3.namespace), keepalived's word on it (l3.ha) and its qr- port (l3.gateway-device). */
-import {clip, plural} from '../common/text.js'
+import {clip, plural, shq} from '../common/text.js'
 import {METADATA_IP} from '../common/net.js'
 import {namespaceLine, namespaceList, ran} from '../common/evidence.js'
 import {routedMetadata} from '../common/routed.js'
-import {type Check, fail, notHere, notJudged, pass, skip, warn} from '../types.js'
+import {type Check, cmd as fixCmd, fail, notHere, notJudged, pass, skip, warn} from '../types.js'
 import {serverText} from '../../openstack/server-text.js'
 import {API, apiList, apiObject, apiRouterPorts, gatewaysOf, haRole, qrDevices, routerNamespace} from './facts.js'
 import {restartL3Agent} from './restart.js'
@@ -46,7 +46,11 @@ export const l3Router: Check = {
       return warn(
         `${ev.opts.path} routes ${METADATA_IP} via the gateway ${gw.ips.join(', ')} (a router holds it), but no qrouter namespace on this node has it: the router is hosted elsewhere, or its namespace here is gone`,
         [...routed.map((o) => `${ev.opts.path}:${o.line}: ${clip(o.raw)}`), ...r.found],
-        `openstack port list --network ${ev.network} --device-owner network:router_interface    (the router's hosts: openstack network agent list --router ROUTER; if one is this node: ${restartL3Agent(ev)})`,
+        fixCmd(
+          `openstack port list --network ${shq(ev.network)} --device-owner network:router_interface -c device_id -f value | xargs -rn1 openstack network agent list --router`,
+          `the L3 agents hosting the network's router; if one is this node, ${restartL3Agent(ev)} (its full sync re-creates the namespace)`,
+          {command: restartL3Agent(ev), why: 'when the list names this node'},
+        ),
       )
     return skip(
       `no qrouter namespace on this node has a qr- device with the gateway ${gw.ips.join(', ')}: no router serves this network here (another L3 agent host may; an isolated network is the DHCP agent's: ${dhcp})`,
@@ -75,7 +79,10 @@ export const l3Namespace: Check = {
       return fail(
         `\`${ran(ev.namespaces)}\` failed: ${clip(ev.namespaces.stderr.trim() || ev.namespaces.error || 'no output')}`,
         [],
-        'run as root on the L3 agent node',
+        fixCmd(
+          `sudo quantum-meta diagnose ${shq(ev.network)} --backend l3-agent`,
+          'listing the namespaces needs root: run diagnose as root on the L3 agent node',
+        ),
       )
     const line = namespaceLine(ev, ns)
     if (line) return pass(`${ns} exists`, [`${ran(ev.namespaces)}: ${line.trim()}`])
@@ -94,10 +101,17 @@ export const l3Namespace: Check = {
         return fail(
           `no L3 agent hosts router ${id}: nothing serves this network's metadata`,
           evidence,
-          `openstack network agent list --agent-type l3    (then: openstack network agent add router --l3 AGENT ${id})`,
+          fixCmd(
+            `openstack network agent add router --l3 "$(openstack network agent list --agent-type l3 --host ${shq(here)} -f value -c ID)" ${shq(id)}`,
+            `schedule the router to the L3 agent on ${here} (or another live one: openstack network agent list --agent-type l3)`,
+          ),
         )
     }
-    return fail(`no namespace ${ns} on this node: the router is not set up here`, evidence, `${restartL3Agent(ev)}    (its full sync re-creates the namespace)`)
+    return fail(
+      `no namespace ${ns} on this node: the router is not set up here`,
+      evidence,
+      fixCmd(restartL3Agent(ev), 'its full sync re-creates the namespace'),
+    )
   },
 }
 
@@ -123,12 +137,16 @@ export const l3Ha: Check = {
         return fail(
           `router ${id} is HA (API ha: true), but this node has no ${state.path}: keepalived does not run for it here`,
           [`${state.path}: no such file`, ...apiLine],
-          `${restartL3Agent(ev)}    (it writes keepalived.conf and starts keepalived)`,
+          fixCmd(restartL3Agent(ev), 'it writes keepalived.conf and starts keepalived'),
         )
       return pass(`router ${id} is not an HA router here (no keepalived state): this node serves it`, [`${state.path}: no such file`])
     }
     if (state.state !== 'present' || state.content === undefined) {
-      return warn(`cannot read ${state.path}: ${state.error ?? state.state}`, [], `cat ${state.path}`)
+      return warn(
+        `cannot read ${state.path}: ${state.error ?? state.state}`,
+        [],
+        fixCmd(`cat ${shq(state.path)}`, 'the keepalived state of the router, read as root'),
+      )
     }
     const role = haRole(state.content)
     const evidence = [`${state.path}: ${clip(state.content.trim(), 40)}`, ...apiLine]
@@ -139,7 +157,7 @@ export const l3Ha: Check = {
       return fail(
         `keepalived reports fault for router ${id} on this node (its HA interface or a tracked one is down): it serves nothing`,
         evidence,
-        `ip netns exec ${routerNamespace(id)} ip link    (the ha- device must be up; then ${restartL3Agent(ev)})`,
+        fixCmd(`ip netns exec ${shq(routerNamespace(id))} ip link`, `the ha- device must be up; then ${restartL3Agent(ev)}`),
       )
     return warn(`${state.path} holds ${JSON.stringify(clip(state.content.trim(), 40))}, not primary/master or backup`, evidence)
   },
@@ -155,7 +173,14 @@ export const l3GatewayDevice: Check = {
     if (!ev.addresses) return notJudged(`the addresses in ${ns} are not in the evidence`)
     const cmd = ran(ev.addresses)
     if (ev.addresses.exitCode !== 0)
-      return fail(`\`${cmd}\` failed: ${clip(ev.addresses.stderr.trim() || ev.addresses.error || 'no output')}`, [], 'run as root on the L3 agent node')
+      return fail(
+        `\`${cmd}\` failed: ${clip(ev.addresses.stderr.trim() || ev.addresses.error || 'no output')}`,
+        [],
+        fixCmd(
+          `sudo quantum-meta diagnose ${shq(ev.network)} --backend l3-agent`,
+          'reading the namespace needs root: run diagnose as root on the L3 agent node',
+        ),
+      )
     const gw = gatewaysOf(ev)?.ips ?? []
     const qr = qrDevices(ev)
     const v4 = (i: (typeof qr)[number]) => i.addresses.filter((a) => a.family === 'inet')
@@ -175,12 +200,16 @@ export const l3GatewayDevice: Check = {
           ? `no qr- device in ${ns}: the router has no port on any network here`
           : `no qr- device in ${ns} holds the gateway ${gw.join(', ')}: instances send 169.254.169.254 to their gateway, and nothing here answers for it`,
         shown.length > 0 ? shown : [`${cmd}: ${clip(ev.addresses.stdout.trim() || 'no output')}`],
-        `${restart}    (its full sync plugs the router's ports)`,
+        fixCmd(restart, "its full sync plugs the router's ports"),
       )
     }
     const addr = v4(holder).find((a) => gw.length === 0 || gw.includes(a.local))!
     if (holder.flags.length > 0 && !holder.up)
-      return fail(`${holder.ifname} is down`, [`${cmd}: ${holder.ifname} <${holder.flags.join(',')}>`], `ip netns exec ${ns} ip link set ${holder.ifname} up`)
+      return fail(
+        `${holder.ifname} is down`,
+        [`${cmd}: ${holder.ifname} <${holder.flags.join(',')}>`],
+        fixCmd(`ip netns exec ${shq(ns)} ip link set ${shq(holder.ifname)} up`, 'the gateway device is down'),
+      )
     return pass(`${holder.ifname} holds the gateway ${addr.local}/${addr.prefixlen}`, [`${cmd}: ${holder.ifname} inet ${addr.local}/${addr.prefixlen}`])
   },
 }

@@ -3,9 +3,9 @@
  * proxy's port (l3.redirect), and what filter INPUT does with the redirected request, given the mark
  * mangle PREROUTING sets on it (l3.accept). Read from iptables-save (nft or legacy), or nft's ruleset.
  */
-import {clip, plural} from '../common/text.js'
+import {clip, plural, shq} from '../common/text.js'
 import {ran} from '../common/evidence.js'
-import {type Check, fail, notJudged, pass} from '../types.js'
+import {type Check, cmd, conf, fail, notJudged, pass} from '../types.js'
 import type {CommandRecord, NetworkEvidence} from '../../evidence/evidence.js'
 import {type FwRule, isBuiltinChain, type Ruleset, ruleCount} from '../../parse/iptables-save.js'
 import {gatewaysOf, METADATA_IP, metadataRules, type ProxyPort, proxyPort, qrDevices, rulesetOf, settingsOf} from './facts.js'
@@ -42,7 +42,10 @@ export const l3Redirect: Check = {
       return fail(
         `cannot read the rules in ${ev.namespace}: \`${ran(r)}\` ${r.error ? `did not run (${r.error})` : `exited ${r.exitCode}: ${clip(r.stderr.trim() || 'no output')}`}`,
         [],
-        'run as root on the L3 agent node, with iptables-save (the iptables package) installed',
+        cmd(
+          `sudo quantum-meta diagnose ${shq(ev.network)} --backend l3-agent`,
+          'reading the rules needs root and iptables-save (the iptables package) on the L3 agent node',
+        ),
       )
     }
     const want = wantedPort(ev)
@@ -54,7 +57,7 @@ export const l3Redirect: Check = {
       return fail(
         `no rule at all in ${ev.namespace}: nothing redirects ${METADATA_IP}:80 (if Neutron wrote its rules with the other iptables backend, they are not shown here: see the commands tried)`,
         tried,
-        `${restart}    (its full sync re-applies the router's rules)`,
+        cmd(restart, "its full sync re-applies the router's rules"),
       )
     }
     const good = mr.redirects.filter((r) => r.toPort === want.port && (r.target === 'REDIRECT' || /^127\.0\.0\.1$/.test(r.toAddress ?? '')))
@@ -70,14 +73,19 @@ export const l3Redirect: Check = {
       return fail(
         `nat ${r.chain} sends ${METADATA_IP}:80 to ${r.toAddress ? `${r.toAddress}:` : 'port '}${r.toPort}, but the proxy listens on ${want.port}: instances get "connection refused"`,
         [quote(mr.source, r), want.from],
-        `set metadata_port = ${want.port} in [DEFAULT] of the L3 agent's l3_agent.ini (or make both agree), then ${restart}`,
+        conf(
+          settingsOf(ev).metadataPort.path ?? ev.config.path,
+          'DEFAULT',
+          `metadata_port = ${want.port}`,
+          `the port the proxy listens on (or make both agree); then ${restart}`,
+        ),
       )
     }
     const nat = natPrerouting(mr.rs)
     return fail(
       `no nat PREROUTING rule in ${ev.namespace} sends ${METADATA_IP}:80 to the proxy: instances' requests are routed like any packet ("Network is unreachable" without an external gateway), and the L3 agent does not notice a deleted rule by itself`,
       nat.length > 0 ? nat.map((r) => quote(mr.source, r)) : [`${ran(mr.source)}: no nat PREROUTING rule`],
-      `${restart}    (its full sync re-applies the rule)`,
+      cmd(restart, 'its full sync re-applies the rule'),
     )
   },
 }
@@ -168,7 +176,7 @@ export const l3Accept: Check = {
     return fail(
       `filter INPUT ${v.target === 'REJECT' ? 'rejects' : 'drops'} the redirected request to port ${want.port}${why}: instances time out`,
       evidence,
-      `${restart}    (its full sync re-applies the mangle mark and the filter rules)`,
+      cmd(restart, 'its full sync re-applies the mangle mark and the filter rules'),
     )
   },
 }

@@ -1,11 +1,11 @@
 /** The OVN metadata agent: its config, its process, its registration in the southbound DB. */
 import type {NetworkEvidence} from '../../evidence/evidence.js'
 import type {OvnEvidence} from './evidence.js'
-import {clip, plural} from '../common/text.js'
-import {type Check, fail, pass, skip, warn} from '../types.js'
+import {clip, plural, shq} from '../common/text.js'
+import {type Check, cmd, conf, fail, pass, skip, warn} from '../types.js'
 import {OVN_METADATA} from '../../layout.js'
 import {agentService, agentUnit, localChassis, ovsFacts, restartOvnAgent, sbFacts, settingsOf} from './facts.js'
-import {alsoCommand, command, restart} from '../../deployments/registry.js'
+import {alsoAction, command, restart} from '../../deployments/registry.js'
 
 const ovnOf = (ev: NetworkEvidence): OvnEvidence => {
   if (!ev.ovn) throw new Error('no OVN evidence in this network (collected by an older quantum-meta?)')
@@ -28,7 +28,10 @@ export const ovnAgentConfig: Check = {
       return fail(
         `no config of the OVN metadata agent could be read (${files.map((f) => f.path).join(', ') || 'none found'})`,
         evidence,
-        `give the agent's ini with --config-file (e.g. /etc/neutron/neutron_ovn_metadata_agent.ini; kolla: /etc/kolla/neutron-ovn-metadata-agent/), and --state-path if it differs`,
+        cmd(
+          'pgrep -af neutron-ovn-',
+          `the agent's --config-file arguments: pass its ini to quantum-meta diagnose ${ev.network} with --config-file (e.g. /etc/neutron/neutron_ovn_metadata_agent.ini; kolla: /etc/kolla/neutron-ovn-metadata-agent/), and --state-path if it differs`,
+        ),
       )
     }
     const s = settingsOf(ev)
@@ -52,7 +55,7 @@ export const ovnAgentConfig: Check = {
       return fail(
         `cannot read ${unreadable.map((f) => f.path).join(', ')}: ${unreadable[0].error}`,
         evidence,
-        `check the file's type and permissions (the agent reads it as root)`,
+        cmd(`ls -l ${unreadable.map((f) => shq(f.path)).join(' ')}`, "the file's type and permissions: the agent reads it as root"),
       )
     }
     if (agentUnit(ovn) === OVN_METADATA.agentServiceSince2025_2 && !(s.extensions ?? []).includes('metadata')) {
@@ -60,7 +63,12 @@ export const ovnAgentConfig: Check = {
       return fail(
         `neutron-ovn-agent runs without its metadata extension ([agent] extensions = ${s.extensions?.join(',') || '(unset)'}): it makes no ovnmeta namespace and no haproxy`,
         [...evidence, `[agent] extensions = ${s.extensions?.join(',') ?? '(unset)'}${s.sources.extensions ? ` (${s.sources.extensions})` : ''}`],
-        `add metadata to [agent] extensions in ${where}, then ${restart(ev, 'ovn-agent')}`,
+        conf(
+          s.sources.extensions?.replace(/:\d+ \[.*$/, '') ?? read.at(-1)!.path,
+          'agent',
+          `extensions = ${[...(s.extensions ?? []), 'metadata'].join(',')}`,
+          `metadata added to the extensions (${where}); then ${restart(ev, 'ovn-agent')}`,
+        ),
       )
     }
     const guess =
@@ -70,7 +78,10 @@ export const ovnAgentConfig: Check = {
       return warn(
         `metadata_proxy_shared_secret is ${s.secret === 'empty' ? 'empty' : 'not set'}: the agent signs instance ids with an empty key, so Nova answers 403 unless its [neutron] metadata_proxy_shared_secret is empty too${guess}`,
         evidence,
-        `set metadata_proxy_shared_secret in ${where} to nova.conf's [neutron] metadata_proxy_shared_secret, then ${restartOvnAgent(ev)}`,
+        cmd(
+          "grep -E '^[[:space:]]*metadata_proxy_shared_secret' /etc/nova/nova.conf",
+          `on a Nova API node: Nova's [neutron] secret; set the same value as metadata_proxy_shared_secret in ${where}, then ${restartOvnAgent(ev)}`,
+        ),
       )
     }
     return pass(`${plural(read.length, 'config file')} read: SB ${used.sb}, local OVSDB ${used.ovs}, state ${ev.statePath}${guess}`, evidence)
@@ -85,11 +96,15 @@ export const ovnAgentRunning: Check = {
     const ovn = ovnOf(ev)
     const unit = agentUnit(ovn)
     if (ovn.agents.length === 0) {
-      const also = alsoCommand(ev, 'start', agentService(ovn))
+      const also = alsoAction(ev, 'start', agentService(ovn))
       return fail(
         `${unit} is not running on this node: haproxy has no one behind ${ev.upstreamSocket.path}, so instances get 503 ("No server is available to handle this request"), and no namespace is made for new VMs`,
         ['no neutron-ovn-metadata-agent or neutron-ovn-agent process in /proc'],
-        `${command(ev, 'start', agentService(ovn))}    (${also ? `${also}; ` : ''}then see its log for why it stopped: a lost SB connection is the usual one)`,
+        cmd(
+          command(ev, 'start', agentService(ovn)),
+          'then see its log for why it stopped: a lost SB connection is the usual one',
+          also && {command: also.command, why: `where it runs in ${also.label}'s containers`},
+        ),
       )
     }
     const evidence = ovn.agents.map((a) => `pid ${a.pid}${a.startedAt ? `, started ${a.startedAt}` : ''}: ${clip(a.cmdline.replaceAll('\0', ' ').trim(), 200)}`)
@@ -100,7 +115,7 @@ export const ovnAgentRunning: Check = {
       return warn(
         `${unit} started before ${changed.map((f) => f.path).join(', ')} last changed: it still runs the old settings`,
         [...evidence, ...changed.map((f) => `${f.path}: modified ${f.mtime}`)],
-        restartOvnAgent(ev),
+        cmd(restartOvnAgent(ev), 'the agent reads its config only when it starts'),
       )
     }
     const note = elsewhere.length > 0 ? ` (in another mount namespace, a container: its config paths are the container's)` : ''
@@ -119,7 +134,7 @@ export const ovnChassis: Check = {
       return fail(
         `cannot read the local Open_vSwitch DB at ${ovn.connections.ovs}: ${o.why}`,
         [ovn.ovs.argv.join(' ')],
-        `check that ovsdb-server runs and that [ovs] ovsdb_connection in the agent's config is where it listens (now ${ovn.connections.ovs})`,
+        cmd('ovs-vsctl show', `ovsdb-server must run, and [ovs] ovsdb_connection in the agent's config must be where it listens (now ${ovn.connections.ovs})`),
       )
     }
     const evidence = [
@@ -129,14 +144,20 @@ export const ovnChassis: Check = {
       return fail(
         'the Open_vSwitch row has no external_ids:system-id: ovn-controller cannot register this chassis',
         evidence,
-        'ovs-vsctl set Open_vSwitch . external_ids:system-id=<this chassis name>    (then restart ovn-controller)',
+        cmd(
+          'ovs-vsctl set Open_vSwitch . external_ids:system-id="$(hostname)"',
+          `the chassis name (this host's name, unless the cloud names chassis otherwise: keep the name it had in the SB); then ${restart(ev, 'ovn-controller')}`,
+        ),
       )
     const sb = sbFacts(ovn)
     if (!sb.ok) {
       return fail(
         `cannot read the OVN southbound DB at ${ovn.connections.sb}: ${sb.why}: the agent cannot work without it`,
         [...evidence, ovn.sb.argv.join(' ')],
-        `check that the SB ovsdb-server answers at ${ovn.connections.sb} from this node ([ovn] ovn_sb_connection in the agent's config; ssl: ovn_sb_private_key/certificate/ca_cert)`,
+        cmd(
+          `ovn-sbctl --db=${shq(ovn.connections.sb)} show`,
+          "the SB must answer from this node at [ovn] ovn_sb_connection of the agent's config (ssl: add --private-key, --certificate and --ca-cert as ovn_sb_private_key/certificate/ca_cert say)",
+        ),
       )
     }
     const ch = localChassis(o.value, sb.value)
@@ -144,7 +165,10 @@ export const ovnChassis: Check = {
       return fail(
         `the southbound DB has no Chassis named ${o.value.systemId}: ovn-controller on this node never registered (or was removed), so no port binds here`,
         [...evidence, `SB Chassis: ${sb.value.chassis.map((c) => c.name).join(', ') || '(none)'}`],
-        `${restart(ev, 'ovn-controller')}    (and check that ovn-remote points at the SB the agent reads)`,
+        cmd(
+          restart(ev, 'ovn-controller'),
+          'it registers the chassis; ovn-remote (ovs-vsctl get Open_vSwitch . external_ids:ovn-remote) must point at the SB the agent reads',
+        ),
       )
     }
     evidence.push(`SB Chassis ${ch.name} (${ch.uuid}), hostname ${ch.hostname ?? '?'}`)
@@ -152,7 +176,7 @@ export const ovnChassis: Check = {
       return fail(
         `ovn-controller is not running on this node: ports are not bound or updated here and OVN's DHCP (pinctrl) does not answer`,
         evidence,
-        command(ev, 'start', 'ovn-controller'),
+        cmd(command(ev, 'start', 'ovn-controller'), 'it binds the ports here and answers DHCP (pinctrl)'),
       )
     }
     evidence.push(...ovn.controllers.map((c) => `ovn-controller pid ${c.pid}`))
@@ -172,7 +196,12 @@ export const ovnAgentRegistered: Check = {
     const name = o.value.systemId!
     const priv = sb.value.chassisPrivate.find((c) => c.name === name)
     const unit = agentUnit(ovn)
-    if (!priv) return fail(`the SB has no Chassis_Private row for ${name}`, [], `${restart(ev, 'ovn-controller')}; then ${restartOvnAgent(ev)}`)
+    if (!priv)
+      return fail(
+        `the SB has no Chassis_Private row for ${name}`,
+        [],
+        cmd(`${restart(ev, 'ovn-controller')} && ${restartOvnAgent(ev)}`, 'ovn-controller writes the row; the agent then registers in it'),
+      )
     const id = priv.externalIds['neutron:ovn-metadata-id']
     const cfg = priv.externalIds['neutron:ovn-metadata-sb-cfg']
     const evidence = [
@@ -183,7 +212,7 @@ export const ovnAgentRegistered: Check = {
       return fail(
         `no metadata agent has registered on chassis ${name} (Chassis_Private has no neutron:ovn-metadata-id): Neutron counts it as having no OVN metadata agent`,
         evidence,
-        restartOvnAgent(ev),
+        cmd(restartOvnAgent(ev), 'the agent registers on the chassis when it starts'),
       )
     }
     const lag = sb.value.nbCfg !== undefined && cfg !== undefined && /^\d+$/.test(cfg) ? sb.value.nbCfg - Number(cfg) : undefined
@@ -191,7 +220,7 @@ export const ovnAgentRegistered: Check = {
       return fail(
         `${unit} runs but stopped following the SB: it acknowledged nb_cfg ${cfg}, the SB is at ${sb.value.nbCfg} (${lag} behind): it no longer sees port bindings, so new VMs here get no namespace (and the API shows it dead)`,
         evidence,
-        `${restartOvnAgent(ev)}    (look for SB connection errors in its log first)`,
+        cmd(restartOvnAgent(ev), 'look for SB connection errors in its log first'),
       )
     }
     return pass(

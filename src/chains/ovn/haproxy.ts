@@ -1,10 +1,10 @@
 /** The network's haproxy in ovnmeta-NET: alive, running the agent's config, listening; the agent's socket behind it; a GET. */
-import {clip} from '../common/text.js'
+import {clip, shq} from '../common/text.js'
 import {METADATA_IP} from '../common/net.js'
 import {processArgs, processOf} from '../common/evidence.js'
 import {bodyText, HAPROXY_NO_SERVER} from '../common/http.js'
 import {proxySockets} from '../common/sockets.js'
-import {type Check, fail, notAsked, pass, skip, warn} from '../types.js'
+import {type Check, cmd, fail, notAsked, pass, skip, warn} from '../types.js'
 import type {NetworkEvidence} from '../../evidence/evidence.js'
 import {isSignalablePid} from '../../evidence/ids.js'
 import {parseHaproxyConfig} from '../../parse/haproxy.js'
@@ -13,7 +13,7 @@ import {agentUnit, restartOvnAgent} from './facts.js'
 import {namespaceGone, orphanHaproxies} from './namespace.js'
 
 const respawn = (ev: NetworkEvidence) =>
-  `${restartOvnAgent(ev)}    (a running agent respawns a dead haproxy within check_child_processes_interval, 60 s by default; a restart provisions it at once)`
+  cmd(restartOvnAgent(ev), 'a running agent respawns a dead haproxy within check_child_processes_interval, 60 s by default; a restart provisions it at once')
 
 export const ovnHaproxy: Check = {
   id: 'ovn.haproxy',
@@ -30,7 +30,10 @@ export const ovnHaproxy: Check = {
       return fail(
         `the network's haproxy runs outside ${ev.namespace} (pid ${orphans.map((p) => p.pid).join(', ')}, in a namespace deleted earlier): while it lives the agent starts no haproxy in the new ${ev.namespace}, so instances get "connection refused" or no answer`,
         [...evidence, ...orphans.map((p) => `pid ${p.pid} (${p.netns ?? 'netns ?'}): ${clip((processArgs(p) ?? []).join(' '), 200)}`)],
-        `kill ${orphans.map((p) => p.pid).join(' ')}; ${restartOvnAgent(ev)}`,
+        cmd(
+          `kill ${orphans.map((p) => p.pid).join(' ')}; ${restartOvnAgent(ev)}`,
+          `the haproxy left in the deleted namespace goes; the agent starts one in ${ev.namespace}`,
+        ),
       )
     }
     if (!proc) return fail(`no haproxy for this network (no pid in ${f.path}): instances get "connection refused"`, evidence, respawn(ev))
@@ -48,7 +51,9 @@ export const ovnHaproxy: Check = {
       return fail(
         `haproxy pid ${proc.pid} runs outside ${ev.namespace} (${proc.netns}, the namespace is ${ev.namespaceInode})`,
         evidence,
-        isSignalablePid(proc.pid) ? `kill ${proc.pid}; ${restartOvnAgent(ev)}` : restartOvnAgent(ev),
+        isSignalablePid(proc.pid)
+          ? cmd(`kill ${proc.pid}; ${restartOvnAgent(ev)}`, `the haproxy outside the namespace goes; the agent starts one in ${ev.namespace}`)
+          : cmd(restartOvnAgent(ev), `the agent starts a haproxy in ${ev.namespace}`),
       )
     }
     return pass(`haproxy pid ${proc.pid} runs in ${ev.namespace}`, evidence)
@@ -90,7 +95,7 @@ export const ovnHaproxyConfig: Check = {
       return fail(
         `${conf.path} ${problems.join('; ')}`,
         evidence,
-        `${restartOvnAgent(ev)}    (the agent rewrites the file; compare state_path and metadata_proxy_socket in its config)`,
+        cmd(restartOvnAgent(ev), 'the agent rewrites the file; if it stays wrong, compare state_path and metadata_proxy_socket in its config'),
       )
     return pass(`${conf.path}: ${METADATA_IP}:80 -> ${cfg.servers[0].address}`, evidence)
   },
@@ -120,7 +125,7 @@ export const ovnUpstream: Check = {
   run(ev) {
     const sock = ev.upstreamSocket
     const unit = agentUnit(ev.ovn!)
-    const fix = `${restartOvnAgent(ev)}    (it creates ${sock.path})`
+    const fix = cmd(restartOvnAgent(ev), `it creates ${sock.path}`)
     const answer = `503 from haproxy ("${HAPROXY_NO_SERVER}")`
     if (sock.state === 'not-collected') return skip(`${sock.path} is not in the evidence`)
     if (sock.state === 'missing')
@@ -161,12 +166,19 @@ export const ovnProbe: Check = {
     // the namespace's own address is no instance's: the agent finds no port for it and answers 404
     if (p.status === 200 || p.status === 404) return pass(`GET from inside ${ev.namespace} answered ${p.status}: haproxy and the agent answer`, evidence)
     if (p.status === 503 && text?.includes(HAPROXY_NO_SERVER))
-      return fail(`GET from inside ${ev.namespace}: 503 from haproxy: it cannot reach the agent's socket`, evidence, restartOvnAgent(ev))
+      return fail(
+        `GET from inside ${ev.namespace}: 503 from haproxy: it cannot reach the agent's socket`,
+        evidence,
+        cmd(restartOvnAgent(ev), "the agent re-creates its socket and haproxy's config"),
+      )
     const what = p.status === undefined ? (p.error ?? 'no answer') : `HTTP ${p.status}`
     return fail(
       `GET http://${METADATA_IP}/ from inside ${ev.namespace}: ${what}`,
       evidence,
-      `see the failing links above; for 403/500 compare the agent's metadata_proxy_shared_secret and nova_metadata_host with nova.conf`,
+      cmd(
+        `grep -E '^[[:space:]]*(nova_metadata_(host|port|protocol)|metadata_proxy_shared_secret)' ${ev.ovn?.configs.map((f) => shq(f.path)).join(' ') || '/etc/neutron/neutron_ovn_metadata_agent.ini'}`,
+        "see the failing links above first; 403: metadata_proxy_shared_secret must equal nova.conf's [neutron] one; 500: Nova's metadata API must answer at nova_metadata_host:nova_metadata_port",
+      ),
     )
   },
 }

@@ -45,7 +45,7 @@ export const ovn: ChainModule = {
   namespaceOf: ovnMetadataNamespace,
   servesInstead: {
     look: (ev) => command(ev, 'status', 'ovn-metadata-agent'),
-    note: (ev) => `2025.2 on: ${command(ev, 'status', 'ovn-agent')}`,
+    note: (ev) => ({command: command(ev, 'status', 'ovn-agent'), why: '2025.2 on, where neutron-ovn-agent serves metadata with its metadata extension'}),
     short: 'OVN',
     who: `ML2/OVN, where ${OVN_METADATA.agentService} (2025.2 on: ${OVN_METADATA.agentServiceSince2025_2} with the metadata extension) serves metadata`,
   },

@@ -1,9 +1,9 @@
 /** The ovnmeta-NET namespace on this chassis: it exists, its veth holds the metadata port's addresses, its peer is on br-int. */
 import type {NetworkEvidence, ProcessRecord} from '../../evidence/evidence.js'
-import {clip} from '../common/text.js'
+import {clip, shq} from '../common/text.js'
 import {interfaces, namespaceLine, namespaceList, namespaceListHas, processArgs, ran} from '../common/evidence.js'
 import {METADATA_IP} from '../common/net.js'
-import {type Check, fail, pass, skip, warn} from '../types.js'
+import {type Check, cmd as fixCmd, fail, pass, skip, warn} from '../types.js'
 import {metadataPorts, ovsFacts, portCidrs, portMac, restartOvnAgent, sbFacts} from './facts.js'
 import {isSignalablePid} from '../../evidence/ids.js'
 
@@ -36,7 +36,7 @@ export const ovnNamespace: Check = {
       return fail(
         `\`${ran(ev.namespaces)}\` failed: ${clip(ev.namespaces.stderr.trim() || ev.namespaces.error || 'no output')}`,
         [],
-        'run as root on the chassis',
+        fixCmd(`sudo quantum-meta diagnose ${shq(ev.network)}`, 'listing the namespaces needs root: run diagnose as root on the chassis'),
       )
     const line = namespaceLine(ev, ev.namespace)
     const orphans = orphanHaproxies(ev)
@@ -45,20 +45,20 @@ export const ovnNamespace: Check = {
         return warn(
           `${ev.namespace} was deleted, but its haproxy (pid ${orphans.map((p) => p.pid).join(', ')}) lives on in the deleted namespace and still answers instances: at the agent's next restart or resync it re-creates ${ev.namespace} without a haproxy (it sees this one alive), and metadata stops`,
           orphans.map(showProc),
-          `kill ${orphans.map((p) => p.pid).join(' ')}; ${restartOvnAgent(ev)}    (the agent re-creates ${ev.namespace} with a new haproxy)`,
+          fixCmd(`kill ${orphans.map((p) => p.pid).join(' ')}; ${restartOvnAgent(ev)}`, `the agent re-creates ${ev.namespace} with a new haproxy`),
         )
       }
       return fail(
         `no ${ev.namespace} on this chassis although a VM of the network is bound here: its instances' metadata requests go unanswered (ARP for the metadata port's address fails)`,
         [`${ran(ev.namespaces)}: no ${ev.namespace}`],
-        `${restartOvnAgent(ev)}    (the agent provisions a namespace at start, on a resync, or when a VM port binds here)`,
+        fixCmd(restartOvnAgent(ev), 'the agent provisions a namespace at start, on a resync, or when a VM port binds here'),
       )
     }
     if (ev.addresses && ev.addresses.exitCode !== 0) {
       return fail(
         `${ev.namespace} is listed but cannot be entered (${clip(ev.addresses.stderr.trim() || ev.addresses.error || 'no output', 120)}): a stale /run/netns entry`,
         [`${ran(ev.addresses)}: exit ${ev.addresses.exitCode}`],
-        `ip netns del ${ev.namespace}; ${restartOvnAgent(ev)}`,
+        fixCmd(`ip netns del ${shq(ev.namespace)}; ${restartOvnAgent(ev)}`, 'the stale /run/netns entry goes; the agent provisions the namespace again'),
       )
     }
     return pass(`${ev.namespace} exists`, [`${ran(ev.namespaces)}: ${line.trim()}`])
@@ -83,7 +83,7 @@ export const ovnNamespaceAddresses: Check = {
       all.find((i) => i.ifname !== 'lo' && i.addresses.some((a) => a.local === METADATA_IP)) ??
       all.find((i) => /^tap/.test(i.ifname)) ??
       all.find((i) => i.ifname !== 'lo')
-    const fix = `${restartOvnAgent(ev)}    (it re-adds the addresses when it provisions the network)`
+    const fix = fixCmd(restartOvnAgent(ev), 'it re-adds the addresses when it provisions the network')
     if (!dev) return fail(`no device in ${ev.namespace} but lo: the agent's veth is gone`, [`${cmd}: ${clip(ev.addresses?.stdout.trim() ?? '', 200)}`], fix)
     const has = (ip: string) => dev.addresses.some((a) => a.local === ip)
     const evidence = [`${cmd}: ${dev.ifname} <${dev.flags.join(',')}> ${dev.addresses.map((a) => `${a.local}/${a.prefixlen}`).join(' ')}`]
@@ -91,7 +91,10 @@ export const ovnNamespaceAddresses: Check = {
       return fail(
         `${dev.ifname} in ${ev.namespace} is down`,
         evidence,
-        `ip netns exec ${ev.namespace} ip link set ${dev.ifname} up    (or ${restartOvnAgent(ev)})`,
+        fixCmd(`ip netns exec ${shq(ev.namespace)} ip link set ${shq(dev.ifname)} up`, 'the device is down', {
+          command: restartOvnAgent(ev),
+          why: 'the agent sets it up when it provisions the network',
+        }),
       )
     const missing = [...(has(METADATA_IP) ? [] : [`${METADATA_IP}/32`]), ...want.filter((c) => !has(c.ip)).map((c) => `${c.ip}/${c.prefixlen}`)]
     if (missing.length > 0)
@@ -123,7 +126,7 @@ export const ovnBridgePort: Check = {
     const port = metadataPorts(sb.value)[0]
     const ifaces = o.value.interfaces.filter((i) => i.ifaceId === port.logicalPort)
     const name = `tap${ev.network.slice(0, 10)}0`
-    const fix = `${restartOvnAgent(ev)}    (it plugs ${name} into ${o.value.ovnBridge} with iface-id=${port.logicalPort})`
+    const fix = fixCmd(restartOvnAgent(ev), `it plugs ${name} into ${o.value.ovnBridge} with iface-id=${port.logicalPort}`)
     if (ifaces.length === 0) {
       return fail(
         `no OVS interface carries iface-id=${port.logicalPort} (the metadata port): the namespace is cut off from ${o.value.ovnBridge}`,
@@ -137,7 +140,11 @@ export const ovnBridgePort: Check = {
     )
     if (i.error || (i.ofport !== undefined && i.ofport < 0)) return fail(`OVS cannot use ${i.name}: ${i.error ?? `ofport ${i.ofport}`}`, evidence, fix)
     if (i.linkState === 'down')
-      return fail(`${i.name} (the metadata port's veth on ${o.value.ovnBridge}) is down`, evidence, `ip link set ${i.name} up    (or ${restartOvnAgent(ev)})`)
+      return fail(
+        `${i.name} (the metadata port's veth on ${o.value.ovnBridge}) is down`,
+        evidence,
+        fixCmd(`ip link set ${shq(i.name)} up`, 'the veth is down', {command: restartOvnAgent(ev), why: 'the agent plugs it again'}),
+      )
     const mac = portMac(port)
     if (ifaces.length > 1) return warn(`${ifaces.length} OVS interfaces carry the metadata port's iface-id`, evidence, fix)
     return pass(`${i.name} is on OVS with iface-id ${port.logicalPort}${mac ? ` (port MAC ${mac})` : ''}`, evidence)

@@ -1,9 +1,9 @@
 /** The network in OVN: its metadata port, the option 121 route OVN's DHCP hands out, a VM bound here. */
 import {effective, IniSyntaxError, osloBool, parseIni} from '../../config/oslo-ini.js'
 import type {NetworkEvidence} from '../../evidence/evidence.js'
-import {clip} from '../common/text.js'
+import {clip, shq} from '../common/text.js'
 import {METADATA_IP, sameSubnet} from '../common/net.js'
-import {type Check, fail, notHere, pass, skip} from '../types.js'
+import {type Check, cmd, conf, fail, notHere, pass, skip} from '../types.js'
 import {isRecord} from '../../parse/ip-util.js'
 import {type DhcpOptionsRow, localChassis, metadataPorts, nbFacts, ovsFacts, portCidrs, portMac, restartOvnAgent, sbFacts} from './facts.js'
 import {memo, parsedBody} from '../../evidence/api-records.js'
@@ -25,6 +25,9 @@ function metadataEnabled(ev: NetworkEvidence): {value: boolean; where: string} |
 const REPAIR =
   'neutron-ovn-db-sync-util --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/plugins/ml2/ml2_conf.ini --ovn-neutron_sync_mode repair'
 
+/** The repair as a fix step: cloud-wide, so an alternative, never the first thing to run. */
+const repair = (why: string) => ({command: REPAIR, why: `on a neutron-server node: ${why} (cloud-wide: it re-syncs every network's OVN rows from Neutron)`})
+
 export const ovnMetadataPort: Check = {
   id: 'ovn.metadata-port',
   needs: ['ovn.chassis'],
@@ -37,7 +40,11 @@ export const ovnMetadataPort: Check = {
       return fail(
         `the southbound DB has no port of network ${ev.network} (external_ids neutron:network_name = neutron-${ev.network}): it is not an OVN network of this SB, or the server never synced it`,
         [ev.ovn!.sb.argv.join(' ')],
-        `check the network id (openstack network show ${ev.network}) and that this chassis uses the cloud's SB; then ${REPAIR}`,
+        cmd(
+          `openstack network show ${shq(ev.network)}`,
+          "is the network id right? if the network exists, this chassis must use the cloud's SB (ovs-vsctl get Open_vSwitch . external_ids:ovn-remote)",
+          repair('only when the network exists and the SB really lacks it (the server never synced it)'),
+        ),
       )
     }
     const md = metadataPorts(sb.value)
@@ -53,15 +60,27 @@ export const ovnMetadataPort: Check = {
           ...(enabled ? [`ovn_metadata_enabled: ${enabled.value} (${enabled.where})`] : []),
         ],
         enabled?.value === true
-          ? `${REPAIR}    (the server has ovn_metadata_enabled = True now but made no port for this network, e.g. it was off when the network was created; repair creates the port and the DHCP options); then ${restartOvnAgent(ev)}`
-          : `set [ovn] ovn_metadata_enabled = True in the server's ml2_conf.ini and restart neutron-server; then ${REPAIR}    (it creates the port and the DHCP options); then ${restartOvnAgent(ev)}`,
+          ? cmd(
+              `openstack port list --network ${shq(ev.network)} --device-owner network:distributed`,
+              "Neutron's view: the metadata port is missing there too when ovn_metadata_enabled was off as the network was created",
+              repair(`it creates the port and the DHCP options; then ${restartOvnAgent(ev)} on this chassis`),
+            )
+          : conf(
+              '/etc/neutron/plugins/ml2/ml2_conf.ini',
+              'ovn',
+              'ovn_metadata_enabled = True',
+              `on the neutron-server nodes (their ml2_conf.ini), then restart neutron-server; the network still needs its port: ${REPAIR}; then ${restartOvnAgent(ev)} on this chassis`,
+            ),
       )
     }
     if (md.length > 1) {
       return fail(
         `network ${ev.network} has ${md.length} metadata ports: the agent serves one, and DHCP may route instances to the other`,
         md.map(shown),
-        `delete the extra one (openstack port list --network ${ev.network} --device-owner network:distributed; openstack port delete <the one not in the ovnmeta namespace>)`,
+        cmd(
+          `openstack port list --network ${shq(ev.network)} --device-owner network:distributed`,
+          `delete the one whose MAC is not on the device in ovnmeta-${ev.network} (openstack port delete PORT)`,
+        ),
       )
     }
     const port = md[0]
@@ -70,7 +89,11 @@ export const ovnMetadataPort: Check = {
       return fail(
         `the metadata port ${port.logicalPort} has no IPv4 address: the agent cannot build ovnmeta-${ev.network}, and option 121 has no next hop`,
         [shown(port)],
-        `give it one in each DHCP-enabled IPv4 subnet (openstack port set --fixed-ip subnet=<subnet> ${port.logicalPort}), or ${REPAIR}`,
+        cmd(
+          `openstack port set --fixed-ip subnet="$(openstack subnet list --network ${shq(ev.network)} --ip-version 4 --dhcp -f value -c ID | head -n 1)" ${shq(port.logicalPort)}`,
+          'an address in a DHCP-enabled IPv4 subnet (repeat for each such subnet)',
+          repair('or it gives the port its addresses'),
+        ),
       )
     }
     // every DHCP-enabled IPv4 subnet (NB DHCP_Options when readable) needs an address of the port
@@ -82,7 +105,13 @@ export const ovnMetadataPort: Check = {
         return fail(
           `the metadata port ${port.logicalPort} has no address in ${missing.map((o) => `${o.cidr} (subnet ${o.externalIds.subnet_id ?? '?'})`).join(', ')}: instances there get no route to ${METADATA_IP}`,
           [shown(port), ...missing.map((o) => `NB DHCP_Options ${o.uuid}: cidr ${o.cidr}`)],
-          REPAIR,
+          missing.every((o) => o.externalIds.subnet_id)
+            ? cmd(
+                `openstack port set ${missing.map((o) => `--fixed-ip subnet=${shq(o.externalIds.subnet_id!)}`).join(' ')} ${shq(port.logicalPort)}`,
+                'an address of the port in each of those subnets',
+                repair('or it gives the port its addresses'),
+              )
+            : cmd(`openstack port show ${shq(port.logicalPort)}`, "the port's addresses in Neutron", repair('it gives the port its addresses')),
         )
       }
     }
@@ -195,7 +224,11 @@ export const ovnDhcpRoute: Check = {
       return fail(
         `no NB DHCP_Options row serves network ${ev.network}'s IPv4 subnets: OVN's DHCP does not answer its VMs`,
         [`NB DHCP_Options: ${nb.value.dhcpOptions.length} rows, none for ${ips.join(', ')}`],
-        REPAIR,
+        cmd(
+          `openstack subnet list --network ${shq(ev.network)} --ip-version 4`,
+          'the subnets Neutron has for the network: the NB should have a DHCP_Options row for each',
+          repair('it writes the missing rows'),
+        ),
       )
     }
     const evidence = rows.map(
@@ -206,7 +239,7 @@ export const ovnDhcpRoute: Check = {
       return fail(
         `option 121 of ${bad.map((o) => o.cidr).join(', ')} has no ${METADATA_IP}/32 via the metadata port (${ips.join(', ')}): instances there send metadata requests to their default gateway, or nowhere`,
         evidence,
-        REPAIR,
+        cmd(REPAIR, "on a neutron-server node: it rewrites the network's DHCP options from Neutron (cloud-wide: every network's OVN rows)"),
       )
     }
     return pass(`option 121 routes ${METADATA_IP}/32 via ${ips.join(', ')} in ${rows.map((o) => o.cidr).join(', ')}`, evidence)

@@ -30,9 +30,9 @@ in the NB DHCP_Options via the network's metadata port.`
     // a skip is a route this node could not judge (its namespace not visible): exit 3, not "missing"
     process.exitCode = f.status === 'pass' || f.status === 'warn' ? EXIT.OK : f.status === 'skip' ? EXIT.CANNOT : EXIT.FAILED
     if (!this.jsonEnabled()) {
-      const {printable} = await import('../../render/findings.js')
+      const {fixLines, printable} = await import('../../render/findings.js')
       process.stdout.write(
-        `${f.status === 'pass' ? 'ok' : f.status.toUpperCase()}: ${printable(f.summary, 2000)}\n${f.evidence.map((e) => `    ${printable(e, 1000)}\n`).join('')}${f.fix ? `fix: ${printable(f.fix, 2000)}\n` : ''}`,
+        `${f.status === 'pass' ? 'ok' : f.status.toUpperCase()}: ${printable(f.summary, 2000)}\n${f.evidence.map((e) => `    ${printable(e, 1000)}\n`).join('')}${f.fix ? ['fix:', ...fixLines(f.fix)].map((l) => `${l}\n`).join('') : ''}`,
       )
     }
     return {finding: f, network: netId}
