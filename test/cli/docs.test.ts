@@ -241,3 +241,43 @@ describe('the generated reference (scripts/docs.mjs)', () => {
     expect(ids).toEqual(checks.map((c) => c.id))
   })
 })
+
+describe('the man page the build writes (scripts/man.mjs)', () => {
+  const MAN = join(ROOT, 'quantum-meta.1')
+  const groff = spawnSync('groff', ['--version'], {encoding: 'utf8'}).status === 0
+
+  it('is built, shipped in the package and names every command', () => {
+    expect(existsSync(MAN), 'npm run build writes quantum-meta.1').toBe(true)
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
+    expect(pkg.files).toContain('./quantum-meta.1')
+    expect(pkg.man).toBe('./quantum-meta.1')
+    const page = readFileSync(MAN, 'utf8')
+    for (const id of Object.keys(manifest())) expect(page, id).toContain(`.SS "quantum\\-meta ${id.split(':').join(' ').replaceAll('-', '\\-')}`)
+    expect(page).toMatch(/^\.SH EXIT STATUS$/m)
+  })
+
+  it.skipIf(!groff)('renders without a warning (groff -man -ww -z), and as text', () => {
+    const lint = spawnSync('groff', ['-man', '-ww', '-z', MAN], {encoding: 'utf8'})
+    expect(lint.status).toBe(0)
+    expect(lint.stderr).toBe('')
+    const text = spawnSync('groff', ['-man', '-Tutf8', '-ww', MAN], {encoding: 'utf8'})
+    expect(text.stderr).toBe('')
+    // groff's utf8 device draws \- as U+2212 and - as U+2010, bold by overstriking or SGR
+    const plain = text.stdout
+      .replace(/.\x08/g, '')
+      .replace(/\x1b\[[0-9;]*m/g, '')
+      .replace(/[\u2010\u2212]/g, '-')
+    expect(plain).toMatch(/quantum-meta diagnose \[NET-ID\]/)
+  })
+
+  it('is the same from the same commands: writing it again changes nothing', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'qm-man-'))
+    try {
+      const r = spawnSync(process.execPath, [join(ROOT, 'scripts/man.mjs'), join(tmp, 'q.1')], {encoding: 'utf8'})
+      expect(r.status, r.stderr).toBe(0)
+      expect(readFileSync(join(tmp, 'q.1'), 'utf8')).toBe(readFileSync(MAN, 'utf8'))
+    } finally {
+      rmSync(tmp, {force: true, recursive: true})
+    }
+  })
+})
