@@ -22,6 +22,8 @@
 #                                  rig's hosts (test/fleet/ansible.test.ts); ansible-core alone,
 #                                  not the `ansible` collections bundle: the playbook uses only
 #                                  the builtin command, fetch and file modules
+#   groff           groff-base     lints the man page the build writes (test/cli/docs.test.ts:
+#                                  groff -man -ww -z quantum-meta.1)
 #   iptables-restore iptables      loads a real L3 agent's rules into a test router namespace
 #                                  (test/integration/l3-router.test.ts; iptables-nft, Debian 12's default)
 #
@@ -55,6 +57,7 @@ declare -A PKG_OF=(
     [ssh-keygen]=openssh-client
     [ansible-playbook]=ansible-core
     [iptables-restore]=iptables
+    [groff]=groff-base
 )
 
 have() {

@@ -12,7 +12,7 @@ import {fileURLToPath} from 'node:url'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const STAMP = join(ROOT, 'oclif.manifest.json')
-const INPUTS = ['package.json', 'package-lock.json', 'tsconfig.json', 'scripts/build.mjs']
+const INPUTS = ['package.json', 'package-lock.json', 'tsconfig.json', 'scripts/build.mjs', 'scripts/man.mjs']
 
 /** the newest file under dir (recursively), or undefined for an empty or missing dir */
 function newest(dir: string): {path: string; mtimeMs: number} | undefined {
@@ -44,6 +44,8 @@ function developmentManifest(stamp: string): boolean {
 export function staleBecause(root = ROOT): string | undefined {
   const stamp = join(root, 'oclif.manifest.json')
   if (!existsSync(join(root, 'dist', 'run.js')) || !existsSync(stamp)) return 'dist/ is not built'
+  // the build's step after the manifest: the man page (scripts/man.mjs)
+  if (!existsSync(join(root, 'quantum-meta.1'))) return 'quantum-meta.1 is not built'
   if (developmentManifest(stamp)) return 'oclif.manifest.json names src/*.ts (written under NODE_ENV=test)'
   const built = statSync(stamp).mtimeMs
   const src = newest(join(root, 'src'))
