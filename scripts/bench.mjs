@@ -32,7 +32,7 @@ function time(argv) {
   const t0 = process.hrtime.bigint()
   const r = spawnSync(argv[0], argv.slice(1), {env: {...process.env, NO_COLOR: '1'}, stdio: ['ignore', 'ignore', 'pipe']})
   const ms = Number(process.hrtime.bigint() - t0) / 1e6
-  if (r.status !== 0 && r.status !== 1) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr}`)
+  if (r.status !== 0 && r.status !== 1 && r.status !== 3) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr}`)
   return ms
 }
 
@@ -43,7 +43,7 @@ function timeCpu(argv) {
   const t0 = process.hrtime.bigint()
   const r = spawnSync('/usr/bin/time', ['-q', '-f', '%U %S', '-o', out, ...argv], {env: {...process.env, NO_COLOR: '1'}, stdio: ['ignore', 'ignore', 'pipe']})
   const ms = Number(process.hrtime.bigint() - t0) / 1e6
-  if (r.status !== 0 && r.status !== 1) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr}`)
+  if (r.status !== 0 && r.status !== 1 && r.status !== 3) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr}`)
   const {readFileSync, rmSync} = require('node:fs')
   const [u, s] = readFileSync(out, 'utf8').trim().split('\n').at(-1).split(' ').map(Number)
   rmSync(out, {force: true})
@@ -137,6 +137,13 @@ function startup() {
 // small UNIX-socket listener stands in for the metadata agent. Nothing is added to the root namespace
 // and no packet is sent. Every process is started by the bench and stopped by its PID; every namespace
 // is removed by name (only the ones made here) at the end, on an error, on SIGINT and on SIGTERM.
+// --routers: every network also gets what a (legacy) L3 agent leaves for its router: a namespace
+// qrouter-<random uuid> whose qr- device (a veth made inside it) holds the network's gateway, the
+// agent's nat PREROUTING redirect of 169.254.169.254:80 to 9697 (iptables inside that namespace only),
+// and a real haproxy keyed by the router listening on 0.0.0.0:9697 (STATE/ns-metadata-proxy/ROUTER.conf,
+// pid file STATE/external/pids/ROUTER.pid.haproxy); then both `diagnose --all` (the DHCP chain, its
+// dhcp_agent.ini) and `diagnose --all --config-file l3_agent.ini` (the router chain over every
+// qrouter namespace) are timed on that node, with cpu ms per network and the ratio 400/100.
 // Options: --sizes 100,400,1000   --hold (set up the largest size, print the command, wait for SIGINT)
 // --compare OTHER/bin/run.js (times another build in the same run
 // and checks that its `diagnose --all --json` findings equal ours at every size)
@@ -153,6 +160,9 @@ async function scale() {
   const config = `${state}/dhcp_agent.ini`
   const socketPath = `${state}/metadata_proxy`
   writeFileSync(config, '[DEFAULT]\ninterface_driver = openvswitch\nenable_isolated_metadata = True\n')
+  const routers = process.argv.includes('--routers')
+  const l3Config = `${state}/l3_agent.ini`
+  writeFileSync(l3Config, `[DEFAULT]\ninterface_driver = openvswitch\nstate_path = ${state}\nmetadata_proxy_socket = ${socketPath}\nmetadata_port = 9697\n`)
   writeFileSync(
     `${state}/metadata_agent.ini`,
     `[DEFAULT]\nnova_metadata_host = 127.0.0.1\nmetadata_proxy_shared_secret = bench\nmetadata_proxy_socket = ${socketPath}\n`,
@@ -319,9 +329,68 @@ async function scale() {
     await waitFor(`dnsmasq in ${ns}`, () => /^\d+\s*$/.test(readOr(`${dir}/pid`)))
     // listening on 169.254.169.254:80 (A9FEA9FE little-endian, port 0050, state 0A)
     await waitFor(`haproxy in ${ns}`, () => readOr(`/proc/${hp}/net/tcp`).includes('FEA9FEA9:0050 00000000:0000 0A'))
+    if (routers) await addRouter(net)
+  }
+  // the router of a network (--routers): qrouter-<uuid>, its qr- device with the gateway, the redirect, haproxy on 9697
+  const addRouter = async (net) => {
+    const rid = randomUUID()
+    const rns = `qrouter-${rid}`
+    const qr = `qr-${rid.slice(0, 11)}`
+    made.push(rns)
+    await ipRun(['netns', 'add', rns])
+    await ipRun(
+      ['-n', rns, '-batch', '-'],
+      [
+        'link set lo up',
+        `link add ${qr} type veth peer name q${rid.slice(0, 11)}`,
+        `link set ${qr} up`,
+        `link set q${rid.slice(0, 11)} up`,
+        `addr add ${net}.1/24 dev ${qr}`,
+      ].join('\n') + '\n',
+    )
+    const rules = [
+      '*nat',
+      ':PREROUTING ACCEPT [0:0]',
+      ':neutron-l3-agent-PREROUTING - [0:0]',
+      '-A PREROUTING -j neutron-l3-agent-PREROUTING',
+      '-A neutron-l3-agent-PREROUTING -d 169.254.169.254/32 -i qr-+ -p tcp -m tcp --dport 80 -j REDIRECT --to-ports 9697',
+      'COMMIT',
+      '',
+    ].join('\n')
+    const r = spawnSync('ip', ['netns', 'exec', rns, 'iptables-restore'], {input: rules})
+    if (r.status !== 0) throw new Error(`bench: iptables-restore in ${rns}: ${r.stderr}`)
+    const conf = `${state}/ns-metadata-proxy/${rid}.conf`
+    const pidFile = `${state}/external/pids/${rid}.pid.haproxy`
+    writeFileSync(
+      conf,
+      [
+        'global',
+        '    user        nobody',
+        '    group       nogroup',
+        '    maxconn     1024',
+        `    pidfile     ${pidFile}`,
+        '',
+        'defaults',
+        '    mode http',
+        '    timeout connect         30s',
+        '    timeout client          32s',
+        '    timeout server          32s',
+        '',
+        'listen listener',
+        '    bind 0.0.0.0:9697',
+        `    server metadata ${socketPath}`,
+        '    http-request del-header X-Neutron-Network-ID',
+        `    http-request set-header X-Neutron-Router-ID ${rid}`,
+        '',
+      ].join('\n'),
+    )
+    const hp = daemon(['ip', 'netns', 'exec', rns, 'haproxy', '-db', '-f', conf])
+    writeFileSync(pidFile, `${hp}\n`)
+    // listening on 0.0.0.0:9697 (port 25E1, state 0A)
+    await waitFor(`haproxy in ${rns}`, () => readOr(`/proc/${hp}/net/tcp`).includes('00000000:25E1 00000000:0000 0A'))
   }
   const grow = async (n) => {
-    let next = made.length
+    let next = made.filter((x) => x.startsWith('qdhcp-')).length
     const worker = async () => {
       while (next < n) await addOne(next++)
     }
@@ -396,11 +465,18 @@ async function scale() {
       await new Promise(() => {})
     }
     const perNs = []
+    const perNsL3 = []
     for (const n of sizes) {
       const t0 = Date.now()
       await grow(n)
       const setupS = ((Date.now() - t0) / 1000).toFixed(0)
-      writeFileSync(list, made.slice(0, n).join('\n') + '\n')
+      writeFileSync(
+        list,
+        made
+          .filter((x) => x.startsWith('qdhcp-'))
+          .slice(0, n)
+          .join('\n') + '\n',
+      )
       const diag = [process.execPath, bin, 'diagnose', '--all', '--json', '--config-file', config, '--state-path', state]
       const other = compare && [process.execPath, compare, 'diagnose', '--all', '--json', '--config-file', config, '--state-path', state]
       const loop = ['bash', '-c', manual]
@@ -447,11 +523,29 @@ async function scale() {
           cols.map((x) => x.padStart(14)).join('') +
           `   (set-up ${setupS} s, ${procs.size} processes, manual ${manualRuns} run${manualRuns > 1 ? 's' : ''})${same}`,
       )
+      if (routers) {
+        // the router chain on the same node: every qrouter namespace, each network's router
+        const l3 = [process.execPath, bin, 'diagnose', '--all', '--json', '--config-file', l3Config, '--state-path', state]
+        const doc = JSON.parse(spawnSync(l3[0], l3.slice(1), {encoding: 'utf8', env: {...process.env, NO_COLOR: '1'}, maxBuffer: 1 << 30}).stdout)
+        time(l3)
+        const xs = []
+        for (let i = 0; i < runs; i++) xs.push(timeCpu(l3))
+        const [lw, lc] = [median(xs.map((x) => x.ms)), median(xs.map((x) => x.cpu))]
+        perNsL3.push([n, lw / n, lc / n])
+        console.log(
+          `${String(n).padEnd(10)}router chain: diagnose --all --config-file l3_agent.ini ${lw.toFixed(0)} ms wall, ${(lw / n).toFixed(2)} ms/network, ${(lc / n).toFixed(2)} cpu ms/network, healthy ${doc.networks.filter((x) => x.healthy).length}/${doc.networks.length} (${made.length} namespaces: ${n} qdhcp + ${n} qrouter)`,
+        )
+      }
     }
     if (perNs.length > 1) {
       const [n0, p0, c0] = perNs[0]
       const [n1, p1, c1] = perNs.at(-1)
       console.log(`per namespace at ${n1} / at ${n0}: wall ${(p1 / p0).toFixed(2)}x, cpu ${(c1 / c0).toFixed(2)}x (target <= 1.1x)`)
+    }
+    if (perNsL3.length > 1) {
+      const [n0, p0, c0] = perNsL3[0]
+      const [n1, p1, c1] = perNsL3.at(-1)
+      console.log(`router chain, per network at ${n1} / at ${n0}: wall ${(p1 / p0).toFixed(2)}x, cpu ${(c1 / c0).toFixed(2)}x (target <= 1.1x)`)
     }
   } finally {
     await cleanup()

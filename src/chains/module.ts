@@ -2,9 +2,10 @@
  * A chain as a plugin: what each chain's folder exports from its index.ts (ChainModule) and the hooks
  * the generic code calls. The check contract (Check, Finding, CheckContext) is in ./types.ts.
  */
-import type {BackendName, NetworkEvidence, Snapshot} from '../evidence/evidence.js'
+import type {BackendName, LayoutName, NetworkEvidence, Snapshot} from '../evidence/evidence.js'
 import type {SnapshotPart} from '../evidence/snapshot-schema.js'
 import type {NodePaths} from '../layout.js'
+import type {NodeView} from '../sources/view.js'
 import type {OsFlags} from '../openstack/credentials.js'
 import type {ApiRecord, NeutronClient} from '../openstack/neutron.js'
 import type {Subnet} from '../openstack/subnet.js'
@@ -55,6 +56,11 @@ export interface ChainModule {
    * snapshot. Throws a QmError when the node cannot be inspected (not root, an unreadable state path).
    */
   collect(req: CollectRequest): Promise<Snapshot>
+  /**
+   * the networks it serves on a recorded node (a sosreport read through a NodeView): `diagnose
+   * --sosreport` judges them by this chain instead of the default chain's (a routed network's router)
+   */
+  fromRecorded?(view: NodeView, req: {layout: LayoutName; statePath?: string}): Promise<NetworkEvidence[]>
   /** secrets out of its own part of a network's evidence, in place, records shared between networks once per `seen` */
   redact?(ev: NetworkEvidence, seen: WeakSet<object>): void
   /** API answers it reads beyond the network, its subnets and its ports: collect --api records them for every network */

@@ -10,6 +10,7 @@
  */
 import {resolve} from 'node:path'
 
+import {CHAINS} from '../chains/registry.js'
 import {collectDhcpNetworks, netnsList, qdhcpNetworks, stateNetworks} from '../chains/dhcp-agent/collect.js'
 import {type LayoutName, type Snapshot, SNAPSHOT_FORMAT} from '../evidence/evidence.js'
 import {LAYOUTS} from '../layout.js'
@@ -45,6 +46,16 @@ export async function readSosreport(dir: string, opts: SosreportOptions): Promis
     {configFile: layout.agentConfig, layout: layoutName, probe: false, statePath: layout.statePath},
     {listed},
   )
+  // the chains that read a recorded node themselves (the L3 agent's: a routed network whose router
+  // namespace sos kept) judge those networks instead of the DHCP chain
+  for (const chain of CHAINS) {
+    for (const ev of (await chain.fromRecorded?.(view, {layout: layoutName, statePath: layout.statePath})) ?? []) {
+      const i = networks.findIndex((n) => n.network === ev.network)
+      if (i < 0) networks.push(ev)
+      else networks[i] = ev
+    }
+  }
+  networks.sort((a, b) => a.network.localeCompare(b.network))
   const snapshot: Snapshot = {
     format: SNAPSHOT_FORMAT,
     host,

@@ -25,9 +25,10 @@ import type {CommandRecord, FileRecord, ProbeRecord, ProcessRecord} from '../evi
  *   netns-addresses  the addresses inside namespace `ns` (ip -j -n NS addr show)
  *   netns-sockets    the socket table inside namespace `ns` (netstat/ss): only a recorded source has
  *                    it; a live node reads each process's sockets from /proc instead (process())
+ *   netns-rules      `iptables-save` inside namespace `ns` (a router's rules)
  *   ovsdb            an ovs-vsctl / ovn-sbctl / ovn-nbctl query (a live node only)
  */
-export type CommandKey = 'netns-list' | 'netns-addresses' | 'netns-sockets' | 'ovsdb'
+export type CommandKey = 'netns-list' | 'netns-addresses' | 'netns-sockets' | 'netns-rules' | 'ovsdb'
 
 export interface CommandOptions {
   /** the namespace a per-namespace command is about */

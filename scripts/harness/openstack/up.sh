@@ -364,14 +364,17 @@ firewall_driver = noop
 polling_interval = 2
 EOC
 
-# metadata_proxy_user/group: the agents run as root here (see the header); their haproxy as neutron
+# metadata_proxy_user/group: the agents run as root here (see the header); their haproxy as neutron.
+# enable_metadata_network is written only the first time: the seed-modes test sets it True and back
+# (test/openstack/seed-modes.test.ts), and up.sh keeps what it finds.
+current_mdnet=$(crudini --get "$DHCP_CONF" DEFAULT enable_metadata_network 2>/dev/null || echo False)
 merge "$DHCP_CONF" <<EOC
 [DEFAULT]
 interface_driver = linuxbridge
 dhcp_driver = neutron.agent.linux.dhcp.Dnsmasq
 enable_isolated_metadata = True
 force_metadata = False
-enable_metadata_network = False
+enable_metadata_network = $current_mdnet
 resync_interval = 5
 metadata_proxy_user = neutron
 metadata_proxy_group = neutron

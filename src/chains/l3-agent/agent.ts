@@ -7,6 +7,7 @@ import {type Check, cmd, conf, fail, notJudged, pass, skip, warn} from '../types
 import {parseAgentCmdline} from '../../parse/agent.js'
 import {START_TOLERANCE_MS} from '../common/evidence.js'
 import {L3_AGENT_PROGRAMS, type Setting, settingsOf} from './facts.js'
+import {metadataNetworkPort, viaMetadataNetwork} from './mdnet.js'
 import {l3AgentService, restartL3Agent, startL3Agent} from './restart.js'
 import {programOf} from '../../deployments/registry.js'
 
@@ -112,6 +113,8 @@ export const l3Config: Check = {
         conf(where(s.enableMetadataProxy), 'DEFAULT', 'enable_metadata_proxy = True', `in place of the value oslo.config rejects; then ${restart}`),
       )
     }
+    const mdnet = metadataNetworkPort(ev)
+    if (mdnet) return pass(`enable_metadata_proxy is off, as a metadata network wants: ${viaMetadataNetwork(mdnet)}`, evidence)
     if (!s.enableMetadataProxy.value) {
       return fail(
         'enable_metadata_proxy is off: the L3 agent runs no metadata proxy and redirects nothing for its routers (instances on routed networks get no metadata)',

@@ -35,6 +35,7 @@ export const l3Agent: ChainModule = {
   },
   // the router, not the network, names the namespace: the collector finds it
   namespaceOf: () => undefined,
+  fromRecorded: async (view, req) => (await import('./recorded.js')).l3FromView(view, req),
   redact: redactRouterEvidence,
   // a router has no opts file: its metadata "route" is the redirect of 169.254.169.254:80 to the proxy
   route: {

@@ -6,8 +6,9 @@
  */
 import {clip, shq} from '../common/text.js'
 import {bodyText} from '../common/http.js'
-import {type Check, cmd, fail, notAsked, pass, skip} from '../types.js'
+import {type Check, cmd, fail, notAsked, notHere, pass, skip} from '../types.js'
 import {read503} from '../common/upstream.js'
+import {metadataNetworkPort, viaMetadataNetwork} from './mdnet.js'
 import {restartL3Agent} from './restart.js'
 
 export const l3Probe: Check = {
@@ -15,6 +16,8 @@ export const l3Probe: Check = {
   needs: ['l3.ha'],
   title: "with --probe: a GET inside the router's namespace, marked as an instance's request, reaches the proxy and gets an answer",
   run(ev, ctx) {
+    const mdnet = metadataNetworkPort(ev)
+    if (mdnet) return notHere(`the router has no proxy of its own to probe: ${viaMetadataNetwork(mdnet)}`)
     if (!ctx.probe || !ev.probe) return notAsked("not run (add --probe to send one GET to the proxy inside the router's namespace)")
     const p = ev.probe
     const text = p.body === undefined ? undefined : bodyText(p.body) || undefined

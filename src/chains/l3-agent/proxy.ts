@@ -12,6 +12,7 @@ import type {NetworkEvidence} from '../../evidence/evidence.js'
 import {parseHaproxyConfig} from '../../parse/haproxy.js'
 import {notInEvidence} from '../common/evidence.js'
 import {apiRouterPorts, gatewaysOf, proxyPort, routerNamespace, settingsOf} from './facts.js'
+import {METADATA_NETWORK_PORT, metadataNetworkPort, restartMetadataNetworkProxy} from './mdnet.js'
 import {restartL3Agent} from './restart.js'
 import {isSignalablePid} from '../../evidence/ids.js'
 
@@ -22,10 +23,12 @@ function routerOf(ev: NetworkEvidence): string {
 }
 
 const respawn = (ev: NetworkEvidence) =>
-  cmd(
-    restartL3Agent(ev),
-    `a running agent respawns a dead proxy within check_child_processes_interval, 60 s by default; if it stays down, check that ${ev.layout === 'quantum' ? 'quantum-ns-metadata-proxy' : 'haproxy'} is installed and the agent's log`,
-  )
+  metadataNetworkPort(ev)
+    ? restartMetadataNetworkProxy(ev)
+    : cmd(
+        restartL3Agent(ev),
+        `a running agent respawns a dead proxy within check_child_processes_interval, 60 s by default; if it stays down, check that ${ev.layout === 'quantum' ? 'quantum-ns-metadata-proxy' : 'haproxy'} is installed and the agent's log`,
+      )
 
 export const l3Proxy: Check = {
   id: 'l3.proxy',
@@ -50,7 +53,7 @@ export const l3Proxy: Check = {
     evidence.push(`pid ${proc.pid}: ${clip(args.join(' '), 400)}`)
     if (!args.join(' ').includes(router))
       return fail(`pid ${proc.pid} from ${proc.from} is not router ${router}'s proxy (a stale pid file)`, evidence, respawn(ev))
-    if (ev.namespaceInode && proc.netns && proc.netns !== ev.namespaceInode) {
+    if (ev.namespaceInode && proc.netns && proc.netns !== ev.namespaceInode && !metadataNetworkPort(ev)) {
       return fail(
         `the proxy pid ${proc.pid} runs outside ${ev.namespace} (${proc.netns}, the namespace is ${ev.namespaceInode}): it was left in a deleted namespace, and the router's own namespace has no proxy`,
         evidence,
@@ -78,11 +81,11 @@ export const l3ProxyConfig: Check = {
   run(ev) {
     const router = routerOf(ev)
     const s = settingsOf(ev)
-    const port = s.metadataPort.value ?? 9697
+    const mdnet = metadataNetworkPort(ev)
+    const port = mdnet ? METADATA_NETWORK_PORT : (s.metadataPort.value ?? 9697)
     const proc = processOf(ev, 'proxy')!
     const args = processArgs(proc) ?? []
-    const restart = restartL3Agent(ev)
-    const again = cmd(restart, "the agent restarts the router's proxy with the router id and port it uses")
+    const again = mdnet ? restartMetadataNetworkProxy(ev) : cmd(restartL3Agent(ev), "the agent restarts the router's proxy with the router id and port it uses")
     if (args.some((a) => /ns-metadata-proxy$/.test(a))) {
       // the Python proxy (Grizzly–Ocata) has no config file: its command line says it all
       const id = args.find((a) => a.startsWith('--router_id='))?.slice('--router_id='.length)
@@ -116,7 +119,11 @@ export const l3ProxyConfig: Check = {
     const server = cfg.servers[0]?.address
     if (server !== undefined && server !== ev.upstreamSocket.path) problems.push(`it forwards to ${server}, not ${ev.upstreamSocket.path}`)
     if (problems.length > 0)
-      return fail(`${conf.path}: ${problems.join('; ')}`, evidence, cmd(restart, `the agent rewrites ${conf.path} and restarts the proxy`))
+      return fail(
+        `${conf.path}: ${problems.join('; ')}`,
+        evidence,
+        mdnet ? again : cmd(restartL3Agent(ev), `the agent rewrites ${conf.path} and restarts the proxy`),
+      )
     return pass(`the proxy binds port ${port}, sends X-Neutron-Router-ID ${router} and forwards to ${server ?? ev.upstreamSocket.path}`, evidence)
   },
 }
@@ -135,7 +142,7 @@ export const l3Listener: Check = {
     const mine = listening.filter((x) => seen.owned(x))
     if (mine.length > 0)
       return pass(
-        `the proxy (pid ${proc.pid}) listens on ${mine.map((x) => `${x.localAddress}:${x.localPort}`).join(', ')} in ${routerNamespace(routerOf(ev))}`,
+        `the proxy (pid ${proc.pid}) listens on ${mine.map((x) => `${x.localAddress}:${x.localPort}`).join(', ')} in ${metadataNetworkPort(ev) ? "the metadata network's qdhcp namespace" : routerNamespace(routerOf(ev))}`,
         mine.map(fmt),
       )
     if (listening.length > 0)

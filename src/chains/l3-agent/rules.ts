@@ -5,10 +5,11 @@
  */
 import {clip, plural, shq} from '../common/text.js'
 import {ran} from '../common/evidence.js'
-import {type Check, cmd, conf, fail, notJudged, pass} from '../types.js'
+import {type Check, cmd, conf, fail, notHere, notJudged, pass} from '../types.js'
 import type {CommandRecord, NetworkEvidence} from '../../evidence/evidence.js'
 import {type FwRule, isBuiltinChain, type Ruleset, ruleCount} from '../../parse/iptables-save.js'
 import {gatewaysOf, METADATA_IP, metadataRules, type ProxyPort, proxyPort, qrDevices, rulesetOf, settingsOf} from './facts.js'
+import {metadataNetworkPort, viaMetadataNetwork} from './mdnet.js'
 import {restartL3Agent} from './restart.js'
 
 /** The port the redirect must reach: the proxy's own (its bind), else the agent's metadata_port. */
@@ -33,6 +34,8 @@ export const l3Redirect: Check = {
   needs: ['l3.ha', 'l3.config'],
   title: "nat PREROUTING in the router's namespace redirects 169.254.169.254 tcp 80 to the proxy's port",
   run(ev) {
+    const mdnet = metadataNetworkPort(ev)
+    if (mdnet) return notHere(`no redirect is expected: ${viaMetadataNetwork(mdnet)}`)
     const missing = unread(ev)
     if (missing) return missing
     const mr = metadataRules(ev)

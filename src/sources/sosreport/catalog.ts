@@ -54,6 +54,15 @@ export const COMMANDS: Partial<Record<CommandKey | 'root-sockets' | 'ps', Catalo
     paths: () => [`${NET}/ip_netns`, `${NET}/ip_netns_list`],
     plugin: 'networking',
   },
+  'netns-rules': {
+    argv: (ns) => ['ip', 'netns', 'exec', ns!, 'iptables-save'],
+    missing: (ns) => ({
+      argv: ['ip', 'netns', 'exec', ns!, 'iptables-save'],
+      reason: `not in the sosreport (no iptables-save of ${ns}: sos's networking plugin saves a namespace's rules only when the iptables modules are loaded)`,
+    }),
+    paths: (ns) => perNamespace(ns!, ['iptables-save']),
+    plugin: 'networking',
+  },
   'netns-sockets': {
     argv: (ns, rel) => ['ip', 'netns', 'exec', ns!, ...rel.slice(rel.lastIndexOf(`${ns}_`) + ns!.length + 1).split('_')],
     paths: (ns) => perNamespace(ns!, SOCKET_TABLES),
