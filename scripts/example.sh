@@ -5,8 +5,7 @@ cd "$(dirname "$0")/.."
 [ -d node_modules/@oclif/core ] || npm ci --no-audit --no-fund
 [ -f oclif.manifest.json ] || npm run build
 # The example is the seed transcript of a real Grizzly node: every link it shows passes, and what it
-# did not record (the agent's processes, metadata_agent.ini, the agent's socket) is "not judged",
-# exit 3. It has no API to ask, so --no-api. Any other exit code is a failure of this script.
+# did not record (metadata_agent.ini, the metadata agent's socket) is "not judged", exit 3. It has no API to ask, so --no-api. Any other exit code is a failure of this script.
 rc=0
 node bin/run.js diagnose 01cce415-8e2b-4096-92b5-7acc67163d79 --snapshot examples/grizzly-seed.snapshot.json --no-api || rc=$?
 if [ "$rc" -eq 3 ]; then

@@ -43,6 +43,10 @@ export function runChecks(ev: NetworkEvidence, ctx: CheckContext, only?: readonl
     } else {
       try {
         finding = {id: check.id, ...check.run(ev, context)}
+        if (check.warnOnly && finding.status === 'skip' && finding.unjudged) {
+          const {unjudged: _, ...rest} = finding
+          finding = {...rest, skipped: 'warn-only'}
+        }
       } catch (error) {
         finding = {
           evidence: [],

@@ -24,7 +24,8 @@ export interface Finding {
   skipped?: SkipReason
 }
 
-export type SkipReason = 'not-asked' | 'not-here'
+/** `warn-only`: a check that can only ever warn (Check.warnOnly) could not be told: no verdict rests on it. */
+export type SkipReason = 'not-asked' | 'not-here' | 'warn-only'
 
 /**
  * A fix as a thing to paste: one line a POSIX shell accepts (`bash -n` passes; `&&` allowed, never
@@ -93,6 +94,8 @@ export interface Check {
   title: string
   /** checks whose failure makes this one meaningless (it is then skipped, naming the cause) */
   needs: string[]
+  /** it never fails, only warns (the agent's restart): when it cannot be told, the verdict does not wait on it */
+  warnOnly?: true
   run(ev: NetworkEvidence, ctx: CheckContext): Omit<Finding, 'id'>
 }
 

@@ -28,6 +28,8 @@ const isRoot = process.getuid?.() === 0
 const dir = mkdtempSync(join(tmpdir(), 'qm-collect-out-'))
 const state = join(dir, 'state')
 mkdirSync(state)
+// a --config-file that is not there is bad input (exit 2): an empty agent config is one that holds nothing
+writeFileSync(join(state, 'dhcp_agent.ini'), '[DEFAULT]\n')
 // this node, read through a state path and config that hold nothing: a small, real snapshot
 const node = ['--state-path', state, '--config-file', join(state, 'dhcp_agent.ini'), '--no-api', '--backend', 'dhcp-agent']
 

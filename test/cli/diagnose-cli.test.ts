@@ -10,9 +10,9 @@ const SNAP = `${ROOT}examples/grizzly-seed.snapshot.json`
 const NET = '01cce415-8e2b-4096-92b5-7acc67163d79'
 
 describe('diagnose --snapshot (the README example)', () => {
-  it('the real Grizzly node is healthy: exit 0, a table in chain order', () => {
+  it('the real Grizzly node: every link it shows passes, what it did not record is not judged (exit 3); a table in chain order', () => {
     const r = cli(['diagnose', NET, '--snapshot', SNAP])
-    expect(r.status).toBe(0)
+    expect(r.status).toBe(3)
     const rows = r.stdout
       .split('\n')
       .filter((l) => /^│ (ok|skip|WARN|FAIL)/.test(l))
@@ -35,13 +35,13 @@ describe('diagnose --snapshot (the README example)', () => {
       'metadata-agent.config',
       'probe.http',
     ])
-    expect(r.stdout).toMatch(/healthy: no link of the metadata chain is broken/)
+    expect(r.stdout).toMatch(/not judged: proxy\.upstream, metadata-agent\.config: no link found broken/)
   })
 
-  it('--json is one document with network, layout, healthy and findings', () => {
+  it('--json is one document with network, layout, healthy, verdict and findings', () => {
     const r = cli(['diagnose', NET, '--snapshot', SNAP, '--json'])
-    expect(r.status).toBe(0)
-    expect(r.json).toMatchObject({healthy: true, layout: 'quantum', network: NET})
+    expect(r.status).toBe(3)
+    expect(r.json).toMatchObject({healthy: false, layout: 'quantum', network: NET, verdict: 'not-judged'})
     expect(r.json.findings[9]).toMatchObject({
       evidence: [expect.stringContaining('tag:tag0,option:classless-static-route,169.254.169.254/32,172.17.17.1')],
       id: 'opts.metadata-route',

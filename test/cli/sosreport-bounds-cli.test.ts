@@ -61,7 +61,7 @@ describe('each file of a sosreport is read once (issue 22, class 7)', () => {
     // before: every agent line re-read and re-filtered the file (400 x 3.9 MiB), over a minute here
     const r = diagnose(dir, 30_000)
     expect(r.status, r.stderr).toBe(0)
-    expect(r.stdout).toContain('healthy: no link of the metadata chain is broken')
+    expect(r.stdout).toContain('healthy: every link of the metadata chain was judged, none is broken')
     expect(r.ms).toBeLessThan(30_000)
   }, 60_000)
 

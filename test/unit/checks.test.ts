@@ -35,8 +35,11 @@ function withApi(ev: NetworkEvidence, over: Record<string, {status: number; body
   }
   return ev
 }
-/** What these recorded snapshots predate: the DHCP agent's processes and metadata_agent.ini (not judged). */
-const NOT_RECORDED = ['config.agent-restarted', 'metadata-agent.config']
+/**
+ * What these recorded snapshots predate: metadata_agent.ini (not judged), and the DHCP agent's processes
+ * (config.agent-restarted only ever warns, so it is "not told", which holds no verdict back).
+ */
+const NOT_RECORDED = ['metadata-agent.config']
 const statuses = (fs: Finding[]) => Object.fromEntries(fs.map((f) => [f.id, f.status]))
 // evidence without API answers is judged as `--no-api` judges it: the node's own links
 const diagnose = (ev: NetworkEvidence, probe = false) => diagnoseEvidence(ev, {noApi: ev.api === undefined, probe})
@@ -84,7 +87,8 @@ describe('the real Grizzly node (seed transcript)', () => {
   it('every link the transcript shows passes; what it did not record is not judged (exit 3), never "healthy"', () => {
     const r = diagnose(seed())
     expect(r).toMatchObject({healthy: false, layout: 'quantum', network: '01cce415-8e2b-4096-92b5-7acc67163d79', verdict: 'not-judged'})
-    expect(r.unjudged).toEqual(['config.agent-restarted', 'proxy.upstream', 'metadata-agent.config'])
+    expect(r.unjudged).toEqual(['proxy.upstream', 'metadata-agent.config'])
+    expect(r.findings.find((f) => f.id === 'config.agent-restarted')).toMatchObject({skipped: 'warn-only', status: 'skip'})
     expect(r.findings.filter((f) => f.skipped === 'not-asked').map((f) => f.id)).toEqual([
       'api.network',
       'api.subnet-isolated',
@@ -318,7 +322,7 @@ describe('the real Neutron Zed node', () => {
     ev.api = {error: 'authentication failed at http://k/v3/auth/tokens: HTTP 401', host: 'h', hostFrom: 'x', records: []}
     const r = diagnose(ev)
     expect(byId(r.findings, 'api.network').status).toBe('warn')
-    expect(r.unjudged).toEqual(['config.agent-restarted', 'api.subnet-isolated', 'api.dhcp-agents', 'api.dhcp-port', 'metadata-agent.config'])
+    expect(r.unjudged).toEqual(['api.subnet-isolated', 'api.dhcp-agents', 'api.dhcp-port', 'metadata-agent.config'])
     expect(r.verdict).toBe('not-judged') // the API links were not judged: exit 3, not 1, and not "healthy"
   })
 

@@ -154,6 +154,7 @@ export function staleReaders(ev: Pick<NetworkEvidence, 'agents' | 'config'>) {
 export const configAgentRestarted: Check = {
   id: 'config.agent-restarted',
   needs: [],
+  warnOnly: true,
   title: 'a running DHCP agent reads this config file and started after its last change (warns only)',
   run(ev) {
     const service = programOf(ev, 'dhcp-agent')
