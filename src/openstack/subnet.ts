@@ -35,7 +35,9 @@ export function checkCidr(cidr: string, version: 4 | 6): string[] {
     throw usageError(
       'bad-cidr',
       other
-        ? `${cidr} is an IPv${version === 4 ? 6 : 4} range; --ip-version is ${version}`
+        ? version === 4
+          ? `${cidr} is an IPv6 range: add --ip-version 6`
+          : `${cidr} is an IPv4 range; --ip-version is 6 (drop it)`
         : `${JSON.stringify(cidr)} is not an IPv${version} CIDR like 172.17.17.0/24`,
     )
   }
@@ -97,8 +99,10 @@ function cidrRange(cidr: string): {first: bigint; last: bigint} {
 const isAddress = (ip: string, version: 4 | 6) => (version === 4 ? isIPv4(ip) : isIPv6(ip) && !ip.includes('%'))
 
 /** Everything that can be refused before any request: the CIDR, pools, routes, name servers. Returns warnings. */
-export function validateSubnetRequest(req: SubnetRequest): string[] {
+export function validateSubnetRequest(req: SubnetRequest, opts: {force?: boolean} = {}): string[] {
   const warnings = checkCidr(req.cidr, req.ipVersion)
+  const linkLocal = warnings.find((w) => w.includes('169.254.0.0/16'))
+  if (linkLocal && !opts.force) throw usageError('link-local-cidr', `${linkLocal}: refused (--force creates it anyway)`)
   subnetBody(req, '')
   return warnings
 }

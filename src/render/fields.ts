@@ -4,7 +4,9 @@ import Table from 'cli-table3'
 import {usageError} from '../errors.js'
 
 function show(v: unknown): string {
-  if (v === null || v === undefined) return ''
+  // the openstack CLI's way: a null is None (gateway_ip of a gateway-less subnet, the field this tool is for)
+  if (v === null) return 'None'
+  if (v === undefined) return ''
   if (typeof v === 'boolean') return v ? 'True' : 'False'
   if (Array.isArray(v)) return v.map(show).join('\n')
   if (typeof v === 'object') return JSON.stringify(v).replace(/":/g, '": ').replace(/,"/g, ', "')

@@ -105,7 +105,7 @@ describe('Grizzly: Keystone v2.0 and Quantum (replayed)', () => {
     expect(r.stdout).toMatch(/^Created a new subnet:\n/)
     expect(r.stdout).toContain('| allocation_pools | {"start": "172.17.17.1", "end": "172.17.17.254"} |\n')
     expect(r.stdout).toMatch(/^Created a new subnet:\n(\+-+\+-+\+)\n\| Field +\| Value +\|\n\1\n\| allocation_pools/)
-    expect(r.stdout).toMatch(/\n\| gateway_ip +\| +\|\n/)
+    expect(r.stdout).toMatch(/\n\| gateway_ip +\| None +\|\n/)
     expect(r.stdout).toMatch(/\n\| id {15}\| a507c135-12b9-419c-ab43-ecaa7ca57f83 +\|\n/)
     expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual(['POST /v2.0/tokens', 'GET /v2.0/networks?name=net1', 'POST /v2.0/subnets', 'GET /v2.0/agents'])
     expect(JSON.parse(seen[0].body)).toEqual({auth: {passwordCredentials: {password: PASSWORD, username: 'admin'}, tenantName: 'demo'}})
@@ -113,6 +113,32 @@ describe('Grizzly: Keystone v2.0 and Quantum (replayed)', () => {
     expect(JSON.parse(seen[2].body)).toEqual({
       subnet: {cidr: '172.17.17.0/24', enable_dhcp: true, gateway_ip: null, ip_version: 4, name: 'sub1', network_id: NET},
     })
+  })
+
+  it("the openstack CLI's spelling: --network NET --subnet-range CIDR --gateway none NAME sends the same request", async () => {
+    seen.length = 0
+    const r = await cliAsync(['subnet', 'create', '--network', 'net1', '--subnet-range', '172.17.17.0/24', '--gateway', 'none', 'sub1'], {env: env()})
+    expect(r.status, r.stderr).toBe(0)
+    expect(JSON.parse(seen[2].body)).toEqual({
+      subnet: {cidr: '172.17.17.0/24', enable_dhcp: true, gateway_ip: null, ip_version: 4, name: 'sub1', network_id: NET},
+    })
+    // a gateway is what this command exists not to set
+    const gw = await cliAsync(['subnet', 'create', '--network', 'net1', '--subnet-range', '172.17.17.0/24', '--gateway', '172.17.17.1'], {env: env()})
+    expect([gw.status, gw.stderr]).toEqual([
+      2,
+      'quantum-meta: --gateway 172.17.17.1: this command creates subnets without a gateway (gateway_ip null): only --gateway none\n',
+    ])
+  })
+
+  it('a range inside 169.254.0.0/16 is refused before any request, unless --force', async () => {
+    seen.length = 0
+    const r = await cliAsync(['subnet', 'create', 'net1', '169.254.0.0/24'], {env: env()})
+    expect(r.status).toBe(2)
+    expect(r.stderr).toMatch(/169\.254\.0\.0\/24 overlaps 169\.254\.0\.0\/16, .*: refused \(--force creates it anyway\)/)
+    expect(seen).toEqual([])
+    const forced = await cliAsync(['subnet', 'create', 'net1', '169.254.0.0/24', '--force'], {env: env()})
+    expect(forced.stderr).toMatch(/^warning: 169\.254\.0\.0\/24 overlaps/)
+    expect(seen.some((x) => x.method === 'POST' && x.url === '/v2.0/subnets')).toBe(true)
   })
 
   it('-f value -c id prints the bare id for scripts', async () => {
@@ -156,7 +182,7 @@ describe('Grizzly: Keystone v2.0 and Quantum (replayed)', () => {
   it('bad local input is exit 2 before any request: a CIDR of the wrong version, a pool without end=', async () => {
     seen.length = 0
     const v6 = await cliAsync(['subnet', 'create', 'net1', '2001:db8::/64'], {env: env()})
-    expect([v6.status, v6.stderr]).toEqual([2, 'quantum-meta: 2001:db8::/64 is an IPv6 range; --ip-version is 4\n'])
+    expect([v6.status, v6.stderr]).toEqual([2, 'quantum-meta: 2001:db8::/64 is an IPv6 range: add --ip-version 6\n'])
     const pool = await cliAsync(['subnet', 'create', 'net1', '172.17.17.0/24', '--allocation-pool', 'start=172.17.17.10'], {env: env()})
     expect([pool.status, pool.stderr]).toEqual([2, 'quantum-meta: --allocation-pool "start=172.17.17.10" lacks end=\n'])
     expect(seen).toEqual([])

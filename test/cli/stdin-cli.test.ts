@@ -44,16 +44,16 @@ describe('stdin is not an argument (bash < job.sh)', () => {
       .map((argv, i) => `${qm} ${argv.map(q).join(' ')} > ${q(join(dir, `out${i}`))} 2> ${q(join(dir, `err${i}`))}\necho "step ${i} exit $?"\n`)
       .join('')
     const r = bashFromStdin(`${script}export OS_PASSWORD=hunter2-from-the-job\necho "last step"\n`)
-    // diagnose of the snapshot and the sosreport: healthy (every network they hold); diagnose --all on an
+    // diagnose of the snapshot (the seed: not judged, 3) and the sosreport (healthy); diagnose --all on an
     // empty node and collect without a network id are not about stdin; the missing arguments are usage errors
-    expect(r.stdout).toMatch(/^step 0 exit 0\nstep 1 exit 0\nstep 2 exit \d\nstep 3 exit 2\nstep 4 exit 2\nstep 5 exit 2\nlast step\n$/)
+    expect(r.stdout).toMatch(/^step 0 exit 3\nstep 1 exit 0\nstep 2 exit \d\nstep 3 exit 2\nstep 4 exit 2\nstep 5 exit 2\nlast step\n$/)
     const err = (i: number) => readFileSync(join(dir, `err${i}`), 'utf8')
     for (const i of steps.keys()) expect(err(i) + readFileSync(join(dir, `out${i}`), 'utf8')).not.toContain('hunter2')
-    expect(readFileSync(join(dir, 'out0'), 'utf8')).toMatch(/healthy: no link of the metadata chain is broken/)
+    expect(readFileSync(join(dir, 'out0'), 'utf8')).toMatch(/not judged: proxy\.upstream, metadata-agent\.config/)
     expect(err(2)).not.toMatch(/must be a UUID|not both/)
     expect(err(3)).toBe('quantum-meta: give a network id, or --all (see --help)\n')
     expect(err(4)).toMatch(/^quantum-meta: Missing 1 required arg: net-id/)
-    expect(err(5)).toMatch(/^quantum-meta: Missing 1 required arg: cidr/)
+    expect(err(5)).toBe('quantum-meta: give <network> <cidr> (or --network NET --subnet-range CIDR)\n')
   })
 })
 
@@ -61,8 +61,8 @@ describe('stdin is not an argument (a pipe)', () => {
   it('diagnose --snapshot F without a network id judges every network of F; the piped lines are not printed', () => {
     const r = cli(['diagnose', '--snapshot', SNAP], {input: 'export OS_PASSWORD=hunter2-from-the-job\necho later-step\n'})
     expect(r.stderr).toBe('')
-    expect(r.status).toBe(0)
-    expect(r.stdout).toMatch(/healthy: no link of the metadata chain is broken/)
+    expect(r.status).toBe(3)
+    expect(r.stdout).toMatch(/not judged: proxy\.upstream, metadata-agent\.config/)
     expect(r.stdout).not.toContain('hunter2')
   })
 
