@@ -52,10 +52,16 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
     check: Flags.string({description: 'run only these checks (repeatable; see --list-checks)', helpValue: 'ID', multiple: true, multipleNonGreedy: true}),
     format: Flags.string({
       default: 'table',
-      description: 'stdout: the table, or JUnit XML for CI test reporters (one testsuite per host and network, one testcase per check)',
-      options: ['table', 'junit'],
+      description: 'stdout: the table, or JUnit XML for CI test reporters (one testsuite per host and network, one testcase per check); JSON is --json',
+      // json is taken only to say where JSON is (a plan rule): subnet create's -f json is the openstack CLI's
+      options: ['table', 'junit', 'json'],
     }),
     junit: Flags.string({description: 'also write the JUnit XML to FILE (atomically: a temp file renamed over it), whatever stdout shows', helpValue: 'FILE'}),
+    report: Flags.string({
+      description:
+        'also write a report for the ticket to FILE.md (Markdown, atomically): whose node, when, the chain drawn with the broken link marked, its evidence and fix, every finding; on several hosts each host and the instances a broken one served',
+      helpValue: 'FILE.md',
+    }),
     host: Flags.string({
       description:
         'diagnose the network on these hosts over ssh (repeatable, or comma-separated): ssh destinations as ssh understands them (~/.ssh/config aliases, user@host); each runs `quantum-meta collect NET` there (with --all, `collect --all`: one table per network any host holds)',
@@ -104,7 +110,7 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
     const {args, flags} = await this.parse(Diagnose)
     const plan = planDiagnose(flags, args, this.jsonEnabled())
     const [{openOutput}, {runDiagnose}] = await Promise.all([import('../diagnose/emit.js'), import('../diagnose/run.js')])
-    const output = await openOutput(plan.output)
+    const output = await openOutput(plan.output, toolName(this.config))
     const result = await runDiagnose(plan, {live: () => liveRequest(flags, this.config), tool: toolName(this.config)})
     process.exitCode = exitCodeOf(result)
     await output.emit(result)

@@ -6,23 +6,45 @@ import {CHAINS} from '../chains/registry.js'
 import type {HostInput} from '../fleet/types.js'
 
 import type {DiagnoseOutput} from './plan.js'
-import type {DiagnoseResult} from './result.js'
+import type {DiagnoseResult, OneHost} from './result.js'
 
 export interface Emitter {
   emit(result: DiagnoseResult): Promise<void>
 }
 
-/** The output, ready: a --junit path is checked now, so a bad one fails before a diagnosis that may take a while. */
-export async function openOutput(out: DiagnoseOutput): Promise<Emitter> {
-  const file = out.junitFile === undefined ? undefined : {path: out.junitFile, report: await import('../system/write-report.js')}
+/** The output, ready: a --junit or --report path is checked now, so a bad one fails before a diagnosis that may take a while. */
+export async function openOutput(out: DiagnoseOutput, judgedBy = 'quantum-meta'): Promise<Emitter> {
+  const writer = out.junitFile === undefined && out.reportFile === undefined ? undefined : await import('../system/write-report.js')
+  const file = out.junitFile === undefined || !writer ? undefined : {path: out.junitFile, report: writer}
   const target = file && (await file.report.checkReportPath('--junit', file.path))
+  const md = out.reportFile === undefined || !writer ? undefined : {path: out.reportFile, target: await writer.checkReportPath('--report', out.reportFile)}
   return {
     async emit(result) {
       const junit = out.format === 'junit' || file ? await junitOf(result) : undefined
       if (file && target !== undefined && junit !== undefined) await file.report.writeReportAtomic('--junit', file.path, target, junit)
+      const report = md && (await markdownOf(result, judgedBy))
+      if (md && writer && report !== undefined) await writer.writeReportAtomic('--report', md.path, md.target, report)
       if (out.format === 'junit' && junit !== undefined) process.stdout.write(junit)
       else if (!out.json) process.stdout.write(await tableOf(result))
     },
+  }
+}
+
+/** The --report Markdown of a result (none for --list-checks). */
+async function markdownOf(result: DiagnoseResult, judgedBy: string): Promise<string | undefined> {
+  if (result.kind === 'checks') return undefined
+  const r = await import('../render/report.js')
+  switch (result.kind) {
+    case 'network':
+    case 'networks':
+      return r.reportOfNetworks({collectedBy: result.tool, host: result.host, judgedBy, takenAt: result.takenAt}, result.reports)
+    case 'fleet':
+    case 'fleet-all': {
+      const fleets = result.kind === 'fleet' ? [result.json] : result.json.networks
+      const hosts = [...new Set(fleets.flatMap((f) => f.hosts.map((h) => h.host)))].join(', ')
+      const head = {host: hosts || 'no host', judgedBy, takenAt: new Date().toISOString()}
+      return fleets.map((f) => r.reportOfFleet(head, f)).join('\n')
+    }
   }
 }
 
@@ -41,17 +63,24 @@ async function junitOf(result: DiagnoseResult): Promise<string | undefined> {
   }
 }
 
+/** Whose node, when, by what: the first line of one host's table (a snapshot's or sosreport's own). */
+function provenance(r: OneHost, printable: (t: string, max: number) => string): string {
+  return `host ${printable(r.host, 200)}, evidence taken ${printable(r.takenAt, 60)} by ${printable(r.tool, 60)}\n`
+}
+
 /** What a person reads: the checks listed, a network's findings, the table of several. */
 async function tableOf(result: DiagnoseResult): Promise<string> {
   switch (result.kind) {
     case 'checks':
       return CHAINS.map((chain, i) => `${i === 0 ? '' : '\n'}${chain.title}\n${chain.checks.map((c) => `  ${c.id.padEnd(26)} ${c.title}\n`).join('')}`).join('')
     case 'network': {
-      const {renderReport} = await import('../render/findings.js')
-      return result.reports.map((r) => renderReport(r)).join('\n')
+      const {printable, renderReport} = await import('../render/findings.js')
+      return provenance(result, printable) + result.reports.map((r) => renderReport(r)).join('\n')
     }
-    case 'networks':
-      return (await import('../render/findings.js')).renderAll(result.reports)
+    case 'networks': {
+      const {printable, renderAll} = await import('../render/findings.js')
+      return provenance(result, printable) + renderAll(result.reports)
+    }
     case 'fleet':
       return (await import('../render/fleet.js')).renderFleet(result.json)
     case 'fleet-all':

@@ -20,6 +20,7 @@ export interface DiagnoseFlags extends OsFlags {
   'host-timeout'?: number
   'hosts-from-api'?: boolean
   junit?: string
+  report?: string
   'list-checks'?: boolean
   parallel?: number
   probe?: boolean
@@ -39,6 +40,8 @@ export interface Given {
   json: boolean
   /** --format junit */
   junitStdout: boolean
+  /** --format json (JSON is --json) */
+  formatJson: boolean
   listChecks: boolean
   /** the first --check that names no check */
   unknownCheck?: string
@@ -57,6 +60,8 @@ export interface Given {
   probe: boolean
   /** the ssh-only flags given (SSH_ONLY_FLAGS order) */
   sshOnly: string[]
+  /** --report FILE */
+  report?: string
 }
 
 export interface UsageRule {
@@ -70,6 +75,13 @@ export interface UsageRule {
 
 /** The flag rules, in the order the CLI checks them. */
 export const USAGE_RULES: readonly UsageRule[] = [
+  {code: 'usage', listing: true, message: '--format json: diagnose writes JSON with --json (--format is table or junit)', when: (g) => g.formatJson},
+  {
+    code: 'usage',
+    listing: true,
+    message: (g) => `--report ${g.report}: the report is Markdown, give a FILE.md`,
+    when: (g) => g.report !== undefined && !/\.md$/i.test(g.report),
+  },
   {
     code: 'usage',
     listing: true,
@@ -160,6 +172,8 @@ export interface DiagnoseOutput {
   json: boolean
   /** --junit FILE: the XML written there too */
   junitFile?: string
+  /** --report FILE.md: a Markdown report for the ticket written there */
+  reportFile?: string
 }
 
 export type DiagnosePlan =
@@ -176,12 +190,14 @@ export function givenOf(flags: DiagnoseFlags, netId: string | undefined, json: b
     hosts,
     json,
     junitStdout: flags.format === 'junit',
+    formatJson: flags.format === 'json',
     listChecks: Boolean(flags['list-checks']),
     netId,
     probe: Boolean(flags.probe),
     snapshots: flags.snapshot ?? [],
     sosreports: flags.sosreport ?? [],
     sshOnly: SSH_ONLY_FLAGS.filter((f) => flags[f] !== undefined),
+    report: flags.report,
     unknownCheck: (flags.check ?? []).find((id) => !ALL_CHECKS.some((c) => c.id === id)),
   }
 }
@@ -197,7 +213,7 @@ export function planDiagnose(flags: DiagnoseFlags, args: {'net-id'?: string}, js
   const broken = brokenRule(g)
   if (broken) throw usageError(broken.code, typeof broken.message === 'string' ? broken.message : broken.message(g))
   if (g.listChecks) return {kind: 'list-checks', output: {format: 'table', json}}
-  const output: DiagnoseOutput = {format: g.junitStdout ? 'junit' : 'table', json, junitFile: flags.junit}
+  const output: DiagnoseOutput = {format: g.junitStdout ? 'junit' : 'table', json, junitFile: flags.junit, reportFile: flags.report}
   return {kind: 'diagnose', only: flags.check, output, probe: g.probe, source: sourceOf(g, flags), ...(g.api ? {} : {noApi: true})}
 }
 

@@ -13,7 +13,7 @@ export interface ChecksJson {
 }
 
 /** `diagnose --all --json`, and a snapshot or sosreport of several networks */
-export interface NetworksJson {
+export interface NetworksJson extends Partial<Provenance> {
   /** every network healthy (every link judged, none broken) */
   healthy: boolean
   /** the worst network's verdict (NetworkReport.verdict) */
@@ -21,17 +21,23 @@ export interface NetworksJson {
   networks: NetworkReport[]
 }
 
-/** One host's networks judged (this node, one snapshot, one sosreport): what JUnit names them by. */
-export interface OneHost {
+/** Whose evidence, when, collected by which version (a snapshot's own): in --json, the table and --report. */
+export interface Provenance {
   host: string
   takenAt: string
+  /** the tool that collected the evidence: quantum-meta/VERSION (this one for a live run) */
+  tool: string
+}
+
+/** One host's networks judged (this node, one snapshot, one sosreport): what JUnit names them by. */
+export interface OneHost extends Provenance {
   reports: NetworkReport[]
 }
 
 /** What `diagnose` found; `json` is the --json document, the same shapes as before the split. */
 export type DiagnoseResult =
   | {kind: 'checks'; json: ChecksJson}
-  | ({kind: 'network'; json: NetworkReport} & OneHost)
+  | ({kind: 'network'; json: NetworkReport & Partial<Provenance>} & OneHost)
   | ({kind: 'networks'; json: NetworksJson} & OneHost)
   | {kind: 'fleet'; json: FleetReport}
   | {kind: 'fleet-all'; json: FleetAllReport}

@@ -47,7 +47,7 @@ export async function runDiagnose(plan: DiagnosePlan, ctx: RunContext): Promise<
     case 'live': {
       const {diagnoseLive} = await import('./service.js')
       const {host, reports, takenAt} = await diagnoseLive({live: ctx.live(), network: source.network, ...opts})
-      return oneHost({host, reports, takenAt}, source.network === undefined)
+      return oneHost({host, reports, takenAt, tool: ctx.tool}, source.network === undefined)
     }
   }
 }
@@ -57,7 +57,7 @@ async function oneFile(path: string, snapshot: Snapshot, network: string | undef
   const svc = await import('./service.js')
   const picked = svc.pickNetworks(path, snapshot, network)
   const reports = picked.map((ev) => svc.diagnoseEvidence(ev, opts))
-  return oneHost({host: snapshot.host, reports, takenAt: snapshot.takenAt}, network === undefined && picked.length > 1)
+  return oneHost({host: snapshot.host, reports, takenAt: snapshot.takenAt, tool: snapshot.tool}, network === undefined && picked.length > 1)
 }
 
 /** Every check of every chain, in chain order. */
@@ -66,13 +66,11 @@ function listChecks(): ChecksJson['checks'] {
 }
 
 function oneHost(judged: OneHost, many: boolean): DiagnoseResult {
+  const from = {host: judged.host, takenAt: judged.takenAt, tool: judged.tool}
+  const verdict = worstVerdict(judged.reports.map((r) => r.verdict))
   return many
-    ? {
-        ...judged,
-        json: {healthy: judged.reports.every((r) => r.healthy), networks: judged.reports, verdict: worstVerdict(judged.reports.map((r) => r.verdict))},
-        kind: 'networks',
-      }
-    : {...judged, json: judged.reports[0], kind: 'network'}
+    ? {...judged, json: {...from, healthy: judged.reports.every((r) => r.healthy), networks: judged.reports, verdict}, kind: 'networks'}
+    : {...judged, json: {...from, ...judged.reports[0]}, kind: 'network'}
 }
 
 /** --host, --hosts-from-api: each host's snapshot over ssh (src/fleet/ssh.ts), judged together like several --snapshot files. */

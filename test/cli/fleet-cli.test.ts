@@ -146,6 +146,7 @@ describe('diagnose NET with several --snapshot files', () => {
   it('one --snapshot keeps the single-host report', () => {
     const r = cli(['diagnose', ZED_NET, '--json', ...args(host({host: 'net1', ip: '198.51.100.1'}))])
     expect(r.status).toBe(0)
-    expect(Object.keys(r.json).sort()).toEqual(['backend', 'findings', 'healthy', 'layout', 'network'])
+    // and whose node, when, by what (the snapshot's own)
+    expect(Object.keys(r.json).sort()).toEqual(['backend', 'findings', 'healthy', 'host', 'layout', 'network', 'takenAt', 'tool', 'verdict'])
   })
 })

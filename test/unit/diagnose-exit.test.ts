@@ -30,8 +30,9 @@ const oneHost = (snap: ReturnType<typeof healthy>, many = false): DiagnoseResult
         kind: 'networks',
         reports,
         takenAt: snap.takenAt,
+        tool: snap.tool,
       }
-    : {host: snap.host, json: reports[0], kind: 'network', reports, takenAt: snap.takenAt}
+    : {host: snap.host, json: reports[0], kind: 'network', reports, takenAt: snap.takenAt, tool: snap.tool}
 }
 
 describe('exitCodeOf', () => {
