@@ -12,7 +12,6 @@ function mark(s: Status): string {
   return s === 'pass' ? c.green(MARK[s]) : s === 'fail' ? c.red(c.bold(MARK[s])) : s === 'warn' ? c.yellow(MARK[s]) : c.dim(MARK[s])
 }
 
-/** The fix for links not judged: evidence that holds what they read. */
 const width = () => Math.max(80, Math.min(process.stdout.columns ?? 120, 160))
 
 // eslint-disable-next-line no-control-regex

@@ -89,4 +89,17 @@ describe('honest verdicts (built binary)', () => {
       expect(missing.stdout).toContain(`no classless-static-route (121) line in ${opts} has a 169.254.169.254/32 pair`)
     },
   )
+
+  it.skipIf(process.getuid?.() !== 0)('--all lists a network whose namespace is gone while its state remains: its namespace.exists fails', () => {
+    const net = 'b8e2c3d4-0000-4000-8000-00000000cdef'
+    const state = join(dir, 'state-all')
+    const config = join(dir, 'dhcp_agent-all.ini')
+    writeFileSync(config, '[DEFAULT]\nenable_isolated_metadata = True\n')
+    mkdirSync(join(state, 'dhcp', net), {recursive: true})
+    writeFileSync(join(state, 'dhcp', net, 'opts'), 'tag:tag0,option:classless-static-route,169.254.169.254/32,203.0.113.2\n')
+    const r = cli(['diagnose', '--all', '--backend', 'dhcp-agent', '--state-path', state, '--config-file', config, '--no-api', '--json'])
+    expect(r.status, r.stderr).toBe(1)
+    const mine = (r.json.networks ?? [r.json]).find((n: {network: string}) => n.network === net)
+    expect(mine.findings.find((f: {id: string}) => f.id === 'namespace.exists')).toMatchObject({status: 'fail'})
+  })
 })

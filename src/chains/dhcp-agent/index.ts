@@ -25,10 +25,13 @@ export const dhcpAgent: ChainModule = {
   checks: DHCP_AGENT_CHECKS,
   async collect(req) {
     // loaded when used: judging a snapshot needs none of the collector
-    const {collectMany, requireInspectable} = await import('./collect.js')
+    const [{collectMany, requireInspectable, stateNetworks}, {LiveView}] = await Promise.all([import('./collect.js'), import('../../sources/live.js')])
     await requireInspectable(req.paths.statePath)
     const list = req.network === undefined ? await listNamespaces() : undefined
-    const networks = list ? qdhcpNetworksIn(parseNetnsList(list.stdout)) : [req.network!]
+    // --all: the qdhcp namespaces, and the networks whose state is kept without one (a lost namespace shows)
+    const networks = list
+      ? [...new Set([...qdhcpNetworksIn(parseNetnsList(list.stdout)), ...(await stateNetworks(new LiveView(), req.paths.statePath))])]
+      : [req.network!]
     return collectMany(networks, {...req.paths, probe: req.probe}, {batch: Boolean(list), listed: list, tool: req.tool})
   },
   crossChecks: crossFindings,
@@ -37,7 +40,7 @@ export const dhcpAgent: ChainModule = {
     process: /(^|[/ ])(neutron|quantum)-dhcp-agent(\0| |$)/,
   },
   help: {
-    all: 'qdhcp namespaces',
+    all: 'qdhcp namespaces, and the networks of the state path whose namespace is gone',
     backend: 'qdhcp namespaces',
     configFile: "the DHCP agent's [default: /etc/neutron/dhcp_agent.ini, else /etc/quantum/dhcp_agent.ini]",
     namespace: 'qdhcp-<net-id>',
