@@ -27,12 +27,24 @@ interface ErrorDocument {
  *   and a flag-parse error is one line, never oclif's dump of its parse context.
  * - Colour only on a TTY, never with NO_COLOR or --no-color; --debug prints what is run.
  */
+/**
+ * Colour, first rule that speaks: --no-color off; --color on (a pipe too: `| less -R`); NO_COLOR off;
+ * FORCE_COLOR on (0 or false: off); else on a TTY only.
+ */
+export function wantsColor(argv: readonly string[], env: NodeJS.ProcessEnv, tty: boolean): boolean {
+  if (argv.includes('--no-color')) return false
+  if (argv.includes('--color')) return true
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false
+  if (env.FORCE_COLOR !== undefined) return !['0', 'false'].includes(env.FORCE_COLOR)
+  return tty
+}
+
 export abstract class QmCommand extends Command {
   static baseFlags = {
     color: Flags.boolean({
       allowNo: true,
       default: true,
-      description: 'colour the human output (only on a TTY; NO_COLOR is respected)',
+      description: 'colour the human output: --color on a pipe too; default on a TTY only, or where FORCE_COLOR is set (NO_COLOR turns it off)',
       helpGroup: 'GLOBAL',
     }),
     debug: Flags.boolean({
@@ -47,7 +59,7 @@ export abstract class QmCommand extends Command {
   public override async init(): Promise<void> {
     // Decide colour and debug before parsing, so that even a parse error obeys them.
     const argv = this.argv
-    const color = !argv.includes('--no-color') && process.env.NO_COLOR === undefined && Boolean(process.stdout.isTTY) && !this.jsonEnabled()
+    const color = !this.jsonEnabled() && wantsColor(argv, process.env, Boolean(process.stdout.isTTY))
     // chalk is loaded only when colour will be used (start-up time matters on every run)
     configureOutput({color, debug: argv.includes('--debug')}, color ? (await import('chalk')).default : undefined)
     await super.init()

@@ -33,4 +33,12 @@ describe('the command line (built binary)', () => {
     expect(r.status, r.stderr).toBe(0)
     expect(r.json).toMatchObject({network: NET, ran: {checks: 1, of: 16}, verdict: 'checks-pass'})
   })
+
+  it('--color and FORCE_COLOR colour a pipe; NO_COLOR and the default do not', () => {
+    const esc = (r: {stdout: string}) => r.stdout.includes('\u001b[')
+    expect(esc(cli(['diagnose', NET, '--snapshot', EXAMPLE, '--color']))).toBe(true)
+    expect(esc(cli(['diagnose', NET, '--snapshot', EXAMPLE], {env: {FORCE_COLOR: '1', NO_COLOR: ''}}))).toBe(true)
+    expect(esc(cli(['diagnose', NET, '--snapshot', EXAMPLE], {env: {FORCE_COLOR: '1'}}))).toBe(false)
+    expect(esc(cli(['diagnose', NET, '--snapshot', EXAMPLE], {env: {NO_COLOR: ''}}))).toBe(false)
+  })
 })
