@@ -91,7 +91,7 @@ export function readCaBundle(path: string): Buffer {
 export async function request(
   method: 'GET' | 'POST' | 'DELETE' | 'PUT',
   url: string,
-  opts: {headers?: Record<string, string>; body?: unknown; timeoutMs?: number; tls?: TlsOptions; maxBody?: number} = {},
+  opts: {headers?: Record<string, string>; body?: unknown; timeoutMs?: number; tls?: TlsOptions; maxBody?: number; setting?: string} = {},
 ): Promise<HttpResponse> {
   const headers: Record<string, string> = {Accept: 'application/json', ...opts.headers}
   let body: Buffer | undefined
@@ -165,11 +165,12 @@ export async function request(
     req.end(body)
   }).catch((error: NodeJS.ErrnoException) => {
     if (error instanceof QmError) throw error
-    const origin = parsed.origin
     const code = error.code ?? error.message
     if (code === 'QM_TIMEOUT') throw cannotError('api-timeout', `${method} ${shown}: no answer within ${timeoutMs / 1000} s`)
-    if (TLS_CODES.test(code)) throw cannotError('api-tls', `cannot reach ${origin}: TLS: ${code} (give the CA with --os-cacert, or --insecure)`)
-    throw cannotError('api-unreachable', `cannot reach ${origin}: ${code}`)
+    // the URL as given (its path too: /v3 or /v2.0), and which setting named it
+    const named = `${shown}${opts.setting ? ` (${opts.setting})` : ''}`
+    if (TLS_CODES.test(code)) throw cannotError('api-tls', `cannot reach ${named}: TLS: ${code} (give the CA with --os-cacert, or --insecure)`)
+    throw cannotError('api-unreachable', `cannot reach ${named}: ${code}`)
   })
   const ms = Math.round(performance.now() - started)
   debug(`${method} ${shown} -> ${res.status} (${ms} ms)`)

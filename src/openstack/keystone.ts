@@ -9,6 +9,9 @@ import {parseJson, request} from './http.js'
 import {errorText} from './neutron-errors.js'
 import {redactUrl, serverText} from './server-text.js'
 
+/** Where Keystone's address comes from, named when it cannot be reached. */
+const AUTH_URL_SETTING = 'OS_AUTH_URL, --os-auth-url or auth_url in clouds.yaml'
+
 export interface Session {
   token?: string
   /** the Neutron/Quantum API base, ending in /v2.0 */
@@ -99,7 +102,7 @@ async function discover(authUrl: string, creds: Credentials): Promise<{version: 
   const v = creds.identityApiVersion?.replace(/^v/, '')
   if (v === '3' || /\/v3$/.test(u)) return {base: /\/v3$/.test(u) ? u : `${u}/v3`, version: 'v3'}
   if (v === '2' || v === '2.0' || /\/v2\.0$/.test(u)) return {base: /\/v2\.0$/.test(u) ? u : `${u}/v2.0`, version: 'v2.0'}
-  const r = await request('GET', u, {tls: creds})
+  const r = await request('GET', u, {setting: AUTH_URL_SETTING, tls: creds})
   const doc = parseJson(r.text)
   const versions = isObject(doc) && isObject(doc.versions) ? doc.versions.values : undefined
   const values = (Array.isArray(versions) ? versions : isObject(doc) && isObject(doc.version) ? [doc.version] : []).filter(isObject)
@@ -124,7 +127,11 @@ export async function authenticate(creds: Credentials): Promise<Session> {
     if (creds.authType === 'token') throw usageError('v2-token', 'a token with Keystone v2.0 needs --os-endpoint')
     const tenant = creds.projectId ? {tenantId: creds.projectId} : creds.projectName ? {tenantName: creds.projectName} : {}
     const url = `${base}/tokens`
-    const r = await request('POST', url, {body: {auth: {passwordCredentials: {password: creds.password, username: creds.username}, ...tenant}}, tls: creds})
+    const r = await request('POST', url, {
+      body: {auth: {passwordCredentials: {password: creds.password, username: creds.username}, ...tenant}},
+      setting: AUTH_URL_SETTING,
+      tls: creds,
+    })
     if (r.status !== 200 && r.status !== 203) throw authFailed(r.status, r.text, url)
     const doc = parseJson(r.text)
     const access = isObject(doc) && isObject(doc.access) ? doc.access : undefined
@@ -146,7 +153,7 @@ export async function authenticate(creds: Credentials): Promise<Session> {
   if (!scope && !creds.endpoint)
     throw usageError('no-project', 'give the project (OS_PROJECT_NAME or --os-project-name): the catalog comes with a project-scoped token')
   const url = `${base}/auth/tokens`
-  const r = await request('POST', url, {body: {auth: {identity, ...(scope ? {scope} : {})}}, tls: creds})
+  const r = await request('POST', url, {body: {auth: {identity, ...(scope ? {scope} : {})}}, setting: AUTH_URL_SETTING, tls: creds})
   if (r.status !== 201 && r.status !== 200) throw authFailed(r.status, r.text, url)
   const header = r.header('x-subject-token')
   if (!header) throw cannotError('auth-error', `Keystone at ${redactUrl(url)} answered ${r.status} without an X-Subject-Token header`)

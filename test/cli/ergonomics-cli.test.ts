@@ -41,4 +41,27 @@ describe('the command line (built binary)', () => {
     expect(esc(cli(['diagnose', NET, '--snapshot', EXAMPLE], {env: {FORCE_COLOR: '1'}}))).toBe(false)
     expect(esc(cli(['diagnose', NET, '--snapshot', EXAMPLE], {env: {NO_COLOR: ''}}))).toBe(false)
   })
+
+  it('Keystone not listening: the message names the URL as given (its /v3 too) and the setting it came from', () => {
+    const env = {OS_AUTH_URL: undefined, OS_CLOUD: undefined, OS_PASSWORD: undefined}
+    const r = cli(
+      [
+        'subnet',
+        'create',
+        'net1',
+        '172.17.17.0/24',
+        '--os-auth-url',
+        'http://127.0.0.1:9/v3',
+        '--os-username',
+        'u',
+        '--os-password',
+        'p',
+        '--os-project-name',
+        'x',
+      ],
+      {env},
+    )
+    expect(r.status).toBe(3)
+    expect(r.stderr).toMatch(/cannot reach http:\/\/127\.0\.0\.1:9\/v3\/auth\/tokens \(OS_AUTH_URL, --os-auth-url or auth_url in clouds\.yaml\): ECONNREFUSED/)
+  })
 })
