@@ -151,7 +151,9 @@ export function toErrorDocument(err: Error & {oclif?: {exit?: number}; parse?: u
   if (err instanceof QmError) return {code: err.code, exit: err.exit, message: oneLine(err.message)}
   if (err.parse !== undefined || PARSE_ERROR_NAMES.has(err.constructor?.name)) {
     scrubArgValues(err, knownFlags)
-    return {code: 'usage', exit: EXIT.USAGE, message: `${oneLine(err.message)} (see --help)`}
+    // `diagnose --format json`: JSON is the --json flag there (subnet create's -f json is the openstack CLI's)
+    const json = /^Expected --format=json to be one of/.test(err.message) ? '; JSON is --json' : ''
+    return {code: 'usage', exit: EXIT.USAGE, message: `${oneLine(err.message)}${json} (see --help)`}
   }
   const exit = err.oclif?.exit
   if (exit === EXIT.USAGE || exit === EXIT.FAILED || exit === EXIT.CANNOT) {

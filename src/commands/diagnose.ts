@@ -53,8 +53,7 @@ its evidence and fix; skipped checks as skipped; warnings pass, with the warning
     format: Flags.string({
       default: 'table',
       description: 'stdout: the table, or JUnit XML for CI test reporters (one testsuite per host and network, one testcase per check); JSON is --json',
-      // json is taken only to say where JSON is (a plan rule): subnet create's -f json is the openstack CLI's
-      options: ['table', 'junit', 'json'],
+      options: ['table', 'junit'],
     }),
     junit: Flags.string({description: 'also write the JUnit XML to FILE (atomically: a temp file renamed over it), whatever stdout shows', helpValue: 'FILE'}),
     report: Flags.string({

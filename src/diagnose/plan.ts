@@ -40,8 +40,6 @@ export interface Given {
   json: boolean
   /** --format junit */
   junitStdout: boolean
-  /** --format json (JSON is --json) */
-  formatJson: boolean
   listChecks: boolean
   /** the first --check that names no check */
   unknownCheck?: string
@@ -75,7 +73,6 @@ export interface UsageRule {
 
 /** The flag rules, in the order the CLI checks them. */
 export const USAGE_RULES: readonly UsageRule[] = [
-  {code: 'usage', listing: true, message: '--format json: diagnose writes JSON with --json (--format is table or junit)', when: (g) => g.formatJson},
   {
     code: 'usage',
     listing: true,
@@ -190,7 +187,6 @@ export function givenOf(flags: DiagnoseFlags, netId: string | undefined, json: b
     hosts,
     json,
     junitStdout: flags.format === 'junit',
-    formatJson: flags.format === 'json',
     listChecks: Boolean(flags['list-checks']),
     netId,
     probe: Boolean(flags.probe),

@@ -64,4 +64,9 @@ describe('the command line (built binary)', () => {
     expect(r.status).toBe(3)
     expect(r.stderr).toMatch(/cannot reach http:\/\/127\.0\.0\.1:9\/v3\/auth\/tokens \(OS_AUTH_URL, --os-auth-url or auth_url in clouds\.yaml\): ECONNREFUSED/)
   })
+
+  it('diagnose --format json points at --json (exit 2, one line)', () => {
+    const r = cli(['diagnose', NET, '--snapshot', EXAMPLE, '--format', 'json'])
+    expect([r.status, r.stderr]).toEqual([2, 'quantum-meta: Expected --format=json to be one of: table, junit; JSON is --json (see --help)\n'])
+  })
 })

@@ -32,7 +32,6 @@ function refused(line: Line): [string, string] | undefined {
 
 // every rule, in the order the CLI checks them: a command line that breaks it (and no earlier one), its code and message
 const RULES: [string, Line, string, string][] = [
-  ['--format json', {flags: {format: 'json'}, net: NET}, 'usage', '--format json: diagnose writes JSON with --json (--format is table or junit)'],
   ['--report not a .md file', {flags: {report: 'out.html'}, net: NET}, 'usage', '--report out.html: the report is Markdown, give a FILE.md'],
   [
     '--format junit with --json',
