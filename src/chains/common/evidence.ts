@@ -65,3 +65,19 @@ export const notInEvidence = (f: {path: string; error?: string}) => `${f.path} i
  * it does read the new file.
  */
 export const START_TOLERANCE_MS = 50
+
+/**
+ * What an address listing showed, as evidence: one line per device (name, flags, IPv4 and IPv6
+ * addresses), never the raw document cut mid-way (an `ip -j` JSON array clipped at 1,000 characters
+ * says nothing); the raw text only when it parses to no device.
+ */
+export function devicesShown(rec: CommandRecord | undefined, clipRaw: (t: string) => string): string[] {
+  const cmd = rec ? ran(rec) : 'ip addr'
+  const list = rec ? parseIpAddr(rec.stdout) : []
+  if (list.length === 0) return [`${cmd}: ${clipRaw(rec?.stdout.trim() || rec?.stderr.trim() || 'no output')}`]
+  const shown = list.slice(0, 20).map((i) => {
+    const addrs = i.addresses.map((a) => `${a.family === 'inet6' ? 'inet6' : 'inet'} ${a.local}/${a.prefixlen}`)
+    return `${cmd}: ${i.ifname}${i.flags.length > 0 ? ` <${i.flags.join(',')}>` : ''}${addrs.length > 0 ? ` ${addrs.join(', ')}` : ' no address'}`
+  })
+  return list.length > 20 ? [...shown, `${cmd}: and ${list.length - 20} more devices`] : shown
+}

@@ -1,7 +1,7 @@
 import {METADATA_IP, sameSubnet} from '../common/net.js'
 import {clip, plural, shq} from '../common/text.js'
 import {dhcpDevice, dnsmasqArgs, restartAgent as restart} from './facts.js'
-import {namespaceLine, namespaceList, ran} from '../common/evidence.js'
+import {devicesShown, namespaceLine, namespaceList, ran} from '../common/evidence.js'
 import {type Check, cmd as fixCmd, fail, notJudged, pass, warn} from '../types.js'
 
 export const namespaceExists: Check = {
@@ -52,7 +52,7 @@ export const namespaceDhcpAddress: Check = {
     if (!dev)
       return fail(
         `no DHCP device (tap… or ns-…) in ${ev.namespace}`,
-        [`${cmd}: ${clip(ev.addresses?.stdout.trim() || ev.addresses?.stderr.trim() || 'no output')}`],
+        devicesShown(ev.addresses, (t) => clip(t)),
         fixCmd(restart(ev), 'the agent plugs its DHCP port into the namespace when it sets up the network'),
       )
     const evidence = dev.iface.addresses.filter((a) => a.family === 'inet').map((a) => `${cmd}: ${dev.iface.ifname} inet ${a.local}/${a.prefixlen}`)

@@ -1,7 +1,7 @@
 /** Which router serves the network (l3.router), its namespace here (l3.namespace), keepalived's word on it (l3.ha) and its qr- port (l3.gateway-device). */
 import {clip, plural, shq} from '../common/text.js'
 import {METADATA_IP} from '../common/net.js'
-import {namespaceLine, namespaceList, ran} from '../common/evidence.js'
+import {devicesShown, namespaceLine, namespaceList, ran} from '../common/evidence.js'
 import {routedMetadata} from '../common/routed.js'
 import {type Check, cmd as fixCmd, fail, notHere, notJudged, pass, skip, warn} from '../types.js'
 import {serverText} from '../../openstack/server-text.js'
@@ -199,7 +199,7 @@ export const l3GatewayDevice: Check = {
         qr.length === 0
           ? `no qr- device in ${ns}: the router has no port on any network here`
           : `no qr- device in ${ns} holds the gateway ${gw.join(', ')}: instances send 169.254.169.254 to their gateway, and nothing here answers for it`,
-        shown.length > 0 ? shown : [`${cmd}: ${clip(ev.addresses.stdout.trim() || 'no output')}`],
+        shown.length > 0 ? shown : devicesShown(ev.addresses, (t) => clip(t)),
         fixCmd(restart, "its full sync plugs the router's ports"),
       )
     }

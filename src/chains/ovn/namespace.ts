@@ -1,7 +1,7 @@
 /** The ovnmeta-NET namespace on this chassis: it exists, its veth holds the metadata port's addresses, its peer is on br-int. */
 import type {NetworkEvidence, ProcessRecord} from '../../evidence/evidence.js'
 import {clip, shq} from '../common/text.js'
-import {interfaces, namespaceLine, namespaceList, namespaceListHas, processArgs, ran} from '../common/evidence.js'
+import {devicesShown, interfaces, namespaceLine, namespaceList, namespaceListHas, processArgs, ran} from '../common/evidence.js'
 import {METADATA_IP} from '../common/net.js'
 import {type Check, cmd as fixCmd, fail, pass, skip, warn} from '../types.js'
 import {metadataPorts, ovsFacts, portCidrs, portMac, restartOvnAgent, sbFacts} from './facts.js'
@@ -84,7 +84,12 @@ export const ovnNamespaceAddresses: Check = {
       all.find((i) => /^tap/.test(i.ifname)) ??
       all.find((i) => i.ifname !== 'lo')
     const fix = fixCmd(restartOvnAgent(ev), 'it re-adds the addresses when it provisions the network')
-    if (!dev) return fail(`no device in ${ev.namespace} but lo: the agent's veth is gone`, [`${cmd}: ${clip(ev.addresses?.stdout.trim() ?? '', 200)}`], fix)
+    if (!dev)
+      return fail(
+        `no device in ${ev.namespace} but lo: the agent's veth is gone`,
+        devicesShown(ev.addresses, (t) => clip(t, 200)),
+        fix,
+      )
     const has = (ip: string) => dev.addresses.some((a) => a.local === ip)
     const evidence = [`${cmd}: ${dev.ifname} <${dev.flags.join(',')}> ${dev.addresses.map((a) => `${a.local}/${a.prefixlen}`).join(' ')}`]
     if (dev.flags.length > 0 && !dev.up)
