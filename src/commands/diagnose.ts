@@ -16,15 +16,11 @@ export default class Diagnose extends QmCommand {
 
   static description = `name the broken link of the metadata chain of a network on this node
 
-DHCP agent (isolated metadata), in chain order: the agent config, the qdhcp namespace, the DHCP and metadata
-addresses, dnsmasq, the opts route (option 121), the metadata proxy, its listener and its upstream socket.
-ML2/OVN: the agent's config and process, the chassis, the agent's SB registration, the metadata port, option 121
-in the NB, a VM bound here, the ovnmeta namespace, haproxy and the agent's socket. With --probe an HTTP GET from
-inside the namespace. Exit: 0 no link broken, 1 a link is broken, 2 bad input, 3 cannot inspect.
+The chain is told from the node (--backend to say it). DHCP agent (isolated metadata), in chain order: the agent config, the qdhcp namespace, the DHCP and metadata addresses, dnsmasq, the opts route (option 121), the metadata proxy, its listener and its upstream socket. L3 agent (a routed network): the router holding the gateway, its qrouter namespace and qr- device, HA state, the redirect and accept rules, the proxy, its config and listener, its upstream socket. ML2/OVN: the agent's config and process, the chassis, the agent's SB registration, the metadata port, option 121 in the NB, a VM bound here, the ovnmeta namespace, haproxy and the agent's socket. With --probe an HTTP GET from inside the namespace.
 
-For CI: --format junit prints JUnit XML instead of the table (a failing testcase per broken link, with
-its evidence and fix; skipped checks as skipped; warnings pass, with the warning in system-out);
---junit FILE writes the same XML to FILE as well as the usual output.`
+"healthy" only when every link was judged. Exit: 0 healthy (or, with --check, the checks asked pass), 1 a link is broken, 2 bad input, 3 a link or host not judged, or this node cannot be inspected.
+
+For CI: --format junit prints JUnit XML instead of the table (a failing testcase per broken link, with its evidence and fix; skipped checks as skipped; warnings pass, with the warning in system-out); --junit FILE writes the same XML to FILE as well as the usual output; --report FILE.md a Markdown report for the ticket.`
 
   static examples = [
     '<%= config.bin %> diagnose 01cce415-8e2b-4096-92b5-7acc67163d79',

@@ -8,9 +8,7 @@ import {runConfigCommand} from '../config-command.js'
 export default class Enable extends QmCommand {
   static description = `turn isolated metadata on in dhcp_agent.ini, changing only the lines that must change
 
-Sets enable_isolated_metadata = True in [DEFAULT] (right below its commented default when there is one),
-keeps every other byte, writes atomically with owner and mode kept, and keeps a backup.
-A second run changes nothing. Exit: 0 done or already on, 1 --check found it off, 2 bad input, 3 cannot read or write.`
+Sets enable_isolated_metadata = True in [DEFAULT] (right below its commented default when there is one), keeps every other byte, writes atomically with owner and mode kept, and keeps a backup. A second run changes nothing (with --restart it restarts an agent that started before the file's last change). A file that is not the DHCP agent's (neutron.conf, the OVN or L3 agent's) is refused. Exit: 0 done or already on, 1 --check found it off, 2 bad input, 3 cannot read or write, or the restart failed (the file is changed: the message names it and its backup).`
 
   static examples = [
     '<%= config.bin %> enable --dry-run',

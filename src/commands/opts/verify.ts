@@ -11,9 +11,7 @@ export default class OptsVerify extends QmCommand {
 
   static description = `check only the classless route in the network's opts file (exit 0 present and right, 1 not, 3 not judged)
 
-The same check as diagnose's opts.metadata-route: a 121 line with 169.254.169.254/32 via the DHCP port's
-address on the device, on a tag dnsmasq serves. On an ML2/OVN chassis: diagnose's ovn.dhcp-route, option 121
-in the NB DHCP_Options via the network's metadata port.`
+The same check as diagnose's opts.metadata-route: a 121 line with 169.254.169.254/32 via the DHCP port's address on the device, on a tag dnsmasq serves. Where the namespace cannot be seen, the line's form alone: no 169.254.169.254/32 pair is 1, a pair whose next hop cannot be checked is 3. On an ML2/OVN chassis: diagnose's ovn.dhcp-route, option 121 in the NB DHCP_Options via the network's metadata port.`
 
   static examples = ['<%= config.bin %> opts verify 01cce415-8e2b-4096-92b5-7acc67163d79 --state-path /var/lib/quantum']
 

@@ -15,10 +15,7 @@ export default class SubnetCreate extends QmCommand {
 
   static description = `create a subnet without a gateway (gateway_ip null), so the DHCP agent serves its metadata
 
-Sends the literal "gateway_ip": null (a client that drops nulls gets a .1 gateway). Works with Grizzly's Quantum
-(Keystone v2.0) and today's Neutron (Keystone v3, token + endpoint, or noauth).
-Exit: 0 created, 1 refused by the server (409 overlap, quota) or --wait timed out, 2 bad input or unknown
-network, 3 authentication failed or the API cannot be reached.`
+Sends the literal "gateway_ip": null (a client that drops nulls gets a .1 gateway). Works with Grizzly's Quantum (Keystone v2.0) and today's Neutron (Keystone v3, token + endpoint, or noauth). Takes the openstack CLI's spelling too: --network NET --subnet-range CIDR --gateway none [NAME]. A range inside 169.254.0.0/16 is refused unless --force. Exit: 0 created, 1 refused by the server (409 overlap, quota) or --wait timed out, 2 bad input or unknown network, 3 authentication failed or the API cannot be reached.`
 
   static examples = [
     '<%= config.bin %> subnet create net1 172.17.17.0/24 --name sub1',
