@@ -24,7 +24,7 @@ describe('OVN snapshots from a real chassis, judged anywhere', () => {
     expect(fs.filter((f) => f.status !== 'pass').map((f) => f.id)).toEqual(['ovn.probe'])
     const r = cli(['diagnose', '--snapshot', file('healthy').pathname])
     expect(r.status).toBe(0)
-    expect(r.stdout).toMatch(/^network [0-9a-f-]{36} \(ML2\/OVN\)/)
+    expect(r.stdout).toMatch(/^host [^\n]+\nnetwork [0-9a-f-]{36} \(ML2\/OVN\)/)
     expect(byId(fs, 'ovn.agent-config').evidence).toContainEqual(
       expect.stringMatching(
         /^metadata_proxy_shared_secret: set \(value not shown\) \(\/etc\/qm-ovn\/neutron_ovn_metadata_agent\.ini:\d+ \[DEFAULT\] metadata_proxy_shared_secret\)$/,
