@@ -26,6 +26,8 @@ export interface Credentials {
   insecure: boolean
   /** where the settings came from, for messages (never the secrets themselves) */
   cloud?: string
+  /** seconds each API request (Keystone and Neutron) may take; undefined: the default (30) */
+  timeoutS?: number
 }
 
 /** The --os-* flag values (undefined when not given). */
@@ -43,6 +45,7 @@ export type OsFlags = Partial<
     | 'os-project-id'
     | 'os-project-name'
     | 'os-region-name'
+    | 'os-timeout'
     | 'os-token'
     | 'os-user-domain-name'
     | 'os-username',
@@ -60,6 +63,7 @@ export interface CloudEntry {
   verify?: boolean
   insecure?: boolean
   cacert?: string
+  api_timeout?: string | number
   [k: string]: unknown
 }
 
@@ -68,6 +72,18 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
 function envBool(v: string | undefined): boolean | undefined {
   if (v === undefined || v === '') return undefined
   return /^(1|true|yes|on)$/i.test(v)
+}
+
+/** The longest --os-timeout / OS_TIMEOUT / api_timeout taken, seconds. */
+export const MAX_TIMEOUT_S = 3600
+
+/** An API timeout in whole seconds, 1..3600, else exit 2 naming where it came from. */
+export function parseTimeout(value: string, from: string): number {
+  const v = value.trim()
+  const n = /^\d{1,5}$/.test(v) ? Number(v) : Number.NaN
+  if (!(n >= 1 && n <= MAX_TIMEOUT_S))
+    throw usageError('bad-timeout', `${from} must be whole seconds from 1 to ${MAX_TIMEOUT_S}, got ${JSON.stringify(value.slice(0, 40))}`)
+  return n
 }
 
 /** The auth types understood (keystoneauth's names): anything else is refused, never read as a password. */
@@ -106,6 +122,8 @@ export function resolveCredentials(flags: OsFlags, env: NodeJS.ProcessEnv, cloud
   const verify = c?.verify
   const insecure = flags.insecure ?? envBool(env.OS_INSECURE) ?? (verify === false ? true : c?.insecure === true)
 
+  const timeout = pick('os-timeout', ['OS_TIMEOUT'], c?.api_timeout)
+  const timeoutFrom = flags['os-timeout'] ? '--os-timeout' : env.OS_TIMEOUT ? 'OS_TIMEOUT' : `api_timeout of cloud ${cloud?.name ?? ''} in clouds.yaml`
   const creds: Credentials = {
     authType: 'password',
     authUrl: pick('os-auth-url', ['OS_AUTH_URL'], auth.auth_url),
@@ -121,6 +139,7 @@ export function resolveCredentials(flags: OsFlags, env: NodeJS.ProcessEnv, cloud
     projectId: pick('os-project-id', ['OS_PROJECT_ID', 'OS_TENANT_ID'], auth.project_id ?? auth.tenant_id),
     projectName: pick('os-project-name', ['OS_PROJECT_NAME', 'OS_TENANT_NAME'], auth.project_name ?? auth.tenant_name),
     regionName: pick('os-region-name', ['OS_REGION_NAME'], c?.region_name),
+    timeoutS: timeout === undefined ? undefined : parseTimeout(timeout, timeoutFrom),
     token,
     userDomainId: str(env.OS_USER_DOMAIN_ID) ?? str(auth.user_domain_id),
     userDomainName: pick('os-user-domain-name', ['OS_USER_DOMAIN_NAME'], auth.user_domain_name),

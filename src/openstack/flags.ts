@@ -17,6 +17,7 @@ export const openstackFlags = {
   'os-project-id': os('project id (OS_PROJECT_ID, OS_TENANT_ID)', 'ID'),
   'os-project-name': os('project (OS_PROJECT_NAME, OS_TENANT_NAME)', 'NAME'),
   'os-region-name': os('region (OS_REGION_NAME)', 'NAME'),
+  'os-timeout': os('seconds each API request may take, 1 to 3600 (OS_TIMEOUT, api_timeout in clouds.yaml; default 30)', 'S'),
   'os-token': os('token (OS_TOKEN); with --os-endpoint Keystone is skipped; never printed', 'TOKEN'),
   'os-user-domain-name': os('user domain (OS_USER_DOMAIN_NAME, default Default)', 'NAME'),
   'os-username': os('user (OS_USERNAME)', 'NAME'),

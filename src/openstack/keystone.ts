@@ -5,7 +5,7 @@
  */
 import {type QmError, cannotError, usageError} from '../errors.js'
 import type {Credentials} from './credentials.js'
-import {parseJson, request} from './http.js'
+import {parseJson, request, timeoutMsOf} from './http.js'
 import {errorText} from './neutron-errors.js'
 import {redactUrl, serverText} from './server-text.js'
 
@@ -102,7 +102,7 @@ async function discover(authUrl: string, creds: Credentials): Promise<{version: 
   const v = creds.identityApiVersion?.replace(/^v/, '')
   if (v === '3' || /\/v3$/.test(u)) return {base: /\/v3$/.test(u) ? u : `${u}/v3`, version: 'v3'}
   if (v === '2' || v === '2.0' || /\/v2\.0$/.test(u)) return {base: /\/v2\.0$/.test(u) ? u : `${u}/v2.0`, version: 'v2.0'}
-  const r = await request('GET', u, {setting: AUTH_URL_SETTING, tls: creds})
+  const r = await request('GET', u, {setting: AUTH_URL_SETTING, timeoutMs: timeoutMsOf(creds), tls: creds})
   const doc = parseJson(r.text)
   const versions = isObject(doc) && isObject(doc.versions) ? doc.versions.values : undefined
   const values = (Array.isArray(versions) ? versions : isObject(doc) && isObject(doc.version) ? [doc.version] : []).filter(isObject)
@@ -130,6 +130,7 @@ export async function authenticate(creds: Credentials): Promise<Session> {
     const r = await request('POST', url, {
       body: {auth: {passwordCredentials: {password: creds.password, username: creds.username}, ...tenant}},
       setting: AUTH_URL_SETTING,
+      timeoutMs: timeoutMsOf(creds),
       tls: creds,
     })
     if (r.status !== 200 && r.status !== 203) throw authFailed(r.status, r.text, url)
@@ -153,7 +154,12 @@ export async function authenticate(creds: Credentials): Promise<Session> {
   if (!scope && !creds.endpoint)
     throw usageError('no-project', 'give the project (OS_PROJECT_NAME or --os-project-name): the catalog comes with a project-scoped token')
   const url = `${base}/auth/tokens`
-  const r = await request('POST', url, {body: {auth: {identity, ...(scope ? {scope} : {})}}, setting: AUTH_URL_SETTING, tls: creds})
+  const r = await request('POST', url, {
+    body: {auth: {identity, ...(scope ? {scope} : {})}},
+    setting: AUTH_URL_SETTING,
+    timeoutMs: timeoutMsOf(creds),
+    tls: creds,
+  })
   if (r.status !== 201 && r.status !== 200) throw authFailed(r.status, r.text, url)
   const header = r.header('x-subject-token')
   if (!header) throw cannotError('auth-error', `Keystone at ${redactUrl(url)} answered ${r.status} without an X-Subject-Token header`)

@@ -6,7 +6,7 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import {loadCloud} from '../../src/openstack/clouds.js'
-import {hasCredentials, resolveCredentials} from '../../src/openstack/credentials.js'
+import {hasCredentials, parseTimeout, resolveCredentials} from '../../src/openstack/credentials.js'
 import {networkBase, pickEndpoint} from '../../src/openstack/keystone.js'
 import {apiError} from '../../src/openstack/neutron.js'
 import {errorText} from '../../src/openstack/neutron-errors.js'
@@ -65,6 +65,32 @@ describe('credentials', () => {
       await expect(loadCloud('nope', {}, dir)).rejects.toThrow(/has no cloud named "nope" \(it has: lab\)/)
     } finally {
       rmSync(dir, {force: true, recursive: true})
+    }
+  })
+})
+
+describe('API timeout', () => {
+  it('--os-timeout beats OS_TIMEOUT, which beats api_timeout in clouds.yaml; unset is the default', () => {
+    const cloud = {entry: {...CLOUD.entry, api_timeout: 45}, name: 'prod'}
+    expect(resolveCredentials({'os-timeout': '5'}, {...ENV, OS_TIMEOUT: '7'}, cloud).timeoutS).toBe(5)
+    expect(resolveCredentials({}, {...ENV, OS_TIMEOUT: '7'}, cloud).timeoutS).toBe(7)
+    expect(resolveCredentials({}, {}, cloud).timeoutS).toBe(45)
+    expect(resolveCredentials({}, ENV).timeoutS).toBeUndefined()
+  })
+
+  it('whole seconds 1..3600, else exit 2 naming the setting', () => {
+    expect(parseTimeout('1', 'x')).toBe(1)
+    expect(parseTimeout('3600', 'x')).toBe(3600)
+    for (const bad of ['0', 'abc', '-1', '1.5', '3601', '', '1e3', '0x10'])
+      expect(() => parseTimeout(bad, '--os-timeout'), bad).toThrow(/^--os-timeout must be whole seconds from 1 to 3600/)
+    expect(() => resolveCredentials({}, {...ENV, OS_TIMEOUT: 'abc'})).toThrow(/^OS_TIMEOUT must be/)
+    expect(() => resolveCredentials({}, {}, {entry: {...CLOUD.entry, api_timeout: 0}, name: 'prod'})).toThrow(
+      /^api_timeout of cloud prod in clouds.yaml must be/,
+    )
+    try {
+      parseTimeout('0', 'OS_TIMEOUT')
+    } catch (error) {
+      expect((error as {exit: number}).exit).toBe(2)
     }
   })
 })
