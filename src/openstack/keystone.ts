@@ -88,11 +88,14 @@ export function pickEndpoint(catalog: unknown, version: 'v3' | 'v2.0', creds: Pi
   return networkBase(serverUrl(url, `the catalog's ${creds.interface} network endpoint`))
 }
 
-function authFailed(status: number, text: string, rawUrl: string): QmError {
+function authFailed(status: number, text: string, rawUrl: string, appCred = false): QmError {
   const why = errorText(text) ?? ''
   const url = redactUrl(rawUrl)
   if (status === 401 || status === 403) {
-    return cannotError('auth-failed', `authentication failed at ${url}: HTTP ${status}${why ? ` ${why}` : ''} (check the user, password, project and domains)`)
+    return cannotError(
+      'auth-failed',
+      `authentication failed at ${url}: HTTP ${status}${why ? ` ${why}` : ''} ${appCred ? '(check the application credential id or name, its secret and its expiry)' : '(check the user, password, project and domains)'}`,
+    )
   }
   return cannotError('auth-error', `Keystone answered HTTP ${status} at ${url}${why ? `: ${why}` : ''}`)
 }
@@ -125,6 +128,8 @@ export async function authenticate(creds: Credentials): Promise<Session> {
 
   if (version === 'v2.0') {
     if (creds.authType === 'token') throw usageError('v2-token', 'a token with Keystone v2.0 needs --os-endpoint')
+    if (creds.authType === 'application-credential')
+      throw usageError('v2-application-credential', `application credentials are Keystone v3 only: ${redactUrl(base)} is v2.0 (give the v3 auth URL)`)
     const tenant = creds.projectId ? {tenantId: creds.projectId} : creds.projectName ? {tenantName: creds.projectName} : {}
     const url = `${base}/tokens`
     const r = await request('POST', url, {
@@ -142,16 +147,22 @@ export async function authenticate(creds: Credentials): Promise<Session> {
   }
 
   const domain = (name?: string, id?: string) => (id ? {id} : {name: name ?? 'Default'})
+  const appCred = creds.authType === 'application-credential'
   const identity =
     creds.authType === 'token'
       ? {methods: ['token'], token: {id: creds.token}}
-      : {methods: ['password'], password: {user: {domain: domain(creds.userDomainName, creds.userDomainId), name: creds.username, password: creds.password}}}
-  const scope = creds.projectId
-    ? {project: {id: creds.projectId}}
-    : creds.projectName
-      ? {project: {domain: domain(creds.projectDomainName, creds.projectDomainId), name: creds.projectName}}
-      : undefined
-  if (!scope && !creds.endpoint)
+      : appCred
+        ? {application_credential: applicationCredential(creds), methods: ['application_credential']}
+        : {methods: ['password'], password: {user: {domain: domain(creds.userDomainName, creds.userDomainId), name: creds.username, password: creds.password}}}
+  // an application credential is bound to its project: Keystone refuses a scope with it
+  const scope = appCred
+    ? undefined
+    : creds.projectId
+      ? {project: {id: creds.projectId}}
+      : creds.projectName
+        ? {project: {domain: domain(creds.projectDomainName, creds.projectDomainId), name: creds.projectName}}
+        : undefined
+  if (!scope && !appCred && !creds.endpoint)
     throw usageError('no-project', 'give the project (OS_PROJECT_NAME or --os-project-name): the catalog comes with a project-scoped token')
   const url = `${base}/auth/tokens`
   const r = await request('POST', url, {
@@ -160,7 +171,7 @@ export async function authenticate(creds: Credentials): Promise<Session> {
     timeoutMs: timeoutMsOf(creds),
     tls: creds,
   })
-  if (r.status !== 201 && r.status !== 200) throw authFailed(r.status, r.text, url)
+  if (r.status !== 201 && r.status !== 200) throw authFailed(r.status, r.text, url, appCred)
   const header = r.header('x-subject-token')
   if (!header) throw cannotError('auth-error', `Keystone at ${redactUrl(url)} answered ${r.status} without an X-Subject-Token header`)
   const token = checkToken(header, `Keystone at ${redactUrl(url)} (X-Subject-Token)`)
@@ -168,4 +179,13 @@ export async function authenticate(creds: Credentials): Promise<Session> {
   const catalog = isObject(doc) && isObject(doc.token) ? doc.token.catalog : undefined
   const networkUrl = creds.endpoint ? networkBase(creds.endpoint) : pickEndpoint(catalog, 'v3', creds)
   return {networkUrl, token, via: creds.authType === 'token' ? 'token' : 'v3'}
+}
+
+/** The `application_credential` of a v3 token request: by id, or by name with its user (id, or name and domain). */
+export function applicationCredential(creds: Credentials): Record<string, unknown> {
+  if (creds.applicationCredentialId) return {id: creds.applicationCredentialId, secret: creds.applicationCredentialSecret}
+  const user = creds.userId
+    ? {id: creds.userId}
+    : {domain: creds.userDomainId ? {id: creds.userDomainId} : {name: creds.userDomainName ?? 'Default'}, name: creds.username}
+  return {name: creds.applicationCredentialName, secret: creds.applicationCredentialSecret, user}
 }

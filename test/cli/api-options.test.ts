@@ -13,6 +13,8 @@ import {cliAsync} from '../helpers/cli.js'
 const NET = '01cce415-8e2b-4096-92b5-7acc67163d79'
 const TOKEN = 'v3-token-0123456789abcdef'
 const PASSWORD = 'v3-password-pw'
+const AC_ID = '3f5e6a1b2c4d4e8f9a0b1c2d3e4f5a6b'
+const AC_SECRET = 'app-cred-secret-Zq8xW2'
 let server: Server
 let hang: Server
 const hanging = new Set<Socket>()
@@ -38,7 +40,9 @@ beforeAll(async () => {
     }
     if (req.method === 'POST' && req.url === '/v3/auth/tokens') {
       const identity = JSON.parse(text).auth.identity
-      const ok = identity.methods[0] === 'password' && identity.password.user.password === PASSWORD
+      const ok =
+        (identity.methods[0] === 'password' && identity.password.user.password === PASSWORD) ||
+        (identity.methods[0] === 'application_credential' && identity.application_credential.secret === AC_SECRET)
       if (!ok) return send(401, {error: {code: 401, message: 'The request you have made requires authentication.', title: 'Unauthorized'}})
       return send(
         201,
@@ -115,5 +119,106 @@ describe('API timeout: --os-timeout, OS_TIMEOUT, api_timeout', () => {
   it('a valid --os-timeout changes nothing else: the subnet is created', async () => {
     const r = await cliAsync(['subnet', 'create', 'net1', '172.17.17.0/24', '--os-timeout', '5', '-f', 'value', '-c', 'id'], {env: passwordEnv()})
     expect([r.status, r.stdout], r.stderr).toEqual([0, 'a507c135-12b9-419c-ab43-ecaa7ca57f83\n'])
+  })
+})
+
+const appCredEnv = (extra: Record<string, string> = {}) => ({
+  OS_APPLICATION_CREDENTIAL_ID: AC_ID,
+  OS_APPLICATION_CREDENTIAL_SECRET: AC_SECRET,
+  OS_AUTH_TYPE: 'v3applicationcredential',
+  OS_AUTH_URL: `${base}/v3`,
+  ...extra,
+})
+const tokenBody = () => JSON.parse(seen.find((s) => s.url === '/v3/auth/tokens')!.body)
+
+describe('application credentials (v3applicationcredential)', () => {
+  it('from OS_*: the token request is the id and secret with no scope; the secret appears nowhere, --debug included', async () => {
+    seen.length = 0
+    const r = await cliAsync(['subnet', 'create', 'net1', '172.17.17.0/24', '--debug', '-f', 'value', '-c', 'id'], {env: appCredEnv()})
+    expect([r.status, r.stdout], r.stderr).toEqual([0, 'a507c135-12b9-419c-ab43-ecaa7ca57f83\n'])
+    expect(tokenBody()).toEqual({auth: {identity: {application_credential: {id: AC_ID, secret: AC_SECRET}, methods: ['application_credential']}}})
+    expect(r.stderr).toMatch(/debug: POST http:\/\/127\.0\.0\.1:\d+\/v3\/auth\/tokens -> 201/)
+    expect(r.stdout + r.stderr).not.toContain(AC_SECRET)
+  })
+
+  it('from the --os-* flags, by name with the user and its domain; the secret is not in --debug or --json output', async () => {
+    seen.length = 0
+    const r = await cliAsync(
+      [
+        'subnet',
+        'create',
+        'net1',
+        '172.17.17.0/24',
+        '--json',
+        '--debug',
+        '--os-auth-url',
+        `${base}/v3`,
+        '--os-auth-type',
+        'v3applicationcredential',
+        '--os-application-credential-name',
+        'ci-cred',
+        '--os-application-credential-secret',
+        AC_SECRET,
+        '--os-username',
+        'ci',
+        '--os-user-domain-name',
+        'Ops',
+      ],
+      {env: {}},
+    )
+    expect(r.status, r.stderr).toBe(0)
+    expect(tokenBody().auth.identity).toEqual({
+      application_credential: {name: 'ci-cred', secret: AC_SECRET, user: {domain: {name: 'Ops'}, name: 'ci'}},
+      methods: ['application_credential'],
+    })
+    expect(tokenBody().auth.scope).toBeUndefined()
+    expect(r.stdout + r.stderr).not.toContain(AC_SECRET)
+  })
+
+  it('from clouds.yaml (auth_type + auth.application_credential_*), with OS_USER_ID for a name', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qm-appcred-'))
+    try {
+      writeFileSync(
+        join(dir, 'clouds.yaml'),
+        `clouds:\n  ci:\n    auth_type: v3applicationcredential\n    auth:\n      auth_url: ${base}/v3\n      application_credential_id: ${AC_ID}\n      application_credential_secret: ${AC_SECRET}\n  byname:\n    auth_type: v3applicationcredential\n    auth:\n      auth_url: ${base}/v3\n      application_credential_name: ci-cred\n      application_credential_secret: ${AC_SECRET}\n`,
+      )
+      const env = {OS_CLIENT_CONFIG_FILE: join(dir, 'clouds.yaml')}
+      seen.length = 0
+      const r = await cliAsync(['subnet', 'create', 'net1', '172.17.17.0/24', '--os-cloud', 'ci', '--debug'], {env})
+      expect(r.status, r.stderr).toBe(0)
+      expect(tokenBody().auth.identity.application_credential).toEqual({id: AC_ID, secret: AC_SECRET})
+      expect(r.stdout + r.stderr).not.toContain(AC_SECRET)
+      seen.length = 0
+      const n = await cliAsync(['subnet', 'create', 'net1', '172.17.17.0/24', '--os-cloud', 'byname'], {env: {...env, OS_USER_ID: 'u-123'}})
+      expect(n.status, n.stderr).toBe(0)
+      expect(tokenBody().auth.identity.application_credential).toEqual({name: 'ci-cred', secret: AC_SECRET, user: {id: 'u-123'}})
+      // a name without its user cannot be looked up: exit 2 before any request
+      seen.length = 0
+      const m = await cliAsync(['subnet', 'create', 'net1', '172.17.17.0/24', '--os-cloud', 'byname'], {env})
+      expect(m.status).toBe(2)
+      expect(m.stderr).toMatch(/application credential auth: missing OS_USERNAME or OS_USER_ID/)
+      expect(seen).toEqual([])
+    } finally {
+      rmSync(dir, {force: true, recursive: true})
+    }
+  })
+
+  it('a wrong secret is exit 3 saying what to check, the secret nowhere; a missing secret is exit 2; v2.0 is refused', async () => {
+    const wrong = 'wrong-secret-Pp0'
+    const r = await cliAsync(['subnet', 'create', 'net1', '172.17.17.0/24', '--debug', '--os-application-credential-secret', wrong], {env: appCredEnv()})
+    expect(r.status).toBe(3)
+    expect(r.stderr).toMatch(
+      /authentication failed at http:\/\/127\.0\.0\.1:\d+\/v3\/auth\/tokens: HTTP 401 .*\(check the application credential id or name, its secret and its expiry\)/,
+    )
+    expect(r.stdout + r.stderr).not.toContain(wrong)
+    expect(r.stdout + r.stderr).not.toContain(AC_SECRET)
+    const missing = await cliAsync(['subnet', 'create', 'net1', '172.17.17.0/24'], {env: appCredEnv({OS_APPLICATION_CREDENTIAL_SECRET: ''})})
+    expect([missing.status, missing.stderr]).toEqual([
+      2,
+      'quantum-meta: application credential auth: missing OS_APPLICATION_CREDENTIAL_SECRET (or the --os-* flags, or --os-cloud with clouds.yaml)\n',
+    ])
+    const v2 = await cliAsync(['subnet', 'create', 'net1', '172.17.17.0/24'], {env: appCredEnv({OS_AUTH_URL: `${base}/v2.0`})})
+    expect(v2.status).toBe(2)
+    expect(v2.stderr).toMatch(/application credentials are Keystone v3 only/)
   })
 })
