@@ -76,14 +76,18 @@ export class NeutronClient {
   }
 
   /** A network by a name that must match exactly one (ids are tried by the caller's own request). */
-  async findNetwork(nameOrId: string): Promise<Network> {
+  async findNetwork(nameOrId: string, byNameOnly = false): Promise<Network> {
     const what = `networks named ${JSON.stringify(nameOrId)}`
     const doc = await this.getObject(`/networks?name=${encodeURIComponent(nameOrId)}`, what)
     if (!Array.isArray(doc.networks)) throw cannotError('api-bad-answer', `${what}: the answer has no "networks" list`)
     const found = (doc.networks as unknown[]).filter(
       (n): n is Record<string, unknown> => typeof n === 'object' && n !== null && (n as Record<string, unknown>).name === nameOrId,
     )
-    if (found.length === 0) throw usageError('network-not-found', `no network ${JSON.stringify(nameOrId)} (neither an id nor a name the API knows)`)
+    if (found.length === 0)
+      throw usageError(
+        'network-not-found',
+        byNameOnly ? `no network named ${JSON.stringify(nameOrId)}` : `no network ${JSON.stringify(nameOrId)} (neither an id nor a name the API knows)`,
+      )
     const bad = found.find((n) => !isUuid(n.id))
     if (bad) throw cannotError('api-bad-id', `${what}: the API answered a network whose id is not a UUID: ${showBadId(bad.id)}`)
     if (found.length > 1)

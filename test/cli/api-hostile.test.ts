@@ -373,7 +373,9 @@ describe('slow answers', () => {
     const err = await request('POST', `${base}/stall/v2.0/subnets`, {body: {}, timeoutMs: 500}).catch((error: unknown) => error)
     expect(err).toBeInstanceOf(ResponseError)
     expect(err).toMatchObject({exit: 3, status: 201})
-    expect((err as Error).message).toBe(`POST ${base}/stall/v2.0/subnets answered HTTP 201 but its body was not complete within 0.5 s (the API timeout: --os-timeout, OS_TIMEOUT)`)
+    expect((err as Error).message).toBe(
+      `POST ${base}/stall/v2.0/subnets answered HTTP 201 but its body was not complete within 0.5 s (the API timeout: --os-timeout, OS_TIMEOUT)`,
+    )
   })
 })
 

@@ -8,7 +8,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {cliAsync} from '../helpers/cli.js'
+import {ROOT, cliAsync} from '../helpers/cli.js'
 
 const NET = '01cce415-8e2b-4096-92b5-7acc67163d79'
 const TOKEN = 'v3-token-0123456789abcdef'
@@ -57,6 +57,14 @@ beforeAll(async () => {
     }
     if (req.method === 'GET' && req.url === '/v2.0/networks?name=net1') return send(200, {networks: [{id: NET, name: 'net1'}]})
     if (req.method === 'GET' && req.url === '/v2.0/agents') return send(200, {agents: []})
+    if (req.method === 'GET' && req.url === '/v2.0/networks?name=twins')
+      return send(200, {
+        networks: [
+          {id: 'aaaaaaaa-0000-4000-8000-000000000001', name: 'twins'},
+          {id: 'aaaaaaaa-0000-4000-8000-000000000002', name: 'twins'},
+        ],
+      })
+    if (req.method === 'GET' && req.url?.startsWith('/v2.0/networks?name=')) return send(200, {networks: []})
     return send(404, {NeutronError: {message: 'not found', type: 'HTTPNotFound'}})
   })
   // accepts, reads, never answers
@@ -220,5 +228,52 @@ describe('application credentials (v3applicationcredential)', () => {
     const v2 = await cliAsync(['subnet', 'create', 'net1', '172.17.17.0/24'], {env: appCredEnv({OS_AUTH_URL: `${base}/v2.0`})})
     expect(v2.status).toBe(2)
     expect(v2.stderr).toMatch(/application credentials are Keystone v3 only/)
+  })
+})
+
+describe('network names where diagnose and collect take a network id', () => {
+  // the bundled snapshot holds network NET; the fake API answers the name lookup net1 -> NET
+  const SNAP = join(ROOT, 'examples/grizzly-seed.snapshot.json')
+
+  it('diagnose net1 --snapshot FILE: GET /networks?name=net1, "network net1 is ID" on stderr, the same verdict as by id', async () => {
+    seen.length = 0
+    const byName = await cliAsync(['diagnose', 'net1', '--snapshot', SNAP], {env: passwordEnv()})
+    expect(byName.stderr.split('\n')[0]).toBe(`network net1 is ${NET}`)
+    expect(seen.map((x) => `${x.method} ${x.url}`)).toEqual(['POST /v3/auth/tokens', 'GET /v2.0/networks?name=net1'])
+    const byId = await cliAsync(['diagnose', NET, '--snapshot', SNAP], {env: {}})
+    expect(byName.status).toBe(byId.status)
+    expect(byName.stdout).toBe(byId.stdout)
+    // --json: the document alone, no line on stderr about the lookup
+    const json = await cliAsync(['diagnose', 'net1', '--snapshot', SNAP, '--json'], {env: passwordEnv()})
+    expect(json.stderr).not.toContain('network net1 is')
+    expect(JSON.stringify(json.json)).toContain(NET)
+  })
+
+  it('a name is URL-encoded into the query, nowhere else; none is exit 2 "no network named"; several exit 2 listing the ids', async () => {
+    seen.length = 0
+    const odd = '../x y&name=net1'
+    const none = await cliAsync(['diagnose', odd, '--snapshot', SNAP], {env: passwordEnv()})
+    expect([none.status, none.stderr]).toEqual([2, `quantum-meta: no network named ${JSON.stringify(odd)}\n`])
+    expect(seen.at(-1)?.url).toBe(`/v2.0/networks?name=${encodeURIComponent(odd)}`)
+    const twins = await cliAsync(['diagnose', 'twins', '--snapshot', SNAP], {env: passwordEnv()})
+    expect(twins.status).toBe(2)
+    expect(twins.stderr).toBe(
+      'quantum-meta: 2 networks are named "twins": aaaaaaaa-0000-4000-8000-000000000001, aaaaaaaa-0000-4000-8000-000000000002; give the id\n',
+    )
+    const ghost = await cliAsync(['collect', 'ghost'], {env: passwordEnv()})
+    expect([ghost.status, ghost.stderr]).toEqual([2, 'quantum-meta: no network named "ghost"\n'])
+  })
+
+  it('without credentials a non-UUID stays exit 2 before anything, now saying names need credentials', async () => {
+    seen.length = 0
+    for (const cmd of [
+      ['diagnose', 'net1', '--snapshot', SNAP],
+      ['collect', 'net1'],
+    ]) {
+      const r = await cliAsync(cmd, {env: {OS_AUTH_URL: '', OS_CLOUD: ''}})
+      expect(r.status).toBe(2)
+      expect(r.stderr).toMatch(/network id must be a UUID like .*, got "net1": a network name is looked up in the API, which needs credentials/)
+    }
+    expect(seen).toEqual([])
   })
 })
