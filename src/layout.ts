@@ -67,6 +67,10 @@ export function checkNetId(value: string): string {
 /** The message of checkNetId's error (diagnose's flag rules name it in their table). */
 export const netIdProblem = (value: string) => `network id must be a UUID like 01cce415-8e2b-4096-92b5-7acc67163d79, got ${JSON.stringify(value.slice(0, 80))}`
 
+/** diagnose's and collect's: a name is taken too, looked up in the API, so it needs credentials. */
+export const netIdOrNameProblem = (value: string) =>
+  `${netIdProblem(value)}: a network name is looked up in the API, which needs credentials (OS_AUTH_URL and the rest, or OS_CLOUD / --os-cloud)`
+
 export interface NodePaths {
   layout: LayoutName
   configFile: string

@@ -7,10 +7,11 @@ import {QmCommand} from '../base-command.js'
 import {liveRequest} from '../diagnose/live-request.js'
 import type {Snapshot} from '../evidence/evidence.js'
 import {usageError} from '../errors.js'
-import {checkNetId} from '../layout.js'
+import type {OsFlags} from '../openstack/credentials.js'
+import {isUuid, netIdOrNameProblem} from '../layout.js'
 
 export default class Collect extends QmCommand {
-  static args = {'net-id': Args.string({description: 'the network UUID (or --all)', required: false})}
+  static args = {'net-id': Args.string({description: 'the network UUID, or with API credentials its name (or --all)', required: false})}
 
   static description = `take a snapshot of a network's evidence on this node (raw outputs and file contents, no verdicts)
 
@@ -31,11 +32,20 @@ Diagnose it anywhere later with \`quantum-meta diagnose <net-id> --snapshot FILE
     probe: Flags.boolean({description: 'include one GET of http://169.254.169.254/ from inside the namespace'}),
   }
 
+  /** A UUID, or (with credentials) the id of the one network of that name in the API. */
+  private async networkId(value: string, flags: OsFlags): Promise<string> {
+    if (isUuid(value)) return value.toLowerCase()
+    const {hasCredentials} = await import('../openstack/credentials.js')
+    if (!hasCredentials(flags, process.env)) throw usageError('bad-net-id', netIdOrNameProblem(value))
+    const {networkIdByName} = await import('../openstack/session.js')
+    return networkIdByName(value, flags, this.jsonEnabled())
+  }
+
   public async run(): Promise<Snapshot | {output: string}> {
     const {args, flags} = await this.parse(Collect)
     if (flags.all && args['net-id'] !== undefined) throw usageError('usage', 'give a network id or --all, not both')
     if (!flags.all && args['net-id'] === undefined) throw usageError('usage', 'give a network id, or --all (see --help)')
-    const netId = flags.all ? undefined : checkNetId(args['net-id']!)
+    const netId = flags.all ? undefined : await this.networkId(args['net-id']!, flags)
     // written as --junit is (temp file, fsync, rename); a bad path fails now, before collecting
     const out = flags.output === undefined ? undefined : await import('../system/write-report.js')
     const target = out && flags.output ? await out.checkReportPath('--output', flags.output, 'without --output the snapshot goes to stdout') : undefined

@@ -8,10 +8,14 @@ import {planDiagnose} from '../diagnose/plan.js'
 import type {DiagnoseJson} from '../diagnose/run.js'
 import {liveFlags, networkNamespaces, nodeFlags, servedNetworks} from '../chains/flags.js'
 import {openstackFlags} from '../openstack/flags.js'
+import {QmError} from '../errors.js'
 
 export default class Diagnose extends QmCommand {
   static args = {
-    'net-id': Args.string({description: `the network UUID (the namespace is ${networkNamespaces()})`, required: false}),
+    'net-id': Args.string({
+      description: `the network UUID (the namespace is ${networkNamespaces()}), or with API credentials its name (looked up: exactly one must match)`,
+      required: false,
+    }),
   }
 
   static description = `name the broken link of the metadata chain of a network on this node
@@ -103,12 +107,29 @@ For CI: --format junit prints JUnit XML instead of the table (a failing testcase
   /** parse -> plan (the flag rules: src/diagnose/plan.ts) -> run -> emit; the --json document is the result. */
   public async run(): Promise<DiagnoseJson> {
     const {args, flags} = await this.parse(Diagnose)
-    const plan = planDiagnose(flags, args, this.jsonEnabled())
+    const plan = await planWithName(flags, args, this.jsonEnabled())
     const [{openOutput}, {runDiagnose}] = await Promise.all([import('../diagnose/emit.js'), import('../diagnose/run.js')])
     const output = await openOutput(plan.output, toolName(this.config))
     const result = await runDiagnose(plan, {live: () => liveRequest(flags, this.config), tool: toolName(this.config)})
     process.exitCode = exitCodeOf(result)
     await output.emit(result)
     return result.json
+  }
+}
+
+/**
+ * The plan; a net-id that is not a UUID, when every other rule holds and credentials are set, is a
+ * network name: looked up in the API (exactly one match) and planned again with its id.
+ */
+async function planWithName(flags: Parameters<typeof planDiagnose>[0], args: {'net-id'?: string}, json: boolean): Promise<ReturnType<typeof planDiagnose>> {
+  try {
+    return planDiagnose(flags, args, json)
+  } catch (error) {
+    const name = args['net-id']
+    if (!(error instanceof QmError) || error.code !== 'bad-net-id' || name === undefined) throw error
+    const {hasCredentials} = await import('../openstack/credentials.js')
+    if (!hasCredentials(flags, process.env)) throw error
+    const {networkIdByName} = await import('../openstack/session.js')
+    return planDiagnose(flags, {...args, 'net-id': await networkIdByName(name, flags, json)}, json)
   }
 }

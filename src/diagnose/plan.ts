@@ -7,7 +7,7 @@ import {didYouMean} from '../suggest.js'
 import {ALL_CHECKS} from '../chains/registry.js'
 import {usageError} from '../errors.js'
 import type {OsFlags} from '../openstack/credentials.js'
-import {checkNetId, isUuid, netIdProblem} from '../layout.js'
+import {checkNetId, isUuid, netIdOrNameProblem} from '../layout.js'
 
 /** The flags of `diagnose` that choose the source and the output (the parsed oclif flags fit it). */
 export interface DiagnoseFlags extends OsFlags {
@@ -101,7 +101,7 @@ export const USAGE_RULES: readonly UsageRule[] = [
     when: (g) => g.unknownCheck !== undefined,
   },
   {code: 'usage', message: '--snapshot: the path is empty (give the file `quantum-meta collect` wrote)', when: (g) => g.snapshots.includes('')},
-  {code: 'bad-net-id', message: (g) => netIdProblem(g.netId ?? ''), when: (g) => g.netId !== undefined && !isUuid(g.netId)},
+  {code: 'bad-net-id', message: (g) => netIdOrNameProblem(g.netId ?? ''), when: (g) => g.netId !== undefined && !isUuid(g.netId)},
   {
     code: 'usage',
     message: (g) =>

@@ -38,7 +38,8 @@ export async function collectApi(
     const {connect} = await import('../openstack/session.js')
     neutron = await connect(flags)
   } catch (error) {
-    if (!(error instanceof QmError)) throw error
+    // a bad --os-timeout / OS_TIMEOUT is the command line's fault (exit 2), not an answer of the API
+    if (!(error instanceof QmError) || error.code === 'bad-timeout') throw error
     for (const n of networks) out.set(n, {error: error.message, host: host.host, hostFrom: host.from, records: []})
     return out
   }

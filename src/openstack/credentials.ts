@@ -6,10 +6,15 @@
 import {usageError} from '../errors.js'
 
 export interface Credentials {
-  authType: 'password' | 'token' | 'none'
+  authType: 'password' | 'token' | 'none' | 'application-credential'
   authUrl?: string
   username?: string
+  userId?: string
   password?: string
+  /** Keystone v3 application credential: its id, or its name with the user (username + user domain, or userId) */
+  applicationCredentialId?: string
+  applicationCredentialName?: string
+  applicationCredentialSecret?: string
   projectName?: string
   projectId?: string
   userDomainName?: string
@@ -26,11 +31,16 @@ export interface Credentials {
   insecure: boolean
   /** where the settings came from, for messages (never the secrets themselves) */
   cloud?: string
+  /** seconds each API request (Keystone and Neutron) may take; undefined: the default (30) */
+  timeoutS?: number
 }
 
 /** The --os-* flag values (undefined when not given). */
 export type OsFlags = Partial<
   Record<
+    | 'os-application-credential-id'
+    | 'os-application-credential-name'
+    | 'os-application-credential-secret'
     | 'os-auth-type'
     | 'os-auth-url'
     | 'os-cacert'
@@ -43,8 +53,10 @@ export type OsFlags = Partial<
     | 'os-project-id'
     | 'os-project-name'
     | 'os-region-name'
+    | 'os-timeout'
     | 'os-token'
     | 'os-user-domain-name'
+    | 'os-user-id'
     | 'os-username',
     string
   >
@@ -60,6 +72,7 @@ export interface CloudEntry {
   verify?: boolean
   insecure?: boolean
   cacert?: string
+  api_timeout?: string | number
   [k: string]: unknown
 }
 
@@ -70,8 +83,20 @@ function envBool(v: string | undefined): boolean | undefined {
   return /^(1|true|yes|on)$/i.test(v)
 }
 
+/** The longest --os-timeout / OS_TIMEOUT / api_timeout taken, seconds. */
+export const MAX_TIMEOUT_S = 3600
+
+/** An API timeout in whole seconds, 1..3600, else exit 2 naming where it came from. */
+export function parseTimeout(value: string, from: string): number {
+  const v = value.trim()
+  const n = /^\d{1,5}$/.test(v) ? Number(v) : Number.NaN
+  if (!(n >= 1 && n <= MAX_TIMEOUT_S))
+    throw usageError('bad-timeout', `${from} must be whole seconds from 1 to ${MAX_TIMEOUT_S}, got ${JSON.stringify(value.slice(0, 40))}`)
+  return n
+}
+
 /** The auth types understood (keystoneauth's names): anything else is refused, never read as a password. */
-export const AUTH_TYPES = ['password', 'v3password', 'v2password', 'token', 'v3token', 'v2token', 'none', 'noauth']
+export const AUTH_TYPES = ['password', 'v3password', 'v2password', 'token', 'v3token', 'v2token', 'v3applicationcredential', 'none', 'noauth']
 
 /** True when any way of reaching the API was configured. */
 export function hasCredentials(flags: OsFlags, env: NodeJS.ProcessEnv): boolean {
@@ -106,7 +131,12 @@ export function resolveCredentials(flags: OsFlags, env: NodeJS.ProcessEnv, cloud
   const verify = c?.verify
   const insecure = flags.insecure ?? envBool(env.OS_INSECURE) ?? (verify === false ? true : c?.insecure === true)
 
+  const timeout = pick('os-timeout', ['OS_TIMEOUT'], c?.api_timeout)
+  const timeoutFrom = flags['os-timeout'] ? '--os-timeout' : env.OS_TIMEOUT ? 'OS_TIMEOUT' : `api_timeout of cloud ${cloud?.name ?? ''} in clouds.yaml`
   const creds: Credentials = {
+    applicationCredentialId: pick('os-application-credential-id', ['OS_APPLICATION_CREDENTIAL_ID'], auth.application_credential_id),
+    applicationCredentialName: pick('os-application-credential-name', ['OS_APPLICATION_CREDENTIAL_NAME'], auth.application_credential_name),
+    applicationCredentialSecret: pick('os-application-credential-secret', ['OS_APPLICATION_CREDENTIAL_SECRET'], auth.application_credential_secret),
     authType: 'password',
     authUrl: pick('os-auth-url', ['OS_AUTH_URL'], auth.auth_url),
     cacert: pick('os-cacert', ['OS_CACERT'], c?.cacert),
@@ -121,8 +151,10 @@ export function resolveCredentials(flags: OsFlags, env: NodeJS.ProcessEnv, cloud
     projectId: pick('os-project-id', ['OS_PROJECT_ID', 'OS_TENANT_ID'], auth.project_id ?? auth.tenant_id),
     projectName: pick('os-project-name', ['OS_PROJECT_NAME', 'OS_TENANT_NAME'], auth.project_name ?? auth.tenant_name),
     regionName: pick('os-region-name', ['OS_REGION_NAME'], c?.region_name),
+    timeoutS: timeout === undefined ? undefined : parseTimeout(timeout, timeoutFrom),
     token,
     userDomainId: str(env.OS_USER_DOMAIN_ID) ?? str(auth.user_domain_id),
+    userId: pick('os-user-id', ['OS_USER_ID'], auth.user_id),
     userDomainName: pick('os-user-domain-name', ['OS_USER_DOMAIN_NAME'], auth.user_domain_name),
     username: pick('os-username', ['OS_USERNAME'], auth.username),
   }
@@ -131,6 +163,7 @@ export function resolveCredentials(flags: OsFlags, env: NodeJS.ProcessEnv, cloud
     throw usageError('bad-auth-type', `${from}: unsupported auth type ${JSON.stringify(authType.slice(0, 60))}; supported: ${AUTH_TYPES.join(', ')}`)
   }
   if (authType === 'noauth' || authType === 'none') authType = 'none'
+  else if (authType === 'v3applicationcredential') authType = 'application-credential'
   else if (authType === 'token' || authType === 'v3token' || authType === 'v2token' || (!authType && token)) authType = 'token'
   else authType = 'password'
   creds.authType = authType as Credentials['authType']
@@ -140,6 +173,20 @@ export function resolveCredentials(flags: OsFlags, env: NodeJS.ProcessEnv, cloud
   if (creds.authType === 'password') {
     const missing = [!creds.authUrl && 'OS_AUTH_URL', !creds.username && 'OS_USERNAME', !creds.password && 'OS_PASSWORD'].filter(Boolean)
     if (missing.length > 0) throw usageError('no-credentials', `missing ${missing.join(', ')} (or the --os-* flags, or --os-cloud with clouds.yaml)`)
+  }
+  if (creds.authType === 'application-credential') {
+    const missing = [
+      !creds.authUrl && 'OS_AUTH_URL',
+      !creds.applicationCredentialId && !creds.applicationCredentialName && 'OS_APPLICATION_CREDENTIAL_ID (or OS_APPLICATION_CREDENTIAL_NAME)',
+      !creds.applicationCredentialId &&
+        creds.applicationCredentialName &&
+        !creds.username &&
+        !creds.userId &&
+        "OS_USERNAME or OS_USER_ID (a credential given by name is looked up among its user's)",
+      !creds.applicationCredentialSecret && 'OS_APPLICATION_CREDENTIAL_SECRET',
+    ].filter(Boolean)
+    if (missing.length > 0)
+      throw usageError('no-credentials', `application credential auth: missing ${missing.join(', ')} (or the --os-* flags, or --os-cloud with clouds.yaml)`)
   }
   if (creds.authType === 'token' && !creds.endpoint && !creds.authUrl)
     throw usageError('no-endpoint', 'a token needs --os-endpoint, or --os-auth-url to find the network endpoint')

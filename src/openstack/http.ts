@@ -20,6 +20,16 @@ export interface TlsOptions {
   insecure: boolean
 }
 
+/** How an API is reached: TLS, and the seconds a request may take (--os-timeout; default DEFAULT_TIMEOUT_MS). */
+export interface ApiOptions extends TlsOptions {
+  timeoutS?: number
+}
+
+export const DEFAULT_TIMEOUT_MS = 30_000
+
+/** The request timeout of these options, milliseconds. */
+export const timeoutMsOf = (o: {timeoutS?: number}): number => (o.timeoutS === undefined ? DEFAULT_TIMEOUT_MS : o.timeoutS * 1000)
+
 export interface HttpResponse {
   status: number
   /** a response header, by case-insensitive name */
@@ -110,7 +120,7 @@ export async function request(
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw cannotError('api-bad-url', `${method} ${shown}: not an http(s) URL`)
   const https = parsed.protocol === 'https:'
   const mod = https ? await import('node:https') : await import('node:http')
-  const timeoutMs = opts.timeoutMs ?? 30_000
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS
   const maxBody = opts.maxBody ?? MAX_BODY
   const tls = https && opts.tls ? {ca: opts.tls.cacert ? readCaBundle(opts.tls.cacert) : undefined, rejectUnauthorized: !opts.tls.insecure} : {}
   const started = performance.now()
@@ -158,7 +168,7 @@ export async function request(
       return reject(error)
     }
     const timer = setTimeout(() => {
-      if (answer) cutShort('api-timeout', `its body was not complete within ${timeoutMs / 1000} s`)
+      if (answer) cutShort('api-timeout', `its body was not complete within ${timeoutMs / 1000} s (the API timeout: --os-timeout, OS_TIMEOUT)`)
       else req.destroy(Object.assign(new Error('timeout'), {code: 'QM_TIMEOUT'}))
     }, timeoutMs)
     req.on('error', (error) => settle(() => reject(error)))
@@ -166,7 +176,8 @@ export async function request(
   }).catch((error: NodeJS.ErrnoException) => {
     if (error instanceof QmError) throw error
     const code = error.code ?? error.message
-    if (code === 'QM_TIMEOUT') throw cannotError('api-timeout', `${method} ${shown}: no answer within ${timeoutMs / 1000} s`)
+    if (code === 'QM_TIMEOUT')
+      throw cannotError('api-timeout', `${method} ${shown}: no answer within ${timeoutMs / 1000} s (the API timeout: --os-timeout, OS_TIMEOUT)`)
     // the URL as given (its path too: /v3 or /v2.0), and which setting named it
     const named = `${shown}${opts.setting ? ` (${opts.setting})` : ''}`
     if (TLS_CODES.test(code)) throw cannotError('api-tls', `cannot reach ${named}: TLS: ${code} (give the CA with --os-cacert, or --insecure)`)

@@ -5,7 +5,7 @@
  */
 import {type QmError, cannotError, usageError} from '../errors.js'
 import type {Credentials} from './credentials.js'
-import {parseJson, request} from './http.js'
+import {parseJson, request, timeoutMsOf} from './http.js'
 import {errorText} from './neutron-errors.js'
 import {redactUrl, serverText} from './server-text.js'
 
@@ -88,11 +88,14 @@ export function pickEndpoint(catalog: unknown, version: 'v3' | 'v2.0', creds: Pi
   return networkBase(serverUrl(url, `the catalog's ${creds.interface} network endpoint`))
 }
 
-function authFailed(status: number, text: string, rawUrl: string): QmError {
+function authFailed(status: number, text: string, rawUrl: string, appCred = false): QmError {
   const why = errorText(text) ?? ''
   const url = redactUrl(rawUrl)
   if (status === 401 || status === 403) {
-    return cannotError('auth-failed', `authentication failed at ${url}: HTTP ${status}${why ? ` ${why}` : ''} (check the user, password, project and domains)`)
+    return cannotError(
+      'auth-failed',
+      `authentication failed at ${url}: HTTP ${status}${why ? ` ${why}` : ''} ${appCred ? '(check the application credential id or name, its secret and its expiry)' : '(check the user, password, project and domains)'}`,
+    )
   }
   return cannotError('auth-error', `Keystone answered HTTP ${status} at ${url}${why ? `: ${why}` : ''}`)
 }
@@ -102,7 +105,7 @@ async function discover(authUrl: string, creds: Credentials): Promise<{version: 
   const v = creds.identityApiVersion?.replace(/^v/, '')
   if (v === '3' || /\/v3$/.test(u)) return {base: /\/v3$/.test(u) ? u : `${u}/v3`, version: 'v3'}
   if (v === '2' || v === '2.0' || /\/v2\.0$/.test(u)) return {base: /\/v2\.0$/.test(u) ? u : `${u}/v2.0`, version: 'v2.0'}
-  const r = await request('GET', u, {setting: AUTH_URL_SETTING, tls: creds})
+  const r = await request('GET', u, {setting: AUTH_URL_SETTING, timeoutMs: timeoutMsOf(creds), tls: creds})
   const doc = parseJson(r.text)
   const versions = isObject(doc) && isObject(doc.versions) ? doc.versions.values : undefined
   const values = (Array.isArray(versions) ? versions : isObject(doc) && isObject(doc.version) ? [doc.version] : []).filter(isObject)
@@ -125,11 +128,14 @@ export async function authenticate(creds: Credentials): Promise<Session> {
 
   if (version === 'v2.0') {
     if (creds.authType === 'token') throw usageError('v2-token', 'a token with Keystone v2.0 needs --os-endpoint')
+    if (creds.authType === 'application-credential')
+      throw usageError('v2-application-credential', `application credentials are Keystone v3 only: ${redactUrl(base)} is v2.0 (give the v3 auth URL)`)
     const tenant = creds.projectId ? {tenantId: creds.projectId} : creds.projectName ? {tenantName: creds.projectName} : {}
     const url = `${base}/tokens`
     const r = await request('POST', url, {
       body: {auth: {passwordCredentials: {password: creds.password, username: creds.username}, ...tenant}},
       setting: AUTH_URL_SETTING,
+      timeoutMs: timeoutMsOf(creds),
       tls: creds,
     })
     if (r.status !== 200 && r.status !== 203) throw authFailed(r.status, r.text, url)
@@ -141,20 +147,31 @@ export async function authenticate(creds: Credentials): Promise<Session> {
   }
 
   const domain = (name?: string, id?: string) => (id ? {id} : {name: name ?? 'Default'})
+  const appCred = creds.authType === 'application-credential'
   const identity =
     creds.authType === 'token'
       ? {methods: ['token'], token: {id: creds.token}}
-      : {methods: ['password'], password: {user: {domain: domain(creds.userDomainName, creds.userDomainId), name: creds.username, password: creds.password}}}
-  const scope = creds.projectId
-    ? {project: {id: creds.projectId}}
-    : creds.projectName
-      ? {project: {domain: domain(creds.projectDomainName, creds.projectDomainId), name: creds.projectName}}
-      : undefined
-  if (!scope && !creds.endpoint)
+      : appCred
+        ? {application_credential: applicationCredential(creds), methods: ['application_credential']}
+        : {methods: ['password'], password: {user: {domain: domain(creds.userDomainName, creds.userDomainId), name: creds.username, password: creds.password}}}
+  // an application credential is bound to its project: Keystone refuses a scope with it
+  const scope = appCred
+    ? undefined
+    : creds.projectId
+      ? {project: {id: creds.projectId}}
+      : creds.projectName
+        ? {project: {domain: domain(creds.projectDomainName, creds.projectDomainId), name: creds.projectName}}
+        : undefined
+  if (!scope && !appCred && !creds.endpoint)
     throw usageError('no-project', 'give the project (OS_PROJECT_NAME or --os-project-name): the catalog comes with a project-scoped token')
   const url = `${base}/auth/tokens`
-  const r = await request('POST', url, {body: {auth: {identity, ...(scope ? {scope} : {})}}, setting: AUTH_URL_SETTING, tls: creds})
-  if (r.status !== 201 && r.status !== 200) throw authFailed(r.status, r.text, url)
+  const r = await request('POST', url, {
+    body: {auth: {identity, ...(scope ? {scope} : {})}},
+    setting: AUTH_URL_SETTING,
+    timeoutMs: timeoutMsOf(creds),
+    tls: creds,
+  })
+  if (r.status !== 201 && r.status !== 200) throw authFailed(r.status, r.text, url, appCred)
   const header = r.header('x-subject-token')
   if (!header) throw cannotError('auth-error', `Keystone at ${redactUrl(url)} answered ${r.status} without an X-Subject-Token header`)
   const token = checkToken(header, `Keystone at ${redactUrl(url)} (X-Subject-Token)`)
@@ -162,4 +179,13 @@ export async function authenticate(creds: Credentials): Promise<Session> {
   const catalog = isObject(doc) && isObject(doc.token) ? doc.token.catalog : undefined
   const networkUrl = creds.endpoint ? networkBase(creds.endpoint) : pickEndpoint(catalog, 'v3', creds)
   return {networkUrl, token, via: creds.authType === 'token' ? 'token' : 'v3'}
+}
+
+/** The `application_credential` of a v3 token request: by id, or by name with its user (id, or name and domain). */
+export function applicationCredential(creds: Credentials): Record<string, unknown> {
+  if (creds.applicationCredentialId) return {id: creds.applicationCredentialId, secret: creds.applicationCredentialSecret}
+  const user = creds.userId
+    ? {id: creds.userId}
+    : {domain: creds.userDomainId ? {id: creds.userDomainId} : {name: creds.userDomainName ?? 'Default'}, name: creds.username}
+  return {name: creds.applicationCredentialName, secret: creds.applicationCredentialSecret, user}
 }

@@ -1,7 +1,6 @@
 /** The few Quantum/Neutron v2.0 calls quantum-meta makes, with errors mapped to exit codes. */
 import {EXIT, type ExitCode, QmError, cannotError, usageError} from '../errors.js'
-import type {TlsOptions} from './http.js'
-import {parseJson, request} from './http.js'
+import {type ApiOptions, parseJson, request, timeoutMsOf} from './http.js'
 import type {Session} from './keystone.js'
 import {errorText} from './neutron-errors.js'
 import {isUuid, serverText, showBadId, tooDeep} from './server-text.js'
@@ -47,7 +46,7 @@ export class NeutronClient {
 
   constructor(
     readonly session: Session,
-    readonly tls: TlsOptions,
+    readonly tls: ApiOptions,
   ) {}
 
   private headers(): Record<string, string> {
@@ -55,7 +54,12 @@ export class NeutronClient {
   }
 
   async call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{status: number; text: string; json: unknown; location?: string}> {
-    const r = await request(method, `${this.session.networkUrl}${path}`, {body, headers: this.headers(), tls: this.tls})
+    const r = await request(method, `${this.session.networkUrl}${path}`, {
+      body,
+      headers: this.headers(),
+      timeoutMs: timeoutMsOf(this.tls),
+      tls: this.tls,
+    })
     this.records.push({body: r.text, method, path, status: r.status})
     return {json: parseJson(r.text), location: r.header('location'), status: r.status, text: r.text}
   }
@@ -72,14 +76,18 @@ export class NeutronClient {
   }
 
   /** A network by a name that must match exactly one (ids are tried by the caller's own request). */
-  async findNetwork(nameOrId: string): Promise<Network> {
+  async findNetwork(nameOrId: string, byNameOnly = false): Promise<Network> {
     const what = `networks named ${JSON.stringify(nameOrId)}`
     const doc = await this.getObject(`/networks?name=${encodeURIComponent(nameOrId)}`, what)
     if (!Array.isArray(doc.networks)) throw cannotError('api-bad-answer', `${what}: the answer has no "networks" list`)
     const found = (doc.networks as unknown[]).filter(
       (n): n is Record<string, unknown> => typeof n === 'object' && n !== null && (n as Record<string, unknown>).name === nameOrId,
     )
-    if (found.length === 0) throw usageError('network-not-found', `no network ${JSON.stringify(nameOrId)} (neither an id nor a name the API knows)`)
+    if (found.length === 0)
+      throw usageError(
+        'network-not-found',
+        byNameOnly ? `no network named ${JSON.stringify(nameOrId)}` : `no network ${JSON.stringify(nameOrId)} (neither an id nor a name the API knows)`,
+      )
     const bad = found.find((n) => !isUuid(n.id))
     if (bad) throw cannotError('api-bad-id', `${what}: the API answered a network whose id is not a UUID: ${showBadId(bad.id)}`)
     if (found.length > 1)

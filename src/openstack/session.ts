@@ -1,5 +1,6 @@
 /** From flags + environment (+ clouds.yaml) to an authenticated Neutron client. */
 import {loadCloud} from './clouds.js'
+import {usageError} from '../errors.js'
 import {type OsFlags, resolveCredentials} from './credentials.js'
 import {authenticate} from './keystone.js'
 import {NeutronClient} from './neutron.js'
@@ -10,4 +11,20 @@ export async function connect(flags: OsFlags, env: NodeJS.ProcessEnv = process.e
   const creds = resolveCredentials({...flags, insecure: flags.insecure || undefined}, env, cloud)
   const session = await authenticate(creds)
   return new NeutronClient(session, creds)
+}
+
+/** Neutron's limit on a network name: a longer argument is no name, and is not sent. */
+const MAX_NAME = 255
+
+/**
+ * The id of the one network named `name` (diagnose NAME, collect NAME), asked of the API with the
+ * name URL-encoded in the query (never a path, never a shell); none or several: exit 2. Says which
+ * id it took on stderr unless `quiet` (--json).
+ */
+export async function networkIdByName(name: string, flags: OsFlags, quiet: boolean, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  if (name.length > MAX_NAME) throw usageError('bad-net-id', `a network name is at most ${MAX_NAME} characters, got ${name.length}`)
+  const neutron = await connect(flags, env)
+  const {id} = await neutron.findNetwork(name, true)
+  if (!quiet) process.stderr.write(`network ${name} is ${id}\n`)
+  return id
 }

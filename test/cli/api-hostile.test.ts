@@ -373,7 +373,9 @@ describe('slow answers', () => {
     const err = await request('POST', `${base}/stall/v2.0/subnets`, {body: {}, timeoutMs: 500}).catch((error: unknown) => error)
     expect(err).toBeInstanceOf(ResponseError)
     expect(err).toMatchObject({exit: 3, status: 201})
-    expect((err as Error).message).toBe(`POST ${base}/stall/v2.0/subnets answered HTTP 201 but its body was not complete within 0.5 s`)
+    expect((err as Error).message).toBe(
+      `POST ${base}/stall/v2.0/subnets answered HTTP 201 but its body was not complete within 0.5 s (the API timeout: --os-timeout, OS_TIMEOUT)`,
+    )
   })
 })
 
@@ -427,11 +429,11 @@ describe('section 8: bad input is refused locally, exit 2, nothing sent', () => 
     const r = await run(['subnet', 'create', NET, '172.17.17.0/24', '--os-auth-type', 'bogus'])
     expect(r.status).toBe(2)
     expect(r.stderr).toBe(
-      'quantum-meta: --os-auth-type: unsupported auth type "bogus"; supported: password, v3password, v2password, token, v3token, v2token, none, noauth\n',
+      'quantum-meta: --os-auth-type: unsupported auth type "bogus"; supported: password, v3password, v2password, token, v3token, v2token, v3applicationcredential, none, noauth\n',
     )
-    const env = await run(['subnet', 'create', NET, '172.17.17.0/24'], {OS_AUTH_TYPE: 'v3applicationcredential', OS_AUTH_URL: `${base}/ok/v3`})
+    const env = await run(['subnet', 'create', NET, '172.17.17.0/24'], {OS_AUTH_TYPE: 'v3oidcpassword', OS_AUTH_URL: `${base}/ok/v3`})
     expect(env.status).toBe(2)
-    expect(env.stderr).toMatch(/^quantum-meta: OS_AUTH_TYPE: unsupported auth type "v3applicationcredential"; supported: password/)
+    expect(env.stderr).toMatch(/^quantum-meta: OS_AUTH_TYPE: unsupported auth type "v3oidcpassword"; supported: password/)
   })
 
   it.each([

@@ -6,10 +6,12 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import {loadCloud} from '../../src/openstack/clouds.js'
-import {hasCredentials, resolveCredentials} from '../../src/openstack/credentials.js'
-import {networkBase, pickEndpoint} from '../../src/openstack/keystone.js'
+import {hasCredentials, parseTimeout, resolveCredentials} from '../../src/openstack/credentials.js'
+import {applicationCredential, networkBase, pickEndpoint} from '../../src/openstack/keystone.js'
 import {apiError} from '../../src/openstack/neutron.js'
 import {errorText} from '../../src/openstack/neutron-errors.js'
+import {redact} from '../../src/output.js'
+import {shownArgv} from '../../src/fleet/ssh.js'
 
 const ENV = {OS_AUTH_URL: 'http://env:5000/v3', OS_PASSWORD: 'envpw', OS_PROJECT_NAME: 'envproj', OS_USERNAME: 'envuser'}
 const CLOUD = {
@@ -40,10 +42,10 @@ describe('credentials', () => {
 
   it('an auth type outside the supported ones is exit 2 naming where it came from, never read as password', () => {
     expect(() => resolveCredentials({'os-auth-type': 'bogus'}, {})).toThrow(
-      '--os-auth-type: unsupported auth type "bogus"; supported: password, v3password, v2password, token, v3token, v2token, none, noauth',
+      '--os-auth-type: unsupported auth type "bogus"; supported: password, v3password, v2password, token, v3token, v2token, v3applicationcredential, none, noauth',
     )
     expect(() => resolveCredentials({}, {...ENV, OS_AUTH_TYPE: 'v3oidcpassword'})).toThrow(/^OS_AUTH_TYPE: unsupported auth type "v3oidcpassword"/)
-    expect(() => resolveCredentials({}, {}, {entry: {...CLOUD.entry, auth_type: 'v3applicationcredential'}, name: 'prod'})).toThrow(
+    expect(() => resolveCredentials({}, {}, {entry: {...CLOUD.entry, auth_type: 'v3oidcpassword'}, name: 'prod'})).toThrow(
       /^auth_type of cloud prod in clouds.yaml: unsupported/,
     )
     expect(resolveCredentials({'os-auth-type': 'v3password'}, ENV).authType).toBe('password')
@@ -65,6 +67,83 @@ describe('credentials', () => {
       await expect(loadCloud('nope', {}, dir)).rejects.toThrow(/has no cloud named "nope" \(it has: lab\)/)
     } finally {
       rmSync(dir, {force: true, recursive: true})
+    }
+  })
+})
+
+describe('application credentials', () => {
+  const AC = {OS_APPLICATION_CREDENTIAL_SECRET: 's3cret', OS_AUTH_TYPE: 'v3applicationcredential', OS_AUTH_URL: 'http://k:5000/v3'}
+  it('by id: {id, secret}; by name: {name, secret, user} with the user id, or its name and domain', () => {
+    const byId = resolveCredentials({}, {...AC, OS_APPLICATION_CREDENTIAL_ID: 'ac1'})
+    expect(byId.authType).toBe('application-credential')
+    expect(applicationCredential(byId)).toEqual({id: 'ac1', secret: 's3cret'})
+    const byName = resolveCredentials({'os-user-domain-name': 'Ops'}, {...AC, OS_APPLICATION_CREDENTIAL_NAME: 'n', OS_USERNAME: 'u'})
+    expect(applicationCredential(byName)).toEqual({name: 'n', secret: 's3cret', user: {domain: {name: 'Ops'}, name: 'u'}})
+    const byUserId = resolveCredentials({}, {...AC, OS_APPLICATION_CREDENTIAL_NAME: 'n', OS_USER_ID: 'uid'})
+    expect(applicationCredential(byUserId)).toEqual({name: 'n', secret: 's3cret', user: {id: 'uid'}})
+    const cloud = resolveCredentials(
+      {},
+      {},
+      {
+        entry: {auth: {application_credential_id: 'c1', application_credential_secret: 'cs', auth_url: 'http://c/v3'}, auth_type: 'v3applicationcredential'},
+        name: 'ci',
+      },
+    )
+    expect(applicationCredential(cloud)).toEqual({id: 'c1', secret: 'cs'})
+  })
+
+  it('the secret is hidden as the password is: a logged command line, an ssh argv', () => {
+    expect(redact(['--os-application-credential-secret', 'ac-s', '--os-application-credential-secret=ac-s2', '--os-password', 'pw'])).toEqual([
+      '--os-application-credential-secret',
+      '***',
+      '--os-application-credential-secret=***',
+      '--os-password',
+      '***',
+    ])
+    expect(shownArgv(['--', 'h', 'quantum-meta', '--os-application-credential-secret', 'ac-s'])).toEqual([
+      '--',
+      'h',
+      'quantum-meta',
+      '--os-application-credential-secret',
+      '***',
+    ])
+    expect(shownArgv(['--', 'h', 'OS_APPLICATION_CREDENTIAL_SECRET=ac-s', 'quantum-meta'])).toContain('OS_APPLICATION_CREDENTIAL_SECRET=***')
+  })
+
+  it('names what is missing (exit 2); never falls back to a password', () => {
+    expect(() => resolveCredentials({}, AC)).toThrow(
+      /missing OS_APPLICATION_CREDENTIAL_ID \(or OS_APPLICATION_CREDENTIAL_NAME\)$|missing OS_APPLICATION_CREDENTIAL_ID/,
+    )
+    expect(() => resolveCredentials({}, {...AC, OS_APPLICATION_CREDENTIAL_NAME: 'n'})).toThrow(/missing OS_USERNAME or OS_USER_ID/)
+    expect(() => resolveCredentials({}, {...AC, OS_APPLICATION_CREDENTIAL_ID: 'a', OS_APPLICATION_CREDENTIAL_SECRET: ''})).toThrow(
+      /missing OS_APPLICATION_CREDENTIAL_SECRET/,
+    )
+    expect(resolveCredentials({}, {...AC, OS_APPLICATION_CREDENTIAL_ID: 'a', OS_PASSWORD: 'p', OS_USERNAME: 'u'}).authType).toBe('application-credential')
+  })
+})
+
+describe('API timeout', () => {
+  it('--os-timeout beats OS_TIMEOUT, which beats api_timeout in clouds.yaml; unset is the default', () => {
+    const cloud = {entry: {...CLOUD.entry, api_timeout: 45}, name: 'prod'}
+    expect(resolveCredentials({'os-timeout': '5'}, {...ENV, OS_TIMEOUT: '7'}, cloud).timeoutS).toBe(5)
+    expect(resolveCredentials({}, {...ENV, OS_TIMEOUT: '7'}, cloud).timeoutS).toBe(7)
+    expect(resolveCredentials({}, {}, cloud).timeoutS).toBe(45)
+    expect(resolveCredentials({}, ENV).timeoutS).toBeUndefined()
+  })
+
+  it('whole seconds 1..3600, else exit 2 naming the setting', () => {
+    expect(parseTimeout('1', 'x')).toBe(1)
+    expect(parseTimeout('3600', 'x')).toBe(3600)
+    for (const bad of ['0', 'abc', '-1', '1.5', '3601', '', '1e3', '0x10'])
+      expect(() => parseTimeout(bad, '--os-timeout'), bad).toThrow(/^--os-timeout must be whole seconds from 1 to 3600/)
+    expect(() => resolveCredentials({}, {...ENV, OS_TIMEOUT: 'abc'})).toThrow(/^OS_TIMEOUT must be/)
+    expect(() => resolveCredentials({}, {}, {entry: {...CLOUD.entry, api_timeout: 0}, name: 'prod'})).toThrow(
+      /^api_timeout of cloud prod in clouds.yaml must be/,
+    )
+    try {
+      parseTimeout('0', 'OS_TIMEOUT')
+    } catch (error) {
+      expect((error as {exit: number}).exit).toBe(2)
     }
   })
 })

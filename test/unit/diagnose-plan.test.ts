@@ -57,7 +57,12 @@ const RULES: [string, Line, string, string][] = [
     'usage',
     '--snapshot: the path is empty (give the file `quantum-meta collect` wrote)',
   ],
-  ['a network id that is no UUID', {net: 'not-a-uuid'}, 'bad-net-id', 'network id must be a UUID like 01cce415-8e2b-4096-92b5-7acc67163d79, got "not-a-uuid"'],
+  [
+    'a network id that is no UUID',
+    {net: 'not-a-uuid'},
+    'bad-net-id',
+    'network id must be a UUID like 01cce415-8e2b-4096-92b5-7acc67163d79, got "not-a-uuid": a network name is looked up in the API, which needs credentials (OS_AUTH_URL and the rest, or OS_CLOUD / --os-cloud)',
+  ],
   [
     '--sosreport with --all',
     {flags: {all: true, sosreport: [SOS]}},
@@ -137,7 +142,9 @@ describe('diagnose: the flag rules, one table', () => {
     ] as const) {
       expect(refused({flags: {[flag]: value, 'host-timeout': 5}, net: NET})?.[1]).toBe(`--${flag} goes with --host or --hosts-from-api (diagnose over ssh)`)
     }
-    expect(refused({net: 'x'.repeat(200)})?.[1]).toBe(`network id must be a UUID like 01cce415-8e2b-4096-92b5-7acc67163d79, got "${'x'.repeat(80)}"`)
+    expect(refused({net: 'x'.repeat(200)})?.[1]).toBe(
+      `network id must be a UUID like 01cce415-8e2b-4096-92b5-7acc67163d79, got "${'x'.repeat(80)}": a network name is looked up in the API, which needs credentials (OS_AUTH_URL and the rest, or OS_CLOUD / --os-cloud)`,
+    )
   })
 
   // a command line breaking several rules: the one the CLI named before the table (checked on main's binary)

@@ -156,6 +156,7 @@ async function collectShared(req: CollectRequest, listNamespaces: () => Promise<
         },
       }
     } catch (error) {
+      if ((error as {code?: string}).code === 'bad-timeout') throw error
       api = {...host, call: async (path) => ({body: '', method: 'GET', path, status: 0}), error: error instanceof Error ? error.message : String(error)}
     }
   }
