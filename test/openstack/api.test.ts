@@ -55,7 +55,7 @@ describe('subnet create against real Neutron + Keystone v3', () => {
     expect(r.stderr).toBe('')
     expect(r.status).toBe(0)
     expect(r.stdout).toMatch(/^Created a new subnet:\n/)
-    expect(r.stdout).toMatch(/\n\| gateway_ip +\| +\|\n/)
+    expect(r.stdout).toMatch(/\n\| gateway_ip +\| None +\|\n/)
     const id = /\n\| id +\| ([0-9a-f-]{36}) +\|/.exec(r.stdout)![1]
     created.subnets.push(id)
     const stored = (await neutron<{subnet: {gateway_ip: string | null; cidr: string; network_id: string}}>('GET', `/subnets/${id}`)).subnet
