@@ -13,7 +13,7 @@ import {chainFor} from '../../src/chains/registry.js'
 import {zed} from '../helpers/zed-evidence.js'
 import {fixCommand} from '../helpers/fix.js'
 
-import {cmd, fx, healthy, NET, NS, ROUTER, STATE} from '../helpers/l3-evidence.js'
+import {cmd, fx, HA_ROUTER, ha, healthy, NET, NS, ROUTER, STATE} from '../helpers/l3-evidence.js'
 
 const judge = (ev: NetworkEvidence, probe = false) => diagnoseEvidence(ev, {probe})
 const byId = (fs: Finding[], id: string) => fs.find((f) => f.id === id)!
@@ -258,55 +258,6 @@ describe('the L3 agent chain on a real router (router-chain.md)', () => {
     })
   })
 })
-
-const HA_ROUTER = 'c0e00691-9780-427e-88f0-6a1d77d9b23f'
-const HA_NS = `qrouter-${HA_ROUTER}`
-/** lab-host (primary) or lab-host2 (backup) of the HA router, before the failover. */
-function ha(role: 'primary' | 'backup'): NetworkEvidence {
-  const ev = healthy()
-  const ss = fx(`ha-${role}-ss-ltnp.txt`)
-  const pid = /pid=(\d+)/.exec(ss)?.[1]
-  const id = HA_ROUTER
-  return {
-    ...ev,
-    addresses: cmd(['ip', 'netns', 'exec', HA_NS, 'ip', '-4', '-o', 'addr', 'show'], fx(`ha-${role}-ip-4-o-addr.txt`)),
-    haproxyConfig: {content: fx('haproxy.conf').replaceAll(ROUTER, id), path: `${STATE}/ns-metadata-proxy/${id}.conf`, state: 'present'},
-    haproxyPidFile: pid
-      ? {content: `${pid}\n`, path: `${STATE}/external/pids/${id}.pid.haproxy`, state: 'present'}
-      : {path: `${STATE}/external/pids/${id}.pid.haproxy`, state: 'missing'},
-    namespace: HA_NS,
-    namespaceInode: undefined,
-    namespaces: cmd(['ip', 'netns'], `${HA_NS} (id: 9)\n`),
-    network: '642cae4c-4213-482e-997c-bfd3c3c5b2fd',
-    opts: {content: 'tag:subnet-x,option:router,198.18.78.1', path: `${STATE}/dhcp/642cae4c-4213-482e-997c-bfd3c3c5b2fd/opts`, state: 'present'},
-    processes: pid
-      ? [
-          {
-            alive: true,
-            cmdline: `haproxy\0-f\0${STATE}/ns-metadata-proxy/${id}.conf\0`,
-            from: `${STATE}/external/pids/${id}.pid.haproxy`,
-            pid: Number(pid),
-            role: 'proxy',
-          },
-        ]
-      : [],
-    router: {
-      ...ev.router!,
-      found: [`${HA_NS}: qr-c26e9e4b-97 holds 198.18.78.1/24`],
-      haState: {content: fx(`ha-state-${role}`), path: `${STATE}/ha_confs/${id}/state`, state: 'present'},
-      id,
-      keepalived: {path: `${STATE}/ha_confs/${id}/keepalived.conf`, state: 'present', type: 'file'},
-      // the nat lines router-chain.md shows for each host (`iptables-save -t nat | grep 169.254`), in a nat table
-      rules: [
-        cmd(
-          ['ip', 'netns', 'exec', HA_NS, 'iptables-save', '-t', 'nat'],
-          `*nat\n:PREROUTING ACCEPT [0:0]\n:neutron-l3-agent-PREROUTING - [0:0]\n-A PREROUTING -j neutron-l3-agent-PREROUTING\n${fx(`ha-${role}-nat-grep.txt`)}COMMIT\n`,
-        ),
-      ],
-    },
-    sockets: cmd(['ip', 'netns', 'exec', HA_NS, 'ss', '-ltnp'], ss),
-  }
-}
 
 describe('HA routers (router-chain.md, two real L3 agents)', () => {
   it('the master serves: l3.ha passes and its qr- device holds the gateway', () => {
