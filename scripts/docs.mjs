@@ -28,6 +28,11 @@ function fail(message) {
   process.exit(1)
 }
 
+/** What the built binary prints for `args` (no colour, 80 columns). */
+function binaryHelp(args) {
+  return execFileSync(process.execPath, [join(ROOT, 'bin', 'run.js'), ...args], {cwd: ROOT, encoding: 'utf8', env: ENV})
+}
+
 /** docs/commands/: oclif readme --multi, run from the package root (it takes --output-dir from there) */
 function commandPages(outDocs) {
   const dir = join(outDocs, 'commands')
@@ -50,7 +55,18 @@ function commandPages(outDocs) {
   for (const f of readdirSync(dir)) {
     if (f === 'README.md') continue
     const p = join(dir, f)
-    writeFileSync(p, `${GENERATED}\n\n${readFileSync(p, 'utf8')}`)
+    let page = readFileSync(p, 'utf8')
+    // oclif readme reads the autocomplete plugin's own manifest, which offers PowerShell; src/run.ts narrows
+    // it to the shells the tests complete in (bash, zsh): the page shows what the binary's --help prints
+    if (f === 'autocomplete.md')
+      page = page.replace(
+        /```\nUSAGE\n[\s\S]*?```/,
+        () =>
+          `\`\`\`\n${binaryHelp(['autocomplete', '--help'])
+            .replace(/^[\s\S]*?(?=^USAGE$)/m, '')
+            .trimEnd()}\n\`\`\``,
+      )
+    writeFileSync(p, `${GENERATED}\n\n${page}`)
   }
 }
 

@@ -25,6 +25,13 @@ if (Object.keys(own).length === 0) {
   process.exit(1)
 }
 const plugins = Object.assign({}, ...(pkg.oclif.plugins ?? []).map((p) => manifestOf(join(ROOT, 'node_modules', p))))
+// src/run.ts narrows the autocomplete plugin's shells to the ones the tests complete in (bash, zsh)
+for (const id of ['autocomplete', 'autocomplete:script']) {
+  const c = plugins[id]
+  if (!c) continue
+  if (c.args?.shell) c.args.shell = {...c.args.shell, description: 'the shell: bash or zsh', options: ['bash', 'zsh']}
+  c.examples = (c.examples ?? []).filter((e) => !String(typeof e === 'string' ? e : e.command).includes('powershell'))
+}
 
 /** text for roff: backslashes escaped, a leading `.` or `'` made literal, dashes as \- (so they copy as ASCII) */
 const esc = (s) =>
@@ -73,7 +80,8 @@ function command(id, c) {
   }
   const groups = GROUPS.filter((g) => Object.values(c.flags ?? {}).some((f) => f.helpGroup === g))
   if (groups.length > 0) out.push('.PP', `Also the ${groups.map((g) => g.toLowerCase()).join(' and ')} flags (below).`)
-  const examples = (c.examples ?? []).map((e) => (typeof e === 'string' ? e : e.command)).map((e) => e.replaceAll('<%= config.bin %>', BIN))
+  // a plugin's examples start with the prompt (`$ <%= config.bin %> ...`), ours do not: the page adds one
+  const examples = (c.examples ?? []).map((e) => (typeof e === 'string' ? e : e.command)).map((e) => e.replaceAll('<%= config.bin %>', BIN).replace(/^\$ /, ''))
   if (examples.length > 0) {
     out.push('.PP', 'Examples:', '.PP', '.RS', '.nf')
     for (const e of examples) out.push(`$ ${esc(e)}`)

@@ -66,10 +66,27 @@ describe('quantum-meta autocomplete (bash)', () => {
     expect(complete(['quantum-meta', 'subnet', 'cr'])).toEqual(['create'])
   })
 
+  it('PowerShell, which no test here runs, is not offered: not in the help, refused in one line (exit 2)', () => {
+    for (const help of [cli(['autocomplete', '--help'], {env}), cli(['help', 'autocomplete'], {env})]) {
+      expect(help.status).toBe(0)
+      expect(help.stdout).toMatch(/\(bash\|zsh\)/)
+      expect(help.stdout).not.toMatch(/powershell/i)
+    }
+    for (const argv of [
+      ['autocomplete', 'powershell'],
+      ['autocomplete', 'script', 'powershell'],
+    ]) {
+      const r = cli(argv, {env})
+      expect(r.status).toBe(2)
+      expect(r.stderr).toBe('quantum-meta: Expected powershell to be one of: bash, zsh (see --help)\n')
+      expect(r.stdout).toBe('')
+    }
+  })
+
   it('a shell it does not know, or a flag it does not take: exit 2 in one line (the plugin has no QmCommand.catch; src/run.ts does it)', () => {
     const fish = cli(['autocomplete', 'fish'], {env})
     expect(fish.status).toBe(2)
-    expect(fish.stderr).toBe('quantum-meta: Expected fish to be one of: zsh, bash, powershell (see --help)\n')
+    expect(fish.stderr).toBe('quantum-meta: Expected fish to be one of: bash, zsh (see --help)\n')
     const flag = cli(['autocomplete', '--os-password=secret'], {env})
     expect(flag.status).toBe(2)
     expect(flag.stderr).toBe('quantum-meta: Nonexistent flag: --os-password (see --help)\n')

@@ -254,6 +254,11 @@ describe('the man page the build writes (scripts/man.mjs)', () => {
     const page = readFileSync(MAN, 'utf8')
     for (const id of Object.keys(manifest())) expect(page, id).toContain(`.SS "quantum\\-meta ${id.split(':').join(' ').replaceAll('-', '\\-')}`)
     expect(page).toMatch(/^\.SH EXIT STATUS$/m)
+    // every example is one prompt and a command (the plugins' own examples carry a `$ ` already)
+    expect(page).not.toMatch(/^\$ \$ /m)
+    expect(page).toContain('$ quantum\\-meta autocomplete bash\n')
+    // the shells offered are the ones the autocomplete test completes in, as --help says
+    expect(page).not.toMatch(/powershell/i)
   })
 
   it.skipIf(!groff)('renders without a warning (groff -man -ww -z), and as text', () => {
