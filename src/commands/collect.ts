@@ -50,7 +50,9 @@ Diagnose it anywhere later with \`quantum-meta diagnose <net-id> --snapshot FILE
     const out = flags.output === undefined ? undefined : await import('../system/write-report.js')
     const target = out && flags.output ? await out.checkReportPath('--output', flags.output, 'without --output the snapshot goes to stdout') : undefined
     const {collectLive} = await import('../diagnose/live.js')
-    const snap = await collectLive({...liveRequest(flags, this.config), network: netId, probe: flags.probe})
+    const {sparseSnapshot} = await import('../evidence/sparse.js')
+    // the cut-down config files (neutron.conf: ~2,000 lines, nearly all emptied) written sparse
+    const snap = sparseSnapshot(await collectLive({...liveRequest(flags, this.config), network: netId, probe: flags.probe}))
     if (flags.output && out && target) {
       // 0600: evidence of this node, secrets redacted or not
       await out.writeReportAtomic('--output', flags.output, target, JSON.stringify(snap, null, 2) + '\n', 0o600)

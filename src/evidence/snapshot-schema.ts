@@ -13,6 +13,7 @@ import * as v from 'valibot'
 
 import {DEPLOYMENT_NAMES, type NetworkEvidence, type Snapshot, SNAPSHOT_FORMAT} from './evidence.js'
 import {PID_MAX, UUID} from './ids.js'
+import {fromSparse, sparseProblem} from './sparse.js'
 
 const kind = (x: unknown) =>
   x === null
@@ -69,17 +70,35 @@ export const commandRecord = record({
   stdout: str,
 })
 
-export const fileRecord = record({
-  busyMs: v.optional(v.number()),
-  connect: v.optional(str),
-  content: v.optional(str),
-  error: v.optional(str),
-  mtime: v.optional(iso),
-  path: name,
-  realpath: v.optional(name),
-  state: v.picklist(['present', 'missing', 'error', 'not-collected']),
-  type: v.optional(v.picklist(['file', 'socket', 'directory', 'symlink', 'other'])),
-})
+/** A file as the snapshot records it; one written sparse (evidence/sparse.ts) is read back whole. */
+export const fileRecord = v.pipe(
+  record({
+    busyMs: v.optional(v.number()),
+    connect: v.optional(str),
+    content: v.optional(str),
+    contentLineCount: v.optional(v.number()),
+    contentLines: v.optional(v.array(v.number())),
+    error: v.optional(str),
+    mtime: v.optional(iso),
+    path: name,
+    realpath: v.optional(name),
+    state: v.picklist(['present', 'missing', 'error', 'not-collected']),
+    type: v.optional(v.picklist(['file', 'socket', 'directory', 'symlink', 'other'])),
+  }),
+  v.rawTransform(({dataset, addIssue, NEVER}) => {
+    const {contentLines, contentLineCount, ...rec} = dataset.value
+    if (contentLines === undefined && contentLineCount === undefined) return rec
+    const problem =
+      rec.content === undefined || contentLines === undefined || contentLineCount === undefined
+        ? 'a sparse file record needs content, contentLines and contentLineCount together'
+        : sparseProblem({content: rec.content, contentLineCount, contentLines})
+    if (problem !== undefined || rec.content === undefined || contentLines === undefined || contentLineCount === undefined) {
+      addIssue({message: problem ?? 'bad sparse record'})
+      return NEVER
+    }
+    return {...rec, content: fromSparse({content: rec.content, contentLineCount, contentLines})}
+  }),
+)
 
 export const agentRecord = record({
   cmdline: str,
