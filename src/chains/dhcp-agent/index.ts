@@ -13,8 +13,18 @@ import {DHCP_AGENT_SNAPSHOT, qdhcpNamespace, qdhcpNetworksIn} from './paths.js'
 import {crossFindings} from './cross.js'
 import {servedByRouter} from './facts.js'
 import {optsFormOnly} from './opts.js'
-import type {ChainModule} from '../module.js'
+import type {ChainModule, CollectRequest} from '../module.js'
 import {DHCP_AGENT_CHECKS} from './chain.js'
+
+/** The networks the API has this host's DHCP agent host (none without credentials or with --no-api); a failure is said on stderr. */
+async function apiHosted(req: CollectRequest): Promise<string[]> {
+  const {hasCredentials} = await import('../../openstack/credentials.js')
+  if (!req.api || !req.os || !hasCredentials(req.os, process.env)) return []
+  const [{hostedNetworks}, {agentHost}] = await Promise.all([import('./hosted.js'), import('../../node/api.js')])
+  const got = await hostedNetworks(req.os, agentHost(req.paths.configFile, req.agentHost))
+  if (got.error) process.stderr.write(`warning: --all lists this node's networks only: ${got.error}\n`)
+  return got.networks
+}
 
 export const dhcpAgent: ChainModule = {
   affected: affectedInstances,
@@ -28,9 +38,16 @@ export const dhcpAgent: ChainModule = {
     const [{collectMany, requireInspectable, stateNetworks}, {LiveView}] = await Promise.all([import('./collect.js'), import('../../sources/live.js')])
     await requireInspectable(req.paths.statePath)
     const list = req.network === undefined ? await listNamespaces() : undefined
-    // --all: the qdhcp namespaces, and the networks whose state is kept without one (a lost namespace shows)
+    // --all: the qdhcp namespaces, the networks whose state is kept without one, and with credentials the
+    // networks the API has this host's agent host (a lost namespace shows, even with its state gone)
     const networks = list
-      ? [...new Set([...qdhcpNetworksIn(parseNetnsList(list.stdout)), ...(await stateNetworks(new LiveView(), req.paths.statePath))])]
+      ? [
+          ...new Set([
+            ...qdhcpNetworksIn(parseNetnsList(list.stdout)),
+            ...(await stateNetworks(new LiveView(), req.paths.statePath)),
+            ...(await apiHosted(req)),
+          ]),
+        ]
       : [req.network!]
     return collectMany(networks, {...req.paths, probe: req.probe}, {batch: Boolean(list), listed: list, tool: req.tool})
   },
@@ -40,7 +57,7 @@ export const dhcpAgent: ChainModule = {
     process: /(^|[/ ])(neutron|quantum)-dhcp-agent(\0| |$)/,
   },
   help: {
-    all: 'qdhcp namespaces, and the networks of the state path whose namespace is gone',
+    all: "qdhcp namespaces, the networks of the state path whose namespace is gone, and with credentials the networks the API has this host's DHCP agent host",
     backend: 'qdhcp namespaces',
     configFile: "the DHCP agent's [default: /etc/neutron/dhcp_agent.ini, else /etc/quantum/dhcp_agent.ini]",
     namespace: 'qdhcp-<net-id>',
