@@ -57,6 +57,8 @@ export interface MetadataVerdict {
   /** false when oslo.config would reject a value (the agent does not start at all) */
   valid: boolean
   reason: string
+  /** when not valid: the line holding the value oslo.config rejects */
+  badLine?: number
 }
 
 const where = (key: string, s: BoolSetting) => (s.line === undefined ? `${key} is not set (default False)` : `${key} = ${s.raw} (line ${s.line})`)
@@ -70,6 +72,7 @@ export function metadataVerdict(s: AgentSettings): MetadataVerdict {
         reason: `${key} = ${JSON.stringify(v.raw)} (line ${v.line}) is not a boolean oslo.config accepts: the agent will refuse to start`,
         serves: false,
         valid: false,
+        ...(v.line === undefined ? {} : {badLine: v.line}),
       }
     }
   }

@@ -1,5 +1,6 @@
 /** Human output of `enable` / `disable`: what changed, where the backup is, what to restart. */
 import type {ApplyOutcome, Mode} from '../config/apply.js'
+import {shq} from '../chains/common/text.js'
 import {paint} from '../output.js'
 
 export function renderConfigResult(o: ApplyOutcome, mode: Mode, restartRequested: boolean, command: 'enable' | 'disable'): {stdout: string; stderr: string} {
@@ -11,9 +12,16 @@ export function renderConfigResult(o: ApplyOutcome, mode: Mode, restartRequested
     const mark = r.check!.ok ? c.green('ok') : c.red('FAIL')
     out.push(`${mark}: ${r.file}: ${r.check!.reason}`)
     // the fix is the command that was checked, and only when running it would make the check pass
-    if (!r.check!.ok && o.commandFixes) out.push(`fix: quantum-meta ${command} --config-file ${r.file} --restart`)
-    else if (!r.check!.ok && !o.verdict.valid)
-      out.push(`fix: put True or False in place of the value oslo.config rejects in ${r.file}, then quantum-meta ${command} --check --config-file ${r.file}`)
+    // as the findings print a fix: a command a shell takes (the path quoted), the reason apart after `#`
+    const file = shq(r.file)
+    if (!r.check!.ok && o.commandFixes) out.push(`fix: quantum-meta ${command} --config-file ${file} --restart`)
+    else if (!r.check!.ok && !o.verdict.valid) {
+      const line = o.verdict.badLine === undefined ? '' : ` +${o.verdict.badLine}`
+      out.push(
+        `fix: "\${EDITOR:-vi}"${line} ${file}`,
+        `# put True or False in place of the value oslo.config rejects${line ? ` (line ${o.verdict.badLine})` : ''}, then: quantum-meta ${command} --check --config-file ${file}`,
+      )
+    }
     return {stderr: '', stdout: out.join('\n') + '\n'}
   }
   if (mode === 'dry-run') {

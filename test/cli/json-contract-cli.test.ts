@@ -2,7 +2,8 @@
 // {"error": {code, message, exit}} for an error, with the documented exit code, and nothing on
 // stderr; without --json the same errors are one line on stderr. Also two small usage rules: an
 // empty path flag is exit 2, and `disable --check` suggests the command that fixes it.
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {spawnSync} from 'node:child_process'
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -126,11 +127,28 @@ describe('--check names the command that fixes it', () => {
     expect(off.stdout).toMatch(/^ok: .*isolated metadata is not served\n$/)
   })
 
+  it("enable --check's fix quotes a path a shell would split", () => {
+    mkdirSync(join(dir, 'a dir; x'), {recursive: true})
+    const p = join(dir, 'a dir; x', 'dhcp_agent.ini')
+    writeFileSync(p, '[DEFAULT]\nenable_isolated_metadata = False\n')
+    const r = cli(['enable', '--check', '--config-file', p])
+    expect(r.status).toBe(1)
+    expect(r.stdout).toContain(`fix: quantum-meta enable --config-file '${p}' --restart\n`)
+  })
+
   it('enable --check when enable would not fix it (another switch holds a rejected value) does not suggest enable', () => {
     const p = ini('enable_isolated_metadata = False\nforce_metadata = maybe')
     const r = cli(['enable', '--check', '--config-file', p])
     expect(r.status).toBe(1)
     expect(r.stdout).not.toContain('fix: quantum-meta enable --config-file')
-    expect(r.stdout).toContain(`fix: put True or False in place of the value oslo.config rejects in ${p}`)
+    // the editor at the rejected line, a command a shell takes; the reason apart, after #
+    expect(r.stdout).toContain(
+      `fix: "\${EDITOR:-vi}" +3 ${p}\n# put True or False in place of the value oslo.config rejects (line 3), then: quantum-meta enable --check --config-file ${p}\n`,
+    )
+    const command = r.stdout
+      .split('\n')
+      .find((l) => l.startsWith('fix: '))!
+      .slice('fix: '.length)
+    expect(spawnSync('bash', ['-n', '-c', command]).status).toBe(0)
   })
 })
