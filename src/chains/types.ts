@@ -63,6 +63,8 @@ export interface CheckContext {
   probe: boolean
   /** --no-api was given: the API checks are skipped as asked, not left unjudged for want of credentials */
   noApi?: boolean
+  /** the evidence was collected on this node now (not a snapshot, sosreport or a host's collect): the API is asked now, if at all */
+  live?: boolean
   /**
    * Another chain that serves the network on this node instead: the node lists that chain's
    * namespace for the network and not the evidence's own (runChecks asks the registry).

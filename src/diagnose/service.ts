@@ -26,17 +26,17 @@ export interface LiveDiagnoseRequest {
 export async function diagnoseLive(req: LiveDiagnoseRequest): Promise<{reports: NetworkReport[]; host: string; takenAt: string}> {
   const {collectLive} = await import('./live.js')
   const snap = await collectLive({...req.live, network: req.network, probe: req.probe})
-  const judging = {noApi: req.live.api === false, only: req.only, probe: req.probe}
+  const judging = {live: true, noApi: req.live.api === false, only: req.only, probe: req.probe}
   return {host: snap.host, reports: snap.networks.map((ev) => diagnoseEvidence(ev, judging)), takenAt: snap.takenAt}
 }
 
-export function diagnoseEvidence(ev: NetworkEvidence, opts: {probe: boolean; only?: string[]; noApi?: boolean}): NetworkReport {
+export function diagnoseEvidence(ev: NetworkEvidence, opts: {probe: boolean; only?: string[]; noApi?: boolean; live?: boolean}): NetworkReport {
   const layout = layoutOfEvidence(ev)
   const e = layout === ev.layout ? ev : {...ev, layout}
   const chain = chainFor(backendOf(e))
   if (!chain)
     throw usageError('no-chain', `network ${e.network}: its evidence is of the ${backendOf(e)} backend, which this version of quantum-meta has no checks for`)
-  const findings = runChecks(e, {noApi: opts.noApi, probe: opts.probe}, opts.only, chain.checks)
+  const findings = runChecks(e, {live: opts.live, noApi: opts.noApi, probe: opts.probe}, opts.only, chain.checks)
   const unjudged = findings.filter((f) => f.unjudged).map((f) => f.id)
   const subset = opts.only !== undefined && findings.length < chain.checks.length
   const verdict = verdictOf(findings, subset)

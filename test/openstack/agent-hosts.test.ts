@@ -271,7 +271,7 @@ describe.skipIf(!up)('two real DHCP agent hosts over ssh (qm-ci-host, qm-ci-host
         skipped.filter((id) => !id.startsWith('api.') && id !== 'probe.http'),
         h.host,
       ).toEqual([])
-      expect(h.findings.find((f) => f.id === 'api.network')?.summary, h.host).toMatch(/no API credentials/)
+      expect(h.findings.find((f) => f.id === 'api.network')?.summary, h.host).toMatch(/the evidence holds no API answers/)
     }
     expect(report.cross.find((f) => f.id === 'cross.opts-own-port')?.status).toBe('pass')
     expect(report.healthy).toBe(true)

@@ -40,7 +40,13 @@ export const P = {
 const noApi = (ev: NetworkEvidence, ctx: CheckContext) =>
   ev.api
     ? undefined
-    : notAsked(ctx.noApi ? 'not asked (--no-api)' : 'not run: no API credentials (OS_AUTH_URL, OS_CLOUD, --os-*); give them to hold the node against the API')
+    : notAsked(
+        ctx.noApi
+          ? 'not asked (--no-api)'
+          : ctx.live
+            ? 'not run: no API credentials (OS_AUTH_URL, OS_CLOUD, --os-*); give them to hold the node against the API'
+            : 'not run: the evidence holds no API answers (collected without credentials, or with --no-api); collect it with OS_* or --os-cloud set to hold the node against the API',
+      )
 
 export const apiNetwork: Check = {
   id: 'api.network',
