@@ -41,6 +41,13 @@ For CI: --format junit prints JUnit XML instead of the table (a failing testcase
   ]
 
   static flags = {
+    // the global --debug, saying what it adds here
+    debug: Flags.boolean({
+      default: false,
+      description:
+        "print every command run and file read to stderr, then what each piece of a network's evidence yielded and each check's outcome as it is judged (secrets are never printed)",
+      helpGroup: 'GLOBAL',
+    }),
     ...nodeFlags,
     ...liveFlags,
     ...openstackFlags,
