@@ -105,7 +105,7 @@ export function chainSvg(v: NetworkView): string {
   return parts.join('\n')
 }
 
-const words = (w: Words) => w.map((p) => ('id' in p ? `<code>${esc(p.id)}</code>` : esc(p.text))).join('')
+const words = (w: Words) => w.map((p) => ('id' in p ? `<code>${txt(p.id, CUT.host)}</code>` : esc(p.text))).join('')
 
 function verdictBanner(verdict: string, word: string, rest: string): string {
   return `<p class="verdict v-${verdict}"><strong>${esc(word)}</strong>${rest === '' ? '' : `: ${rest}`}</p>`
@@ -130,7 +130,7 @@ function findingsTable(findings: readonly Finding[]): string {
   return `<table class="checks">\n<thead><tr><th>status</th><th>check</th><th>finding</th></tr></thead>\n<tbody>\n${rows.join('\n')}\n</tbody>\n</table>`
 }
 
-function networkSection(v: NetworkView, level: number, title: string, id: string): string {
+function networkSection(v: NetworkView, level: number, title: string, id: string, more: string[] = []): string {
   const h = (n: number) => `h${Math.min(level + n, 6)}`
   const out = [
     `<section class="network" id="${id}">`,
@@ -144,12 +144,11 @@ function networkSection(v: NetworkView, level: number, title: string, id: string
     if (v.first.evidence.length > 0) out.push(`<${h(2)}>Evidence</${h(2)}>`, `<pre class="evidence">${v.first.evidence.map(esc).join('\n')}</pre>`)
     if (f.fix) out.push(`<${h(2)}>Fix <span class="hint">(run on the node; why under it)</span></${h(2)}>`, fixHtml(f.fix))
   }
-  out.push(`<${h(1)}>Every check</${h(1)}>`, findingsTable(v.findings), '</section>')
+  out.push(`<${h(1)}>Every check</${h(1)}>`, findingsTable(v.findings), ...more, '</section>')
   return out.join('\n')
 }
 
 function fleetSection(f: FleetView, n: number): string {
-  const word = f.verdict === 'not-judged' ? 'not judged' : f.verdict
   const rows = f.hosts.map((h) => {
     const what = h.error
       ? txt(h.error, CUT.cell)
@@ -164,7 +163,7 @@ function fleetSection(f: FleetView, n: number): string {
   const out = [
     `<section class="fleet" id="fleet-${n}">`,
     `<h2>Network <code>${txt(f.network, CUT.host)}</code> on ${f.hosts.length} hosts</h2>`,
-    verdictBanner(f.verdict, word, ''),
+    verdictBanner(f.verdict, f.word, words(f.words)),
     '<table class="hosts">',
     '<thead><tr><th>host</th><th>verdict</th><th>first broken link</th></tr></thead>',
     `<tbody>\n${rows.join('\n')}\n</tbody>`,
@@ -178,21 +177,22 @@ function fleetSection(f: FleetView, n: number): string {
     out.push('</ul>')
   }
   f.broken.forEach((b, i) => {
-    out.push(networkSection(b.view, 3, `Host <code>${txt(b.host, 100)}</code>`, `fleet-${n}-host-${i}`))
+    const more: string[] = []
     if (b.affected.length > 0) {
-      out.push(
+      more.push(
         '<h4>Instances that leased from it</h4>',
         '<table class="affected">',
         '<thead><tr><th>MAC</th><th>IP</th><th>instance</th><th>port</th></tr></thead>',
         '<tbody>',
       )
       for (const a of b.affected) {
-        out.push(
+        more.push(
           `<tr><td>${txt(a.mac, CUT.cell)}</td><td>${txt(a.ip, CUT.cell)}</td><td>${txt(a.device ?? a.hostname ?? '', CUT.cell)}</td><td>${txt(a.port ?? '', CUT.cell)}</td></tr>`,
         )
       }
-      out.push('</tbody>', '</table>')
+      more.push('</tbody>', '</table>')
     }
+    out.push(networkSection(b.view, 3, `Host <code>${txt(b.host, 100)}</code>`, `fleet-${n}-host-${i}`, more))
   })
   out.push('</section>')
   return out.join('\n')

@@ -38,7 +38,7 @@ export const CUT = {
 /** Text from a node or a snapshot as a report shows it: printable, one line, cut at `max`. */
 export const shown = (text: string, max: number) => printable(text, max)
 
-/** A piece of the verdict sentence: prose, or a check id (code in either format). */
+/** A piece of the verdict sentence: prose, or a name (a check id, a host: from evidence, so escaped) shown as code. */
 export type Words = ({text: string} | {id: string})[]
 
 /** One link of the chain as the picture draws it. */
@@ -86,6 +86,10 @@ export interface HostRow {
 export interface FleetView {
   network: string
   verdict: 'broken' | 'not-judged' | 'healthy'
+  /** the verdict in words: `not judged`... */
+  word: string
+  /** which hosts it rests on: broken on H, a cross-host check failing, not inspected or not judged on H */
+  words: Words
   hosts: HostRow[]
   /** the cross-host findings that fail or warn */
   cross: Finding[]
@@ -169,12 +173,35 @@ function fleetView(r: FleetReport): FleetView {
         verdict: 'broken',
       }),
     }))
+  const verdict = fleetBroken(r) ? 'broken' : fleetNotJudged(r) ? 'not-judged' : 'healthy'
+  const named = (what: string, names: string[]): Words =>
+    names.length === 0 ? [] : [{text: `${what} on `}, ...names.flatMap((id, i): Words => [...(i > 0 ? [{text: ', '}] : []), {id}])]
+  const because = [
+    named(
+      'a link broken',
+      broken.map((b) => b.host),
+    ),
+    r.cross.some((f) => f.status === 'fail') ? [{text: 'a check across hosts fails'}] : [],
+    named(
+      'not inspected',
+      hosts.filter((h) => h.state === 'not inspected').map((h) => h.host),
+    ),
+    named(
+      'a link not judged',
+      hosts.filter((h) => h.state === 'not-judged').map((h) => h.host),
+    ),
+  ].filter((w) => w.length > 0)
   return {
     broken,
     cross: r.cross.filter((f) => f.status === 'fail' || f.status === 'warn'),
     hosts,
     network: r.network,
-    verdict: fleetBroken(r) ? 'broken' : fleetNotJudged(r) ? 'not-judged' : 'healthy',
+    verdict,
+    word: verdict === 'not-judged' ? 'not judged' : verdict,
+    words:
+      verdict === 'healthy'
+        ? [{text: 'every link judged on every host, none broken'}]
+        : because.flatMap((w, i): Words => [...(i > 0 ? [{text: '; '}] : []), ...w]),
   }
 }
 

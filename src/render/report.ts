@@ -38,7 +38,7 @@ function fixText(fix: Fix): string[] {
     .map((l) => inBlock(l, CUT.fix))
 }
 
-const words = (w: Words) => w.map((p) => ('id' in p ? `\`${p.id}\`` : p.text)).join('')
+const words = (w: Words) => w.map((p) => ('id' in p ? `\`${inline(p.id, CUT.host)}\`` : p.text)).join('')
 
 const verdictLine = (v: NetworkView) => `**${v.word}**: ${words(v.words)}`
 
@@ -85,8 +85,8 @@ function header(m: ReportModel): string[] {
 }
 
 function fleetSection(f: FleetView): string[] {
-  const verdict = `**${f.verdict === 'not-judged' ? 'not judged' : f.verdict}**`
-  const out = [`## Network \`${f.network}\` on ${f.hosts.length} hosts: ${verdict}`, '', '| host | verdict | first broken link |', '|---|---|---|']
+  const out = [`## Network \`${f.network}\` on ${f.hosts.length} hosts: **${f.word}**`, '', `**${f.word}**: ${words(f.words)}`, '']
+  out.push('| host | verdict | first broken link |', '|---|---|---|')
   for (const h of f.hosts) {
     const what = h.error ? inline(h.error) : h.first ? `\`${h.first.id}\`: ${inline(h.first.summary)}` : h.unjudged ? `not judged: \`${h.unjudged.id}\`` : ''
     out.push(`| \`${inline(h.host, 100)}\` | ${h.state} | ${what} |`)

@@ -156,7 +156,8 @@ describe('--report FILE.html (built binary)', () => {
     expect(xpath(html, "string(//table[@class='hosts']/tbody/tr[2])")).toMatch(/^net2brokenproxy\.upstream: nothing accepts/)
     expect(xpath(html, "string(//section[@class='network']/h3)")).toBe('Host net2')
     expect(boxes(html).find(([label]) => label === '✘ BROKEN')?.[1]).toBe('proxy.upstream  ◀ the first broken link')
-    const affected = [1, 2, 3].map((n) => xpath(html, `string(//table[@class='affected']/tbody/tr/td[${n}])`))
+    // in net2's section, under its chain
+    const affected = [1, 2, 3].map((n) => xpath(html, `string(//section[h3='Host net2']/table[@class='affected']/tbody/tr/td[${n}])`))
     expect(affected).toEqual(['fa:16:3e:00:00:01', '198.51.100.149', 'b7c1a2d3-0000-4000-8000-000000000001'])
   })
 

@@ -196,7 +196,10 @@ describe('--report (HTML)', () => {
   it('several hosts: a row per host, the cross-host findings, the broken host drawn with the instances it served', () => {
     const fleet = threeHosts()
     const html = htmlOf(fleetModel({...HEAD, host: 'net1, net2, net3'}, [fleet]))
-    expect(html).toContain(`<h2>Network <code>${ZED_NET}</code> on 3 hosts</h2>\n<p class="verdict v-broken"><strong>broken</strong></p>`)
+    expect(html).toContain(
+      `<h2>Network <code>${ZED_NET}</code> on 3 hosts</h2>\n<p class="verdict v-broken"><strong>broken</strong>: a link broken on <code>net2</code>; not inspected on <code>net3</code></p>`,
+    )
+    expect(reportOfFleet(HEAD, fleet)).toContain('**broken**: a link broken on `net2`; not inspected on `net3`')
     const rows = [...html.matchAll(/<tr class="v-([a-z-]+)"><td><code>([^<]*)<\/code><\/td><td>([^<]*)<\/td>/g)].map((m) => m.slice(1))
     expect(rows).toEqual([
       ['healthy', 'net1', 'healthy'],
@@ -209,5 +212,14 @@ describe('--report (HTML)', () => {
     expect(html).toMatch(
       /<h4>Instances that leased from it<\/h4>[\s\S]*<tr><td>fa:16:3e:00:00:01<\/td><td>198\.51\.100\.149<\/td><td>b7c1a2d3-0000-4000-8000-000000000001<\/td>/,
     )
+  })
+  it('a hostile host name is text in the rows and in the verdict words, in both formats', () => {
+    const fleet = judgeFleet(ZED_NET, [{error: 'ssh: </td><script>x', host: '<svg onload=1>`|'}], {noApi: true, probe: false})
+    const html = htmlOf(fleetModel(HEAD, [fleet]))
+    expect(html).not.toMatch(/<script|<svg onload/)
+    expect(html).toContain('not inspected on <code>&lt;svg onload=1&gt;`|</code>')
+    expect(html).toContain('<td>ssh: &lt;/td&gt;&lt;script&gt;x</td>')
+    const md = reportOfFleet(HEAD, fleet)
+    expect(md).toContain("not inspected on `<svg onload=1>'\\|`")
   })
 })
