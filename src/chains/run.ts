@@ -25,15 +25,26 @@ function servedElsewhere(ev: NetworkEvidence): ServedElsewhere | undefined {
   return undefined
 }
 
+/** Told of each check as it is judged, with how long it took (--debug): the runner's, never a check's. */
+export type CheckObserver = (finding: Finding, ms: number) => void
+
 /**
  * Run the checks of the evidence's chain (its backend's) in chain order. A check whose prerequisite failed (or was skipped) is skipped
- * naming it; a check that throws becomes one failing finding, never a crash of the command.
+ * naming it; a check that throws becomes one failing finding, never a crash of the command. `observe` hears every check run
+ * (those --check left out of the result too, when others need them).
  */
-export function runChecks(ev: NetworkEvidence, ctx: CheckContext, only?: readonly string[], checks: readonly Check[] = checksOf(ev)): Finding[] {
+export function runChecks(
+  ev: NetworkEvidence,
+  ctx: CheckContext,
+  only?: readonly string[],
+  checks: readonly Check[] = checksOf(ev),
+  observe?: CheckObserver,
+): Finding[] {
   const context: CheckContext = {servedElsewhere, ...ctx}
   const byId = new Map<string, Finding>()
   const out: Finding[] = []
   for (const check of checks) {
+    const started = observe ? performance.now() : 0
     let finding: Finding
     const blocker = check.needs.map((n) => byId.get(n)).find((f) => f && (f.status === 'fail' || f.status === 'skip'))
     if (blocker) {
@@ -61,6 +72,7 @@ export function runChecks(ev: NetworkEvidence, ctx: CheckContext, only?: readonl
       }
     }
     byId.set(check.id, finding)
+    if (observe) observe(finding, performance.now() - started)
     if (!only || only.includes(check.id)) out.push(finding)
   }
   return out

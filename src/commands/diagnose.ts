@@ -24,7 +24,7 @@ The chain is told from the node (--backend to say it). DHCP agent (isolated meta
 
 "healthy" only when every link was judged. Exit: 0 healthy (or, with --check, the checks asked pass), 1 a link is broken, 2 bad input, 3 a link or host not judged, or this node cannot be inspected.
 
-For CI: --format junit prints JUnit XML instead of the table (a failing testcase per broken link, with its evidence and fix; skipped checks as skipped; warnings pass, with the warning in system-out); --junit FILE writes the same XML to FILE as well as the usual output; --report FILE.md a Markdown report for the ticket.`
+For CI: --format junit prints JUnit XML instead of the table (a failing testcase per broken link, with its evidence and fix; skipped checks as skipped; warnings pass, with the warning in system-out); --junit FILE writes the same XML to FILE as well as the usual output; --report FILE.md (or FILE.html) a report for the ticket.`
 
   static examples = [
     '<%= config.bin %> diagnose 01cce415-8e2b-4096-92b5-7acc67163d79',
@@ -41,6 +41,13 @@ For CI: --format junit prints JUnit XML instead of the table (a failing testcase
   ]
 
   static flags = {
+    // the global --debug, saying what it adds here
+    debug: Flags.boolean({
+      default: false,
+      description:
+        "print every command run and file read to stderr, then what each piece of a network's evidence yielded and each check's outcome as it is judged (secrets are never printed)",
+      helpGroup: 'GLOBAL',
+    }),
     ...nodeFlags,
     ...liveFlags,
     ...openstackFlags,
@@ -58,8 +65,8 @@ For CI: --format junit prints JUnit XML instead of the table (a failing testcase
     junit: Flags.string({description: 'also write the JUnit XML to FILE (atomically: a temp file renamed over it), whatever stdout shows', helpValue: 'FILE'}),
     report: Flags.string({
       description:
-        'also write a report for the ticket to FILE.md (Markdown, atomically): whose node, when, the chain drawn with the broken link marked, its evidence and fix, every finding; on several hosts each host and the instances a broken one served',
-      helpValue: 'FILE.md',
+        'also write a report for the ticket to FILE (atomically), Markdown for FILE.md or .markdown, one self-contained HTML page (no script, nothing fetched) for FILE.html or .htm: whose node, when, the chain drawn with the broken link marked (text art; an SVG in HTML), its evidence and fix, every finding; on several hosts each host and the instances a broken one served',
+      helpValue: 'FILE.md|FILE.html',
     }),
     host: Flags.string({
       description:

@@ -5,7 +5,7 @@
 import {CHAINS} from '../chains/registry.js'
 import type {HostInput} from '../fleet/types.js'
 
-import type {DiagnoseOutput} from './plan.js'
+import {type DiagnoseOutput, reportKind} from './plan.js'
 import type {DiagnoseResult, OneHost} from './result.js'
 
 export interface Emitter {
@@ -22,7 +22,7 @@ export async function openOutput(out: DiagnoseOutput, judgedBy = 'quantum-meta')
     async emit(result) {
       const junit = out.format === 'junit' || file ? await junitOf(result) : undefined
       if (file && target !== undefined && junit !== undefined) await file.report.writeReportAtomic('--junit', file.path, target, junit)
-      const report = md && (await markdownOf(result, judgedBy))
+      const report = md && (await reportOf(result, judgedBy, md.path))
       if (md && writer && report !== undefined) await writer.writeReportAtomic('--report', md.path, md.target, report)
       if (out.format === 'junit' && junit !== undefined) process.stdout.write(junit)
       else if (!out.json) process.stdout.write(await tableOf(result))
@@ -30,22 +30,25 @@ export async function openOutput(out: DiagnoseOutput, judgedBy = 'quantum-meta')
   }
 }
 
-/** The --report Markdown of a result (none for --list-checks). */
-async function markdownOf(result: DiagnoseResult, judgedBy: string): Promise<string | undefined> {
+/** The --report of a result (none for --list-checks): HTML for FILE.html or FILE.htm, else Markdown (the plan took only those). */
+async function reportOf(result: DiagnoseResult, judgedBy: string, path: string): Promise<string | undefined> {
   if (result.kind === 'checks') return undefined
-  const r = await import('../render/report.js')
+  const m = await import('../render/report-model.js')
+  let model: import('../render/report-model.js').ReportModel
   switch (result.kind) {
     case 'network':
     case 'networks':
-      return r.reportOfNetworks({collectedBy: result.tool, host: result.host, judgedBy, takenAt: result.takenAt}, result.reports)
+      model = m.networksModel({collectedBy: result.tool, host: result.host, judgedBy, takenAt: result.takenAt}, result.reports)
+      break
     case 'fleet':
     case 'fleet-all': {
       const fleets = result.kind === 'fleet' ? [result.json] : result.json.networks
       const hosts = [...new Set(fleets.flatMap((f) => f.hosts.map((h) => h.host)))].join(', ')
-      const head = {host: hosts || 'no host', judgedBy, takenAt: new Date().toISOString()}
-      return fleets.map((f) => r.reportOfFleet(head, f)).join('\n')
+      model = m.fleetModel({host: hosts || 'no host', judgedBy, takenAt: new Date().toISOString()}, fleets)
     }
   }
+  if (reportKind(path) === 'html') return (await import('../render/report-html.js')).htmlOf(model)
+  return (await import('../render/report.js')).markdownOf(model)
 }
 
 /** The JUnit XML of a result: one testsuite per host and network, one testcase per check. */

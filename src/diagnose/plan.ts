@@ -71,13 +71,20 @@ export interface UsageRule {
   listing?: true
 }
 
+/** What --report writes, by FILE's extension (any case): Markdown or HTML; undefined for any other. */
+export function reportKind(path: string): 'markdown' | 'html' | undefined {
+  if (/\.(md|markdown)$/i.test(path)) return 'markdown'
+  if (/\.html?$/i.test(path)) return 'html'
+  return undefined
+}
+
 /** The flag rules, in the order the CLI checks them. */
 export const USAGE_RULES: readonly UsageRule[] = [
   {
     code: 'usage',
     listing: true,
-    message: (g) => `--report ${g.report}: the report is Markdown, give a FILE.md`,
-    when: (g) => g.report !== undefined && !/\.md$/i.test(g.report),
+    message: (g) => `--report ${g.report}: the extension says what is written: give FILE.md or .markdown (Markdown), FILE.html or .htm (HTML)`,
+    when: (g) => g.report !== undefined && reportKind(g.report) === undefined,
   },
   {
     code: 'usage',
@@ -169,7 +176,7 @@ export interface DiagnoseOutput {
   json: boolean
   /** --junit FILE: the XML written there too */
   junitFile?: string
-  /** --report FILE.md: a Markdown report for the ticket written there */
+  /** --report FILE.md or FILE.html: a report for the ticket written there (reportKind: which by the extension) */
   reportFile?: string
 }
 

@@ -2,11 +2,14 @@
  * diagnose: evidence (live or from a snapshot) -> pure checks -> findings.
  */
 import {backendOf, chainFor} from '../chains/registry.js'
-import {runChecks, verdictOf} from '../chains/run.js'
-import type {NetworkReport} from '../chains/types.js'
+import {type CheckObserver, runChecks, verdictOf} from '../chains/run.js'
+import type {Finding, NetworkReport} from '../chains/types.js'
 import {usageError} from '../errors.js'
 import {type NetworkEvidence, type Snapshot, SNAPSHOT_FORMAT} from '../evidence/evidence.js'
 import {layoutOfEvidence} from '../layout.js'
+import {debug, debugEnabled} from '../output.js'
+import {evidenceYield} from './evidence-debug.js'
+import {printable} from '../render/findings.js'
 import {readUserFile, SNAPSHOT_MAX_BYTES} from '../system/read-file.js'
 
 import type {LiveRequest} from './live.js'
@@ -36,7 +39,13 @@ export function diagnoseEvidence(ev: NetworkEvidence, opts: {probe: boolean; onl
   const chain = chainFor(backendOf(e))
   if (!chain)
     throw usageError('no-chain', `network ${e.network}: its evidence is of the ${backendOf(e)} backend, which this version of quantum-meta has no checks for`)
-  const findings = runChecks(e, {live: opts.live, noApi: opts.noApi, probe: opts.probe}, opts.only, chain.checks)
+  const findings = runChecks(
+    e,
+    {live: opts.live, noApi: opts.noApi, probe: opts.probe},
+    opts.only,
+    chain.checks,
+    debugEnabled() ? debugJudging(e, chain.backend) : undefined,
+  )
   const unjudged = findings.filter((f) => f.unjudged).map((f) => f.id)
   const subset = opts.only !== undefined && findings.length < chain.checks.length
   const verdict = verdictOf(findings, subset)
@@ -49,6 +58,31 @@ export function diagnoseEvidence(ev: NetworkEvidence, opts: {probe: boolean; onl
     verdict,
     ...(unjudged.length > 0 ? {unjudged} : {}),
     ...(subset ? {ran: {checks: findings.length, of: chain.checks.length}} : {}),
+  }
+}
+
+/** What kind of skip a finding is, in words (--debug): not judged, not asked, not this node's, or moot after a failure. */
+function skipKind(f: Finding): string {
+  if (f.unjudged) return 'not judged'
+  return f.skipped === 'not-asked'
+    ? 'not asked'
+    : f.skipped === 'not-here'
+      ? "not this node's"
+      : f.skipped === 'warn-only'
+        ? 'cannot be told, warns only'
+        : 'moot'
+}
+
+/**
+ * --debug: what the network's evidence yielded, then one line per check as it is judged, its outcome
+ * and why (a summary, never evidence or a fix: those are the table's), and how long it took.
+ */
+function debugJudging(ev: NetworkEvidence, backend: string): CheckObserver {
+  debug(`judging network ${printable(ev.network, 80)} (${backend} chain); its evidence:`)
+  for (const line of evidenceYield(ev)) debug(`  ${line}`)
+  return (f, ms) => {
+    const why = f.status === 'pass' ? '' : f.status === 'skip' ? ` (${skipKind(f)}: ${printable(f.summary, 160)})` : ` (${printable(f.summary, 160)})`
+    debug(`check ${f.id}: ${f.status}${why} in ${ms.toFixed(2)} ms`)
   }
 }
 

@@ -108,4 +108,23 @@ export function hostSnapshot(spec: HostSpec): Snapshot {
   }
 }
 
+/**
+ * Host net2 of the network, broken (its proxy's upstream socket refuses), with one instance that
+ * leased from it and the API's port of that instance: a broken host and whom it affects.
+ */
+export function brokenHostWithLease(): Snapshot {
+  const s = hostSnapshot({
+    api: {
+      agents: ['net1', 'net2'],
+      instances: [{device: 'b7c1a2d3-0000-4000-8000-000000000001', ip: '198.51.100.149', mac: 'fa:16:3e:00:00:01'}],
+      ports: [{host: 'net2', ip: '198.51.100.2'}],
+    },
+    host: 'net2',
+    ip: '198.51.100.2',
+    leases: '1700000000 fa:16:3e:00:00:01 198.51.100.149 host-198-51-100-149 *\n',
+  })
+  s.networks[0].upstreamSocket.connect = 'ECONNREFUSED'
+  return s
+}
+
 export {ZED_NET}

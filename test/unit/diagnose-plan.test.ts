@@ -3,7 +3,7 @@
 // printed before the rules became a table (`quantum-meta diagnose ...` of main at 8fe325e, by hand).
 import {describe, expect, it} from 'vitest'
 
-import {brokenRule, type DiagnoseFlags, type DiagnosePlan, givenOf, planDiagnose, USAGE_RULES} from '../../src/diagnose/plan.js'
+import {brokenRule, type DiagnoseFlags, type DiagnosePlan, givenOf, planDiagnose, reportKind, USAGE_RULES} from '../../src/diagnose/plan.js'
 import {QmError} from '../../src/errors.js'
 
 const NET = '01cce415-8e2b-4096-92b5-7acc67163d79'
@@ -32,7 +32,12 @@ function refused(line: Line): [string, string] | undefined {
 
 // every rule, in the order the CLI checks them: a command line that breaks it (and no earlier one), its code and message
 const RULES: [string, Line, string, string][] = [
-  ['--report not a .md file', {flags: {report: 'out.html'}, net: NET}, 'usage', '--report out.html: the report is Markdown, give a FILE.md'],
+  [
+    '--report neither Markdown nor HTML',
+    {flags: {report: 'out.txt'}, net: NET},
+    'usage',
+    '--report out.txt: the extension says what is written: give FILE.md or .markdown (Markdown), FILE.html or .htm (HTML)',
+  ],
   [
     '--format junit with --json',
     {flags: {format: 'junit'}, json: true, net: NET},
@@ -116,6 +121,13 @@ describe('diagnose: the flag rules, one table', () => {
       const rule = brokenRule(givenOf({api: true, format: 'table', ...line.flags}, line.net, line.json ?? false))
       expect([what, rule && USAGE_RULES.indexOf(rule)]).toEqual([what, i])
     })
+  })
+
+  it('--report: the extension says Markdown or HTML (any case); anything else is refused', () => {
+    expect(['t.md', 'T.MD', 'a/b.markdown', 't.html', 'T.HTM'].map(reportKind)).toEqual(['markdown', 'markdown', 'markdown', 'html', 'html'])
+    for (const bad of ['t.txt', 'md', 't.html.txt', 't.mdx', 't.xhtml', 't.md/']) {
+      expect([bad, reportKind(bad), refused({flags: {report: bad}, net: NET})?.[0]]).toEqual([bad, undefined, 'usage'])
+    }
   })
 
   it('the messages that name what to drop or what was given', () => {
