@@ -15,6 +15,8 @@
  *   cross.l3-ha-master passes naming it;
  * - failover (the master's ha- link down, as ../shared/lab/scenario-router-ha.sh does): the other host
  *   becomes master, the instance is served again by it, and the tool says so on both hosts and across;
+ *   on the old master l3.ha fails (its ha- device down: it cannot take over again, though Zed's state
+ *   file says backup) with the `ip link set ... up` that puts it back;
  * - split brain (keepalived frozen with SIGSTOP on the master, the backup takes over): two masters,
  *   the cross check fails (exit 1) with a fix; SIGCONT, and keepalived settles on one master again;
  * - no master (both ha- links down): the instance's request fails, the cross check fails; one link
@@ -32,6 +34,8 @@ import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {fixCommand} from '../helpers/fix.js'
+import type {Fix} from '../../src/chains/types.js'
 import {Created, UP_SCRIPT, ready} from './env.js'
 import {type Instance, type Truth, makeInstance, rootNamespaceState, until, waitForTruth} from './l3.js'
 import {
@@ -73,7 +77,7 @@ interface Finding {
   id: string
   status: 'pass' | 'warn' | 'fail' | 'skip'
   summary: string
-  fix?: unknown
+  fix?: Fix
 }
 
 describe.skipIf(!up)('an HA router on two real L3 agent hosts: master, backup, failover, split brain', () => {
@@ -244,17 +248,28 @@ describe.skipIf(!up)('an HA router on two real L3 agent hosts: master, backup, f
       expect(statusOf(n.findings, 'l3.ha')).toBe('pass')
       expect(n.findings.filter((f) => f.status !== 'pass' && f.id !== 'l3.probe')).toEqual([])
       expect(n.status).toBe(0)
+      // the old master: keepalived there is in FAULT (its ha- link down) and cannot take over again,
+      // while its state file says backup
       const o = await diagnoseOn(old)
-      expect(statusOf(o.findings, 'l3.ha')).toBe('skip')
+      const oldHa = o.findings.find((f) => f.id === 'l3.ha')
+      expect(oldHa).toMatchObject({
+        status: 'fail',
+        summary: `this node is a backup of HA router ${router}, but its HA device ${dev} is down: keepalived here hears no master and cannot take over when the master fails`,
+      })
+      expect(fixCommand(oldHa)).toBe(`ip netns exec qrouter-${router} ip link set ${dev} up`)
+      expect(o.status).toBe(1)
 
       const r = await acrossHosts('failover')
       expect(r.cross).toEqual([
         expect.objectContaining({id: 'cross.l3-ha-master', status: 'pass', summary: `${hostLabel(next)} is the one master of HA router ${router}`}),
       ])
 
-      // the old master's link back: keepalived's nopreempt keeps the new master
+      // the fix: the old master's link back; keepalived's nopreempt keeps the new master, the old one is a backup again
       await setHaLink(old, router, dev, 'up')
       expect(await oneMaster()).toBe(next)
+      const again = await diagnoseOn(old)
+      expect(statusOf(again.findings, 'l3.ha')).toBe('skip')
+      expect(again.status).toBe(0)
     },
     LONG,
   )
