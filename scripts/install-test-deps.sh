@@ -29,8 +29,9 @@
 #
 # And, as root, the real-OpenStack harness's packages (scripts/harness/openstack/lib.sh
 # QMOS_PACKAGES: neutron-server, the DHCP, linuxbridge, L3 and metadata agents, keystone,
-# mariadb-server, rabbitmq-server, iptables, nftables, conntrack, crudini, busybox, ...; the L3
-# agent's Depends bring keepalived and radvd, installed and never started), unless
+# mariadb-server, rabbitmq-server, iptables, nftables, conntrack, crudini, busybox, keepalived (the
+# L3 agents run it for the HA routers of harness/openstack/ha-up.sh's second host), socat (that
+# host's relays), ...; radvd comes with the L3 agent and is never started), unless
 # QM_SKIP_OPENSTACK=1. Only when `scripts/harness/openstack/up.sh --check` accepts the machine: on
 # one with a Neutron the harness did not make, nothing Neutron is installed here (up.sh then
 # refuses too, and scripts/test.sh fails the run).

@@ -1,9 +1,8 @@
 // HA routers through the built binary, from recorded evidence: `diagnose NET --snapshot A --snapshot B`
 // on the HA router's two hosts (test/fixtures/router/ ha-*, recorded on two real Zed L3 agents by
-// ../shared/lab/l3-ha-up.sh and scenario-router-ha.sh; SOURCES.md). The harness has no second L3
-// agent host (see the report of issue 23: a second host needs its own network namespace, L2 agent,
-// metadata agent and relays to RabbitMQ, as the lab's l3-ha-up.sh builds), so this is the binary's
-// side of it: each host's verdict (the master serves; a backup is skipped "served by the master", not
+// ../shared/lab/l3-ha-up.sh and scenario-router-ha.sh; SOURCES.md). The same against two live L3
+// agent hosts is test/openstack/l3-ha.test.ts (the harness's ha-up.sh); this is the binary's side of
+// it on recorded evidence, without root: each host's verdict (the master serves; a backup is skipped "served by the master", not
 // failed), the cross-host check (exactly one master), and after a failover (the roles' evidence
 // swapped between the hosts, as keepalived's failover swaps them) the other host is the master.
 import {spawnSync} from 'node:child_process'

@@ -274,9 +274,13 @@ export async function deleteSubnet(id: string, target?: Target): Promise<void> {
   await neutron('DELETE', `/subnets/${id}`, undefined, target)
 }
 
-/** POST /v2.0/routers {"router": {"name": NAME, "admin_state_up": true}} (no gateway) */
-export async function createRouter(name: string, target?: Target): Promise<Router> {
-  return (await neutron<{router: Router}>('POST', '/routers', {router: {admin_state_up: true, name}}, target)).router
+/**
+ * POST /v2.0/routers {"router": {"name": NAME, "admin_state_up": true}} (no gateway); `ha: true` adds
+ * `"ha": true` (an HA router: keepalived on every L3 agent hosting it, one master; admin only)
+ */
+export async function createRouter(name: string, target?: Target, opts: {ha?: boolean} = {}): Promise<Router> {
+  const router = {admin_state_up: true, name, ...(opts.ha === undefined ? {} : {ha: opts.ha})}
+  return (await neutron<{router: Router}>('POST', '/routers', {router}, target)).router
 }
 
 export async function deleteRouter(id: string, target?: Target): Promise<void> {
@@ -408,8 +412,8 @@ export class Created {
     return s
   }
 
-  async router(name: string): Promise<Router> {
-    const r = await createRouter(name, this.target)
+  async router(name: string, opts: {ha?: boolean} = {}): Promise<Router> {
+    const r = await createRouter(name, this.target, opts)
     this.routers.push(r.id)
     return r
   }

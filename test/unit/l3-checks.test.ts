@@ -13,7 +13,7 @@ import {chainFor} from '../../src/chains/registry.js'
 import {zed} from '../helpers/zed-evidence.js'
 import {fixCommand} from '../helpers/fix.js'
 
-import {cmd, fx, HA_ROUTER, ha, healthy, NET, NS, ROUTER, STATE} from '../helpers/l3-evidence.js'
+import {cmd, fx, HA_NS, HA_ROUTER, ha, healthy, NET, NS, ROUTER, STATE} from '../helpers/l3-evidence.js'
 
 const judge = (ev: NetworkEvidence, probe = false) => diagnoseEvidence(ev, {probe})
 const byId = (fs: Finding[], id: string) => fs.find((f) => f.id === id)!
@@ -276,6 +276,42 @@ describe('HA routers (router-chain.md, two real L3 agents)', () => {
     })
     expect(r.findings.filter((f) => f.status === 'fail')).toEqual([])
     expect(byId(r.findings, 'l3.proxy')).toMatchObject({status: 'skip', summary: 'skipped: l3.ha was skipped'})
+    expect(r.healthy).toBe(true)
+  })
+
+  // The failover's old master on the harness's two hosts (test/openstack/l3-ha.test.ts): its ha- link
+  // down, keepalived in FAULT, and Zed's state file says backup all the same
+  const haDown = () => {
+    const ev = ha('backup')
+    ev.addresses = cmd(['nsenter', `--net=/run/netns/${HA_NS}`, 'ip', '-j', 'addr', 'show'], fx('ha-backup-ha-down-ip-j-addr.json'))
+    ev.router!.haState!.content = fx('ha-backup-ha-down-state')
+    return ev
+  }
+
+  it('a backup whose ha- device is down fails l3.ha: it cannot take over, though its state file says backup', () => {
+    const r = judge(haDown())
+    const f = byId(r.findings, 'l3.ha')
+    expect(f).toMatchObject({
+      status: 'fail',
+      summary: expect.stringMatching(
+        new RegExp(
+          `^this node is a backup of HA router ${HA_ROUTER}, but its HA device ha-[0-9a-f-]{11} is down: keepalived here hears no master and cannot take over`,
+        ),
+      ),
+    })
+    expect(f.evidence).toContainEqual(expect.stringMatching(/: ha-[0-9a-f-]{11} <BROADCAST,MULTICAST>$/))
+    expect(fixCommand(f)).toMatch(new RegExp(`^ip netns exec qrouter-${HA_ROUTER} ip link set ha-[0-9a-f-]{11} up$`))
+    expect(byId(r.findings, 'l3.gateway-device')).toMatchObject({status: 'skip', summary: 'skipped: l3.ha failed'})
+    expect(r.healthy).toBe(false)
+  })
+
+  it('the same backup with its ha- device up is "served by the master, not here" again', () => {
+    const ev = haDown()
+    const devices = JSON.parse(ev.addresses!.stdout) as {ifname: string; flags: string[]}[]
+    for (const d of devices) if (d.ifname.startsWith('ha-')) d.flags = ['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP']
+    ev.addresses!.stdout = JSON.stringify(devices)
+    const r = judge(ev)
+    expect(byId(r.findings, 'l3.ha')).toMatchObject({status: 'skip', summary: expect.stringMatching(/backup of HA router .*: the master serves/)})
     expect(r.healthy).toBe(true)
   })
 

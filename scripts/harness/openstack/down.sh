@@ -27,6 +27,7 @@
 # state directory; `qrouter-<id>` where <id> is a router in the database or in the L3 agent's state
 # (ns-metadata-proxy/, external/pids/, ha_confs/); and the tests' instance namespaces `qmos-vm-*`.
 # The paths it removes (--wipe, --purge) are the harness's own, each checked for up.sh's marker.
+# The second L3 agent host of ha-up.sh, when it runs, goes first (ha-down.sh).
 set -uo pipefail
 
 readonly SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -126,6 +127,9 @@ if [ ${#ONLY[@]} -gt 0 ]; then
     stop 60 "${ONLY[@]}"
     exit 0
 fi
+
+# ---- 0. the second L3 agent host (ha-up.sh), while neutron-server still answers ---------------
+if [ -f "$HA_PID1" ] || [ -d "$HA_DIR" ]; then "$SCRIPTS/ha-down.sh"; fi
 
 # ---- 1. the harness's networks and routers (read while MariaDB still runs) -----------------
 uuid_re='[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'

@@ -36,20 +36,27 @@ readonly AGENT_HOST=qm-ci-host
 readonly L3_METADATA_PORT=9697               # [DEFAULT] metadata_port of l3_agent.ini (Neutron's default, written out)
 readonly NOVA_PORT=8775                      # fake-nova.py: the metadata agent's nova_metadata_port
 readonly TCP_PORTS=(3306 4369 5000 5672 25672 9696 9697 8775)
+# The opt-in second L3 agent host for HA routers (ha-up.sh, ha-down.sh): its name (the agents'
+# `host`), its files, the pid records of its PID 1 and of the root side of its relays
+readonly HA_HOST=qm-ci-ha2
+readonly HA_DIR=/var/tmp/qm-openstack-ha2
+readonly HA_PID1=$QMOS_RUN/ha-host.pid
+readonly HA_RELAYS=(rabbit:5672 nova:8775 keystone:5000 neutron:9696)
 # the daemons with a pid record $QMOS_RUN/NAME.pid
 readonly DAEMONS=(mariadb epmd rabbitmq keystone neutron-server neutron-server-noauth fake-nova
     neutron-linuxbridge-agent neutron-dhcp-agent neutron-metadata-agent neutron-l3-agent)
 
 # The Debian 12 packages the harness runs (up.sh installs them when a binary below is missing;
 # scripts/install-test-deps.sh installs them on a fresh machine). neutron-l3-agent pulls in
-# keepalived, radvd and iputils-arping (its Depends): they are installed, never started (the
-# harness makes no HA router and no IPv6 subnet).
+# keepalived, radvd and iputils-arping (its Depends); keepalived is named too: the L3 agents start
+# it for the HA routers of ha-up.sh's second host (radvd is never started: no IPv6 subnet). socat:
+# that host's relays.
 readonly QMOS_PACKAGES=(
     neutron-server neutron-dhcp-agent neutron-linuxbridge-agent neutron-metadata-agent neutron-l3-agent
     keystone mariadb-server rabbitmq-server
     dnsmasq-base dnsmasq-utils haproxy conntrack iptables nftables
     python3-pymysql python3-openstackclient
-    iproute2 sudo curl crudini udhcpc busybox util-linux
+    iproute2 sudo curl crudini udhcpc busybox util-linux keepalived socat
 )
 # any of these missing means the packages must be installed (the tests also use iptables-save,
 # ip6tables-save, iptables-legacy-save and nft in and out of the router's namespace, busybox
@@ -59,7 +66,7 @@ readonly QMOS_BINARIES=(
     neutron-db-manage neutron-rootwrap neutron-rootwrap-daemon privsep-helper keystone-manage uwsgi mariadbd
     mariadb mariadb-admin mariadb-install-db epmd /usr/lib/rabbitmq/bin/rabbitmq-server dnsmasq dhcp_release
     haproxy conntrack iptables iptables-save ip6tables-save iptables-legacy-save nft openstack ip ss sudo curl
-    crudini udhcpc busybox setpriv unshare /usr/bin/python3
+    crudini udhcpc busybox setpriv unshare nsenter keepalived socat /usr/bin/python3
 )
 
 readonly SAFE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -85,6 +92,17 @@ recorded_pid() { # NAME -> the PID if the recorded process is still the one we s
 }
 running() { recorded_pid "$1" >/dev/null; }
 descendants() { local c; for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do echo "$c"; descendants "$c"; done; }
+# close_fds: in a subshell about to exec a daemon, close every descriptor above 2 (a daemon must
+# not keep the caller's `flock /tmp/qm-harness.lock`, or any other file, open for as long as it runs)
+close_fds() {
+    local fd
+    for fd in /proc/$BASHPID/fd/*; do
+        fd=${fd##*/}
+        [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-" 2>/dev/null
+    done
+    return 0
+}
+
 # a pid file a daemon wrote itself (haproxy, dnsmasq, keepalived): digits only
 pidfile_pid() { [ -f "$1" ] && tr -dc '0-9' <"$1" || true; }
 

@@ -104,16 +104,6 @@ mark() {
     T_LAST=$t
 }
 
-# close_fds: in a subshell about to exec a daemon, close every descriptor above 2
-close_fds() {
-    local fd
-    for fd in /proc/$BASHPID/fd/*; do
-        fd=${fd##*/}
-        [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-" 2>/dev/null
-    done
-    return 0
-}
-
 EXTRA_ENV=()   # VAR=value words that the next start() adds to the clean environment (later wins)
 # start NAME USER CMD... : CMD runs in its own session, clean environment, as USER (root: no
 # setpriv), stdout+stderr appended to $QMOS_LOG/NAME.console.log; its PID (and start time) goes

@@ -213,6 +213,11 @@ export function qrDevices(ev: NetworkEvidence) {
   return (interfaces(ev) ?? []).filter((i) => i.ifname.startsWith('qr-'))
 }
 
+/** The ha- devices (an HA router's VRRP link to the other hosts) of the namespace's addresses. */
+export function haDevices(ev: NetworkEvidence) {
+  return (interfaces(ev) ?? []).filter((i) => i.ifname.startsWith('ha-'))
+}
+
 // ---- the rules in the namespace ----
 
 export interface MetadataRules {

@@ -5,7 +5,7 @@ import {devicesShown, namespaceLine, namespaceList, ran} from '../common/evidenc
 import {routedMetadata} from '../common/routed.js'
 import {type Check, cmd as fixCmd, fail, notHere, notJudged, pass, skip, warn} from '../types.js'
 import {serverText} from '../../openstack/server-text.js'
-import {API, apiList, apiObject, apiRouterPorts, gatewaysOf, haRole, qrDevices, routerNamespace} from './facts.js'
+import {API, apiList, apiObject, apiRouterPorts, gatewaysOf, haDevices, haRole, qrDevices, routerNamespace} from './facts.js'
 import {restartL3Agent} from './restart.js'
 
 export const l3Router: Check = {
@@ -118,7 +118,8 @@ export const l3Namespace: Check = {
 export const l3Ha: Check = {
   id: 'l3.ha',
   needs: ['l3.namespace'],
-  title: 'HA routers: keepalived made this node the master (a backup is skipped: the master serves); other routers pass',
+  title:
+    'HA routers: keepalived made this node the master (a backup is skipped: the master serves; one whose ha- device is down fails: it cannot take over); other routers pass',
   run(ev) {
     const id = routerId(ev)!
     const state = ev.router?.haState
@@ -151,8 +152,23 @@ export const l3Ha: Check = {
     const role = haRole(state.content)
     const evidence = [`${state.path}: ${clip(state.content.trim(), 40)}`, ...apiLine]
     if (role === 'master') return pass(`keepalived made this node the master of router ${id}: it serves the network's metadata`, evidence)
-    if (role === 'backup')
+    if (role === 'backup') {
+      // Zed's keepalived-state-change writes only primary or backup: keepalived's FAULT (its ha- device
+      // down, so it hears no master and never takes over) reads as backup in the state file
+      const down = ev.addresses?.exitCode === 0 ? haDevices(ev).filter((i) => i.flags.length > 0 && !i.up) : []
+      if (down.length > 0) {
+        const names = down.map((i) => i.ifname)
+        return fail(
+          `this node is a backup of HA router ${id}, but its HA device ${names.join(', ')} is down: keepalived here hears no master and cannot take over when the master fails`,
+          [...evidence, ...down.map((i) => `${ran(ev.addresses!)}: ${i.ifname} <${i.flags.join(',')}>`)],
+          fixCmd(
+            names.map((n) => `ip netns exec ${shq(routerNamespace(id))} ip link set ${shq(n)} up`).join('; '),
+            'the ha- device carries VRRP between the hosts of the router',
+          ),
+        )
+      }
       return notHere(`this node is a backup of HA router ${id}: the master serves the network's metadata, not here (cross-host: exactly one master)`, evidence)
+    }
     if (role === 'fault')
       return fail(
         `keepalived reports fault for router ${id} on this node (its HA interface or a tracked one is down): it serves nothing`,
