@@ -8,6 +8,7 @@ import {planDiagnose} from '../diagnose/plan.js'
 import type {DiagnoseJson} from '../diagnose/run.js'
 import {liveFlags, networkNamespaces, nodeFlags, servedNetworks} from '../chains/flags.js'
 import {openstackFlags} from '../openstack/flags.js'
+import {wideFlags} from '../render/flags.js'
 import {QmError} from '../errors.js'
 
 export default class Diagnose extends QmCommand {
@@ -51,6 +52,7 @@ For CI: --format junit prints JUnit XML instead of the table (a failing testcase
     ...nodeFlags,
     ...liveFlags,
     ...openstackFlags,
+    ...wideFlags,
     all: Flags.boolean({
       description: `every network this node serves, one row each (${servedNetworks()})`,
       exclusive: ['snapshot'],

@@ -25,7 +25,7 @@ export async function openOutput(out: DiagnoseOutput, judgedBy = 'quantum-meta')
       const report = md && (await reportOf(result, judgedBy, md.path))
       if (md && writer && report !== undefined) await writer.writeReportAtomic('--report', md.path, md.target, report)
       if (out.format === 'junit' && junit !== undefined) process.stdout.write(junit)
-      else if (!out.json) process.stdout.write(await tableOf(result))
+      else if (!out.json) process.stdout.write(await tableOf(result, (await import('../render/width.js')).outputWidth(Boolean(out.wide))))
     },
   }
 }
@@ -67,27 +67,32 @@ async function junitOf(result: DiagnoseResult): Promise<string | undefined> {
 }
 
 /** Whose node, when, by what: the first line of one host's table (a snapshot's or sosreport's own). */
-function provenance(r: OneHost, printable: (t: string, max: number) => string): string {
-  return `host ${printable(r.host, 200)}, evidence taken ${printable(r.takenAt, 60)} by ${printable(r.tool, 60)}\n`
+async function provenance(r: OneHost, width: number): Promise<string> {
+  const {fitted, printable} = await import('../render/findings.js')
+  return fitted(`host ${printable(r.host, 200)}, evidence taken ${printable(r.takenAt, 60)} by ${printable(r.tool, 60)}`, width).join('\n') + '\n'
 }
 
-/** What a person reads: the checks listed, a network's findings, the table of several. */
-async function tableOf(result: DiagnoseResult): Promise<string> {
+/** What a person reads, fitted to `width`: the checks listed, a network's findings, the table of several. */
+async function tableOf(result: DiagnoseResult, width: number): Promise<string> {
   switch (result.kind) {
-    case 'checks':
-      return CHAINS.map((chain, i) => `${i === 0 ? '' : '\n'}${chain.title}\n${chain.checks.map((c) => `  ${c.id.padEnd(26)} ${c.title}\n`).join('')}`).join('')
+    case 'checks': {
+      const {wrapLine} = await import('../render/width.js')
+      const line = (id: string, title: string) => wrapLine(`  ${id.padEnd(26)} ${title}`, width, ' '.repeat(29)).join('\n')
+      const title = (t: string) => wrapLine(t, width, '  ').join('\n')
+      return CHAINS.map((chain, i) => `${i === 0 ? '' : '\n'}${title(chain.title)}\n${chain.checks.map((c) => `${line(c.id, c.title)}\n`).join('')}`).join('')
+    }
     case 'network': {
-      const {printable, renderReport} = await import('../render/findings.js')
-      return provenance(result, printable) + result.reports.map((r) => renderReport(r)).join('\n')
+      const {renderReport} = await import('../render/findings.js')
+      return (await provenance(result, width)) + result.reports.map((r) => renderReport(r, width)).join('\n')
     }
     case 'networks': {
-      const {printable, renderAll} = await import('../render/findings.js')
-      return provenance(result, printable) + renderAll(result.reports)
+      const {renderAll} = await import('../render/findings.js')
+      return (await provenance(result, width)) + renderAll(result.reports, width)
     }
     case 'fleet':
-      return (await import('../render/fleet.js')).renderFleet(result.json)
+      return (await import('../render/fleet.js')).renderFleet(result.json, width)
     case 'fleet-all':
-      return (await import('../render/fleet.js')).renderFleetAll(result.json)
+      return (await import('../render/fleet.js')).renderFleetAll(result.json, width)
   }
 }
 

@@ -29,6 +29,8 @@ export interface DiagnoseFlags extends OsFlags {
   sosreport?: string[]
   'ssh-config'?: string
   'ssh-option'?: string[]
+  /** --wide: the table without a width limit */
+  wide?: boolean
 }
 
 /** The flags that only mean something over ssh, in the order the rule names the first one given. */
@@ -178,6 +180,8 @@ export interface DiagnoseOutput {
   junitFile?: string
   /** --report FILE.md or FILE.html: a report for the ticket written there (reportKind: which by the extension) */
   reportFile?: string
+  /** --wide: the table and its lines whole, however long (else fitted to the terminal, COLUMNS or 80) */
+  wide?: boolean
 }
 
 export type DiagnosePlan =
@@ -215,8 +219,14 @@ export function planDiagnose(flags: DiagnoseFlags, args: {'net-id'?: string}, js
   const g = givenOf(flags, args['net-id'], json)
   const broken = brokenRule(g)
   if (broken) throw usageError(broken.code, typeof broken.message === 'string' ? broken.message : broken.message(g))
-  if (g.listChecks) return {kind: 'list-checks', output: {format: 'table', json}}
-  const output: DiagnoseOutput = {format: g.junitStdout ? 'junit' : 'table', json, junitFile: flags.junit, reportFile: flags.report}
+  if (g.listChecks) return {kind: 'list-checks', output: {format: 'table', json, ...(flags.wide ? {wide: true} : {})}}
+  const output: DiagnoseOutput = {
+    format: g.junitStdout ? 'junit' : 'table',
+    json,
+    junitFile: flags.junit,
+    reportFile: flags.report,
+    ...(flags.wide ? {wide: true} : {}),
+  }
   return {kind: 'diagnose', only: flags.check, output, probe: g.probe, source: sourceOf(g, flags), ...(g.api ? {} : {noApi: true})}
 }
 

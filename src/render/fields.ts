@@ -1,7 +1,6 @@
 /** cliff-style output of one API object: the Field/Value table of the seed transcript, or bare values. */
-import Table from 'cli-table3'
-
 import {usageError} from '../errors.js'
+import {drawTable} from './table.js'
 
 function show(v: unknown): string {
   // the openstack CLI's way: a null is None (gateway_ip of a gateway-less subnet, the field this tool is for)
@@ -20,33 +19,21 @@ function columns(obj: Record<string, unknown>, wanted: string[] | undefined): st
   return wanted
 }
 
-export function fieldTable(obj: Record<string, unknown>, wanted?: string[]): string {
-  // the python clients' prettytable look (the seed transcript): ASCII, no lines between rows
-  const t = new Table({
-    chars: {
-      bottom: '-',
-      'bottom-left': '+',
-      'bottom-mid': '+',
-      'bottom-right': '+',
-      left: '|',
-      'left-mid': '',
-      mid: '',
-      'mid-mid': '',
-      middle: '|',
-      right: '|',
-      'right-mid': '',
-      top: '-',
-      'top-left': '+',
-      'top-mid': '+',
-      'top-right': '+',
-    },
-    head: ['Field', 'Value'],
-    style: {border: [], head: []},
-  })
-  for (const k of columns(obj, wanted)) t.push([k, show(obj[k])])
-  const lines = t.toString().split('\n')
-  lines.splice(2, 0, lines[0]) // the rule under the header
-  return lines.join('\n') + '\n'
+/** The Field/Value table, fitted to `width` (src/render/width.ts): a long value wraps in its cell, under --wide it does not. */
+export function fieldTable(obj: Record<string, unknown>, wanted: string[] | undefined, width: number): string {
+  // the python clients' prettytable look (the seed transcript): ASCII, a rule under the header, no lines between rows
+  const rows = columns(obj, wanted).map((k) => [k, show(obj[k])])
+  return (
+    drawTable({
+      ascii: true,
+      columns: [
+        {head: 'Field', min: 8},
+        {flex: true, head: 'Value'},
+      ],
+      rows,
+      width,
+    }) + '\n'
+  )
 }
 
 export function fieldValues(obj: Record<string, unknown>, wanted?: string[]): string {

@@ -1,9 +1,9 @@
 /** Human output of diagnose: a table in chain order, then the first broken link and its fix. */
-import Table from 'cli-table3'
-
 import {chainFor} from '../chains/registry.js'
 import {type Finding, type Fix, type FixStep, isConfigFix, type NetworkReport, type Status} from '../chains/types.js'
 import {paint} from '../output.js'
+import {drawTable} from './table.js'
+import {wrapLine} from './width.js'
 
 const MARK: Record<Status, string> = {fail: 'FAIL', pass: 'ok', skip: 'skip', warn: 'WARN'}
 
@@ -12,7 +12,19 @@ function mark(s: Status): string {
   return s === 'pass' ? c.green(MARK[s]) : s === 'fail' ? c.red(c.bold(MARK[s])) : s === 'warn' ? c.yellow(MARK[s]) : c.dim(MARK[s])
 }
 
-const width = () => Math.max(80, Math.min(process.stdout.columns ?? 120, 160))
+/**
+ * A line of prose fitted to the width (src/render/width.ts), its continuation lines under `hang`, each
+ * painted by `colour` after it is wrapped (a colour code never counts toward the width), and a leading
+ * status word painted as its mark.
+ */
+export function fitted(text: string, width: number, opts: {hang?: string; colour?: (s: string) => string; status?: Status} = {}): string[] {
+  const lines = wrapLine(text, width, opts.hang ?? `${/^ */.exec(text)![0]}  `)
+  const {colour, status} = opts
+  return lines.map((l, i) => {
+    const painted = colour ? colour(l) : l
+    return i === 0 && status && l.startsWith(MARK[status]) ? mark(status) + painted.slice(MARK[status].length) : painted
+  })
+}
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g
@@ -40,42 +52,48 @@ export function fixLines(fix: Fix): string[] {
   return [...step(fix), ...(fix.alternative ? ['# or:', ...step(fix.alternative)] : [])]
 }
 
-export function renderReport(r: NetworkReport): string {
+/** One network's findings: the table in chain order, the evidence of what is wrong, the verdict and the fix, fitted to `width`. */
+export function renderReport(r: NetworkReport, width: number): string {
   const c = paint()
-  const w = width()
-  const table = new Table({
-    colWidths: [6, 28, w - 6 - 28 - 4],
-    head: ['', 'check', 'finding'],
-    style: {border: [], head: []},
-    wordWrap: true,
+  const say = (text: string, opts?: Parameters<typeof fitted>[2]) => fitted(text, width, opts)
+  const table = drawTable({
+    columns: [{head: ''}, {head: 'check', min: 10}, {flex: true, head: 'finding'}],
+    rows: r.findings.map((f) => [mark(f.status), f.id, printable(f.summary, Number.isFinite(width) ? 400 : 2000)]),
+    width,
   })
-  for (const f of r.findings) table.push([mark(f.status), f.id, printable(f.summary, 400)])
-  const out = [`network ${r.network} (${chainFor(r.backend)?.label ?? `${r.layout} layout`})`, table.toString()]
+  const out = [...say(`network ${r.network} (${chainFor(r.backend)?.label ?? `${r.layout} layout`})`), table]
   const notable = r.findings.filter((f) => f.status === 'fail' || f.status === 'warn')
   for (const f of notable) {
     if (f.evidence.length === 0) continue
-    out.push(`${mark(f.status)} ${f.id}:`, ...f.evidence.map((e) => `    ${printable(e, 1000)}`))
+    out.push(...say(`${MARK[f.status]} ${f.id}:`, {status: f.status}), ...f.evidence.flatMap((e) => say(`    ${printable(e, 1000)}`)))
   }
   const first = r.findings.find((f) => f.status === 'fail')
   if (first) {
-    out.push('', c.red(c.bold(`first broken link: ${first.id}`)), `  ${printable(first.summary, 2000)}`)
+    out.push('', ...say(`first broken link: ${first.id}`, {colour: (s) => c.red(c.bold(s))}), ...say(`  ${printable(first.summary, 2000)}`))
+    // the fix lines are pasted: each whole on its line, whatever the width
     if (first.fix) out.push('fix:', ...fixLines(first.fix))
   } else if (r.verdict === 'not-judged') {
     // nothing failed, but links were never judged: no verdict of health (exit 3)
     const own = r.findings.filter((f) => f.unjudged && !f.summary.startsWith('skipped: '))
-    out.push('', c.yellow(c.bold(`not judged: ${r.unjudged?.join(', ')}: no link found broken, but the chain is not known to work`)))
-    for (const f of own.slice(0, 5)) out.push(`  ${f.id}: ${printable(f.summary, 2000)}`)
+    out.push(
+      '',
+      ...say(`not judged: ${r.unjudged?.join(', ')}: no link found broken, but the chain is not known to work`, {colour: (s) => c.yellow(c.bold(s))}),
+    )
+    for (const f of own.slice(0, 5)) out.push(...say(`  ${f.id}: ${printable(f.summary, 2000)}`))
     if (own.length > 5) out.push(`  and ${own.length - 5} more (see the table)`)
   } else {
     const warnFirst = r.findings.find((f) => f.status === 'warn')
     const seeWarn = warnFirst ? ` (see the warning on ${warnFirst.id})` : ''
     out.push(
       '',
-      r.verdict === 'checks-pass'
-        ? c.green(`${r.ran?.checks} of ${r.ran?.of} checks run, each passes${seeWarn}: no verdict on the rest of the chain`)
-        : c.green(`healthy: every link of the metadata chain was judged, none is broken${seeWarn}`),
+      ...say(
+        r.verdict === 'checks-pass'
+          ? `${r.ran?.checks} of ${r.ran?.of} checks run, each passes${seeWarn}: no verdict on the rest of the chain`
+          : `healthy: every link of the metadata chain was judged, none is broken${seeWarn}`,
+        {colour: c.green},
+      ),
     )
-    out.push(...skippedNotes(r.findings))
+    out.push(...skippedNotes(r.findings).flatMap((l) => say(l)))
     if (warnFirst?.fix) out.push('to clear the warning:', ...fixLines(warnFirst.fix))
   }
   return out.join('\n') + '\n'
@@ -94,18 +112,19 @@ function skippedNotes(findings: readonly Finding[]): string[] {
 
 const VERDICT_ORDER: Record<NetworkReport['verdict'], number> = {broken: 0, 'checks-pass': 3, healthy: 3, 'not-judged': 1}
 
-export function renderAll(reports: NetworkReport[]): string {
-  const w = width()
-  const table = new Table({colWidths: [38, 8, w - 38 - 8 - 4], head: ['network', 'status', 'first broken link'], style: {border: [], head: []}, wordWrap: true})
+/** diagnose --all: a row a network, the broken first, fitted to `width`. */
+export function renderAll(reports: NetworkReport[], width: number): string {
   // the broken first, then the not judged, each in network-id order
   const sorted = [...reports].sort((a, b) => VERDICT_ORDER[a.verdict] - VERDICT_ORDER[b.verdict] || a.network.localeCompare(b.network))
-  for (const r of sorted) {
+  const cell = Number.isFinite(width) ? 400 : 2000
+  const rows = sorted.map((r) => {
     const first: Finding | undefined = r.findings.find((f) => f.status === 'fail') ?? r.findings.find((f) => f.status === 'warn')
     const unjudged = r.verdict === 'not-judged' ? r.findings.find((f) => f.unjudged) : undefined
-    if (unjudged) table.push([r.network, mark('skip'), printable(`not judged: ${unjudged.id}: ${unjudged.summary}`, 400)])
-    else table.push([r.network, mark(r.verdict === 'broken' ? 'fail' : first ? 'warn' : 'pass'), first ? printable(`${first.id}: ${first.summary}`, 400) : ''])
-  }
+    if (unjudged) return [r.network, mark('skip'), printable(`not judged: ${unjudged.id}: ${unjudged.summary}`, cell)]
+    return [r.network, mark(r.verdict === 'broken' ? 'fail' : first ? 'warn' : 'pass'), first ? printable(`${first.id}: ${first.summary}`, cell) : '']
+  })
+  const table = drawTable({columns: [{head: 'network', min: 10}, {head: 'status'}, {flex: true, head: 'first broken link'}], rows, width})
   const bad = reports.filter((r) => r.verdict === 'broken').length
   const notJudged = reports.filter((r) => r.verdict === 'not-judged').length
-  return `${table.toString()}\n${reports.length} network${reports.length === 1 ? '' : 's'}, ${bad} broken${notJudged > 0 ? `, ${notJudged} not judged` : ''}\n`
+  return `${table}\n${reports.length} network${reports.length === 1 ? '' : 's'}, ${bad} broken${notJudged > 0 ? `, ${notJudged} not judged` : ''}\n`
 }

@@ -5,7 +5,7 @@ import type {Finding, Fix, Status} from '../chains/types.js'
 import type {FleetAllReport, FleetReport, HostReport} from '../fleet/types.js'
 import {fleetBroken, fleetNotJudged} from '../fleet/verdict.js'
 import {paint} from '../output.js'
-import {fixLines, printable} from './findings.js'
+import {fitted, fixLines, printable} from './findings.js'
 
 const MARK: Record<Status, string> = {fail: 'FAIL', pass: 'ok', skip: 'skip', warn: 'WARN'}
 
@@ -14,8 +14,6 @@ function mark(s: Status | 'unreachable'): string {
   if (s === 'unreachable') return c.yellow('n/a')
   return s === 'pass' ? c.green(MARK[s]) : s === 'fail' ? c.red(c.bold(MARK[s])) : s === 'warn' ? c.yellow(MARK[s]) : c.dim(MARK[s])
 }
-
-const width = () => Math.max(80, Math.min(process.stdout.columns ?? 120, 160))
 
 function hostCell(h: HostReport): {status: Status | 'unreachable'; text: string; fix?: Fix} {
   if (!h.reachable) return {status: 'unreachable', text: `could not inspect: ${h.error ?? 'no evidence'}`}
@@ -48,28 +46,22 @@ function affectedLines(h: HostReport, alone: boolean): string[] {
   return [head, ...rows]
 }
 
-export function renderFleet(r: FleetReport): string {
+/** One network on several hosts, fitted to `width` (src/render/width.ts); the fixes whole, below the table. */
+export function renderFleet(r: FleetReport, width: number): string {
   const c = paint()
-  const w = width()
-  const hostW = Math.min(
-    30,
-    r.hosts.reduce((m, h) => Math.max(m, h.host.length + 2), 8),
-  )
+  const say = (text: string, opts?: Parameters<typeof fitted>[2]) => fitted(text, width, opts)
   const rows: string[][] = []
   const fixes: string[] = []
   for (const h of r.hosts) {
     const cell = hostCell(h)
-    rows.push([printable(h.host, 100), mark(cell.status), printable(cell.text, 600)])
+    rows.push([printable(h.host, 100), mark(cell.status), printable(cell.text, Number.isFinite(width) ? 600 : 2000)])
     // a fix is pasted, so it is printed whole below the table, never wrapped (or cut) by a cell
     if (cell.fix) fixes.push(`# on ${printable(h.host, 100)}:`, ...fixLines(cell.fix))
-    if (h.affected && h.affected.length > 0) fixes.push(...affectedLines(h, !cell.fix))
+    if (h.affected && h.affected.length > 0) fixes.push(...affectedLines(h, !cell.fix).flatMap((l) => say(l)))
   }
   // drawn in chunks: one cli-table3 table costs rows² (src/render/table.ts)
-  const table = drawTable(
-    {colWidths: [hostW, 8, w - hostW - 8 - 4], head: ['host', 'status', 'first broken link'], style: {border: [], head: []}, wordWrap: true},
-    rows,
-  )
-  const out = [`network ${r.network} on ${r.hosts.length} host${r.hosts.length === 1 ? '' : 's'}`, table]
+  const table = drawTable({columns: [{head: 'host', max: 28, min: 8}, {head: 'status'}, {flex: true, head: 'first broken link'}], rows, width})
+  const out = [...say(`network ${r.network} on ${r.hosts.length} host${r.hosts.length === 1 ? '' : 's'}`), table]
   const listed = r.hosts.filter((h) => h.listed && h.listed.length > 0)
   if (listed.length > 0) {
     out.push('', 'the API lists:')
@@ -78,10 +70,12 @@ export function renderFleet(r: FleetReport): string {
       const why = h.listed!
       const more = why.length > LISTED_SHOWN ? `; and ${why.length - LISTED_SHOWN} more` : ''
       out.push(
-        `  ${printable(h.host, 100)}: ${why
-          .slice(0, LISTED_SHOWN)
-          .map((x) => printable(x, 200))
-          .join('; ')}${more}`,
+        ...say(
+          `  ${printable(h.host, 100)}: ${why
+            .slice(0, LISTED_SHOWN)
+            .map((x) => printable(x, 200))
+            .join('; ')}${more}`,
+        ),
       )
     }
   }
@@ -89,9 +83,9 @@ export function renderFleet(r: FleetReport): string {
   if (r.cross.length > 0) {
     out.push('', 'across hosts:')
     for (const f of r.cross) {
-      out.push(`${mark(f.status)} ${f.id}: ${printable(f.summary, 1000)}`)
+      out.push(...say(`${MARK[f.status]} ${f.id}: ${printable(f.summary, 1000)}`, {status: f.status}))
       if (f.status === 'fail' || f.status === 'warn') {
-        out.push(...f.evidence.map((e) => `    ${printable(e, 1000)}`))
+        out.push(...f.evidence.flatMap((e) => say(`    ${printable(e, 1000)}`)))
         if (f.fix) out.push('fix:', ...fixLines(f.fix))
       }
     }
@@ -107,28 +101,32 @@ export function renderFleet(r: FleetReport): string {
     ...(unjudged > 0 ? [`${unjudged} not judged`] : []),
     ...(crossBad > 0 ? [`${crossBad} cross-host failure${crossBad === 1 ? '' : 's'}`] : []),
   ]
-  out.push('', fleetBroken(r) ? c.red(c.bold(parts.join(', '))) : fleetNotJudged(r) ? c.yellow(parts.join(', ')) : c.green(parts.join(', ')))
+  out.push('', ...say(parts.join(', '), {colour: fleetBroken(r) ? (s) => c.red(c.bold(s)) : fleetNotJudged(r) ? c.yellow : c.green}))
   return out.join('\n') + '\n'
 }
 
 /** `diagnose --all --host`: one fleet table per network, then the hosts that hold no network (or none answered). */
-export function renderFleetAll(r: FleetAllReport): string {
+export function renderFleetAll(r: FleetAllReport, width: number): string {
   const c = paint()
-  const out: string[] = r.networks.map((n) => renderFleet(n))
+  const out: string[] = r.networks.map((n) => renderFleet(n, width))
   const empty = r.hosts.filter((h) => h.reachable && h.networks.length === 0)
   const notes: string[] = []
-  for (const h of empty) notes.push(`${printable(h.host, 100)}: its snapshot holds no network (collect --all found none there)`)
+  for (const h of empty) notes.push(...fitted(`${printable(h.host, 100)}: its snapshot holds no network (collect --all found none there)`, width))
   if (r.networks.length === 0) {
     notes.unshift(`no network on any of the ${r.hosts.length} host${r.hosts.length === 1 ? '' : 's'}`)
     for (const h of r.hosts.filter((x) => !x.reachable))
-      notes.push(`${mark('unreachable')} ${printable(h.host, 100)}: could not inspect: ${printable(h.error ?? 'no evidence', 600)}`)
+      notes.push(
+        ...fitted(`n/a ${printable(h.host, 100)}: could not inspect: ${printable(h.error ?? 'no evidence', 600)}`, width).map((l, i) =>
+          i === 0 ? mark('unreachable') + l.slice('n/a'.length) : l,
+        ),
+      )
   }
   if (notes.length > 0) out.push(notes.join('\n') + '\n')
   if (r.networks.length > 1) {
     const bad = r.networks.filter((n) => fleetBroken(n)).length
     const notJudged = r.networks.filter((n) => !fleetBroken(n) && fleetNotJudged(n)).length
     const line = `${r.networks.length} networks, ${bad} broken${notJudged > 0 ? `, ${notJudged} not judged` : ''}`
-    out.push((bad > 0 ? c.red(c.bold(line)) : notJudged > 0 ? c.yellow(line) : c.green(line)) + '\n')
+    out.push(fitted(line, width, {colour: bad > 0 ? (s) => c.red(c.bold(s)) : notJudged > 0 ? c.yellow : c.green}).join('\n') + '\n')
   }
   return out.join('\n')
 }

@@ -115,6 +115,16 @@ describe('Grizzly: Keystone v2.0 and Quantum (replayed)', () => {
     })
   })
 
+  it('the Field/Value table fits COLUMNS on a pipe (a long value wraps in its cell); --wide keeps each value on one line', async () => {
+    const narrow = await cliAsync(['subnet', 'create', 'net1', '172.17.17.0/24', '--name', 'sub1'], {env: {...env(), COLUMNS: '50'}})
+    expect(narrow.status, narrow.stderr).toBe(0)
+    expect(narrow.stdout.split('\n').filter((l) => l.length > 50)).toEqual([])
+    expect(narrow.stdout).toMatch(/^\| allocation_pools \| \{"start": "172\.17\.17\.1", +\|\n\| +\| "end": "172\.17\.17\.254"\} +\|$/m)
+    expect(narrow.stdout).toMatch(/\n\| gateway_ip +\| None +\|\n/)
+    const wide = await cliAsync(['subnet', 'create', 'net1', '172.17.17.0/24', '--name', 'sub1', '--wide'], {env: {...env(), COLUMNS: '50'}})
+    expect(wide.stdout).toContain('| allocation_pools | {"start": "172.17.17.1", "end": "172.17.17.254"} |\n')
+  })
+
   it("the openstack CLI's spelling: --network NET --subnet-range CIDR --gateway none NAME sends the same request", async () => {
     seen.length = 0
     const r = await cliAsync(['subnet', 'create', '--network', 'net1', '--subnet-range', '172.17.17.0/24', '--gateway', 'none', 'sub1'], {env: env()})

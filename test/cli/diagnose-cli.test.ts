@@ -84,7 +84,8 @@ describe('diagnose input checks', () => {
   })
 
   it('--list-checks lists both chains, each in chain order', () => {
-    const r = cli(['diagnose', '--list-checks'])
+    // --wide: one line a check, for grep (without it a long title wraps under its column)
+    const r = cli(['diagnose', '--list-checks', '--wide'])
     expect(r.status).toBe(0)
     const lines = r.stdout.split('\n')
     expect(lines[0]).toMatch(/^dhcp-agent: /)

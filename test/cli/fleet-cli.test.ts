@@ -33,7 +33,8 @@ const rows = (out: string) =>
 
 describe('diagnose NET with several --snapshot files', () => {
   it('two healthy hosts: one row each, exit 0', () => {
-    const r = cli(['diagnose', ZED_NET, ...args(host({host: 'net1', ip: '198.51.100.1'}), host({host: 'net2', ip: '198.51.100.2'}))])
+    // --wide: each line whole, for the line matches below (test/cli/table-width-cli.test.ts: the widths)
+    const r = cli(['diagnose', ZED_NET, '--wide', ...args(host({host: 'net1', ip: '198.51.100.1'}), host({host: 'net2', ip: '198.51.100.2'}))])
     expect(r.stderr).toBe('')
     expect(r.status).toBe(0)
     expect(r.stdout).toMatch(new RegExp(`^network ${ZED_NET} on 2 hosts\n`))
@@ -48,7 +49,7 @@ describe('diagnose NET with several --snapshot files', () => {
   it('one broken host of three: its row names the link and the fix, the others stay healthy; exit 1', () => {
     const broken = hostSnapshot({host: 'net2', ip: '198.51.100.2'})
     broken.networks[0].upstreamSocket.connect = 'ECONNREFUSED'
-    const r = cli(['diagnose', ZED_NET, ...args(host({host: 'net1', ip: '198.51.100.1'}), file(broken), host({host: 'net3', ip: '198.51.100.3'}))])
+    const r = cli(['diagnose', ZED_NET, '--wide', ...args(host({host: 'net1', ip: '198.51.100.1'}), file(broken), host({host: 'net3', ip: '198.51.100.3'}))])
     expect(r.status).toBe(1)
     const t = rows(r.stdout)
     // a row may wrap onto more lines (host and status cells empty there)
@@ -65,7 +66,12 @@ describe('diagnose NET with several --snapshot files', () => {
   })
 
   it('a copied opts route: the cross-host failure names both hosts; exit 1', () => {
-    const r = cli(['diagnose', ZED_NET, ...args(host({host: 'net1', ip: '198.51.100.1'}), host({host: 'net2', ip: '198.51.100.2', optsVia: '198.51.100.1'}))])
+    const r = cli([
+      'diagnose',
+      ZED_NET,
+      '--wide',
+      ...args(host({host: 'net1', ip: '198.51.100.1'}), host({host: 'net2', ip: '198.51.100.2', optsVia: '198.51.100.1'})),
+    ])
     expect(r.status).toBe(1)
     expect(r.stdout).toMatch(/^FAIL cross\.opts-own-port: net2 routes 169\.254\.169\.254 via 198\.51\.100\.1, the DHCP port of net1: copied or stale opts/m)
     expect(r.stdout).toMatch(/^fix:\nssh net2 'systemctl restart neutron-dhcp-agent'\n# on net2: the agent rewrites opts from its own port$/m)

@@ -46,7 +46,7 @@ describe('honest verdicts (built binary)', () => {
   it('a snapshot holding every link: healthy, exit 0, naming what was not run', () => {
     const file = join(dir, 'complete.json')
     writeFileSync(file, JSON.stringify(hostSnapshot({host: 'net1', ip: '198.51.100.1'})))
-    const r = cli(['diagnose', ZED_NET, '--snapshot', file])
+    const r = cli(['diagnose', ZED_NET, '--snapshot', file, '--wide'])
     expect(r.status, r.stdout + r.stderr).toBe(0)
     expect(r.stdout).toContain('healthy: every link of the metadata chain was judged, none is broken')
     expect(r.stdout).toContain('not run (see the table): api.network, api.subnet-isolated, api.dhcp-agents, api.dhcp-port, probe.http')
@@ -83,11 +83,11 @@ describe('honest verdicts (built binary)', () => {
       mkdirSync(join(state, 'dhcp', net), {recursive: true})
       const opts = join(state, 'dhcp', net, 'opts')
       writeFileSync(opts, 'tag:tag0,option:classless-static-route,169.254.169.254/32,203.0.113.2,0.0.0.0/0,203.0.113.1\ntag:tag0,3,203.0.113.1\n')
-      const r = cli(['opts', 'verify', net, '--state-path', state, '--config-file', config])
+      const r = cli(['opts', 'verify', net, '--state-path', state, '--config-file', config, '--wide'])
       expect(r.status, r.stdout + r.stderr).toBe(3)
       expect(r.stdout).toContain(`${opts} routes 169.254.169.254/32 via 203.0.113.2; whether that is this network's DHCP port is not judged`)
       writeFileSync(opts, 'tag:tag0,option:classless-static-route,0.0.0.0/0,203.0.113.1\n')
-      const missing = cli(['opts', 'verify', net, '--state-path', state, '--config-file', config])
+      const missing = cli(['opts', 'verify', net, '--state-path', state, '--config-file', config, '--wide'])
       expect(missing.status).toBe(1)
       expect(missing.stdout).toContain(`no classless-static-route (121) line in ${opts} has a 169.254.169.254/32 pair`)
     },

@@ -55,7 +55,7 @@ describe('diagnose --sosreport DIR', () => {
   it('a sosreport without the networking plugin is no verdict of health: exit 3, the links not judged named, --json unjudged', () => {
     const dir = copy()
     rmSync(join(dir, 'sos_commands', 'networking'), {force: true, recursive: true})
-    const r = cli(['diagnose', NET, '--sosreport', dir])
+    const r = cli(['diagnose', NET, '--sosreport', dir, '--wide'])
     expect(r.status).toBe(3)
     expect(r.stdout).not.toContain('healthy:')
     expect(r.stdout).toMatch(/not judged: namespace\.exists, [^\n]*: no link found broken, but the chain is not known to work\n {2}namespace\.exists: /)
@@ -81,7 +81,7 @@ describe('diagnose --sosreport DIR', () => {
   })
 
   it('the node whose haproxy died: exit 1 naming the link and the fix', () => {
-    const r = cli(['diagnose', NET, '--sosreport', DEAD])
+    const r = cli(['diagnose', NET, '--sosreport', DEAD, '--wide'])
     expect(r.status).toBe(1)
     expect(r.stdout).toContain('first broken link: proxy.running\n')
     expect(r.stdout).toContain(`  the metadata proxy pid 92 (from /var/lib/neutron/external/pids/${NET}.pid.haproxy) is not running: it died\n`)
@@ -97,7 +97,7 @@ describe('diagnose --sosreport DIR', () => {
   })
 
   it('two directories: the fleet table, one row per sosreport host, the cross-host findings; exit 1', () => {
-    const r = cli(['diagnose', NET, '--sosreport', HEALTHY, '--sosreport', DEAD])
+    const r = cli(['diagnose', NET, '--sosreport', HEALTHY, '--sosreport', DEAD, '--wide'])
     expect(r.status).toBe(1)
     expect(r.stdout).toMatch(new RegExp(`^network ${NET} on 2 hosts\n`))
     expect(

@@ -39,7 +39,7 @@ describe('ssh under --debug', () => {
   })
 
   it('a command not found is named as the remote shell names it; no value in the table, --json or JUnit', () => {
-    const table = cli(args, {env})
+    const table = cli([...args, '--wide'], {env})
     expect(table.status).toBe(3)
     expect(table.stdout).toMatch(/quantum-meta not found on net1 \(exit 127\)/)
     const xml = join(dir, 'r.xml')

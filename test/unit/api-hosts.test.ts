@@ -159,15 +159,18 @@ describe('hostsFromAgents (diagnose --all --hosts-from-api)', () => {
 describe('the table', () => {
   it('says why the API lists each host, at most LISTED_SHOWN reasons (a chassis of a big OVN network has one per VM), then how many more', () => {
     const why = Array.from({length: LISTED_SHOWN + 4}, (_, i) => `chassis of port ${i}`)
-    const text = renderFleet({
-      cross: [],
-      healthy: false,
-      hosts: [
-        {error: 'ssh: timeout', findings: [], host: 'compute1', listed: why, reachable: false},
-        {error: 'x', findings: [], host: 'net9', reachable: false},
-      ],
-      network: NET,
-    })
+    const text = renderFleet(
+      {
+        cross: [],
+        healthy: false,
+        hosts: [
+          {error: 'ssh: timeout', findings: [], host: 'compute1', listed: why, reachable: false},
+          {error: 'x', findings: [], host: 'net9', reachable: false},
+        ],
+        network: NET,
+      },
+      Number.POSITIVE_INFINITY,
+    )
     expect(text).toContain(`the API lists:\n  compute1: chassis of port 0; chassis of port 1; chassis of port 2; and 4 more\n`)
     expect(text).not.toMatch(/ {2}net9:/)
   })

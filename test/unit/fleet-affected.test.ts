@@ -27,7 +27,7 @@ describe('HostReport.affected', () => {
         port: 'cb23e312-84d0-4027-8dbf-932acebb37a0',
       },
     ])
-    const text = renderFleet(r)
+    const text = renderFleet(r, Number.POSITIVE_INFINITY)
     expect(text).toContain('2 instances leased from this host:')
     expect(text).toContain(`${VM1.mac} ${VM1.ip} host-198-51-100-149 port cb23e312-84d0-4027-8dbf-932acebb37a0 device ${VM1.device} (compute:nova)`)
     // listed under net2's fix
@@ -42,7 +42,7 @@ describe('HostReport.affected', () => {
     expect(old).toEqual({expired: true, hostname: 'old-vm', ip: '198.51.100.78', mac: 'fa:16:3e:00:00:98'})
     expect(forever).toEqual({ip: '198.51.100.79', mac: 'fa:16:3e:00:00:97'})
     expect(r.hosts[1].affected!.slice(0, 2).every((a) => a.expired === undefined)).toBe(true)
-    expect(renderFleet(r)).toContain('      fa:16:3e:00:00:98 198.51.100.78 old-vm (lease expired)')
+    expect(renderFleet(r, Number.POSITIVE_INFINITY)).toContain('      fa:16:3e:00:00:98 198.51.100.78 old-vm (lease expired)')
   })
 
   it('a lease whose MAC no API port has is listed without port or device', () => {
@@ -63,7 +63,7 @@ describe('HostReport.affected', () => {
     ).join('\n')
     const r = three(many)
     expect(r.hosts[1].affected).toHaveLength(AFFECTED_SHOWN + 7)
-    const text = renderFleet(r)
+    const text = renderFleet(r, Number.POSITIVE_INFINITY)
     expect(text).toContain(`${AFFECTED_SHOWN + 7} instances leased from this host:`)
     expect(text).toContain('and 7 more (--json lists them all)')
     expect(text.match(/fa:16:3e:00:01:/g)).toHaveLength(AFFECTED_SHOWN)

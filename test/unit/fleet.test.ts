@@ -270,7 +270,7 @@ describe('renderFleetAll', () => {
       [{host: 'net1', snapshot: snap}, input({host: 'net2', ip: '198.51.100.2'}), {host: 'net3', snapshot: empty}, {error: 'Connection refused', host: 'net4'}],
       {probe: false},
     )
-    const text = renderFleetAll(r)
+    const text = renderFleetAll(r, Number.POSITIVE_INFINITY)
     const heads = text.split('\n').filter((l) => l.startsWith('network '))
     expect(heads).toEqual([`network ${OTHER} on 2 hosts`, `network ${ZED_NET} on 3 hosts`])
     expect(text.match(/could not inspect: Connection refused/g)).toHaveLength(2)
@@ -279,7 +279,7 @@ describe('renderFleetAll', () => {
   })
 
   it('no network on any host: says so and lists the hosts that did not answer', () => {
-    const text = renderFleetAll(judgeFleetAll([{error: 'Host key verification failed.', host: 'net1'}], {noApi: true, probe: false}))
+    const text = renderFleetAll(judgeFleetAll([{error: 'Host key verification failed.', host: 'net1'}], {noApi: true, probe: false}), Number.POSITIVE_INFINITY)
     expect(text).toMatch(/^no network on any of the 1 host\n/)
     expect(text).toContain('net1: could not inspect: Host key verification failed.')
   })

@@ -5,6 +5,7 @@ import {QmCommand} from '../../base-command.js'
 import type {Finding} from '../../chains/types.js'
 import {EXIT} from '../../errors.js'
 import {checkNetId, nodePaths} from '../../layout.js'
+import {wideFlags} from '../../render/flags.js'
 
 export default class OptsVerify extends QmCommand {
   static args = {'net-id': Args.string({description: 'the network UUID', required: true})}
@@ -17,6 +18,7 @@ The same check as diagnose's opts.metadata-route: a 121 line with 169.254.169.25
 
   static flags = {
     ...nodeFlags,
+    ...wideFlags,
   }
 
   public async run(): Promise<{finding: Finding; network: string}> {
@@ -28,10 +30,15 @@ The same check as diagnose's opts.metadata-route: a 121 line with 169.254.169.25
     // a skip is a route this node could not judge (its namespace not visible): exit 3, not "missing"
     process.exitCode = f.status === 'pass' || f.status === 'warn' ? EXIT.OK : f.status === 'skip' ? EXIT.CANNOT : EXIT.FAILED
     if (!this.jsonEnabled()) {
-      const {fixLines, printable} = await import('../../render/findings.js')
-      process.stdout.write(
-        `${f.status === 'pass' ? 'ok' : f.status.toUpperCase()}: ${printable(f.summary, 2000)}\n${f.evidence.map((e) => `    ${printable(e, 1000)}\n`).join('')}${f.fix ? ['fix:', ...fixLines(f.fix)].map((l) => `${l}\n`).join('') : ''}`,
-      )
+      const [{fitted, fixLines, printable}, {outputWidth}] = await Promise.all([import('../../render/findings.js'), import('../../render/width.js')])
+      const width = outputWidth(flags.wide)
+      const lines = [
+        ...fitted(`${f.status === 'pass' ? 'ok' : f.status.toUpperCase()}: ${printable(f.summary, 2000)}`, width),
+        ...f.evidence.flatMap((e) => fitted(`    ${printable(e, 1000)}`, width)),
+        // the fix lines are pasted: each whole on its line, whatever the width
+        ...(f.fix ? ['fix:', ...fixLines(f.fix)] : []),
+      ]
+      process.stdout.write(lines.map((l) => `${l}\n`).join(''))
     }
     return {finding: f, network: netId}
   }

@@ -5,6 +5,7 @@ import {QmCommand} from '../../base-command.js'
 import {EXIT, usageError} from '../../errors.js'
 import {nodeFlags} from '../../chains/flags.js'
 import {openstackFlags} from '../../openstack/flags.js'
+import {wideFlags} from '../../render/flags.js'
 
 export default class SubnetCreate extends QmCommand {
   // positional order matters: <network> <cidr>, as `quantum subnet-create net1 172.17.17.0/24`
@@ -27,6 +28,7 @@ Sends the literal "gateway_ip": null (a client that drops nulls gets a .1 gatewa
   static flags = {
     ...openstackFlags,
     ...nodeFlags,
+    ...wideFlags,
     'allocation-pool': Flags.string({description: 'start=IP,end=IP (repeatable)', helpValue: 'start=IP,end=IP', multiple: true, multipleNonGreedy: true}),
     column: Flags.string({char: 'c', description: 'only this field (repeatable)', helpValue: 'FIELD', multiple: true, multipleNonGreedy: true}),
     dhcp: Flags.boolean({allowNo: true, default: true, description: 'DHCP on the subnet (--no-dhcp to turn it off)'}),
@@ -67,10 +69,11 @@ Sends the literal "gateway_ip": null (a client that drops nulls gets a .1 gatewa
       network,
     }
     // load what the run needs side by side (each ES module costs 1-4 ms on Node 20), then go
-    const [{createSubnet, validateSubnetRequest}, {connect}, render] = await Promise.all([
+    const [{createSubnet, validateSubnetRequest}, {connect}, render, {outputWidth}] = await Promise.all([
       import('../../openstack/subnet.js'),
       import('../../openstack/session.js'),
       import('../../render/fields.js'),
+      import('../../render/width.js'),
     ])
     for (const w of validateSubnetRequest(req, {force: flags.force})) process.stderr.write(`warning: ${w}\n`)
     const neutron = await connect(flags)
@@ -85,7 +88,7 @@ Sends the literal "gateway_ip": null (a client that drops nulls gets a .1 gatewa
     if (!this.jsonEnabled()) {
       if (flags.format === 'json') process.stdout.write(JSON.stringify(render.pickFields(subnet, flags.column), null, 2) + '\n')
       else if (flags.format === 'value') process.stdout.write(render.fieldValues(subnet, flags.column))
-      else process.stdout.write(`Created a new subnet:\n${render.fieldTable(subnet, flags.column)}`)
+      else process.stdout.write(`Created a new subnet:\n${render.fieldTable(subnet, flags.column, outputWidth(flags.wide))}`)
     }
     if (flags.wait) {
       const {waitForRoute} = await import('../../diagnose/wait.js')
