@@ -25,7 +25,7 @@ interface ErrorDocument {
  *   `{"error": {"code", "message", "exit"}}`.
  * - The exit code is kept under --json (oclif/core#1423 turns every error into exit 1 there)
  *   and a flag-parse error is one line, never oclif's dump of its parse context.
- * - Colour only on a TTY, never with NO_COLOR or --no-color; --debug prints what is run.
+ * - Colour on a TTY (or a pipe with --color/FORCE_COLOR), never with NO_COLOR or --no-color; --debug prints what is run.
  */
 /**
  * Colour, first rule that speaks: --no-color off; --color on (a pipe too: `| less -R`); NO_COLOR off;
