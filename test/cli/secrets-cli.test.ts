@@ -2,7 +2,6 @@
 // the error paths that quote input, must appear nowhere in a snapshot, on stdout or on stderr.
 // The collect tests need root (collect reads other users' /proc entries); they make no namespace:
 // the network's namespace is simply absent, the rest (files, pid files, processes) is real.
-import {type ChildProcess, spawn} from 'node:child_process'
 import {type Server, createServer} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
@@ -10,6 +9,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {FakeProcesses} from '../helpers/proc.js'
 import {cli, cliAsync} from '../helpers/cli.js'
 
 const NET = '5e2a7c11-0d4b-4e6a-9c3f-2b1d8e7f6a90'
@@ -19,19 +19,14 @@ const M = (n: number) => `QMLEAK${n}Z`
 const leaked = (text: string) => [...new Set(text.match(/QMLEAK\d+Z/g) ?? [])]
 
 let dir: string
-const children: ChildProcess[] = []
-
-function fake(argv0: string, args: string[]): ChildProcess {
-  const c = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e9)', '--', ...args], {argv0, stdio: 'ignore'})
-  children.push(c)
-  return c
-}
+const fakes = new FakeProcesses()
+const fake = (argv0: string, args: string[]) => fakes.start(argv0, args)
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'qm-secrets-'))
 })
 afterAll(() => {
-  for (const c of children) if (c.pid !== undefined && c.exitCode === null) process.kill(c.pid, 'SIGKILL')
+  fakes.end()
   rmSync(dir, {force: true, recursive: true})
 })
 

@@ -2,12 +2,12 @@
 // writes it sparse (evidence/sparse.ts): Debian's real neutron.conf, 1,933 lines, was ~1,930 empty
 // lines in every snapshot. Through the built binary: collect from a node whose DHCP agent reads that
 // file, then diagnose the snapshot: the setting it holds is found on its own line number.
-import {type ChildProcess, spawn} from 'node:child_process'
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {FakeProcesses} from '../helpers/proc.js'
 import {cli} from '../helpers/cli.js'
 
 const NET = '5b6a3a4e-2a8b-4f5c-9e33-0a1b2c3d4e5f'
@@ -17,13 +17,8 @@ const DEBIAN_INI = readFileSync(join(FIXTURES, 'debian-bookworm-neutron-common-2
 const isRoot = process.getuid?.() === 0
 
 let dir: string
-const children: ChildProcess[] = []
-/** a process whose /proc/PID/cmdline is the DHCP agent's: argv0 and its --config-file arguments */
-function fake(argv0: string, args: string[]): ChildProcess {
-  const c = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e9)', '--', ...args], {argv0, stdio: 'ignore'})
-  children.push(c)
-  return c
-}
+/** processes with the agent's cmdline: argv0 and its --config-file arguments */
+const fakes = new FakeProcesses()
 
 // Debian's neutron.conf with one line added in [DEFAULT] at line 400 (the test's own variant): a
 // neutron.conf that turns isolated metadata off again, read after dhcp_agent.ini
@@ -41,7 +36,7 @@ beforeAll(async () => {
   mkdirSync(join(state, 'dhcp', NET), {recursive: true})
   writeFileSync(join(dir, 'dhcp_agent.ini'), DEBIAN_INI)
   writeFileSync(join(dir, 'neutron.conf'), conf)
-  fake('/usr/bin/neutron-dhcp-agent', ['--config-file', join(dir, 'dhcp_agent.ini'), '--config-file', join(dir, 'neutron.conf')])
+  fakes.start('/usr/bin/neutron-dhcp-agent', ['--config-file', join(dir, 'dhcp_agent.ini'), '--config-file', join(dir, 'neutron.conf')])
   await new Promise((r) => setTimeout(r, 300))
   snapshot = join(dir, 'snap.json')
   const r = cli(['collect', NET, '--config-file', join(dir, 'dhcp_agent.ini'), '--state-path', state, '--no-api', '--output', snapshot])
@@ -49,7 +44,7 @@ beforeAll(async () => {
   expect(r.status).toBe(0)
 })
 afterAll(() => {
-  for (const c of children) if (c.pid !== undefined && c.exitCode === null) process.kill(c.pid, 'SIGKILL')
+  fakes.end()
   rmSync(dir, {force: true, recursive: true})
 })
 

@@ -3,6 +3,7 @@
  * processes and loopback ports, to end only what they started: a PID's start time (a reused PID has
  * another), its command line, whether it is alive (not a zombie), its children; whether a port is free.
  */
+import {type ChildProcess, spawn} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import {createConnection} from 'node:net'
 
@@ -51,4 +52,22 @@ export function portFree(port: number): Promise<boolean> {
     })
     s.once('error', () => resolve(true))
   })
+}
+
+/**
+ * Processes that look, in /proc/PID/cmdline, like `argv0 ARGS...` (a node that only sleeps): an agent,
+ * dnsmasq or haproxy as collect finds them, without running one. `end()` kills those started, by PID.
+ */
+export class FakeProcesses {
+  private readonly started: ChildProcess[] = []
+
+  start(argv0: string, args: string[]): ChildProcess {
+    const c = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e9)', '--', ...args], {argv0, stdio: 'ignore'})
+    this.started.push(c)
+    return c
+  }
+
+  end(): void {
+    for (const c of this.started.splice(0)) if (c.pid !== undefined && c.exitCode === null) process.kill(c.pid, 'SIGKILL')
+  }
 }
