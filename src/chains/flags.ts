@@ -39,5 +39,15 @@ export const liveFlags = {
     helpValue: 'NAME',
   }),
   api: Flags.boolean({allowNo: true, default: true, description: 'with credentials (OS_* or --os-cloud), also ask the API about the network (--no-api skips)'}),
+  'probe-as': Flags.string({
+    description:
+      "as --probe, and ask the metadata agent's socket as the instance with this address would through the proxy (GET /openstack with its X-Forwarded-For and the network's or router's header): the agent finds its port, signs its id and asks Nova; the answer's status and size are read, never its body [--probe alone: an instance port of the network, from the API or the leases]",
+    helpValue: 'IP',
+  }),
+  'nova-config': Flags.string({
+    description:
+      "Nova's config (nova.conf of the Nova metadata API), to compare with the metadata agent's: service_metadata_proxy, the shared secret (compared here, neither printed) and enable_proxy_headers_parsing [default: the running Nova metadata API's, when one runs here]",
+    helpValue: 'FILE',
+  }),
   'metadata-agent-config': Flags.string({description: "the metadata agent's config [default: metadata_agent.ini beside --config-file]", helpValue: 'FILE'}),
 }

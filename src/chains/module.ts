@@ -67,6 +67,12 @@ export interface ChainModule {
   apiPaths?(network: string): string[]
   /** --hosts-from-api: the hosts the API says serve a network by this chain, and the agents that serve any */
   apiHosts?: ApiHostsHook
+  /**
+   * past the metadata agent (src/node/nova.ts): the headers this chain's proxy adds to an instance's
+   * request (X-Neutron-Network-ID, X-Neutron-Router-ID, X-OVN-Network-ID; undefined: the evidence does
+   * not say), and the metadata agent's config files in the order oslo.config reads them
+   */
+  nova?: {headers(ev: NetworkEvidence): Record<string, string> | undefined; agentConfigs(ev: NetworkEvidence): string[]}
   /** in chain order: the first failing link is the first one read */
   checks: readonly Check[]
   /** the metadata route of one network on this node: opts verify checks it once, subnet create --wait waits for it */
@@ -110,6 +116,10 @@ export interface CollectRequest {
   api?: boolean
   /** --agent-host: the agent's host name as the API knows it */
   agentHost?: string
+  /** --probe-as IP: ask the metadata agent as the instance with this address */
+  probeAs?: string
+  /** --nova-config FILE: Nova's config, to compare with the agent's */
+  novaConfig?: string
 }
 
 /** A chain's metadata route of one network on this node (diagnose/wait.ts). */

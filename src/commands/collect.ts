@@ -45,6 +45,7 @@ Diagnose it anywhere later with \`quantum-meta diagnose <net-id> --snapshot FILE
     const {args, flags} = await this.parse(Collect)
     if (flags.all && args['net-id'] !== undefined) throw usageError('usage', 'give a network id or --all, not both')
     if (!flags.all && args['net-id'] === undefined) throw usageError('usage', 'give a network id, or --all (see --help)')
+    if (flags.all && flags['probe-as'] !== undefined) throw usageError('usage', '--probe-as names one instance: give its network id, not --all')
     const netId = flags.all ? undefined : await this.networkId(args['net-id']!, flags)
     // written as --junit is (temp file, fsync, rename); a bad path fails now, before collecting
     const out = flags.output === undefined ? undefined : await import('../system/write-report.js')
@@ -52,7 +53,7 @@ Diagnose it anywhere later with \`quantum-meta diagnose <net-id> --snapshot FILE
     const {collectLive} = await import('../diagnose/live.js')
     const {sparseSnapshot} = await import('../evidence/sparse.js')
     // the cut-down config files (neutron.conf: ~2,000 lines, nearly all emptied) written sparse
-    const snap = sparseSnapshot(await collectLive({...liveRequest(flags, this.config), network: netId, probe: flags.probe}))
+    const snap = sparseSnapshot(await collectLive({...liveRequest(flags, this.config), network: netId, probe: flags.probe || flags['probe-as'] !== undefined}))
     if (flags.output && out && target) {
       // 0600: evidence of this node, secrets redacted or not
       await out.writeReportAtomic('--output', flags.output, target, JSON.stringify(snap, null, 2) + '\n', 0o600)

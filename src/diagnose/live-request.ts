@@ -13,6 +13,8 @@ export interface LiveFlagValues extends OsFlags {
   deployment?: string
   'config-file'?: string
   'metadata-agent-config'?: string
+  'nova-config'?: string
+  'probe-as'?: string
   'state-path'?: string
 }
 
@@ -28,6 +30,8 @@ export function liveRequest(flags: LiveFlagValues, config: {version: string}): O
     backend: CHAINS.find((c) => c.backend === flags.backend)?.backend,
     deployment: DEPLOYMENT_NAMES.find((d) => d === flags.deployment),
     given: {configFile: flags['config-file'], statePath: flags['state-path']},
+    novaConfig: flags['nova-config'],
+    probeAs: flags['probe-as'],
     os: flags,
     paths: nodePaths({configFile: flags['config-file'], metadataAgentConfig: flags['metadata-agent-config'], statePath: flags['state-path']}),
     tool: toolName(config),

@@ -1,11 +1,13 @@
 /** The whole live collection for diagnose and collect: node evidence, plus the API's when credentials exist. */
 import {existsSync, readdirSync, readFileSync} from 'node:fs'
+import {isIP, isIPv4} from 'node:net'
 
 import type {BackendName, DeploymentName, NetworkEvidence, Snapshot} from '../evidence/evidence.js'
 import type {OsFlags} from '../openstack/credentials.js'
 import {usageError} from '../errors.js'
 import {CHAINS, chainFor, DEFAULT_CHAIN, networkApiPaths} from '../chains/registry.js'
 import type {ChainModule, CollectRequest} from '../chains/module.js'
+import {NEUTRON_PATHS, readList, readPort} from '../chains/common/api.js'
 
 export interface LiveRequest extends CollectRequest {
   /** --backend: which chain serves the network(s) here; undefined: told from the node */
@@ -79,17 +81,20 @@ export function routerChainInstead(
 }
 
 /** A --config-file or --state-path the operator gave that does not exist: bad input (exit 2) naming it, never a broken chain. */
-export function refuseMissingGiven(given: LiveRequest['given'], exists: (p: string) => boolean = existsSync): void {
+export function refuseMissingGiven(given: LiveRequest['given'], exists: (p: string) => boolean = existsSync, novaConfig?: string): void {
   const named: [string, string | undefined][] = [
     ['--config-file', given?.configFile],
     ['--state-path', given?.statePath],
+    ['--nova-config', novaConfig],
   ]
   for (const [flag, path] of named)
     if (path !== undefined && !exists(path)) throw usageError('given-path-missing', `${flag} ${path}: no such file or directory`)
 }
 
 export async function collectLive(req: LiveRequest): Promise<Snapshot> {
-  refuseMissingGiven(req.given)
+  refuseMissingGiven(req.given, existsSync, req.novaConfig)
+  if (req.probeAs !== undefined && isIP(req.probeAs) === 0)
+    throw usageError('usage', `--probe-as ${JSON.stringify(req.probeAs)}: not an IPv4 or IPv6 address (the instance's, as its request would come from)`)
   const backend = nodeBackend(req)
   let chain = chainFor(backend)
   if (!chain) throw new Error(`no chain for backend ${backend}`)
@@ -124,9 +129,63 @@ export async function collectLive(req: LiveRequest): Promise<Snapshot> {
       else ev.api.records.push(...got.records.filter((r) => !ev.api!.records.some((x) => x.path === r.path)))
     }
   }
+  // past the agent: its settings for Nova, Nova's config when at hand, and with --probe/--probe-as the requests
+  if (chain.nova) await novaStep(chain, snap.networks, req)
   // no secret leaves the node: every file and command line kept (records shared between networks once)
   const {redactNetwork} = await import('../chains/redact.js')
   const seen = new WeakSet<object>()
   for (const ev of snap.networks) redactNetwork(ev, seen)
   return snap
+}
+
+/**
+ * The instance --probe asks as, when --probe-as named none: an instance port of the network in the
+ * API's answer (device_owner compute:*, its first IPv4 address), else the newest lease in dnsmasq's
+ * leases file; undefined when neither shows one.
+ */
+export function instanceToAsk(ev: NetworkEvidence): {ip: string; from: string} | undefined {
+  const ports = readList(ev, NEUTRON_PATHS.ports(ev.network), 'ports', readPort)
+  for (const p of ports ?? []) {
+    if (!p.device_owner?.startsWith('compute:')) continue
+    const ip = p.fixed_ips?.find((f) => isIPv4(f.ip_address))?.ip_address
+    if (ip) return {from: `port ${p.id} (${p.device_owner}), picked from the API's ports of the network`, ip}
+  }
+  if (ev.leases?.state === 'present' && ev.leases.content) {
+    let best: {ip: string; expiry: number} | undefined
+    for (const line of ev.leases.content.split('\n')) {
+      const [expiry, , ip] = line.trim().split(/\s+/)
+      if (ip && isIPv4(ip) && (!best || Number(expiry) > best.expiry)) best = {expiry: Number(expiry), ip}
+    }
+    if (best) return {from: `the newest lease in ${ev.leases.path}`, ip: best.ip}
+  }
+  return undefined
+}
+
+async function novaStep(chain: ChainModule, networks: NetworkEvidence[], req: LiveRequest): Promise<void> {
+  const hooks = chain.nova
+  if (!hooks) return
+  const {collectNova, runningNovaConfig} = await import('../node/nova.js')
+  // once for every network: Nova's config (a walk of /proc when not given) and each config file read
+  const novaFound = (req.novaConfig ? {from: '--nova-config', path: req.novaConfig} : runningNovaConfig()) ?? null
+  const cache = new Map()
+  for (const ev of networks) {
+    const asked = req.probeAs ? {from: '--probe-as', ip: req.probeAs} : req.probe ? instanceToAsk(ev) : undefined
+    const headers = hooks.headers(ev)
+    const socket = ev.upstreamSocket.path
+    let skipped: string | undefined
+    if ((req.probeAs || req.probe) && !asked) skipped = 'no instance port of the network in the API answer or the leases (give --probe-as IP)'
+    else if (asked && !headers) skipped = 'the evidence names no router for the proxy to name (X-Neutron-Router-ID)'
+    else if (asked && ev.upstreamSocket.state !== 'present')
+      skipped = `${socket}: ${ev.upstreamSocket.state === 'missing' ? 'no such socket' : (ev.upstreamSocket.error ?? ev.upstreamSocket.state)}`
+    ev.nova = await collectNova({
+      agentConfigs: hooks.agentConfigs(ev),
+      cache,
+      novaFound,
+      asInstance: asked && headers && !skipped ? {...asked, headers, socket} : undefined,
+      asInstanceSkipped: skipped,
+      layout: ev.layout,
+      novaConfig: req.novaConfig,
+      probe: req.probe || req.probeAs !== undefined,
+    })
+  }
 }

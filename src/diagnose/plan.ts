@@ -3,6 +3,8 @@
  * source to judge and what to print. Pure: no file read, no process, no clock. The flag rules are one
  * table, checked in order; the first one broken is the usage error (exit 2) the operator sees.
  */
+import {isIP} from 'node:net'
+
 import {didYouMean} from '../suggest.js'
 import {ALL_CHECKS} from '../chains/registry.js'
 import {usageError} from '../errors.js'
@@ -24,6 +26,8 @@ export interface DiagnoseFlags extends OsFlags {
   'list-checks'?: boolean
   parallel?: number
   probe?: boolean
+  'probe-as'?: string
+  'nova-config'?: string
   'remote-command'?: string
   snapshot?: string[]
   sosreport?: string[]
@@ -58,6 +62,10 @@ export interface Given {
   /** --api (false: --no-api) */
   api: boolean
   probe: boolean
+  /** --probe-as IP, as typed */
+  probeAs?: string
+  /** --nova-config FILE */
+  novaConfig?: string
   /** the ssh-only flags given (SSH_ONLY_FLAGS order) */
   sshOnly: string[]
   /** --report FILE */
@@ -122,6 +130,19 @@ export const USAGE_RULES: readonly UsageRule[] = [
     message: '--probe sends a GET from inside the namespace on this node: a sosreport has none to send from (drop --probe)',
     when: (g) => g.sosreports.length > 0 && g.probe,
   },
+  {
+    code: 'usage',
+    message: (g) => `--probe-as ${JSON.stringify(g.probeAs)}: not an IPv4 or IPv6 address (the instance's, as its request would come from)`,
+    when: (g) => g.probeAs !== undefined && isIP(g.probeAs) === 0,
+  },
+  {
+    code: 'usage',
+    message: (g) =>
+      `${g.probeAs !== undefined ? '--probe-as asks' : "--nova-config compares Nova's config with"} the metadata agent of this node: run it on the node (or \`quantum-meta collect NET ${g.probeAs !== undefined ? '--probe-as IP' : '--nova-config FILE'}\` there), not with ${g.sosreports.length > 0 ? '--sosreport' : g.snapshots.length > 0 ? '--snapshot' : '--host'}`,
+    when: (g) =>
+      (g.probeAs !== undefined || g.novaConfig !== undefined) && (g.sosreports.length > 0 || g.snapshots.length > 0 || g.hosts.length > 0 || g.fromApi),
+  },
+  {code: 'usage', message: '--probe-as names one instance: give its network id, not --all', when: (g) => g.probeAs !== undefined && g.all},
   {
     code: 'usage',
     message: 'give a network id, or --all (see --help)',
@@ -201,6 +222,8 @@ export function givenOf(flags: DiagnoseFlags, netId: string | undefined, json: b
     listChecks: Boolean(flags['list-checks']),
     netId,
     probe: Boolean(flags.probe),
+    probeAs: flags['probe-as'],
+    novaConfig: flags['nova-config'],
     snapshots: flags.snapshot ?? [],
     sosreports: flags.sosreport ?? [],
     sshOnly: SSH_ONLY_FLAGS.filter((f) => flags[f] !== undefined),
@@ -227,7 +250,7 @@ export function planDiagnose(flags: DiagnoseFlags, args: {'net-id'?: string}, js
     reportFile: flags.report,
     ...(flags.wide ? {wide: true} : {}),
   }
-  return {kind: 'diagnose', only: flags.check, output, probe: g.probe, source: sourceOf(g, flags), ...(g.api ? {} : {noApi: true})}
+  return {kind: 'diagnose', only: flags.check, output, probe: g.probe || g.probeAs !== undefined, source: sourceOf(g, flags), ...(g.api ? {} : {noApi: true})}
 }
 
 function sourceOf(g: Given, flags: DiagnoseFlags): DiagnoseSource {

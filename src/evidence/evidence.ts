@@ -121,6 +121,89 @@ export interface ProbeRecord {
   ms?: number
 }
 
+/**
+ * --probe-as IP (or --probe with an instance port picked): one request to the metadata agent's socket with
+ * the headers the network's proxy would add for an instance with that IP, so the real agent looks the port
+ * up, signs its instance id and asks Nova. Only the status, size and headers of the answer are kept: the
+ * body of a 200 is the instance's metadata (an error page's first bytes are kept, to tell whose it is).
+ */
+export interface AsInstanceRecord {
+  /** the instance's address, as X-Forwarded-For */
+  ip: string
+  /** where the address came from: `--probe-as`, or the port or lease picked */
+  from: string
+  /** the socket asked (the one the proxy forwards to) */
+  socket: string
+  method: string
+  path: string
+  /** the headers sent (none is a secret) */
+  headers: Record<string, string>
+  status?: number
+  /** no answer: a socket error code, or `timeout` */
+  error?: string
+  /** the answer's size in bytes and its Content-Type */
+  bytes?: number
+  contentType?: string
+  /** the first bytes of a non-200 answer (an error page); never a 200's */
+  errorBody?: string
+  ms?: number
+  timeoutMs?: number
+}
+
+/**
+ * With --probe: `GET /` of Nova's metadata API (its version list: no instance, no secret) the way the
+ * metadata agent's config says to reach it (protocol, host, port, CA, client certificate), from the
+ * agent's network namespace.
+ */
+export interface NovaReachRecord {
+  url: string
+  /** the network namespace the request was sent from, in words */
+  from: string
+  status?: number
+  /** no HTTP answer: ECONNREFUSED, timeout, EHOSTUNREACH, ENOTFOUND, a TLS error code, closed (no answer) */
+  error?: string
+  /** the TLS error's message (certificate verify failed, wrong version number) */
+  detail?: string
+  /** after a failure, what the other scheme got from the same host and port: `https 200`, `http 200`, `tls` (a handshake) */
+  otherScheme?: string
+  ms?: number
+}
+
+/** The metadata agent's settings for Nova (from its config; the secret's value is never kept). */
+export interface AgentNovaSettings {
+  /** the file they were read from */
+  file: string
+  host: string
+  port: string
+  protocol: string
+  /** auth_ca_cert, nova_client_cert (paths), nova_metadata_insecure */
+  caCert?: string
+  clientCert?: string
+  insecure?: boolean
+  /** metadata_proxy_shared_secret set and not empty */
+  secretSet: boolean
+  /** `file:line: key = value` of each setting read (secret redacted) */
+  lines: string[]
+}
+
+/** Past the metadata agent: Nova's metadata API as the agent reaches it, and Nova's own config when it is at hand. */
+export interface NovaEvidence {
+  agent?: AgentNovaSettings
+  asInstance?: AsInstanceRecord
+  /** why no --probe-as request was sent (no instance port found, no socket) */
+  asInstanceSkipped?: string
+  reach?: NovaReachRecord
+  /** Nova's config (--nova-config, or the running Nova metadata API's), secrets redacted */
+  config?: FileRecord
+  /** how that config was found: `--nova-config`, or the Nova metadata API process that reads it */
+  configFrom?: string
+  /**
+   * the agent's metadata_proxy_shared_secret against Nova's, compared on the node when both files were
+   * read (neither value nor a digest of it is kept): equal, or differ
+   */
+  secrets?: 'equal' | 'differ'
+}
+
 /** What the Quantum/Neutron API said about the network (raw bodies), when credentials were given. */
 export interface ApiEvidence {
   /** the DHCP agent host name this node is known by, and where that came from */
@@ -181,6 +264,8 @@ export interface NetworkEvidence {
   /** where `agents` was looked for when not /proc (a sosreport's `sos_commands/process/ps_auxwww`) */
   agentsFrom?: string
   probe?: ProbeRecord
+  /** past the metadata agent: Nova (with --probe-as, --probe, --nova-config); absent in older snapshots */
+  nova?: NovaEvidence
   api?: ApiEvidence
   // a chain adds its own part (its OVSDB rows, its router) by augmenting this interface from its
   // folder (the OVN chain's evidence.ts); the snapshot schema takes that part from the chain

@@ -130,6 +130,54 @@ export const probeRecord = record({
   url: str,
 })
 
+const novaEvidence = record({
+  agent: v.optional(
+    record({
+      caCert: v.optional(name),
+      clientCert: v.optional(name),
+      file: name,
+      host: str,
+      insecure: v.optional(v.boolean()),
+      lines: v.array(str),
+      port: str,
+      protocol: str,
+      secretSet: v.boolean(),
+    }),
+  ),
+  asInstance: v.optional(
+    record({
+      bytes: v.optional(int),
+      contentType: v.optional(str),
+      error: v.optional(str),
+      errorBody: v.optional(str),
+      from: str,
+      headers: v.record(str, str),
+      ip: str,
+      method: str,
+      ms: v.optional(v.number()),
+      path: str,
+      socket: name,
+      status: v.optional(int),
+      timeoutMs: v.optional(v.number()),
+    }),
+  ),
+  asInstanceSkipped: v.optional(str),
+  config: v.optional(fileRecord),
+  configFrom: v.optional(str),
+  reach: v.optional(
+    record({
+      detail: v.optional(str),
+      error: v.optional(str),
+      from: str,
+      ms: v.optional(v.number()),
+      otherScheme: v.optional(str),
+      status: v.optional(int),
+      url: str,
+    }),
+  ),
+  secrets: v.optional(v.picklist(['equal', 'differ'])),
+})
+
 const apiEvidence = record({
   error: v.optional(str),
   host: str,
@@ -160,6 +208,8 @@ const networkEntries = {
   namespace: str,
   namespaceInode: v.optional(str),
   namespaces: commandRecord,
+  // absent in snapshots written before it existed, and when neither --probe nor --nova-config was given
+  nova: v.optional(novaEvidence),
   network: v.pipe(v.string(), v.regex(UUID, 'must be a UUID like 01cce415-8e2b-4096-92b5-7acc67163d79'), v.toLowerCase()),
   opts: fileRecord,
   probe: v.optional(probeRecord),

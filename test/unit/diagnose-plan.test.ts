@@ -80,6 +80,19 @@ const RULES: [string, Line, string, string][] = [
     'usage',
     '--probe sends a GET from inside the namespace on this node: a sosreport has none to send from (drop --probe)',
   ],
+  [
+    '--probe-as with no address',
+    {flags: {'probe-as': '10.0.0.300'}, net: NET},
+    'usage',
+    '--probe-as "10.0.0.300": not an IPv4 or IPv6 address (the instance\'s, as its request would come from)',
+  ],
+  [
+    '--probe-as with --snapshot',
+    {flags: {'probe-as': '10.0.0.5', snapshot: [SNAP]}, net: NET},
+    'usage',
+    '--probe-as asks the metadata agent of this node: run it on the node (or `quantum-meta collect NET --probe-as IP` there), not with --snapshot',
+  ],
+  ['--probe-as with --all', {flags: {all: true, 'probe-as': '10.0.0.5'}}, 'usage', '--probe-as names one instance: give its network id, not --all'],
   ['no network, no --all, no file', {flags: {probe: true}}, 'usage', 'give a network id, or --all (see --help)'],
   ['a network and --all', {flags: {all: true}, net: NET}, 'usage', 'give a network id or --all, not both'],
   [

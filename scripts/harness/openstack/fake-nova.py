@@ -44,8 +44,13 @@ def main() -> None:
             sig = self.headers.get('X-Instance-ID-Signature', '')
             want = hmac.new(secret, iid.encode(), hashlib.sha256).hexdigest()
             ok = bool(iid) and hmac.compare_digest(sig, want)
-            if not ok:
+            if self.path.split('?', 1)[0] == '/' and not iid:
+                # Nova answers GET / with its versions before any instance lookup (quantum-meta's --probe asks it)
+                status, body = 200, '2012-08-10\nlatest'
+            elif not ok:
                 status, body = 403, 'Forbidden: the instance id signature does not match'
+            elif self.path.rstrip('/') == '/openstack':
+                status, body = 200, '2012-08-10\nlatest'
             elif self.path.rstrip('/').endswith('/instance-id'):
                 status, body = 200, iid
             elif self.path.rstrip('/').endswith('/meta-data'):

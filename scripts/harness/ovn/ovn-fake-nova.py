@@ -42,7 +42,10 @@ class Metadata(BaseHTTPRequestHandler):
         expected = hmac.new(opts.secret.encode(), instance.encode(), hashlib.sha256).hexdigest()
         signed = bool(instance) and hmac.compare_digest(signature, expected)
         path = self.path.split("?", 1)[0].rstrip("/")
-        if not signed:
+        if path == "" and not instance:
+            # Nova answers GET / with its versions before any instance lookup (quantum-meta's --probe asks it)
+            status, body = 200, b"2012-08-10\nlatest"
+        elif not signed:
             status, body = 403, b"403 Forbidden\n\nInvalid proxy request signature.\n"
         elif path.endswith("/instance-id"):
             status, body = 200, instance.encode()

@@ -33,6 +33,11 @@ export const dhcpAgent: ChainModule = {
   apiPaths: (network) => [P.agents(network)],
   backend: 'dhcp-agent',
   checks: DHCP_AGENT_CHECKS,
+  // the DHCP agent's haproxy sets X-Neutron-Network-ID (and deletes X-Neutron-Router-ID)
+  nova: {
+    agentConfigs: (ev) => (ev.metadataAgentConfig ? [ev.metadataAgentConfig.path] : []),
+    headers: (ev) => ({'X-Neutron-Network-ID': ev.network}),
+  },
   async collect(req) {
     // loaded when used: judging a snapshot needs none of the collector
     const [{collectMany, requireInspectable, stateNetworks}, {LiveView}] = await Promise.all([import('./collect.js'), import('../../sources/live.js')])

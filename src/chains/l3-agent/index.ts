@@ -19,6 +19,11 @@ export const l3Agent: ChainModule = {
   agentProcesses: (ev) => ev.router?.agents,
   backend: 'l3-agent',
   checks: L3_AGENT_CHECKS,
+  // the router's haproxy sets X-Neutron-Router-ID (and deletes X-Neutron-Network-ID)
+  nova: {
+    agentConfigs: (ev) => (ev.metadataAgentConfig ? [ev.metadataAgentConfig.path] : []),
+    headers: (ev) => (ev.router?.id ? {'X-Neutron-Router-ID': ev.router.id} : undefined),
+  },
   collect: collectL3,
   // one HA router, one keepalived master among the hosts that hold it
   crossChecks: (_network, hosts) => l3CrossFindings(hosts),

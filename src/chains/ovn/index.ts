@@ -21,6 +21,11 @@ export const ovn: ChainModule = {
   apiHosts: ovnHosts,
   backend: 'ovn',
   checks: OVN_CHECKS,
+  // the OVN agent's haproxy adds X-OVN-Network-ID; its agent reads its own --config-file list
+  nova: {
+    agentConfigs: (ev) => ev.ovn?.configs.map((c) => c.path) ?? [],
+    headers: (ev) => ({'X-OVN-Network-ID': ev.network}),
+  },
   async collect(req) {
     if (process.getuid?.() !== 0)
       throw cannotError('not-root', "diagnose inspects namespaces and other users' processes: run it as root (or diagnose a snapshot with --snapshot)")
