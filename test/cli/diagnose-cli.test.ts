@@ -34,6 +34,9 @@ describe('diagnose --snapshot (the README example)', () => {
       'proxy.upstream',
       'metadata-agent.config',
       'probe.http',
+      'nova.config',
+      'nova.reach',
+      'nova.answer',
     ])
     expect(r.stdout).toMatch(/not judged: proxy\.upstream, metadata-agent\.config: no link found broken/)
   })
@@ -112,7 +115,7 @@ describe('diagnose input checks', () => {
       'ovn.probe',
     ])
     const json = cli(['diagnose', '--list-checks', '--json']).json
-    expect(json.checks.filter((c: {chain: string}) => c.chain === 'dhcp-agent')).toHaveLength(16)
+    expect(json.checks.filter((c: {chain: string}) => c.chain === 'dhcp-agent')).toHaveLength(19)
   })
 
   it('a snapshot that is not one is exit 2', () => {

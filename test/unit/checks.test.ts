@@ -63,6 +63,9 @@ describe('the registry', () => {
       'proxy.upstream',
       'metadata-agent.config',
       'probe.http',
+      'nova.config',
+      'nova.reach',
+      'nova.answer',
     ])
     for (const c of CHECKS) expect(c.title).toBeTruthy()
   })
@@ -95,6 +98,9 @@ describe('the real Grizzly node (seed transcript)', () => {
       'api.dhcp-agents',
       'api.dhcp-port',
       'probe.http',
+      'nova.config',
+      'nova.reach',
+      'nova.answer',
     ])
     expect(statuses(r.findings)).toEqual({
       'api.dhcp-agents': 'skip',
@@ -109,6 +115,9 @@ describe('the real Grizzly node (seed transcript)', () => {
       'namespace.exists': 'pass',
       'namespace.metadata-address': 'pass',
       'opts.metadata-route': 'pass',
+      'nova.answer': 'skip',
+      'nova.config': 'skip',
+      'nova.reach': 'skip',
       'probe.http': 'skip',
       'proxy.listening': 'pass',
       'proxy.running': 'pass',

@@ -11,6 +11,7 @@ import {namespaceDhcpAddress, namespaceExists, namespaceMetadataAddress} from '.
 import {optsMetadataRoute} from './opts.js'
 import {probeHttp} from './probe.js'
 import {proxyListening, proxyRunning, proxyUpstream} from './proxy.js'
+import {NOVA_CHECKS} from '../common/nova.js'
 import type {Check} from '../types.js'
 
 export const DHCP_AGENT_CHECKS: readonly Check[] = [
@@ -30,4 +31,5 @@ export const DHCP_AGENT_CHECKS: readonly Check[] = [
   proxyUpstream,
   metadataAgentConfig,
   probeHttp,
+  ...NOVA_CHECKS,
 ]

@@ -4,6 +4,7 @@
  * the first failing link is the first one read. l3.ha comes right after the namespace: on an HA
  * router's backup the links below are not expected (the master serves), so they are skipped, not failed.
  */
+import {NOVA_CHECKS} from '../common/nova.js'
 import type {Check} from '../types.js'
 import {l3Agent, l3Config} from './agent.js'
 import {l3Probe} from './probe.js'
@@ -25,4 +26,5 @@ export const L3_AGENT_CHECKS: readonly Check[] = [
   l3Listener,
   l3Upstream,
   l3Probe,
+  ...NOVA_CHECKS,
 ]
