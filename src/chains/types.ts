@@ -19,13 +19,15 @@ export interface Finding {
   /**
    * A skip that leaves no link of this node unjudged: `not-asked`, the operator chose not to run it
    * (no --probe, --no-api); `not-here`, the link is not this node's to serve (an HA backup, a router
-   * hosted by another L3 agent, a network the router serves rather than the DHCP port).
+   * hosted by another L3 agent, a network the router serves rather than the DHCP port); `not-told`, a link
+   * whose rule for this node the evidence cannot settle and that the rest of the chain does not rest on
+   * (IPv6 metadata without the Neutron release, or from an IPv4-only listing): said, not guessed.
    */
   skipped?: SkipReason
 }
 
 /** `warn-only`: a check that can only ever warn (Check.warnOnly) could not be told: no verdict rests on it. */
-export type SkipReason = 'not-asked' | 'not-here' | 'warn-only'
+export type SkipReason = 'not-asked' | 'not-here' | 'warn-only' | 'not-told'
 
 /**
  * A fix as a thing to paste: one line a POSIX shell accepts (`bash -n` passes; `&&` allowed, never
@@ -70,6 +72,11 @@ export interface CheckContext {
    * namespace for the network and not the evidence's own (runChecks asks the registry).
    */
   servedElsewhere?: (ev: NetworkEvidence) => ServedElsewhere | undefined
+  /**
+   * When several hosts of the network are judged together (a fleet): the other hosts' evidence of it, so a
+   * link that one host alone cannot settle (whose fe80::a9fe:a9fe won duplicate address detection) can be.
+   */
+  peers?: readonly NetworkEvidence[]
 }
 
 /** What a chain says when another chain's evidence finds this chain's namespace for the network instead. */

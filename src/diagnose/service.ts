@@ -33,7 +33,10 @@ export async function diagnoseLive(req: LiveDiagnoseRequest): Promise<{reports: 
   return {host: snap.host, reports: snap.networks.map((ev) => diagnoseEvidence(ev, judging)), takenAt: snap.takenAt}
 }
 
-export function diagnoseEvidence(ev: NetworkEvidence, opts: {probe: boolean; only?: string[]; noApi?: boolean; live?: boolean}): NetworkReport {
+export function diagnoseEvidence(
+  ev: NetworkEvidence,
+  opts: {probe: boolean; only?: string[]; noApi?: boolean; live?: boolean; peers?: readonly NetworkEvidence[]},
+): NetworkReport {
   const layout = layoutOfEvidence(ev)
   const e = layout === ev.layout ? ev : {...ev, layout}
   const chain = chainFor(backendOf(e))
@@ -41,7 +44,7 @@ export function diagnoseEvidence(ev: NetworkEvidence, opts: {probe: boolean; onl
     throw usageError('no-chain', `network ${e.network}: its evidence is of the ${backendOf(e)} backend, which this version of quantum-meta has no checks for`)
   const findings = runChecks(
     e,
-    {live: opts.live, noApi: opts.noApi, probe: opts.probe},
+    {live: opts.live, noApi: opts.noApi, peers: opts.peers, probe: opts.probe},
     opts.only,
     chain.checks,
     debugEnabled() ? debugJudging(e, chain.backend) : undefined,
@@ -70,7 +73,9 @@ function skipKind(f: Finding): string {
       ? "not this node's"
       : f.skipped === 'warn-only'
         ? 'cannot be told, warns only'
-        : 'moot'
+        : f.skipped === 'not-told'
+          ? 'cannot be told from the evidence'
+          : 'moot'
 }
 
 /**

@@ -204,6 +204,14 @@ export interface NovaEvidence {
   secrets?: 'equal' | 'differ'
 }
 
+/** The Neutron release installed where the agent runs, as its package metadata names it. */
+export interface ReleaseRecord {
+  /** `21.0.0` (of `neutron-21.0.0.egg-info`); absent when none was found */
+  version?: string
+  /** the path it was read from, or where it was looked for and why it was not found */
+  from: string
+}
+
 /** What the Quantum/Neutron API said about the network (raw bodies), when credentials were given. */
 export interface ApiEvidence {
   /** the DHCP agent host name this node is known by, and where that came from */
@@ -266,6 +274,15 @@ export interface NetworkEvidence {
   probe?: ProbeRecord
   /** past the metadata agent: Nova (with --probe-as, --probe, --nova-config); absent in older snapshots */
   nova?: NovaEvidence
+  /** with --probe, when fe80::a9fe:a9fe is usable in the namespace: GET http://[fe80::a9fe:a9fe%DEV]/ from inside it; absent in older snapshots */
+  probe6?: ProbeRecord
+  /**
+   * /proc/sys/net/ipv6/conf/default/disable_ipv6 where the agent runs (what oslo.utils' is_ipv6_enabled()
+   * reads before an agent serves metadata on fe80::a9fe:a9fe); absent in older snapshots
+   */
+  ipv6Switch?: FileRecord
+  /** the Neutron release where the agent runs (which decides when fe80::a9fe:a9fe must be there); absent in older snapshots */
+  neutronRelease?: ReleaseRecord
   api?: ApiEvidence
   // a chain adds its own part (its OVSDB rows, its router) by augmenting this interface from its
   // folder (the OVN chain's evidence.ts); the snapshot schema takes that part from the chain

@@ -200,6 +200,8 @@ const networkEntries = {
   dnsmasqPidFile: fileRecord,
   haproxyConfig: fileRecord,
   haproxyPidFile: fileRecord,
+  // absent in snapshots written before they existed (the IPv6 metadata checks then say so)
+  ipv6Switch: v.optional(fileRecord),
   layout: v.picklist(['neutron', 'quantum']),
   // absent in snapshots written before it existed
   leases: v.optional(fileRecord),
@@ -208,11 +210,13 @@ const networkEntries = {
   namespace: str,
   namespaceInode: v.optional(str),
   namespaces: commandRecord,
+  neutronRelease: v.optional(record({from: name, version: v.optional(str)})),
   // absent in snapshots written before it existed, and when neither --probe nor --nova-config was given
   nova: v.optional(novaEvidence),
   network: v.pipe(v.string(), v.regex(UUID, 'must be a UUID like 01cce415-8e2b-4096-92b5-7acc67163d79'), v.toLowerCase()),
   opts: fileRecord,
   probe: v.optional(probeRecord),
+  probe6: v.optional(probeRecord),
   processes: v.array(processRecord),
   proxyPidFile: fileRecord,
   routes: v.optional(commandRecord),

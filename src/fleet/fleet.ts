@@ -15,6 +15,8 @@ export type {FleetAllReport, FleetHostSummary} from './types.js'
 export function judgeFleet(network: string, inputs: HostInput[], opts: {probe: boolean; only?: string[]; noApi?: boolean}): FleetReport {
   const hosts: HostReport[] = []
   const evidence: HostEvidence[] = []
+  // every host's evidence of the network, for the links one host alone cannot settle (CheckContext.peers)
+  const all = inputs.flatMap((i) => i.snapshot?.networks.filter((n) => n.network === network) ?? [])
   for (const input of inputs) {
     const listed = input.listed ? {listed: input.listed} : {}
     if (!input.snapshot) {
@@ -29,7 +31,7 @@ export function judgeFleet(network: string, inputs: HostInput[], opts: {probe: b
       continue
     }
     try {
-      const r = diagnoseEvidence(ev, opts)
+      const r = diagnoseEvidence(ev, {...opts, peers: all.filter((p) => p !== ev)})
       const h: HostReport = {
         backend: r.backend,
         findings: r.findings,

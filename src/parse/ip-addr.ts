@@ -12,6 +12,11 @@ export interface IfAddress {
   label?: string
   /** IPv6: duplicate address detection failed (another host on the link holds it); the kernel does not use it */
   dadfailed?: boolean
+  /**
+   * IPv6: duplicate address detection has not finished (`tentative`): the kernel neither answers for it nor
+   * lets a socket bind it yet. iproute2 prints it beside `dadfailed` too: a failed address stays tentative.
+   */
+  tentative?: boolean
 }
 
 export interface Interface {
@@ -117,6 +122,7 @@ function parseAddress(family: string, rest: string): IfAddress | undefined {
   local = local.toLowerCase()
   const addr: IfAddress = {family: fam, local, prefixlen}
   if (tokens.includes('dadfailed')) addr.dadfailed = true
+  if (tokens.includes('tentative')) addr.tentative = true
   const scopeAt = tokens.indexOf('scope')
   if (scopeAt > 0 && tokens[scopeAt + 1]) {
     addr.scope = tokens[scopeAt + 1]
@@ -147,6 +153,7 @@ function parseJson(text: string): Interface[] {
       if (typeof ai.scope === 'string') addr.scope = ai.scope
       if (typeof ai.label === 'string') addr.label = ai.label
       if (ai.dadfailed === true) addr.dadfailed = true
+      if (ai.tentative === true) addr.tentative = true
       itf.addresses.push(addr)
     }
     out.push(itf)

@@ -105,6 +105,8 @@ function skippedNotes(findings: readonly Finding[]): string[] {
   const here = findings.filter((f) => f.skipped === 'not-here' && !f.summary.startsWith('skipped: '))
   for (const f of here) out.push(`  not this node's: ${f.id}: ${printable(f.summary, 600)}`)
   for (const f of findings.filter((x) => x.skipped === 'warn-only')) out.push(`  not told (it only warns): ${f.id}: ${printable(f.summary, 600)}`)
+  for (const f of findings.filter((x) => x.skipped === 'not-told' && !x.summary.startsWith('skipped: ')))
+    out.push(`  not told (the evidence cannot settle it): ${f.id}: ${printable(f.summary, 600)}`)
   const asked = findings.filter((f) => f.skipped === 'not-asked')
   if (asked.length > 0) out.push(`  not run (see the table): ${asked.map((f) => f.id).join(', ')}`)
   return out

@@ -98,9 +98,9 @@ export class LiveView implements NodeView {
     )
   }
 
-  async probe(ns: string): Promise<ProbeRecord> {
+  async probe(ns: string, v6Device?: string): Promise<ProbeRecord> {
     const {probeFromNamespace} = await import('../node/probe.js')
-    return probeFromNamespace(ns)
+    return probeFromNamespace(ns, v6Device)
   }
 
   /** Every namespace's addresses in a few processes; one missing from them (nsenter failed, or gone) is run by itself later. */

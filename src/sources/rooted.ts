@@ -143,9 +143,10 @@ export class RootedView implements NodeView {
     return this.base.namespaceInode?.(ns)
   }
 
-  async probe(ns: string): Promise<ProbeRecord> {
-    if (!this.base.probe) return {argv: [], error: 'this source cannot probe', url: 'http://169.254.169.254/'}
-    return this.base.probe(ns)
+  async probe(ns: string, v6Device?: string): Promise<ProbeRecord> {
+    if (!this.base.probe)
+      return {argv: [], error: 'this source cannot probe', url: v6Device ? `http://[fe80::a9fe:a9fe%${v6Device}]/` : 'http://169.254.169.254/'}
+    return this.base.probe(ns, v6Device)
   }
 
   async prefetch(key: 'netns-addresses', namespaces: readonly string[]): Promise<void> {

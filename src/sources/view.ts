@@ -98,8 +98,8 @@ export interface NodeView {
   connect?(path: string): Promise<FileRecord>
   /** the inode of a network namespace (net:[N]) */
   namespaceInode?(ns: string): Promise<string | undefined>
-  /** one GET of the metadata address from inside a namespace */
-  probe?(ns: string): Promise<ProbeRecord>
+  /** one GET of the metadata address from inside a namespace; with `v6Device`, of http://[fe80::a9fe:a9fe%DEV]/ */
+  probe?(ns: string, v6Device?: string): Promise<ProbeRecord>
   /** fetch a per-namespace command for many namespaces at once; command() then answers from it */
   prefetch?(key: 'netns-addresses', namespaces: readonly string[]): Promise<void>
 }

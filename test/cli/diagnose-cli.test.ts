@@ -33,7 +33,9 @@ describe('diagnose --snapshot (the README example)', () => {
       'proxy.listening',
       'proxy.upstream',
       'metadata-agent.config',
+      'namespace.metadata-v6',
       'probe.http',
+      'probe.http6',
       'nova.config',
       'nova.reach',
       'nova.answer',
@@ -112,10 +114,12 @@ describe('diagnose input checks', () => {
       'ovn.haproxy-config',
       'ovn.haproxy-listening',
       'ovn.upstream-socket',
+      'ovn.metadata-v6',
       'ovn.probe',
+      'ovn.probe6',
     ])
     const json = cli(['diagnose', '--list-checks', '--json']).json
-    expect(json.checks.filter((c: {chain: string}) => c.chain === 'dhcp-agent')).toHaveLength(19)
+    expect(json.checks.filter((c: {chain: string}) => c.chain === 'dhcp-agent')).toHaveLength(21)
   })
 
   it('a snapshot that is not one is exit 2', () => {

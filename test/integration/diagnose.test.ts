@@ -106,8 +106,11 @@ describe.skipIf(!isRoot).each(['quantum', 'neutron'] as Layout[])('diagnose on a
       'namespace.dhcp-address': 'pass',
       'namespace.exists': 'pass',
       'namespace.metadata-address': 'pass',
+      // Zed's node holds fe80::a9fe:a9fe and haproxy binds it; Quantum predates IPv6 metadata (not this node's)
+      'namespace.metadata-v6': layout === 'neutron' ? 'pass' : 'skip',
       'opts.metadata-route': 'pass',
       'probe.http': 'pass',
+      'probe.http6': layout === 'neutron' ? 'pass' : 'skip',
       'proxy.listening': 'pass',
       'proxy.running': 'pass',
       'proxy.upstream': 'pass',
@@ -121,7 +124,7 @@ describe.skipIf(!isRoot).each(['quantum', 'neutron'] as Layout[])('diagnose on a
     const offline = cli(['diagnose', node.netId, '--snapshot', snapFile, '--json'])
     expect(offline.status).toBe(0)
     expect(offline.json.findings.map((f: {id: string; status: string}) => `${f.id}=${f.status}`)).toEqual(
-      r.json.findings.map((f: {id: string; status: string}) => `${f.id}=${f.id === 'probe.http' ? 'skip' : f.status}`),
+      r.json.findings.map((f: {id: string; status: string}) => `${f.id}=${f.id.startsWith('probe.http') ? 'skip' : f.status}`),
     )
   })
 

@@ -58,7 +58,15 @@ describe('OVN snapshots from a real chassis, judged anywhere', () => {
   it('namespace deleted under a live haproxy: a warning naming the orphan pid (it still answers), not a failure; the links in it not judged', () => {
     const r = judge(snap('namespace-deleted-haproxy-alive').networks[0])
     // the links inside the namespace cannot be judged without it: no failure, and no "healthy" either
-    expect(r.unjudged).toEqual(['ovn.namespace-addresses', 'ovn.haproxy', 'ovn.haproxy-config', 'ovn.haproxy-listening', 'ovn.probe'])
+    expect(r.unjudged).toEqual([
+      'ovn.namespace-addresses',
+      'ovn.haproxy',
+      'ovn.haproxy-config',
+      'ovn.haproxy-listening',
+      'ovn.metadata-v6',
+      'ovn.probe',
+      'ovn.probe6',
+    ])
     expect(r.verdict).toBe('not-judged')
     const ns = byId(r.findings, 'ovn.namespace')
     expect(ns.status).toBe('warn')

@@ -6,6 +6,7 @@
 import {apiDhcpAgents, apiDhcpPort, apiNetwork, apiSubnetIsolated} from './api.js'
 import {configAgentRestarted, configMetadataEnabled} from './config.js'
 import {dnsmasqRunning} from './dnsmasq.js'
+import {namespaceMetadataV6, probeHttp6} from './ipv6.js'
 import {metadataAgentConfig} from './metadata-agent.js'
 import {namespaceDhcpAddress, namespaceExists, namespaceMetadataAddress} from './namespace.js'
 import {optsMetadataRoute} from './opts.js'
@@ -30,6 +31,8 @@ export const DHCP_AGENT_CHECKS: readonly Check[] = [
   proxyListening,
   proxyUpstream,
   metadataAgentConfig,
+  namespaceMetadataV6,
   probeHttp,
+  probeHttp6,
   ...NOVA_CHECKS,
 ]

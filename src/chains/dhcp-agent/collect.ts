@@ -13,7 +13,7 @@ import {dirname, join} from 'node:path'
 import {BOOL_KEYS} from '../../config/dhcp-agent.js'
 import {keepOnlyKeys, redactEvidence, redactIniSecrets} from '../../config/secrets.js'
 import {cannotError, usageError} from '../../errors.js'
-import type {AgentRecord, CommandRecord, FileRecord, NetworkEvidence, Snapshot} from '../../evidence/evidence.js'
+import type {AgentRecord, CommandRecord, FileRecord, NetworkEvidence, ReleaseRecord, Snapshot} from '../../evidence/evidence.js'
 import {SNAPSHOT_FORMAT} from '../../evidence/evidence.js'
 import {UUID} from '../../evidence/ids.js'
 import type {LayoutName} from '../../layout.js'
@@ -21,6 +21,8 @@ import {namespaceListed} from '../../node/namespaces.js'
 import {pidOf} from '../../node/records.js'
 import {type AgentArgs, parseAgentCmdline} from '../../parse/agent.js'
 import {upstreamSocketPath} from '../../parse/haproxy.js'
+import {parseIpAddr} from '../../parse/ip-addr.js'
+import {collectIpv6Facts, usableV6Device} from '../common/ipv6.js'
 import {QDHCP_NAMESPACE} from './paths.js'
 import {parseNetnsList} from '../../parse/netns.js'
 import {LiveView} from '../../sources/live.js'
@@ -46,6 +48,9 @@ export interface NodeShared {
   agentsFrom?: string
   /** the metadata agent's socket, by path: every proxy of a node forwards to the same one, so it is connected to once per run */
   upstreams: Map<string, Promise<FileRecord>>
+  /** the host's IPv6 switch and the Neutron release (when IPv6 metadata must be there) */
+  ipv6Switch?: FileRecord
+  neutronRelease?: ReleaseRecord
 }
 
 const metadataAgentConfigOf = (ctx: NodeContext) => ctx.metadataAgentConfig ?? join(dirname(ctx.configFile), 'metadata_agent.ini')
@@ -58,7 +63,9 @@ export async function collectShared(view: NodeView, ctx: NodeContext, agents = t
   ])
   // a snapshot is passed around: no secret value of either file is kept (line numbers are)
   for (const rec of [config, metadataAgentConfig]) if (rec.content !== undefined) rec.content = redactIniSecrets(rec.content)
-  const shared: NodeShared = {agents: found?.agents, config, metadataAgentConfig, upstreams: new Map()}
+  const inContainer = found?.agents.some((a) => a.sameMountNamespace === false) ?? false
+  const {ipv6Switch, neutronRelease} = await collectIpv6Facts(view, inContainer)
+  const shared: NodeShared = {agents: found?.agents, config, ipv6Switch, metadataAgentConfig, neutronRelease, upstreams: new Map()}
   if (found?.from !== undefined) shared.agentsFrom = found.from
   return shared
 }
@@ -138,12 +145,19 @@ export async function collectNetwork(
     ev.agents = agents
     if (shared.agentsFrom !== undefined) ev.agentsFrom = shared.agentsFrom
   }
+  if (shared.ipv6Switch) ev.ipv6Switch = shared.ipv6Switch
+  if (shared.neutronRelease) ev.neutronRelease = shared.neutronRelease
   if (!present) return ev
   if (view.namespaceInode) ev.namespaceInode = await view.namespaceInode(ns)
   ev.addresses = (await view.command('netns-addresses', ['ip', '-j', '-n', ns, 'addr', 'show'], {ns})) ?? notCollected(['ip', '-j', '-n', ns, 'addr', 'show'])
   const sockets = await view.command('netns-sockets', ['ip', 'netns', 'exec', ns, 'netstat', '-W', '-neopa'], {ns})
   if (sockets) ev.sockets = sockets
-  if (ctx.probe && view.probe) ev.probe = await view.probe(ns)
+  if (ctx.probe && view.probe) {
+    ev.probe = await view.probe(ns)
+    // over IPv6 too, where fe80::a9fe:a9fe is usable (a tentative or dadfailed address answers nothing)
+    const v6 = ev.addresses.exitCode === 0 ? usableV6Device(parseIpAddr(ev.addresses.stdout)) : undefined
+    if (v6) ev.probe6 = await view.probe(ns, v6)
+  }
   return ev
 }
 

@@ -7,6 +7,7 @@ import {NOVA_CHECKS} from '../common/nova.js'
 import type {Check} from '../types.js'
 import {ovnAgentConfig, ovnAgentRegistered, ovnAgentRunning, ovnChassis} from './agent.js'
 import {ovnHaproxy, ovnHaproxyConfig, ovnHaproxyListening, ovnProbe, ovnUpstream} from './haproxy.js'
+import {ovnMetadataV6, ovnProbe6} from './ipv6.js'
 import {ovnBridgePort, ovnNamespace, ovnNamespaceAddresses} from './namespace.js'
 import {ovnDhcpRoute, ovnLocalVif, ovnMetadataPort} from './port.js'
 
@@ -25,6 +26,8 @@ export const OVN_CHECKS: readonly Check[] = [
   ovnHaproxyConfig,
   ovnHaproxyListening,
   ovnUpstream,
+  ovnMetadataV6,
   ovnProbe,
+  ovnProbe6,
   ...NOVA_CHECKS,
 ]

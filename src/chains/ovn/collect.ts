@@ -22,8 +22,10 @@ import {mapBounded} from '../../system/pool.js'
 import {refuseIrregular, TEXT_FILE_MAX_BYTES} from '../../system/read-file.js'
 import {OVN_AGENT_PROGRAMS, OVN_PATHS, OVNMETA_NAMESPACE, ovnMetadataNamespace} from './paths.js'
 import {CONNECTION, OVN_KEYS, ovnSettings, type OvnSettings} from './settings.js'
-import type {ProcessRecord} from '../../evidence/evidence.js'
+import type {ProcessRecord, ReleaseRecord} from '../../evidence/evidence.js'
 import {upstreamSocketPath} from '../../parse/haproxy.js'
+import {parseIpAddr} from '../../parse/ip-addr.js'
+import {collectIpv6Facts, usableV6Device} from '../common/ipv6.js'
 
 export interface OvnContext {
   /** --config-file: the agent's ini (neutron_ovn_metadata_agent.ini), instead of what the running agent reads */
@@ -42,6 +44,9 @@ export interface OvnShared {
   configs: FileRecord[]
   serverConfig?: FileRecord
   settings: OvnSettings
+  /** the host's IPv6 switch and the Neutron release (when IPv6 metadata must be there) */
+  ipv6Switch?: FileRecord
+  neutronRelease?: ReleaseRecord
 }
 
 /** One pass over the view's processes: the OVN metadata agents (not their workers), ovn-controller and every haproxy. */
@@ -137,7 +142,11 @@ export async function collectOvnShared(view: NodeView, ctx: OvnContext): Promise
   // is set) are kept, line numbers intact; command lines are redacted
   for (const rec of [...configs, ...(server ? [server] : [])]) if (rec.content !== undefined) rec.content = keepOnlyKeys(rec.content, OVN_KEYS)
   for (const a of scan.agents) a.cmdline = redactCmdline(a.cmdline)
-  return {agents: scan.agents, configs, controllers: scan.controllers, haproxies: scan.haproxies, serverConfig: server, settings}
+  const {ipv6Switch, neutronRelease} = await collectIpv6Facts(
+    view,
+    scan.agents.some((a) => a.sameMountNamespace === false),
+  )
+  return {agents: scan.agents, configs, controllers: scan.controllers, haproxies: scan.haproxies, ipv6Switch, neutronRelease, serverConfig: server, settings}
 }
 
 /**
@@ -329,6 +338,8 @@ export async function collectOvnNetwork(
     statePath: state,
     upstreamSocket,
   }
+  if (shared.ipv6Switch) ev.ipv6Switch = shared.ipv6Switch
+  if (shared.neutronRelease) ev.neutronRelease = shared.neutronRelease
   if (!namespaceListed(namespaces, ns)) return ev
   if (view.namespaceInode) ev.namespaceInode = await view.namespaceInode(ns)
   const argv = ['ip', '-j', '-n', ns, 'addr', 'show']
@@ -339,7 +350,12 @@ export async function collectOvnNetwork(
     stderr: '',
     stdout: '',
   }
-  if (ctx.probe && view.probe) ev.probe = await view.probe(ns)
+  if (ctx.probe && view.probe) {
+    ev.probe = await view.probe(ns)
+    // over IPv6 too, where fe80::a9fe:a9fe is usable (a tentative or dadfailed address answers nothing)
+    const v6 = ev.addresses.exitCode === 0 ? usableV6Device(parseIpAddr(ev.addresses.stdout)) : undefined
+    if (v6) ev.probe6 = await view.probe(ns, v6)
+  }
   return ev
 }
 
