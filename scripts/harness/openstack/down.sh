@@ -196,7 +196,8 @@ for net in $nets; do
     fi
 done
 
-stop 10 fake-nova
+stop 10 fake-nova nova-api-metadata
+rm -f "$NOVA_REAL"
 
 # ---- 5. Keystone, RabbitMQ, epmd -------------------------------------------------------------
 stop 60 keystone rabbitmq
