@@ -372,3 +372,27 @@ own_dir() {
         echo "made by quantum-meta scripts/harness/openstack/up.sh on $(date -Is); scripts/harness/openstack/down.sh --wipe removes it" >"$d/$QMOS_MARKER"
     fi
 }
+
+# ---- the metadata agent (up.sh; nova-up.sh --agent restarts it alone) ---------------------------------
+# write_md_conf: metadata_agent.ini. The metadata agent (as neutron) gets its own lock dir: the root
+# agents' lock files are root's. Its upstream: 127.0.0.1:8775 (fake-nova.py, or nova-up.sh's real
+# Nova). QM_MD_SECRET, QM_MD_NOVA_HOST, QM_MD_NOVA_PORT, QM_MD_NOVA_PROTOCOL, QM_MD_AUTH_CA_CERT break
+# its side of Nova for one run; the next run without them writes the healthy values back.
+write_md_conf() {
+    merge "$MD_CONF" <<EOC
+[DEFAULT]
+nova_metadata_host = ${QM_MD_NOVA_HOST:-127.0.0.1}
+nova_metadata_port = ${QM_MD_NOVA_PORT:-$NOVA_PORT}
+nova_metadata_protocol = ${QM_MD_NOVA_PROTOCOL:-http}
+metadata_proxy_shared_secret = ${QM_MD_SECRET:-$METADATA_SECRET}
+metadata_workers = 1
+[oslo_concurrency]
+lock_path = $NEUTRON_STATE/lock-metadata
+EOC
+    if [ -n "${QM_MD_AUTH_CA_CERT:-}" ]; then crudini --set "$MD_CONF" DEFAULT auth_ca_cert "$QM_MD_AUTH_CA_CERT"
+    else ini_del "$MD_CONF" DEFAULT auth_ca_cert; fi
+}
+start_metadata_agent() {
+    start neutron-metadata-agent neutron neutron-metadata-agent --config-file "$NEUTRON_CONF" \
+        --config-file "$MD_CONF" --log-file "$QMOS_LOG/neutron-metadata-agent.log"
+}

@@ -2,6 +2,10 @@
 # nova-up.sh - the real Nova metadata API in the OpenStack harness, in place of fake-nova.py.
 #
 #   scripts/harness/openstack/nova-up.sh [--owner PID]
+#   scripts/harness/openstack/nova-up.sh --agent    only the metadata agent's side (QM_MD_* below):
+#                                                   metadata_agent.ini rewritten, the agent restarted
+#                                                   by PID when it changed (seconds; up.sh does the
+#                                                   same and more, in about 20 s here)
 #
 # Needs the harness up (up.sh). Stops fake-nova and runs Debian 12's own nova-api-metadata (nova
 # 2:26.2.2, Zed, the release of the harness's Neutron 21) on 127.0.0.1:8775, where the metadata
@@ -39,17 +43,18 @@
 #   QM_NOVA_PROXY_HEADERS=True  [oslo_middleware] enable_proxy_headers_parsing (healthy: unset)
 #   QM_NOVA_TLS=1               https (uwsgi --https-socket) with $NOVA_TLS_DIR/nova.crt, a
 #                               self-signed certificate for 127.0.0.1 made here once
-# The agent's side has its own (up.sh: QM_MD_SECRET, QM_MD_NOVA_HOST, QM_MD_NOVA_PORT,
-# QM_MD_NOVA_PROTOCOL, QM_MD_AUTH_CA_CERT).
+# The agent's side (--agent, and every up.sh run): QM_MD_SECRET, QM_MD_NOVA_HOST, QM_MD_NOVA_PORT,
+# QM_MD_NOVA_PROTOCOL (http|https), QM_MD_AUTH_CA_CERT (a file, e.g. $NOVA_TLS_DIR/nova.crt).
 set -euo pipefail
 
 readonly SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=scripts/harness/openstack/lib.sh
 source "$SCRIPTS/lib.sh"
 
-OWNER=manual
+OWNER=manual AGENT=0
 while [ $# -gt 0 ]; do
     case $1 in
+        --agent) AGENT=1; shift ;;
         --owner) [[ ${2:-} =~ ^[0-9]+$ ]] || die "--owner needs a PID"; OWNER=$2; shift 2 ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown option $1 (see --help)" ;;
@@ -66,6 +71,21 @@ nmark() {
 for b in nova-manage /usr/bin/nova-metadata-wsgi uwsgi_python3 openssl crudini; do
     command -v "$b" >/dev/null || die "$b is missing: $SCRIPTS/up.sh --install installs the harness's packages"
 done
+if [ $AGENT = 1 ]; then
+    running neutron-metadata-agent || die "the harness's metadata agent is not running: $SCRIPTS/up.sh first"
+    write_md_conf
+    if [ "$(cat "$QMOS_RUN/neutron-metadata-agent.conf-sum" 2>/dev/null)" != "$(conf_sum neutron-metadata-agent)" ]; then
+        "$SCRIPTS/down.sh" --only neutron-metadata-agent
+        from=$(stat -c %s "$QMOS_LOG/neutron-metadata-agent.log" 2>/dev/null || echo 0)
+        start_metadata_agent
+        # it serves its unix socket from this line on (and reports alive to neutron-server after)
+        serving() { tail -c +"$((from + 1))" "$QMOS_LOG/neutron-metadata-agent.log" | grep -q 'wsgi starting up on'; }
+        wait_for "the metadata agent's socket" 120 neutron-metadata-agent "$QMOS_LOG/neutron-metadata-agent.log" serving
+        nmark "metadata agent restarted: $(grep -E '^(nova_metadata_|metadata_proxy_shared_secret|auth_ca_cert)' "$MD_CONF" |
+            sed -E 's/^(metadata_proxy_shared_secret = ).*/\1(set)/' | paste -sd ' ')"
+    fi
+    exit 0
+fi
 running mariadb || die "the harness's MariaDB is not running: $SCRIPTS/up.sh first"
 running neutron-server || die "the harness's neutron-server is not running: $SCRIPTS/up.sh first"
 

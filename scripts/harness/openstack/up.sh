@@ -292,23 +292,9 @@ metadata_proxy_user = neutron
 metadata_proxy_group = neutron
 EOC
 
-# The metadata agent (as neutron) gets its own lock dir: the root agents' lock files are root's.
-# Behind it: fake-nova.py on 127.0.0.1:8775 (an instance's curl gets 200 and its instance id).
-# QM_MD_SECRET, QM_MD_NOVA_HOST, QM_MD_NOVA_PORT, QM_MD_NOVA_PROTOCOL, QM_MD_AUTH_CA_CERT: one run's
-# breakage of the agent's side of Nova (test/openstack/nova.ts); the next up.sh without them writes
-# the healthy values back (and the changed file restarts the agent, below).
-merge "$MD_CONF" <<EOC
-[DEFAULT]
-nova_metadata_host = ${QM_MD_NOVA_HOST:-127.0.0.1}
-nova_metadata_port = ${QM_MD_NOVA_PORT:-$NOVA_PORT}
-nova_metadata_protocol = ${QM_MD_NOVA_PROTOCOL:-http}
-metadata_proxy_shared_secret = ${QM_MD_SECRET:-$METADATA_SECRET}
-metadata_workers = 1
-[oslo_concurrency]
-lock_path = $NEUTRON_STATE/lock-metadata
-EOC
-if [ -n "${QM_MD_AUTH_CA_CERT:-}" ]; then crudini --set "$MD_CONF" DEFAULT auth_ca_cert "$QM_MD_AUTH_CA_CERT"
-else ini_del "$MD_CONF" DEFAULT auth_ca_cert; fi
+# metadata_agent.ini (lib.sh): behind it fake-nova.py on 127.0.0.1:8775 (an instance's curl gets 200
+# and its instance id), or nova-up.sh's real Nova; QM_MD_* knobs break its side of Nova for one run
+write_md_conf
 
 # neutron-rootwrap with our own config; the filters are a copy of Debian's (neutron-common's
 # conffile, which foreign_neutron found untouched)
@@ -634,10 +620,7 @@ if ! running neutron-l3-agent; then
     start neutron-l3-agent root neutron-l3-agent --config-file "$NEUTRON_CONF" \
         --config-file "$L3_CONF" --log-file "$QMOS_LOG/neutron-l3-agent.log"
 fi
-if ! running neutron-metadata-agent; then
-    start neutron-metadata-agent neutron neutron-metadata-agent --config-file "$NEUTRON_CONF" \
-        --config-file "$MD_CONF" --log-file "$QMOS_LOG/neutron-metadata-agent.log"
-fi
+running neutron-metadata-agent || start_metadata_agent
 
 wait_for "neutron-server (noauth) on $NOAUTH_URL" 180 neutron-server-noauth "$QMOS_LOG/neutron-server-noauth.log" \
     http_is 200 "$NOAUTH_URL/v2.0/networks"
