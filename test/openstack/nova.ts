@@ -40,6 +40,8 @@ export const NOVA_CERT = `${NOVA_ETC}/tls/nova.crt`
 export const NOVA_LOG = `${HARNESS_LOG}/nova-api-metadata.log`
 export const METADATA_AGENT_LOG = `${HARNESS_LOG}/neutron-metadata-agent.log`
 export const NOVA_STATE = '/var/lib/qm-openstack/nova'
+/** present while the real Nova is chosen (nova-up.sh; lib.sh NOVA_REAL) */
+export const NOVA_REAL = '/run/qm-openstack/nova-real'
 /** 127.0.0.1:NOVA_PORT: where the metadata agent sends its requests (fake-nova's port too) */
 export const NOVA_PORT = 8775
 /** metadata_proxy_shared_secret of the healthy harness, on both sides (lib.sh METADATA_SECRET) */
