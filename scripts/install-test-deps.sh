@@ -31,7 +31,9 @@
 # QMOS_PACKAGES: neutron-server, the DHCP, linuxbridge, L3 and metadata agents, keystone,
 # mariadb-server, rabbitmq-server, iptables, nftables, conntrack, crudini, busybox, keepalived (the
 # L3 agents run it for the HA routers of harness/openstack/ha-up.sh's second host), socat (that
-# host's relays), ...; radvd comes with the L3 agent and is never started), unless
+# host's relays), nova-api, nova-common, python3-nova and uwsgi-plugin-python3 (the real Nova metadata
+# API of harness/openstack/nova-up.sh; the same policy-rc.d keeps nova-api and nova-api-metadata from
+# starting on install), ...; radvd comes with the L3 agent and is never started), unless
 # QM_SKIP_OPENSTACK=1. Only when `scripts/harness/openstack/up.sh --check` accepts the machine: on
 # one with a Neutron the harness did not make, nothing Neutron is installed here (up.sh then
 # refuses too, and scripts/test.sh fails the run).

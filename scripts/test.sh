@@ -3,7 +3,8 @@
 # suite builds network namespaces, the openstack suite runs Debian's Neutron and Keystone, the ovn
 # suite a real ML2/OVN chassis). Installs what the tests need, then builds and runs everything.
 # QM_SKIP_OPENSTACK=1 leaves the OpenStack harness out (QM_SKIP_OPENSTACK_HA=1 only its HA router
-# tests, test/openstack/l3-ha.test.ts, 5-6.5 minutes), QM_SKIP_OVN=1 the ML2/OVN one (their
+# tests, test/openstack/l3-ha.test.ts, 5-6.5 minutes; QM_SKIP_OPENSTACK_NOVA=1 only the real Nova
+# metadata API's, test/openstack/nova-chain.test.ts), QM_SKIP_OVN=1 the ML2/OVN one (their
 # tests then skip with a message), QM_SKIP_FLEET=1 the fleet suite (test/fleet: three hosts on
 # this machine, each its own namespaces and sshd on 127.0.0.1:2221-2223).
 set -euo pipefail
@@ -18,7 +19,9 @@ fi
 # it refuses, exit 3, on a machine with a Neutron it did not make), stopped by PID when its tests end.
 # Its HA router tests (test/openstack/l3-ha.test.ts) bring the second L3 agent host up themselves
 # (harness/openstack/ha-up.sh) and down in their afterAll; down.sh, here and in the trap below, takes
-# it down too (ha-down.sh) if a crashed run left it.
+# it down too (ha-down.sh) if a crashed run left it. Likewise test/openstack/nova-chain.test.ts puts the
+# real Nova metadata API in place of fake-nova (harness/openstack/nova-up.sh) and back (nova-down.sh);
+# down.sh stops either.
 # The ML2/OVN suite (test/ovn) runs last, on its own: scripts/harness/ovn/ovn-up.sh starts it only after
 # harness/openstack/down.sh has stopped the other harness (the linuxbridge agent and its down.sh
 # touch tap* links, and the OVN agent makes tap<net>0 links), and ovn-down.sh stops it by PID.

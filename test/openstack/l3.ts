@@ -317,11 +317,13 @@ export const bridgeOf = (networkId: string) => `brq${networkId.slice(0, 11)}`
  * the linuxbridge agent adds no anti-spoofing rules to the root namespace), the namespace
  * qmos-vm-NAME with eth0 = the port's MAC, the root end tap<port[:11]> (no IPv6 address) in the
  * network's brq bridge, and a DHCP lease. Throws if no lease comes. Register `remove` for cleanup.
+ * `instanceId`: the port's device_id (default a random uuid; test/openstack/nova.ts gives a real
+ * Nova instance's).
  */
-export async function makeInstance(networkId: string, name: string, opts: {timeoutMs?: number} = {}): Promise<Instance> {
+export async function makeInstance(networkId: string, name: string, opts: {timeoutMs?: number; instanceId?: string} = {}): Promise<Instance> {
   if (!/^[a-z0-9-]{1,40}$/.test(name)) throw new Error(`makeInstance: bad name ${name}`)
   const ns = `${INSTANCE_PREFIX}${name}`
-  const instanceId = randomUUID()
+  const instanceId = opts.instanceId ?? randomUUID()
   const {port} = await neutron<{port: Port}>('POST', '/ports', {
     port: {
       'binding:host_id': DHCP_AGENT_HOST,

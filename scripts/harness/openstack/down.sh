@@ -1,7 +1,8 @@
 #!/bin/bash
 # down.sh - stop the real-OpenStack test harness that up.sh (beside it) started.
 #
-#   scripts/harness/openstack/down.sh          stop every daemon, delete the namespaces and bridges
+#   scripts/harness/openstack/down.sh          stop every daemon (fake-nova or nova-up.sh's real
+#                                              Nova too), delete the namespaces and bridges
 #                                              the agents made for the harness's networks and
 #                                              routers; keep the databases
 #   scripts/harness/openstack/down.sh --wipe   ... and delete /var/lib/qm-openstack (the databases,
@@ -196,7 +197,8 @@ for net in $nets; do
     fi
 done
 
-stop 10 fake-nova
+stop 10 fake-nova nova-api-metadata
+rm -f "$NOVA_REAL"
 
 # ---- 5. Keystone, RabbitMQ, epmd -------------------------------------------------------------
 stop 60 keystone rabbitmq

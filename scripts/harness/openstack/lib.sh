@@ -32,9 +32,34 @@ readonly MYSQL_SOCK=$QMOS_RUN/mysqld/mysqld.sock
 readonly RABBIT_HOME=$QMOS_STATE/rabbitmq    # HOME of our RabbitMQ (its .erlang.cookie) and its mnesia/
 readonly KEYSTONE_STATE=$QMOS_STATE/keystone # fernet-keys/, credential-keys/, receipt keys
 
+# the endpoints and credentials (test/openstack/env.ts says the same)
+readonly REGION=RegionOne
+readonly KS=http://127.0.0.1:5000
+readonly NEUTRON_URL=http://127.0.0.1:9696
+readonly NOAUTH_URL=http://127.0.0.1:9697
+readonly ADMIN_PASSWORD=qmadmin
+readonly NEUTRON_SERVICE_PASSWORD=qmneutron
+readonly DEMO_PASSWORD=qmdemo
+readonly NEUTRON_DB_PASSWORD=qmneutrondb
+readonly KEYSTONE_DB_PASSWORD=qmkeystonedb
+readonly METADATA_SECRET=qmmetadatasecret
+
 readonly AGENT_HOST=qm-ci-host
 readonly L3_METADATA_PORT=9697               # [DEFAULT] metadata_port of l3_agent.ini (Neutron's default, written out)
-readonly NOVA_PORT=8775                      # fake-nova.py: the metadata agent's nova_metadata_port
+readonly NOVA_PORT=8775                      # the metadata agent's nova_metadata_port: fake-nova.py, or the real Nova
+# The real Nova metadata API (opt-in, in place of fake-nova.py on $NOVA_PORT: nova-up.sh, nova-down.sh):
+# Debian's nova-api-metadata (uwsgi + /usr/bin/nova-metadata-wsgi) with its own config directory
+# (OS_NOVA_CONFIG_DIR), never Debian's /etc/nova
+readonly NOVA_ETC=$QMOS_ETC/nova             # nova.conf, api-paste.ini, the uwsgi ini, tls/, nova-instance.py
+readonly NOVA_CONF=$NOVA_ETC/nova.conf
+readonly NOVA_UWSGI_INI=$NOVA_ETC/nova-api-metadata-uwsgi.ini
+readonly NOVA_TLS_DIR=$NOVA_ETC/tls          # nova.crt (self-signed, CN and SAN 127.0.0.1), nova.key
+readonly NOVA_STATE=$QMOS_STATE/nova         # nova's state_path and lock_path
+readonly NOVA_LOG_FILE=$QMOS_LOG/nova-api-metadata.log   # uwsgi's logto: oslo.log records and uwsgi's request lines
+readonly NOVA_DB_PASSWORD=qmnovadb           # MariaDB user nova: nova_api, nova_cell0, nova (cell1)
+# present while the real Nova is the metadata agent's upstream: "<pid> <starttime>" of the process
+# that asked for it (nova-up.sh --owner PID), or "manual"; up.sh puts fake-nova back once that owner is gone
+readonly NOVA_REAL=$QMOS_RUN/nova-real
 readonly TCP_PORTS=(3306 4369 5000 5672 25672 9696 9697 8775)
 # The opt-in second L3 agent host for HA routers (ha-up.sh, ha-down.sh): its name (the agents'
 # `host`), its files, the pid records of its PID 1 and of the root side of its relays
@@ -43,20 +68,23 @@ readonly HA_DIR=/var/tmp/qm-openstack-ha2
 readonly HA_PID1=$QMOS_RUN/ha-host.pid
 readonly HA_RELAYS=(rabbit:5672 nova:8775 keystone:5000 neutron:9696)
 # the daemons with a pid record $QMOS_RUN/NAME.pid
-readonly DAEMONS=(mariadb epmd rabbitmq keystone neutron-server neutron-server-noauth fake-nova
+readonly DAEMONS=(mariadb epmd rabbitmq keystone neutron-server neutron-server-noauth fake-nova nova-api-metadata
     neutron-linuxbridge-agent neutron-dhcp-agent neutron-metadata-agent neutron-l3-agent)
 
 # The Debian 12 packages the harness runs (up.sh installs them when a binary below is missing;
 # scripts/install-test-deps.sh installs them on a fresh machine). neutron-l3-agent pulls in
 # keepalived, radvd and iputils-arping (its Depends); keepalived is named too: the L3 agents start
 # it for the HA routers of ha-up.sh's second host (radvd is never started: no IPv6 subnet). socat:
-# that host's relays.
+# that host's relays. nova-api, nova-common, python3-nova, uwsgi-plugin-python3: the real Nova
+# metadata API of nova-up.sh (Zed 26.2.2; Debian 12 has no nova-api-metadata package: the service
+# ships in nova-api, its WSGI script in nova-common; about 47 packages, 167 MB, 16-42 s here).
 readonly QMOS_PACKAGES=(
     neutron-server neutron-dhcp-agent neutron-linuxbridge-agent neutron-metadata-agent neutron-l3-agent
     keystone mariadb-server rabbitmq-server
     dnsmasq-base dnsmasq-utils haproxy conntrack iptables nftables
     python3-pymysql python3-openstackclient
     iproute2 sudo curl crudini udhcpc busybox util-linux keepalived socat
+    nova-api nova-common python3-nova uwsgi-plugin-python3 openssl
 )
 # any of these missing means the packages must be installed (the tests also use iptables-save,
 # ip6tables-save, iptables-legacy-save and nft in and out of the router's namespace, busybox
@@ -67,6 +95,7 @@ readonly QMOS_BINARIES=(
     mariadb mariadb-admin mariadb-install-db epmd /usr/lib/rabbitmq/bin/rabbitmq-server dnsmasq dhcp_release
     haproxy conntrack iptables iptables-save ip6tables-save iptables-legacy-save nft openstack ip ss sudo curl
     crudini udhcpc busybox setpriv unshare nsenter keepalived socat /usr/bin/python3
+    nova-manage /usr/bin/nova-metadata-wsgi uwsgi_python3 openssl
 )
 
 readonly SAFE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -119,9 +148,17 @@ conf_files() {
         keystone) echo "$KEYSTONE_CONF" ;;
         mariadb) echo "$MY_CNF" ;;
         fake-nova) echo "$QMOS_ETC/fake-nova.args $QMOS_ETC/fake-nova.py" ;;
+        nova-api-metadata) echo "$NOVA_CONF $NOVA_ETC/api-paste.ini $NOVA_UWSGI_INI" ;;
         rabbitmq) echo "$QMOS_ETC/rabbitmq.conf $QMOS_ETC/rabbitmq-env.conf $QMOS_ETC/rabbitmq-enabled-plugins" ;;
         *) echo "" ;;
     esac
+}
+# nova_real: the real Nova is chosen (nova-up.sh) and whoever chose it still runs
+nova_real() {
+    local who st
+    [ -f "$NOVA_REAL" ] || return 1
+    read -r who st <"$NOVA_REAL" || true
+    [ "$who" = manual ] || alive "$who" "$st"
 }
 conf_sum() { local f; f=$(conf_files "$1"); [ -z "$f" ] && return 0; cat $f 2>/dev/null | sha256sum | cut -c1-16; }
 
@@ -248,4 +285,114 @@ foreign_neutron() {
         return 1
     fi
     return 0
+}
+
+# ---- starting daemons, writing config files (up.sh, nova-up.sh) --------------------------------
+EXTRA_ENV=()   # VAR=value words that the next start() adds to the clean environment (later wins)
+# start NAME USER CMD... : CMD runs in its own session, clean environment, as USER (root: no
+# setpriv), stdout+stderr appended to $QMOS_LOG/NAME.console.log; its PID (and start time) goes
+# to $QMOS_RUN/NAME.pid, the checksum of its config files to NAME.conf-sum.
+start() {
+    local name=$1 user=$2; shift 2
+    local out=$QMOS_LOG/$name.console.log home pid st
+    local -a as=()
+    [ "$user" = root ] || as=(setpriv --reuid="$user" --regid="$user" --init-groups)
+    home=$(getent passwd "$user" | cut -d: -f6)
+    echo "==== $(date -Is) starting $name as $user: $*" >>"$out"
+    # no `&` on a process-group leader, so setsid does not fork and $! is the daemon itself.
+    # Every descriptor above 2 is closed first: a daemon must not keep the caller's
+    # `flock /tmp/qm-harness.lock` (or any other file) open for as long as it runs.
+    ( close_fds; cd "${home:-/}" 2>/dev/null || cd /; exec env -i HOME="${home:-/}" PATH="$SAFE_PATH" LANG=C.UTF-8 \
+        "${EXTRA_ENV[@]}" setsid "${as[@]}" "$@" >>"$out" 2>&1 </dev/null ) &
+    pid=$!
+    sleep 0.2
+    st=$(proc_start "$pid" || true)
+    echo "$pid $st" >"$QMOS_RUN/$name.pid"
+    conf_sum "$name" >"$QMOS_RUN/$name.conf-sum"
+    alive "$pid" || { tail -20 "$out" >&2; die "$name exited at once; see $out"; }
+    log "started $name (pid $pid)"
+}
+
+# wait_for WHAT SECONDS DAEMON LOG CMD... : poll CMD every 0.2 s; fail with the log's tail if the
+# daemon dies or the time is up.
+wait_for() {
+    local what=$1 secs=$2 daemon=$3 logf=$4 i; shift 4
+    for ((i = 0; i < secs * 5; i++)); do
+        "$@" >/dev/null 2>&1 && return 0
+        if [ -n "$daemon" ] && ! running "$daemon"; then
+            tail -25 "$logf" >&2 || true
+            die "$daemon died while waiting for $what; see $logf"
+        fi
+        sleep 0.2
+    done
+    tail -25 "$logf" >&2 || true
+    die "timed out after ${secs}s waiting for $what; see $logf"
+}
+tcp_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+http_is() { # CODE URL [curl args]: does URL answer with CODE?
+    local want=$1 url=$2; shift 2
+    [ "$(curl -s -o /dev/null -m 5 -w '%{http_code}' "$@" "$url")" = "$want" ]
+}
+# port_check PORT NAME...: die if something that is not daemon NAME (or its child) listens on PORT
+port_check() {
+    local port=$1 name pid owners ok; shift
+    owners=$(ss -ltnpH "sport = :$port" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u || true)
+    [ -z "$owners" ] && return 0
+    for pid in $owners; do
+        ok=0
+        for name in "$@"; do
+            local p; p=$(recorded_pid "$name" || true)
+            [ -n "$p" ] && [[ " $p $(descendants "$p" | tr '\n' ' ') " == *" $pid "* ]] && ok=1
+        done
+        [ $ok = 1 ] || die "port $port is taken by pid $pid ($(tr '\0' ' ' </proc/$pid/cmdline 2>/dev/null | cut -c1-120)), which this harness did not start (the shared lab? stop it first)"
+    done
+}
+
+# merge FILE <<EOF: set the snippet's [section] key = value lines in FILE, keeping its comments and
+# every other key (one crudini call per file; the file is rewritten only when something differs)
+merge() {
+    local f=$1 tmp; tmp=$(mktemp); cp -p "$f" "$tmp"
+    crudini --merge "$tmp"
+    cmp -s "$f" "$tmp" && rm -f "$tmp" || mv "$tmp" "$f"
+}
+ini_del() { crudini --get "$1" "$2" "$3" >/dev/null 2>&1 && crudini --del "$1" "$2" "$3" || true; }
+# write_if_changed FILE MODE OWNER: stdin becomes FILE unless it already holds exactly that
+write_if_changed() {
+    local f=$1 mode=$2 owner=$3 tmp; tmp=$(mktemp)
+    cat >"$tmp"
+    if cmp -s "$tmp" "$f"; then rm -f "$tmp"; else install -m "$mode" -o "${owner%:*}" -g "${owner#*:}" "$tmp" "$f"; rm -f "$tmp"; fi
+}
+# copy_once TEMPLATE FILE: a package's pristine template becomes our file the first time
+copy_once() { [ -f "$2" ] || install -m 0640 -o root -g neutron "$1" "$2"; }
+# own_dir DIR MODE OWNER: make DIR with our marker in it (foreign_neutron refused a markerless one)
+own_dir() {
+    local d=$1 mode=$2 owner=$3
+    if [ ! -d "$d" ]; then
+        install -d -m "$mode" -o "${owner%:*}" -g "${owner#*:}" "$d"
+        echo "made by quantum-meta scripts/harness/openstack/up.sh on $(date -Is); scripts/harness/openstack/down.sh --wipe removes it" >"$d/$QMOS_MARKER"
+    fi
+}
+
+# ---- the metadata agent (up.sh; nova-up.sh --agent restarts it alone) ---------------------------------
+# write_md_conf: metadata_agent.ini. The metadata agent (as neutron) gets its own lock dir: the root
+# agents' lock files are root's. Its upstream: 127.0.0.1:8775 (fake-nova.py, or nova-up.sh's real
+# Nova). QM_MD_SECRET, QM_MD_NOVA_HOST, QM_MD_NOVA_PORT, QM_MD_NOVA_PROTOCOL, QM_MD_AUTH_CA_CERT break
+# its side of Nova for one run; the next run without them writes the healthy values back.
+write_md_conf() {
+    merge "$MD_CONF" <<EOC
+[DEFAULT]
+nova_metadata_host = ${QM_MD_NOVA_HOST:-127.0.0.1}
+nova_metadata_port = ${QM_MD_NOVA_PORT:-$NOVA_PORT}
+nova_metadata_protocol = ${QM_MD_NOVA_PROTOCOL:-http}
+metadata_proxy_shared_secret = ${QM_MD_SECRET:-$METADATA_SECRET}
+metadata_workers = 1
+[oslo_concurrency]
+lock_path = $NEUTRON_STATE/lock-metadata
+EOC
+    if [ -n "${QM_MD_AUTH_CA_CERT:-}" ]; then crudini --set "$MD_CONF" DEFAULT auth_ca_cert "$QM_MD_AUTH_CA_CERT"
+    else ini_del "$MD_CONF" DEFAULT auth_ca_cert; fi
+}
+start_metadata_agent() {
+    start neutron-metadata-agent neutron neutron-metadata-agent --config-file "$NEUTRON_CONF" \
+        --config-file "$MD_CONF" --log-file "$QMOS_LOG/neutron-metadata-agent.log"
 }

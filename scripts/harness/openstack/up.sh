@@ -19,7 +19,9 @@
 #   neutron-server   127.0.0.1:9696   auth_strategy = keystone
 #   neutron-server   127.0.0.1:9697   auth_strategy = noauth, same database (+ noauth.conf)
 #   fake nova        127.0.0.1:8775   fake-nova.py: the Nova metadata API's part the agent talks to
-#                                     (checks the HMAC signature; .../instance-id answers the id)
+#                                     (checks the HMAC signature; .../instance-id answers the id);
+#                                     nova-up.sh puts Debian's real nova-api-metadata there instead
+#                                     (for as long as the process that asked runs), nova-down.sh back
 #   neutron-linuxbridge-agent, neutron-dhcp-agent, neutron-l3-agent, neutron-metadata-agent
 #                                     host `qm-ci-host`
 #
@@ -60,17 +62,7 @@ readonly SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=scripts/harness/openstack/lib.sh
 source "$SCRIPTS/lib.sh"
 
-# -- the harness's fixed facts (test/openstack/env.ts says the same) --------------------------
-readonly REGION=RegionOne
-readonly KS=http://127.0.0.1:5000
-readonly NEUTRON_URL=http://127.0.0.1:9696
-readonly NOAUTH_URL=http://127.0.0.1:9697
-readonly ADMIN_PASSWORD=qmadmin
-readonly NEUTRON_SERVICE_PASSWORD=qmneutron
-readonly DEMO_PASSWORD=qmdemo
-readonly NEUTRON_DB_PASSWORD=qmneutrondb
-readonly KEYSTONE_DB_PASSWORD=qmkeystonedb
-readonly METADATA_SECRET=qmmetadatasecret
+# the harness's fixed facts (REGION, KS, the passwords, METADATA_SECRET): lib.sh
 
 # ---- 0. may this machine be used at all? (reads only; nothing is changed before this) -------
 INSTALL=0 INSTALL_ONLY=0 FRESH=0 CHECK=0
@@ -102,91 +94,6 @@ mark() {
     log "$(printf '%-58s %7d ms  (total %6d ms)' "$1" $((t - T_LAST)) $((t - T_START)))"
     [ -d "$QMOS_LOG" ] && echo "$(date -Is) up $1 step_ms=$((t - T_LAST)) total_ms=$((t - T_START))" >>"$QMOS_LOG/timings.log"
     T_LAST=$t
-}
-
-EXTRA_ENV=()   # VAR=value words that the next start() adds to the clean environment (later wins)
-# start NAME USER CMD... : CMD runs in its own session, clean environment, as USER (root: no
-# setpriv), stdout+stderr appended to $QMOS_LOG/NAME.console.log; its PID (and start time) goes
-# to $QMOS_RUN/NAME.pid, the checksum of its config files to NAME.conf-sum.
-start() {
-    local name=$1 user=$2; shift 2
-    local out=$QMOS_LOG/$name.console.log home pid st
-    local -a as=()
-    [ "$user" = root ] || as=(setpriv --reuid="$user" --regid="$user" --init-groups)
-    home=$(getent passwd "$user" | cut -d: -f6)
-    echo "==== $(date -Is) starting $name as $user: $*" >>"$out"
-    # no `&` on a process-group leader, so setsid does not fork and $! is the daemon itself.
-    # Every descriptor above 2 is closed first: a daemon must not keep the caller's
-    # `flock /tmp/qm-harness.lock` (or any other file) open for as long as it runs.
-    ( close_fds; cd "${home:-/}" 2>/dev/null || cd /; exec env -i HOME="${home:-/}" PATH="$SAFE_PATH" LANG=C.UTF-8 \
-        "${EXTRA_ENV[@]}" setsid "${as[@]}" "$@" >>"$out" 2>&1 </dev/null ) &
-    pid=$!
-    sleep 0.2
-    st=$(proc_start "$pid" || true)
-    echo "$pid $st" >"$QMOS_RUN/$name.pid"
-    conf_sum "$name" >"$QMOS_RUN/$name.conf-sum"
-    alive "$pid" || { tail -20 "$out" >&2; die "$name exited at once; see $out"; }
-    log "started $name (pid $pid)"
-}
-
-# wait_for WHAT SECONDS DAEMON LOG CMD... : poll CMD every 0.2 s; fail with the log's tail if the
-# daemon dies or the time is up.
-wait_for() {
-    local what=$1 secs=$2 daemon=$3 logf=$4 i; shift 4
-    for ((i = 0; i < secs * 5; i++)); do
-        "$@" >/dev/null 2>&1 && return 0
-        if [ -n "$daemon" ] && ! running "$daemon"; then
-            tail -25 "$logf" >&2 || true
-            die "$daemon died while waiting for $what; see $logf"
-        fi
-        sleep 0.2
-    done
-    tail -25 "$logf" >&2 || true
-    die "timed out after ${secs}s waiting for $what; see $logf"
-}
-tcp_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
-http_is() { # CODE URL [curl args]: does URL answer with CODE?
-    local want=$1 url=$2; shift 2
-    [ "$(curl -s -o /dev/null -m 5 -w '%{http_code}' "$@" "$url")" = "$want" ]
-}
-# port_check PORT NAME...: die if something that is not daemon NAME (or its child) listens on PORT
-port_check() {
-    local port=$1 name pid owners ok; shift
-    owners=$(ss -ltnpH "sport = :$port" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u || true)
-    [ -z "$owners" ] && return 0
-    for pid in $owners; do
-        ok=0
-        for name in "$@"; do
-            local p; p=$(recorded_pid "$name" || true)
-            [ -n "$p" ] && [[ " $p $(descendants "$p" | tr '\n' ' ') " == *" $pid "* ]] && ok=1
-        done
-        [ $ok = 1 ] || die "port $port is taken by pid $pid ($(tr '\0' ' ' </proc/$pid/cmdline 2>/dev/null | cut -c1-120)), which this harness did not start (the shared lab? stop it first)"
-    done
-}
-
-# merge FILE <<EOF: set the snippet's [section] key = value lines in FILE, keeping its comments and
-# every other key (one crudini call per file; the file is rewritten only when something differs)
-merge() {
-    local f=$1 tmp; tmp=$(mktemp); cp -p "$f" "$tmp"
-    crudini --merge "$tmp"
-    cmp -s "$f" "$tmp" && rm -f "$tmp" || mv "$tmp" "$f"
-}
-ini_del() { crudini --get "$1" "$2" "$3" >/dev/null 2>&1 && crudini --del "$1" "$2" "$3" || true; }
-# write_if_changed FILE MODE OWNER: stdin becomes FILE unless it already holds exactly that
-write_if_changed() {
-    local f=$1 mode=$2 owner=$3 tmp; tmp=$(mktemp)
-    cat >"$tmp"
-    if cmp -s "$tmp" "$f"; then rm -f "$tmp"; else install -m "$mode" -o "${owner%:*}" -g "${owner#*:}" "$tmp" "$f"; rm -f "$tmp"; fi
-}
-# copy_once TEMPLATE FILE: a package's pristine template becomes our file the first time
-copy_once() { [ -f "$2" ] || install -m 0640 -o root -g neutron "$1" "$2"; }
-# own_dir DIR MODE OWNER: make DIR with our marker in it (foreign_neutron refused a markerless one)
-own_dir() {
-    local d=$1 mode=$2 owner=$3
-    if [ ! -d "$d" ]; then
-        install -d -m "$mode" -o "${owner%:*}" -g "${owner#*:}" "$d"
-        echo "made by quantum-meta scripts/harness/openstack/up.sh on $(date -Is); scripts/harness/openstack/down.sh --wipe removes it" >"$d/$QMOS_MARKER"
-    fi
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -385,17 +292,9 @@ metadata_proxy_user = neutron
 metadata_proxy_group = neutron
 EOC
 
-# The metadata agent (as neutron) gets its own lock dir: the root agents' lock files are root's.
-# Behind it: fake-nova.py on 127.0.0.1:8775 (an instance's curl gets 200 and its instance id).
-merge "$MD_CONF" <<EOC
-[DEFAULT]
-nova_metadata_host = 127.0.0.1
-nova_metadata_port = $NOVA_PORT
-metadata_proxy_shared_secret = $METADATA_SECRET
-metadata_workers = 1
-[oslo_concurrency]
-lock_path = $NEUTRON_STATE/lock-metadata
-EOC
+# metadata_agent.ini (lib.sh): behind it fake-nova.py on 127.0.0.1:8775 (an instance's curl gets 200
+# and its instance id), or nova-up.sh's real Nova; QM_MD_* knobs break its side of Nova for one run
+write_md_conf
 
 # neutron-rootwrap with our own config; the filters are a copy of Debian's (neutron-common's
 # conffile, which foreign_neutron found untouched)
@@ -476,7 +375,9 @@ touch "$QMOS_LOG/keystone.log" "$QMOS_LOG/mariadb.err"; chown keystone:keystone 
 mark "configuration written ($QMOS_ETC)"
 
 # A daemon whose config changed since it started is restarted (stopped here, started below).
+# (not the real Nova: nova-up.sh writes its files and restarts it itself)
 for n in "${DAEMONS[@]}"; do
+    [ "$n" = nova-api-metadata ] && continue
     if running "$n" && [ "$(cat "$QMOS_RUN/$n.conf-sum" 2>/dev/null)" != "$(conf_sum "$n")" ]; then
         log "$n: its configuration changed since it started: restarting it"
         "$SCRIPTS/down.sh" --only "$n"
@@ -678,12 +579,23 @@ if [ $RABBIT_STARTED = 1 ]; then
     mark "RabbitMQ answering on 127.0.0.1:5672"
 fi
 
-# the metadata agent's upstream (Nova's metadata API in a cloud): ours, as neutron, loopback only
-port_check "$NOVA_PORT" fake-nova
-if ! running fake-nova; then
-    # shellcheck disable=SC2046 # the args file holds words we wrote
-    start fake-nova neutron /usr/bin/python3 "$QMOS_ETC/fake-nova.py" $(cat "$QMOS_ETC/fake-nova.args")
-    wait_for "fake nova on 127.0.0.1:$NOVA_PORT" 30 fake-nova "$QMOS_LOG/fake-nova.console.log" tcp_open 127.0.0.1 "$NOVA_PORT"
+# the metadata agent's upstream (Nova's metadata API in a cloud): fake-nova.py, as neutron, loopback
+# only; or, while nova-up.sh's real Nova is chosen (its owner still running), that one, left alone.
+if nova_real; then
+    port_check "$NOVA_PORT" nova-api-metadata
+    running nova-api-metadata || log "WARNING: the real Nova is chosen ($NOVA_REAL) but not running: $SCRIPTS/nova-up.sh starts it"
+else
+    if [ -f "$NOVA_REAL" ] || running nova-api-metadata; then
+        log "the real Nova's owner ($(cat "$NOVA_REAL" 2>/dev/null)) is gone: fake-nova goes back on :$NOVA_PORT"
+        "$SCRIPTS/down.sh" --only nova-api-metadata
+        rm -f "$NOVA_REAL"
+    fi
+    port_check "$NOVA_PORT" fake-nova
+    if ! running fake-nova; then
+        # shellcheck disable=SC2046 # the args file holds words we wrote
+        start fake-nova neutron /usr/bin/python3 "$QMOS_ETC/fake-nova.py" $(cat "$QMOS_ETC/fake-nova.args")
+        wait_for "fake nova on 127.0.0.1:$NOVA_PORT" 30 fake-nova "$QMOS_LOG/fake-nova.console.log" tcp_open 127.0.0.1 "$NOVA_PORT"
+    fi
 fi
 
 # ---- 7. agents (they only need RabbitMQ; the servers answer their reports once up) ----------
@@ -708,10 +620,7 @@ if ! running neutron-l3-agent; then
     start neutron-l3-agent root neutron-l3-agent --config-file "$NEUTRON_CONF" \
         --config-file "$L3_CONF" --log-file "$QMOS_LOG/neutron-l3-agent.log"
 fi
-if ! running neutron-metadata-agent; then
-    start neutron-metadata-agent neutron neutron-metadata-agent --config-file "$NEUTRON_CONF" \
-        --config-file "$MD_CONF" --log-file "$QMOS_LOG/neutron-metadata-agent.log"
-fi
+running neutron-metadata-agent || start_metadata_agent
 
 wait_for "neutron-server (noauth) on $NOAUTH_URL" 180 neutron-server-noauth "$QMOS_LOG/neutron-server-noauth.log" \
     http_is 200 "$NOAUTH_URL/v2.0/networks"
