@@ -166,7 +166,7 @@ async function novaStep(chain: ChainModule, networks: NetworkEvidence[], req: Li
   if (!hooks) return
   const {collectNova, runningNovaConfig} = await import('../node/nova.js')
   // once for every network: Nova's config (a walk of /proc when not given) and each config file read
-  const novaFound = (req.novaConfig ? {from: '--nova-config', path: req.novaConfig} : runningNovaConfig()) ?? null
+  const novaFound = (req.novaConfig ? {from: '--nova-config', path: req.novaConfig} : await runningNovaConfig()) ?? null
   const cache = new Map()
   for (const ev of networks) {
     const asked = req.probeAs ? {from: '--probe-as', ip: req.probeAs} : req.probe ? instanceToAsk(ev) : undefined

@@ -67,7 +67,7 @@ export async function collectNova(req: NovaRequest): Promise<NovaEvidence> {
   const agent = agentNovaSettings(agentTexts, req.layout)
   const out: NovaEvidence = {}
   if (agent) out.agent = agent
-  const found = req.novaFound === undefined ? (req.novaConfig ? {from: '--nova-config', path: req.novaConfig} : runningNovaConfig()) : req.novaFound
+  const found = req.novaFound === undefined ? (req.novaConfig ? {from: '--nova-config', path: req.novaConfig} : await runningNovaConfig()) : req.novaFound
   if (found) {
     const r = await readRegularFile(found.path, TEXT_FILE_MAX_BYTES)
     const rec: FileRecord = r.ok
@@ -96,31 +96,79 @@ function cmdlineOf(pid: string): string[] | undefined {
   }
 }
 
-/** The config of the Nova metadata API running here: its --config-file, else OS_NOVA_CONFIG_FILES/DIR, else its root's /etc/nova/nova.conf. */
-export function runningNovaConfig(): {path: string; from: string} | undefined {
+/** Whether process `pid` sees this process's mount namespace (its paths are ours). */
+function sameMountNamespace(pid: string): boolean {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/mnt`) === readlinkSync('/proc/self/ns/mnt')
+  } catch {
+    return false
+  }
+}
+
+/** A program that can be Nova's metadata API (uwsgi, python, a nova-* script), not an editor or `tail` of its files. */
+const NOVA_PROGRAM = /^(uwsgi\w*|python[\d.]*|nova-[\w-]+)$/
+
+/** `OS_NOVA_CONFIG_FILES=` / `OS_NOVA_CONFIG_DIR=` values among NAME=VALUE entries (the last one wins). */
+function novaEnv(entries: readonly string[]): {files?: string; dir?: string} {
+  const out: {files?: string; dir?: string} = {}
+  for (const e of entries) {
+    if (e.startsWith('OS_NOVA_CONFIG_FILES=')) out.files = e.slice('OS_NOVA_CONFIG_FILES='.length)
+    else if (e.startsWith('OS_NOVA_CONFIG_DIR=')) out.dir = e.slice('OS_NOVA_CONFIG_DIR='.length)
+  }
+  return out
+}
+
+/** The `env = NAME=VALUE` lines of a uwsgi ini (uwsgi sets them inside the process: /proc/PID/environ does not show them). */
+async function uwsgiIniEnv(path: string): Promise<string[]> {
+  const r = await readRegularFile(path, TEXT_FILE_MAX_BYTES)
+  if (!r.ok) return []
+  const out: string[] = []
+  for (const line of r.text.split('\n')) {
+    const m = /^\s*env\s*=\s*(\S.*?)\s*$/.exec(line)
+    if (m) out.push(m[1])
+  }
+  return out
+}
+
+/**
+ * The config of the Nova metadata API running here: its --config-file; else OS_NOVA_CONFIG_FILES or
+ * OS_NOVA_CONFIG_DIR from its environment or its uwsgi ini's `env =` lines (Nova's WSGI app reads them);
+ * else /etc/nova/nova.conf under its root.
+ */
+export async function runningNovaConfig(): Promise<{path: string; from: string} | undefined> {
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue
     const argv = cmdlineOf(pid)
-    if (!argv || !NOVA_METADATA_PROCESS.test(argv.join(' '))) continue
+    if (!argv || !NOVA_PROGRAM.test(argv[0].split('/').pop() ?? '') || !NOVA_METADATA_PROCESS.test(argv.join(' '))) continue
     const from = `the Nova metadata API process ${pid}`
-    const i = argv.indexOf('--config-file')
-    const eq = argv.find((a) => a.startsWith('--config-file='))
-    const given = i >= 0 ? argv[i + 1] : eq?.slice('--config-file='.length)
-    const root = `/proc/${pid}/root`
-    if (given) return {from: `${from} (--config-file)`, path: given.startsWith('/') ? `${root}${given}` : given}
-    let env: string[] = []
+    // the process's own files: through /proc/PID/root when it sees another mount namespace (a container)
+    const root = sameMountNamespace(pid) ? '' : `/proc/${pid}/root`
+    const under = (p: string) => (p.startsWith('/') ? `${root}${p}` : p)
+    const flag = (name: string) => {
+      const i = argv.indexOf(name)
+      return i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1)
+    }
+    const given = flag('--config-file')
+    if (given) return {from: `${from} (--config-file)`, path: under(given)}
+    let environ: string[] = []
     try {
-      env = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0')
+      environ = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0')
     } catch {
       // gone, or not ours to read
     }
-    const files = env.find((e) => e.startsWith('OS_NOVA_CONFIG_FILES='))?.slice('OS_NOVA_CONFIG_FILES='.length)
-    const dir = env.find((e) => e.startsWith('OS_NOVA_CONFIG_DIR='))?.slice('OS_NOVA_CONFIG_DIR='.length)
-    // Nova's WSGI app: OS_NOVA_CONFIG_FILES is ';'-separated; the last file wins for what it sets
-    const last = files?.split(';').filter(Boolean).at(-1)
-    if (last?.startsWith('/')) return {from: `${from} (OS_NOVA_CONFIG_FILES)`, path: `${root}${last}`}
-    if (dir?.startsWith('/')) return {from: `${from} (OS_NOVA_CONFIG_DIR)`, path: `${root}${dir.replace(/\/+$/, '')}/nova.conf`}
-    return {from, path: `${root}/etc/nova/nova.conf`}
+    const ini = flag('--ini')
+    const sources: [string, string[]][] = [
+      ['its environment', environ],
+      ...(ini ? ([[`env in ${ini}`, await uwsgiIniEnv(under(ini))]] as [string, string[]][]) : []),
+    ]
+    for (const [where, entries] of sources) {
+      const {files, dir} = novaEnv(entries)
+      // Nova's WSGI app: OS_NOVA_CONFIG_FILES is ';'-separated; the last file wins for what it sets
+      const last = files?.split(';').filter(Boolean).at(-1)
+      if (last?.startsWith('/')) return {from: `${from} (OS_NOVA_CONFIG_FILES, ${where})`, path: under(last)}
+      if (dir?.startsWith('/')) return {from: `${from} (OS_NOVA_CONFIG_DIR, ${where})`, path: under(`${dir.replace(/\/+$/, '')}/nova.conf`)}
+    }
+    return {from, path: under('/etc/nova/nova.conf')}
   }
   return undefined
 }
