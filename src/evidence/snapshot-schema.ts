@@ -130,6 +130,20 @@ export const probeRecord = record({
   url: str,
 })
 
+export const logRecord = record({
+  argv: v.optional(v.array(str)),
+  error: v.optional(str),
+  firstLine: v.optional(int),
+  from: str,
+  mtime: v.optional(iso),
+  offset: v.optional(v.number()),
+  path: name,
+  service: str,
+  size: v.optional(v.number()),
+  state: v.picklist(['present', 'missing', 'error', 'not-collected']),
+  tail: v.optional(str),
+})
+
 const apiEvidence = record({
   error: v.optional(str),
   host: str,
@@ -155,6 +169,8 @@ const networkEntries = {
   layout: v.picklist(['neutron', 'quantum']),
   // absent in snapshots written before it existed
   leases: v.optional(fileRecord),
+  // absent in snapshots written before it existed
+  logs: v.optional(v.array(logRecord)),
   metadataAgentConfig: v.optional(fileRecord),
   // one of a chain's namespaces (checked in snapshotChecker)
   namespace: str,
