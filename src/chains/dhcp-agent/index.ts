@@ -33,6 +33,7 @@ export const dhcpAgent: ChainModule = {
   apiPaths: (network) => [P.agents(network)],
   backend: 'dhcp-agent',
   checks: DHCP_AGENT_CHECKS,
+  logService: 'metadata-agent',
   async collect(req) {
     // loaded when used: judging a snapshot needs none of the collector
     const [{collectMany, requireInspectable, stateNetworks}, {LiveView}] = await Promise.all([import('./collect.js'), import('../../sources/live.js')])

@@ -21,6 +21,7 @@ export const ovn: ChainModule = {
   apiHosts: ovnHosts,
   backend: 'ovn',
   checks: OVN_CHECKS,
+  logService: 'ovn-metadata-agent',
   async collect(req) {
     if (process.getuid?.() !== 0)
       throw cannotError('not-root', "diagnose inspects namespaces and other users' processes: run it as root (or diagnose a snapshot with --snapshot)")
