@@ -62,6 +62,7 @@ describe('the registry', () => {
       'proxy.listening',
       'proxy.upstream',
       'metadata-agent.config',
+      'metadata-agent.log',
       'probe.http',
     ])
     for (const c of CHECKS) expect(c.title).toBeTruthy()
@@ -103,6 +104,7 @@ describe('the real Grizzly node (seed transcript)', () => {
       'api.subnet-isolated': 'skip',
       'config.agent-restarted': 'skip', // a transcript shows no agent process
       'metadata-agent.config': 'skip', // nor metadata_agent.ini
+      'metadata-agent.log': 'skip', // nor a log (warns only: no verdict waits on it)
       'config.metadata-enabled': 'pass',
       'dnsmasq.running': 'pass',
       'namespace.dhcp-address': 'pass',

@@ -26,7 +26,7 @@ describe('the L3 agent chain on a real router (router-chain.md)', () => {
     expect(r.backend).toBe('l3-agent')
     expect(r.healthy).toBe(true)
     expect(r.findings.map((f) => f.id)).toEqual(L3_AGENT_CHECKS.map((c) => c.id))
-    expect(r.findings.filter((f) => f.status !== 'pass').map((f) => `${f.id} ${f.status}`)).toEqual(['l3.probe skip'])
+    expect(r.findings.filter((f) => f.status !== 'pass').map((f) => `${f.id} ${f.status}`)).toEqual(['l3.metadata-log skip', 'l3.probe skip'])
     expect(byId(r.findings, 'l3.router').summary).toBe(`router ${ROUTER} serves this network here (found by its namespace; no API answer in the evidence)`)
     expect(byId(r.findings, 'l3.gateway-device').summary).toBe('qr-eab24fb2-dd holds the gateway 198.18.77.1/24')
     expect(byId(r.findings, 'l3.redirect')).toMatchObject({

@@ -104,7 +104,7 @@ describe('--report (HTML)', () => {
     const v = networkView(r)
     expect(v.links.map((l) => l.id)).toEqual(r.findings.map((f) => f.id))
     expect(v.links.filter((l) => l.broken).map((l) => l.id)).toEqual(['proxy.upstream'])
-    expect(v.links.filter((l) => l.afterBroken).map((l) => l.id)).toEqual(['metadata-agent.config', 'probe.http'])
+    expect(v.links.filter((l) => l.afterBroken).map((l) => l.id)).toEqual(['metadata-agent.config', 'metadata-agent.log', 'probe.http'])
     const html = htmlOf(networksModel(HEAD, [r]))
     const md = reportOfNetworks(HEAD, [r])
     expect(md).toContain('**broken**: the first broken link is `proxy.upstream`')

@@ -11,6 +11,7 @@ import {namespaceDhcpAddress, namespaceExists, namespaceMetadataAddress} from '.
 import {optsMetadataRoute} from './opts.js'
 import {probeHttp} from './probe.js'
 import {proxyListening, proxyRunning, proxyUpstream} from './proxy.js'
+import {makeLogCheck} from '../common/logs.js'
 import type {Check} from '../types.js'
 
 export const DHCP_AGENT_CHECKS: readonly Check[] = [
@@ -29,5 +30,6 @@ export const DHCP_AGENT_CHECKS: readonly Check[] = [
   proxyListening,
   proxyUpstream,
   metadataAgentConfig,
+  makeLogCheck({configs: (ev) => [ev.metadataAgentConfig], id: 'metadata-agent.log', service: 'metadata-agent'}),
   probeHttp,
 ]

@@ -3,6 +3,7 @@
  * agent's socket), in the order of the metadata chain: the first failing link is the first one read.
  * A check carries its own id, title and prerequisites; adding one is its file and one line here.
  */
+import {makeLogCheck} from '../common/logs.js'
 import type {Check} from '../types.js'
 import {ovnAgentConfig, ovnAgentRegistered, ovnAgentRunning, ovnChassis} from './agent.js'
 import {ovnHaproxy, ovnHaproxyConfig, ovnHaproxyListening, ovnProbe, ovnUpstream} from './haproxy.js'
@@ -24,5 +25,6 @@ export const OVN_CHECKS: readonly Check[] = [
   ovnHaproxyConfig,
   ovnHaproxyListening,
   ovnUpstream,
+  makeLogCheck({configs: (ev) => ev.ovn?.configs ?? [], id: 'ovn.agent-log', service: 'ovn-metadata-agent'}),
   ovnProbe,
 ]
