@@ -349,7 +349,11 @@ export function makeLogCheck(spec: LogCheckSpec): Check {
         )
       }
       const {meaning, fix} = explain(ev, spec, latest)
-      const since = latest.file === agentRec?.path ? answersAfter(agentRec, latest.hit.line) : new Map<number, number>()
+      // the answers after it in the same log (Nova's log has none the agent gave)
+      const since = answersAfter(
+        agentLogs.find((l) => l.path === latest.file && l.state === 'present'),
+        latest.hit.line,
+      )
       const evidence = [`${latest.cite}: ${latest.text}`, ...(latest.also ? [`${latest.also.cite}: ${latest.also.text}`] : []), ...where]
       const when = latest.at !== undefined ? ` at ${latest.at}` : ''
       const after = since.size > 0 ? `; since then the agent answered ${statusList(since)}` : ''
