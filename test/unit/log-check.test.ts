@@ -117,6 +117,19 @@ describe('the log check on the real Zed node', () => {
     expect(f.evidence[0]).toMatch(new RegExp(`^${NOVA_LOG}:1: `))
   })
 
+  it("the real harness pair: the agent's latest failure, and Nova's reason for a 404 the agent only noted", () => {
+    const agent = rec(fx('harness-nova-cases-agent.log'))
+    const nova = rec(fx('harness-nova-api-metadata.log'), {path: NOVA_LOG, service: 'nova-metadata'})
+    // the whole excerpts: the certificate failure is the last thing that happened
+    expect(latestLogCase({logs: [agent, nova]})).toMatchObject({case: 'nova-unreachable', cite: `${AGENT_LOG}:188`, file: AGENT_LOG})
+    // cut after the first 404's note (Nova's retry not yet logged): Nova's line before the note is cited, the note beside it
+    const first = rec(fx('harness-nova-cases-agent.log').split('\n').slice(0, 2).join('\n'))
+    const novaFirst = rec(fx('harness-nova-api-metadata.log').split('\n').slice(0, 6).join('\n'), {path: NOVA_LOG, service: 'nova-metadata'})
+    const latest = latestLogCase({logs: [first, novaFirst]})!
+    expect(latest).toMatchObject({at: '2026-12-07T19:33:59.207', case: 'project-mismatch', cite: `${NOVA_LOG}:5`})
+    expect(latest.also).toMatchObject({case: 'instance-gone', cite: `${AGENT_LOG}:1`})
+  })
+
   it("Nova's service_metadata_proxy off: the nova.conf line to set", () => {
     const nova = rec(
       lab((c, log) => c === 'proxy-off' && log === 'nova'),

@@ -49,7 +49,8 @@ const parsed = new WeakMap<LogRecord, LogHit[]>()
 /** The hits of one record's tail, classified once per record (every network of a run shares the records). */
 function hitsOf(rec: LogRecord): LogHit[] {
   let hits = parsed.get(rec)
-  if (!hits) parsed.set(rec, (hits = rec.state === 'present' && rec.tail !== undefined ? classifyLog(rec.tail) : []))
+  // cleaned again: a snapshot written by hand or by another tool may hold colour codes and control characters
+  if (!hits) parsed.set(rec, (hits = rec.state === 'present' && rec.tail !== undefined ? classifyLog(cleanLogText(rec.tail).text) : []))
   return hits
 }
 

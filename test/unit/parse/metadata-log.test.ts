@@ -45,6 +45,49 @@ describe('classifyLog: the harness agents (pid after the time)', () => {
   })
 })
 
+describe('classifyLog: the harness agent in front of a real Nova 26.2.2, broken case by case (whole log excerpts)', () => {
+  const count = (f: string) => {
+    const c: Record<string, number> = {}
+    for (const h of classifyLog(cleanLogText(fx(f)).text)) {
+      const k = [h.case, h.reason, h.case === 'access' ? h.status : undefined].filter((x) => x !== undefined).join(':')
+      c[k] = (c[k] ?? 0) + 1
+    }
+    return c
+  }
+
+  it("the agent's log: each case once per request, no traceback line counted", () => {
+    expect(count('harness-nova-cases-agent.log')).toEqual({
+      'access:200': 2,
+      'access:403': 2,
+      'access:404': 2,
+      'access:500': 2,
+      'instance-gone': 2,
+      'nova-unreachable:certificate': 1,
+      'nova-unreachable:refused': 1,
+      'nova-unreachable:tls-to-plain': 1,
+      'secret-mismatch': 2,
+    })
+  })
+
+  it("Nova's log: the project mismatch twice (the agent retries), the signature and proxy-off WARNINGs, uwsgi's answers", () => {
+    expect(count('harness-nova-api-metadata.log')).toEqual({
+      'access:200': 14,
+      'access:403': 2,
+      'access:404': 4,
+      'project-mismatch': 2,
+      'proxy-off': 3,
+      'secret-mismatch': 2,
+    })
+    const clean = cleanLogText(fx('harness-nova-api-metadata.log')).text
+    expect(clean).not.toContain('\x1b')
+    expect(classifyLog(clean).find((h) => h.case === 'project-mismatch')).toMatchObject({
+      at: '2026-12-07T19:33:59.207',
+      instance: 'fbb1f244-1980-4773-bb67-a29fe89d9a0f',
+      tenant: '29d146f8c2f54d86b3283a5117e622a7',
+    })
+  })
+})
+
 describe("classifyLog: each case of the lab's table (agent and Nova 26.2.2), as logged", () => {
   // the README quotes each line after its `date time pid` prefix; Nova's uwsgi lines end in oslo's colour reset
   const logged = (log: string, line: string, i: number) =>
