@@ -7,9 +7,11 @@ import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 
 import {collectLogs} from '../../src/chains/common/log-collect.js'
+import {runChecks} from '../../src/chains/run.js'
 import {LiveView} from '../../src/sources/live.js'
 import {RootedView} from '../../src/sources/rooted.js'
 import type {NodeView, ProcessList} from '../../src/sources/view.js'
+import {copy, HEALTHY, read} from '../helpers/sosreport-copies.js'
 
 const fx = (f: string) => readFileSync(new URL(`../fixtures/metadata-log/${f}`, import.meta.url), 'utf8')
 const NOVA_LOG = '/var/log/nova/nova-api-metadata.log'
@@ -123,5 +125,57 @@ describe('collectLogs', () => {
     put('/var/log/neutron/s.log', 'DEBUG x [-] transport_url = rabbit://neutron:QMLEAK3Z@10.0.0.5:5672/ password = QMLEAK4Z\n')
     const [log] = await collectLogs(view, {layout: 'neutron'}, 'metadata-agent')
     expect(log.tail).toBe('DEBUG x [-] transport_url = rabbit://neutron:<redacted>@10.0.0.5:5672/ password = <redacted>')
+  })
+})
+
+describe('collectLogs on other sources', () => {
+  it("a sosreport's copy of /var/log/neutron is read like the node's (a copy of the real sos 4.0 report)", async () => {
+    const dir = copy()
+    mkdirSync(join(dir, 'var/log/neutron'), {recursive: true})
+    writeFileSync(join(dir, 'var/log/neutron/neutron-metadata-agent.log'), fx('zed-agent.log'))
+    const {snapshot} = await read(dir)
+    const logs = snapshot.networks[0].logs!
+    expect(logs.map((l) => [l.path, l.state, l.error])).toEqual([
+      ['/var/log/neutron/neutron-metadata-agent.log', 'present', undefined],
+      // a network node's report: sos's openstack_nova plugin did not run there
+      [NOVA_LOG, 'not-collected', 'not in the sosreport: its openstack_nova plugin did not run'],
+    ])
+    expect(runChecks(snapshot.networks[0], {probe: false}).find((f) => f.id === 'metadata-agent.log')?.status).toBe('warn')
+  })
+
+  it('the real sos 4.0 report as it is (no log copied): where it looked, no verdict held', async () => {
+    const {snapshot} = await read(HEALTHY)
+    const f = runChecks(snapshot.networks[0], {probe: false}).find((x) => x.id === 'metadata-agent.log')!
+    expect(f).toMatchObject({skipped: 'warn-only', status: 'skip'})
+    expect(f.summary).toMatch(/^no log of the metadata agent read: looked at \/var\/log\/neutron\/neutron-metadata-agent\.log \(/)
+  })
+
+  it("a journal-only deployment (EDPM): the unit's journal, read-only, its lines judged the same", async () => {
+    const asked: string[][] = []
+    const journal =
+      '2026-12-07T19:24:01+0000 compute-0 neutron-ovn-metadata-agent[812]: 2026-12-07 19:24:01.100 812 WARNING neutron.agent.ovn.metadata.server [-] The remote metadata server responded with Forbidden. This response usually occurs when shared secrets do not match.\n'
+    const view = {
+      command: async (_key: string, argv: string[]) => {
+        asked.push(argv)
+        return {argv, exitCode: 0, stderr: '', stdout: journal}
+      },
+      kind: 'live',
+      list: async () => [],
+      processes: async () => ({entries: []}),
+      readFile: async (path: string) => ({path, state: 'missing'}),
+      stat: async () => ({type: 'directory'}),
+    } as unknown as NodeView
+    const logs = await collectLogs(view, {deployment: 'edpm', layout: 'neutron'}, 'ovn-metadata-agent')
+    expect(asked).toEqual([['journalctl', '-u', 'edpm_ovn_metadata_agent.service', '-n', '2000', '-o', 'short-iso', '--no-pager']])
+    expect(logs).toEqual([
+      {
+        argv: asked[0],
+        from: 'the EDPM default',
+        path: 'journal:edpm_ovn_metadata_agent.service',
+        service: 'ovn-metadata-agent',
+        state: 'present',
+        tail: journal.trimEnd(),
+      },
+    ])
   })
 })
