@@ -10,6 +10,7 @@ import {latestLogCase} from '../../src/chains/common/logs.js'
 import {runChecks} from '../../src/chains/run.js'
 import {redactSnapshot} from '../../src/chains/redact.js'
 import {checkSnapshot} from '../../src/chains/snapshot.js'
+import {sparseSnapshot} from '../../src/evidence/sparse.js'
 import type {Finding} from '../../src/chains/types.js'
 import type {LogRecord, NetworkEvidence} from '../../src/evidence/evidence.js'
 import {fixCommand} from '../helpers/fix.js'
@@ -171,5 +172,24 @@ describe('the log check on the real Zed node', () => {
     const f = logFinding(redactSnapshot(checked.snapshot).networks[0])
     expect(JSON.stringify(f)).not.toContain('QMLEAK1Z')
     expect(JSON.stringify(f)).not.toMatch(/\\u001b|\\u0007/)
+  })
+})
+
+describe('logs in a snapshot of many networks', () => {
+  it('written once (later networks name the first), read back into every network; a bad reference is bad input', () => {
+    const logs = [rec(fx('zed-agent.log'))]
+    const a = {...zed(), logs}
+    const b = {...zed(), logs, network: '5e2a7c11-0d4b-4e6a-9c3f-2b1d8e7f6a90', namespace: 'qdhcp-5e2a7c11-0d4b-4e6a-9c3f-2b1d8e7f6a90'}
+    const doc = sparseSnapshot({format: 'quantum-meta-snapshot/1', host: 'h', networks: [a, b], takenAt: '2026-11-30T10:00:00Z', tool: 't'})
+    const text = JSON.stringify(doc)
+    expect(text.split('status: 403').length - 1).toBe(1)
+    expect((doc.networks[1] as {logsSameAs?: number}).logsSameAs).toBe(0)
+    const back = checkSnapshot(JSON.parse(text))
+    if (!back.ok) throw new Error(back.problem)
+    expect(back.snapshot.networks[1].logs).toEqual(logs)
+    expect(logFinding(back.snapshot.networks[1]).summary).toBe(logFinding(a).summary)
+    const bad = JSON.parse(text)
+    bad.networks[1].logsSameAs = 1
+    expect(checkSnapshot(bad)).toMatchObject({field: 'networks[1].logsSameAs', ok: false})
   })
 })
