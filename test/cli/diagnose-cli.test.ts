@@ -33,6 +33,7 @@ describe('diagnose --snapshot (the README example)', () => {
       'proxy.listening',
       'proxy.upstream',
       'metadata-agent.config',
+      'metadata-agent.log',
       'probe.http',
     ])
     expect(r.stdout).toMatch(/not judged: proxy\.upstream, metadata-agent\.config: no link found broken/)
@@ -109,10 +110,11 @@ describe('diagnose input checks', () => {
       'ovn.haproxy-config',
       'ovn.haproxy-listening',
       'ovn.upstream-socket',
+      'ovn.agent-log',
       'ovn.probe',
     ])
     const json = cli(['diagnose', '--list-checks', '--json']).json
-    expect(json.checks.filter((c: {chain: string}) => c.chain === 'dhcp-agent')).toHaveLength(16)
+    expect(json.checks.filter((c: {chain: string}) => c.chain === 'dhcp-agent')).toHaveLength(17)
   })
 
   it('a snapshot that is not one is exit 2', () => {

@@ -21,7 +21,8 @@ const firstBroken = (fs: Finding[]) => fs.find((f) => f.status === 'fail')
 describe('OVN snapshots from a real chassis, judged anywhere', () => {
   it('healthy: every link passes but the probe (not asked for); exit 0 through the CLI', () => {
     const fs = judge(healthy()).findings
-    expect(fs.filter((f) => f.status !== 'pass').map((f) => f.id)).toEqual(['ovn.probe'])
+    // the agent's log: not in these snapshots (recorded before logs were collected), a skip no verdict waits on
+    expect(fs.filter((f) => f.status !== 'pass').map((f) => f.id)).toEqual(['ovn.agent-log', 'ovn.probe'])
     const r = cli(['diagnose', '--snapshot', file('healthy').pathname])
     expect(r.status).toBe(0)
     expect(r.stdout).toMatch(/^host [^\n]+\nnetwork [0-9a-f-]{36} \(ML2\/OVN\)/)
