@@ -2,6 +2,7 @@
  * A chain as a plugin: what each chain's folder exports from its index.ts (ChainModule) and the hooks
  * the generic code calls. The check contract (Check, Finding, CheckContext) is in ./types.ts.
  */
+import type {LogService} from './common/log-collect.js'
 import type {BackendName, LayoutName, NetworkEvidence, Snapshot} from '../evidence/evidence.js'
 import type {SnapshotPart} from '../evidence/snapshot-schema.js'
 import type {NodePaths} from '../layout.js'
@@ -73,6 +74,8 @@ export interface ChainModule {
    * not say), and the metadata agent's config files in the order oslo.config reads them
    */
   nova?: {headers(ev: NetworkEvidence): Record<string, string> | undefined; agentConfigs(ev: NetworkEvidence): string[]}
+  /** whose log holds what happened past the agent's socket (common/log-collect.ts reads its end once per run) */
+  logService?: LogService
   /** in chain order: the first failing link is the first one read */
   checks: readonly Check[]
   /** the metadata route of one network on this node: opts verify checks it once, subnet create --wait waits for it */

@@ -19,6 +19,8 @@ export const charms: Deployment = {
   label: 'charms',
   metadataSocket: '/var/lib/neutron/metadata_proxy',
   name: 'charms',
+  // Ubuntu's nova-api-metadata package (nova-cloud-controller, or every nova-compute unit with OVN)
+  novaMetadata: {configs: ['/etc/nova/nova.conf'], logs: ['/var/log/nova/nova-api-metadata.log']},
   services: {
     ...packages.services,
     'ovn-metadata-agent': {

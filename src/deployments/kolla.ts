@@ -39,6 +39,8 @@ export const kolla: Deployment = {
   label: 'kolla',
   metadataSocket: '/var/lib/neutron/kolla/metadata_proxy',
   name: 'kolla',
+  // the nova_metadata container, 2025.1 on (before: nova_api, /etc/kolla/nova-api/nova.conf); its log is not recorded here
+  novaMetadata: {configs: ['/etc/kolla/nova-metadata/nova.conf', '/etc/kolla/nova-api/nova.conf'], logs: []},
   services: {
     'dhcp-agent': agent('neutron-dhcp-agent', 'neutron_dhcp_agent', ['neutron.conf', 'dhcp_agent.ini']),
     'l3-agent': agent('neutron-l3-agent', 'neutron_l3_agent', ['neutron.conf', 'l3_agent.ini']),

@@ -60,6 +60,8 @@ export const packages: Deployment = {
     // Debian also packages the API and RPC halves as neutron-api and neutron-rpc-server
     server: agent('server', 'plugins/ml2/ml2_conf.ini'),
   },
+  // Debian's nova-api (nova-api-metadata under uwsgi, logto) and Ubuntu's nova-api-metadata package (../shared/lab/README.md, Nova section)
+  novaMetadata: {configs: ['/etc/nova/nova.conf'], logs: ['/var/log/nova/nova-api-metadata.log']},
   signs: [],
   statePath: '/var/lib/{project}',
   title: 'Debian/Ubuntu packages',

@@ -28,6 +28,8 @@ export const snap: Deployment = {
   label: 'snap',
   metadataSocket: `${COMMON}/lib/metadata_proxy`,
   name: 'snap',
+  // the nova-api-metadata snap service on the hypervisor itself (containers-nova.md 1.7); its log is not recorded here
+  novaMetadata: {configs: [`${COMMON}/etc/nova/nova.conf`], logs: []},
   services: {
     'ovn-controller': {configs: [], logs: [`${COMMON}/log/ovn/ovn-controller.log`], unit: 'openstack-hypervisor.ovn-controller'},
     'ovn-metadata-agent': {

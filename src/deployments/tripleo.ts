@@ -29,6 +29,11 @@ export const tripleo: Deployment = {
   label: 'TripleO',
   metadataSocket: '/var/lib/neutron/metadata_proxy',
   name: 'tripleo',
+  // the nova_metadata container on controllers (containers-nova.md 1.7)
+  novaMetadata: {
+    configs: ['/var/lib/config-data/puppet-generated/nova_metadata/etc/nova/nova.conf'],
+    logs: ['/var/log/containers/nova/nova-metadata-api.log'],
+  },
   services: {
     'dhcp-agent': agent('neutron_dhcp', ['neutron.conf', 'dhcp_agent.ini'], 'dhcp-agent'),
     'l3-agent': agent('neutron_l3_agent', ['neutron.conf', 'l3_agent.ini'], 'l3-agent'),

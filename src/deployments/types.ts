@@ -79,6 +79,11 @@ export interface Deployment {
   /** the signs, in the order they are tried */
   signs: Sign[]
   services: Partial<Record<ServiceName, ServiceEntry>>
+  /**
+   * Nova's metadata API where this deployment puts it on a node that runs it (a controller, an
+   * all-in-one, a Sunbeam hypervisor): its nova.conf and its log, as host paths; absent where not known
+   */
+  novaMetadata?: {configs: string[]; logs: string[]}
 }
 
 /**

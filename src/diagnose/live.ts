@@ -117,6 +117,12 @@ export async function collectLive(req: LiveRequest): Promise<Snapshot> {
   const found = snap.networks.flatMap((ev) => chain.agentProcesses?.(ev) ?? [])
   const told = pickDeployment(req.deployment, () => liveSigns(looked ? found : undefined))
   for (const ev of snap.networks) Object.assign(ev, {deployment: told.name, deploymentFrom: told.from})
+  // the end of the metadata agent's log (and Nova metadata's), read once where this deployment keeps them
+  if (chain.logService && snap.networks.length > 0) {
+    const [{collectLogs}, {LiveView}] = await Promise.all([import('../chains/common/log-collect.js'), import('../sources/live.js')])
+    const logs = await collectLogs(new LiveView(), {deployment: told.name, layout: snap.networks[0].layout}, chain.logService)
+    for (const ev of snap.networks) ev.logs = logs
+  }
   const {hasCredentials} = await import('../openstack/credentials.js')
   if (req.api && networks.length > 0 && hasCredentials(req.os, process.env)) {
     const api = await import('../node/api.js')

@@ -10,9 +10,10 @@
  */
 import {resolve} from 'node:path'
 
-import {CHAINS} from '../chains/registry.js'
+import {collectLogs} from '../chains/common/log-collect.js'
+import {backendOf, CHAINS} from '../chains/registry.js'
 import {collectDhcpNetworks, netnsList, qdhcpNetworks, stateNetworks} from '../chains/dhcp-agent/collect.js'
-import {type LayoutName, type Snapshot, SNAPSHOT_FORMAT} from '../evidence/evidence.js'
+import {type LayoutName, type LogRecord, type Snapshot, SNAPSHOT_FORMAT} from '../evidence/evidence.js'
 import {LAYOUTS} from '../layout.js'
 import {hostOf, openSosreport, type SosreportInfo} from '../sources/sosreport/open.js'
 import {SosView} from '../sources/sosreport/view.js'
@@ -56,6 +57,15 @@ export async function readSosreport(dir: string, opts: SosreportOptions): Promis
     }
   }
   networks.sort((a, b) => a.network.localeCompare(b.network))
+  // the logs sos copied (openstack_neutron keeps /var/log/neutron), read once per chain's agent
+  const byService = new Map<string, Promise<LogRecord[]>>()
+  for (const ev of networks) {
+    const service = CHAINS.find((c) => c.backend === backendOf(ev))?.logService
+    if (service === undefined) continue
+    let logs = byService.get(service)
+    if (!logs) byService.set(service, (logs = collectLogs(view, {deployment: ev.deployment, layout: ev.layout}, service)))
+    ev.logs = await logs
+  }
   const snapshot: Snapshot = {
     format: SNAPSHOT_FORMAT,
     host,

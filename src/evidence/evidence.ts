@@ -10,6 +10,9 @@
  */
 export const SNAPSHOT_FORMAT = 'quantum-meta-snapshot/1'
 
+/** The most read from the end of one log (a huge file is fine: only its end is read). */
+export const LOG_TAIL_MAX_BYTES = 256 * 1024
+
 /** Where the paths say things live: Quantum (Grizzly) or Neutron (../layout.ts knows the paths). */
 export type LayoutName = 'neutron' | 'quantum'
 
@@ -212,6 +215,34 @@ export interface ReleaseRecord {
   from: string
 }
 
+/**
+ * The end of a service's log as the collector read it (the metadata agent's, Nova metadata API's):
+ * at most the last LOG_TAIL_MAX_BYTES of a regular file, or the last lines journald kept. Whole lines
+ * only, secrets redacted, colour codes and other control characters out, each line clipped; kept raw
+ * otherwise, so a newer classifier reads an old snapshot.
+ */
+export interface LogRecord {
+  /** whose log: `metadata-agent`, `ovn-metadata-agent`, `nova-metadata` */
+  service: string
+  /** the file read, or `journal:UNIT` for journald */
+  path: string
+  /** how the path was found: `--log-file of pid 123`, `log_file in /etc/neutron/x.ini`, `the packages default`, `journalctl` */
+  from: string
+  state: FileState
+  error?: string
+  /** the lines read (LF-separated), redacted */
+  tail?: string
+  /** the line number in the file of the tail's first line, when the tail starts at the file's start (else unknown) */
+  firstLine?: number
+  /** the byte offset of the tail's first line in the file */
+  offset?: number
+  /** the file's size when read */
+  size?: number
+  mtime?: string
+  /** the argv that produced it (journalctl) */
+  argv?: string[]
+}
+
 /** What the Quantum/Neutron API said about the network (raw bodies), when credentials were given. */
 export interface ApiEvidence {
   /** the DHCP agent host name this node is known by, and where that came from */
@@ -284,6 +315,8 @@ export interface NetworkEvidence {
   /** the Neutron release where the agent runs (which decides when fe80::a9fe:a9fe must be there); absent in older snapshots */
   neutronRelease?: ReleaseRecord
   api?: ApiEvidence
+  /** the tails of the metadata agent's log and Nova metadata API's, where found; absent in older snapshots */
+  logs?: LogRecord[]
   // a chain adds its own part (its OVSDB rows, its router) by augmenting this interface from its
   // folder (the OVN chain's evidence.ts); the snapshot schema takes that part from the chain
 }

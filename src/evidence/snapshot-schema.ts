@@ -178,6 +178,20 @@ const novaEvidence = record({
   secrets: v.optional(v.picklist(['equal', 'differ'])),
 })
 
+export const logRecord = record({
+  argv: v.optional(v.array(str)),
+  error: v.optional(str),
+  firstLine: v.optional(int),
+  from: str,
+  mtime: v.optional(iso),
+  offset: v.optional(v.number()),
+  path: name,
+  service: str,
+  size: v.optional(v.number()),
+  state: v.picklist(['present', 'missing', 'error', 'not-collected']),
+  tail: v.optional(str),
+})
+
 const apiEvidence = record({
   error: v.optional(str),
   host: str,
@@ -205,6 +219,10 @@ const networkEntries = {
   layout: v.picklist(['neutron', 'quantum']),
   // absent in snapshots written before it existed
   leases: v.optional(fileRecord),
+  // absent in snapshots written before it existed
+  logs: v.optional(v.array(logRecord)),
+  // the same logs as an earlier network's (written once: sparse.ts sharedLogs), put back when read
+  logsSameAs: v.optional(v.pipe(int, v.minValue(0, 'must be the index of an earlier network'))),
   metadataAgentConfig: v.optional(fileRecord),
   // one of a chain's namespaces (checked in snapshotChecker)
   namespace: str,
@@ -336,7 +354,18 @@ export function snapshotChecker(chains: readonly SchemaChain[], defaultBackend: 
   const snapshot = record({...snapshotEntries, networks: v.array(network)})
   return (doc) => {
     const r = v.safeParse(snapshot, doc, {abortEarly: true})
-    if (r.success) return {ok: true, snapshot: r.output as unknown as Snapshot}
+    if (r.success) {
+      const nets = r.output.networks as unknown as (NetworkEvidence & {logsSameAs?: number})[]
+      for (let i = 0; i < nets.length; i++) {
+        const same = nets[i].logsSameAs
+        if (same === undefined) continue
+        if (same >= i || nets[same].logs === undefined || nets[i].logs !== undefined)
+          return {field: `networks[${i}].logsSameAs`, ok: false, problem: 'must be the index of an earlier network that has logs, instead of logs'}
+        nets[i].logs = nets[same].logs
+        delete nets[i].logsSameAs
+      }
+      return {ok: true, snapshot: r.output as unknown as Snapshot}
+    }
     const issue = r.issues[0]
     return {field: fieldPath(issue), ok: false, problem: describeIssue(issue)}
   }

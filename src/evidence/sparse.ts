@@ -69,6 +69,33 @@ const isFileRecord = (x: Record<string, unknown>) => typeof x.path === 'string' 
  * lines written sparse. The snapshot itself is left as it is.
  */
 export function sparseSnapshot<T>(value: T): T {
+  return sharedLogs(sparseWalk(value), value)
+}
+
+/**
+ * The log tails one run read are the same records in every network's evidence (up to 512 KiB each):
+ * written once, in the first network that has them; a later network names it (`logsSameAs`: its index),
+ * and the reader (snapshot-schema.ts) puts them back. A thousand networks do not make a 256 MB file.
+ */
+function sharedLogs<T>(written: T, original: T): T {
+  const nets = (original as {networks?: unknown}).networks
+  const out = (written as {networks?: unknown}).networks
+  if (!Array.isArray(nets) || !Array.isArray(out)) return written
+  const first = new Map<unknown, number>()
+  nets.forEach((n, i) => {
+    const logs = (n as {logs?: unknown} | null)?.logs
+    if (logs === undefined || logs === null) return
+    const j = first.get(logs)
+    if (j === undefined) first.set(logs, i)
+    else {
+      const {logs: _, ...rest} = out[i] as Record<string, unknown>
+      out[i] = {...rest, logsSameAs: j}
+    }
+  })
+  return written
+}
+
+function sparseWalk<T>(value: T): T {
   const walk = (x: unknown): unknown => {
     if (Array.isArray(x)) return x.map(walk)
     if (x === null || typeof x !== 'object') return x

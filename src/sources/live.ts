@@ -16,7 +16,18 @@ import {addressesOf} from '../node/namespaces.js'
 import {readBootTimeMs, startedAtMs} from '../node/proc-clock.js'
 import {command, fileRecord, processRecord, readOr, readProcSync} from '../node/records.js'
 import {procStartTicks} from '../parse/agent.js'
-import type {CommandKey, CommandOptions, FileOptions, NodeView, PathStat, ProcessDetails, ProcessList} from './view.js'
+import {readTail} from '../system/read-file.js'
+import {
+  type CommandKey,
+  type CommandOptions,
+  type FileOptions,
+  type NodeView,
+  type PathStat,
+  type ProcessDetails,
+  type ProcessList,
+  type TailRead,
+  tailRecord,
+} from './view.js'
 
 export class LiveView implements NodeView {
   readonly kind = 'live' as const
@@ -85,6 +96,10 @@ export class LiveView implements NodeView {
     const ppid = /^PPid:\s*(\d+)/m.exec((await readOr(`/proc/${pid}/status`)) ?? '')?.[1]
     if (ppid !== undefined) out.ppid = Number(ppid)
     return out
+  }
+
+  async readTail(path: string, maxBytes: number): Promise<TailRead> {
+    return tailRecord(await readTail(path, maxBytes))
   }
 
   connect(path: string): Promise<FileRecord> {

@@ -14,11 +14,22 @@
  */
 import type {Stats} from 'node:fs'
 import {lstat, readdir, readlink} from 'node:fs/promises'
-import {join} from 'node:path'
+import {join, posix} from 'node:path'
 
 import type {CommandRecord, FileRecord, ProbeRecord, ProcessRecord} from '../evidence/evidence.js'
-import {readRegularFile, TEXT_FILE_MAX_BYTES} from '../system/read-file.js'
-import type {CommandKey, CommandOptions, FileOptions, NodeView, NotTold, PathStat, ProcessDetails, ProcessList} from './view.js'
+import {readRegularFile, readTail, TEXT_FILE_MAX_BYTES} from '../system/read-file.js'
+import {
+  type CommandKey,
+  type CommandOptions,
+  type FileOptions,
+  type NodeView,
+  type NotTold,
+  type PathStat,
+  type ProcessDetails,
+  type ProcessList,
+  type TailRead,
+  tailRecord,
+} from './view.js'
 
 const MAX_LINKS = 40
 
@@ -100,6 +111,21 @@ export class RootedView implements NodeView {
       if (r.inRoot !== path) rec.realpath = r.inRoot
     }
     return rec
+  }
+
+  /**
+   * A log under the root: its directory resolved as a chroot would, its last component taken as it is
+   * (a symlink there is refused, as on the node itself).
+   */
+  async readTail(path: string, maxBytes: number): Promise<TailRead> {
+    let dir: Resolved | undefined
+    try {
+      dir = await this.resolve(posix.dirname(path))
+    } catch (error) {
+      return {error: (error as NodeJS.ErrnoException).code ?? String(error), state: 'error'}
+    }
+    if (!dir?.st.isDirectory()) return {state: 'missing'}
+    return tailRecord(await readTail(join(dir.host, posix.basename(path)), maxBytes))
   }
 
   async list(dir: string): Promise<string[]> {

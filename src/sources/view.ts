@@ -16,7 +16,8 @@
  * keeps its batching (every namespace's addresses in a few processes, one connect per socket) instead
  * of being flattened into one call per file.
  */
-import type {CommandRecord, FileRecord, ProbeRecord, ProcessRecord} from '../evidence/evidence.js'
+import type {TailResult} from '../system/read-file.js'
+import type {CommandRecord, FileRecord, FileState, ProbeRecord, ProcessRecord} from '../evidence/evidence.js'
 
 /**
  * The commands a collector asks a view for, by key. A live node runs the argv it is given (with its
@@ -27,8 +28,9 @@ import type {CommandRecord, FileRecord, ProbeRecord, ProcessRecord} from '../evi
  *                    it; a live node reads each process's sockets from /proc instead (process())
  *   netns-rules      `iptables-save` inside namespace `ns` (a router's rules)
  *   ovsdb            an ovs-vsctl / ovn-sbctl / ovn-nbctl query (a live node only)
+ *   journal          `journalctl -u UNIT -n N -o short-iso --no-pager` (read-only; a live node only)
  */
-export type CommandKey = 'netns-list' | 'netns-addresses' | 'netns-sockets' | 'netns-rules' | 'ovsdb'
+export type CommandKey = 'netns-list' | 'netns-addresses' | 'netns-sockets' | 'netns-rules' | 'ovsdb' | 'journal'
 
 export interface CommandOptions {
   /** the namespace a per-namespace command is about */
@@ -71,6 +73,17 @@ export interface FileOptions {
   resolve?: boolean
 }
 
+/** The end of a log, as a view reads it (system/read-file.ts readTail): raw text, not yet cleaned or redacted. */
+export interface TailRead {
+  state: FileState
+  error?: string
+  text?: string
+  /** byte offset of the text's first line in the file */
+  offset?: number
+  size?: number
+  mtime?: string
+}
+
 export interface PathStat {
   type: 'file' | 'directory' | 'socket' | 'other'
 }
@@ -92,6 +105,8 @@ export interface NodeView {
   process(pid: number, role: ProcessRecord['role'], from: string, opts: {sockets: boolean}): Promise<ProcessRecord | NotTold>
 
   // capabilities: what some sources can do cheaply (a collector asks whether the view has them)
+  /** the last `maxBytes` of a log file, whole lines (a symlink at the path, a FIFO or device refused) */
+  readTail?(path: string, maxBytes: number): Promise<TailRead>
   /** start time, mount namespace, parent of a process */
   processDetails?(pid: number): Promise<ProcessDetails>
   /** a UNIX socket: whether it is there and accepts connections (connect() on a live node; the socket table of a recorded one) */
@@ -102,6 +117,12 @@ export interface NodeView {
   probe?(ns: string, v6Device?: string): Promise<ProbeRecord>
   /** fetch a per-namespace command for many namespaces at once; command() then answers from it */
   prefetch?(key: 'netns-addresses', namespaces: readonly string[]): Promise<void>
+}
+
+/** A TailResult (system/read-file.ts) as a view answers it. */
+export function tailRecord(r: TailResult): TailRead {
+  if (r.ok) return {mtime: r.stat.mtime.toISOString(), offset: r.offset, size: r.size, state: 'present', text: r.text}
+  return r.kind === 'missing' ? {state: 'missing'} : {error: r.reason, state: 'error'}
 }
 
 /** Whether a process lookup could not tell. */

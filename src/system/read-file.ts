@@ -178,3 +178,58 @@ export async function refuseIrregular(path: string, maxBytes: number): Promise<v
   if (!st.isFile()) throw readError(path, notRegular(st) as Exclude<ReadResult, {ok: true}>)
   if (st.size > maxBytes) throw readError(path, tooLarge(maxBytes) as Exclude<ReadResult, {ok: true}>)
 }
+
+export type TailResult =
+  | {ok: true; text: string; offset: number; size: number; stat: Stats}
+  | {ok: false; kind: 'missing' | 'not-regular' | 'symlink' | 'unreadable'; code: string; reason: string}
+
+/**
+ * The end of a log: at most `maxBytes` read backwards from its end (a 2 GB file costs what a small one
+ * does), whole lines only: when the read starts inside the file, the partial first line is dropped
+ * (`offset` is where the first kept line starts). Regular files only, never a hang (O_NONBLOCK, fstat
+ * of what was opened). The last component is never followed when it is a symlink (O_NOFOLLOW): a log
+ * is a file the service writes, and a link there (to /etc/shadow) is not read.
+ */
+export async function readTail(path: string, maxBytes: number): Promise<TailResult> {
+  if (path === '') return {code: 'ENOENT', kind: 'missing', ok: false, reason: 'an empty path names no file'}
+  try {
+    const before = await lstat(path)
+    if (before.isSymbolicLink()) return {code: 'ELOOP', kind: 'symlink', ok: false, reason: 'is a symlink: not followed (a log is a regular file)'}
+    if (!before.isFile()) return notRegular(before) as TailResult
+    const fh = await open(path, FLAGS | constants.O_NOFOLLOW)
+    try {
+      const st = await fh.stat()
+      if (!st.isFile()) return notRegular(st) as TailResult
+      if (st.dev !== before.dev || st.ino !== before.ino) return {code: 'ECHANGED', kind: 'unreadable', ok: false, reason: 'replaced while it was being read'}
+      const start = Math.max(0, st.size - maxBytes)
+      const want = st.size - start
+      const buf = Buffer.alloc(want)
+      let got = 0
+      while (got < want) {
+        const {bytesRead} = await fh.read(buf, got, want - got, start + got)
+        if (bytesRead === 0) break
+        got += bytesRead
+      }
+      let body = buf.subarray(0, got)
+      let offset = start
+      if (start > 0) {
+        // the read began inside a line: keep from the next one (a window without one, a sparse file's hole or
+        // one huge line, is kept whole for the caller to judge)
+        const nl = body.indexOf(10)
+        if (nl >= 0) {
+          body = body.subarray(nl + 1)
+          offset = start + nl + 1
+        }
+      }
+      return {offset, ok: true, size: st.size, stat: st, text: body.toString('utf8')}
+    } finally {
+      await fh.close()
+    }
+  } catch (error) {
+    const r = failure(error)
+    if (r.ok) throw error
+    const code = r.code
+    if (code === 'ELOOP') return {code, kind: 'symlink', ok: false, reason: 'is a symlink: not followed (a log is a regular file)'}
+    return r as TailResult
+  }
+}

@@ -34,6 +34,7 @@ describe('diagnose --snapshot (the README example)', () => {
       'proxy.upstream',
       'metadata-agent.config',
       'namespace.metadata-v6',
+      'metadata-agent.log',
       'probe.http',
       'probe.http6',
       'nova.config',
@@ -115,11 +116,12 @@ describe('diagnose input checks', () => {
       'ovn.haproxy-listening',
       'ovn.upstream-socket',
       'ovn.metadata-v6',
+      'ovn.agent-log',
       'ovn.probe',
       'ovn.probe6',
     ])
     const json = cli(['diagnose', '--list-checks', '--json']).json
-    expect(json.checks.filter((c: {chain: string}) => c.chain === 'dhcp-agent')).toHaveLength(21)
+    expect(json.checks.filter((c: {chain: string}) => c.chain === 'dhcp-agent')).toHaveLength(22)
   })
 
   it('a snapshot that is not one is exit 2', () => {

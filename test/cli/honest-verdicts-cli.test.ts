@@ -36,10 +36,10 @@ describe('honest verdicts (built binary)', () => {
   it('--check: "N of M checks run", exit 0 when they pass, and no word on the rest; a check not judged is exit 3', () => {
     const r = cli(['diagnose', SEED_NET, '--snapshot', EXAMPLE, '--check', 'opts.metadata-route'])
     expect(r.status, r.stderr).toBe(0)
-    expect(r.stdout).toContain('1 of 21 checks run, each passes: no verdict on the rest of the chain')
+    expect(r.stdout).toContain('1 of 22 checks run, each passes: no verdict on the rest of the chain')
     expect(r.stdout).not.toMatch(/^healthy/m)
     const j = cli(['diagnose', SEED_NET, '--snapshot', EXAMPLE, '--check', 'opts.metadata-route', '--json'])
-    expect(j.json).toMatchObject({healthy: false, ran: {checks: 1, of: 21}, verdict: 'checks-pass'})
+    expect(j.json).toMatchObject({healthy: false, ran: {checks: 1, of: 22}, verdict: 'checks-pass'})
     expect(cli(['diagnose', SEED_NET, '--snapshot', EXAMPLE, '--check', 'metadata-agent.config']).status).toBe(3)
   })
 

@@ -59,7 +59,7 @@ describe('the schema is really checked', () => {
 })
 
 describe('diagnose --format junit (the built binary)', () => {
-  it('the seed snapshot: valid JUnit, one suite named for the snapshot host and network, 21 tests, 0 failures, 13 skipped', () => {
+  it('the seed snapshot: valid JUnit, one suite named for the snapshot host and network, 22 tests, 0 failures, 14 skipped', () => {
     const r = cli(['diagnose', NET, '--snapshot', SNAP, '--format', 'junit'])
     expect(r.status).toBe(3) // no failure; what the transcript did not record is not judged
     expect(r.stderr).toBe('')
@@ -68,11 +68,11 @@ describe('diagnose --format junit (the built binary)', () => {
     expect(attr(r.stdout, '//testsuite/@name')).toBe(`quantum-meta netnode ${NET}`)
     expect(attr(r.stdout, '//testsuite/@hostname')).toBe('netnode')
     expect(attr(r.stdout, '//testsuite/@timestamp')).toBe('2013-06-01T17:47:00Z')
-    expect([attr(r.stdout, '//testsuite/@tests'), attr(r.stdout, '//testsuite/@failures'), attr(r.stdout, '//testsuite/@skipped')]).toEqual(['21', '0', '13'])
-    expect([attr(r.stdout, '/testsuites/@tests'), attr(r.stdout, '/testsuites/@failures')]).toEqual(['21', '0'])
-    expect(count(r.stdout, '//testcase')).toBe(21)
-    expect(count(r.stdout, '//testcase/skipped')).toBe(13)
-    expect(count(r.stdout, `//testcase[@classname="netnode.${NET}"]`)).toBe(21)
+    expect([attr(r.stdout, '//testsuite/@tests'), attr(r.stdout, '//testsuite/@failures'), attr(r.stdout, '//testsuite/@skipped')]).toEqual(['22', '0', '14'])
+    expect([attr(r.stdout, '/testsuites/@tests'), attr(r.stdout, '/testsuites/@failures')]).toEqual(['22', '0'])
+    expect(count(r.stdout, '//testcase')).toBe(22)
+    expect(count(r.stdout, '//testcase/skipped')).toBe(14)
+    expect(count(r.stdout, `//testcase[@classname="netnode.${NET}"]`)).toBe(22)
     expect(attr(r.stdout, '//testcase[1]/@name')).toBe('config.metadata-enabled')
     expect(attr(r.stdout, '//testcase[@name="probe.http"]/skipped/@message')).toMatch(/add --probe/)
   })
@@ -81,7 +81,7 @@ describe('diagnose --format junit (the built binary)', () => {
     const r = cli(['diagnose', NET, '--snapshot', broken, '--format', 'junit'])
     expect(r.status).toBe(1)
     expect(validate(r.stdout)).toMatchObject({ok: true})
-    expect([attr(r.stdout, '//testsuite/@tests'), attr(r.stdout, '//testsuite/@failures'), attr(r.stdout, '/testsuites/@failures')]).toEqual(['21', '1', '1'])
+    expect([attr(r.stdout, '//testsuite/@tests'), attr(r.stdout, '//testsuite/@failures'), attr(r.stdout, '/testsuites/@failures')]).toEqual(['22', '1', '1'])
     expect(count(r.stdout, '//failure')).toBe(1)
     expect(attr(r.stdout, '//failure/../@name')).toBe('opts.metadata-route')
     expect(attr(r.stdout, '//failure/@message')).toBe('no classless-static-route (121) line in opts: instances get no route to 169.254.169.254')
@@ -131,7 +131,7 @@ describe('diagnose --format junit (the built binary)', () => {
     expect(validate(r.stdout)).toMatchObject({ok: true})
     expect(count(r.stdout, '//testsuite')).toBe(2)
     expect(attr(r.stdout, '//testsuite[2]/@name')).toBe(`quantum-meta netnode ${NET2}`)
-    expect([attr(r.stdout, '/testsuites/@tests'), attr(r.stdout, '/testsuites/@failures')]).toEqual(['42', '1'])
+    expect([attr(r.stdout, '/testsuites/@tests'), attr(r.stdout, '/testsuites/@failures')]).toEqual(['44', '1'])
     expect(count(r.stdout, `//testcase[@classname="netnode.${NET2}"]/failure`)).toBe(1)
   })
 

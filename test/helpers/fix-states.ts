@@ -153,6 +153,26 @@ export function allFixes(): FixState[] {
       out.push(...judged(ev).map((fix) => ({fix, state: `${b.name}, ${fault}`})))
     }
   }
+  // each known log line (test/fixtures/metadata-log/), in the log the chain reads, on one node of each chain
+  const logBases = [bases[0], bases[1], ...bases.filter((b) => b.ev.backend === 'ovn').slice(0, 1)]
+  for (const f of ['lab-lines.tsv', 'code-lines.tsv'])
+    for (const row of readFileSync(join(ROOT, 'test/fixtures/metadata-log', f), 'utf8')
+      .trimEnd()
+      .split('\n')) {
+      const [, log, line] = row.split('\t')
+      const path = log.startsWith('nova') ? '/var/log/nova/nova-api-metadata.log' : '/var/log/neutron/neutron-metadata-agent.log'
+      const service = log.startsWith('nova') ? 'nova-metadata' : 'metadata-agent'
+      for (const b of logBases) {
+        const ev = structuredClone(b.ev)
+        const rec = (p: string, svc: string, tail: string) => ({firstLine: 1, from: 'test', offset: 0, path: p, service: svc, state: 'present' as const, tail})
+        // Nova's log is read beside the agent's (alone, the check skips)
+        ev.logs = [
+          ...(service === 'nova-metadata' ? [rec('/var/log/neutron/neutron-metadata-agent.log', 'metadata-agent', '')] : []),
+          rec(path, service, `2026-11-30 10:00:00.000 1 ${line}`),
+        ]
+        out.push(...judged(ev).map((fix) => ({fix, state: `${b.name}, log: ${line.slice(0, 60)}`})))
+      }
+    }
   // the cross-host findings of the derived fleets: opts copied, a stale namespace, a broken host
   const fleets = {
     'fleet, copied opts': [input({host: 'net1', ip: '198.51.100.1'}), input({host: 'net2', ip: '198.51.100.2', optsVia: '198.51.100.1'})],

@@ -93,7 +93,10 @@ describe.skipIf(!isRoot).each(['quantum', 'neutron'] as Layout[])('diagnose on a
     expect(r.stderr).toBe('')
     expect(r.json).toMatchObject({healthy: true, layout, network: node.netId})
     expect(r.status).toBe(0)
-    const statuses = Object.fromEntries(r.json.findings.map((f: {id: string; status: string}) => [f.id, f.status]))
+    // metadata-agent.log reads whatever metadata agent runs on this machine (the shared harness's, when up): not asserted here
+    const statuses = Object.fromEntries(
+      r.json.findings.filter((f: {id: string}) => f.id !== 'metadata-agent.log').map((f: {id: string; status: string}) => [f.id, f.status]),
+    )
     expect(statuses).toEqual({
       'api.dhcp-agents': 'skip', // no API credentials here: the real-OpenStack suite covers these
       'api.dhcp-port': 'skip',

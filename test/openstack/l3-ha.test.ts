@@ -246,7 +246,8 @@ describe.skipIf(!up)('an HA router on two real L3 agent hosts: master, backup, f
 
       const n = await diagnoseOn(next)
       expect(statusOf(n.findings, 'l3.ha')).toBe('pass')
-      expect(n.findings.filter((f) => f.status !== 'pass' && f.id !== 'l3.probe')).toEqual([])
+      // the metadata agent's log holds the earlier tests' failures (a warning, history): not asserted here
+      expect(n.findings.filter((f) => f.status !== 'pass' && f.id !== 'l3.probe' && f.id !== 'l3.metadata-log')).toEqual([])
       expect(n.status).toBe(0)
       // the old master: keepalived there is in FAULT (its ha- link down) and cannot take over again,
       // while its state file says backup

@@ -32,12 +32,14 @@ import {existsSync, readFileSync} from 'node:fs'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {Created, HARNESS_RUN, METADATA_AGENT_INI, UP_SCRIPT, ready} from './env.js'
+import {cliAsync} from '../helpers/cli.js'
+import {Created, DHCP_AGENT_HOST, DHCP_AGENT_INI, HARNESS_RUN, METADATA_AGENT_INI, NEUTRON_STATE_PATH, UP_SCRIPT, openstackEnv, ready} from './env.js'
 import {
   type AgentCase,
   METADATA_AGENT_LOG,
   METADATA_SECRET,
   NOVA_CERT,
+  NOVA_CONF,
   NOVA_LOG,
   NOVA_REAL,
   type NovaCase,
@@ -98,6 +100,26 @@ describe.skipIf(!up)('the metadata chain to the real Nova metadata API (nova 26.
     return took.join('; ')
   }
 
+  /**
+   * quantum-meta through the built binary, as an operator runs it on this node: `diagnose NET --probe-as
+   * <the VM's address>` (the agent's socket asked as the VM, Nova asked the agent's way), with the harness's
+   * paths; Nova's config given unless `auto` (then found from the running nova-api-metadata's environment)
+   */
+  async function tool(opts: {auto?: boolean} = {}) {
+    const args = ['diagnose', vm.network.id, '--json', '--probe-as', vm.ip, '--backend', 'dhcp-agent', '--config-file', DHCP_AGENT_INI]
+    args.push('--state-path', NEUTRON_STATE_PATH, '--agent-host', DHCP_AGENT_HOST, ...(opts.auto ? [] : ['--nova-config', NOVA_CONF]))
+    const r = await cliAsync(args, {env: openstackEnv()})
+    const findings: {id: string; status: string; summary: string; evidence: string[]; fix?: Record<string, string>}[] = r.json?.findings ?? []
+    const f = (id: string) => {
+      const got = findings.find((x) => x.id === id)
+      if (!got) throw new Error(`no finding ${id}: exit ${r.status}\n${r.stderr}\n${r.stdout.slice(0, 2000)}`)
+      return got
+    }
+    // never a secret in what it prints: the harness's, nor the cases' own
+    for (const secret of [METADATA_SECRET, 'qm-nova-side-secret', 'qm-agent-side-secret']) expect(r.stdout + r.stderr).not.toContain(secret)
+    return {f, r}
+  }
+
   /** the VM's request with both logs' new text */
   async function ask(want: number, agentRe: RegExp, opts: {timeoutMs?: number; novaRe?: RegExp} = {}) {
     const agentMark = logMark(METADATA_AGENT_LOG)
@@ -134,6 +156,18 @@ describe.skipIf(!up)('the metadata chain to the real Nova metadata API (nova 26.
     expect(doc.status).toBe(200)
     expect(JSON.parse(doc.body)).toMatchObject({meta: {'quantum-meta': 'harness'}, name: vm.vmNamespace, project_id: vm.project, uuid: vm.instanceId})
     expect((await vmGet(vm.vmNamespace, '/latest/meta-data/local-ipv4')).body).toBe(vm.ip)
+    // the tool agrees, and finds Nova's config by itself from the running nova-api-metadata
+    const {f, r} = await tool({auto: true})
+    expect(f('nova.answer').summary).toBe(
+      `asked as ${vm.ip}, the metadata agent found the port, signed its instance id and Nova answered 200: the chain works to Nova for this instance`,
+    )
+    expect(f('nova.reach')).toMatchObject({status: 'pass', summary: "Nova's metadata API answers at http://127.0.0.1:8775/ the way the agent asks"})
+    expect(f('nova.config')).toMatchObject({
+      status: 'pass',
+      summary: "Nova's [neutron] service_metadata_proxy is on and its shared secret equals the metadata agent's",
+    })
+    expect(f('nova.config').evidence[0]).toMatch(/OS_NOVA_CONFIG_DIR/)
+    expect(r.status, r.stdout.slice(0, 3000)).toBe(0)
   })
 
   it("404 when the port's device_id is an instance of another project: Nova's tenant WARNING, twice", async () => {
@@ -150,6 +184,11 @@ describe.skipIf(!up)('the metadata chain to the real Nova metadata API (nova 26.
       expect(agent).toContain(`The instance: ${vm.otherInstanceId} is not present anymore, skipping cache...`)
       // the agent signed the other instance's id with the port's project; Nova logs it for each of the agent's two tries
       expect(count(nova, tenant), nova).toBe(2)
+      const {f, r} = await tool()
+      expect(r.status).toBe(1)
+      expect(f('nova.answer').summary).toMatch(new RegExp(`^asked as ${vm.ip.replaceAll('.', '\\.')}: 404 from Nova for instance ${vm.otherInstanceId}: `))
+      expect(f('nova.answer').fix).toMatchObject({command: `openstack server show ${vm.otherInstanceId} -c id -c project_id -c status`})
+      expect(f('nova.config').status).toBe('pass')
     } finally {
       await pointPortAt(vm.portId, vm.instanceId)
     }
@@ -173,6 +212,12 @@ describe.skipIf(!up)('the metadata chain to the real Nova metadata API (nova 26.
     expect(m, nova).not.toBeNull()
     // first the agent's signature, then the one Nova expects
     expect([m![1], m![2]]).toEqual([hmac(METADATA_SECRET, vm.instanceId), hmac(novaSecret, vm.instanceId)])
+    const {f, r} = await tool()
+    expect(r.status).toBe(1)
+    expect(f('nova.answer').summary).toBe(
+      `asked as ${vm.ip}: 403, Nova rejects the agent's signature: metadata_proxy_shared_secret in [DEFAULT] of ${METADATA_AGENT_INI} and [neutron] metadata_proxy_shared_secret in ${NOVA_CONF} differ`,
+    )
+    expect(f('nova.config')).toMatchObject({fix: {command: expect.stringContaining(`${METADATA_AGENT_INI} ${NOVA_CONF}`)}, status: 'fail'})
   })
 
   it('404 with [neutron] service_metadata_proxy = False: Nova ignores the headers and finds no instance at 127.0.0.1', async () => {
@@ -188,6 +233,11 @@ describe.skipIf(!up)('the metadata chain to the real Nova metadata API (nova 26.
     )
     expect(nova).toMatch(failed)
     expect(nova).toMatch(/FixedIpNotFoundForAddress: Fixed IP not found for address 127\.0\.0\.1/)
+    const {f, r} = await tool()
+    expect(r.status).toBe(1)
+    expect(f('nova.answer')).toMatchObject({fix: {file: NOVA_CONF, section: 'neutron', set: 'service_metadata_proxy = true'}, status: 'fail'})
+    expect(f('nova.answer').summary).toMatch(/404, Nova's \[neutron\] service_metadata_proxy is off/)
+    expect(f('nova.config').status).toBe('fail')
   })
 
   it('200 with service_metadata_proxy = False and enable_proxy_headers_parsing = True: Nova finds the VM by its IP', async () => {
@@ -198,6 +248,10 @@ describe.skipIf(!up)('the metadata chain to the real Nova metadata API (nova 26.
     expect(agent).toMatch(access(200))
     expect(nova).toContain("X-Instance-ID present in request headers. The 'service_metadata_proxy' option must be enabled to process this header.")
     expect(nova).toMatch(found)
+    const {f} = await tool()
+    expect(f('nova.answer').status).toBe('pass')
+    expect(f('nova.config').status).toBe('warn')
+    expect(f('nova.config').summary).toMatch(/finds the instance by X-Forwarded-For/)
   })
 
   it("403 when the agent's secret differs: the same two lines, the HMACs the other way round", async () => {
@@ -210,6 +264,9 @@ describe.skipIf(!up)('the metadata chain to the real Nova metadata API (nova 26.
     const m = nova.match(sig)
     expect(m, nova).not.toBeNull()
     expect([m![1], m![2]]).toEqual([hmac(agentSecret, vm.instanceId), hmac(METADATA_SECRET, vm.instanceId)])
+    const {f} = await tool()
+    expect(f('nova.answer').summary).toMatch(/: 403, Nova rejects the agent's signature/)
+    expect(f('nova.config').summary).toMatch(/differs from Nova's \[neutron\] metadata_proxy_shared_secret/)
   })
 
   /** a 500 whose only trace is the agent's `Unexpected error.` with this exception; Nova logs no request */
@@ -228,16 +285,24 @@ describe.skipIf(!up)('the metadata chain to the real Nova metadata API (nova 26.
   it("500 when the agent's nova_metadata_port is wrong (8779): ECONNREFUSED naming port=8779", async () => {
     await setCase({}, {port: 8779})
     await unreachable(/ConnectionError: HTTPConnectionPool\(host='127\.0\.0\.1', port=8779\).*NewConnectionError.*(ECONNREFUSED|Connection refused)/)
+    const {f} = await tool()
+    expect(f('nova.answer').summary).toBe(`asked as ${vm.ip}: 500, the agent cannot reach Nova`)
+    expect(f('nova.reach').summary).toMatch(/^nothing listens at 127\.0\.0\.1:8779 \(connection refused\)/)
   })
 
   it('500 when the agent speaks https to a plain-http Nova: an SSLError', async () => {
     await setCase({}, {protocol: 'https'})
     await unreachable(/SSLError: HTTPSConnectionPool\(host='127\.0\.0\.1', port=8775\)/)
+    const {f} = await tool()
+    expect(f('nova.reach')).toMatchObject({fix: {file: METADATA_AGENT_INI, section: 'DEFAULT', set: 'nova_metadata_protocol = http'}, status: 'fail'})
   })
 
   it("500 when both speak https but the agent does not trust Nova's self-signed certificate", async () => {
     await setCase({tls: true}, {protocol: 'https'})
     await unreachable(/SSLError: .*CERTIFICATE_VERIFY_FAILED/)
+    const {f} = await tool()
+    expect(f('nova.reach').summary).toMatch(/certificate at 127\.0\.0\.1:8775 is not trusted by the agent \(\w+; auth_ca_cert is not set\)/)
+    expect(f('nova.reach').fix).toMatchObject({command: 'openssl s_client -connect 127.0.0.1:8775 -showcerts </dev/null'})
   })
 
   it("200 with auth_ca_cert = Nova's certificate", async () => {
@@ -246,11 +311,16 @@ describe.skipIf(!up)('the metadata chain to the real Nova metadata API (nova 26.
     expect(answer.status, answer.body).toBe(200)
     expect(agent).toMatch(access(200))
     expect(nova).toMatch(uwsgiLine(200))
+    const {f} = await tool()
+    expect(f('nova.reach').status).toBe('pass')
+    expect(f('nova.answer').status).toBe('pass')
   })
 
   it('500 when the agent speaks http to an https Nova: the connection is aborted', async () => {
     await setCase({tls: true}, {})
     await unreachable(/ConnectionError: .*(Connection aborted|RemoteDisconnected)/)
+    const {f} = await tool()
+    expect(f('nova.reach')).toMatchObject({fix: {file: METADATA_AGENT_INI, section: 'DEFAULT', set: 'nova_metadata_protocol = https'}, status: 'fail'})
   })
 
   it('500 with Nova stopped: ECONNREFUSED naming port=8775', async () => {
@@ -259,6 +329,10 @@ describe.skipIf(!up)('the metadata chain to the real Nova metadata API (nova 26.
     await novaStop()
     nowNova = 'stopped'
     await unreachable(/ConnectionError: HTTPConnectionPool\(host='127\.0\.0\.1', port=8775\).*NewConnectionError.*(ECONNREFUSED|Connection refused)/)
+    const {f, r} = await tool()
+    expect(r.status).toBe(1)
+    expect(f('nova.reach').summary).toMatch(/^nothing listens at 127\.0\.0\.1:8775 \(connection refused\)/)
+    expect(f('nova.answer').summary).toBe(`asked as ${vm.ip}: 500, the agent cannot reach Nova`)
   })
 
   it('nova-down.sh: fake-nova back on 8775 (it answers the device_id as instance-id), the agent healthy again', async () => {

@@ -27,6 +27,7 @@ describe('the L3 agent chain on a real router (router-chain.md)', () => {
     expect(r.healthy).toBe(true)
     expect(r.findings.map((f) => f.id)).toEqual(L3_AGENT_CHECKS.map((c) => c.id))
     expect(r.findings.filter((f) => f.status !== 'pass').map((f) => `${f.id} ${f.status}`)).toEqual([
+      'l3.metadata-log skip',
       'l3.probe skip',
       'nova.config skip',
       'nova.reach skip',

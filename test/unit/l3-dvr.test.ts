@@ -119,7 +119,7 @@ describe('DVR: a distributed router serves each instance host from its own qrout
   for (const host of HOSTS) {
     it(`${host}: the router found by its distributed interface port, not HA, every link of its own namespace passes`, () => {
       const r = diagnoseEvidence(onHost(host), {probe: false})
-      expect(notPassing(r.findings)).toEqual(['l3.probe skip', 'nova.config skip', 'nova.reach skip', 'nova.answer skip'])
+      expect(notPassing(r.findings)).toEqual(['l3.metadata-log skip', 'l3.probe skip', 'nova.config skip', 'nova.reach skip', 'nova.answer skip'])
       expect(r.healthy).toBe(true)
       expect(byId(r.findings, 'l3.router').summary).toBe(`router ${ROUTER} serves this network (its interface holds the gateway 198.18.77.1)`)
       expect(byId(r.findings, 'l3.router').evidence.join('\n')).toContain('network:router_interface_distributed')

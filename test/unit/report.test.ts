@@ -107,6 +107,7 @@ describe('--report (HTML)', () => {
     expect(v.links.filter((l) => l.afterBroken).map((l) => l.id)).toEqual([
       'metadata-agent.config',
       'namespace.metadata-v6',
+      'metadata-agent.log',
       'probe.http',
       'probe.http6',
       'nova.config',

@@ -13,6 +13,7 @@ import {optsMetadataRoute} from './opts.js'
 import {probeHttp} from './probe.js'
 import {proxyListening, proxyRunning, proxyUpstream} from './proxy.js'
 import {NOVA_CHECKS} from '../common/nova.js'
+import {makeLogCheck} from '../common/logs.js'
 import type {Check} from '../types.js'
 
 export const DHCP_AGENT_CHECKS: readonly Check[] = [
@@ -32,6 +33,7 @@ export const DHCP_AGENT_CHECKS: readonly Check[] = [
   proxyUpstream,
   metadataAgentConfig,
   namespaceMetadataV6,
+  makeLogCheck({configs: (ev) => [ev.metadataAgentConfig], id: 'metadata-agent.log', service: 'metadata-agent'}),
   probeHttp,
   probeHttp6,
   ...NOVA_CHECKS,

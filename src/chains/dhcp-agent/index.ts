@@ -38,6 +38,7 @@ export const dhcpAgent: ChainModule = {
     agentConfigs: (ev) => (ev.metadataAgentConfig ? [ev.metadataAgentConfig.path] : []),
     headers: (ev) => ({'X-Neutron-Network-ID': ev.network}),
   },
+  logService: 'metadata-agent',
   async collect(req) {
     // loaded when used: judging a snapshot needs none of the collector
     const [{collectMany, requireInspectable, stateNetworks}, {LiveView}] = await Promise.all([import('./collect.js'), import('../../sources/live.js')])

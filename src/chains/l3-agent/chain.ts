@@ -5,6 +5,7 @@
  * router's backup the links below are not expected (the master serves), so they are skipped, not failed.
  */
 import {NOVA_CHECKS} from '../common/nova.js'
+import {makeLogCheck} from '../common/logs.js'
 import type {Check} from '../types.js'
 import {l3Agent, l3Config} from './agent.js'
 import {l3Probe} from './probe.js'
@@ -25,6 +26,7 @@ export const L3_AGENT_CHECKS: readonly Check[] = [
   l3ProxyConfig,
   l3Listener,
   l3Upstream,
+  makeLogCheck({configs: (ev) => [ev.metadataAgentConfig], id: 'l3.metadata-log', service: 'metadata-agent'}),
   l3Probe,
   ...NOVA_CHECKS,
 ]

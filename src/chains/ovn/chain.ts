@@ -4,6 +4,7 @@
  * A check carries its own id, title and prerequisites; adding one is its file and one line here.
  */
 import {NOVA_CHECKS} from '../common/nova.js'
+import {makeLogCheck} from '../common/logs.js'
 import type {Check} from '../types.js'
 import {ovnAgentConfig, ovnAgentRegistered, ovnAgentRunning, ovnChassis} from './agent.js'
 import {ovnHaproxy, ovnHaproxyConfig, ovnHaproxyListening, ovnProbe, ovnUpstream} from './haproxy.js'
@@ -27,6 +28,7 @@ export const OVN_CHECKS: readonly Check[] = [
   ovnHaproxyListening,
   ovnUpstream,
   ovnMetadataV6,
+  makeLogCheck({configs: (ev) => ev.ovn?.configs ?? [], id: 'ovn.agent-log', service: 'ovn-metadata-agent'}),
   ovnProbe,
   ovnProbe6,
   ...NOVA_CHECKS,

@@ -26,6 +26,7 @@ export const ovn: ChainModule = {
     agentConfigs: (ev) => ev.ovn?.configs.map((c) => c.path) ?? [],
     headers: (ev) => ({'X-OVN-Network-ID': ev.network}),
   },
+  logService: 'ovn-metadata-agent',
   async collect(req) {
     if (process.getuid?.() !== 0)
       throw cannotError('not-root', "diagnose inspects namespaces and other users' processes: run it as root (or diagnose a snapshot with --snapshot)")

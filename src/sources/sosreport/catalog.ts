@@ -87,6 +87,8 @@ export const COMMANDS: Partial<Record<CommandKey | 'root-sockets' | 'ps', Catalo
  * did not run, it was not collected.
  */
 export const COPIED_TREES: readonly {plugin: string; trees: readonly string[]}[] = [
-  {plugin: 'openstack_neutron', trees: ['/etc/neutron', '/var/lib/neutron']},
-  {plugin: 'openstack_quantum', trees: ['/etc/quantum', '/var/lib/quantum']},
+  // sos's openstack_* plugins copy the service's logs too (/var/log/neutron/*.log, capped by sos's log size limit)
+  {plugin: 'openstack_neutron', trees: ['/etc/neutron', '/var/lib/neutron', '/var/log/neutron']},
+  {plugin: 'openstack_quantum', trees: ['/etc/quantum', '/var/lib/quantum', '/var/log/quantum']},
+  {plugin: 'openstack_nova', trees: ['/var/log/nova']},
 ]

@@ -7,7 +7,8 @@
 import type {CommandRecord, FileRecord, ProcessRecord} from '../../evidence/evidence.js'
 import {type PsRow, psTable} from '../../parse/processes.js'
 import {unixListeners} from '../../parse/sockets.js'
-import type {CommandKey, CommandOptions, NodeView, NotTold, PathStat, ProcessList} from '../view.js'
+import {readTail} from '../../system/read-file.js'
+import {type CommandKey, type CommandOptions, type NodeView, type NotTold, type PathStat, type ProcessList, type TailRead, tailRecord} from '../view.js'
 import {COMMANDS, COPIED_TREES} from './catalog.js'
 import {SOS_OUTPUT_MAX_BYTES, type SosDir} from './open.js'
 
@@ -43,6 +44,21 @@ export class SosView implements NodeView {
     const plugin = COPIED_TREES.find((c) => c.trees.some((t) => under(path, t)))?.plugin
     if (plugin === undefined || (await this.pluginRan(plugin))) return {path, state: 'missing'}
     return {error: `not in the sosreport: its ${plugin} plugin did not run`, path, state: 'not-collected'}
+  }
+
+  /** A log the report copied (openstack_neutron keeps /var/log/neutron), its end read as on the node. */
+  async readTail(path: string, maxBytes: number): Promise<TailRead> {
+    const rel = path.replace(/^\/+/, '')
+    let real: string | undefined
+    try {
+      real = await this.sos.resolve(rel)
+    } catch (error) {
+      return {error: error instanceof Error ? error.message : String(error), state: 'error'}
+    }
+    if (real !== undefined) return tailRecord(await readTail(real, maxBytes))
+    const plugin = COPIED_TREES.find((c) => c.trees.some((t) => under(path, t)))?.plugin
+    if (plugin === undefined || (await this.pluginRan(plugin))) return {state: 'missing'}
+    return {error: `not in the sosreport: its ${plugin} plugin did not run`, state: 'not-collected'}
   }
 
   list(dir: string): Promise<string[]> {

@@ -9,9 +9,10 @@ import {readFileSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
 
 import {runChecks} from '../../../src/chains/run.js'
-import {keepOnlyKeys, redactIniSecrets} from '../../../src/config/secrets.js'
+import {keepOnlyKeys, redactIniSecrets, redactLogText} from '../../../src/config/secrets.js'
 import {checkSnapshot} from '../../../src/chains/snapshot.js'
 import {parseAgentCmdline, procBootTime, procStartTicks} from '../../../src/parse/agent.js'
+import {classifyLog, cleanLogText, parseLogArgs} from '../../../src/parse/metadata-log.js'
 import * as parse from '../../../src/parse/index.js'
 import {printable} from '../../../src/render/findings.js'
 import {ROOT} from '../../helpers/cli.js'
@@ -44,6 +45,15 @@ const fns: [string, (t: string) => unknown][] = [
   ['redactIniSecrets', redactIniSecrets],
   ['keepOnlyKeys', (t) => keepOnlyKeys(t, ['enable_isolated_metadata'])],
   ['printable', (t) => printable(t, 400)],
+  ['cleanLogText', cleanLogText],
+  ['classifyLog', classifyLog],
+  [
+    'classifyLog prefixed',
+    (t) => classifyLog(`2026-11-22 17:43:33.036 1 ERROR x [-] Unexpected error.: requests.exceptions.ConnectionError: HTTPConnectionPool(host='${t}`),
+  ],
+  ['parseLogArgs', parseLogArgs],
+  ['redactLogText', redactLogText],
+  ['redactLogText secret word', (t) => redactLogText(`password${t}`)],
 ]
 
 // what a long line is made of, and what may come before and after it
