@@ -139,7 +139,7 @@ export async function runningNovaConfig(): Promise<{path: string; from: string} 
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue
     const argv = cmdlineOf(pid)
-    if (!argv || !NOVA_PROGRAM.test(argv[0].split('/').pop() ?? '') || !NOVA_METADATA_PROCESS.test(argv.join(' '))) continue
+    if (!argv || argv.length === 0 || !NOVA_PROGRAM.test(argv[0].split('/').pop() ?? '') || !NOVA_METADATA_PROCESS.test(argv.join(' '))) continue
     const from = `the Nova metadata API process ${pid}`
     // the process's own files: through /proc/PID/root when it sees another mount namespace (a container)
     const root = sameMountNamespace(pid) ? '' : `/proc/${pid}/root`

@@ -31,7 +31,7 @@ describe('the command line (built binary)', () => {
   it('a repeatable flag takes one value each time: the network id after it stays the argument', () => {
     const r = cli(['diagnose', '--snapshot', EXAMPLE, '--check', 'opts.metadata-route', NET, '--json'])
     expect(r.status, r.stderr).toBe(0)
-    expect(r.json).toMatchObject({network: NET, ran: {checks: 1, of: 21}, verdict: 'checks-pass'})
+    expect(r.json).toMatchObject({network: NET, ran: {checks: 1, of: 22}, verdict: 'checks-pass'})
   })
 
   it('--color and FORCE_COLOR colour a pipe; NO_COLOR and the default do not', () => {
