@@ -36,6 +36,8 @@
 #     so Nova finds neutron-server :9696 in the catalog; service_metadata_proxy = True and the
 #     agent's metadata_proxy_shared_secret
 # Instances: nova-instance.py (Nova's own objects; copied to $NOVA_ETC/nova-instance.py for user nova).
+# What this shares with the OVN harness's ovn-nova-up.sh (templates, the common nova.conf settings
+# and QM_NOVA_SECRET/SMP/PROXY_HEADERS, the uwsgi ini, the nova-manage build): ../nova-lib.sh.
 #
 # One run's knobs (unset: the healthy value):
 #   QM_NOVA_SECRET=S            [neutron] metadata_proxy_shared_secret (healthy: the agent's)
@@ -50,6 +52,9 @@ set -euo pipefail
 readonly SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=scripts/harness/openstack/lib.sh
 source "$SCRIPTS/lib.sh"
+readonly NOVA_DB="mysql+pymysql://nova:$NOVA_DB_PASSWORD@127.0.0.1" NOVA_DB_QUERY=charset=utf8 NOVA_DB_USER="nova'@'127.0.0.1"
+# shellcheck source=scripts/harness/nova-lib.sh
+source "$SCRIPTS/../nova-lib.sh"
 
 OWNER=manual AGENT=0
 while [ $# -gt 0 ]; do
@@ -68,7 +73,7 @@ nmark() {
     echo "$(date -Is) nova-up $* total_ms=$ms" >>"$QMOS_LOG/timings.log"
 }
 
-for b in nova-manage /usr/bin/nova-metadata-wsgi uwsgi_python3 openssl crudini; do
+for b in "${NOVA_BINARIES[@]}" openssl; do
     command -v "$b" >/dev/null || die "$b is missing: $SCRIPTS/up.sh --install installs the harness's packages"
 done
 if [ $AGENT = 1 ]; then
@@ -89,34 +94,14 @@ fi
 running mariadb || die "the harness's MariaDB is not running: $SCRIPTS/up.sh first"
 running neutron-server || die "the harness's neutron-server is not running: $SCRIPTS/up.sh first"
 
-# ---- the files ---------------------------------------------------------------------------------
-install -d -m 0755 -o root -g root "$NOVA_ETC"
-install -d -m 0750 -o nova -g nova "$NOVA_STATE" "$NOVA_STATE/lock"
-[ -f "$NOVA_CONF" ] || install -m 0640 -o root -g nova /usr/share/nova-common/nova.conf "$NOVA_CONF"
-[ -f "$NOVA_ETC/api-paste.ini" ] || install -m 0640 -o root -g nova /usr/share/nova-common/api-paste.ini "$NOVA_ETC/api-paste.ini"
-write_if_changed "$NOVA_ETC/nova-instance.py" 0644 root:root <"$SCRIPTS/nova-instance.py"
-
-db="mysql+pymysql://nova:$NOVA_DB_PASSWORD@127.0.0.1"
+# ---- the files (nova-lib.sh: what both harnesses share) ---------------------------------------
+nova_files
+nova_conf "$METADATA_SECRET"
 merge "$NOVA_CONF" <<EOC
 [DEFAULT]
 host = $AGENT_HOST
-my_ip = 127.0.0.1
-state_path = $NOVA_STATE
 transport_url = rabbit://guest:guest@127.0.0.1:5672/
-[api_database]
-connection = $db/nova_api?charset=utf8
-[database]
-connection = $db/nova?charset=utf8
-[wsgi]
-api_paste_config = $NOVA_ETC/api-paste.ini
-[oslo_concurrency]
-lock_path = $NOVA_STATE/lock
-[oslo_policy]
-policy_file = $NOVA_ETC/policy.yaml
-policy_dirs = $NOVA_ETC/policy.d
 [neutron]
-service_metadata_proxy = ${QM_NOVA_SMP:-True}
-metadata_proxy_shared_secret = ${QM_NOVA_SECRET:-$METADATA_SECRET}
 auth_type = password
 auth_url = $KS
 project_name = service
@@ -128,12 +113,6 @@ region_name = $REGION
 valid_interfaces = internal
 EOC
 # transport_url: stored in the cell1 mapping (create_cell needs one); the metadata API never uses RPC.
-# [oslo_policy]: Debian's template points into /etc/nova; ours do not exist, so the code's defaults.
-if [ -n "${QM_NOVA_PROXY_HEADERS:-}" ]; then
-    crudini --set "$NOVA_CONF" oslo_middleware enable_proxy_headers_parsing "$QM_NOVA_PROXY_HEADERS"
-else
-    ini_del "$NOVA_CONF" oslo_middleware enable_proxy_headers_parsing
-fi
 
 scheme=http
 socket="http-socket = 127.0.0.1:$NOVA_PORT"
@@ -150,58 +129,11 @@ if [ "${QM_NOVA_TLS:-0}" = 1 ]; then
     scheme=https
     socket="https-socket = 127.0.0.1:$NOVA_PORT,$NOVA_TLS_DIR/nova.crt,$NOVA_TLS_DIR/nova.key"
 fi
-# Debian's /etc/nova/nova-api-metadata-uwsgi.ini, with our socket, log, directories and sizes
-write_if_changed "$NOVA_UWSGI_INI" 0644 root:root <<EOC
-# uwsgi for the quantum-meta OpenStack harness's nova-api-metadata (scripts/harness/openstack/nova-up.sh):
-# Debian's nova-api-metadata-uwsgi.ini settings, bound to loopback, logging under $QMOS_LOG.
-[uwsgi]
-plugins = python3
-master = true
-processes = 1
-threads = 4
-enable-threads = true
-thunder-lock = true
-lazy-apps = true
-paste-logger = true
-no-orphans = true
-die-on-term = true
-need-app = true
-buffer-size = 65535
-rem-header = Content-Length
-listen = 100
-name = nova-api-metadata
-chdir = $NOVA_STATE
-wsgi-file = /usr/bin/nova-metadata-wsgi
-env = OS_NOVA_CONFIG_DIR=$NOVA_ETC
-logto = $NOVA_LOG_FILE
-$socket
-EOC
-touch "$NOVA_LOG_FILE" "$QMOS_LOG/nova-manage.log"
-chown nova:nova "$NOVA_LOG_FILE" "$QMOS_LOG/nova-manage.log"
+nova_uwsgi_ini OpenStack "$socket"
 
 # ---- the databases (cells v2) -----------------------------------------------------------------
-as_nova() {
-    ( cd "$NOVA_STATE" && env -i PATH="$SAFE_PATH" HOME="$NOVA_STATE" LANG=C.UTF-8 \
-        setpriv --reuid=nova --regid=nova --init-groups "$@" )
-}
-sql "CREATE DATABASE IF NOT EXISTS nova_api; CREATE DATABASE IF NOT EXISTS nova_cell0; CREATE DATABASE IF NOT EXISTS nova;
-     CREATE USER IF NOT EXISTS 'nova'@'127.0.0.1' IDENTIFIED BY '$NOVA_DB_PASSWORD';
-     GRANT ALL ON nova_api.* TO 'nova'@'127.0.0.1'; GRANT ALL ON nova_cell0.* TO 'nova'@'127.0.0.1';
-     GRANT ALL ON nova.* TO 'nova'@'127.0.0.1';"
-tables() { sql "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema='$1'"; }
-if [ "$(tables nova_api)" -lt 10 ] || [ "$(tables nova)" -lt 10 ] || [ "$(tables nova_cell0)" -lt 10 ] ||
-    [ "$(sql "SELECT COUNT(*) FROM nova_api.cell_mappings WHERE name = 'cell1'" 2>/dev/null || echo 0)" = 0 ]; then
-    T=$(now_ms)
-    {
-        as_nova nova-manage --config-file "$NOVA_CONF" api_db sync
-        as_nova nova-manage --config-file "$NOVA_CONF" cell_v2 map_cell0 --database_connection "$db/nova_cell0?charset=utf8"
-        as_nova nova-manage --config-file "$NOVA_CONF" cell_v2 list_cells | grep -q ' cell1 ' ||
-            as_nova nova-manage --config-file "$NOVA_CONF" cell_v2 create_cell --name cell1 --verbose
-        as_nova nova-manage --config-file "$NOVA_CONF" db sync
-        as_nova nova-manage --config-file "$NOVA_CONF" cell_v2 list_cells
-    } >>"$QMOS_LOG/nova-manage.log" 2>&1 || { tail -30 "$QMOS_LOG/nova-manage.log" >&2; die "nova-manage failed; see $QMOS_LOG/nova-manage.log"; }
-    nmark "databases nova_api, nova_cell0, nova built by nova-manage in $(($(now_ms) - T)) ms"
-fi
+ms=$(nova_databases "$QMOS_LOG/nova-manage.log")
+[ -z "$ms" ] || nmark "databases nova_api, nova_cell0, nova built by nova-manage in $ms ms"
 
 # ---- chosen: up.sh leaves fake-nova stopped while the owner runs --------------------------------
 if [ "$OWNER" = manual ]; then echo manual >"$NOVA_REAL"
@@ -224,7 +156,5 @@ if ! running nova-api-metadata; then
     wait_for "nova-api-metadata on $scheme://127.0.0.1:$NOVA_PORT/" 120 nova-api-metadata "$NOVA_LOG_FILE" nova_answers
     nmark "nova-api-metadata (uwsgi pid $(recorded_pid nova-api-metadata)) answers $scheme://127.0.0.1:$NOVA_PORT/ after $(($(now_ms) - T)) ms"
 fi
-log "real Nova on $scheme://127.0.0.1:$NOVA_PORT (owner $(cat "$NOVA_REAL")): service_metadata_proxy=$(crudini --get "$NOVA_CONF" neutron service_metadata_proxy)" \
-    "enable_proxy_headers_parsing=$(crudini --get "$NOVA_CONF" oslo_middleware enable_proxy_headers_parsing 2>/dev/null || echo unset)" \
-    "secret=$([ "$(crudini --get "$NOVA_CONF" neutron metadata_proxy_shared_secret)" = "$METADATA_SECRET" ] && echo "the agent's" || echo other)"
+log "real Nova on $scheme://127.0.0.1:$NOVA_PORT (owner $(cat "$NOVA_REAL")): $(nova_summary "$METADATA_SECRET")"
 log "log $NOVA_LOG_FILE  pid $QMOS_RUN/nova-api-metadata.pid  config $NOVA_ETC  back to fake-nova: $SCRIPTS/nova-down.sh"

@@ -140,8 +140,8 @@ for net in $nets; do
     if ns_exists "$ns"; then warn_ns_pids "$ns"; ip netns delete "$ns" && log "deleted namespace $ns"; fi
 done
 
-# ---- 6. neutron-server and fake nova -----------------------------------------------------------
-stop 30 neutron-server fake-nova
+# ---- 6. neutron-server and fake (or real) nova --------------------------------------------
+stop 30 neutron-server fake-nova nova-api-metadata
 
 # ---- 7. OVN and OVS. ovs-vswitchd is asked to `exit --cleanup` so that the userspace datapath
 #         removes its own tap devices (br-int, ovs-netdev) --------------------------------------

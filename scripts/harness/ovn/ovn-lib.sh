@@ -42,15 +42,29 @@ readonly DB_PASSWORD=qmovndb
 readonly DB_URL="mysql+pymysql://neutron:$DB_PASSWORD@localhost/neutron?unix_socket=$DB_SOCK&charset=utf8"
 readonly API_PORT=9798
 readonly API=http://127.0.0.1:$API_PORT     # neutron-server, auth_strategy = noauth
-readonly NOVA_PORT=8777                     # fake nova metadata API
+readonly NOVA_PORT=8777                     # the agent's nova_metadata_port: fake nova, or the real Nova
 readonly PROJECT=qmovnproject               # X-Project-Id and project_id of what tests create
 readonly METADATA_SECRET=qmovnsecret
 readonly MD_SOCK=$QMOVN_STATE/metadata_proxy # the agent's unix socket (haproxy -> agent)
+# The real Nova metadata API (opt-in, in place of ovn-fake-nova.py on $NOVA_PORT: ovn-nova-up.sh,
+# ovn-nova-down.sh; scripts/harness/nova-lib.sh): Debian's nova-api-metadata with its own config dir
+# (beside $QMOVN_ETC, not in it: that one is root:neutron 0750, and user nova reads these)
+readonly NOVA_ETC=/etc/qm-ovn-nova          # OS_NOVA_CONFIG_DIR: nova.conf, api-paste.ini, the uwsgi ini
+readonly NOVA_CONF=$NOVA_ETC/nova.conf
+readonly NOVA_UWSGI_INI=$NOVA_ETC/nova-api-metadata-uwsgi.ini
+readonly NOVA_STATE=$QMOVN_STATE/nova       # nova's state_path and lock_path
+readonly NOVA_LOG_FILE=$QMOVN_LOG/nova-api-metadata.log
+readonly NOVA_DB_PASSWORD=qmovnnovadb        # MariaDB 'nova'@'localhost' (unix socket): nova_api, nova_cell0, nova
+readonly NOVA_DB="mysql+pymysql://nova:$NOVA_DB_PASSWORD@localhost" NOVA_DB_QUERY="unix_socket=$DB_SOCK&charset=utf8"
+readonly NOVA_DB_USER="nova'@'localhost"
+# present while the real Nova is the agent's upstream: "<pid> <starttime>" of the process that asked
+# (ovn-nova-up.sh --owner PID), or "manual"; ovn-up.sh puts fake nova back once that owner is gone
+readonly NOVA_REAL=$QMOVN_RUN/nova-real
 readonly TCP_PORTS=(6651 6652 $API_PORT $NOVA_PORT)
 
 # the daemons, in start order; NAME is the pid record $QMOVN_RUN/NAME.pid
 readonly DAEMONS=(ovsdb-server ovs-vswitchd ovnnb-db ovnsb-db ovn-northd ovn-controller mariadb
-    neutron-server fake-nova neutron-ovn-metadata-agent)
+    neutron-server fake-nova nova-api-metadata neutron-ovn-metadata-agent)
 
 readonly SAFE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export PATH=$SAFE_PATH   # Debian's python3, not a pyenv/venv one that happens to be first on PATH
@@ -92,6 +106,7 @@ conf_files() {
         neutron-ovn-metadata-agent) echo "$AGENT_CONF $NEUTRON_CONF $ROOTWRAP_CONF" ;;
         mariadb) echo "$MY_CNF" ;;
         fake-nova) echo "$QMOVN_ETC/fake-nova.args ${QMOVN_SCRIPTS:-}/ovn-fake-nova.py" ;;
+        nova-api-metadata) echo "$NOVA_CONF $NOVA_ETC/api-paste.ini $NOVA_UWSGI_INI" ;;
         *) echo "" ;;
     esac
 }
@@ -121,4 +136,84 @@ for p in sorted(out, key=int):
 ' "$@"
 }
 
+# nova_real: the real Nova is chosen (ovn-nova-up.sh) and whoever chose it still runs
+nova_real() {
+    local who st
+    [ -f "$NOVA_REAL" ] || return 1
+    read -r who st <"$NOVA_REAL" || true
+    [ "$who" = manual ] || alive "$who" "$st"
+}
+
 uuid_re='[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
+
+# ---- starting daemons, writing config files (ovn-up.sh, ovn-nova-up.sh) --------------------------
+EXTRA_ENV=()   # VAR=value words that the next start() adds to the clean environment
+# start NAME USER CMD... : CMD runs in its own session with a clean environment, as USER
+# (root: no setpriv), stdout+stderr appended to $QMOVN_LOG/NAME.console.log; its PID and start
+# time go to $QMOVN_RUN/NAME.pid, the checksum of its config files to NAME.conf-sum.
+start() {
+    local name=$1 user=$2; shift 2
+    local out=$QMOVN_LOG/$name.console.log home pid st
+    local -a as=()
+    [ "$user" = root ] || as=(setpriv --reuid="$user" --regid="$(id -g "$user")" --init-groups)
+    home=$(getent passwd "$user" | cut -d: -f6)
+    echo "==== $(date -Is) starting $name as $user: $*" >>"$out"
+    # no `&` on a process-group leader, so setsid does not fork and $! is the daemon itself
+    ( cd "${home:-/}" 2>/dev/null || cd /; exec env -i HOME="${home:-/}" PATH="$SAFE_PATH" LANG=C.UTF-8 \
+        "${EXTRA_ENV[@]}" setsid "${as[@]}" "$@" >>"$out" 2>&1 </dev/null ) &
+    pid=$!
+    sleep 0.1
+    st=$(proc_start "$pid" || true)
+    echo "$pid $st" >"$QMOVN_RUN/$name.pid"
+    conf_sum "$name" >"$QMOVN_RUN/$name.conf-sum"
+    alive "$pid" || { tail -20 "$out" >&2; die "$name exited at once; see $out"; }
+    log "started $name (pid $pid)"
+}
+
+# wait_for WHAT SECONDS DAEMON LOG CMD... : poll CMD every 0.1 s; fail with the log's tail if
+# the daemon dies or the time is up.
+wait_for() {
+    local what=$1 secs=$2 daemon=$3 logf=$4 i; shift 4
+    for ((i = 0; i < secs * 10; i++)); do
+        "$@" >/dev/null 2>&1 && return 0
+        if [ -n "$daemon" ] && ! running "$daemon"; then
+            tail -25 "$logf" >&2 || true
+            die "$daemon died while waiting for $what; see $logf"
+        fi
+        sleep 0.1
+    done
+    tail -25 "$logf" >&2 || true
+    die "timed out after ${secs}s waiting for $what; see $logf"
+}
+tcp_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+http_is() { [ "$(curl -s -o /dev/null -m 5 -w '%{http_code}' "$2")" = "$1" ]; }
+sql() { mariadb --defaults-file="$MY_CNF" -N -B -e "$1"; }
+
+# port_check PORT NAME: die if something that is not daemon NAME (or its child) listens on PORT
+port_check() {
+    local port=$1 name=$2 owners pid p
+    owners=$(ss -ltnpH "sport = :$port" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u || true)
+    [ -z "$owners" ] && return 0
+    p=$(recorded_pid "$name" || true)
+    for pid in $owners; do
+        [ -n "$p" ] && [[ " $p $(descendants "$p" | tr '\n' ' ') " == *" $pid "* ]] && continue
+        die "port $port is taken by pid $pid ($(tr '\0' ' ' </proc/"$pid"/cmdline 2>/dev/null | cut -c1-120)), which this harness did not start; not touching it"
+    done
+}
+
+# merge FILE <<EOF: set the snippet's [section] key = value lines in FILE, keeping its comments
+# and every other key; the file is rewritten only when something differs
+merge() {
+    local f=$1 tmp; tmp=$(mktemp)
+    cp -p "$f" "$tmp"
+    crudini --merge "$tmp"
+    if cmp -s "$f" "$tmp"; then rm -f "$tmp"; else cat "$tmp" >"$f"; rm -f "$tmp"; fi
+}
+# write_if_changed FILE MODE OWNER: stdin becomes FILE unless it already holds exactly that
+write_if_changed() {
+    local f=$1 tmp; tmp=$(mktemp)
+    cat >"$tmp"
+    if [ -f "$f" ] && cmp -s "$f" "$tmp"; then rm -f "$tmp"; return 0; fi
+    install -m "$2" -o "${3%%:*}" -g "${3##*:}" "$tmp" "$f"; rm -f "$tmp"
+}
+copy_once() { [ -f "$2" ] || install -m 0640 -o root -g neutron "$1" "$2"; }

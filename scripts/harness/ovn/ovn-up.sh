@@ -19,7 +19,9 @@
 #   ovn-northd, ovn-controller   chassis qm-ovn-chassis, hostname qm-ovn-host
 #   mariadbd                     its own instance, unix socket only (skip-networking)
 #   neutron-server               127.0.0.1:9798, auth_strategy noauth, ML2/OVN, transport_url fake://
-#   fake nova                    127.0.0.1:8777 (scripts/harness/ovn/ovn-fake-nova.py: HMAC signature check)
+#   fake nova                    127.0.0.1:8777 (scripts/harness/ovn/ovn-fake-nova.py: HMAC signature check);
+#                                ovn-nova-up.sh puts Debian's real nova-api-metadata there instead (for as
+#                                long as the process that asked runs), ovn-nova-down.sh back
 #   neutron-ovn-metadata-agent   as root (Debian's unit does so), [ovs] ovsdb_connection =
 #                                unix:/run/qm-ovn/openvswitch/db.sock, [ovn] ovn_sb_connection =
 #                                tcp:127.0.0.1:6652; it spawns haproxy in ovnmeta-<net> itself
@@ -56,76 +58,6 @@ mark() {
     T_LAST=$t
 }
 
-EXTRA_ENV=()   # VAR=value words that the next start() adds to the clean environment
-# start NAME USER CMD... : CMD runs in its own session with a clean environment, as USER
-# (root: no setpriv), stdout+stderr appended to $QMOVN_LOG/NAME.console.log; its PID and start
-# time go to $QMOVN_RUN/NAME.pid, the checksum of its config files to NAME.conf-sum.
-start() {
-    local name=$1 user=$2; shift 2
-    local out=$QMOVN_LOG/$name.console.log home pid st
-    local -a as=()
-    [ "$user" = root ] || as=(setpriv --reuid="$user" --regid="$(id -g "$user")" --init-groups)
-    home=$(getent passwd "$user" | cut -d: -f6)
-    echo "==== $(date -Is) starting $name as $user: $*" >>"$out"
-    # no `&` on a process-group leader, so setsid does not fork and $! is the daemon itself
-    ( cd "${home:-/}" 2>/dev/null || cd /; exec env -i HOME="${home:-/}" PATH="$SAFE_PATH" LANG=C.UTF-8 \
-        "${EXTRA_ENV[@]}" setsid "${as[@]}" "$@" >>"$out" 2>&1 </dev/null ) &
-    pid=$!
-    sleep 0.1
-    st=$(proc_start "$pid" || true)
-    echo "$pid $st" >"$QMOVN_RUN/$name.pid"
-    conf_sum "$name" >"$QMOVN_RUN/$name.conf-sum"
-    alive "$pid" || { tail -20 "$out" >&2; die "$name exited at once; see $out"; }
-    log "started $name (pid $pid)"
-}
-
-# wait_for WHAT SECONDS DAEMON LOG CMD... : poll CMD every 0.1 s; fail with the log's tail if
-# the daemon dies or the time is up.
-wait_for() {
-    local what=$1 secs=$2 daemon=$3 logf=$4 i; shift 4
-    for ((i = 0; i < secs * 10; i++)); do
-        "$@" >/dev/null 2>&1 && return 0
-        if [ -n "$daemon" ] && ! running "$daemon"; then
-            tail -25 "$logf" >&2 || true
-            die "$daemon died while waiting for $what; see $logf"
-        fi
-        sleep 0.1
-    done
-    tail -25 "$logf" >&2 || true
-    die "timed out after ${secs}s waiting for $what; see $logf"
-}
-tcp_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
-http_is() { [ "$(curl -s -o /dev/null -m 5 -w '%{http_code}' "$2")" = "$1" ]; }
-sql() { mariadb --defaults-file="$MY_CNF" -N -B -e "$1"; }
-
-# port_check PORT NAME: die if something that is not daemon NAME (or its child) listens on PORT
-port_check() {
-    local port=$1 name=$2 owners pid p
-    owners=$(ss -ltnpH "sport = :$port" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u || true)
-    [ -z "$owners" ] && return 0
-    p=$(recorded_pid "$name" || true)
-    for pid in $owners; do
-        [ -n "$p" ] && [[ " $p $(descendants "$p" | tr '\n' ' ') " == *" $pid "* ]] && continue
-        die "port $port is taken by pid $pid ($(tr '\0' ' ' </proc/"$pid"/cmdline 2>/dev/null | cut -c1-120)), which this harness did not start; not touching it"
-    done
-}
-
-# merge FILE <<EOF: set the snippet's [section] key = value lines in FILE, keeping its comments
-# and every other key; the file is rewritten only when something differs
-merge() {
-    local f=$1 tmp; tmp=$(mktemp)
-    cp -p "$f" "$tmp"
-    crudini --merge "$tmp"
-    if cmp -s "$f" "$tmp"; then rm -f "$tmp"; else cat "$tmp" >"$f"; rm -f "$tmp"; fi
-}
-# write_if_changed FILE MODE OWNER: stdin becomes FILE unless it already holds exactly that
-write_if_changed() {
-    local f=$1 tmp; tmp=$(mktemp)
-    cat >"$tmp"
-    if [ -f "$f" ] && cmp -s "$f" "$tmp"; then rm -f "$tmp"; return 0; fi
-    install -m "$2" -o "${3%%:*}" -g "${3##*:}" "$tmp" "$f"; rm -f "$tmp"
-}
-copy_once() { [ -f "$2" ] || install -m 0640 -o root -g neutron "$1" "$2"; }
 
 # ---------------------------------------------------------------------------------------------
 [ "$(id -u)" = 0 ] || die "run as root (it installs Debian packages and starts system daemons)"
@@ -347,7 +279,17 @@ done
 port_check 6651 ovnnb-db
 port_check 6652 ovnsb-db
 port_check "$API_PORT" neutron-server
-port_check "$NOVA_PORT" fake-nova
+# The real Nova (ovn-nova-up.sh) stays while whoever chose it runs; after that, fake nova again.
+if nova_real; then NOVA_DAEMON=nova-api-metadata
+else
+    rm -f "$NOVA_REAL"
+    if running nova-api-metadata; then
+        log "the real Nova's owner is gone: stopping nova-api-metadata, fake nova back"
+        "$QMOVN_SCRIPTS/ovn-down.sh" --only nova-api-metadata
+    fi
+    NOVA_DAEMON=fake-nova
+fi
+port_check "$NOVA_PORT" "$NOVA_DAEMON"
 
 # ---- 3. MariaDB + the neutron schema, in the background (they need nothing of OVS/OVN) --------
 database_up() {
@@ -452,7 +394,7 @@ wait_for "chassis $CHASSIS in the SB DB and $BRIDGE (netdev)" 30 ovn-controller 
 mark "OVN NB ($NB_TCP), SB ($SB_TCP), northd, chassis $CHASSIS on $BRIDGE (netdev)"
 
 # ---- 6. fake nova ---------------------------------------------------------------------------
-if ! running fake-nova; then
+if [ "$NOVA_DAEMON" = fake-nova ] && ! running fake-nova; then
     # shellcheck disable=SC2046
     start fake-nova nobody /usr/bin/python3 "$QMOVN_SCRIPTS/ovn-fake-nova.py" $(cat "$QMOVN_ETC/fake-nova.args")
     wait_for "fake nova on 127.0.0.1:$NOVA_PORT" 10 fake-nova "$QMOVN_LOG/fake-nova.console.log" tcp_open 127.0.0.1 "$NOVA_PORT"
