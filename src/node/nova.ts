@@ -15,7 +15,7 @@ import {request as httpsRequest} from 'node:https'
 import {connect as tlsConnect} from 'node:tls'
 
 import {agentNovaSettings, agentSecret, type IniText, novaSecret, sameSecret} from '../config/nova.js'
-import {redactIniSecrets} from '../config/secrets.js'
+import {redactIniSecrets, redactLogText} from '../config/secrets.js'
 import type {AgentNovaSettings, AsInstanceRecord, FileRecord, NovaEvidence, NovaReachRecord} from '../evidence/evidence.js'
 import {readRegularFile, TEXT_FILE_MAX_BYTES} from '../system/read-file.js'
 
@@ -216,7 +216,15 @@ function get(url: URL, tlsOpts: {ca?: Buffer; cert?: Buffer; key?: Buffer; insec
       resolve({...a, ms: Date.now() - t0})
     }
     const onResponse = (res: IncomingMessage) => {
-      res.on('data', () => {})
+      // the status is the answer: the body is counted and dropped, and one that never ends is cut
+      let bytes = 0
+      res.on('data', (d: Buffer) => {
+        bytes += d.length
+        if (bytes > READ_MAX) {
+          finish({status: res.statusCode})
+          res.destroy()
+        }
+      })
       res.on('end', () => finish({status: res.statusCode}))
       res.on('error', () => finish({status: res.statusCode}))
     }
@@ -225,6 +233,12 @@ function get(url: URL, tlsOpts: {ca?: Buffer; cert?: Buffer; key?: Buffer; insec
       url.protocol === 'https:'
         ? httpsRequest(url, {...common, ca: tlsOpts.ca, cert: tlsOpts.cert, key: tlsOpts.key, rejectUnauthorized: !tlsOpts.insecure}, onResponse)
         : httpRequest(url, common, onResponse)
+    // `timeout` is the socket's idle time; a server that trickles bytes is stopped by this deadline
+    const deadline = setTimeout(() => {
+      finish({error: 'timeout'})
+      req.destroy()
+    }, timeoutMs)
+    req.on('close', () => clearTimeout(deadline))
     req.on('timeout', () => {
       finish({error: 'timeout'})
       req.destroy()
@@ -333,12 +347,18 @@ export function askAsInstance(
         finish({
           bytes,
           contentType: typeof res.headers['content-type'] === 'string' ? res.headers['content-type'].slice(0, 100) : undefined,
-          errorBody: res.statusCode === 200 ? undefined : Buffer.concat(kept).toString('utf8'),
+          // an error page, redacted as a log line is (a URL's password, a token) before it is kept
+          errorBody: res.statusCode === 200 ? undefined : redactLogText(Buffer.concat(kept).toString('utf8')),
           status: res.statusCode,
         })
       res.on('end', end)
       res.on('close', end)
     })
+    const deadline = setTimeout(() => {
+      finish({error: 'timeout'})
+      req.destroy()
+    }, timeoutMs)
+    req.on('close', () => clearTimeout(deadline))
     req.on('timeout', () => {
       finish({error: 'timeout'})
       req.destroy()

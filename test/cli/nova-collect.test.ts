@@ -98,6 +98,24 @@ describe('asking the agent as an instance (--probe-as)', () => {
     expect(r.error).toBe('timeout')
   })
 
+  it('an agent that trickles a byte at a time is stopped at the deadline, not kept alive by each byte', async () => {
+    const timers: NodeJS.Timeout[] = []
+    answer = (res) => {
+      res.writeHead(500)
+      timers.push(setInterval(() => res.write('x'), 50))
+    }
+    const r = await askAsInstance({from: '--probe-as', headers: {}, ip: '198.51.100.9', socket: sock()}, 400)
+    for (const t of timers) clearInterval(t)
+    expect(r.error).toBe('timeout')
+  })
+
+  it("an error page's secret-looking values are redacted before they are kept", async () => {
+    answer = (res) => res.writeHead(500).end('Traceback: requests to https://nova:hunter2-pass@10.0.0.5:8775/ failed')
+    const r = await askAsInstance({from: '--probe-as', headers: {}, ip: '198.51.100.9', socket: sock()})
+    expect(r.errorBody).toContain('https://nova:')
+    expect(r.errorBody).not.toContain('hunter2-pass')
+  })
+
   it('no socket: the error code', async () => {
     const r = await askAsInstance({from: '--probe-as', headers: {}, ip: '198.51.100.9', socket: join(dir, 'none')})
     expect(r.error).toBe('ENOENT')
