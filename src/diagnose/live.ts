@@ -174,6 +174,7 @@ async function novaStep(chain: ChainModule, networks: NetworkEvidence[], req: Li
   // once for every network: Nova's config (a walk of /proc when not given) and each config file read
   const novaFound = (req.novaConfig ? {from: '--nova-config', path: req.novaConfig} : await runningNovaConfig()) ?? null
   const cache = new Map()
+  const reached = new Map()
   for (const ev of networks) {
     const asked = req.probeAs ? {from: '--probe-as', ip: req.probeAs} : req.probe ? instanceToAsk(ev) : undefined
     const headers = hooks.headers(ev)
@@ -187,6 +188,7 @@ async function novaStep(chain: ChainModule, networks: NetworkEvidence[], req: Li
       agentConfigs: hooks.agentConfigs(ev),
       cache,
       novaFound,
+      reached,
       asInstance: asked && headers && !skipped ? {...asked, headers, socket} : undefined,
       asInstanceSkipped: skipped,
       layout: ev.layout,

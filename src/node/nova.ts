@@ -48,6 +48,8 @@ export interface NovaRequest {
   novaFound?: {path: string; from: string} | null
   /** the files read so far in this collection, by path (the agent's config is read once, not once per network) */
   cache?: Map<string, Promise<IniText | undefined>>
+  /** Nova asked so far in this collection, by how (every network of a node reaches the same Nova: asked once) */
+  reached?: Map<string, Promise<NovaReachRecord>>
 }
 
 async function readText(path: string): Promise<IniText | undefined> {
@@ -77,10 +79,14 @@ export async function collectNova(req: NovaRequest): Promise<NovaEvidence> {
     out.configFrom = found.from
     if (r.ok && agentTexts.length > 0) out.secrets = sameSecret(agentSecret(agentTexts), novaSecret({content: r.text, path: found.path})) ? 'equal' : 'differ'
   }
-  const [reach, asInstance] = await Promise.all([
-    req.probe && agent ? reachNova(agent, agentTexts) : undefined,
-    req.asInstance ? askAsInstance(req.asInstance) : undefined,
-  ])
+  const reached = req.reached ?? new Map<string, Promise<NovaReachRecord>>()
+  const reachOnce = (a: AgentNovaSettings) => {
+    const key = JSON.stringify([a.protocol, a.host, a.port, a.caCert, a.clientCert, a.insecure])
+    let got = reached.get(key)
+    if (!got) reached.set(key, (got = reachNova(a, agentTexts)))
+    return got
+  }
+  const [reach, asInstance] = await Promise.all([req.probe && agent ? reachOnce(agent) : undefined, req.asInstance ? askAsInstance(req.asInstance) : undefined])
   if (reach) out.reach = reach
   if (asInstance) out.asInstance = asInstance
   else if (req.asInstanceSkipped) out.asInstanceSkipped = req.asInstanceSkipped

@@ -126,8 +126,12 @@ describe("asking Nova the agent's way (--probe)", () => {
   let plain: number
   let tls: number
   let closed: number
+  let asked = 0
   beforeAll(async () => {
-    const versions = (_req: unknown, res: import('node:http').ServerResponse) => res.writeHead(200).end('2012-08-10\nlatest')
+    const versions = (_req: unknown, res: import('node:http').ServerResponse) => {
+      asked++
+      res.writeHead(200).end('2012-08-10\nlatest')
+    }
     const p = createServer(versions)
     await listen(p, 0)
     plain = portOf(p)
@@ -169,6 +173,16 @@ describe("asking Nova the agent's way (--probe)", () => {
     expect((await reachNova(bare.s, bare.files)).error).toMatch(/SELF_SIGNED|CERT/)
     const ca = agent(`nova_metadata_port = ${tls}\nnova_metadata_protocol = https\nauth_ca_cert = ${join(dir, 'cert.pem')}\n`)
     expect(await reachNova(ca.s, ca.files)).toMatchObject({status: 200})
+  })
+
+  it('every network of one run reaches the same Nova: it is asked once, each network gets the answer', async () => {
+    const ini = join(dir, 'shared-agent.ini')
+    writeFileSync(ini, `[DEFAULT]\nnova_metadata_host = 127.0.0.1\nnova_metadata_port = ${plain}\n`)
+    const reached = new Map()
+    const before = asked
+    const runs = await Promise.all([1, 2, 3].map(() => collectNova({agentConfigs: [ini], layout: 'neutron', novaFound: null, probe: true, reached})))
+    expect(runs.map((r) => r.reach?.status)).toEqual([200, 200, 200])
+    expect(asked - before).toBe(1)
   })
 
   it('nothing listening: ECONNREFUSED', async () => {
