@@ -57,7 +57,9 @@ describe.skipIf(!isRoot)('collectOverSsh against three real sshd hosts', () => {
       expect(g.snapshot!.host).toBe(`net${i + 1}`)
       expect(g.snapshot!.networks.map((n) => n.network)).toEqual([fleet.netId])
       const report = diagnoseEvidence(g.snapshot!.networks[0], {probe: false})
-      const failed = report.findings.filter((f) => f.status === 'fail').map((f) => `${f.id}: ${f.summary}`)
+      // the rig's three DHCP ports share one L2: one wins DAD for fe80::a9fe:a9fe, the others' copies are
+      // dadfailed, which a host judged alone reports (judged together it is a warning): not this test's subject
+      const failed = report.findings.filter((f) => f.status === 'fail' && f.id !== 'namespace.metadata-v6').map((f) => `${f.id}: ${f.summary}`)
       expect(failed).toEqual([])
       // each host's evidence is its own: its DHCP port's address, and no other host's
       const addrs = g.snapshot!.networks[0].addresses!.stdout
