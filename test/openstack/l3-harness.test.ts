@@ -189,6 +189,9 @@ describe.skipIf(!up)('the router chain on the real L3 agent: each fault breaks t
       'l3.upstream',
       'l3.metadata-log',
       'l3.probe',
+      'nova.config',
+      'nova.reach',
+      'nova.answer',
     ])
     expect(finding(d.report, 'l3.router')?.summary).toContain(`router ${net.router.id} serves this network`)
     expect(finding(d.report, 'l3.agent')?.evidence.join('\n')).toContain(L3_AGENT_INI)
