@@ -10,7 +10,7 @@
  * dropped: neither value nor a digest of it reaches the evidence.
  */
 import {readFileSync, readdirSync, readlinkSync} from 'node:fs'
-import {request as httpRequest, type IncomingMessage} from 'node:http'
+import {type ClientRequest, request as httpRequest, type IncomingMessage} from 'node:http'
 import {request as httpsRequest} from 'node:https'
 import {connect as tlsConnect} from 'node:tls'
 
@@ -211,6 +211,20 @@ interface Answer {
   ms: number
 }
 
+/**
+ * Stop a request at `ms` whatever happens: `timeout` alone is the socket's idle time, so a server that
+ * trickles a byte now and then would hold it open for ever; `onTimeout` says so before it is destroyed.
+ */
+function stopAt(req: ClientRequest, ms: number, onTimeout: () => void): void {
+  const stop = () => {
+    onTimeout()
+    req.destroy()
+  }
+  const deadline = setTimeout(stop, ms)
+  req.on('close', () => clearTimeout(deadline))
+  req.on('timeout', stop)
+}
+
 /** One GET, bounded in time and size; TLS options as the agent's (CA, client certificate, insecure). */
 function get(url: URL, tlsOpts: {ca?: Buffer; cert?: Buffer; key?: Buffer; insecure?: boolean}, timeoutMs: number): Promise<Answer> {
   const t0 = Date.now()
@@ -239,16 +253,7 @@ function get(url: URL, tlsOpts: {ca?: Buffer; cert?: Buffer; key?: Buffer; insec
       url.protocol === 'https:'
         ? httpsRequest(url, {...common, ca: tlsOpts.ca, cert: tlsOpts.cert, key: tlsOpts.key, rejectUnauthorized: !tlsOpts.insecure}, onResponse)
         : httpRequest(url, common, onResponse)
-    // `timeout` is the socket's idle time; a server that trickles bytes is stopped by this deadline
-    const deadline = setTimeout(() => {
-      finish({error: 'timeout'})
-      req.destroy()
-    }, timeoutMs)
-    req.on('close', () => clearTimeout(deadline))
-    req.on('timeout', () => {
-      finish({error: 'timeout'})
-      req.destroy()
-    })
+    stopAt(req, timeoutMs, () => finish({error: 'timeout'}))
     req.on('error', (e: NodeJS.ErrnoException) => {
       const code = e.code ?? 'error'
       // a connection closed before any answer: Node says ECONNRESET, or "socket hang up"
@@ -360,15 +365,7 @@ export function askAsInstance(
       res.on('end', end)
       res.on('close', end)
     })
-    const deadline = setTimeout(() => {
-      finish({error: 'timeout'})
-      req.destroy()
-    }, timeoutMs)
-    req.on('close', () => clearTimeout(deadline))
-    req.on('timeout', () => {
-      finish({error: 'timeout'})
-      req.destroy()
-    })
+    stopAt(req, timeoutMs, () => finish({error: 'timeout'}))
     req.on('error', (e: NodeJS.ErrnoException) => finish({error: e.code ?? e.message.slice(0, 100)}))
     req.end()
   })

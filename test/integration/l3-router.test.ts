@@ -11,9 +11,10 @@
  */
 import {type ChildProcess, execFileSync, spawn, spawnSync} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {cli} from '../helpers/cli.js'
@@ -52,26 +53,6 @@ interface Router {
   nova?: ChildProcess
   cleanup: () => void
 }
-
-/** Nova's metadata API stand-in: GET / answers the version list; it binds a free port on 127.0.0.1 and writes it to argv[1]. */
-const NOVA = [
-  'import http.server, sys',
-  'class H(http.server.BaseHTTPRequestHandler):',
-  '    def do_GET(self):',
-  "        b = b'2012-08-10\\nlatest'",
-  '        self.send_response(200)',
-  "        self.send_header('Content-Length', str(len(b)))",
-  '        self.end_headers()',
-  '        self.wfile.write(b)',
-  '    def log_message(self, *a):',
-  '        pass',
-  "s = http.server.HTTPServer(('127.0.0.1', 0), H)",
-  "open(sys.argv[1] + '.tmp', 'w').write(str(s.server_address[1]))",
-  'import os',
-  "os.rename(sys.argv[1] + '.tmp', sys.argv[1])",
-  's.serve_forever()',
-  '',
-].join('\n')
 
 /** The content of a file another process writes whole (renamed into place), waited for up to 10 s. */
 function waitForFile(path: string): string {
@@ -143,7 +124,7 @@ function buildRouter(): Router {
     r.metadataAgent = spawn('python3', [join(root, 'agent.py'), join(state, 'metadata_proxy')], {stdio: 'ignore'})
     // Nova's metadata API as the agent's config names it (metadata_agent.ini beside l3_agent.ini): a stand-in on
     // 127.0.0.1 that answers GET / with the version list, as Nova does (nova.reach with --probe)
-    writeFileSync(join(root, 'nova.py'), NOVA)
+    copyFileSync(fileURLToPath(new URL('./rig/assets/nova-standin.py', import.meta.url)), join(root, 'nova.py'))
     r.nova = spawn('python3', [join(root, 'nova.py'), join(root, 'nova-port')], {stdio: 'ignore'})
     const novaPort = waitForFile(join(root, 'nova-port'))
     writeFileSync(

@@ -10,6 +10,7 @@
  *   the port's project not the instance's, or an instance Nova does not know.
  */
 import {novaSide} from '../../config/nova.js'
+import {deploymentOf} from '../../deployments/registry.js'
 import type {NetworkEvidence} from '../../evidence/evidence.js'
 import {type Check, cmd, conf, fail, type Fix, notAsked, pass, skip, warn} from '../types.js'
 import {isObj, list} from './api.js'
@@ -297,8 +298,8 @@ export const novaAnswer: Check = {
               `Nova's metadata API must answer where [DEFAULT] nova_metadata_host / nova_metadata_port / nova_metadata_protocol of ${agentFile(ev)} say; then ${restart}`,
             )
           : cmd(
-              "grep -n 'ERROR' /var/log/nova/nova-api-metadata.log",
-              `Nova's metadata log says why it failed for this instance (the path differs by deployment); then ${NOVA_RESTART}`,
+              `grep -n 'ERROR' ${shq(deploymentOf(ev).novaMetadata?.logs[0] ?? '/var/log/nova/nova-api-metadata.log')}`,
+              `Nova's metadata log (where this deployment keeps it) says why it failed for this instance; then ${NOVA_RESTART}`,
             ),
       )
     }

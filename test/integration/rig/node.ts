@@ -245,26 +245,6 @@ interface Ctx {
   tracked: TrackedPid[]
 }
 
-/** Nova's metadata API stand-in: GET / answers the version list; it binds a free port on 127.0.0.1 and writes it to argv[1]. */
-const NOVA_STANDIN = [
-  'import http.server, os, sys',
-  'class H(http.server.BaseHTTPRequestHandler):',
-  '    def do_GET(self):',
-  "        b = b'2012-08-10\\nlatest'",
-  '        self.send_response(200)',
-  "        self.send_header('Content-Length', str(len(b)))",
-  '        self.end_headers()',
-  '        self.wfile.write(b)',
-  '    def log_message(self, *a):',
-  '        pass',
-  "s = http.server.HTTPServer(('127.0.0.1', 0), H)",
-  "with open(sys.argv[1] + '.tmp', 'w') as f:",
-  '    f.write(str(s.server_address[1]))',
-  "os.rename(sys.argv[1] + '.tmp', sys.argv[1])",
-  's.serve_forever()',
-  '',
-].join('\n')
-
 /** Track a PID in memory and in the manifest (so a crashed run can be cleaned up later). */
 function track(ctx: Ctx, t: TrackedPid) {
   ctx.tracked.push(t)
@@ -401,7 +381,7 @@ export async function buildNode(spec: NodeSpec): Promise<FakeNode> {
     // Nova's metadata API where the agent's config names it (what `diagnose --probe` asks, nova.reach): a stand-in
     // on 127.0.0.1 at a free port of its own, never the OpenStack harness's 8775 (its fake-nova may be up or not)
     const novaScript = join(binDir, 'nova-standin.py')
-    writeFile(novaScript, NOVA_STANDIN)
+    install('nova-standin.py', novaScript)
     const novaPortFile = join(binDir, 'nova-port')
     const nova = spawn(ctx.python, [novaScript, novaPortFile], {detached: true, env: {PATH: SYS_PATH}, stdio: 'ignore'})
     if (!nova.pid) throw new RigError('Nova stand-in did not start')
