@@ -38,10 +38,11 @@ function textOnly(argv: readonly string[], ids: () => string[]): ErrorDocument |
   const words = before.filter((a) => !a.startsWith('-'))
   if (words.length === 0) return usage(`give a command (see ${BIN} --help)`)
   if (words[0] === 'help') return usage('help prints text, not JSON: run it without --json')
+  const known = ids()
   const [topic, sub] = words
-  const isTopic = ids().some((id) => id.startsWith(`${topic}:`))
+  const isTopic = known.some((id) => id.startsWith(`${topic}:`))
   // `subnet nosuch` goes on to the command_not_found hook, which answers in JSON itself
-  if (isTopic && !ids().includes(topic) && sub === undefined) {
+  if (isTopic && !known.includes(topic) && sub === undefined) {
     return usage(`${topic} is a topic: give one of its commands (see ${BIN} ${topic} --help)`)
   }
   return undefined
@@ -55,12 +56,12 @@ const SHELLS = ['bash', 'zsh']
  * for its commands the config is loaded here and their `shell` argument narrowed to bash and zsh, in
  * the help (the manifest's copy) and in the parse (the class), before oclif runs them.
  */
-async function narrowedAutocomplete(argv: readonly string[], dir: Interfaces.LoadOptions & {}): Promise<Parameters<typeof run>[1]> {
+async function narrowedAutocomplete(argv: readonly string[], from: Interfaces.LoadOptions & {}): Promise<Parameters<typeof run>[1]> {
   const words = argv.filter((a) => !a.startsWith('-'))
   const id = words[0] === 'help' ? words[1] : words[0]
-  if (id !== 'autocomplete') return dir
+  if (id !== 'autocomplete') return from
   const {Config} = await import('@oclif/core')
-  const config = await Config.load(dir)
+  const config = await Config.load(from)
   for (const cid of ['autocomplete', 'autocomplete:script']) {
     const cmd = config.findCommand(cid)
     if (!cmd) continue
