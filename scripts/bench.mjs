@@ -70,6 +70,8 @@ function paired(argv) {
   return {cpu: ca, cpuRatio: ca / cb, floor: wb, floorCpu: cb, ms: wa, ratio: wa / wb}
 }
 
+// dist/quantum-meta: the single executable (scripts/sea.mjs), the same node with the CLI in its blob
+const sea = `${root}dist/quantum-meta`
 export const cases = [
   {name: 'quantum-meta --help', argv: [process.execPath, bin, '--help'], target: 1.5},
   {
@@ -77,6 +79,12 @@ export const cases = [
     argv: [process.execPath, bin, 'enable', '--check', '--config-file', `${root}examples/dhcp_agent.ini`],
     target: 1.5,
   },
+  ...(existsSync(sea)
+    ? [
+        {name: 'dist/quantum-meta --help', argv: [sea, '--help'], target: 1.3},
+        {name: 'dist/quantum-meta enable --check', argv: [sea, 'enable', '--check', '--config-file', `${root}examples/dhcp_agent.ini`], target: 1.3},
+      ]
+    : []),
 ]
 
 if (process.argv.includes('--fleet')) {

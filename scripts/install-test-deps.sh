@@ -26,6 +26,9 @@
 #                                  groff -man -ww -z quantum-meta.1)
 #   iptables-restore iptables      loads a real L3 agent's rules into a test router namespace
 #                                  (test/integration/l3-router.test.ts; iptables-nft, Debian 12's default)
+#   debootstrap     debootstrap    makes the Debian 12 root without Node.js that dist/quantum-meta runs in
+#                                  (test/integration/sea-chroot.test.ts; once, into /var/cache/qm-test/,
+#                                  from the Debian mirror)
 #
 # And, as root, the real-OpenStack harness's packages (scripts/harness/openstack/lib.sh
 # QMOS_PACKAGES: neutron-server, the DHCP, linuxbridge, L3 and metadata agents, keystone,
@@ -61,6 +64,7 @@ declare -A PKG_OF=(
     [ansible-playbook]=ansible-core
     [iptables-restore]=iptables
     [groff]=groff-base
+    [debootstrap]=debootstrap
 )
 
 have() {

@@ -1,5 +1,7 @@
 // The execute bin/run.js calls (dist/run.js), with @oclif/core from the shared dist/oclif.js (see
 // scripts/build.mjs); `options.dir` is bin/run.js's URL, so ../oclif.manifest.json is the build's manifest.
+// The single executable (src/sea/main.ts) has no files to load from: it passes `options.sea`, oclif's load
+// options with every plugin already in memory, and the command ids of its manifest.
 //
 // oclif's execute() with two differences, for the paths that never reach a command's catch()
 // (oclif's own help command, its topic and version output, errors before a command is found):
@@ -10,6 +12,7 @@
 import {flush} from '@oclif/core/flush'
 import {handle} from '@oclif/core/handle'
 import {run} from '@oclif/core/run'
+import type {Interfaces} from '@oclif/core'
 import {readFileSync} from 'node:fs'
 
 import {type ErrorDocument, jsonRequested, writeErrorJson} from './output.js'
@@ -28,18 +31,18 @@ function commandIds(root: string): string[] {
 }
 
 /** Under --json: what oclif would answer with text instead of running a command, as an error document. */
-function textOnly(argv: readonly string[], root: string): ErrorDocument | undefined {
+function textOnly(argv: readonly string[], ids: () => string[]): ErrorDocument | undefined {
   const before = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv
   if (before.includes('--help')) return usage('--help prints text, not JSON: run it without --json')
   if (before.includes('--version')) return usage('--version prints text, not JSON: run it without --json')
   const words = before.filter((a) => !a.startsWith('-'))
   if (words.length === 0) return usage(`give a command (see ${BIN} --help)`)
   if (words[0] === 'help') return usage('help prints text, not JSON: run it without --json')
-  const ids = commandIds(root)
+  const known = ids()
   const [topic, sub] = words
-  const isTopic = ids.some((id) => id.startsWith(`${topic}:`))
+  const isTopic = known.some((id) => id.startsWith(`${topic}:`))
   // `subnet nosuch` goes on to the command_not_found hook, which answers in JSON itself
-  if (isTopic && !ids.includes(topic) && sub === undefined) {
+  if (isTopic && !known.includes(topic) && sub === undefined) {
     return usage(`${topic} is a topic: give one of its commands (see ${BIN} ${topic} --help)`)
   }
   return undefined
@@ -53,12 +56,12 @@ const SHELLS = ['bash', 'zsh']
  * for its commands the config is loaded here and their `shell` argument narrowed to bash and zsh, in
  * the help (the manifest's copy) and in the parse (the class), before oclif runs them.
  */
-async function narrowedAutocomplete(argv: readonly string[], dir: string): Promise<Parameters<typeof run>[1]> {
+async function narrowedAutocomplete(argv: readonly string[], from: Interfaces.LoadOptions & {}): Promise<Parameters<typeof run>[1]> {
   const words = argv.filter((a) => !a.startsWith('-'))
   const id = words[0] === 'help' ? words[1] : words[0]
-  if (id !== 'autocomplete') return dir
+  if (id !== 'autocomplete') return from
   const {Config} = await import('@oclif/core')
-  const config = await Config.load(dir)
+  const config = await Config.load(from)
   for (const cid of ['autocomplete', 'autocomplete:script']) {
     const cmd = config.findCommand(cid)
     if (!cmd) continue
@@ -78,18 +81,25 @@ async function narrowedAutocomplete(argv: readonly string[], dir: string): Promi
   return config
 }
 
-export async function execute(options: {dir: string}): Promise<unknown> {
+export interface ExecuteOptions {
+  dir: string
+  /** the single executable's: oclif's load options (every plugin in memory) and its command ids */
+  sea?: {load: Interfaces.LoadOptions & {}; commandIds: string[]}
+}
+
+export async function execute(options: ExecuteOptions): Promise<unknown> {
   const argv = process.argv.slice(2)
   const json = jsonRequested(argv)
+  const {sea} = options
   try {
     if (json) {
-      const doc = textOnly(argv, options.dir)
+      const doc = textOnly(argv, () => sea?.commandIds ?? commandIds(options.dir))
       if (doc) {
         writeErrorJson(doc)
         process.exit(doc.exit)
       }
     }
-    const result = await run(argv, await narrowedAutocomplete(argv, options.dir))
+    const result = await run(argv, await narrowedAutocomplete(argv, sea?.load ?? options.dir))
     flush()
     return result
   } catch (error) {

@@ -6,7 +6,6 @@
  * the same way under a name nobody else has (O_EXCL). On any error before the rename the original
  * is untouched and no temp file or half-written backup is left.
  */
-import {randomBytes} from 'node:crypto'
 import {constants as fsc} from 'node:fs'
 import {type FileHandle, access, open, readFile, readdir, realpath, rename, stat, unlink} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
@@ -200,6 +199,8 @@ export async function writeConfig(cfg: LoadedConfig, text: string, keepBackup: b
   const data = Buffer.from(text, cfg.encoding)
   let backupPath: string | null = null
   const dir = dirname(cfg.target)
+  // node:crypto only here, where a file is written: loading it costs every `enable --check` ~10 ms of start-up
+  const {randomBytes} = await import('node:crypto')
   const temp = join(dir, `${basename(cfg.target)}.qm-tmp-${process.pid}-${randomBytes(4).toString('hex')}`)
   await removeDebris(cfg)
   try {

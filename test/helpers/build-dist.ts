@@ -2,7 +2,7 @@
  * globalSetup of the `cli` project (test/cli/): its tests spawn the built binary (bin/run.js loads
  * dist/), so a dist/ older than its sources would test old code. `npm run build` runs first when dist/
  * or oclif.manifest.json (the build's last step writes it) is missing, or when a source of the build
- * (src/, package.json, package-lock.json, tsconfig.json, scripts/build.mjs) is newer than that
+ * (src/, package.json, package-lock.json, tsconfig.json, scripts/build.mjs, man.mjs, sea.mjs) is newer than that
  * manifest. When dist/ is fresh this is one walk of src/: milliseconds.
  */
 import {spawnSync} from 'node:child_process'
@@ -12,7 +12,7 @@ import {fileURLToPath} from 'node:url'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const STAMP = join(ROOT, 'oclif.manifest.json')
-const INPUTS = ['package.json', 'package-lock.json', 'tsconfig.json', 'scripts/build.mjs', 'scripts/man.mjs']
+const INPUTS = ['package.json', 'package-lock.json', 'tsconfig.json', 'scripts/build.mjs', 'scripts/man.mjs', 'scripts/sea.mjs']
 
 /** the newest file under dir (recursively), or undefined for an empty or missing dir */
 function newest(dir: string): {path: string; mtimeMs: number} | undefined {
@@ -46,6 +46,8 @@ export function staleBecause(root = ROOT): string | undefined {
   if (!existsSync(join(root, 'dist', 'run.js')) || !existsSync(stamp)) return 'dist/ is not built'
   // the build's step after the manifest: the man page (scripts/man.mjs)
   if (!existsSync(join(root, 'quantum-meta.1'))) return 'quantum-meta.1 is not built'
+  // and the last, the single executable (scripts/sea.mjs)
+  if (!existsSync(join(root, 'dist', 'quantum-meta.sha256'))) return 'dist/quantum-meta is not built'
   if (developmentManifest(stamp)) return 'oclif.manifest.json names src/*.ts (written under NODE_ENV=test)'
   const built = statSync(stamp).mtimeMs
   const src = newest(join(root, 'src'))

@@ -12,9 +12,23 @@ export interface CliResult {
   json?: any
 }
 
+/** The single executable the build makes (scripts/sea.mjs): the CLI in a copy of this node. */
+export const SEA = `${ROOT}dist/quantum-meta`
+
+type CliOptions = {env?: NodeJS.ProcessEnv; input?: string; cwd?: string; uid?: number; gid?: number}
+
 /** Run the built binary (npm run build first) the way an operator or a CI job would. */
-export function cli(args: string[], opts: {env?: NodeJS.ProcessEnv; input?: string; cwd?: string; uid?: number; gid?: number} = {}): CliResult {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
+export function cli(args: string[], opts: CliOptions = {}): CliResult {
+  return runArgv([process.execPath, BIN, ...args], opts)
+}
+
+/** Run the single executable (or another copy of it, `opts.bin`) as cli() runs bin/run.js. */
+export function seaCli(args: string[], opts: CliOptions & {bin?: string} = {}): CliResult {
+  return runArgv([opts.bin ?? SEA, ...args], opts)
+}
+
+function runArgv([cmd, ...argv]: string[], opts: CliOptions): CliResult {
+  const r = spawnSync(cmd, argv, {
     cwd: opts.cwd,
     gid: opts.gid,
     uid: opts.uid,
