@@ -171,11 +171,6 @@ export const USAGE_RULES: readonly UsageRule[] = [
     message: '--agentless runs no quantum-meta on the hosts: drop --remote-command (or --agentless, to run quantum-meta there)',
     when: (g) => g.agentless && g.remoteCommand,
   },
-  {
-    code: 'usage',
-    message: '--agentless does not send the probe from inside the namespaces yet: drop --probe (or --agentless, with quantum-meta on the hosts)',
-    when: (g) => g.agentless && g.probe,
-  },
   {code: 'duplicate-host', message: (g) => `--host ${JSON.stringify(g.duplicateHost)} is given twice`, when: (g) => g.duplicateHost !== undefined},
   {
     code: 'usage',

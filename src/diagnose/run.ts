@@ -89,7 +89,7 @@ async function overSsh(source: Extract<DiagnoseSource, {kind: 'ssh'}>, opts: Jud
     onHost: progress?.answered,
     parallel: ssh.parallel ?? transport.SSH_DEFAULTS.parallel,
     remoteCommand: ssh.remoteCommand ?? transport.SSH_DEFAULTS.remoteCommand,
-    ...(ssh.agentless ? {agentless: {tool}} : {}),
+    ...(ssh.agentless ? {agentless: {probe: opts.probe, tool}} : {}),
     sshConfig: ssh.sshConfig,
     sshOptions: ssh.sshOptions,
   })

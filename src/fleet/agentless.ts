@@ -6,9 +6,10 @@
  *
  * What the script reads is generated from the collectors' needs, named here: the layouts' paths
  * (layout.ts), the agents' programs and the deployments' signs and log paths (src/deployments/), the
- * host's IPv6 switch and Python package directories (chains/common/ipv6.ts). Not gathered yet: the
- * probe from inside a namespace (--probe), Nova's config on the host, the journal, the L3 and OVN
- * chains' evidence (a routed network or an OVN chassis is judged by the DHCP chain's evidence here).
+ * host's IPv6 switch and Python package directories (chains/common/ipv6.ts); with --probe, the GET
+ * from inside each namespace (python3 there). Not gathered yet: Nova's config on the host and the
+ * agent asked as an instance (--probe-as), the journal, the L3 and OVN chains' evidence (a routed
+ * network or an OVN chassis is judged by the DHCP chain's evidence here).
  */
 import {collectLogs} from '../chains/common/log-collect.js'
 import {IPV6_SWITCH} from '../chains/common/ipv6.js'
@@ -78,9 +79,9 @@ export function agentlessScript(): string {
   return script
 }
 
-/** The remote words: `[sudo -n] sh -c SCRIPT qm-agentless NET` (a checked UUID, an argument, never in the script's text), or `--all`. */
-export function agentlessWords(network: string | undefined, user: string): string[] {
-  return [...(user === 'root' ? [] : ['sudo', '-n']), 'sh', '-c', agentlessScript(), 'qm-agentless', network ?? '--all']
+/** The remote words: `[sudo -n] sh -c SCRIPT qm-agentless [--probe] NET` (a checked UUID, an argument, never in the script's text), or `--all`. */
+export function agentlessWords(network: string | undefined, user: string, probe = false): string[] {
+  return [...(user === 'root' ? [] : ['sudo', '-n']), 'sh', '-c', agentlessScript(), 'qm-agentless', ...(probe ? ['--probe'] : []), network ?? '--all']
 }
 
 /**
@@ -88,13 +89,13 @@ export function agentlessWords(network: string | undefined, user: string): strin
  * the deployment told from the agents' signs it sent, the metadata agent's log end, every secret
  * redacted (again: the bundle was redacted as it arrived).
  */
-export async function snapshotOfBundle(bundle: Bundle, host: string, network: string | undefined, tool: string): Promise<Snapshot> {
+export async function snapshotOfBundle(bundle: Bundle, host: string, network: string | undefined, tool: string, probe = false): Promise<Snapshot> {
   const view = new AgentlessView(bundle, host)
   const exists = (p: string) => bundle.exists.has(p)
   const paths = nodePaths({}, exists)
   const listed = await netnsList(view)
   const ids = network === undefined ? [...new Set([...qdhcpNetworks(listed), ...(await stateNetworks(view, paths.statePath))])].sort() : [network]
-  const networks = await collectDhcpNetworks(view, ids, {...paths, probe: false}, {listed})
+  const networks = await collectDhcpNetworks(view, ids, {...paths, probe}, {listed})
   // the deployment, from the DHCP agents the collection found (their cgroup and signed environment lines) and the marker paths
   const found = networks[0]?.agents
   const signs = (found ?? []).map((a) => ({

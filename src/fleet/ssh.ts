@@ -43,7 +43,7 @@ export interface SshCollectOptions {
    * --agentless: run the read-only evidence script (fleet/agentless.ts) instead of quantum-meta, and
    * build the snapshot here; `tool` is recorded in it
    */
-  agentless?: {tool: string}
+  agentless?: {tool: string; probe: boolean}
 }
 
 /** The longest --host-timeout (and --connect-timeout), seconds: what a Node timer holds (2^31-1 ms). */
@@ -394,7 +394,7 @@ async function collectFrom(host: string, network: string | undefined, command: s
   const who = await loginUser(host, opts)
   if ('error' in who) return {error: who.error, host}
   const agentless = opts.agentless ? await import('./agentless.js') : undefined
-  const words = agentless ? agentless.agentlessWords(network, who.user) : remoteWords(command, network, who.user)
+  const words = agentless ? agentless.agentlessWords(network, who.user, opts.agentless?.probe) : remoteWords(command, network, who.user)
   const args = sshArgv(host, words, opts)
   const budget = Math.max(1, opts.hostTimeoutS * 1000 - (Date.now() - started))
   const r = await spawnSsh(args, budget, SNAPSHOT_MAX_BYTES)
@@ -409,7 +409,7 @@ async function collectFrom(host: string, network: string | undefined, command: s
   if (r.exitCode === 1 && who.user !== 'root' && /sudo/i.test(r.stderr) && r.stdout.length === 0) {
     return {error: `sudo -n refused on ${host} for ${who.user}: ${lastLine(r.stderr)}`, host}
   }
-  if (agentless && opts.agentless) return fromBundle(host, network, r, opts.agentless.tool)
+  if (agentless && opts.agentless) return fromBundle(host, network, r, opts.agentless)
   const text = r.stdout.toString('utf8')
   if (text.trim() === '') {
     return {error: `${host} printed no snapshot (exit ${r.exitCode ?? r.signal})${lastLine(r.stderr) ? `: ${lastLine(r.stderr)}` : ''}`, host}
@@ -429,7 +429,7 @@ async function collectFrom(host: string, network: string | undefined, command: s
 }
 
 /** An agentless host's answer: its framed evidence read (frame.ts), then the DHCP chain's collector over it (agentless.ts). */
-async function fromBundle(host: string, network: string | undefined, r: Spawned, tool: string): Promise<HostInput> {
+async function fromBundle(host: string, network: string | undefined, r: Spawned, how: {tool: string; probe: boolean}): Promise<HostInput> {
   const [{parseBundle}, {snapshotOfBundle}, {checkSnapshot}] = await Promise.all([
     import('../sources/agentless/frame.js'),
     import('./agentless.js'),
@@ -440,7 +440,7 @@ async function fromBundle(host: string, network: string | undefined, r: Spawned,
     const why = r.exitCode !== 0 && lastLine(r.stderr) ? ` (exit ${r.exitCode ?? r.signal}: ${lastLine(r.stderr)})` : ''
     return {error: `${host} ${parsed.error}${why}`, host}
   }
-  const snapshot = await snapshotOfBundle(parsed.bundle, host, network, tool)
+  const snapshot = await snapshotOfBundle(parsed.bundle, host, network, how.tool, how.probe)
   const checked = checkSnapshot(JSON.parse(JSON.stringify(snapshot)))
   if (!checked.ok) return {error: `${host}: its evidence made an invalid snapshot: ${checked.field}: ${checked.problem}`, host}
   return {host, snapshot}

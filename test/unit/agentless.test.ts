@@ -173,23 +173,68 @@ describe('the agentless view answers as the live view does', () => {
   })
 })
 
+describe('--probe: the GET the script sent from inside a namespace', () => {
+  const ns = `qdhcp-${NET}`
+  it('its answer as node/probe.ts records it; a hostile answer keeps only the fields it may have', async () => {
+    const v = new AgentlessView(
+      parsed([
+        {head: `R probe ${ns} v4`, payload: JSON.stringify({body: '1.0\nlatest\n', ms: 12, status: 200})},
+        {head: `R probe ${ns} v6 eth0`, payload: JSON.stringify({error: 'refused\u001b[2J', evil: 'x', ms: -4, status: 'nope'})},
+      ]),
+      'net1',
+    )
+    expect(await v.probe(ns)).toEqual({
+      argv: ['ip', 'netns', 'exec', ns, 'GET', 'http://169.254.169.254/'],
+      body: '1.0\nlatest\n',
+      ms: 12,
+      status: 200,
+      url: 'http://169.254.169.254/',
+    })
+    expect(await v.probe(ns, 'eth0')).toEqual({
+      argv: ['ip', 'netns', 'exec', ns, 'GET', 'http://[fe80::a9fe:a9fe%eth0]/'],
+      error: 'refused??2J',
+      url: 'http://[fe80::a9fe:a9fe%eth0]/',
+    })
+    expect((await v.probe(ns, 'tap9')).error).toBe('not sent by the agentless script (fe80::a9fe:a9fe was not usable on tap9 there)')
+    expect(parseBundle(frame([{head: `R probe ${ns} v4`, payload: 'not json'}]))).toEqual({
+      error: 'line 2 of its evidence: a probe answer that is not JSON',
+      ok: false,
+    })
+    expect(parseBundle(frame([{head: `R probe ${ns} v6 ../../x`, payload: '{}'}])).ok).toBe(false)
+  })
+
+  it('a host without python3 says so, once per namespace', async () => {
+    const v = new AgentlessView(parsed([{head: `R probe ${ns} nopython`}]), 'net1')
+    expect((await v.probe(ns)).error).toBe('net1 has no python3 to send the probe with')
+  })
+})
+
 describe('the agentless script', () => {
   it('holds no network id: the ids are arguments, after the script, and sudo -n only for a login that is not root', () => {
     const script = agentlessScript()
     expect(script).not.toContain(NET)
     expect(agentlessWords(NET, 'root')).toEqual(['sh', '-c', script, 'qm-agentless', NET])
     expect(agentlessWords(undefined, 'ops')).toEqual(['sudo', '-n', 'sh', '-c', script, 'qm-agentless', '--all'])
+    expect(agentlessWords(NET, 'root', true)).toEqual(['sh', '-c', script, 'qm-agentless', '--probe', NET])
   })
 
   it('only reads: no redirection into a file, no rm, mv, tee, touch, mkdir or ip that changes anything', () => {
-    const script = agentlessScript()
+    const all = agentlessScript()
+    // the two python3 programs first (single-quoted assignments), then the sh
+    const at = all.indexOf('\n# quantum-meta agentless evidence')
+    const [python, script] = [all.slice(0, at), all.slice(at)]
+    expect(python).toMatch(/^PYCONNECT='[^']*'\nPYPROBE='[^']*'$/)
+    expect(python).not.toMatch(/open\([^)]*["'][wax+]|os\.(remove|unlink|rename|mkdir|write|system)|subprocess|shutil/)
     // every > goes to a file descriptor or /dev/null
     for (const m of script.matchAll(/\d?>(?!&)\s*(\S+)/g)) expect(m[1], m[0]).toMatch(/^\/dev\/null\b/)
     expect(script).not.toMatch(/\b(rm|mv|tee|touch|mkdir|mktemp|dd|chmod|chown|kill)\s/)
     // iproute2 only lists: every `ip` the script runs is one of these
     const ips = [...script.matchAll(/\bip [^;|<\n]*/g)].map((m) => m[0].trim().replace(/ 2>\/dev\/null$/, ''))
     expect(ips.length).toBeGreaterThan(2)
-    for (const ip of ips) expect(ip).toMatch(/^ip (netns list|-j -n "\$ns" addr show|netns exec "\$ns" ip addr show|addr show)$/)
+    for (const ip of ips)
+      expect(ip).toMatch(
+        /^ip (netns list|-j -n "\$ns" addr show|netns exec "\$ns" ip addr show|addr show|netns exec "\$ns" python3 -I -B -c "\$PYPROBE" "\$ns")$/,
+      )
     expect(script).toContain('python3 -I -B -c')
   })
 

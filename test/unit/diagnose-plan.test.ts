@@ -120,12 +120,6 @@ const RULES: [string, Line, string, string][] = [
     'usage',
     '--agentless runs no quantum-meta on the hosts: drop --remote-command (or --agentless, to run quantum-meta there)',
   ],
-  [
-    '--agentless with --probe',
-    {flags: {agentless: true, host: ['net1'], probe: true}, net: NET},
-    'usage',
-    '--agentless does not send the probe from inside the namespaces yet: drop --probe (or --agentless, with quantum-meta on the hosts)',
-  ],
   ['a --host given twice', {flags: {host: ['net1,net2', 'net1']}, net: NET}, 'duplicate-host', '--host "net1" is given twice'],
   [
     'several files without a network id',

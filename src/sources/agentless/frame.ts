@@ -47,6 +47,14 @@ export interface BundleConnect {
   busyMs?: number
 }
 
+/** A GET from inside a namespace (--probe): the answer's status and body, or the error, as node/probe.ts records them. */
+export interface BundleProbe {
+  status?: number
+  body?: string
+  error?: string
+  ms?: number
+}
+
 export interface Bundle {
   host?: string
   /** the host's clock when the script started, ms since the epoch */
@@ -69,6 +77,8 @@ export interface Bundle {
   procs?: {pid: number; cmdline: string}[]
   env: Map<number, string>
   connects: Map<string, BundleConnect>
+  /** `ns\0` (IPv4) or `ns\0DEV` (IPv6 over DEV) -> the probe's answer; `nopython`: it could not be sent */
+  probes: Map<string, BundleProbe | 'nopython'>
 }
 
 export interface FrameLimits {
@@ -153,6 +163,7 @@ export function parseBundle(raw: Buffer, limits: FrameLimits = FRAME_LIMITS): Fr
     files: new Map(),
     inodes: new Map(),
     links: new Map(),
+    probes: new Map(),
     tails: new Map(),
   }
   let records = 0
@@ -309,6 +320,29 @@ function apply(b: Bundle, type: string, name: string, attrs: string[], payload: 
       if (t !== 'nopython' && result !== undefined) c.result = result.replace(/[^A-Za-z0-9_-]/g, '?').slice(0, 40)
       if (busy !== undefined && /^\d{1,6}$/.test(busy)) c.busyMs = Number(busy)
       b.connects.set(name, c)
+      return
+    }
+    case 'probe': {
+      const [kind, dev] = attrs
+      if (kind === 'nopython') {
+        b.probes.set(`${name}\0`, 'nopython')
+        return
+      }
+      if ((kind !== 'v4' && kind !== 'v6') || (kind === 'v6' && (dev === undefined || !/^[\w.@-]{1,15}$/.test(dev)))) return 'a probe record of unknown form'
+      let doc: unknown
+      try {
+        doc = JSON.parse(utf8())
+      } catch {
+        return 'a probe answer that is not JSON'
+      }
+      const o = (typeof doc === 'object' && doc !== null ? doc : {}) as Record<string, unknown>
+      const p: BundleProbe = {}
+      if (Number.isInteger(o.status) && (o.status as number) >= 100 && (o.status as number) <= 999) p.status = o.status as number
+      if (typeof o.body === 'string') p.body = redactUrlUserinfo(o.body.slice(0, 500))
+      if (typeof o.error === 'string') p.error = o.error.replace(/[^\w.-]/g, '?').slice(0, 40)
+      if (Number.isInteger(o.ms) && (o.ms as number) >= 0) p.ms = o.ms as number
+      if (p.status === undefined && p.error === undefined) p.error = 'no answer'
+      b.probes.set(`${name}\0${kind === 'v6' ? dev : ''}`, p)
       return
     }
     default:

@@ -63,7 +63,8 @@ export function remoteScript(n: ScriptNeeds): string {
   const sh = (parts: TemplateStringsArray, ...values: unknown[]) => String.raw(parts, ...values).replaceAll('\\${', '${')
   const lines: string[] = [
     sh`# quantum-meta agentless evidence (read-only: it writes nothing on this host)`,
-    sh`# usage: sh -c SCRIPT qm-agentless --all | NET-UUID...`,
+    sh`# usage: sh -c SCRIPT qm-agentless [--probe] --all | NET-UUID...`,
+    sh`# --probe: one GET of the metadata address from inside each qdhcp namespace (python3, as collect --probe)`,
     sh`PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; export PATH`,
     sh`LC_ALL=C; export LC_ALL`,
     `CAP=${n.fileCap + 1}; TAILCAP=${n.tailCap}; PROCCAP=${n.procsCap + 1}`,
@@ -144,6 +145,7 @@ export function remoteScript(n: ScriptNeeds): string {
     // the networks: the arguments (UUIDs), or with --all the qdhcp namespaces and the state's network directories
     sh`nets=''
 addnet() { if isuuid "$1"; then case " $nets " in *" $1 "*) ;; *) nets="$nets $1";; esac; fi; }
+PROBE=0; if [ "\${1:-}" = --probe ]; then PROBE=1; shift; fi
 if [ "\${1:-}" = --all ]; then
   for w in $(ip netns list 2>/dev/null | sed -n 's/^qdhcp-\([0-9a-fA-F-]*\).*/\1/p'); do addnet "$w"; done
   for d in "$STATE"/dhcp/*; do addnet "\${d##*/}"; done
@@ -168,6 +170,10 @@ $s"; fi
     st=$( { { ip -j -n "$ns" addr show </dev/null 2>/dev/null; echo "$?" >&3; } | head -c "$CAP" | b64 >&4; } 3>&1 )
     endr "$st"
     if [ "$st" != 0 ]; then cmd_ netns-addresses "$ns" classic ip netns exec "$ns" ip addr show; fi
+    if [ "$PROBE" = 1 ]; then
+      if command -v python3 >/dev/null 2>&1; then ip netns exec "$ns" python3 -I -B -c "$PYPROBE" "$ns" </dev/null 2>/dev/null | head -c 65536
+      else rec probe "$ns" nopython; endr; fi
+    fi
   fi
 done`,
     // every process's command line, one grep: "PID/cmdline:ARG" NUL-terminated, an argument each
@@ -220,7 +226,7 @@ done`,
 }`,
     `printf '%s\\n' ${q(BUNDLE_END)}`,
   ]
-  return `${PYTHON_DEF}\n${lines.join('\n')}\n`
+  return `${PYTHON_DEF}\n${PROBE_DEF}\n${lines.join('\n')}\n`
 }
 
 /**
@@ -264,3 +270,50 @@ sys.stdout.flush()
 `
 
 const PYTHON_DEF = `PYCONNECT=${q(PYTHON)}`
+
+/**
+ * --probe, run inside a namespace (`ip netns exec NS python3 -I -B -c PROBE NS`): one GET of
+ * http://169.254.169.254/ as node/probe.ts sends it (3 s timeout, 2000 bytes read, 500 kept), and where
+ * fe80::a9fe:a9fe is usable on a device (not tentative, not dadfailed: /proc/net/if_inet6 of the
+ * namespace), one of http://[fe80::a9fe:a9fe%DEV]/. Each answer a record whose payload is JSON.
+ */
+const PROBE = `import base64, errno, http.client, json, socket, sys, time
+ns = sys.argv[1]
+def get(host):
+    t = time.monotonic()
+    out = {}
+    try:
+        c = http.client.HTTPConnection(host, 80, timeout=3)
+        c.request("GET", "/")
+        r = c.getresponse()
+        body = r.read(2000)
+        out = {"status": r.status, "body": body.decode("utf-8", "replace")[:500]}
+    except socket.timeout:
+        out = {"error": "timeout"}
+    except ConnectionRefusedError:
+        out = {"error": "refused"}
+    except OSError as e:
+        code = errno.errorcode.get(e.errno or 0, type(e).__name__)
+        out = {"error": "unreachable" if code in ("ENETUNREACH", "EHOSTUNREACH") else code}
+    except Exception as e:
+        out = {"error": type(e).__name__}
+    out["ms"] = int((time.monotonic() - t) * 1000)
+    return base64.encodebytes(json.dumps(out).encode()).decode()
+def rec(kind, dev, payload):
+    sys.stdout.write("R probe %s %s%s\\n%s. 0\\n" % (ns, kind, " " + dev if dev else "", payload))
+rec("v4", "", get("169.254.169.254"))
+dev = None
+try:
+    for line in open("/proc/net/if_inet6"):
+        f = line.split()
+        if len(f) >= 6 and f[0] == "fe80000000000000000000000000a9fe" and f[5] != "lo" and not int(f[4], 16) & 0x48:
+            dev = f[5]
+            break
+except OSError:
+    pass
+if dev and all(c.isalnum() or c in "._-@" for c in dev):
+    rec("v6", dev, get("fe80::a9fe:a9fe%" + dev))
+sys.stdout.flush()
+`
+
+const PROBE_DEF = `PYPROBE=${q(PROBE)}`

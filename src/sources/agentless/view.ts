@@ -9,7 +9,7 @@
  * the script did not know to read), never `missing`: the checks that need it skip instead of judging.
  */
 import {startedAtMs, USER_HZ} from '../../node/proc-clock.js'
-import type {CommandRecord, FileRecord, ProcessRecord} from '../../evidence/evidence.js'
+import type {CommandRecord, FileRecord, ProbeRecord, ProcessRecord} from '../../evidence/evidence.js'
 import {procStartTicks} from '../../parse/agent.js'
 import type {CommandKey, CommandOptions, FileOptions, NodeView, NotTold, PathStat, ProcessDetails, ProcessList, TailRead} from '../view.js'
 import type {Bundle} from './frame.js'
@@ -144,6 +144,17 @@ export class AgentlessView implements NodeView {
     if (c.type === 'socket' && c.result !== undefined) rec.connect = c.result
     if (c.busyMs !== undefined) rec.busyMs = c.busyMs
     return rec
+  }
+
+  /** The GET the script sent from inside the namespace (--probe), as node/probe.ts records it. */
+  async probe(ns: string, v6Device?: string): Promise<ProbeRecord> {
+    const url = v6Device ? `http://[fe80::a9fe:a9fe%${v6Device}]/` : 'http://169.254.169.254/'
+    const argv = ['ip', 'netns', 'exec', ns, 'GET', url]
+    const p = this.bundle.probes.get(`${ns}\0${v6Device ?? ''}`)
+    if (this.bundle.probes.get(`${ns}\0`) === 'nopython') return {argv, error: `${this.host} has no python3 to send the probe with`, url}
+    if (p === undefined || p === 'nopython')
+      return {argv, error: `not sent by the agentless script (${v6Device ? `fe80::a9fe:a9fe was not usable on ${v6Device} there` : 'no --probe'})`, url}
+    return {argv, url, ...p}
   }
 
   async namespaceInode(ns: string): Promise<string | undefined> {
