@@ -11,13 +11,13 @@
  * agent asked as an instance (--probe-as), the journal, the L3 and OVN chains' evidence (a routed
  * network or an OVN chassis is judged by the DHCP chain's evidence here).
  */
-import {collectLogs} from '../chains/common/log-collect.js'
+import {collectLogs, JOURNAL_LINES} from '../chains/common/log-collect.js'
 import {IPV6_SWITCH} from '../chains/common/ipv6.js'
 import {collectDhcpNetworks, netnsList, qdhcpNetworks, stateNetworks} from '../chains/dhcp-agent/collect.js'
 import {redactNetwork} from '../chains/redact.js'
 import {pickDeployment} from '../deployments/detect.js'
 import {SIGN_PROGRAMS} from '../deployments/programs.js'
-import {DEPLOYMENTS, fill} from '../deployments/registry.js'
+import {DEPLOYMENTS, fill, unitsOf} from '../deployments/registry.js'
 import {LOG_TAIL_MAX_BYTES, type Snapshot, SNAPSHOT_FORMAT} from '../evidence/evidence.js'
 import {LAYOUTS, nodePaths} from '../layout.js'
 import {DHCP_AGENT_PROGRAMS} from '../parse/agent.js'
@@ -42,9 +42,12 @@ const PACKAGE_LISTS = [
 export function scriptNeeds(): ScriptNeeds {
   const layouts = [LAYOUTS.neutron, LAYOUTS.quantum]
   const environNames = new Set<string>()
-  const markers = new Set<string>(layouts.flatMap((l) => [l.configDir, l.agentConfig]))
+  // /run/systemd/system: whether the host runs systemd (log-collect.ts then reads the agent's journal)
+  const markers = new Set<string>([...layouts.flatMap((l) => [l.configDir, l.agentConfig]), '/run/systemd/system'])
   const logs = new Set<string>()
+  const units = new Set<string>()
   for (const dep of DEPLOYMENTS) {
+    for (const u of unitsOf({deployment: dep.name, layout: 'neutron'}, 'metadata-agent')) if (/^[\w@.:-]+$/.test(u)) units.add(u)
     for (const sign of dep.signs) {
       const name = sign.environ ? /^\^([A-Za-z_][A-Za-z0-9_]*)=/.exec(sign.environ.source)?.[1] : undefined
       if (name) environNames.add(name)
@@ -62,6 +65,8 @@ export function scriptNeeds(): ScriptNeeds {
     environNames: [...environNames].sort(),
     fileCap: FRAME_LIMITS.fileCap,
     files: [IPV6_SWITCH],
+    journalLines: JOURNAL_LINES,
+    journalUnits: [...units],
     layouts,
     lists: PACKAGE_LISTS,
     logPrograms: METADATA_AGENT_PROGRAMS,

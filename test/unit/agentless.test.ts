@@ -173,6 +173,20 @@ describe('the agentless view answers as the live view does', () => {
   })
 })
 
+describe("a systemd host's journal of the metadata agent", () => {
+  it('answers journalctl -u UNIT.service by its unit, its lines redacted as a log is; another unit is not collected', async () => {
+    const v = new AgentlessView(
+      parsed([{head: 'R cmd journal neutron-metadata-agent -', payload: '2026-12-01T10:00:00+0000 n1 agent[5]: ERROR token=abc123secret failed\n'}]),
+      'net1',
+    )
+    const argv = (u: string) => ['journalctl', '-u', `${u}.service`, '-n', '2000', '-o', 'short-iso', '--no-pager']
+    const got = await v.command('journal', argv('neutron-metadata-agent'))
+    expect(got?.exitCode).toBe(0)
+    expect(got?.stdout).toContain('ERROR token=<redacted> failed')
+    expect((await v.command('journal', argv('edpm_neutron_metadata_agent')))?.notCollected).toMatch(/^not read by the agentless script/)
+  })
+})
+
 describe('--probe: the GET the script sent from inside a namespace', () => {
   const ns = `qdhcp-${NET}`
   it('its answer as node/probe.ts records it; a hostile answer keeps only the fields it may have', async () => {
@@ -244,6 +258,8 @@ describe('the agentless script', () => {
       environNames: ['SNAP'],
       fileCap: 10,
       files: [],
+      journalLines: 10,
+      journalUnits: [],
       layouts: [{agentConfig: '/etc/neutron/dhcp_agent.ini', configDir: '/etc/neutron', name: 'neutron', statePath: '/var/lib/neutron'}],
       lists: [{dir: '/usr/lib/$(reboot)', glob: '*'}],
       logPrograms: [],

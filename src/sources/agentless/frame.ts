@@ -284,7 +284,8 @@ function apply(b: Bundle, type: string, name: string, attrs: string[], payload: 
       const [ns, variant] = attrs
       const key = `${name}\0${ns === '-' ? '' : ns}`
       const list = b.commands.get(key) ?? []
-      list.push({exitCode: status, stdout: redactUrlUserinfo(utf8()), variant: variant ?? '-'})
+      // a journal is a log: its lines redacted as a log's are
+      list.push({exitCode: status, stdout: name === 'journal' ? redactLogText(utf8()) : redactUrlUserinfo(utf8()), variant: variant ?? '-'})
       b.commands.set(key, list)
       return
     }

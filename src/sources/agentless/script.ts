@@ -34,6 +34,10 @@ export interface ScriptNeeds {
   markers: readonly string[]
   /** log files whose end is sent (the deployments' defaults) */
   logs: readonly string[]
+  /** systemd units whose journal end is sent, on a host running systemd (`journalctl -u UNIT.service -n N`, read-only) */
+  journalUnits: readonly string[]
+  /** lines asked of journald */
+  journalLines: number
   /** other files read whole (the host's IPv6 switch) */
   files: readonly string[]
   /** directories listed, names matching a glob (a dir may hold a glob of its own: /usr/lib/python3*\/site-packages) */
@@ -218,6 +222,8 @@ done`,
   }
 done`,
     `for p in ${n.logs.map(q).join(' ')}; do tail_ "$p"; done`,
+    // on a systemd host: the units' journal ends (what collect reads when no log file is there)
+    `if [ -d /run/systemd/system ] && command -v journalctl >/dev/null 2>&1; then for u in ${n.journalUnits.map(q).join(' ')}; do cmd_ journal "$u" - journalctl -u "$u.service" -n ${n.journalLines} -o short-iso --no-pager; done; fi`,
     // the metadata agent's socket(s): connect() and close, local IPC only (python3; none: said so)
     sh`printf '%s\n' "$socks" | sort -u | {
   set --; while IFS= read -r s; do case $s in /*) set -- "$@" "$s";; esac; done

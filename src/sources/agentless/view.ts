@@ -63,9 +63,11 @@ export class AgentlessView implements NodeView {
   async command(key: CommandKey, argv: string[], opts: CommandOptions = {}): Promise<CommandRecord | undefined> {
     // a namespace's socket table is not run: each process's sockets came with it (process())
     if (key === 'netns-sockets') return undefined
-    const ran = this.bundle.commands.get(`${key}\0${opts.ns ?? ''}`)
+    // the journal by its unit (`journalctl -u UNIT.service ...`)
+    const name = key === 'journal' ? (argv[argv.indexOf('-u') + 1] ?? '').replace(/\.service$/, '') : (opts.ns ?? '')
+    const ran = this.bundle.commands.get(`${key}\0${name}`)
     if (!ran || ran.length === 0) {
-      if (key !== 'netns-list' && key !== 'netns-addresses') return undefined
+      if (key !== 'netns-list' && key !== 'netns-addresses' && key !== 'journal') return undefined
       return {argv, exitCode: null, notCollected: `${NOT_READ}: ${argv.join(' ')}`, stderr: '', stdout: ''}
     }
     // the last form that ran (the classic `ip netns exec NS ip addr show` after a failed `ip -j`)
