@@ -190,15 +190,15 @@ done`,
     head -c "$CAP" -- "$1" 2>/dev/null | sed -n 's/^[[:space:]]*log_\(file\|dir\)[[:space:]]*=[[:space:]]*\([^[:space:]]*\).*/\1 \2/p'
   fi
 }`,
-    `LOGPROGS=${q(n.logPrograms.join(' '))}`,
+    `LOGPROGS=${q(n.logPrograms.join(' '))}; LOGPATS=${q(n.logPrograms.map((p) => `-e ${p}`).join(' '))}`,
     sh`for pid in $agents; do
   case $pid in ''|*[!0-9]*) continue;; esac
-  if grep -q -a -F -e 'QM-AGENTLESS' "/proc/$pid/cmdline" 2>/dev/null; then continue; fi
+  # one grep: the script's own processes are passed over; an agent whose log is read is marked
+  m=$(grep -a -o -F -e 'QM-AGENTLESS' $LOGPATS "/proc/$pid/cmdline" 2>/dev/null)
+  case $m in *QM-AGENTLESS*) continue;; ?*) islog=1;; *) islog=0;; esac
   file_ "/proc/$pid/stat" 0; file_ "/proc/$pid/status" 0; file_ "/proc/$pid/cgroup" 0; link_ "/proc/$pid/ns/mnt"`,
     `  rec env "$pid"; { tr '\\0' '\\n' < "/proc/$pid/environ"; } 2>/dev/null | grep -E ${q(`^(${n.environNames.join('|')})=`)} | head -c 4096 | b64; endr`,
-    sh`  islog=0; for prog in $LOGPROGS; do if grep -q -a -F -e "$prog" "/proc/$pid/cmdline" 2>/dev/null; then islog=1; fi; done
-  lf=''; ld=''; cf=''; cd=''
-  { tr '\0' '\n' < "/proc/$pid/cmdline"; } 2>/dev/null | head -n 2000 | {
+    sh`  { tr '\0' '\n' < "/proc/$pid/cmdline"; } 2>/dev/null | head -n 2000 | {
     next=''
     while IFS= read -r w; do
       case $next in file) conf_ "$w";; dir) if [ -d "$w" ]; then dir_ "$w" '*.conf'; for f in "$w"/*.conf; do conf_ "$f"; done; fi;; lfile) echo "arg-file $w";; ldir) echo "arg-dir $w";; esac
