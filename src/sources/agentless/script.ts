@@ -126,7 +126,7 @@ export function remoteScript(n: ScriptNeeds): string {
   file_ "/proc/$1/net/tcp" 0; file_ "/proc/$1/net/tcp6" 0
 }`,
     sh`pidfile_() { if [ -f "$1" ] && [ -r "$1" ]; then pid_ "$(head -c 32 -- "$1" 2>/dev/null | tr -d ' \t\n')"; fi; }`,
-    sh`seenpids=''; seenfiles=''`,
+    sh`seenpids=''; seenfiles=''; seenck=''`,
     sh`once_() { case " $seenfiles " in *" $1 "*) return 1;; esac; seenfiles="$seenfiles $1"; return 0; }`,
     `printf '%s\\n' ${q(BUNDLE_MAGIC)}`,
     sh`rec host "$(uname -n)"; endr`,
@@ -194,8 +194,16 @@ done`,
     sh`for pid in $agents; do
   case $pid in ''|*[!0-9]*) continue;; esac
   # one grep: the script's own processes are passed over; an agent whose log is read is marked
-  m=$(grep -a -o -F -e 'QM-AGENTLESS' $LOGPATS "/proc/$pid/cmdline" 2>/dev/null)
-  case $m in *QM-AGENTLESS*) continue;; ?*) islog=1;; *) islog=0;; esac
+  m=$(grep -a -o -F -e 'QM-AGENTLESS' -e dhcp-agent $LOGPATS "/proc/$pid/cmdline" 2>/dev/null)
+  case $m in *QM-AGENTLESS*) continue;; esac
+  islog=0; case $m in *metadata-agent*) islog=1;; esac
+  # a worker with its parent's command line (neutron-server's API workers, the metadata agent's) tells
+  # nothing more: one process per command line, but every DHCP agent (the collector records each)
+  case $m in *dhcp-agent*) ;; *)
+    ck=$({ cksum < "/proc/$pid/cmdline"; } 2>/dev/null); ck=\${ck%% *}
+    case " $seenck " in *" $ck "*) continue;; esac
+    seenck="$seenck $ck";;
+  esac
   file_ "/proc/$pid/stat" 0; file_ "/proc/$pid/status" 0; file_ "/proc/$pid/cgroup" 0; link_ "/proc/$pid/ns/mnt"`,
     `  rec env "$pid"; { tr '\\0' '\\n' < "/proc/$pid/environ"; } 2>/dev/null | grep -E ${q(`^(${n.environNames.join('|')})=`)} | head -c 4096 | b64; endr`,
     sh`  { tr '\0' '\n' < "/proc/$pid/cmdline"; } 2>/dev/null | head -n 2000 | {
