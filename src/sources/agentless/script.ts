@@ -320,7 +320,7 @@ dev = None
 try:
     for line in open("/proc/net/if_inet6"):
         f = line.split()
-        if len(f) >= 6 and f[0] == "fe80000000000000000000000000a9fe" and f[5] != "lo" and not int(f[4], 16) & 0x48:
+        if len(f) >= 6 and f[0] == "fe8000000000000000000000a9fea9fe" and f[5] != "lo" and not int(f[4], 16) & 0x48:
             dev = f[5]
             break
 except OSError:
