@@ -77,6 +77,13 @@ For CI: --format junit prints JUnit XML instead of the table (a failing testcase
       multiple: true,
       multipleNonGreedy: true,
     }),
+    agentless: Flags.boolean({
+      description:
+        'with --host: the hosts need neither Node.js nor quantum-meta: over the one ssh connection a read-only POSIX sh script (coreutils, grep, iproute2, python3 for the socket connect) prints the raw evidence, and it is collected and judged here; `sudo -n sh -c SCRIPT` when the login is not root (see --print-remote-script)',
+    }),
+    'print-remote-script': Flags.boolean({
+      description: 'print the script --agentless runs on each host (for review: it only reads) and exit',
+    }),
     'hosts-from-api': Flags.boolean({
       description:
         "ask the API which hosts serve the network (its DHCP agents' `host`; on ML2/OVN the chassis its VM ports are bound to; with --all every host of a DHCP or OVN metadata agent) and diagnose it on each over ssh, as with --host (which may add more); the API's host names are the ssh destinations (map them in ~/.ssh/config); its answers are used for the API checks of hosts that recorded none",
@@ -116,6 +123,7 @@ For CI: --format junit prints JUnit XML instead of the table (a failing testcase
   /** parse -> plan (the flag rules: src/diagnose/plan.ts) -> run -> emit; the --json document is the result. */
   public async run(): Promise<DiagnoseJson> {
     const {args, flags} = await this.parse(Diagnose)
+    if (flags['print-remote-script']) return printRemoteScript(this.jsonEnabled())
     const plan = await planWithName(flags, args, this.jsonEnabled())
     const [{openOutput}, {runDiagnose}] = await Promise.all([import('../diagnose/emit.js'), import('../diagnose/run.js')])
     const output = await openOutput(plan.output, toolName(this.config))
@@ -124,6 +132,14 @@ For CI: --format junit prints JUnit XML instead of the table (a failing testcase
     await output.emit(result)
     return result.json
   }
+}
+
+/** --print-remote-script: the agentless script on stdout (under --json, as the document's `script`). */
+async function printRemoteScript(json: boolean): Promise<DiagnoseJson> {
+  const {agentlessScript} = await import('../fleet/agentless.js')
+  const script = agentlessScript()
+  if (!json) process.stdout.write(script)
+  return {script} as unknown as DiagnoseJson
 }
 
 /**

@@ -13,6 +13,7 @@ import {checkNetId, isUuid, netIdOrNameProblem} from '../layout.js'
 
 /** The flags of `diagnose` that choose the source and the output (the parsed oclif flags fit it). */
 export interface DiagnoseFlags extends OsFlags {
+  agentless?: boolean
   all?: boolean
   api: boolean
   check?: string[]
@@ -38,7 +39,7 @@ export interface DiagnoseFlags extends OsFlags {
 }
 
 /** The flags that only mean something over ssh, in the order the rule names the first one given. */
-export const SSH_ONLY_FLAGS = ['ssh-config', 'ssh-option', 'remote-command', 'parallel', 'connect-timeout', 'host-timeout'] as const
+export const SSH_ONLY_FLAGS = ['ssh-config', 'ssh-option', 'remote-command', 'agentless', 'parallel', 'connect-timeout', 'host-timeout'] as const
 
 /** What the rules read: the command line in the terms they speak. */
 export interface Given {
@@ -70,6 +71,10 @@ export interface Given {
   sshOnly: string[]
   /** --report FILE */
   report?: string
+  /** --agentless */
+  agentless: boolean
+  /** --remote-command given */
+  remoteCommand: boolean
 }
 
 export interface UsageRule {
@@ -161,6 +166,11 @@ export const USAGE_RULES: readonly UsageRule[] = [
     message: (g) => `--${g.sshOnly[0]} goes with --host or --hosts-from-api (diagnose over ssh)`,
     when: (g) => g.hosts.length === 0 && !g.fromApi && g.sshOnly.length > 0,
   },
+  {
+    code: 'usage',
+    message: '--agentless runs no quantum-meta on the hosts: drop --remote-command (or --agentless, to run quantum-meta there)',
+    when: (g) => g.agentless && g.remoteCommand,
+  },
   {code: 'duplicate-host', message: (g) => `--host ${JSON.stringify(g.duplicateHost)} is given twice`, when: (g) => g.duplicateHost !== undefined},
   {
     code: 'usage',
@@ -172,6 +182,8 @@ export const USAGE_RULES: readonly UsageRule[] = [
 
 /** --host and --hosts-from-api: the ssh settings given (undefined: ssh.ts's default). */
 export interface SshFlags {
+  /** --agentless: the read-only script instead of quantum-meta on the hosts */
+  agentless?: boolean
   sshConfig?: string
   sshOptions: string[]
   remoteCommand?: string
@@ -212,6 +224,7 @@ export type DiagnosePlan =
 export function givenOf(flags: DiagnoseFlags, netId: string | undefined, json: boolean): Given {
   const hosts = (flags.host ?? []).flatMap((h) => h.split(','))
   return {
+    agentless: Boolean(flags.agentless),
     all: Boolean(flags.all),
     api: flags.api,
     duplicateHost: hosts.find((h, i) => hosts.indexOf(h) !== i),
@@ -227,6 +240,7 @@ export function givenOf(flags: DiagnoseFlags, netId: string | undefined, json: b
     snapshots: flags.snapshot ?? [],
     sosreports: flags.sosreport ?? [],
     sshOnly: SSH_ONLY_FLAGS.filter((f) => flags[f] !== undefined),
+    remoteCommand: flags['remote-command'] !== undefined,
     report: flags.report,
     unknownCheck: (flags.check ?? []).find((id) => !ALL_CHECKS.some((c) => c.id === id)),
   }
@@ -257,6 +271,7 @@ function sourceOf(g: Given, flags: DiagnoseFlags): DiagnoseSource {
   const network = g.netId === undefined ? undefined : checkNetId(g.netId)
   if (g.hosts.length > 0 || g.fromApi) {
     const ssh: SshFlags = {
+      ...(flags.agentless ? {agentless: true} : {}),
       connectTimeoutS: flags['connect-timeout'],
       hostTimeoutS: flags['host-timeout'],
       parallel: flags.parallel,

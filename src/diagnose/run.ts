@@ -35,7 +35,7 @@ export async function runDiagnose(plan: DiagnosePlan, ctx: RunContext): Promise<
   const source = plan.source
   switch (source.kind) {
     case 'ssh':
-      return overSsh(source, opts, plan.output)
+      return overSsh(source, opts, plan.output, ctx.tool)
     case 'files':
       return files(source, opts, ctx.tool)
     case 'sosreport':
@@ -74,7 +74,7 @@ function oneHost(judged: OneHost, many: boolean): DiagnoseResult {
 }
 
 /** --host, --hosts-from-api: each host's snapshot over ssh (src/fleet/ssh.ts), judged together like several --snapshot files. */
-async function overSsh(source: Extract<DiagnoseSource, {kind: 'ssh'}>, opts: Judging, output: DiagnoseOutput): Promise<DiagnoseResult> {
+async function overSsh(source: Extract<DiagnoseSource, {kind: 'ssh'}>, opts: Judging, output: DiagnoseOutput, tool: string): Promise<DiagnoseResult> {
   const [transport, fleet, {sshProgress}] = await Promise.all([import('../fleet/ssh.js'), import('../fleet/fleet.js'), import('./emit.js')])
   const {network, ssh} = source
   const progress = sshProgress(output)
@@ -89,6 +89,7 @@ async function overSsh(source: Extract<DiagnoseSource, {kind: 'ssh'}>, opts: Jud
     onHost: progress?.answered,
     parallel: ssh.parallel ?? transport.SSH_DEFAULTS.parallel,
     remoteCommand: ssh.remoteCommand ?? transport.SSH_DEFAULTS.remoteCommand,
+    ...(ssh.agentless ? {agentless: {probe: opts.probe, tool}} : {}),
     sshConfig: ssh.sshConfig,
     sshOptions: ssh.sshOptions,
   })

@@ -39,6 +39,11 @@ export interface SshCollectOptions {
   hostTimeoutS: number
   /** called as each host answers (progress on a TTY) */
   onHost?: (input: HostInput, done: number, total: number) => void
+  /**
+   * --agentless: run the read-only evidence script (fleet/agentless.ts) instead of quantum-meta, and
+   * build the snapshot here; `tool` is recorded in it
+   */
+  agentless?: {tool: string; probe: boolean}
 }
 
 /** The longest --host-timeout (and --connect-timeout), seconds: what a Node timer holds (2^31-1 ms). */
@@ -388,7 +393,9 @@ async function collectFrom(host: string, network: string | undefined, command: s
   const started = Date.now()
   const who = await loginUser(host, opts)
   if ('error' in who) return {error: who.error, host}
-  const args = sshArgv(host, remoteWords(command, network, who.user), opts)
+  const agentless = opts.agentless ? await import('./agentless.js') : undefined
+  const words = agentless ? agentless.agentlessWords(network, who.user, opts.agentless?.probe) : remoteWords(command, network, who.user)
+  const args = sshArgv(host, words, opts)
   const budget = Math.max(1, opts.hostTimeoutS * 1000 - (Date.now() - started))
   const r = await spawnSsh(args, budget, SNAPSHOT_MAX_BYTES)
   debug(`ssh ${host}: exit ${r.exitCode ?? r.signal} in ${Date.now() - started} ms, ${r.stdout.length} bytes`)
@@ -397,10 +404,12 @@ async function collectFrom(host: string, network: string | undefined, command: s
   if (r.overflow) return {error: `${host} printed more than ${formatBytes(SNAPSHOT_MAX_BYTES)}, more than a snapshot may be`, host}
   // 255: ssh's own failure (unreachable, host key, permission denied): its message as it is
   if (r.exitCode === 255) return {error: lastLine(r.stderr) || `ssh to ${host} failed (exit 255)`, host}
+  if (r.exitCode === 127 && agentless) return {error: `sh not found on ${host} (exit 127)${lastLine(r.stderr) ? `: ${lastLine(r.stderr)}` : ''}`, host}
   if (r.exitCode === 127) return {error: `${commandName(command)} not found on ${host} (exit 127)${lastLine(r.stderr) ? `: ${lastLine(r.stderr)}` : ''}`, host}
   if (r.exitCode === 1 && who.user !== 'root' && /sudo/i.test(r.stderr) && r.stdout.length === 0) {
     return {error: `sudo -n refused on ${host} for ${who.user}: ${lastLine(r.stderr)}`, host}
   }
+  if (agentless && opts.agentless) return fromBundle(host, network, r, opts.agentless)
   const text = r.stdout.toString('utf8')
   if (text.trim() === '') {
     return {error: `${host} printed no snapshot (exit ${r.exitCode ?? r.signal})${lastLine(r.stderr) ? `: ${lastLine(r.stderr)}` : ''}`, host}
@@ -417,6 +426,24 @@ async function collectFrom(host: string, network: string | undefined, command: s
   if (!checked.ok) return {error: `${host} printed an invalid snapshot: ${checked.field}: ${checked.problem}`, host}
   const {redactSnapshot} = await import('../chains/redact.js')
   return {host, snapshot: redactSnapshot(checked.snapshot)}
+}
+
+/** An agentless host's answer: its framed evidence read (frame.ts), then the DHCP chain's collector over it (agentless.ts). */
+async function fromBundle(host: string, network: string | undefined, r: Spawned, how: {tool: string; probe: boolean}): Promise<HostInput> {
+  const [{parseBundle}, {snapshotOfBundle}, {checkSnapshot}] = await Promise.all([
+    import('../sources/agentless/frame.js'),
+    import('./agentless.js'),
+    import('../chains/snapshot.js'),
+  ])
+  const parsed = parseBundle(r.stdout)
+  if (!parsed.ok) {
+    const why = r.exitCode !== 0 && lastLine(r.stderr) ? ` (exit ${r.exitCode ?? r.signal}: ${lastLine(r.stderr)})` : ''
+    return {error: `${host} ${parsed.error}${why}`, host}
+  }
+  const snapshot = await snapshotOfBundle(parsed.bundle, host, network, how.tool, how.probe)
+  const checked = checkSnapshot(JSON.parse(JSON.stringify(snapshot)))
+  if (!checked.ok) return {error: `${host}: its evidence made an invalid snapshot: ${checked.field}: ${checked.problem}`, host}
+  return {host, snapshot}
 }
 
 /**

@@ -7,7 +7,8 @@
  *     outputs sos kept (sosreport/catalog.ts), processes from its `ps auxwww`, sockets from its netstat;
  *   - a node's files under another root (rooted.ts): a container's root filesystem, an image, a copy;
  *     the rest (processes, namespaces) from the view it is rooted on.
- * An ssh host with nothing installed is the next source: its reads and commands over one connection.
+ *   - an ssh host with nothing installed (agentless/view.ts): what its read-only script sent over one
+ *     connection, with the pids, sockets and connect() answers it carries.
  *
  * A view answers in evidence records (evidence/evidence.ts), verbatim: a file is present with its
  * content, missing, or not collected (the source has no copy, and why); a command's output, or why it
@@ -90,7 +91,7 @@ export interface PathStat {
 
 export interface NodeView {
   /** which kind of source: messages and a few records differ by it */
-  readonly kind: 'live' | 'sosreport' | 'rooted'
+  readonly kind: 'live' | 'sosreport' | 'rooted' | 'agentless'
   /** a node file by its path on the node: present (bounded, regular files only), missing, or not collected */
   readFile(path: string, opts?: FileOptions): Promise<FileRecord>
   /** the names in a directory of the node, sorted (none when it is not there) */

@@ -114,6 +114,12 @@ const RULES: [string, Line, string, string][] = [
     'usage',
     '--remote-command goes with --host or --hosts-from-api (diagnose over ssh)',
   ],
+  [
+    '--agentless with --remote-command',
+    {flags: {agentless: true, host: ['net1'], 'remote-command': 'qm'}, net: NET},
+    'usage',
+    '--agentless runs no quantum-meta on the hosts: drop --remote-command (or --agentless, to run quantum-meta there)',
+  ],
   ['a --host given twice', {flags: {host: ['net1,net2', 'net1']}, net: NET}, 'duplicate-host', '--host "net1" is given twice'],
   [
     'several files without a network id',

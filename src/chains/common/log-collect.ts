@@ -108,7 +108,10 @@ function keepText(rec: LogRecord, raw: string, fromStart: boolean): LogRecord {
   return rec
 }
 
-/** The unit's journal, read-only, on a view that runs commands (a live node). */
+/** A view that reads a unit's journal: this node, or an agentless host (its script sent the journal's end). */
+const readsJournal = (view: NodeView) => view.kind === 'live' || view.kind === 'agentless'
+
+/** The unit's journal, read-only, on a view that runs commands (a live node) or sent it (an agentless host). */
 async function readJournal(view: NodeView, service: string, unit: string, from: string): Promise<LogRecord> {
   const argv = ['journalctl', '-u', `${unit}.service`, '-n', String(JOURNAL_LINES), '-o', 'short-iso', '--no-pager']
   const rec: LogRecord = {argv, from, path: `journal:${unit}.service`, service, state: 'not-collected'}
@@ -149,7 +152,7 @@ export async function collectLogs(view: NodeView, scope: LogScope, service: LogS
     for (const where of entry?.logs ?? []) {
       const path = fill(where, {project: scope.layout})
       if (path.startsWith('/')) out.push(await readLog(view, service, {from: `the ${dep.label} default`, path}))
-      else if (path === 'journal' && view.kind === 'live')
+      else if (path === 'journal' && readsJournal(view))
         out.push(await readJournal(view, service, unitOf(scope, service as ServiceName), `the ${dep.label} default`))
       else if (path !== 'journal') out.push({error: `read it with: ${path}`, from: `the ${dep.label} default`, path, service, state: 'not-collected'})
     }
@@ -157,7 +160,7 @@ export async function collectLogs(view: NodeView, scope: LogScope, service: LogS
   // no file: an agent under systemd logs to its journal
   if (
     !out.some((r) => r.state === 'present') &&
-    view.kind === 'live' &&
+    readsJournal(view) &&
     !out.some((r) => r.path.startsWith('journal:')) &&
     (await view.stat('/run/systemd/system'))
   ) {
