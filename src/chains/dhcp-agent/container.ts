@@ -1,0 +1,116 @@
+/**
+ * The DHCP agent in a container (kolla-ansible, TripleO, openstack-helm): where its files are, told
+ * from the running agent, without flags. The agent's own command line names its config files as it
+ * sees them; they, the state path they set, the pid files and the socket are read through its root
+ * (sources/container.ts). The metadata agent, in its own container, is read through its root; when it
+ * does not run, its config is the deployment's host copy. The host files the deployment copies into
+ * the container at start are recorded beside the copies, so that a change made on the host and not
+ * yet read by the container shows.
+ */
+import {posix} from 'node:path'
+
+import {BOOL_KEYS} from '../../config/dhcp-agent.js'
+import {effective, parseIni} from '../../config/oslo-ini.js'
+import {keepOnlyKeys} from '../../config/secrets.js'
+import {detectDeployment, type Told} from '../../deployments/detect.js'
+import {liveSigns} from '../../deployments/live.js'
+import {deploymentNamed} from '../../deployments/registry.js'
+import type {ContainerRecord, FileRecord} from '../../evidence/evidence.js'
+import {containerOf} from '../../node/container.js'
+import {type AgentArgs, parseAgentCmdline} from '../../parse/agent.js'
+import {ContainerView} from '../../sources/container.js'
+import {LiveView} from '../../sources/live.js'
+import type {NodeView} from '../../sources/view.js'
+
+export interface ContainerPlan {
+  view: ContainerView
+  container: ContainerRecord
+  /** the agent's dhcp_agent.ini, as it sees it */
+  configFile: string
+  /** state_path as the agent's config sets it (neutron's default /var/lib/neutron) */
+  statePath: string
+  metadataAgentConfig: string
+  told: Told
+  /** the host sources of the agent's copies, read from the host, cut to the metadata switches */
+  hostConfigs: {host: FileRecord; copy: string}[]
+}
+
+const DEFAULT_STATE_PATH = '/var/lib/neutron'
+
+/** The files an agent's config sources name, in oslo's order (a --config-dir: its *.conf, sorted). */
+async function configFiles(view: NodeView, sources: AgentArgs['sources']): Promise<string[]> {
+  const out: string[] = []
+  for (const s of sources) {
+    if (!s.path.startsWith('/')) continue
+    if (s.kind === 'file') out.push(s.path)
+    else for (const n of await view.list(s.path)) if (n.endsWith('.conf')) out.push(posix.join(s.path, n))
+  }
+  return out
+}
+
+/** state_path as oslo.config reads it from these files: the last [DEFAULT] state_path set. */
+async function statePathOf(view: NodeView, files: string[]): Promise<string> {
+  let found = DEFAULT_STATE_PATH
+  for (const f of files) {
+    const rec = await view.readFile(f)
+    if (rec.content === undefined) continue
+    try {
+      const v = effective(parseIni(rec.content), 'DEFAULT', 'state_path')?.value.trim()
+      if (v && v.startsWith('/')) found = v
+    } catch {
+      // a file oslo cannot read: the config checks say so
+    }
+  }
+  return found
+}
+
+/**
+ * The plan when this node's DHCP agent runs in a container (its mount namespace is not ours);
+ * undefined when it runs on the host, or none runs. `proc`: where /proc is (tests).
+ */
+export async function containerPlan(): Promise<ContainerPlan | undefined> {
+  const live = new LiveView()
+  const list = await live.processes()
+  const agentOf = (program: RegExp) =>
+    list.entries.flatMap(({cmdline, pid}) => {
+      if (!program.test(cmdline)) return []
+      const args = parseAgentCmdline(cmdline)
+      return args ? [{args, cmdline, pid}] : []
+    })
+  const dhcp = agentOf(/dhcp-agent/).find((a) => /dhcp-agent$/.test(a.args.program))
+  if (!dhcp) return undefined
+  const container = containerOf(dhcp.pid)
+  if (!container) return undefined
+  const view = new ContainerView(container, live)
+  const files = await configFiles(view, dhcp.args.sources)
+  const configFile = files.findLast((f) => /dhcp_agent\.ini$/.test(f)) ?? files.at(-1) ?? '/etc/neutron/dhcp_agent.ini'
+  const statePath = await statePathOf(view, files)
+  const mdAgents = agentOf(/metadata-agent/).filter((a) => /(^|-)metadata-agent$/.test(a.args.program) && !/ovn/.test(a.args.program))
+  const told = detectDeployment(liveSigns([dhcp, ...mdAgents].map(({cmdline, pid}) => ({cmdline, pid}))))
+  const dep = deploymentNamed(told.name)
+  let metadataAgentConfig = posix.join(posix.dirname(configFile), 'metadata_agent.ini')
+  const md = mdAgents[0]
+  if (md) {
+    const mdFiles = await configFiles(view, md.args.sources)
+    metadataAgentConfig = mdFiles.findLast((f) => /metadata_agent\.ini$/.test(f)) ?? metadataAgentConfig
+    const other = containerOf(md.pid)
+    if (other) view.readThrough(metadataAgentConfig, other)
+  } else {
+    // the metadata agent does not run: its config as the deployment keeps it on the host
+    const host = dep.services['metadata-agent']?.configs.findLast((f) => /metadata_agent\.ini$/.test(f))
+    if (host) {
+      metadataAgentConfig = host
+      view.readFromHost(host)
+    }
+  }
+  // the host sources of the copies the agent reads, paired by file name
+  const hostConfigs: ContainerPlan['hostConfigs'] = []
+  for (const host of dep.containers ? (dep.services['dhcp-agent']?.configs ?? []) : []) {
+    const copy = files.findLast((f) => posix.basename(f) === posix.basename(host))
+    if (copy === undefined) continue
+    const rec = await live.readFile(host, {resolve: true})
+    if (rec.content !== undefined) rec.content = keepOnlyKeys(rec.content, BOOL_KEYS)
+    hostConfigs.push({copy, host: rec})
+  }
+  return {configFile, container, hostConfigs, metadataAgentConfig, statePath, told, view}
+}
