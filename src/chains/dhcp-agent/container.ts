@@ -77,10 +77,16 @@ export async function containerPlan(): Promise<ContainerPlan | undefined> {
       const args = parseAgentCmdline(cmdline)
       return args ? [{args, cmdline, pid}] : []
     })
-  const dhcp = agentOf(/dhcp-agent/).find((a) => /dhcp-agent$/.test(a.args.program))
-  if (!dhcp) return undefined
-  const container = containerOf(dhcp.pid)
-  if (!container) return undefined
+  // an agent on the host wins (its files are the host's); else the first agent a container's cgroup
+  // holds (a process in another mount namespace with no container is another host of a test rig, or
+  // a sandbox: not this node's agent)
+  const dhcps = agentOf(/dhcp-agent/)
+    .filter((a) => /dhcp-agent$/.test(a.args.program))
+    .map((a) => ({...a, container: containerOf(a.pid)}))
+  if (dhcps.length === 0 || dhcps.some((a) => a.container === undefined)) return undefined
+  const dhcp = dhcps.find((a) => a.container?.engine !== undefined)
+  if (!dhcp?.container) return undefined
+  const container = dhcp.container
   const view = new ContainerView(container, live)
   const files = await configFiles(view, dhcp.args.sources)
   const configFile = files.findLast((f) => /dhcp_agent\.ini$/.test(f)) ?? files.at(-1) ?? '/etc/neutron/dhcp_agent.ini'
