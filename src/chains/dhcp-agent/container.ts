@@ -56,7 +56,7 @@ async function statePathOf(view: NodeView, files: string[]): Promise<string> {
     if (rec.content === undefined) continue
     try {
       const v = effective(parseIni(rec.content), 'DEFAULT', 'state_path')?.value.trim()
-      if (v && v.startsWith('/')) found = v
+      if (v?.startsWith('/')) found = v
     } catch {
       // a file oslo cannot read: the config checks say so
     }
