@@ -176,3 +176,24 @@ describe('fixes on a containerised node', () => {
     expect(changedOnHost(kolla(on, `# a comment the copy lacks\n${on}`))).toEqual([])
   })
 })
+
+describe('the report names the deployment and the container', () => {
+  it('under the heading: the deployment, how it was told, the container, its pid namespace and the root read through', async () => {
+    const {diagnoseEvidence} = await import('../../src/diagnose/service.js')
+    const {deploymentLines} = await import('../../src/render/findings.js')
+    const ev = zed()
+    Object.assign(ev, {
+      container: {engine: 'podman', id: ID.slice(0, 12), pid: 812, pidNamespace: 'private', root: '/proc/812/root'},
+      deployment: 'kolla',
+      deploymentFrom: 'pid 812 (neutron-dhcp-agent): KOLLA_SERVICE_NAME=neutron-dhcp-agent in its environment',
+    })
+    const r = diagnoseEvidence(ev, {probe: false})
+    expect(r.deployment?.name).toBe('kolla')
+    expect(deploymentLines(r)).toEqual([
+      'deployment: kolla-ansible (pid 812 (neutron-dhcp-agent): KOLLA_SERVICE_NAME=neutron-dhcp-agent in its environment)',
+      `the agent (pid 812) runs in podman container ${ID.slice(0, 12)}, its own pid namespace (pid files mapped to host pids): its files read through /proc/812/root`,
+    ])
+    // packages on the host: no line, and no key in --json
+    expect(diagnoseEvidence(zed(), {probe: false}).deployment).toBeUndefined()
+  })
+})
