@@ -104,3 +104,6 @@ export class ContainerView implements NodeView {
     await this.base.prefetch?.(key, namespaces)
   }
 }
+
+/** Whether a view reads files through the root of the container process `pid` runs in (its agent's files are the view's). */
+export const readsThrough = (view: NodeView, pid: number): boolean => view instanceof ContainerView && view.container.pid === pid

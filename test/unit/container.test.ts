@@ -113,7 +113,10 @@ describe('containerOf and pidsOfNamespace on a /proc tree', () => {
     symlinkSync('/etc/neutron/dhcp_agent.ini', join(root, 'etc', 'link.ini'))
     put('812', {mnt: 'mnt:[2]', pid: 'pid:[10]'})
     const view = new ContainerView(containerOf(812, proc)!, {} as NodeView, proc)
-    expect(await view.readFile('/etc/neutron/dhcp_agent.ini')).toMatchObject({content: '[DEFAULT]\nforce_metadata = true\n', path: '/etc/neutron/dhcp_agent.ini'})
+    expect(await view.readFile('/etc/neutron/dhcp_agent.ini')).toMatchObject({
+      content: '[DEFAULT]\nforce_metadata = true\n',
+      path: '/etc/neutron/dhcp_agent.ini',
+    })
     expect(await view.readFile('/etc/link.ini')).toMatchObject({content: '[DEFAULT]\nforce_metadata = true\n'})
     expect(await view.readFile('/etc/hostname')).toEqual({path: '/etc/hostname', state: 'missing'})
   })
@@ -127,7 +130,9 @@ describe('fixes on a containerised node', () => {
     ev.container = {engine, id: ID.slice(0, 12), pid: 812, pidNamespace: 'private', root: '/proc/812/root'}
     ev.config = file('/etc/neutron/dhcp_agent.ini', config)
     ev.hostConfigs = [{copy: '/etc/neutron/dhcp_agent.ini', host: file('/etc/kolla/neutron-dhcp-agent/dhcp_agent.ini', host)}]
-    ev.agents = [{cmdline: 'neutron-dhcp-agent\0--config-file\0/etc/neutron/dhcp_agent.ini\0', configs: [ev.config], pid: 812, startedAt: '2099-01-01T00:00:00.000Z'}]
+    ev.agents = [
+      {cmdline: 'neutron-dhcp-agent\0--config-file\0/etc/neutron/dhcp_agent.ini\0', configs: [ev.config], pid: 812, startedAt: '2099-01-01T00:00:00.000Z'},
+    ]
     return ev
   }
 
@@ -195,5 +200,37 @@ describe('the report names the deployment and the container', () => {
     ])
     // packages on the host: no line, and no key in --json
     expect(diagnoseEvidence(zed(), {probe: false}).deployment).toBeUndefined()
+  })
+})
+
+describe('containedAgent: which agent is read through its container', () => {
+  let proc: string
+  const put = (pid: string, mnt: string, cgroup?: string) => {
+    mkdirSync(join(proc, pid, 'ns'), {recursive: true})
+    symlinkSync(mnt, join(proc, pid, 'ns', 'mnt'))
+    symlinkSync('pid:[10]', join(proc, pid, 'ns', 'pid'))
+    if (cgroup) writeFileSync(join(proc, pid, 'cgroup'), cgroup)
+  }
+  const agent = (pid: number) => ({args: {configDirs: [], configFiles: [], program: 'neutron-dhcp-agent', sources: []}, cmdline: 'neutron-dhcp-agent\0', pid})
+  beforeEach(() => {
+    proc = mkdtempSync(join(tmpdir(), 'qm-proc-'))
+    put('self', 'mnt:[1]')
+  })
+  afterEach(() => rmSync(proc, {force: true, recursive: true}))
+
+  it("the agent a container's cgroup holds", async () => {
+    const {containedAgent} = await import('../../src/chains/common/container.js')
+    put('812', 'mnt:[2]', `0::/system.slice/docker-${ID}.scope\n`)
+    expect(containedAgent([agent(812)], proc)?.container).toMatchObject({engine: 'docker', pid: 812})
+  })
+
+  it('none when an agent runs on the host (its files are the host’s), or the other mount namespace is no container', async () => {
+    const {containedAgent} = await import('../../src/chains/common/container.js')
+    put('812', 'mnt:[2]', `0::/system.slice/docker-${ID}.scope\n`)
+    put('700', 'mnt:[1]', '0::/system.slice/neutron-dhcp-agent.service\n')
+    put('900', 'mnt:[3]', '0::/user.slice/qm-fleet-host\n')
+    expect(containedAgent([agent(812), agent(700)], proc)).toBeUndefined()
+    expect(containedAgent([agent(900)], proc)).toBeUndefined()
+    expect(containedAgent([], proc)).toBeUndefined()
   })
 })

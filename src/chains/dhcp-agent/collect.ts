@@ -25,7 +25,7 @@ import {parseIpAddr} from '../../parse/ip-addr.js'
 import {collectIpv6Facts, usableV6Device} from '../common/ipv6.js'
 import {QDHCP_NAMESPACE} from './paths.js'
 import {parseNetnsList} from '../../parse/netns.js'
-import {ContainerView} from '../../sources/container.js'
+import {type ContainerView, readsThrough} from '../../sources/container.js'
 import {LiveView} from '../../sources/live.js'
 import {type NodeView, notTold} from '../../sources/view.js'
 import {mapBounded} from '../../system/pool.js'
@@ -163,9 +163,6 @@ export async function collectNetwork(
 }
 
 const notCollected = (argv: string[]): CommandRecord => ({argv, exitCode: null, notCollected: 'this source has no such output', stderr: '', stdout: ''})
-
-/** Whether the view reads files through the root of the container process `pid` runs in. */
-const readsThrough = (view: NodeView, pid: number): boolean => view instanceof ContainerView && view.container.pid === pid
 
 /** At most this many config file records for all the agents of a run (a node's agent names a handful). */
 export const MAX_AGENT_CONFIGS = 250_000

@@ -17,7 +17,8 @@ import {liveSigns} from '../../deployments/live.js'
 import {deploymentNamed} from '../../deployments/registry.js'
 import type {ContainerRecord, FileRecord} from '../../evidence/evidence.js'
 import {containerOf} from '../../node/container.js'
-import {type AgentArgs, parseAgentCmdline} from '../../parse/agent.js'
+import {type AgentArgs, DHCP_AGENT_PROGRAMS} from '../../parse/agent.js'
+import {agentsOf, containedAgent} from '../common/container.js'
 import {ContainerView} from '../../sources/container.js'
 import {LiveView} from '../../sources/live.js'
 import type {NodeView} from '../../sources/view.js'
@@ -36,6 +37,9 @@ export interface ContainerPlan {
 }
 
 const DEFAULT_STATE_PATH = '/var/lib/neutron'
+
+/** The ML2/OVS metadata agent's programs (Neutron's, Quantum's). */
+const METADATA_AGENT_PROGRAMS = ['neutron-metadata-agent', 'quantum-metadata-agent']
 
 /** The files an agent's config sources name, in oslo's order (a --config-dir: its *.conf, sorted). */
 async function configFiles(view: NodeView, sources: AgentArgs['sources']): Promise<string[]> {
@@ -71,27 +75,14 @@ async function statePathOf(view: NodeView, files: string[]): Promise<string> {
 export async function containerPlan(): Promise<ContainerPlan | undefined> {
   const live = new LiveView()
   const list = await live.processes()
-  const agentOf = (program: RegExp) =>
-    list.entries.flatMap(({cmdline, pid}) => {
-      if (!program.test(cmdline)) return []
-      const args = parseAgentCmdline(cmdline)
-      return args ? [{args, cmdline, pid}] : []
-    })
-  // an agent on the host wins (its files are the host's); else the first agent a container's cgroup
-  // holds (a process in another mount namespace with no container is another host of a test rig, or
-  // a sandbox: not this node's agent)
-  const dhcps = agentOf(/dhcp-agent/)
-    .filter((a) => /dhcp-agent$/.test(a.args.program))
-    .map((a) => ({...a, container: containerOf(a.pid)}))
-  if (dhcps.length === 0 || dhcps.some((a) => a.container === undefined)) return undefined
-  const dhcp = dhcps.find((a) => a.container?.engine !== undefined)
-  if (!dhcp?.container) return undefined
+  const dhcp = containedAgent(agentsOf(list, DHCP_AGENT_PROGRAMS, 'dhcp-agent'))
+  if (!dhcp) return undefined
   const container = dhcp.container
   const view = new ContainerView(container, live)
   const files = await configFiles(view, dhcp.args.sources)
   const configFile = files.findLast((f) => /dhcp_agent\.ini$/.test(f)) ?? files.at(-1) ?? '/etc/neutron/dhcp_agent.ini'
   const statePath = await statePathOf(view, files)
-  const mdAgents = agentOf(/metadata-agent/).filter((a) => /(^|-)metadata-agent$/.test(a.args.program) && !/ovn/.test(a.args.program))
+  const mdAgents = agentsOf(list, METADATA_AGENT_PROGRAMS, 'metadata-agent')
   const told = detectDeployment(liveSigns([dhcp, ...mdAgents].map(({cmdline, pid}) => ({cmdline, pid}))))
   const dep = deploymentNamed(told.name)
   let metadataAgentConfig = posix.join(posix.dirname(configFile), 'metadata_agent.ini')

@@ -16,7 +16,9 @@ import {UUID} from '../../evidence/ids.js'
 import {parseAgentCmdline} from '../../parse/agent.js'
 import {namespaceListed} from '../../node/namespaces.js'
 import {pidOf} from '../../node/records.js'
+import {ContainerView, readsThrough} from '../../sources/container.js'
 import {LiveView} from '../../sources/live.js'
+import {agentsOf, containedAgent} from '../common/container.js'
 import {type NodeView, notTold, type ProcessDetails} from '../../sources/view.js'
 import {mapBounded} from '../../system/pool.js'
 import {refuseIrregular, TEXT_FILE_MAX_BYTES} from '../../system/read-file.js'
@@ -99,7 +101,7 @@ async function configFiles(view: NodeView, ctx: OvnContext, agents: AgentRecord[
     // oslo order as Debian's init script: neutron.conf first is as common; the agent ini wins either way for its keys
     return (await exists(beside)) && beside !== ctx.configFile ? [beside, ctx.configFile] : [ctx.configFile]
   }
-  const running = agents.find((a) => a.sameMountNamespace !== false && (agentArgs.get(a.pid)?.length ?? 0) > 0)
+  const running = agents.find((a) => (a.sameMountNamespace !== false || readsThrough(view, a.pid)) && (agentArgs.get(a.pid)?.length ?? 0) > 0)
   if (running) return agentArgs.get(running.pid)!.filter((p) => p.startsWith('/'))
   for (const candidate of OVN_PATHS.agentConfigs) {
     if (await exists(candidate)) {
@@ -308,7 +310,9 @@ export async function collectOvnNetwork(
   const proxy = found === undefined || notTold(found) ? undefined : found
   // every haproxy naming this network, wherever it runs (the pid file's one among them)
   const others = await Promise.all(
-    shared.haproxies.filter((h) => h.cmdline.includes(network) && h.pid !== pid).map((h) => view.process(h.pid, 'proxy', 'ps', {sockets: false})),
+    shared.haproxies
+      .filter((h) => h.cmdline.includes(network) && h.pid !== (proxy?.pid ?? pid))
+      .map((h) => view.process(h.pid, 'proxy', 'ps', {sockets: false})),
   )
   const haproxies = others.filter((h): h is ProcessRecord => !notTold(h))
   const ev: NetworkEvidence = {
@@ -368,7 +372,14 @@ export function ovnmetaNetworks(names: readonly string[]): string[] {
 export async function collectOvnMany(network: string | undefined, ctx: OvnContext, listNamespaces: () => Promise<CommandRecord>): Promise<NetworkEvidence[]> {
   // the operator named it: a FIFO, device or directory there is bad input (exit 2), as on the DHCP chain
   if (ctx.configFile !== undefined) await refuseIrregular(ctx.configFile, TEXT_FILE_MAX_BYTES)
-  return collectOvnNetworks(new LiveView(), network, ctx, listNamespaces())
+  const live = new LiveView()
+  // the agent in a container (kolla, TripleO, EDPM): its files through its root, unless the operator named them
+  const boxed =
+    ctx.configFile === undefined && ctx.statePath === undefined ? containedAgent(agentsOf(await live.processes(), OVN_AGENT_PROGRAMS, '-ovn-')) : undefined
+  if (!boxed) return collectOvnNetworks(live, network, ctx, listNamespaces())
+  const out = await collectOvnNetworks(new ContainerView(boxed.container, live), network, ctx, listNamespaces())
+  for (const ev of out) ev.container = boxed.container
+  return out
 }
 
 /** Every network of the run in one view (one, or --all: the ovnmeta namespaces and the networks with a VM bound to this chassis). */
