@@ -140,7 +140,7 @@ export interface NetworkReport {
   /** with --check: how many of the chain's checks ran */
   ran?: {checks: number; of: number}
   /** how Neutron is installed where the evidence was taken, when not packages, and the agent's container */
-  deployment?: {name: DeploymentName; from?: string; container?: ContainerRecord}
+  deployment?: {name: DeploymentName; from?: string; container?: ContainerRecord; stateOnHost?: string}
 }
 
 export type Verdict = 'healthy' | 'broken' | 'not-judged' | 'checks-pass'

@@ -35,10 +35,13 @@ export interface Scope {
   deployment?: DeploymentName
   /** the agent's container, where the evidence found one: its engine names the container commands (`podman restart ...`) */
   container?: {engine?: string}
+  /** the engine of a stopped container's volume, when no running agent showed one */
+  containerEngine?: string
 }
 
 /** The container engine a command names: the one the agent's cgroup showed, else docker (kolla's default). */
-const engineOf = (scope: Pick<Scope, 'container'>): string => (scope.container?.engine === 'podman' ? 'podman' : 'docker')
+const engineOf = (scope: Pick<Scope, 'container' | 'containerEngine'>): string =>
+  (scope.container?.engine ?? scope.containerEngine) === 'podman' ? 'podman' : 'docker'
 
 export const deploymentOf = (scope: Pick<Scope, 'deployment'>): Deployment => deploymentNamed(scope.deployment ?? DEFAULT_DEPLOYMENT)
 

@@ -295,6 +295,10 @@ export interface NetworkEvidence {
    * made on the host that the running container has not read
    */
   hostConfigs?: {host: FileRecord; copy: string}[]
+  /** the agent's container is not running: where its state (statePath, as the container sees it) was read on the host */
+  stateOnHost?: string
+  /** the engine of the deployment's containers when no running agent showed it (a stopped container's volume) */
+  containerEngine?: 'podman' | 'docker'
   statePath: string
   /** `ip netns list` */
   namespaces: CommandRecord

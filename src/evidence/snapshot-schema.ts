@@ -219,12 +219,14 @@ const networkEntries = {
       root: name,
     }),
   ),
+  containerEngine: v.optional(v.picklist(['podman', 'docker'])),
   // absent in snapshots written before it existed: those read as packages (deploymentOfEvidence)
   deployment: v.optional(v.picklist(DEPLOYMENT_NAMES)),
   deploymentFrom: v.optional(str),
   dnsmasqPidFile: fileRecord,
   haproxyConfig: fileRecord,
   haproxyPidFile: fileRecord,
+  stateOnHost: v.optional(name),
   hostConfigs: v.optional(v.array(record({copy: name, host: fileRecord}))),
   // absent in snapshots written before they existed (the IPv6 metadata checks then say so)
   ipv6Switch: v.optional(fileRecord),

@@ -63,6 +63,7 @@ export function deploymentLines(r: NetworkReport): string[] {
     out.push(
       `the agent (pid ${c.pid}) runs in ${c.engine ? `${c.engine} container ` : 'a container '}${c.id ?? ''}${c.pidNamespace === 'private' ? ', its own pid namespace (pid files mapped to host pids)' : ''}: its files read through ${printable(c.root, 200)}`,
     )
+  if (d.stateOnHost !== undefined) out.push(`no DHCP agent runs: the state its container would see read from the host's ${printable(d.stateOnHost, 300)}`)
   return out
 }
 

@@ -107,3 +107,47 @@ export class ContainerView implements NodeView {
 
 /** Whether a view reads files through the root of the container process `pid` runs in (its agent's files are the view's). */
 export const readsThrough = (view: NodeView, pid: number): boolean => view instanceof ContainerView && view.container.pid === pid
+
+/**
+ * This node, live, where one directory of a stopped container is read from its host source (kolla's
+ * state volume: /var/lib/neutron/kolla in the container is the volume's _data on the host). Records keep
+ * the container's path, as the agent's files name it (haproxy's config names the socket so).
+ */
+export class VolumeView extends LiveView {
+  constructor(
+    /** the directory as the container sees it */
+    readonly inContainer: string,
+    /** where it is on the host */
+    readonly onHost: string,
+  ) {
+    super()
+  }
+
+  private host(path: string): string | undefined {
+    if (path === this.inContainer) return this.onHost
+    return path.startsWith(`${this.inContainer}/`) ? `${this.onHost}${path.slice(this.inContainer.length)}` : undefined
+  }
+
+  private async named(path: string, rec: Promise<FileRecord>): Promise<FileRecord> {
+    const r = await rec
+    return {...r, path}
+  }
+
+  override readFile(path: string, opts?: FileOptions): Promise<FileRecord> {
+    const h = this.host(path)
+    return h === undefined ? super.readFile(path, opts) : this.named(path, super.readFile(h, opts))
+  }
+
+  override list(dir: string): Promise<string[]> {
+    return super.list(this.host(dir) ?? dir)
+  }
+
+  override stat(path: string): Promise<PathStat | undefined> {
+    return super.stat(this.host(path) ?? path)
+  }
+
+  override connect(path: string): Promise<FileRecord> {
+    const h = this.host(path)
+    return h === undefined ? super.connect(path) : this.named(path, super.connect(h))
+  }
+}

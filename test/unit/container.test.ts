@@ -234,3 +234,31 @@ describe('containedAgent: which agent is read through its container', () => {
     expect(containedAgent([], proc)).toBeUndefined()
   })
 })
+
+describe("VolumeView: a stopped container's state from its volume on the host", () => {
+  it('reads STATE paths from the volume, names them as the container does; other paths are the host’s', async () => {
+    const {VolumeView} = await import('../../src/sources/container.js')
+    const dir = mkdtempSync(join(tmpdir(), 'qm-volume-'))
+    try {
+      mkdirSync(join(dir, '_data', 'dhcp', 'N'), {recursive: true})
+      writeFileSync(join(dir, '_data', 'dhcp', 'N', 'opts'), 'tag:x,option:classless-static-route,169.254.169.254/32,198.51.100.2\n')
+      const view = new VolumeView('/var/lib/neutron/kolla', join(dir, '_data'))
+      expect(await view.readFile('/var/lib/neutron/kolla/dhcp/N/opts')).toMatchObject({
+        content: 'tag:x,option:classless-static-route,169.254.169.254/32,198.51.100.2\n',
+        path: '/var/lib/neutron/kolla/dhcp/N/opts',
+        state: 'present',
+      })
+      expect(await view.list('/var/lib/neutron/kolla/dhcp')).toEqual(['N'])
+      expect((await view.stat('/var/lib/neutron/kolla'))?.type).toBe('directory')
+      expect(await view.connect('/var/lib/neutron/kolla/metadata_proxy')).toEqual({path: '/var/lib/neutron/kolla/metadata_proxy', state: 'missing'})
+      // a sibling with the same prefix is not inside it
+      expect((await view.readFile('/var/lib/neutron/kollax/opts')).state).toBe('missing')
+    } finally {
+      rmSync(dir, {force: true, recursive: true})
+    }
+  })
+
+  it('the engine of the volume names the start command when no container runs', () => {
+    expect(command({containerEngine: 'podman', deployment: 'kolla', layout: 'neutron'}, 'start', 'dhcp-agent')).toBe('podman start neutron_dhcp_agent')
+  })
+})

@@ -25,7 +25,7 @@ import {parseIpAddr} from '../../parse/ip-addr.js'
 import {collectIpv6Facts, usableV6Device} from '../common/ipv6.js'
 import {QDHCP_NAMESPACE} from './paths.js'
 import {parseNetnsList} from '../../parse/netns.js'
-import {type ContainerView, readsThrough} from '../../sources/container.js'
+import {ContainerView, readsThrough} from '../../sources/container.js'
 import {LiveView} from '../../sources/live.js'
 import {type NodeView, notTold} from '../../sources/view.js'
 import {mapBounded} from '../../system/pool.js'
@@ -301,7 +301,7 @@ export async function listNamespaces(): Promise<CommandRecord> {
 export async function collectMany(
   networks: string[],
   ctx: NodeContext,
-  opts: {limit?: number; listed?: CommandRecord; batch?: boolean; tool?: string; agents?: boolean; view?: ContainerView} = {},
+  opts: {limit?: number; listed?: CommandRecord; batch?: boolean; tool?: string; agents?: boolean; view?: NodeView} = {},
 ): Promise<Snapshot> {
   // the operator named these (or their defaults): a FIFO, device or directory there is bad input, exit 2
   // (a container's files are the agent's, not named by the operator: its view reads regular files only)
@@ -311,13 +311,15 @@ export async function collectMany(
   return {format: SNAPSHOT_FORMAT, host: hostname(), networks: out, takenAt: new Date().toISOString(), tool: opts.tool ?? 'quantum-meta'}
 }
 
-export async function requireInspectable(statePath: string, view?: ContainerView): Promise<void> {
+export async function requireInspectable(statePath: string, view?: NodeView): Promise<void> {
   if (process.getuid?.() !== 0)
     throw cannotError('not-root', "diagnose inspects namespaces and other users' processes: run it as root (or diagnose a snapshot with --snapshot)")
   try {
     if (view) {
       if ((await view.stat(statePath))?.type !== 'directory')
-        throw Object.assign(new Error('not a directory in the container'), {code: `no such directory in the container (pid ${view.container.pid})`})
+        throw Object.assign(new Error('no such directory'), {
+          code: view instanceof ContainerView ? `no such directory in the container of pid ${view.container.pid}` : 'no such directory',
+        })
     } else await readdir(statePath)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? String(error)

@@ -7,6 +7,7 @@
  * the container at start are recorded beside the copies, so that a change made on the host and not
  * yet read by the container shows.
  */
+import {existsSync} from 'node:fs'
 import {posix} from 'node:path'
 
 import {BOOL_KEYS} from '../../config/dhcp-agent.js'
@@ -19,11 +20,26 @@ import type {ContainerRecord, FileRecord} from '../../evidence/evidence.js'
 import {containerOf} from '../../node/container.js'
 import {type AgentArgs, DHCP_AGENT_PROGRAMS} from '../../parse/agent.js'
 import {agentsOf, containedAgent} from '../common/container.js'
-import {ContainerView} from '../../sources/container.js'
+import {ContainerView, VolumeView} from '../../sources/container.js'
 import {LiveView} from '../../sources/live.js'
-import type {NodeView} from '../../sources/view.js'
+import type {NodeView, ProcessList} from '../../sources/view.js'
+
+/** The DHCP agent's container is not running: its state read from the host's source of its volume, its configs from the host. */
+export interface StoppedPlan {
+  kind: 'stopped'
+  view: NodeView
+  configFile: string
+  statePath: string
+  metadataAgentConfig: string
+  told: Told
+  /** the engine whose volume holds the state (kolla: podman's or docker's) */
+  engine?: 'podman' | 'docker'
+  /** where the state is on the host */
+  hostStatePath: string
+}
 
 export interface ContainerPlan {
+  kind: 'running'
   view: ContainerView
   container: ContainerRecord
   /** the agent's dhcp_agent.ini, as it sees it */
@@ -72,10 +88,12 @@ async function statePathOf(view: NodeView, files: string[]): Promise<string> {
  * The plan when this node's DHCP agent runs in a container (its mount namespace is not ours);
  * undefined when it runs on the host, or none runs. `proc`: where /proc is (tests).
  */
-export async function containerPlan(): Promise<ContainerPlan | undefined> {
+export async function containerPlan(): Promise<ContainerPlan | StoppedPlan | undefined> {
   const live = new LiveView()
   const list = await live.processes()
-  const dhcp = containedAgent(agentsOf(list, DHCP_AGENT_PROGRAMS, 'dhcp-agent'))
+  const dhcpAgents = agentsOf(list, DHCP_AGENT_PROGRAMS, 'dhcp-agent')
+  if (dhcpAgents.length === 0) return stoppedPlan(list)
+  const dhcp = containedAgent(dhcpAgents)
   if (!dhcp) return undefined
   const container = dhcp.container
   const view = new ContainerView(container, live)
@@ -109,5 +127,32 @@ export async function containerPlan(): Promise<ContainerPlan | undefined> {
     if (rec.content !== undefined) rec.content = keepOnlyKeys(rec.content, BOOL_KEYS)
     hostConfigs.push({copy, host: rec})
   }
-  return {configFile, container, hostConfigs, metadataAgentConfig, statePath, told, view}
+  return {configFile, container, hostConfigs, kind: 'running', metadataAgentConfig, statePath, told, view}
+}
+
+/**
+ * No DHCP agent runs, on a node whose marker paths say a deployment that runs it in a container
+ * (kolla's generated config dir, TripleO's puppet-generated tree): the state as the stopped container
+ * would see it, read from its host source (kolla: the neutron_metadata_socket volume, podman's or
+ * docker's; TripleO: the same path), the configs the deployment generates on the host.
+ */
+function stoppedPlan(list: ProcessList): StoppedPlan | undefined {
+  const mdAgents = agentsOf(list, METADATA_AGENT_PROGRAMS, 'metadata-agent')
+  const told = detectDeployment(liveSigns(mdAgents.map(({cmdline, pid}) => ({cmdline, pid}))))
+  const dep = deploymentNamed(told.name)
+  const configFile = dep.services['dhcp-agent']?.configs.at(-1)
+  if (!dep.containers || configFile === undefined) return undefined
+  const metadataAgentConfig =
+    dep.services['metadata-agent']?.configs.findLast((f) => /metadata_agent\.ini$/.test(f)) ?? posix.join(posix.dirname(configFile), 'metadata_agent.ini')
+  const podman = dep.hostStatePath.replace(/^\/var\/lib\/docker\/volumes\//, '/var/lib/containers/storage/volumes/')
+  const candidates: [string, 'podman' | 'docker' | undefined][] =
+    podman === dep.hostStatePath
+      ? [[dep.hostStatePath, undefined]]
+      : [
+          [podman, 'podman'],
+          [dep.hostStatePath, 'docker'],
+        ]
+  const [hostStatePath, engine] = candidates.find(([p]) => existsSync(p)) ?? candidates[0]
+  const view = hostStatePath === dep.statePath ? new LiveView() : new VolumeView(dep.statePath, hostStatePath)
+  return {configFile, engine, hostStatePath, kind: 'stopped', metadataAgentConfig, statePath: dep.statePath, told, view}
 }

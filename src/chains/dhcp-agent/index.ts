@@ -62,7 +62,10 @@ export const dhcpAgent: ChainModule = {
         statePath: plan.statePath,
       }
       const snap = await collectMany(networks, ctx, {batch: Boolean(list), listed: list, tool: req.tool, view: plan.view})
-      for (const ev of snap.networks) Object.assign(ev, {container: plan.container, hostConfigs: plan.hostConfigs})
+      for (const ev of snap.networks) {
+        if (plan.kind === 'running') Object.assign(ev, {container: plan.container, hostConfigs: plan.hostConfigs})
+        else Object.assign(ev, {stateOnHost: plan.hostStatePath, ...(plan.engine ? {containerEngine: plan.engine} : {})})
+      }
       return snap
     }
     await requireInspectable(req.paths.statePath)
