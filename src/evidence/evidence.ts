@@ -110,6 +110,8 @@ export interface ProcessRecord {
   fdLinks?: string[]
   /** the pids of its children whose sockets fdLinks holds too */
   children?: number[]
+  /** the container its cgroup names (a sidecar, or the agent's own container) */
+  container?: {engine: 'podman' | 'docker' | 'containerd' | 'cri-o'; id: string}
   /** /proc/PID/net/tcp and tcp6: the TCP table of the process's network namespace */
   tcp?: string
   tcp6?: string

@@ -113,6 +113,7 @@ export const processRecord = record({
   cmdline: v.optional(str),
   fdLinks: v.optional(v.array(str)),
   children: v.optional(v.array(int)),
+  container: v.optional(record({engine: v.picklist(['podman', 'docker', 'containerd', 'cri-o']), id: str})),
   from: str,
   netns: v.optional(str),
   pid,

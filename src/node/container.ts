@@ -30,7 +30,7 @@ const readOr = (path: string): string | undefined => {
  * `/libpod_parent/libpod-<id>`, a trailing `/container`), docker `docker-<id>.scope` or `/docker/<id>`,
  * containerd `cri-containerd-<id>`, CRI-O `crio-<id>`; undefined when none shows.
  */
-export function containerInCgroup(cgroup: string): Pick<ContainerRecord, 'engine' | 'id'> | undefined {
+export function containerInCgroup(cgroup: string): Required<Pick<ContainerRecord, 'engine' | 'id'>> | undefined {
   const m =
     /libpod-(?:conmon-)?([0-9a-f]{12,64})/.exec(cgroup) ??
     /docker[-/]([0-9a-f]{12,64})/.exec(cgroup) ??

@@ -10,6 +10,7 @@ import type {CommandRecord, FileRecord, ProcessRecord} from '../evidence/evidenc
 import {debug} from '../output.js'
 import {run} from '../system/exec.js'
 import {readRegularFile, TEXT_FILE_MAX_BYTES} from '../system/read-file.js'
+import {containerInCgroup} from './container.js'
 import {readProcTable} from './procfs.js'
 
 export async function command(file: string, args: string[]): Promise<CommandRecord> {
@@ -88,6 +89,9 @@ export async function processRecord(pid: number, role: ProcessRecord['role'], fr
   if (cmdline === undefined || cmdline === '') return {alive: false, from, pid, role}
   const rec: ProcessRecord = {alive: true, cmdline, from, pid, role}
   rec.netns = await readlink(`${base}/ns/net`).catch(() => undefined)
+  // a sidecar (kolla 2025.2's wrappers, TripleO): the container its cgroup names
+  const boxed = containerInCgroup((await readOr(`${base}/cgroup`)) ?? '')
+  if (boxed) rec.container = boxed
   if (sockets) {
     // haproxy -Ws (kolla's and TripleO's sidecars): the pid file names the master, a worker it forked
     // holds the sockets; its children's sockets count as its own

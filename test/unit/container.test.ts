@@ -262,3 +262,14 @@ describe("VolumeView: a stopped container's state from its volume on the host", 
     expect(command({containerEngine: 'podman', deployment: 'kolla', layout: 'neutron'}, 'start', 'dhcp-agent')).toBe('podman start neutron_dhcp_agent')
   })
 })
+
+describe('a sidecar named by its container in the evidence', () => {
+  it("proxy.running's evidence line names the container the haproxy's cgroup shows", async () => {
+    const {proxyRunning} = await import('../../src/chains/dhcp-agent/proxy.js')
+    const ev = zed()
+    const proc = ev.processes.find((p) => p.role === 'proxy')!
+    proc.container = {engine: 'podman', id: ID.slice(0, 12)}
+    const f = proxyRunning.run(ev, {probe: false} as never)
+    expect(f.evidence.some((l) => l.startsWith(`pid ${proc.pid} (podman container ${ID.slice(0, 12)}): `))).toBe(true)
+  })
+})
