@@ -24,6 +24,8 @@ export default defineConfig({
       {
         test: {
           globalSetup: ['test/helpers/build-dist.ts'],
+          // a beforeAll that runs the built CLI twice took over vitest's 10 s default on a loaded machine
+          hookTimeout: 60_000,
           include: ['test/cli/**/*.test.ts'],
           name: 'cli',
           testTimeout: 30_000,

@@ -83,7 +83,7 @@ function tooWide(args: string[], width: number, env: NodeJS.ProcessEnv): string[
   return lines.filter((l) => stringWidth(l) > width && !fixLines.has(l))
 }
 
-describe('the human output fits COLUMNS, or 80 on a pipe', () => {
+describe('the human output fits COLUMNS, or 80 on a pipe', {timeout: 120_000}, () => {
   for (const [name, args] of Object.entries(OUTPUTS)) {
     for (const columns of ['60', '80', undefined, '200']) {
       it(`${name}, COLUMNS=${columns ?? '(unset)'}: every line at most ${columns ?? 80} columns`, () => {
@@ -148,7 +148,7 @@ describe('the human output fits COLUMNS, or 80 on a pipe', () => {
   })
 })
 
-describe('--wide: no limit, each cell whole on one line (for grep)', () => {
+describe('--wide: no limit, each cell whole on one line (for grep)', {timeout: 120_000}, () => {
   it('each finding one line holding its whole summary; lines longer than 80; the same with COLUMNS=60', () => {
     const json = cli(['diagnose', NET, '--snapshot', SEED, '--json']).json
     for (const env of [{COLUMNS: undefined}, {COLUMNS: '60'}]) {
