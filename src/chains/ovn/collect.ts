@@ -13,7 +13,7 @@ import {dirname, join} from 'node:path'
 import {keepOnlyKeys, redactCmdline} from '../../config/secrets.js'
 import type {AgentRecord, CommandRecord, FileRecord, NetworkEvidence} from '../../evidence/evidence.js'
 import {UUID} from '../../evidence/ids.js'
-import {parseAgentCmdline} from '../../parse/agent.js'
+import {type AgentArgs, parseAgentCmdline} from '../../parse/agent.js'
 import {namespaceListed} from '../../node/namespaces.js'
 import {pidOf} from '../../node/records.js'
 import {ContainerView, readsThrough} from '../../sources/container.js'
@@ -54,11 +54,11 @@ export interface OvnShared {
 /** One pass over the view's processes: the OVN metadata agents (not their workers), ovn-controller and every haproxy. */
 async function scanProcesses(view: NodeView): Promise<{
   agents: AgentRecord[]
-  agentArgs: Map<number, string[]>
+  agentArgs: Map<number, AgentArgs['sources']>
   controllers: OvnShared['controllers']
   haproxies: OvnShared['haproxies']
 }> {
-  const found: {pid: number; cmdline: string; files: string[]}[] = []
+  const found: {pid: number; cmdline: string; files: AgentArgs['sources']}[] = []
   const controllers: OvnShared['controllers'] = []
   const haproxies: OvnShared['haproxies'] = []
   for (const {cmdline, pid} of (await view.processes()).entries) {
@@ -74,12 +74,12 @@ async function scanProcesses(view: NodeView): Promise<{
     }
     if (!cmdline.includes('neutron-ovn')) continue
     const args = parseAgentCmdline(cmdline, OVN_AGENT_PROGRAMS)
-    if (args) found.push({cmdline, files: args.configFiles, pid})
+    if (args) found.push({cmdline, files: args.sources, pid})
   }
   // the agent's metadata workers carry the same command line: keep the processes whose parent is not one of them
   const details = await Promise.all(found.map((f): Promise<ProcessDetails> => (view.processDetails ? view.processDetails(f.pid) : Promise.resolve({}))))
   const ids = new Set(found.map((f) => f.pid))
-  const agentArgs = new Map<number, string[]>()
+  const agentArgs = new Map<number, AgentArgs['sources']>()
   const agents: AgentRecord[] = []
   found.forEach((a, i) => {
     const d = details[i]
@@ -94,15 +94,29 @@ async function scanProcesses(view: NodeView): Promise<{
 }
 
 /** The agent's config files: --config-file, else the running agent's own, else the packaged defaults that exist. */
-async function configFiles(view: NodeView, ctx: OvnContext, agents: AgentRecord[], agentArgs: Map<number, string[]>): Promise<string[]> {
+async function configFiles(view: NodeView, ctx: OvnContext, agents: AgentRecord[], agentArgs: Map<number, AgentArgs['sources']>): Promise<string[]> {
   const exists = async (p: string) => (await view.stat(p)) !== undefined
   if (ctx.configFile !== undefined) {
     const beside = join(dirname(ctx.configFile), 'neutron.conf')
     // oslo order as Debian's init script: neutron.conf first is as common; the agent ini wins either way for its keys
     return (await exists(beside)) && beside !== ctx.configFile ? [beside, ctx.configFile] : [ctx.configFile]
   }
-  const running = agents.find((a) => (a.sameMountNamespace !== false || readsThrough(view, a.pid)) && (agentArgs.get(a.pid)?.length ?? 0) > 0)
-  if (running) return agentArgs.get(running.pid)!.filter((p) => p.startsWith('/'))
+  const readable = agents.filter((a) => a.sameMountNamespace !== false || readsThrough(view, a.pid))
+  const running = readable.find((a) => (agentArgs.get(a.pid)?.length ?? 0) > 0)
+  if (running) return expand(view, agentArgs.get(running.pid)!)
+  // an agent started with no --config-file or --config-dir (EDPM's): oslo.config's own search, the
+  // project's neutron.conf and the conf.d dirs (/etc/neutron/neutron.conf.d, /etc/neutron.conf.d)
+  if (readable.length > 0) {
+    const found = await expand(view, [
+      {kind: 'file', path: '/etc/neutron/neutron.conf'},
+      {kind: 'dir', path: '/etc/neutron/neutron.conf.d'},
+      {kind: 'dir', path: '/etc/neutron.conf.d'},
+    ])
+    const there = await Promise.all(found.map(async (p) => ((await exists(p)) ? p : undefined)))
+    const files = there.filter((p): p is string => p !== undefined)
+    // only a conf.d file says the agent is configured this way; else the packaged files below
+    if (files.some((f) => f.includes('.conf.d/'))) return files
+  }
   for (const candidate of OVN_PATHS.agentConfigs) {
     if (await exists(candidate)) {
       const beside = join(dirname(candidate), 'neutron.conf')
@@ -110,6 +124,17 @@ async function configFiles(view: NodeView, ctx: OvnContext, agents: AgentRecord[
     }
   }
   return [OVN_PATHS.agentConfigs[0]]
+}
+
+/** Config sources in oslo's order: a file as it is, a dir's *.conf sorted (read through the view). */
+async function expand(view: NodeView, sources: AgentArgs['sources']): Promise<string[]> {
+  const out: string[] = []
+  for (const s of sources) {
+    if (!s.path.startsWith('/')) continue
+    if (s.kind === 'file') out.push(s.path)
+    else for (const n of await view.list(s.path)) if (n.endsWith('.conf')) out.push(join(s.path, n))
+  }
+  return out
 }
 
 /** The server's ml2_conf.ini when this node has one (a controller, an all-in-one): it says ovn_metadata_enabled and ovn_nb_connection. */
