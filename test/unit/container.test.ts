@@ -273,3 +273,54 @@ describe('a sidecar named by its container in the evidence', () => {
     expect(f.evidence.some((l) => l.startsWith(`pid ${proc.pid} (podman container ${ID.slice(0, 12)}): `))).toBe(true)
   })
 })
+
+describe("the OVN agent's config in a container, as oslo.config finds it", () => {
+  let dir: string
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'qm-ovnroot-'))
+  })
+  afterEach(() => rmSync(dir, {force: true, recursive: true}))
+
+  const base = (cmdline: string) =>
+    ({
+      command: async () => undefined,
+      process: async () => ({notCollected: 'none'}),
+      processDetails: async () => ({sameMountNamespace: false}),
+      processes: async () => ({entries: [{cmdline, pid: 4242}]}),
+    }) as unknown as NodeView
+
+  it("EDPM: an agent with no arguments reads /etc/neutron.conf.d's files (sorted), through the container's root", async () => {
+    const {collectOvnShared} = await import('../../src/chains/ovn/collect.js')
+    mkdirSync(join(dir, 'etc', 'neutron.conf.d'), {recursive: true})
+    writeFileSync(join(dir, 'etc', 'neutron.conf.d', '01-neutron-ovn-metadata-agent.conf'), '[DEFAULT]\nstate_path = /var/lib/neutron\n')
+    writeFileSync(join(dir, 'etc', 'neutron.conf.d', '05-nova-metadata.conf'), '[DEFAULT]\nnova_metadata_host = 198.51.100.5\n')
+    writeFileSync(join(dir, 'etc', 'neutron.conf.d', 'README'), 'not a config\n')
+    const view = new ContainerView(
+      {engine: 'podman', id: ID.slice(0, 12), pid: 4242, pidNamespace: 'host', root: dir},
+      base('/usr/bin/neutron-ovn-metadata-agent\0'),
+    )
+    const shared = await collectOvnShared(view, {probe: false})
+    expect(shared.configs.map((c) => [c.path, c.state])).toEqual([
+      ['/etc/neutron.conf.d/01-neutron-ovn-metadata-agent.conf', 'present'],
+      ['/etc/neutron.conf.d/05-nova-metadata.conf', 'present'],
+    ])
+  })
+
+  it('kolla: --config-file and --config-dir in the order given', async () => {
+    const {collectOvnShared} = await import('../../src/chains/ovn/collect.js')
+    mkdirSync(join(dir, 'etc', 'neutron', 'neutron.conf.d'), {recursive: true})
+    writeFileSync(join(dir, 'etc', 'neutron', 'neutron.conf'), '[DEFAULT]\n')
+    writeFileSync(join(dir, 'etc', 'neutron', 'neutron_ovn_metadata_agent.ini'), '[ovn]\novn_sb_connection = tcp:127.0.0.1:6642\n')
+    writeFileSync(join(dir, 'etc', 'neutron', 'neutron.conf.d', 'z.conf'), '[DEFAULT]\n')
+    const cmdline =
+      'neutron-ovn-metadata-agent\0--config-file\0/etc/neutron/neutron.conf\0--config-file\0/etc/neutron/neutron_ovn_metadata_agent.ini\0--config-dir\0/etc/neutron/neutron.conf.d\0'
+    const view = new ContainerView({engine: 'docker', id: ID.slice(0, 12), pid: 4242, pidNamespace: 'private', root: dir}, base(cmdline))
+    const shared = await collectOvnShared(view, {probe: false})
+    expect(shared.configs.map((c) => c.path)).toEqual([
+      '/etc/neutron/neutron.conf',
+      '/etc/neutron/neutron_ovn_metadata_agent.ini',
+      '/etc/neutron/neutron.conf.d/z.conf',
+    ])
+    expect(shared.settings.sb).toBe('tcp:127.0.0.1:6642')
+  })
+})
