@@ -4,12 +4,11 @@
  */
 import {type ApplyResult, type Mode, applyAgentConfig} from './config/apply.js'
 import type {Wanted} from './config/edit.js'
-import {agentConfigPath} from './layout.js'
 import {renderConfigResult} from './render/config-result.js'
 
 export async function runConfigCommand(
   cmd: {jsonEnabled(): boolean},
-  flags: {backup: boolean; check: boolean; 'config-file'?: string; 'dry-run': boolean; restart: boolean},
+  flags: {backup: boolean; check: boolean; 'config-file'?: string; 'dry-run': boolean; override?: boolean; restart: boolean},
   wanted: Wanted[],
   wantServing: boolean,
 ): Promise<ApplyResult> {
@@ -18,8 +17,10 @@ export async function runConfigCommand(
   // which unit and how it restarts: told from the node (src/deployments/)
   const [{detectDeployment}, {liveSigns}] = await Promise.all([import('./deployments/detect.js'), import('./deployments/live.js')])
   const deployment = detectDeployment(liveSigns()).name
+  const {configPathOn} = await import('./config/deployed.js')
+  const where = await configPathOn(deployment, {given: flags['config-file'], mode, override: flags.override === true})
   const outcome = await applyAgentConfig(
-    {backup: flags.backup, deployment, wantServing, mode, path: agentConfigPath(flags['config-file']), restart: flags.restart, wanted},
+    {backup: flags.backup, deployment, wantServing, mode, path: where.path, restart: flags.restart, wanted},
     {
       async notReread(file) {
         const {agentsNotReread} = await import('./chains/dhcp-agent/reread.js')
@@ -32,6 +33,7 @@ export async function runConfigCommand(
       },
     },
   )
+  if (where.applyHint) outcome.restartHint = where.applyHint
   if (!cmd.jsonEnabled()) {
     const text = renderConfigResult(outcome, mode, flags.restart, wantServing ? 'enable' : 'disable')
     process.stdout.write(text.stdout)

@@ -1,3 +1,4 @@
+import type {ContainerRecord, DeploymentName} from '../evidence/evidence.js'
 import type {BackendName, LayoutName, NetworkEvidence} from '../evidence/evidence.js'
 import type {Scope} from '../deployments/registry.js'
 
@@ -138,6 +139,8 @@ export interface NetworkReport {
   unjudged?: string[]
   /** with --check: how many of the chain's checks ran */
   ran?: {checks: number; of: number}
+  /** how Neutron is installed where the evidence was taken, when not packages, and the agent's container */
+  deployment?: {name: DeploymentName; from?: string; container?: ContainerRecord; stateOnHost?: string}
 }
 
 export type Verdict = 'healthy' | 'broken' | 'not-judged' | 'checks-pass'

@@ -9,5 +9,10 @@ export const configFlags = {
     helpValue: 'FILE',
   }),
   'dry-run': Flags.boolean({description: 'change nothing; print the unified diff that a real run would apply', exclusive: ['check', 'restart']}),
+  override: Flags.boolean({
+    description:
+      "on a kolla-ansible node: write the operator's override (/etc/kolla/config/neutron/dhcp_agent.ini, created when missing) instead of the generated file the next deploy rewrites; kolla-ansible reconfigure -t neutron on the deploy host applies it",
+    exclusive: ['config-file', 'restart'],
+  }),
   restart: Flags.boolean({description: 'restart the DHCP agent (systemd, else service) when something changed'}),
 }

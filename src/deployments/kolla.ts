@@ -2,7 +2,6 @@
  * kolla-ansible: each agent in its own container (docker or podman, host network), configs generated
  * on the host under /etc/kolla/<service>/ and copied into the container's /etc/neutron at start
  * (COPY_ALWAYS), state in the named volume neutron_metadata_socket mounted at /var/lib/neutron/kolla.
- * Data only in this version (works: false): reading through the container's root is issue 18.
  *
  * Sources (../shared/reference/containers-nova.md 1.1, 1.2, 1.5, 1.6; openstack/kolla-ansible
  * 1a681814e, 2026-08-19): ansible/roles/neutron/defaults/main.yml (container_name per service),
@@ -31,9 +30,10 @@ export const kolla: Deployment = {
   containers: true,
   control: {
     reconfigure: 'kolla-ansible reconfigure -t neutron',
-    restart: 'docker restart {unit}',
-    start: 'docker start {unit}',
-    status: 'docker ps --all --filter name={unit}',
+    // {engine}: podman where the agent's cgroup shows it, else docker
+    restart: '{engine} restart {unit}',
+    start: '{engine} start {unit}',
+    status: '{engine} ps --all --filter name={unit}',
   },
   hostStatePath: volume('neutron_metadata_socket'),
   label: 'kolla',
@@ -76,5 +76,5 @@ export const kolla: Deployment = {
   ],
   statePath: '/var/lib/neutron/kolla',
   title: 'kolla-ansible',
-  works: false,
+  works: true,
 }

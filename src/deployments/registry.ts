@@ -33,7 +33,15 @@ export function deploymentNamed(name: DeploymentName): Deployment {
 export interface Scope {
   layout: LayoutName
   deployment?: DeploymentName
+  /** the agent's container, where the evidence found one: its engine names the container commands (`podman restart ...`) */
+  container?: {engine?: string}
+  /** the engine of a stopped container's volume, when no running agent showed one */
+  containerEngine?: string
 }
+
+/** The container engine a command names: the one the agent's cgroup showed, else docker (kolla's default). */
+const engineOf = (scope: Pick<Scope, 'container' | 'containerEngine'>): string =>
+  (scope.container?.engine ?? scope.containerEngine) === 'podman' ? 'podman' : 'docker'
 
 export const deploymentOf = (scope: Pick<Scope, 'deployment'>): Deployment => deploymentNamed(scope.deployment ?? DEFAULT_DEPLOYMENT)
 
@@ -45,9 +53,9 @@ function entryOf(scope: Scope, service: ServiceName): {dep: Deployment; entry: S
   return {dep: packages, entry: packages.services[service]!}
 }
 
-/** A template with `{project}` (neutron or quantum) and `{unit}` filled in; other braces are left as they are. */
-export function fill(template: string, vars: {project: string; unit?: string}): string {
-  return template.replace(/\{(project|unit)\}/g, (whole, key: 'project' | 'unit') => vars[key] ?? whole)
+/** A template with `{project}` (neutron or quantum), `{unit}` and `{engine}` filled in; other braces are left as they are. */
+export function fill(template: string, vars: {project: string; unit?: string; engine?: string}): string {
+  return template.replace(/\{(project|unit|engine)\}/g, (whole, key: 'project' | 'unit' | 'engine') => vars[key] ?? whole)
 }
 
 /** The unit a command names: the systemd unit, container, snap app or daemonset of `service`. */
@@ -67,7 +75,7 @@ type Control = Exclude<Action, 'reconfigure'>
 export function command(scope: Scope, action: Control, service: ServiceName): string {
   const {dep, entry} = entryOf(scope, service)
   const template = entry.control?.[action] ?? dep.control[action] ?? entry.control?.restart ?? dep.control.restart!
-  return fill(template, {project: scope.layout, unit: fill(entry.unit, {project: scope.layout})})
+  return fill(template, {engine: engineOf(scope), project: scope.layout, unit: fill(entry.unit, {project: scope.layout})})
 }
 
 export const restart = (scope: Scope, service: ServiceName) => command(scope, 'restart', service)
@@ -100,7 +108,7 @@ export function alsoAction(scope: Scope, action: Control, service: ServiceName):
  */
 export function restartHint(scope: Scope, service: ServiceName, unit = unitOf(scope, service)): string {
   const {dep, entry} = entryOf(scope, service)
-  const vars = {project: scope.layout, unit}
+  const vars = {engine: engineOf(scope), project: scope.layout, unit}
   const first = fill(entry.control?.restart ?? dep.control.restart!, vars)
   const other = dep.exec?.fallback.run.restart
   return other ? `${first}  (or: ${other.map((a) => fill(a, vars)).join(' ')})` : first

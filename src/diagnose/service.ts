@@ -61,6 +61,16 @@ export function diagnoseEvidence(
     verdict,
     ...(unjudged.length > 0 ? {unjudged} : {}),
     ...(subset ? {ran: {checks: findings.length, of: chain.checks.length}} : {}),
+    ...(e.container || e.stateOnHost !== undefined || (e.deployment !== undefined && e.deployment !== 'packages')
+      ? {
+          deployment: {
+            name: e.deployment ?? 'packages',
+            ...(e.deploymentFrom !== undefined ? {from: e.deploymentFrom} : {}),
+            ...(e.container ? {container: e.container} : {}),
+            ...(e.stateOnHost !== undefined ? {stateOnHost: e.stateOnHost} : {}),
+          },
+        }
+      : {}),
   }
 }
 

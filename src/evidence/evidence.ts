@@ -106,8 +106,12 @@ export interface ProcessRecord {
   ps?: string
   /** readlink /proc/PID/ns/net, e.g. net:[4026532310] */
   netns?: string
-  /** readlink of every /proc/PID/fd/* that is a socket, e.g. socket:[123] */
+  /** readlink of every /proc/PID/fd/* that is a socket, e.g. socket:[123] (its children's too: haproxy -Ws's worker) */
   fdLinks?: string[]
+  /** the pids of its children whose sockets fdLinks holds too */
+  children?: number[]
+  /** the container its cgroup names (a sidecar, or the agent's own container) */
+  container?: {engine: 'podman' | 'docker' | 'containerd' | 'cri-o'; id: string}
   /** /proc/PID/net/tcp and tcp6: the TCP table of the process's network namespace */
   tcp?: string
   tcp6?: string
@@ -253,6 +257,20 @@ export interface ApiEvidence {
   records: {method: string; path: string; status: number; body: string}[]
 }
 
+/** An agent's container, as the host's /proc tells it (node/container.ts). */
+export interface ContainerRecord {
+  /** the agent's host pid, whose /proc/PID/root its files were read through */
+  pid: number
+  /** /proc/PID/root */
+  root: string
+  /** private: its pid files hold pids of its own namespace (kolla before 2025.2, openstack-helm); host: the host's */
+  pidNamespace: 'host' | 'private'
+  /** the engine its cgroup names */
+  engine?: 'podman' | 'docker' | 'containerd' | 'cri-o'
+  /** the container id its cgroup names (12 hex digits) */
+  id?: string
+}
+
 /**
  * One network's evidence. Every chain fills these fields (snapshot format 1 began with the DHCP
  * agent's: another chain records the files it has no use for as `not-collected`), and may add its
@@ -268,6 +286,21 @@ export interface NetworkEvidence {
   deployment?: DeploymentName
   /** how the deployment was told: the flag, the sign seen on the node (an agent's cgroup or environment, a marker path), or the default */
   deploymentFrom?: string
+  /**
+   * the container the agent runs in, when it sees another filesystem than the host's: its files
+   * (config, state, socket) were read through its root, its pid files' numbers mapped to the host's
+   */
+  container?: ContainerRecord
+  /**
+   * the host files the deployment copies into the agent's container at start (kolla's /etc/kolla/<service>/,
+   * TripleO's puppet-generated tree), each beside the copy the agent reads: a difference is a change
+   * made on the host that the running container has not read
+   */
+  hostConfigs?: {host: FileRecord; copy: string}[]
+  /** the agent's container is not running: where its state (statePath, as the container sees it) was read on the host */
+  stateOnHost?: string
+  /** the engine of the deployment's containers when no running agent showed it (a stopped container's volume) */
+  containerEngine?: 'podman' | 'docker'
   statePath: string
   /** `ip netns list` */
   namespaces: CommandRecord

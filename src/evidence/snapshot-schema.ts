@@ -112,6 +112,8 @@ export const processRecord = record({
   alive: v.boolean(),
   cmdline: v.optional(str),
   fdLinks: v.optional(v.array(str)),
+  children: v.optional(v.array(int)),
+  container: v.optional(record({engine: v.picklist(['podman', 'docker', 'containerd', 'cri-o']), id: str})),
   from: str,
   netns: v.optional(str),
   pid,
@@ -208,12 +210,25 @@ const networkEntries = {
   // absent in snapshots written before it existed: those are the default chain's; the chains' names are checked in snapshotChecker
   backend: v.optional(str),
   config: fileRecord,
+  // absent where the agent shares the host's filesystem, and in snapshots written before it existed
+  container: v.optional(
+    record({
+      engine: v.optional(v.picklist(['podman', 'docker', 'containerd', 'cri-o'])),
+      id: v.optional(str),
+      pid: int,
+      pidNamespace: v.picklist(['host', 'private']),
+      root: name,
+    }),
+  ),
+  containerEngine: v.optional(v.picklist(['podman', 'docker'])),
   // absent in snapshots written before it existed: those read as packages (deploymentOfEvidence)
   deployment: v.optional(v.picklist(DEPLOYMENT_NAMES)),
   deploymentFrom: v.optional(str),
   dnsmasqPidFile: fileRecord,
   haproxyConfig: fileRecord,
   haproxyPidFile: fileRecord,
+  stateOnHost: v.optional(name),
+  hostConfigs: v.optional(v.array(record({copy: name, host: fileRecord}))),
   // absent in snapshots written before they existed (the IPv6 metadata checks then say so)
   ipv6Switch: v.optional(fileRecord),
   layout: v.picklist(['neutron', 'quantum']),

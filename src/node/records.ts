@@ -10,6 +10,7 @@ import type {CommandRecord, FileRecord, ProcessRecord} from '../evidence/evidenc
 import {debug} from '../output.js'
 import {run} from '../system/exec.js'
 import {readRegularFile, TEXT_FILE_MAX_BYTES} from '../system/read-file.js'
+import {containerInCgroup} from './container.js'
 import {readProcTable} from './procfs.js'
 
 export async function command(file: string, args: string[]): Promise<CommandRecord> {
@@ -88,11 +89,25 @@ export async function processRecord(pid: number, role: ProcessRecord['role'], fr
   if (cmdline === undefined || cmdline === '') return {alive: false, from, pid, role}
   const rec: ProcessRecord = {alive: true, cmdline, from, pid, role}
   rec.netns = await readlink(`${base}/ns/net`).catch(() => undefined)
+  // a sidecar (kolla 2025.2's wrappers, TripleO): the container its cgroup names
+  const boxed = containerInCgroup((await readOr(`${base}/cgroup`)) ?? '')
+  if (boxed) rec.container = boxed
   if (sockets) {
-    const fds = await readdir(`${base}/fd`).catch(() => [] as string[])
-    const links = await Promise.all(fds.map((fd) => readlink(`${base}/fd/${fd}`).catch(() => '')))
+    // haproxy -Ws (kolla's and TripleO's sidecars): the pid file names the master, a worker it forked
+    // holds the sockets; its children's sockets count as its own
+    const children = ((await readOr(`${base}/task/${pid}/children`)) ?? '')
+      .split(/\s+/)
+      .filter((c) => /^\d+$/.test(c))
+      .slice(0, 16)
+    const socketsOf = async (p: string) => {
+      const fds = await readdir(`/proc/${p}/fd`).catch(() => [] as string[])
+      return Promise.all(fds.map((fd) => readlink(`/proc/${p}/fd/${fd}`).catch(() => '')))
+    }
+    const links = (await Promise.all([String(pid), ...children].map(socketsOf))).flat()
     rec.fdLinks = links.filter((l) => l.startsWith('socket:'))
-    // the namespace's TCP tables, one kernel walk each (node/procfs.ts)
+    if (children.length > 0)
+      rec.children = children.map(Number)
+      // the namespace's TCP tables, one kernel walk each (node/procfs.ts)
     ;[rec.tcp, rec.tcp6] = await Promise.all([readProcTable(`${base}/net/tcp`), readProcTable(`${base}/net/tcp6`)])
   }
   return rec

@@ -1,4 +1,5 @@
 /** Human output of diagnose: a table in chain order, then the first broken link and its fix. */
+import {deploymentNamed} from '../deployments/registry.js'
 import {chainFor} from '../chains/registry.js'
 import {type Finding, type Fix, type FixStep, isConfigFix, type NetworkReport, type Status} from '../chains/types.js'
 import {paint} from '../output.js'
@@ -52,6 +53,20 @@ export function fixLines(fix: Fix): string[] {
   return [...step(fix), ...(fix.alternative ? ['# or:', ...step(fix.alternative)] : [])]
 }
 
+/** Where the evidence was taken, when not an agent of packages on the host: the deployment, and the agent's container. */
+export function deploymentLines(r: NetworkReport): string[] {
+  const d = r.deployment
+  if (!d) return []
+  const out = [`deployment: ${deploymentNamed(d.name).title}${d.from ? ` (${printable(d.from, 300)})` : ''}`]
+  const c = d.container
+  if (c)
+    out.push(
+      `the agent (pid ${c.pid}) runs in ${c.engine ? `${c.engine} container ` : 'a container '}${c.id ?? ''}${c.pidNamespace === 'private' ? ', its own pid namespace (pid files mapped to host pids)' : ''}: its files read through ${printable(c.root, 200)}`,
+    )
+  if (d.stateOnHost !== undefined) out.push(`no DHCP agent runs: the state its container would see read from the host's ${printable(d.stateOnHost, 300)}`)
+  return out
+}
+
 /** One network's findings: the table in chain order, the evidence of what is wrong, the verdict and the fix, fitted to `width`. */
 export function renderReport(r: NetworkReport, width: number): string {
   const c = paint()
@@ -61,7 +76,7 @@ export function renderReport(r: NetworkReport, width: number): string {
     rows: r.findings.map((f) => [mark(f.status), f.id, printable(f.summary, Number.isFinite(width) ? 400 : 2000)]),
     width,
   })
-  const out = [...say(`network ${r.network} (${chainFor(r.backend)?.label ?? `${r.layout} layout`})`), table]
+  const out = [...say(`network ${r.network} (${chainFor(r.backend)?.label ?? `${r.layout} layout`})`), ...deploymentLines(r).flatMap((l) => say(l)), table]
   const notable = r.findings.filter((f) => f.status === 'fail' || f.status === 'warn')
   for (const f of notable) {
     if (f.evidence.length === 0) continue

@@ -81,3 +81,7 @@ export function devicesShown(rec: CommandRecord | undefined, clipRaw: (t: string
   })
   return list.length > 20 ? [...shown, `${cmd}: and ${list.length - 20} more devices`] : shown
 }
+
+/** How a process is named in evidence: its pid, and the container its cgroup names (a sidecar's) when any. */
+export const pidLabel = (p: Pick<ProcessRecord, 'pid' | 'container'>): string =>
+  p.container ? `pid ${p.pid} (${p.container.engine} container ${p.container.id})` : `pid ${p.pid}`

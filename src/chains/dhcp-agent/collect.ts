@@ -25,6 +25,7 @@ import {parseIpAddr} from '../../parse/ip-addr.js'
 import {collectIpv6Facts, usableV6Device} from '../common/ipv6.js'
 import {QDHCP_NAMESPACE} from './paths.js'
 import {parseNetnsList} from '../../parse/netns.js'
+import {ContainerView, readsThrough} from '../../sources/container.js'
 import {LiveView} from '../../sources/live.js'
 import {type NodeView, notTold} from '../../sources/view.js'
 import {mapBounded} from '../../system/pool.js'
@@ -189,8 +190,9 @@ export async function dhcpAgents(view: NodeView): Promise<{agents: AgentRecord[]
       const details = view.processDetails ? await view.processDetails(pid) : {}
       if (details.startedAt !== undefined) rec.startedAt = details.startedAt
       if (details.sameMountNamespace !== undefined) rec.sameMountNamespace = details.sameMountNamespace
-      // an agent in another mount namespace (a container) reads files that are not this view's
-      if (rec.sameMountNamespace !== false) rec.configs = await configs(args.sources)
+      // an agent in another mount namespace (a container) reads files that are not this view's, unless
+      // the view reads through its root (sources/container.ts)
+      if (rec.sameMountNamespace !== false || readsThrough(view, pid)) rec.configs = await configs(args.sources)
       return rec
     }),
   )
@@ -299,20 +301,26 @@ export async function listNamespaces(): Promise<CommandRecord> {
 export async function collectMany(
   networks: string[],
   ctx: NodeContext,
-  opts: {limit?: number; listed?: CommandRecord; batch?: boolean; tool?: string; agents?: boolean} = {},
+  opts: {limit?: number; listed?: CommandRecord; batch?: boolean; tool?: string; agents?: boolean; view?: NodeView} = {},
 ): Promise<Snapshot> {
   // the operator named these (or their defaults): a FIFO, device or directory there is bad input, exit 2
-  await Promise.all([refuseIrregular(ctx.configFile, TEXT_FILE_MAX_BYTES), refuseIrregular(metadataAgentConfigOf(ctx), TEXT_FILE_MAX_BYTES)])
+  // (a container's files are the agent's, not named by the operator: its view reads regular files only)
+  if (!opts.view) await Promise.all([refuseIrregular(ctx.configFile, TEXT_FILE_MAX_BYTES), refuseIrregular(metadataAgentConfigOf(ctx), TEXT_FILE_MAX_BYTES)])
   // --all: every namespace's addresses in a few processes (node/namespaces.ts); a namespace missing from them falls back to its own ip
-  const out = await collectDhcpNetworks(new LiveView(), networks, ctx, {...opts, listed: opts.listed ?? listNamespaces()})
+  const out = await collectDhcpNetworks(opts.view ?? new LiveView(), networks, ctx, {...opts, listed: opts.listed ?? listNamespaces()})
   return {format: SNAPSHOT_FORMAT, host: hostname(), networks: out, takenAt: new Date().toISOString(), tool: opts.tool ?? 'quantum-meta'}
 }
 
-export async function requireInspectable(statePath: string): Promise<void> {
+export async function requireInspectable(statePath: string, view?: NodeView): Promise<void> {
   if (process.getuid?.() !== 0)
     throw cannotError('not-root', "diagnose inspects namespaces and other users' processes: run it as root (or diagnose a snapshot with --snapshot)")
   try {
-    await readdir(statePath)
+    if (view) {
+      if ((await view.stat(statePath))?.type !== 'directory')
+        throw Object.assign(new Error('no such directory'), {
+          code: view instanceof ContainerView ? `no such directory in the container of pid ${view.container.pid}` : 'no such directory',
+        })
+    } else await readdir(statePath)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? String(error)
     throw cannotError(

@@ -2,13 +2,13 @@ import {posix} from 'node:path'
 
 import {type AgentSettings, BOOL_KEYS, type BoolKey, type BoolSetting, metadataVerdict, readSettings} from '../../config/dhcp-agent.js'
 import {IniSyntaxError, parseIni} from '../../config/oslo-ini.js'
-import {command, programOf, unitOf} from '../../deployments/registry.js'
+import {command, deploymentOf, programOf, reconfigure, unitOf} from '../../deployments/registry.js'
 import {parseAgentCmdline} from '../../parse/agent.js'
 import {clip, quoteLines, shq} from '../common/text.js'
 import {notInEvidence} from '../common/evidence.js'
 import {restartAgent} from './facts.js'
 import type {NetworkEvidence} from '../../evidence/evidence.js'
-import {type Check, type Finding, cmd, conf, fail, notJudged, pass, skip, warn} from '../types.js'
+import {type Check, type Finding, type Fix, cmd, conf, fail, notJudged, pass, skip, warn} from '../types.js'
 import {START_TOLERANCE_MS} from '../common/evidence.js'
 
 export const configMetadataEnabled: Check = {
@@ -61,12 +61,51 @@ export const configMetadataEnabled: Check = {
     return fail(
       v.reason,
       evidence,
-      cmd(fix, `sets enable_isolated_metadata = True, keeping the rest of the file; the ${unitOf(ev, 'dhcp-agent')} restart re-creates the proxy and opts`),
+      containerConfigFix(ev, file.path, 'enable_isolated_metadata = True') ??
+        cmd(fix, `sets enable_isolated_metadata = True, keeping the rest of the file; the ${unitOf(ev, 'dhcp-agent')} restart re-creates the proxy and opts`),
     )
   },
 }
 
 const normalize = (p: string) => posix.normalize(p)
+
+/** Whether a config's metadata switches serve isolated metadata (false when it cannot be read). */
+function serves(content: string): boolean {
+  try {
+    const v = metadataVerdict(readSettings(parseIni(content)))
+    return v.valid && v.serves
+  } catch {
+    return false
+  }
+}
+
+/**
+ * The fix of a metadata switch in `path` when the agent runs in a container: the file it reads is a
+ * copy the deployment made when the container started. When the host's source already serves, the
+ * container has not been restarted since it changed: the restart is the fix. Else the setting goes
+ * where the deployment keeps it: kolla's override on the deploy host (then its reconfigure; the host
+ * copy and a restart as the quick way), TripleO's puppet-generated file (then the unit's restart).
+ * Undefined where the agent shares the host's files (the file is the config).
+ */
+export function containerConfigFix(ev: NetworkEvidence, path: string, set: string): Fix | undefined {
+  if (!ev.container) return undefined
+  const entry = deploymentOf(ev).services['dhcp-agent']
+  const pair = ev.hostConfigs?.find((h) => h.copy === path)
+  if (pair?.host.content !== undefined && serves(pair.host.content))
+    return cmd(restartAgent(ev), `${pair.host.path} on the host already serves metadata; the container reads ${path}, the copy made when it last started`)
+  const host = pair?.host.path ?? entry?.configs.find((c) => posix.basename(c) === posix.basename(path))
+  if (host === undefined) return undefined
+  const lasting = reconfigure(ev)
+  const quick = conf(
+    host,
+    'DEFAULT',
+    set,
+    `the container copies ${host} to ${path} when it starts: then ${restartAgent(ev)}${lasting ? `; the next deploy rewrites ${host} (${lasting})` : ''}`,
+  )
+  if (entry?.edit && lasting)
+    return conf(entry.edit, 'DEFAULT', set, `on the deploy host, the override the deployment merges into ${host}; then ${lasting}`, quick)
+  return quick
+}
 
 /** The running agents (in our mount namespace) whose --config-file/--config-dir include the judged file. */
 function agentsReading(ev: Pick<NetworkEvidence, 'agents' | 'config'>) {
@@ -130,13 +169,42 @@ function mergedWithAgentFiles(ev: NetworkEvidence, own: AgentSettings): Omit<Fin
   if (merged.enable_isolated_metadata.value) return pass(`${at('enable_isolated_metadata')} (${order})`, evidence)
   const decisive = merged.enable_isolated_metadata
   const fix =
-    decisive.line !== undefined && decisive.path !== ev.config.path
+    containerConfigFix(ev, decisive.line !== undefined ? decisive.path : ev.config.path, 'enable_isolated_metadata = True') ??
+    (decisive.line !== undefined && decisive.path !== ev.config.path
       ? conf(decisive.path, 'DEFAULT', 'enable_isolated_metadata = True', `it overrides ${ev.config.path}; then ${restartAgent(ev)}`)
       : cmd(
           `quantum-meta enable --config-file ${shq(ev.config.path)} --restart`,
           'sets enable_isolated_metadata = True, keeping the rest of the file, and restarts the agent',
-        )
+        ))
   return fail(`${at('enable_isolated_metadata')} and force_metadata is off: isolated metadata is not served (${order})`, evidence, fix)
+}
+
+/** The metadata switches a config sets, in words (`enable_isolated_metadata = True, force_metadata unset`); undefined when unreadable. */
+function switchesOf(content: string): Record<BoolKey, string> | undefined {
+  try {
+    const s = readSettings(parseIni(content))
+    return Object.fromEntries(BOOL_KEYS.map((k) => [k, s[k].line === undefined ? 'unset' : s[k].raw])) as Record<BoolKey, string>
+  } catch {
+    return undefined
+  }
+}
+
+/** The host sources whose metadata switches differ from the container's copy of them (ev.hostConfigs against the agent's configs). */
+export function changedOnHost(ev: NetworkEvidence): {host: string; copy: string; keys: string[]; hostSays: string; copySays: string}[] {
+  const copies = new Map((ev.agents ?? []).flatMap((a) => a.configs ?? []).map((c) => [c.path, c]))
+  if (ev.config.content !== undefined) copies.set(ev.config.path, ev.config)
+  const out = []
+  for (const {host, copy} of ev.hostConfigs ?? []) {
+    const theirs = copies.get(copy)
+    if (host.content === undefined || theirs?.content === undefined) continue
+    const [h, c] = [switchesOf(host.content), switchesOf(theirs.content)]
+    if (!h || !c) continue
+    const keys = BOOL_KEYS.filter((k) => h[k] !== c[k])
+    if (keys.length === 0) continue
+    const say = (x: Record<BoolKey, string>) => keys.map((k) => `${k} ${x[k] === 'unset' ? 'unset' : `= ${x[k]}`}`).join(', ')
+    out.push({copy, copySays: say(c), host: host.path, hostSays: say(h), keys})
+  }
+  return out
 }
 
 /**
@@ -188,6 +256,14 @@ export const configAgentRestarted: Check = {
               `pgrep -af ${shq(programOf(ev, 'dhcp-agent'))}`,
               `the agent's command line: its service must start it with --config-file ${file.path}, or judge the file it reads with --config-file`,
             ),
+      )
+    }
+    const moved = changedOnHost(ev)
+    if (moved.length > 0) {
+      return warn(
+        `${moved.map((m) => m.host).join(', ')} on the host differ${moved.length === 1 ? 's' : ''} from the copy the container reads (${moved.map((m) => m.copy).join(', ')}) in ${moved.map((m) => m.keys.join(', ')).join('; ')}: the container has not been restarted since the change`,
+        [...moved.map((m) => `${m.host}: ${m.hostSays}; ${m.copy}: ${m.copySays}`), ...readers.map(line)],
+        cmd(restartAgent(ev), 'the container copies the host files when it starts'),
       )
     }
     if (file.mtime === undefined) return skip(`${file.path} was not read, so its age is unknown`, readers.map(line))

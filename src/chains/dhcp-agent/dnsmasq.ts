@@ -1,6 +1,6 @@
 import {parseDnsmasqArgs} from '../../parse/dnsmasq.js'
 import {clip} from '../common/text.js'
-import {notInEvidence, processArgs, processOf} from '../common/evidence.js'
+import {notInEvidence, pidLabel, processArgs, processOf} from '../common/evidence.js'
 import {pidFromFile, restartAgent} from './facts.js'
 import {type Check, cmd, fail, notJudged, pass} from '../types.js'
 
@@ -23,7 +23,7 @@ export const dnsmasqRunning: Check = {
     }
     if (!proc.alive) return fail(`dnsmasq pid ${proc.pid} (from ${proc.from}) is not running`, evidence, fix)
     const args = processArgs(proc) ?? []
-    evidence.push(`pid ${proc.pid}: ${clip(args.join(' '), 400)}`)
+    evidence.push(`${pidLabel(proc)}: ${clip(args.join(' '), 400)}`)
     if (ev.namespaceInode && proc.netns && proc.netns !== ev.namespaceInode) {
       evidence.push(`pid ${proc.pid} network namespace ${proc.netns}, ${ev.namespace} is ${ev.namespaceInode}`)
       return fail(`dnsmasq pid ${proc.pid} runs outside ${ev.namespace}`, evidence, fix)

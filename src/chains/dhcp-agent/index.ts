@@ -41,7 +41,33 @@ export const dhcpAgent: ChainModule = {
   logService: 'metadata-agent',
   async collect(req) {
     // loaded when used: judging a snapshot needs none of the collector
-    const [{collectMany, requireInspectable, stateNetworks}, {LiveView}] = await Promise.all([import('./collect.js'), import('../../sources/live.js')])
+    const [{collectMany, requireInspectable, stateNetworks}, {LiveView}, {containerPlan}] = await Promise.all([
+      import('./collect.js'),
+      import('../../sources/live.js'),
+      import('./container.js'),
+    ])
+    // the agent in a container (kolla, TripleO, ...): its files through its root, unless the operator named them
+    const plan = req.given?.configFile === undefined && req.given?.statePath === undefined ? await containerPlan() : undefined
+    if (plan) {
+      await requireInspectable(plan.statePath, plan.view)
+      const list = req.network === undefined ? await listNamespaces() : undefined
+      const networks = list
+        ? [...new Set([...qdhcpNetworksIn(parseNetnsList(list.stdout)), ...(await stateNetworks(plan.view, plan.statePath)), ...(await apiHosted(req))])]
+        : [req.network!]
+      const ctx = {
+        configFile: plan.configFile,
+        layout: req.paths.layout,
+        metadataAgentConfig: plan.metadataAgentConfig,
+        probe: req.probe,
+        statePath: plan.statePath,
+      }
+      const snap = await collectMany(networks, ctx, {batch: Boolean(list), listed: list, tool: req.tool, view: plan.view})
+      for (const ev of snap.networks) {
+        if (plan.kind === 'running') Object.assign(ev, {container: plan.container, hostConfigs: plan.hostConfigs})
+        else Object.assign(ev, {stateOnHost: plan.hostStatePath, ...(plan.engine ? {containerEngine: plan.engine} : {})})
+      }
+      return snap
+    }
     await requireInspectable(req.paths.statePath)
     const list = req.network === undefined ? await listNamespaces() : undefined
     // --all: the qdhcp namespaces, the networks whose state is kept without one, and with credentials the

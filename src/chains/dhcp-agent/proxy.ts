@@ -2,7 +2,7 @@ import type {Socket} from '../../parse/sockets.js'
 import {proxySockets} from '../common/sockets.js'
 import {METADATA_IP} from '../common/net.js'
 import {clip} from '../common/text.js'
-import {notInEvidence, processArgs, processOf} from '../common/evidence.js'
+import {notInEvidence, processArgs, processOf, pidLabel} from '../common/evidence.js'
 import {restartAgent, routedMetadata} from './facts.js'
 import {type Check, cmd, fail, notHere, notJudged, pass, skip} from '../types.js'
 import {upstreamFinding} from '../common/upstream.js'
@@ -43,7 +43,7 @@ export const proxyRunning: Check = {
     }
     if (!proc.alive) return fail(`the metadata proxy pid ${proc.pid} (from ${proc.from}) is not running: it died`, evidence, proxyFix(ev))
     const args = processArgs(proc) ?? []
-    evidence.push(`pid ${proc.pid}: ${clip(args.join(' '), 400)}`)
+    evidence.push(`${pidLabel(proc)}: ${clip(args.join(' '), 400)}`)
     if (!args.join(' ').includes(ev.network)) {
       return fail(`pid ${proc.pid} from ${proc.from} is not this network's proxy (stale pid file)`, evidence, proxyFix(ev))
     }

@@ -16,6 +16,7 @@ import {
   type AgentRecord,
   type ApiEvidence,
   type CommandRecord,
+  type ContainerRecord,
   type FileRecord,
   type LayoutName,
   type NetworkEvidence,
@@ -28,8 +29,12 @@ import {QROUTER_NAMESPACE} from './paths.js'
 import {LAYOUTS, layoutOfConfig} from '../../layout.js'
 import {addressesOf, namespaceListed} from '../../node/namespaces.js'
 import {readBootTimeMs, startedAtMs} from '../../node/proc-clock.js'
-import {command, fileRecord, pidOf, processRecord, readOr, readProcSync} from '../../node/records.js'
-import {parseAgentCmdline, procStartTicks} from '../../parse/agent.js'
+import {command, pidOf, readOr, readProcSync} from '../../node/records.js'
+import {ContainerView, readsThrough} from '../../sources/container.js'
+import {LiveView} from '../../sources/live.js'
+import {type NodeView, notTold} from '../../sources/view.js'
+import {containedAgent} from '../common/container.js'
+import {type AgentArgs, parseAgentCmdline, procStartTicks} from '../../parse/agent.js'
 import {parseHaproxyConfig} from '../../parse/haproxy.js'
 import {parseIpAddr} from '../../parse/ip-addr.js'
 import {parseIptablesSave} from '../../parse/iptables-save.js'
@@ -52,14 +57,19 @@ import {
 } from './facts.js'
 
 /** One pass over /proc: the L3 agents (their --config-file lists kept apart), with start times and mount namespaces. */
-async function findL3Agents(): Promise<{agents: AgentRecord[]; files: Map<number, string[]>; layout?: LayoutName}> {
+async function findL3Agents(): Promise<{
+  agents: AgentRecord[]
+  files: Map<number, string[]>
+  layout?: LayoutName
+  withArgs: {pid: number; cmdline: string; args: AgentArgs}[]
+}> {
   const pids = (await readdir('/proc').catch(() => [] as string[])).filter((n) => /^\d+$/.test(n))
-  const found: {pid: number; cmdline: string; files: string[]; program: string}[] = []
+  const found: {pid: number; cmdline: string; files: string[]; program: string; args: AgentArgs}[] = []
   for (const p of pids) {
     const cmdline = readProcSync(`/proc/${p}/cmdline`)
     if (!cmdline?.includes('l3-agent')) continue
     const args = parseAgentCmdline(cmdline, L3_AGENT_PROGRAMS)
-    if (args) found.push({cmdline, files: args.configFiles, pid: Number(p), program: args.program})
+    if (args) found.push({args, cmdline, files: args.configFiles, pid: Number(p), program: args.program})
   }
   const boot = readBootTimeMs()
   const mine = await readlink('/proc/self/ns/mnt').catch(() => undefined)
@@ -76,29 +86,39 @@ async function findL3Agents(): Promise<{agents: AgentRecord[]; files: Map<number
     }),
   )
   const layout = found.some((a) => a.program === 'quantum-l3-agent') ? 'quantum' : found.length > 0 ? 'neutron' : undefined
-  return {agents, files, layout}
+  return {agents, files, layout, withArgs: found.map(({args, cmdline, pid}) => ({args, cmdline, pid}))}
 }
 
-const exists = (p: string) =>
-  stat(p).then(
-    () => true,
-    () => false,
-  )
+/** Whether a file is there (type and state only: keepalived.conf may hold the VRRP password, so it is not read). */
+async function presence(view: NodeView, path: string): Promise<FileRecord> {
+  const st = await view.stat(path)
+  return st ? {path, state: 'present', type: st.type} : {path, state: 'missing'}
+}
 
 /** The agent's config files: --config-file (with neutron.conf beside it), else the running agent's own, else the packaged ones that exist. */
-async function configPaths(given: string | undefined, layout: LayoutName, agents: AgentRecord[], files: Map<number, string[]>): Promise<string[]> {
+async function configPaths(
+  view: NodeView,
+  given: string | undefined,
+  layout: LayoutName,
+  agents: AgentRecord[],
+  files: Map<number, string[]>,
+): Promise<string[]> {
+  const exists = async (p: string) => (await view.stat(p)) !== undefined
   const beside = async (f: string) => {
     const conf = join(dirname(f), layout === 'quantum' ? 'quantum.conf' : 'neutron.conf')
     return conf !== f && (await exists(conf)) ? [conf, f] : [f]
   }
   if (given !== undefined) return beside(given)
-  const running = agents.find((a) => a.sameMountNamespace !== false && (files.get(a.pid)?.length ?? 0) > 0)
+  // an agent in a container counts when the view reads through its root (sources/container.ts)
+  const running = agents.find((a) => (a.sameMountNamespace !== false || readsThrough(view, a.pid)) && (files.get(a.pid)?.length ?? 0) > 0)
   if (running) return files.get(running.pid)!.filter((p) => p.startsWith('/'))
   return beside(join(LAYOUTS[layout].configDir, 'l3_agent.ini'))
 }
 
 /** What one run reads once for every network: the agents, their config, the namespaces. */
 interface L3Shared {
+  /** where the agent's files are read: this node, or the agent's container through its root */
+  view: NodeView
   layout: LayoutName
   agents: AgentRecord[]
   configs: FileRecord[]
@@ -109,6 +129,8 @@ interface L3Shared {
   /** the qrouter namespaces' addresses, read once (for finding a router by its qr- device) */
   routerAddresses: Map<string, CommandRecord>
   upstreams: Map<string, Promise<FileRecord>>
+  /** the agent's container, when its files were read through it */
+  container?: ContainerRecord
   /** gateway address -> the routers here holding it (addressIndex), built on first use */
   holders?: Promise<Map<string, {router: string; line: string}[]>>
   api?: {host: string; from: string; call: (path: string) => Promise<{method: string; path: string; status: number; body: string}>; error?: string}
@@ -120,10 +142,13 @@ async function collectShared(req: CollectRequest, listNamespaces: () => Promise<
   if (given !== undefined) await refuseIrregular(given, TEXT_FILE_MAX_BYTES)
   const found = await findL3Agents()
   const layout: LayoutName = given !== undefined ? layoutOfConfig(given) : (found.layout ?? req.paths.layout)
-  const paths = await configPaths(given, layout, found.agents, found.files)
+  // the agent in a container (kolla, TripleO): its files through its root, unless the operator named them
+  const boxed = given === undefined && req.given?.statePath === undefined ? containedAgent(found.withArgs) : undefined
+  const view: NodeView = boxed ? new ContainerView(boxed.container) : new LiveView()
+  const paths = await configPaths(view, given, layout, found.agents, found.files)
   const configs = await Promise.all(
     paths.map(async (p) => {
-      const rec = await fileRecord(p, {read: true, resolve: true})
+      const rec = await view.readFile(p, {resolve: true})
       // only the keys the checks read, line numbers kept: neutron.conf holds the message queue's password
       if (rec.content !== undefined) rec.content = keepOnlyKeys(rec.content, L3_KEYS)
       return rec
@@ -131,7 +156,7 @@ async function collectShared(req: CollectRequest, listNamespaces: () => Promise<
   )
   const settings = l3Settings(configs, layout)
   const statePath = req.given?.statePath ?? settings.statePath.value
-  const metadataAgentConfig = await fileRecord(join(dirname(paths.at(-1) ?? LAYOUTS[layout].agentConfig), 'metadata_agent.ini'))
+  const metadataAgentConfig = await view.readFile(join(dirname(paths.at(-1) ?? LAYOUTS[layout].agentConfig), 'metadata_agent.ini'))
   if (metadataAgentConfig.content !== undefined) metadataAgentConfig.content = redactIniSecrets(metadataAgentConfig.content)
   const namespaces = await listNamespaces()
   const routers = parseNetnsList(namespaces.stdout).filter((n) => QROUTER_NAMESPACE.test(n))
@@ -160,7 +185,20 @@ async function collectShared(req: CollectRequest, listNamespaces: () => Promise<
       api = {...host, call: async (path) => ({body: '', method: 'GET', path, status: 0}), error: error instanceof Error ? error.message : String(error)}
     }
   }
-  return {agents: found.agents, api, configs, layout, metadataAgentConfig, namespaces, routerAddresses, settings, statePath, upstreams: new Map()}
+  return {
+    agents: found.agents,
+    api,
+    configs,
+    ...(boxed ? {container: boxed.container} : {}),
+    layout,
+    metadataAgentConfig,
+    namespaces,
+    routerAddresses,
+    settings,
+    statePath,
+    upstreams: new Map(),
+    view,
+  }
 }
 
 /**
@@ -182,7 +220,7 @@ async function addressIndex(shared: L3Shared): Promise<Map<string, {router: stri
       }
     }
     if (held > 0) continue
-    const conf = await fileRecord(join(shared.settings.haConfsPath.value, router, 'keepalived.conf'))
+    const conf = await shared.view.readFile(join(shared.settings.haConfsPath.value, router, 'keepalived.conf'))
     for (const x of conf.content === undefined ? [] : keepalivedAddresses(conf.content).filter((k) => k.dev?.startsWith('qr-')))
       add(x.address, router, `${conf.path}: ${x.address}/${x.prefixlen} dev ${x.dev} (keepalived holds it on the master)`)
   }
@@ -258,7 +296,7 @@ export async function probeRouter(ns: string, port: number, mark: number): Promi
 
 async function collectNetwork(network: string, shared: L3Shared, probe: boolean): Promise<NetworkEvidence> {
   const state = shared.statePath
-  const opts = await fileRecord(join(state, 'dhcp', network, 'opts'))
+  const opts = await shared.view.readFile(join(state, 'dhcp', network, 'opts'))
   const api: ApiEvidence | undefined = shared.api && {error: shared.api.error, host: shared.api.host, hostFrom: shared.api.from, records: []}
   if (api && !api.error) api.records = await Promise.all([`/networks/${network}`, API.subnets(network), API.ports(network)].map((p) => shared.api!.call(p)))
   const config = shared.configs.at(-1) ?? notCollected(LAYOUTS[shared.layout].agentConfig)
@@ -302,22 +340,31 @@ async function collectNetwork(network: string, shared: L3Shared, probe: boolean)
   ev.namespace = ns
   if (api && !api.error) api.records.push(...(await Promise.all([API.router(id), API.routerAgents(id)].map((p) => shared.api!.call(p)))))
   const [haproxyPidFile, proxyPidFile, haproxyConfig, haState, keepalived] = await Promise.all([
-    fileRecord(join(state, 'external', 'pids', `${id}.pid.haproxy`)),
-    fileRecord(join(state, 'external', 'pids', `${id}.pid`)),
-    fileRecord(join(state, 'ns-metadata-proxy', `${id}.conf`)),
-    fileRecord(join(shared.settings.haConfsPath.value, id, 'state')),
-    fileRecord(join(shared.settings.haConfsPath.value, id, 'keepalived.conf'), {read: false}),
+    shared.view.readFile(join(state, 'external', 'pids', `${id}.pid.haproxy`)),
+    shared.view.readFile(join(state, 'external', 'pids', `${id}.pid`)),
+    shared.view.readFile(join(state, 'ns-metadata-proxy', `${id}.conf`)),
+    shared.view.readFile(join(shared.settings.haConfsPath.value, id, 'state')),
+    presence(shared.view, join(shared.settings.haConfsPath.value, id, 'keepalived.conf')),
   ])
   Object.assign(ev, {haproxyConfig, haproxyPidFile, proxyPidFile})
   r.haState = haState
   r.keepalived = keepalived
   const server = haproxyConfig.content ? parseHaproxyConfig(haproxyConfig.content).servers[0]?.address : undefined
   const upstream = server?.startsWith('/') ? server : shared.settings.socket.value
-  if (!shared.upstreams.has(upstream)) shared.upstreams.set(upstream, fileRecord(upstream, {connect: true, read: false}))
+  if (!shared.upstreams.has(upstream))
+    shared.upstreams.set(
+      upstream,
+      shared.view.connect
+        ? shared.view.connect(upstream)
+        : Promise.resolve({error: 'this source cannot connect to a socket', path: upstream, state: 'not-collected'}),
+    )
   ev.upstreamSocket = {...(await shared.upstreams.get(upstream)!)}
   const pidFile = pidOf(haproxyPidFile) === undefined ? proxyPidFile : haproxyPidFile
   const pid = pidOf(pidFile)
-  if (pid !== undefined) ev.processes = [await processRecord(pid, 'proxy', pidFile.path, true)]
+  if (pid !== undefined) {
+    const proc = await shared.view.process(pid, 'proxy', pidFile.path, {sockets: true})
+    if (!notTold(proc)) ev.processes = [proc]
+  }
   if (!namespaceListed(shared.namespaces, ns)) return ev
   ev.namespaceInode = await stat(`/run/netns/${ns}`).then(
     (s) => `net:[${s.ino}]`,
@@ -350,9 +397,9 @@ async function routedNetworks(shared: L3Shared): Promise<string[]> {
     }
     return [...nets]
   }
-  const dhcp = await readdir(join(shared.statePath, 'dhcp')).catch(() => [] as string[])
+  const dhcp = await shared.view.list(join(shared.statePath, 'dhcp'))
   for (const net of dhcp.filter((n) => UUID.test(n))) {
-    const opts = await fileRecord(join(shared.statePath, 'dhcp', net, 'opts'))
+    const opts = await shared.view.readFile(join(shared.statePath, 'dhcp', net, 'opts'))
     const gw = opts.content === undefined ? [] : [...opts.content.matchAll(/option:router,([0-9.]+)/g)].map((m) => m[1])
     if (gw.length > 0 && (await routersHolding(shared, gw)).length > 0) nets.add(net.toLowerCase())
   }
@@ -367,6 +414,7 @@ export async function collectL3Live(req: CollectRequest, listNamespaces: () => P
   const networks = req.network !== undefined ? [req.network] : await routedNetworks(shared)
   const out: NetworkEvidence[] = []
   for (let i = 0; i < networks.length; i += 4) out.push(...(await Promise.all(networks.slice(i, i + 4).map((n) => collectNetwork(n, shared, req.probe)))))
+  if (shared.container) for (const ev of out) ev.container = shared.container
   // no secret leaves the node (records shared between networks once)
   const seen = new WeakSet<object>()
   for (const ev of out) redactEvidence(ev, seen)

@@ -4,7 +4,7 @@
  * DHCP chain judges it).
  */
 import {clip} from '../common/text.js'
-import {processArgs, processOf} from '../common/evidence.js'
+import {processArgs, processOf, pidLabel} from '../common/evidence.js'
 import {proxySockets} from '../common/sockets.js'
 import {type Check, cmd, fail, notJudged, pass, skip} from '../types.js'
 import {upstreamFinding} from '../common/upstream.js'
@@ -50,7 +50,7 @@ export const l3Proxy: Check = {
         respawn(ev),
       )
     const args = processArgs(proc) ?? []
-    evidence.push(`pid ${proc.pid}: ${clip(args.join(' '), 400)}`)
+    evidence.push(`${pidLabel(proc)}: ${clip(args.join(' '), 400)}`)
     if (!args.join(' ').includes(router))
       return fail(`pid ${proc.pid} from ${proc.from} is not router ${router}'s proxy (a stale pid file)`, evidence, respawn(ev))
     if (ev.namespaceInode && proc.netns && proc.netns !== ev.namespaceInode && !metadataNetworkPort(ev)) {

@@ -13,10 +13,12 @@ import {dirname, join} from 'node:path'
 import {keepOnlyKeys, redactCmdline} from '../../config/secrets.js'
 import type {AgentRecord, CommandRecord, FileRecord, NetworkEvidence} from '../../evidence/evidence.js'
 import {UUID} from '../../evidence/ids.js'
-import {parseAgentCmdline} from '../../parse/agent.js'
+import {type AgentArgs, parseAgentCmdline} from '../../parse/agent.js'
 import {namespaceListed} from '../../node/namespaces.js'
 import {pidOf} from '../../node/records.js'
+import {ContainerView, readsThrough} from '../../sources/container.js'
 import {LiveView} from '../../sources/live.js'
+import {agentsOf, containedAgent} from '../common/container.js'
 import {type NodeView, notTold, type ProcessDetails} from '../../sources/view.js'
 import {mapBounded} from '../../system/pool.js'
 import {refuseIrregular, TEXT_FILE_MAX_BYTES} from '../../system/read-file.js'
@@ -52,11 +54,11 @@ export interface OvnShared {
 /** One pass over the view's processes: the OVN metadata agents (not their workers), ovn-controller and every haproxy. */
 async function scanProcesses(view: NodeView): Promise<{
   agents: AgentRecord[]
-  agentArgs: Map<number, string[]>
+  agentArgs: Map<number, AgentArgs['sources']>
   controllers: OvnShared['controllers']
   haproxies: OvnShared['haproxies']
 }> {
-  const found: {pid: number; cmdline: string; files: string[]}[] = []
+  const found: {pid: number; cmdline: string; files: AgentArgs['sources']}[] = []
   const controllers: OvnShared['controllers'] = []
   const haproxies: OvnShared['haproxies'] = []
   for (const {cmdline, pid} of (await view.processes()).entries) {
@@ -72,12 +74,12 @@ async function scanProcesses(view: NodeView): Promise<{
     }
     if (!cmdline.includes('neutron-ovn')) continue
     const args = parseAgentCmdline(cmdline, OVN_AGENT_PROGRAMS)
-    if (args) found.push({cmdline, files: args.configFiles, pid})
+    if (args) found.push({cmdline, files: args.sources, pid})
   }
   // the agent's metadata workers carry the same command line: keep the processes whose parent is not one of them
   const details = await Promise.all(found.map((f): Promise<ProcessDetails> => (view.processDetails ? view.processDetails(f.pid) : Promise.resolve({}))))
   const ids = new Set(found.map((f) => f.pid))
-  const agentArgs = new Map<number, string[]>()
+  const agentArgs = new Map<number, AgentArgs['sources']>()
   const agents: AgentRecord[] = []
   found.forEach((a, i) => {
     const d = details[i]
@@ -92,15 +94,29 @@ async function scanProcesses(view: NodeView): Promise<{
 }
 
 /** The agent's config files: --config-file, else the running agent's own, else the packaged defaults that exist. */
-async function configFiles(view: NodeView, ctx: OvnContext, agents: AgentRecord[], agentArgs: Map<number, string[]>): Promise<string[]> {
+async function configFiles(view: NodeView, ctx: OvnContext, agents: AgentRecord[], agentArgs: Map<number, AgentArgs['sources']>): Promise<string[]> {
   const exists = async (p: string) => (await view.stat(p)) !== undefined
   if (ctx.configFile !== undefined) {
     const beside = join(dirname(ctx.configFile), 'neutron.conf')
     // oslo order as Debian's init script: neutron.conf first is as common; the agent ini wins either way for its keys
     return (await exists(beside)) && beside !== ctx.configFile ? [beside, ctx.configFile] : [ctx.configFile]
   }
-  const running = agents.find((a) => a.sameMountNamespace !== false && (agentArgs.get(a.pid)?.length ?? 0) > 0)
-  if (running) return agentArgs.get(running.pid)!.filter((p) => p.startsWith('/'))
+  const readable = agents.filter((a) => a.sameMountNamespace !== false || readsThrough(view, a.pid))
+  const running = readable.find((a) => (agentArgs.get(a.pid)?.length ?? 0) > 0)
+  if (running) return expand(view, agentArgs.get(running.pid)!)
+  // an agent started with no --config-file or --config-dir (EDPM's): oslo.config's own search, the
+  // project's neutron.conf and the conf.d dirs (/etc/neutron/neutron.conf.d, /etc/neutron.conf.d)
+  if (readable.length > 0) {
+    const found = await expand(view, [
+      {kind: 'file', path: '/etc/neutron/neutron.conf'},
+      {kind: 'dir', path: '/etc/neutron/neutron.conf.d'},
+      {kind: 'dir', path: '/etc/neutron.conf.d'},
+    ])
+    const there = await Promise.all(found.map(async (p) => ((await exists(p)) ? p : undefined)))
+    const files = there.filter((p): p is string => p !== undefined)
+    // only a conf.d file says the agent is configured this way; else the packaged files below
+    if (files.some((f) => f.includes('.conf.d/'))) return files
+  }
   for (const candidate of OVN_PATHS.agentConfigs) {
     if (await exists(candidate)) {
       const beside = join(dirname(candidate), 'neutron.conf')
@@ -108,6 +124,17 @@ async function configFiles(view: NodeView, ctx: OvnContext, agents: AgentRecord[
     }
   }
   return [OVN_PATHS.agentConfigs[0]]
+}
+
+/** Config sources in oslo's order: a file as it is, a dir's *.conf sorted (read through the view). */
+async function expand(view: NodeView, sources: AgentArgs['sources']): Promise<string[]> {
+  const out: string[] = []
+  for (const s of sources) {
+    if (!s.path.startsWith('/')) continue
+    if (s.kind === 'file') out.push(s.path)
+    else for (const n of await view.list(s.path)) if (n.endsWith('.conf')) out.push(join(s.path, n))
+  }
+  return out
 }
 
 /** The server's ml2_conf.ini when this node has one (a controller, an all-in-one): it says ovn_metadata_enabled and ovn_nb_connection. */
@@ -308,7 +335,9 @@ export async function collectOvnNetwork(
   const proxy = found === undefined || notTold(found) ? undefined : found
   // every haproxy naming this network, wherever it runs (the pid file's one among them)
   const others = await Promise.all(
-    shared.haproxies.filter((h) => h.cmdline.includes(network) && h.pid !== pid).map((h) => view.process(h.pid, 'proxy', 'ps', {sockets: false})),
+    shared.haproxies
+      .filter((h) => h.cmdline.includes(network) && h.pid !== (proxy?.pid ?? pid))
+      .map((h) => view.process(h.pid, 'proxy', 'ps', {sockets: false})),
   )
   const haproxies = others.filter((h): h is ProcessRecord => !notTold(h))
   const ev: NetworkEvidence = {
@@ -368,7 +397,14 @@ export function ovnmetaNetworks(names: readonly string[]): string[] {
 export async function collectOvnMany(network: string | undefined, ctx: OvnContext, listNamespaces: () => Promise<CommandRecord>): Promise<NetworkEvidence[]> {
   // the operator named it: a FIFO, device or directory there is bad input (exit 2), as on the DHCP chain
   if (ctx.configFile !== undefined) await refuseIrregular(ctx.configFile, TEXT_FILE_MAX_BYTES)
-  return collectOvnNetworks(new LiveView(), network, ctx, listNamespaces())
+  const live = new LiveView()
+  // the agent in a container (kolla, TripleO, EDPM): its files through its root, unless the operator named them
+  const boxed =
+    ctx.configFile === undefined && ctx.statePath === undefined ? containedAgent(agentsOf(await live.processes(), OVN_AGENT_PROGRAMS, '-ovn-')) : undefined
+  if (!boxed) return collectOvnNetworks(live, network, ctx, listNamespaces())
+  const out = await collectOvnNetworks(new ContainerView(boxed.container, live), network, ctx, listNamespaces())
+  for (const ev of out) ev.container = boxed.container
+  return out
 }
 
 /** Every network of the run in one view (one, or --all: the ovnmeta namespaces and the networks with a VM bound to this chassis). */

@@ -1,7 +1,7 @@
 /** The network's haproxy in ovnmeta-NET: alive, running the agent's config, listening; the agent's socket behind it; a GET. */
 import {clip, shq} from '../common/text.js'
 import {METADATA_IP} from '../common/net.js'
-import {processArgs, processOf} from '../common/evidence.js'
+import {processArgs, processOf, pidLabel} from '../common/evidence.js'
 import {bodyText, HAPROXY_NO_SERVER} from '../common/http.js'
 import {proxySockets} from '../common/sockets.js'
 import {type Check, cmd, fail, notAsked, pass, skip, warn} from '../types.js'
@@ -44,7 +44,7 @@ export const ovnHaproxy: Check = {
         respawn(ev),
       )
     const args = processArgs(proc) ?? []
-    evidence.push(`pid ${proc.pid}: ${clip(args.join(' '), 300)}`)
+    evidence.push(`${pidLabel(proc)}: ${clip(args.join(' '), 300)}`)
     if (!args.join(' ').includes(ev.network))
       return fail(`pid ${proc.pid} from ${f.path} is not this network's haproxy (a stale pid file, the pid reused)`, evidence, respawn(ev))
     if (ev.namespaceInode && proc.netns && proc.netns !== ev.namespaceInode) {
