@@ -83,17 +83,28 @@ async function tableOf(result: DiagnoseResult, width: number): Promise<string> {
     }
     case 'network': {
       const {renderReport} = await import('../render/findings.js')
-      return (await provenance(result, width)) + result.reports.map((r) => renderReport(r, width)).join('\n')
+      return (await provenance(result, width)) + (await instanceOf(result.json.instance, width)) + result.reports.map((r) => renderReport(r, width)).join('\n')
     }
     case 'networks': {
       const {renderAll} = await import('../render/findings.js')
       return (await provenance(result, width)) + renderAll(result.reports, width)
     }
-    case 'fleet':
-      return (await import('../render/fleet.js')).renderFleet(result.json, width)
+    case 'fleet': {
+      const table = (await import('../render/fleet.js')).renderFleet(result.json, width)
+      // under the heading (the network's line)
+      const cut = table.indexOf('\n') + 1
+      return table.slice(0, cut) + (await instanceOf(result.json.instance, width)) + table.slice(cut)
+    }
     case 'fleet-all':
       return (await import('../render/fleet.js')).renderFleetAll(result.json, width)
   }
+}
+
+/** --server, --port, --ip: the instance's line (src/diagnose/instance.ts), fitted to `width`; none without one. */
+async function instanceOf(instance: import('./result.js').InstanceJson | undefined, width: number): Promise<string> {
+  if (!instance) return ''
+  const [{fitted}, {instanceLine}] = await Promise.all([import('../render/findings.js'), import('./instance.js')])
+  return `${fitted(instanceLine(instance), width, {hang: '  '}).join('\n')}\n`
 }
 
 /** Progress on stderr while hosts answer over ssh: on a terminal only, never under --json. */
