@@ -34,17 +34,19 @@ export async function openOutput(out: DiagnoseOutput, judgedBy = 'quantum-meta')
 async function reportOf(result: DiagnoseResult, judgedBy: string, path: string): Promise<string | undefined> {
   if (result.kind === 'checks') return undefined
   const m = await import('../render/report-model.js')
+  const inst = result.kind === 'network' || result.kind === 'fleet' ? result.json.instance : undefined
+  const instance = inst ? {instance: (await import('./instance.js')).instanceLine(inst).replace(/^instance: /, '')} : {}
   let model: import('../render/report-model.js').ReportModel
   switch (result.kind) {
     case 'network':
     case 'networks':
-      model = m.networksModel({collectedBy: result.tool, host: result.host, judgedBy, takenAt: result.takenAt}, result.reports)
+      model = m.networksModel({collectedBy: result.tool, host: result.host, judgedBy, takenAt: result.takenAt, ...instance}, result.reports)
       break
     case 'fleet':
     case 'fleet-all': {
       const fleets = result.kind === 'fleet' ? [result.json] : result.json.networks
       const hosts = [...new Set(fleets.flatMap((f) => f.hosts.map((h) => h.host)))].join(', ')
-      model = m.fleetModel({host: hosts || 'no host', judgedBy, takenAt: new Date().toISOString()}, fleets)
+      model = m.fleetModel({host: hosts || 'no host', judgedBy, takenAt: new Date().toISOString(), ...instance}, fleets)
     }
   }
   if (reportKind(path) === 'html') return (await import('../render/report-html.js')).htmlOf(model)

@@ -3,7 +3,7 @@
 // a broken or a hostile one does. The network is then judged from per-host snapshots derived from
 // the real Zed node (test/helpers/fleet-snapshots.ts), so which host's leases hold the instance shows.
 // On the real harness: test/openstack/instance.test.ts.
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
@@ -148,6 +148,20 @@ describe('diagnose --server/--port/--ip through the built CLI', () => {
       `network ${NET} on 2 hosts`,
       `instance: port ${PA.id}, server ${SERVER}, ${VM1.ip}, ${VM1.mac}, bound to compute-1; leased on net1: 1795622418 fa:16:3e:7d:b3:b3 198.51.100.149 host-198-51-100-149 01:fa:16:3e:7d:b3:b3`,
     ])
+  })
+
+  it('--report FILE.md and FILE.html: the instance in the head, with its lease', async () => {
+    const md = join(dir, 'ticket.md')
+    const html = join(dir, 'ticket.html')
+    const r = await noauth('ok', ['--port', PA.id, ...both(), '--report', md, '--json'])
+    expect(r.status).toBe(0)
+    const lease = 'leased on net1: 1795622418 fa:16:3e:7d:b3:b3 198.51.100.149 host-198-51-100-149 01:fa:16:3e:7d:b3:b3'
+    expect(readFileSync(md, 'utf8')).toContain(`\n- instance: port ${PA.id}, server ${SERVER}, ${VM1.ip}, ${VM1.mac}, bound to compute-1; ${lease}\n`)
+    const h = await noauth('escapes', ['--port', 'lab-vm1-port', '--snapshot', net1, '--report', html])
+    expect(h.status).toBe(0)
+    const page = readFileSync(html, 'utf8')
+    expect(page).toContain(`<dt>instance</dt><dd>port ${PA.id}, server ${SERVER}, ${VM1.ip}, ${VM1.mac}, bound to compute-1; ${lease}</dd>`)
+    expect(page).not.toMatch(/[\u001b\u0007]/)
   })
 
   it('--port NAME with one snapshot: the one host; its leases file not holding the MAC is said so', async () => {
