@@ -67,6 +67,11 @@ function sameAddress(a: string, b: string): boolean {
   return list.check(b, fa === 4 ? 'ipv4' : 'ipv6')
 }
 
+/** An address as Neutron stores it: IPv6 in its RFC 5952 form (2001:DB8:0::5 is 2001:db8::5), which the query must match. */
+export function canonicalIp(ip: string): string {
+  return isIP(ip) === 6 ? new URL(`http://[${ip}]/`).hostname.slice(1, -1) : ip
+}
+
 /** One port of an answer read into an Instance; its id or network_id not a UUID: exit 3 (never reaches a path). */
 export function readInstancePort(raw: unknown, what: string, ipAsked?: string): Instance {
   if (!isObj(raw)) throw cannotError('api-bad-answer', `${what}: the answer lists a port that is not an object`)
@@ -194,7 +199,7 @@ export async function findInstance(
     }
     case 'ip':
       named = `address ${value}`
-      raws = (await list(`fixed_ips=${encodeURIComponent(`ip_address=${value}`)}`, `ports holding ${value}`)).filter(
+      raws = (await list(`fixed_ips=${encodeURIComponent(`ip_address=${canonicalIp(value)}`)}`, `ports holding ${value}`)).filter(
         (p) =>
           isObj(p) && Array.isArray(p.fixed_ips) && p.fixed_ips.some((f) => isObj(f) && typeof f.ip_address === 'string' && sameAddress(f.ip_address, value)),
       )

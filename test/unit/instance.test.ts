@@ -4,7 +4,7 @@ import {readFileSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
 
 import {QmError} from '../../src/errors.js'
-import {pickPort, readInstancePort} from '../../src/openstack/instance.js'
+import {canonicalIp, pickPort, readInstancePort} from '../../src/openstack/instance.js'
 
 // the real Zed lab's VM port (test/fixtures/api/SOURCES.md)
 const VM = JSON.parse(readFileSync(new URL('../fixtures/api/zed-vm1-port.json', import.meta.url), 'utf8')).port
@@ -76,5 +76,16 @@ describe('pickPort', () => {
   it('a long list is cut at ten, the rest counted', () => {
     const many = Array.from({length: 25}, (_, i) => ({...a, network: `${i}`.padStart(8, '0') + a.network.slice(8), port: `p${i}`}))
     expect(refused(() => pickPort(many, 'address x', undefined))?.[0]).toMatch(/ and 15 more; give --network NET/)
+  })
+})
+
+describe('canonicalIp', () => {
+  it('IPv6 as Neutron stores it (RFC 5952), IPv4 as given', () => {
+    expect(['2001:DB8:0:0::5', '2001:db8::5', 'fe80:0:0:0:0:0:a9fe:a9fe', '198.51.100.5'].map(canonicalIp)).toEqual([
+      '2001:db8::5',
+      '2001:db8::5',
+      'fe80::a9fe:a9fe',
+      '198.51.100.5',
+    ])
   })
 })
