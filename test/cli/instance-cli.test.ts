@@ -45,7 +45,8 @@ const SERVERS = [
   {id: '55555555-6666-4777-8888-999999999999', name: 'lab-vm10'},
 ]
 
-describe('diagnose --server/--port/--ip through the built CLI', () => {
+// several runs of the binary a test: minutes on a loaded 2-core machine, not the default 30 s
+describe('diagnose --server/--port/--ip through the built CLI', {timeout: 240_000}, () => {
   let server: Server
   let base: string
   let dir: string
