@@ -4,7 +4,7 @@ import * as Flags from '@oclif/core/flags'
 import {QmCommand} from '../base-command.js'
 import {exitCodeOf} from '../diagnose/exit.js'
 import {liveRequest, toolName} from '../diagnose/live-request.js'
-import {planDiagnose} from '../diagnose/plan.js'
+import {checkUsage, type DiagnosePlan, instanceTarget, planDiagnose} from '../diagnose/plan.js'
 import type {DiagnoseJson} from '../diagnose/run.js'
 import {liveFlags, networkNamespaces, nodeFlags, servedNetworks} from '../chains/flags.js'
 import {openstackFlags} from '../openstack/flags.js'
@@ -34,6 +34,8 @@ For CI: --format junit prints JUnit XML instead of the table (a failing testcase
     '<%= config.bin %> diagnose 01cce415-8e2b-4096-92b5-7acc67163d79 --snapshot net1.json --snapshot net2.json',
     '<%= config.bin %> diagnose 01cce415-8e2b-4096-92b5-7acc67163d79 --host net1 --host net2,net3',
     '<%= config.bin %> diagnose 01cce415-8e2b-4096-92b5-7acc67163d79 --hosts-from-api',
+    '<%= config.bin %> diagnose --server web-1 --probe',
+    '<%= config.bin %> diagnose --ip 198.51.100.12 --network private --hosts-from-api',
     '<%= config.bin %> diagnose 01cce415-8e2b-4096-92b5-7acc67163d79 --sosreport sosreport-net1-2024-05-02-abcdef --sosreport sosreport-net2-2024-05-02-ghijkl',
     '<%= config.bin %> diagnose --all --host net1,net2,net3',
     '<%= config.bin %> diagnose --list-checks',
@@ -95,6 +97,17 @@ For CI: --format junit prints JUnit XML instead of the table (a failing testcase
       min: 1,
     }),
     'list-checks': Flags.boolean({description: 'list the checks in chain order and exit'}),
+    server: Flags.string({
+      description:
+        'start from the instance: its Neutron ports (GET /v2.0/ports?device_id=ID; a name is looked up in Nova, from the Keystone catalog), then its network diagnosed as `diagnose NET` would, the instance (port, IP, MAC, host, its DHCP lease) marked in the report; needs API credentials; with --probe on this node the metadata agent is asked as the instance',
+      helpValue: 'VM',
+    }),
+    port: Flags.string({description: "start from the instance's Neutron port (an id, or a name: exactly one must match), as --server does", helpValue: 'PORT'}),
+    ip: Flags.string({
+      description: 'start from the instance holding this address (GET /v2.0/ports?fixed_ips=ip_address=IP), as --server does',
+      helpValue: 'IP',
+    }),
+    network: Flags.string({description: 'with --server or --ip: the network (id or name) when the instance has ports on several', helpValue: 'NET'}),
     parallel: Flags.integer({description: 'with --host: how many hosts are asked at once (default 16)', helpValue: 'N', min: 1}),
     probe: Flags.boolean({description: 'also GET http://169.254.169.254/ from inside the namespace'}),
     'ssh-config': Flags.string({description: "with --host: ssh's -F (an ssh config file)", helpValue: 'FILE'}),
@@ -124,10 +137,11 @@ For CI: --format junit prints JUnit XML instead of the table (a failing testcase
   public async run(): Promise<DiagnoseJson> {
     const {args, flags} = await this.parse(Diagnose)
     if (flags['print-remote-script']) return printRemoteScript(this.jsonEnabled())
-    const plan = await planWithName(flags, args, this.jsonEnabled())
+    const plan = await planWithInstance(flags, args, this.jsonEnabled())
     const [{openOutput}, {runDiagnose}] = await Promise.all([import('../diagnose/emit.js'), import('../diagnose/run.js')])
     const output = await openOutput(plan.output, toolName(this.config))
-    const result = await runDiagnose(plan, {live: () => liveRequest(flags, this.config), tool: toolName(this.config)})
+    const live = plan.kind === 'diagnose' && plan.probeAs ? {...flags, 'probe-as': plan.probeAs} : flags
+    const result = await runDiagnose(plan, {live: () => liveRequest(live, this.config), tool: toolName(this.config)})
     process.exitCode = exitCodeOf(result)
     await output.emit(result)
     return result.json
@@ -140,6 +154,22 @@ async function printRemoteScript(json: boolean): Promise<DiagnoseJson> {
   const script = agentlessScript()
   if (!json) process.stdout.write(script)
   return {script} as unknown as DiagnoseJson
+}
+
+/**
+ * --server, --port, --ip: the flag rules first (credentials among them), then the instance's port
+ * from the API, then the plan of its network.
+ */
+async function planWithInstance(flags: Parameters<typeof planDiagnose>[0], args: {'net-id'?: string}, json: boolean): Promise<DiagnosePlan> {
+  const target = instanceTarget(flags)
+  if (target === undefined || flags['list-checks']) return planWithName(flags, args, json)
+  const {hasCredentials} = await import('../openstack/credentials.js')
+  const credentials = hasCredentials(flags, process.env)
+  // a usage error before anything is asked
+  checkUsage(flags, args, json, {credentials})
+  const {findInstance} = await import('../openstack/instance.js')
+  const instance = await findInstance(target, flags.network, flags, json)
+  return planDiagnose(flags, args, json, {credentials, instance})
 }
 
 /**

@@ -34,17 +34,19 @@ export async function openOutput(out: DiagnoseOutput, judgedBy = 'quantum-meta')
 async function reportOf(result: DiagnoseResult, judgedBy: string, path: string): Promise<string | undefined> {
   if (result.kind === 'checks') return undefined
   const m = await import('../render/report-model.js')
+  const inst = result.kind === 'network' || result.kind === 'fleet' ? result.json.instance : undefined
+  const instance = inst ? {instance: (await import('./instance.js')).instanceLine(inst).replace(/^instance: /, '')} : {}
   let model: import('../render/report-model.js').ReportModel
   switch (result.kind) {
     case 'network':
     case 'networks':
-      model = m.networksModel({collectedBy: result.tool, host: result.host, judgedBy, takenAt: result.takenAt}, result.reports)
+      model = m.networksModel({collectedBy: result.tool, host: result.host, judgedBy, takenAt: result.takenAt, ...instance}, result.reports)
       break
     case 'fleet':
     case 'fleet-all': {
       const fleets = result.kind === 'fleet' ? [result.json] : result.json.networks
       const hosts = [...new Set(fleets.flatMap((f) => f.hosts.map((h) => h.host)))].join(', ')
-      model = m.fleetModel({host: hosts || 'no host', judgedBy, takenAt: new Date().toISOString()}, fleets)
+      model = m.fleetModel({host: hosts || 'no host', judgedBy, takenAt: new Date().toISOString(), ...instance}, fleets)
     }
   }
   if (reportKind(path) === 'html') return (await import('../render/report-html.js')).htmlOf(model)
@@ -83,17 +85,28 @@ async function tableOf(result: DiagnoseResult, width: number): Promise<string> {
     }
     case 'network': {
       const {renderReport} = await import('../render/findings.js')
-      return (await provenance(result, width)) + result.reports.map((r) => renderReport(r, width)).join('\n')
+      return (await provenance(result, width)) + (await instanceOf(result.json.instance, width)) + result.reports.map((r) => renderReport(r, width)).join('\n')
     }
     case 'networks': {
       const {renderAll} = await import('../render/findings.js')
       return (await provenance(result, width)) + renderAll(result.reports, width)
     }
-    case 'fleet':
-      return (await import('../render/fleet.js')).renderFleet(result.json, width)
+    case 'fleet': {
+      const table = (await import('../render/fleet.js')).renderFleet(result.json, width)
+      // under the heading (the network's line)
+      const cut = table.indexOf('\n') + 1
+      return table.slice(0, cut) + (await instanceOf(result.json.instance, width)) + table.slice(cut)
+    }
     case 'fleet-all':
       return (await import('../render/fleet.js')).renderFleetAll(result.json, width)
   }
+}
+
+/** --server, --port, --ip: the instance's line (src/diagnose/instance.ts), fitted to `width`; none without one. */
+async function instanceOf(instance: import('./result.js').InstanceJson | undefined, width: number): Promise<string> {
+  if (!instance) return ''
+  const [{fitted}, {instanceLine}] = await Promise.all([import('../render/findings.js'), import('./instance.js')])
+  return `${fitted(instanceLine(instance), width, {hang: '  '}).join('\n')}\n`
 }
 
 /** Progress on stderr while hosts answer over ssh: on a terminal only, never under --json. */

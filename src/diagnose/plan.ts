@@ -9,6 +9,7 @@ import {didYouMean} from '../suggest.js'
 import {ALL_CHECKS} from '../chains/registry.js'
 import {usageError} from '../errors.js'
 import type {OsFlags} from '../openstack/credentials.js'
+import type {Instance, InstanceTarget} from '../openstack/instance.js'
 import {checkNetId, isUuid, netIdOrNameProblem} from '../layout.js'
 
 /** The flags of `diagnose` that choose the source and the output (the parsed oclif flags fit it). */
@@ -22,6 +23,8 @@ export interface DiagnoseFlags extends OsFlags {
   host?: string[]
   'host-timeout'?: number
   'hosts-from-api'?: boolean
+  /** --ip IP: the instance holding this address */
+  ip?: string
   junit?: string
   report?: string
   'list-checks'?: boolean
@@ -29,7 +32,13 @@ export interface DiagnoseFlags extends OsFlags {
   probe?: boolean
   'probe-as'?: string
   'nova-config'?: string
+  /** --network NET (id or name): which of the instance's networks */
+  network?: string
+  /** --port PORT (id or name) */
+  port?: string
   'remote-command'?: string
+  /** --server VM (id or name) */
+  server?: string
   snapshot?: string[]
   sosreport?: string[]
   'ssh-config'?: string
@@ -40,6 +49,15 @@ export interface DiagnoseFlags extends OsFlags {
 
 /** The flags that only mean something over ssh, in the order the rule names the first one given. */
 export const SSH_ONLY_FLAGS = ['ssh-config', 'ssh-option', 'remote-command', 'agentless', 'parallel', 'connect-timeout', 'host-timeout'] as const
+
+/** The flags that name the instance to start from, in the order a rule names them. */
+export const INSTANCE_FLAGS = ['server', 'port', 'ip'] as const
+
+/** The instance the command line names (the first of INSTANCE_FLAGS given), if any. */
+export function instanceTarget(flags: Pick<DiagnoseFlags, (typeof INSTANCE_FLAGS)[number]>): InstanceTarget | undefined {
+  const kind = INSTANCE_FLAGS.find((f) => flags[f] !== undefined)
+  return kind === undefined ? undefined : {kind, value: flags[kind] as string}
+}
 
 /** What the rules read: the command line in the terms they speak. */
 export interface Given {
@@ -75,6 +93,14 @@ export interface Given {
   agentless: boolean
   /** --remote-command given */
   remoteCommand: boolean
+  /** --server, --port or --ip: the instance to start from (the first given) */
+  instance?: InstanceTarget
+  /** each of --server, --port and --ip given */
+  instanceFlags: string[]
+  /** --network NET */
+  network?: string
+  /** false: no API credentials are set (the environment, clouds.yaml or --os-*); undefined: not told */
+  credentials?: boolean
 }
 
 export interface UsageRule {
@@ -123,6 +149,35 @@ export const USAGE_RULES: readonly UsageRule[] = [
     when: (g) => g.unknownCheck !== undefined,
   },
   {code: 'usage', message: '--snapshot: the path is empty (give the file `quantum-meta collect` wrote)', when: (g) => g.snapshots.includes('')},
+  {
+    code: 'usage',
+    message: (g) => `give one of --server, --port and --ip: each names the instance (${g.instanceFlags.map((f) => `--${f}`).join(' and ')} given)`,
+    when: (g) => g.instanceFlags.length > 1,
+  },
+  {
+    code: 'usage',
+    message: (g) =>
+      `--${g.instance?.kind} finds the network through the instance's port: drop the network id ${JSON.stringify(g.netId?.slice(0, 80))} (--network NET picks one of its networks)`,
+    when: (g) => g.instance !== undefined && g.netId !== undefined,
+  },
+  {code: 'usage', message: (g) => `--${g.instance?.kind} names one instance: drop --all`, when: (g) => g.instance !== undefined && g.all},
+  {code: 'usage', message: '--port names its network already: drop --network', when: (g) => g.instance?.kind === 'port' && g.network !== undefined},
+  {
+    code: 'usage',
+    message: '--network picks the network of --server or --ip: give one of them (a network alone is the argument: diagnose NET)',
+    when: (g) => g.instance === undefined && g.network !== undefined,
+  },
+  {code: 'usage', message: (g) => `--${g.instance?.kind} asks the API for the instance's port: drop --no-api`, when: (g) => g.instance !== undefined && !g.api},
+  {
+    code: 'usage',
+    message: (g) => `--ip ${JSON.stringify(g.instance?.value.slice(0, 80))}: not an IPv4 or IPv6 address (the instance's)`,
+    when: (g) => g.instance?.kind === 'ip' && isIP(g.instance.value) === 0,
+  },
+  {
+    code: 'no-credentials',
+    message: (g) => `--${g.instance?.kind} asks the API for the instance's port, which needs credentials (OS_CLOUD / --os-cloud, or OS_AUTH_URL and the rest)`,
+    when: (g) => g.instance !== undefined && g.credentials === false,
+  },
   {code: 'bad-net-id', message: (g) => netIdOrNameProblem(g.netId ?? ''), when: (g) => g.netId !== undefined && !isUuid(g.netId)},
   {
     code: 'usage',
@@ -151,7 +206,7 @@ export const USAGE_RULES: readonly UsageRule[] = [
   {
     code: 'usage',
     message: 'give a network id, or --all (see --help)',
-    when: (g) => !g.all && g.netId === undefined && g.snapshots.length === 0 && g.sosreports.length === 0,
+    when: (g) => !g.all && g.netId === undefined && g.instance === undefined && g.snapshots.length === 0 && g.sosreports.length === 0,
   },
   {code: 'usage', message: 'give a network id or --all, not both', when: (g) => g.all && g.netId !== undefined},
   {code: 'usage', message: 'give --host (ask the hosts over ssh) or --snapshot (files), not both', when: (g) => g.hosts.length > 0 && g.snapshots.length > 0},
@@ -176,7 +231,7 @@ export const USAGE_RULES: readonly UsageRule[] = [
     code: 'usage',
     message: (g) =>
       `several ${g.sosreports.length === 0 ? '--snapshot files' : 'snapshots and sosreports'} are several hosts of one network: give its network id`,
-    when: (g) => g.snapshots.length + g.sosreports.length > 1 && g.netId === undefined,
+    when: (g) => g.snapshots.length + g.sosreports.length > 1 && g.netId === undefined && g.instance === undefined,
   },
 ]
 
@@ -219,12 +274,34 @@ export interface DiagnoseOutput {
 
 export type DiagnosePlan =
   | {kind: 'list-checks'; output: DiagnoseOutput}
-  | {kind: 'diagnose'; source: DiagnoseSource; only?: string[]; probe: boolean; output: DiagnoseOutput; noApi?: boolean}
+  | {
+      kind: 'diagnose'
+      source: DiagnoseSource
+      only?: string[]
+      probe: boolean
+      output: DiagnoseOutput
+      noApi?: boolean
+      /** --server, --port, --ip: the instance found, marked in the report */
+      instance?: Instance
+      /** on this node with --probe and no --probe-as: the instance's IPv4, to ask the metadata agent as it */
+      probeAs?: string
+    }
 
-export function givenOf(flags: DiagnoseFlags, netId: string | undefined, json: boolean): Given {
+/** What the caller knows beyond the flags: whether credentials are set, the instance the API named. */
+export interface PlanContext {
+  credentials?: boolean
+  /** --server, --port, --ip: the port found (findInstance); the plan diagnoses its network */
+  instance?: Instance
+}
+
+export function givenOf(flags: DiagnoseFlags, netId: string | undefined, json: boolean, ctx: PlanContext = {}): Given {
   const hosts = (flags.host ?? []).flatMap((h) => h.split(','))
   return {
     agentless: Boolean(flags.agentless),
+    credentials: ctx.credentials,
+    instance: instanceTarget(flags),
+    instanceFlags: INSTANCE_FLAGS.filter((f) => flags[f] !== undefined),
+    network: flags.network,
     all: Boolean(flags.all),
     api: flags.api,
     duplicateHost: hosts.find((h, i) => hosts.indexOf(h) !== i),
@@ -252,10 +329,16 @@ export function brokenRule(g: Given): UsageRule | undefined {
 }
 
 /** The plan for a command line, or the usage error (exit 2) of the first rule it breaks. */
-export function planDiagnose(flags: DiagnoseFlags, args: {'net-id'?: string}, json: boolean): DiagnosePlan {
-  const g = givenOf(flags, args['net-id'], json)
+/** The command line in the rules' terms, or the usage error (exit 2) of the first rule it breaks. */
+export function checkUsage(flags: DiagnoseFlags, args: {'net-id'?: string}, json: boolean, ctx: PlanContext = {}): Given {
+  const g = givenOf(flags, args['net-id'], json, ctx)
   const broken = brokenRule(g)
   if (broken) throw usageError(broken.code, typeof broken.message === 'string' ? broken.message : broken.message(g))
+  return g
+}
+
+export function planDiagnose(flags: DiagnoseFlags, args: {'net-id'?: string}, json: boolean, ctx: PlanContext = {}): DiagnosePlan {
+  const g = checkUsage(flags, args, json, ctx)
   if (g.listChecks) return {kind: 'list-checks', output: {format: 'table', json, ...(flags.wide ? {wide: true} : {})}}
   const output: DiagnoseOutput = {
     format: g.junitStdout ? 'junit' : 'table',
@@ -264,11 +347,26 @@ export function planDiagnose(flags: DiagnoseFlags, args: {'net-id'?: string}, js
     reportFile: flags.report,
     ...(flags.wide ? {wide: true} : {}),
   }
-  return {kind: 'diagnose', only: flags.check, output, probe: g.probe || g.probeAs !== undefined, source: sourceOf(g, flags), ...(g.api ? {} : {noApi: true})}
+  const inst = ctx.instance
+  if (g.instance !== undefined && inst === undefined) throw new Error('planDiagnose: the instance is found (findInstance) before it is planned')
+  const source = sourceOf(g, flags, inst?.network)
+  const ipv4 = inst?.ip !== undefined && isIP(inst.ip) === 4 ? inst.ip : inst?.ips.find((ip) => isIP(ip) === 4)
+  // on this node, --probe asks the metadata agent as the instance itself unless --probe-as names another
+  const probeAs = source.kind === 'live' && g.probe && g.probeAs === undefined && ipv4 !== undefined ? ipv4 : undefined
+  return {
+    kind: 'diagnose',
+    only: flags.check,
+    output,
+    probe: g.probe || g.probeAs !== undefined,
+    source,
+    ...(g.api ? {} : {noApi: true}),
+    ...(inst ? {instance: inst} : {}),
+    ...(probeAs ? {probeAs} : {}),
+  }
 }
 
-function sourceOf(g: Given, flags: DiagnoseFlags): DiagnoseSource {
-  const network = g.netId === undefined ? undefined : checkNetId(g.netId)
+function sourceOf(g: Given, flags: DiagnoseFlags, instanceNetwork?: string): DiagnoseSource {
+  const network = g.netId === undefined ? (instanceNetwork === undefined ? undefined : checkNetId(instanceNetwork)) : checkNetId(g.netId)
   if (g.hosts.length > 0 || g.fromApi) {
     const ssh: SshFlags = {
       ...(flags.agentless ? {agentless: true} : {}),

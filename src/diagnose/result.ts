@@ -37,10 +37,24 @@ export interface OneHost extends Provenance {
 /** What `diagnose` found; `json` is the --json document, the same shapes as before the split. */
 export type DiagnoseResult =
   | {kind: 'checks'; json: ChecksJson}
-  | ({kind: 'network'; json: NetworkReport & Partial<Provenance>} & OneHost)
+  | ({kind: 'network'; json: NetworkReport & Partial<Provenance> & {instance?: InstanceJson}} & OneHost)
   | ({kind: 'networks'; json: NetworksJson} & OneHost)
-  | {kind: 'fleet'; json: FleetReport}
+  | {kind: 'fleet'; json: FleetReport & {instance?: InstanceJson}}
   | {kind: 'fleet-all'; json: FleetAllReport}
+
+/** `diagnose --server/--port/--ip`: the instance started from, in the --json document (src/diagnose/instance.ts). */
+export interface InstanceJson {
+  port: string
+  network: string
+  ip?: string
+  mac?: string
+  /** the port's device_id (Nova's instance id) */
+  server?: string
+  /** the port's binding:host_id */
+  host?: string
+  /** each host whose DHCP leases file holds the instance's MAC, and that line; [] none does; absent none was read */
+  lease?: {host: string; line: string}[]
+}
 
 /** The --json document of any result. */
 export type DiagnoseJson = DiagnoseResult['json']

@@ -9,6 +9,7 @@ import {usageError} from '../errors.js'
 import type {Snapshot} from '../evidence/evidence.js'
 import type {HostInput} from '../fleet/types.js'
 
+import type {HeldEvidence} from './instance.js'
 import type {LiveRequest} from './live.js'
 import type {DiagnoseOutput, DiagnosePlan, DiagnoseSource} from './plan.js'
 import type {ChecksJson, DiagnoseResult, OneHost} from './result.js'
@@ -32,30 +33,45 @@ interface Judging {
 export async function runDiagnose(plan: DiagnosePlan, ctx: RunContext): Promise<DiagnoseResult> {
   if (plan.kind === 'list-checks') return {json: {checks: listChecks()}, kind: 'checks'}
   const opts: Judging = {noApi: plan.noApi, only: plan.only, probe: plan.probe}
-  const source = plan.source
+  // each host's evidence, kept for --server/--port/--ip (which host's leases hold the instance)
+  const held: HeldEvidence[] = []
+  const result = await judge(plan.source, opts, plan.output, ctx, held)
+  if (!plan.instance) return result
+  const {withInstance} = await import('./instance.js')
+  return withInstance(result, plan.instance, held)
+}
+
+async function judge(source: DiagnoseSource, opts: Judging, output: DiagnoseOutput, ctx: RunContext, held: HeldEvidence[]): Promise<DiagnoseResult> {
   switch (source.kind) {
     case 'ssh':
-      return overSsh(source, opts, plan.output, ctx.tool)
+      return overSsh(source, opts, output, held, ctx.tool)
     case 'files':
-      return files(source, opts, ctx.tool)
+      return files(source, opts, ctx.tool, held)
     case 'sosreport':
-      return oneFile(source.dir, await readSosreport(source.dir, ctx.tool), source.network, opts)
+      return oneFile(source.dir, await readSosreport(source.dir, ctx.tool), source.network, opts, held)
     case 'snapshot': {
       const {readSnapshot} = await import('./service.js')
-      return oneFile(source.path, await readSnapshot(source.path), source.network, opts)
+      return oneFile(source.path, await readSnapshot(source.path), source.network, opts, held)
     }
     case 'live': {
       const {diagnoseLive} = await import('./service.js')
-      const {host, reports, takenAt} = await diagnoseLive({live: ctx.live(), network: source.network, ...opts})
+      const {host, reports, takenAt, networks} = await diagnoseLive({live: ctx.live(), network: source.network, ...opts})
+      held.push(...networks.map((ev) => ({ev, host})))
       return oneHost({host, reports, takenAt, tool: ctx.tool}, source.network === undefined)
     }
   }
 }
 
+/** The hosts' evidence for `network`, as run() keeps it for the instance's lease. */
+function holdInputs(inputs: readonly HostInput[], network: string | undefined, held: HeldEvidence[]): void {
+  for (const input of inputs) for (const ev of input.snapshot?.networks ?? []) if (ev.network === network) held.push({ev, host: input.host})
+}
+
 /** One snapshot file or sosreport directory: its networks (or the one asked for) judged. */
-async function oneFile(path: string, snapshot: Snapshot, network: string | undefined, opts: Judging): Promise<DiagnoseResult> {
+async function oneFile(path: string, snapshot: Snapshot, network: string | undefined, opts: Judging, held: HeldEvidence[]): Promise<DiagnoseResult> {
   const svc = await import('./service.js')
   const picked = svc.pickNetworks(path, snapshot, network)
+  held.push(...picked.map((ev) => ({ev, host: snapshot.host})))
   const reports = picked.map((ev) => svc.diagnoseEvidence(ev, opts))
   return oneHost({host: snapshot.host, reports, takenAt: snapshot.takenAt, tool: snapshot.tool}, network === undefined && picked.length > 1)
 }
@@ -74,7 +90,13 @@ function oneHost(judged: OneHost, many: boolean): DiagnoseResult {
 }
 
 /** --host, --hosts-from-api: each host's snapshot over ssh (src/fleet/ssh.ts), judged together like several --snapshot files. */
-async function overSsh(source: Extract<DiagnoseSource, {kind: 'ssh'}>, opts: Judging, output: DiagnoseOutput, tool: string): Promise<DiagnoseResult> {
+async function overSsh(
+  source: Extract<DiagnoseSource, {kind: 'ssh'}>,
+  opts: Judging,
+  output: DiagnoseOutput,
+  held: HeldEvidence[],
+  tool: string,
+): Promise<DiagnoseResult> {
   const [transport, fleet, {sshProgress}] = await Promise.all([import('../fleet/ssh.js'), import('../fleet/fleet.js'), import('./emit.js')])
   const {network, ssh} = source
   const progress = sshProgress(output)
@@ -94,6 +116,7 @@ async function overSsh(source: Extract<DiagnoseSource, {kind: 'ssh'}>, opts: Jud
     sshOptions: ssh.sshOptions,
   })
   const inputs = api && apiHosts ? apiHosts.withApiAnswers(asked, api) : asked
+  holdInputs(inputs, network, held)
   // --all: every network any host holds, one table each (an unreachable host is a row in each)
   if (network === undefined) return {json: fleet.judgeFleetAll(inputs, opts), kind: 'fleet-all'}
   return {json: fleet.judgeFleet(network, inputs, opts), kind: 'fleet'}
@@ -117,7 +140,7 @@ async function readSosreport(dir: string, tool: string): Promise<Snapshot> {
 }
 
 /** Several --snapshot files and --sosreport directories: one host each (its `host` field, a sosreport's hostname), judged together. */
-async function files(source: Extract<DiagnoseSource, {kind: 'files'}>, opts: Judging, tool: string): Promise<DiagnoseResult> {
+async function files(source: Extract<DiagnoseSource, {kind: 'files'}>, opts: Judging, tool: string, held: HeldEvidence[]): Promise<DiagnoseResult> {
   const [svc, fleet] = await Promise.all([import('./service.js'), import('../fleet/fleet.js')])
   const {network, snapshots, sosreports} = source
   const inputs: HostInput[] = []
@@ -137,5 +160,6 @@ async function files(source: Extract<DiagnoseSource, {kind: 'files'}>, opts: Jud
     seen.set(snapshot.host, path)
     inputs.push({host: snapshot.host, snapshot})
   }
+  holdInputs(inputs, network, held)
   return {json: fleet.judgeFleet(network, inputs, opts), kind: 'fleet'}
 }

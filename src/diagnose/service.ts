@@ -26,11 +26,11 @@ export interface LiveDiagnoseRequest {
 }
 
 /** `diagnose` of this node: its networks (one, or every one with --all) collected and judged; `host` its hostname, `takenAt` now. */
-export async function diagnoseLive(req: LiveDiagnoseRequest): Promise<{reports: NetworkReport[]; host: string; takenAt: string}> {
+export async function diagnoseLive(req: LiveDiagnoseRequest): Promise<{reports: NetworkReport[]; host: string; takenAt: string; networks: NetworkEvidence[]}> {
   const {collectLive} = await import('./live.js')
   const snap = await collectLive({...req.live, network: req.network, probe: req.probe})
   const judging = {live: true, noApi: req.live.api === false, only: req.only, probe: req.probe}
-  return {host: snap.host, reports: snap.networks.map((ev) => diagnoseEvidence(ev, judging)), takenAt: snap.takenAt}
+  return {host: snap.host, networks: snap.networks, reports: snap.networks.map((ev) => diagnoseEvidence(ev, judging)), takenAt: snap.takenAt}
 }
 
 export function diagnoseEvidence(

@@ -17,6 +17,8 @@ export interface Session {
   /** the Neutron/Quantum API base, ending in /v2.0 */
   networkUrl: string
   via: 'v3' | 'v2.0' | 'token' | 'none'
+  /** the token's service catalog and its Keystone version (none with --os-endpoint or auth none): other services' URLs (Nova's) */
+  catalog?: {entries: unknown; version: 'v3' | 'v2.0'}
 }
 
 const trim = (u: string) => u.replace(/\/+$/, '')
@@ -70,15 +72,33 @@ interface CatalogEntry<E> {
   endpoints?: E[]
 }
 
-export function pickEndpoint(catalog: unknown, version: 'v3' | 'v2.0', creds: Pick<Credentials, 'interface' | 'regionName'>): string {
+/**
+ * The URL the catalog gives service `type` at the credentials' interface and region: `service` false
+ * when the catalog has no such service, `url` undefined when it has no such endpoint (as the server wrote it: unchecked).
+ */
+export function catalogUrl(
+  catalog: unknown,
+  type: string,
+  version: 'v3' | 'v2.0',
+  creds: Pick<Credentials, 'interface' | 'regionName'>,
+): {service: boolean; url: unknown} {
   const entries = (Array.isArray(catalog) ? catalog : []).filter(isObject) as CatalogEntry<V3Endpoint & V2Endpoint>[]
-  const network = entries.find((e) => e.type === 'network')
-  if (!network) throw cannotError('no-network-endpoint', 'the Keystone catalog has no "network" service (is Neutron/Quantum registered?)')
-  const endpoints = (Array.isArray(network.endpoints) ? network.endpoints : []).filter(isObject) as (V3Endpoint & V2Endpoint)[]
+  const entry = entries.find((e) => e.type === type)
+  if (!entry) return {service: false, url: undefined}
+  const endpoints = (Array.isArray(entry.endpoints) ? entry.endpoints : []).filter(isObject) as (V3Endpoint & V2Endpoint)[]
   const inRegion = endpoints.filter((e) => !creds.regionName || (e.region_id ?? e.region) === creds.regionName)
   let url: unknown
   if (version === 'v3') url = inRegion.find((e) => e.interface === creds.interface)?.url
   else url = inRegion.map((e) => (creds.interface === 'internal' ? e.internalURL : creds.interface === 'admin' ? e.adminURL : e.publicURL)).find(Boolean)
+  return {service: true, url}
+}
+
+/** A catalog URL checked as an http(s) URL (anything else from a server is exit 3 naming what). */
+export const checkedCatalogUrl = (v: unknown, what: string): string => serverUrl(v, what)
+
+export function pickEndpoint(catalog: unknown, version: 'v3' | 'v2.0', creds: Pick<Credentials, 'interface' | 'regionName'>): string {
+  const {service, url} = catalogUrl(catalog, 'network', version, creds)
+  if (!service) throw cannotError('no-network-endpoint', 'the Keystone catalog has no "network" service (is Neutron/Quantum registered?)')
   if (!url) {
     throw cannotError(
       'no-network-endpoint',
@@ -143,7 +163,7 @@ export async function authenticate(creds: Credentials): Promise<Session> {
     const access = isObject(doc) && isObject(doc.access) ? doc.access : undefined
     const token = checkToken(isObject(access?.token) ? access.token.id : undefined, `Keystone v2.0 at ${redactUrl(url)} (access.token.id)`)
     const networkUrl = creds.endpoint ? networkBase(creds.endpoint) : pickEndpoint(access?.serviceCatalog, 'v2.0', creds)
-    return {networkUrl, token, via: 'v2.0'}
+    return {catalog: {entries: access?.serviceCatalog, version: 'v2.0'}, networkUrl, token, via: 'v2.0'}
   }
 
   const domain = (name?: string, id?: string) => (id ? {id} : {name: name ?? 'Default'})
@@ -178,7 +198,7 @@ export async function authenticate(creds: Credentials): Promise<Session> {
   const doc = parseJson(r.text)
   const catalog = isObject(doc) && isObject(doc.token) ? doc.token.catalog : undefined
   const networkUrl = creds.endpoint ? networkBase(creds.endpoint) : pickEndpoint(catalog, 'v3', creds)
-  return {networkUrl, token, via: creds.authType === 'token' ? 'token' : 'v3'}
+  return {catalog: {entries: catalog, version: 'v3'}, networkUrl, token, via: creds.authType === 'token' ? 'token' : 'v3'}
 }
 
 /** The `application_credential` of a v3 token request: by id, or by name with its user (id, or name and domain). */

@@ -1,16 +1,21 @@
 /** From flags + environment (+ clouds.yaml) to an authenticated Neutron client. */
 import {loadCloud} from './clouds.js'
 import {usageError} from '../errors.js'
-import {type OsFlags, resolveCredentials} from './credentials.js'
+import {type Credentials, type OsFlags, resolveCredentials} from './credentials.js'
 import {authenticate} from './keystone.js'
 import {NeutronClient} from './neutron.js'
 
 export async function connect(flags: OsFlags, env: NodeJS.ProcessEnv = process.env): Promise<NeutronClient> {
+  return (await connectWith(flags, env)).neutron
+}
+
+/** connect(), with the credentials it resolved (their interface and region pick other services from the catalog). */
+export async function connectWith(flags: OsFlags, env: NodeJS.ProcessEnv = process.env): Promise<{neutron: NeutronClient; creds: Credentials}> {
   const cloudName = flags['os-cloud'] ?? (env.OS_CLOUD || undefined)
   const cloud = cloudName ? await loadCloud(cloudName, env) : undefined
   const creds = resolveCredentials({...flags, insecure: flags.insecure || undefined}, env, cloud)
   const session = await authenticate(creds)
-  return new NeutronClient(session, creds)
+  return {creds, neutron: new NeutronClient(session, creds)}
 }
 
 /** Neutron's limit on a network name: a longer argument is no name, and is not sent. */

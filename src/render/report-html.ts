@@ -224,6 +224,7 @@ function headHtml(m: ReportModel): string {
     `<dt>evidence taken</dt><dd>${txt(h.takenAt, CUT.word)}</dd>`,
     h.collectedBy ? `<dt>collected by</dt><dd>${txt(h.collectedBy, CUT.word)}</dd>` : '',
     `<dt>judged by</dt><dd>${esc(h.judgedBy)}, ${esc(m.judgedAt)}</dd>`,
+    h.instance ? `<dt>instance</dt><dd>${txt(h.instance, CUT.summary)}</dd>` : '',
     '</dl>',
   ]
     .filter((l) => l !== '')

@@ -22,6 +22,8 @@ export interface ReportHeader {
   collectedBy?: string
   /** this tool, which judged it */
   judgedBy: string
+  /** diagnose --server/--port/--ip: the instance started from, in words (its port, address, host, lease) */
+  instance?: string
 }
 
 /** How long each kind of text from evidence may be in a report (longer is cut, saying so). */

@@ -80,6 +80,7 @@ function header(m: ReportModel): string[] {
     `- host: \`${inline(h.host, CUT.host)}\``,
     `- evidence taken: ${inline(h.takenAt, CUT.word)}${h.collectedBy ? ` by ${inline(h.collectedBy, CUT.word)}` : ''}`,
     `- judged by: ${h.judgedBy}, ${m.judgedAt}`,
+    ...(h.instance ? [`- instance: ${inline(h.instance, CUT.summary)}`] : []),
     '',
   ]
 }

@@ -3,7 +3,7 @@
 // printed before the rules became a table (`quantum-meta diagnose ...` of main at 8fe325e, by hand).
 import {describe, expect, it} from 'vitest'
 
-import {brokenRule, type DiagnoseFlags, type DiagnosePlan, givenOf, planDiagnose, reportKind, USAGE_RULES} from '../../src/diagnose/plan.js'
+import {brokenRule, type DiagnoseFlags, type DiagnosePlan, givenOf, type PlanContext, planDiagnose, reportKind, USAGE_RULES} from '../../src/diagnose/plan.js'
 import {QmError} from '../../src/errors.js'
 
 const NET = '01cce415-8e2b-4096-92b5-7acc67163d79'
@@ -14,9 +14,10 @@ interface Line {
   flags?: Partial<DiagnoseFlags>
   net?: string
   json?: boolean
+  ctx?: PlanContext
 }
 
-const plan = ({flags = {}, json = false, net}: Line): DiagnosePlan => planDiagnose({api: true, format: 'table', ...flags}, {'net-id': net}, json)
+const plan = ({ctx, flags = {}, json = false, net}: Line): DiagnosePlan => planDiagnose({api: true, format: 'table', ...flags}, {'net-id': net}, json, ctx)
 
 /** The error a command line is refused with: [code, message]; undefined when it is planned. */
 function refused(line: Line): [string, string] | undefined {
@@ -61,6 +62,34 @@ const RULES: [string, Line, string, string][] = [
     {flags: {snapshot: [SNAP, '']}, net: NET},
     'usage',
     '--snapshot: the path is empty (give the file `quantum-meta collect` wrote)',
+  ],
+  [
+    'two of --server, --port and --ip',
+    {flags: {ip: '198.51.100.9', port: 'p1', server: 'vm1'}, net: 'not-a-uuid'},
+    'usage',
+    'give one of --server, --port and --ip: each names the instance (--server and --port and --ip given)',
+  ],
+  [
+    'an instance and a network id',
+    {flags: {all: true, server: 'vm1'}, net: 'not-a-uuid'},
+    'usage',
+    '--server finds the network through the instance\'s port: drop the network id "not-a-uuid" (--network NET picks one of its networks)',
+  ],
+  ['an instance and --all', {flags: {all: true, api: false, port: 'p1'}}, 'usage', '--port names one instance: drop --all'],
+  ['--port with --network', {flags: {api: false, network: 'n', port: 'p1'}}, 'usage', '--port names its network already: drop --network'],
+  [
+    '--network without an instance',
+    {flags: {network: 'n'}, net: 'not-a-uuid'},
+    'usage',
+    '--network picks the network of --server or --ip: give one of them (a network alone is the argument: diagnose NET)',
+  ],
+  ['an instance with --no-api', {flags: {api: false, ip: 'x'}}, 'usage', "--ip asks the API for the instance's port: drop --no-api"],
+  ['--ip with no address', {ctx: {credentials: false}, flags: {ip: '10.0.0.300'}}, 'usage', '--ip "10.0.0.300": not an IPv4 or IPv6 address (the instance\'s)'],
+  [
+    'an instance without credentials',
+    {ctx: {credentials: false}, flags: {probe: true, 'probe-as': 'x', server: 'vm1', snapshot: [SNAP]}},
+    'no-credentials',
+    "--server asks the API for the instance's port, which needs credentials (OS_CLOUD / --os-cloud, or OS_AUTH_URL and the rest)",
   ],
   [
     'a network id that is no UUID',
@@ -137,7 +166,7 @@ describe('diagnose: the flag rules, one table', () => {
   it('the table holds these rules, in this order (a rule added or moved shows here)', () => {
     expect(USAGE_RULES).toHaveLength(RULES.length)
     RULES.forEach(([what, line], i) => {
-      const rule = brokenRule(givenOf({api: true, format: 'table', ...line.flags}, line.net, line.json ?? false))
+      const rule = brokenRule(givenOf({api: true, format: 'table', ...line.flags}, line.net, line.json ?? false, line.ctx))
       expect([what, rule && USAGE_RULES.indexOf(rule)]).toEqual([what, i])
     })
   })
@@ -283,5 +312,26 @@ describe('diagnose: the plan of a command line', () => {
     expect(diagnosing({flags: {format: 'junit', junit: 'r.xml'}, net: NET}).output).toEqual({format: 'junit', json: false, junitFile: 'r.xml'})
     expect(diagnosing({flags: {junit: 'r.xml'}, json: true, net: NET}).output).toEqual({format: 'table', json: true, junitFile: 'r.xml'})
     expect(diagnosing({flags: {check: ['proxy.running'], probe: true}, net: NET})).toMatchObject({only: ['proxy.running'], probe: true})
+  })
+})
+
+describe('diagnose --server/--port/--ip: the plan of the instance found', () => {
+  const inst = {host: 'compute-1', ip: '2001:db8::5', ips: ['2001:db8::5', '198.51.100.5'], mac: 'fa:16:3e:00:00:01', network: NET, port: NET}
+  const planned = (flags: Partial<DiagnoseFlags>) => plan({ctx: {credentials: true, instance: inst}, flags: {port: 'p1', ...flags}})
+
+  it("its network is the source's; on this node --probe asks as its IPv4, unless --probe-as names another", () => {
+    const live = planned({probe: true})
+    expect(live).toMatchObject({instance: inst, probe: true, probeAs: '198.51.100.5', source: {kind: 'live', network: NET}})
+    expect(planned({probe: true, 'probe-as': '198.51.100.9'})).not.toHaveProperty('probeAs')
+    expect(planned({})).not.toHaveProperty('probeAs')
+    // over ssh or from files the probe (if any) is each host's own: no --probe-as
+    const ssh = planned({host: ['net1'], probe: true})
+    expect(ssh).toMatchObject({source: {hosts: ['net1'], kind: 'ssh', network: NET}})
+    expect(ssh).not.toHaveProperty('probeAs')
+    expect(planned({snapshot: [SNAP, 'net2.json']})).toMatchObject({source: {kind: 'files', network: NET, snapshots: [SNAP, 'net2.json']}})
+  })
+
+  it('an instance not looked up yet is never planned as --all', () => {
+    expect(() => plan({flags: {port: 'p1'}})).toThrow(/found \(findInstance\) before it is planned/)
   })
 })
