@@ -17,6 +17,8 @@ import type {Deployment, ServiceEntry} from './types.js'
 
 /** the docker volume's path on the host (podman: /var/lib/containers/storage/volumes/<name>/_data) */
 const volume = (name: string) => `/var/lib/docker/volumes/${name}/_data`
+/** the same volume under rootful podman (podman-volume-inspect(1): <graphroot>/volumes/<name>/_data) */
+const podmanVolume = (name: string) => `/var/lib/containers/storage/volumes/${name}/_data`
 
 /** `files` as the generated dir holds them; the last is where a setting goes, as an override on the deploy host */
 const agent = (service: string, container: string, files: string[]): ServiceEntry => ({
@@ -36,6 +38,7 @@ export const kolla: Deployment = {
     status: '{engine} ps --all --filter name={unit}',
   },
   hostStatePath: volume('neutron_metadata_socket'),
+  hostStatePathByEngine: {docker: volume('neutron_metadata_socket'), podman: podmanVolume('neutron_metadata_socket')},
   label: 'kolla',
   metadataSocket: '/var/lib/neutron/kolla/metadata_proxy',
   name: 'kolla',

@@ -68,6 +68,8 @@ export interface Deployment {
   statePath: string
   /** where state_path is on the host */
   hostStatePath: string
+  /** where state_path is on the host per container engine, when the engines keep it apart (kolla's named volume: docker's, podman's) */
+  hostStatePathByEngine?: {docker: string; podman: string}
   /** metadata_proxy_socket as the agent sees it */
   metadataSocket: string
   /** the command per action, `{unit}` the service's unit; an action absent here and on the service falls back to restart (reload, start) or has none (reconfigure) */

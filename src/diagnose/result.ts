@@ -6,6 +6,7 @@
 import type {NetworkReport, Verdict} from '../chains/types.js'
 import type {BackendName} from '../evidence/evidence.js'
 import type {FleetAllReport, FleetReport} from '../fleet/types.js'
+import type {Instance} from '../openstack/instance.js'
 
 /** `--list-checks --json` */
 export interface ChecksJson {
@@ -42,19 +43,12 @@ export type DiagnoseResult =
   | {kind: 'fleet'; json: FleetReport & {instance?: InstanceJson}}
   | {kind: 'fleet-all'; json: FleetAllReport}
 
-/** `diagnose --server/--port/--ip`: the instance started from, in the --json document (src/diagnose/instance.ts). */
-export interface InstanceJson {
-  port: string
-  network: string
-  ip?: string
-  mac?: string
-  /** the port's device_id (Nova's instance id) */
-  server?: string
-  /** the port's binding:host_id */
-  host?: string
-  /** each host whose DHCP leases file holds the instance's MAC, and that line; [] none does; absent none was read */
-  lease?: {host: string; line: string}[]
-}
+/**
+ * `diagnose --server/--port/--ip`: the instance started from, in the --json document (src/diagnose/instance.ts):
+ * the port's fields as the API gave them (openstack/instance.ts), and `lease`: each host whose DHCP leases file
+ * holds the instance's MAC, and that line; [] none does; absent none was read.
+ */
+export type InstanceJson = Pick<Instance, 'port' | 'network' | 'ip' | 'mac' | 'server' | 'host'> & {lease?: {host: string; line: string}[]}
 
 /** The --json document of any result. */
 export type DiagnoseJson = DiagnoseResult['json']

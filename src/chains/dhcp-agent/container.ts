@@ -144,14 +144,14 @@ function stoppedPlan(list: ProcessList): StoppedPlan | undefined {
   if (!dep.containers || configFile === undefined) return undefined
   const metadataAgentConfig =
     dep.services['metadata-agent']?.configs.findLast((f) => /metadata_agent\.ini$/.test(f)) ?? posix.join(posix.dirname(configFile), 'metadata_agent.ini')
-  const podman = dep.hostStatePath.replace(/^\/var\/lib\/docker\/volumes\//, '/var/lib/containers/storage/volumes/')
-  const candidates: [string, 'podman' | 'docker' | undefined][] =
-    podman === dep.hostStatePath
-      ? [[dep.hostStatePath, undefined]]
-      : [
-          [podman, 'podman'],
-          [dep.hostStatePath, 'docker'],
-        ]
+  // the engine whose volume holds the state (kolla: podman's or docker's), else the one host path
+  const byEngine = dep.hostStatePathByEngine
+  const candidates: [string, 'podman' | 'docker' | undefined][] = byEngine
+    ? [
+        [byEngine.podman, 'podman'],
+        [byEngine.docker, 'docker'],
+      ]
+    : [[dep.hostStatePath, undefined]]
   const [hostStatePath, engine] = candidates.find(([p]) => existsSync(p)) ?? candidates[0]
   const view = hostStatePath === dep.statePath ? new LiveView() : new VolumeView(dep.statePath, hostStatePath)
   return {configFile, engine, hostStatePath, kind: 'stopped', metadataAgentConfig, statePath: dep.statePath, told, view}
